@@ -1,0 +1,47 @@
+/* A bounded cursor over untrusted bytes, with a sticky error (after MIT krb5's k5input).
+ * No read can go past `end`: a short read sets `failed`, returns zeros/empty slices, and every
+ * later read fails too, so a parser may read a whole structure and check once at the end. */
+#ifndef NEGRING_CORE_READER_H
+#define NEGRING_CORE_READER_H
+
+#include "slice.h"
+#include "status.h"
+
+struct ng_reader {
+    const uint8_t *ptr;
+    size_t len; /* bytes left */
+    bool failed;
+};
+
+static inline struct ng_reader ng_reader_of(struct ng_slice s)
+{
+    return (struct ng_reader){s.ptr, s.len, false};
+}
+
+static inline bool ng_reader_done(const struct ng_reader *r)
+{
+    return !r->failed && r->len == 0;
+}
+
+static inline ng_status ng_reader_status(const struct ng_reader *r)
+{
+    return r->failed ? NG_ERR_INVALID_TOKEN : NG_OK;
+}
+
+struct ng_slice ng_read_slice(struct ng_reader *r, size_t n);
+struct ng_slice ng_read_rest(struct ng_reader *r);
+/* A sub-reader over the next n bytes; the parent moves past them. */
+struct ng_reader ng_read_sub(struct ng_reader *r, size_t n);
+void ng_read_skip(struct ng_reader *r, size_t n);
+uint8_t ng_read_u8(struct ng_reader *r);
+uint16_t ng_read_le16(struct ng_reader *r);
+uint32_t ng_read_le32(struct ng_reader *r);
+uint64_t ng_read_le64(struct ng_reader *r);
+uint16_t ng_read_be16(struct ng_reader *r);
+uint32_t ng_read_be32(struct ng_reader *r);
+/* Peek without consuming; 0 and failed when empty. */
+uint8_t ng_peek_u8(struct ng_reader *r);
+/* Bytes [offset, offset+len) of a whole message, as used by NTLM offset/length fields. */
+struct ng_slice ng_slice_at(struct ng_slice whole, uint64_t offset, uint64_t len, bool *ok);
+
+#endif

@@ -1,0 +1,46 @@
+/* Output with a known capacity. A writer either fills a caller's fixed buffer (overflow is
+ * sticky and `needed` tells how much room the whole output wants, for SEC_E_BUFFER_TOO_SMALL)
+ * or owns a growable heap buffer (ng_alloc'd; the caller takes it with ng_writer_take). */
+#ifndef NEGRING_CORE_WRITER_H
+#define NEGRING_CORE_WRITER_H
+
+#include "slice.h"
+#include "status.h"
+
+struct ng_writer {
+    uint8_t *buf;
+    size_t cap;
+    size_t len;    /* bytes that would have been written; may exceed cap when fixed */
+    bool growable; /* buf is owned by the writer and may be reallocated */
+    ng_status error;
+};
+
+struct ng_writer ng_writer_fixed(void *buf, size_t cap);
+struct ng_writer ng_writer_growable(void);
+void ng_writer_free(struct ng_writer *w);
+
+/* Makes room for n more bytes and returns where they go, or NULL (error set). */
+uint8_t *ng_writer_reserve(struct ng_writer *w, size_t n);
+void ng_write_bytes(struct ng_writer *w, const void *data, size_t n);
+void ng_write_slice(struct ng_writer *w, struct ng_slice s);
+void ng_write_u8(struct ng_writer *w, uint8_t v);
+void ng_write_le16(struct ng_writer *w, uint16_t v);
+void ng_write_le32(struct ng_writer *w, uint32_t v);
+void ng_write_le64(struct ng_writer *w, uint64_t v);
+void ng_write_be16(struct ng_writer *w, uint16_t v);
+void ng_write_be32(struct ng_writer *w, uint32_t v);
+
+static inline ng_status ng_writer_status(const struct ng_writer *w)
+{
+    return w->error;
+}
+
+static inline struct ng_slice ng_writer_slice(const struct ng_writer *w)
+{
+    return (struct ng_slice){w->buf, w->error == NG_OK ? w->len : 0};
+}
+
+/* Hands the growable buffer to the caller (who frees it with ng_free). */
+uint8_t *ng_writer_take(struct ng_writer *w, size_t *len);
+
+#endif
