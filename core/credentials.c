@@ -1,0 +1,334 @@
+/* AcquireCredentialsHandle / FreeCredentialsHandle / QueryCredentialsAttributes. */
+#include "credentials.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "handle_registry.h"
+#include "keystore.h"
+#include "krb5_session.h"
+#include "krb5_thread.h"
+#include "sspi_status.h"
+#include "timestamp.h"
+#include "utf16.h"
+
+enum { DEFAULT_CLOCK_SKEW = 300 };
+
+void ng_credentials_ref(struct ng_credentials *creds)
+{
+    atomic_fetch_add_explicit(&creds->refs, 1, memory_order_relaxed);
+}
+
+static void destroy_memory_ccache(const char *name)
+{
+    krb5_context kctx;
+    krb5_ccache cc;
+    if (ng_krb5_thread_context(&kctx) == NG_OK && krb5_cc_resolve(kctx, name, &cc) == 0)
+        krb5_cc_destroy(kctx, cc);
+}
+
+void ng_credentials_unref(struct ng_credentials *creds)
+{
+    if (creds == NULL || atomic_fetch_sub_explicit(&creds->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    ng_keystore_free(creds->keys);
+    if (creds->owns_ccache)
+        destroy_memory_ccache(creds->ccache_name);
+    ng_free(creds->ccache_name);
+    ng_free(creds->acceptor_principal);
+    ng_free(creds->principal_name);
+    ng_free_secret(creds, sizeof(*creds));
+}
+
+ng_status ng_credentials_from_handle(const CredHandle *handle, struct ng_credentials **out)
+{
+    struct ng_table *table = ng_registry_credentials();
+    if (handle == NULL || table == NULL)
+        return NG_ERR_INVALID_HANDLE;
+    struct ng_handle h = {handle->dwLower, handle->dwUpper};
+    void *obj = NULL;
+    NG_GUARD(ng_table_acquire(table, h, &obj));
+    *out = obj;
+    ng_credentials_ref(*out);
+    ng_table_release(table, h);
+    return NG_OK;
+}
+
+/* An explicit identity: "user@REALM" from SEC_WINNT_AUTH_IDENTITY_A (UTF-8) or _W (UTF-16). */
+struct identity {
+    char *principal;
+    char *password; /* secret */
+};
+
+static void identity_free(struct identity *id)
+{
+    ng_free(id->principal);
+    if (id->password != NULL)
+        ng_free_secret(id->password, strlen(id->password));
+}
+
+static ng_status copy_field(const void *field, ULONG len, bool wide, char **out)
+{
+    if (field == NULL) {
+        *out = ng_strdup("");
+        return *out ? NG_OK : NG_ERR_NOMEM;
+    }
+    size_t ignored;
+    if (wide)
+        return ng_utf16_to_utf8(field, len, out, &ignored);
+    *out = ng_alloc((size_t)len + 1);
+    if (*out == NULL)
+        return NG_ERR_NOMEM;
+    memcpy(*out, field, len);
+    return NG_OK;
+}
+
+static ng_status identity_from_auth(const SEC_WINNT_AUTH_IDENTITY_A *a, struct identity *id)
+{
+    ng_status status = NG_OK;
+    char *user = NULL, *domain = NULL;
+    bool wide = (a->Flags & SEC_WINNT_AUTH_IDENTITY_UNICODE) != 0;
+    if (wide == ((a->Flags & SEC_WINNT_AUTH_IDENTITY_ANSI) != 0) || a->User == NULL)
+        return NG_ERR_UNKNOWN_CREDS;
+    NG_GUARD_CLEANUP(copy_field(a->User, a->UserLength, wide, &user));
+    NG_GUARD_CLEANUP(copy_field(a->Domain, a->DomainLength, wide, &domain));
+    NG_GUARD_CLEANUP(copy_field(a->Password, a->PasswordLength, wide, &id->password));
+    size_t len = strlen(user) + strlen(domain) + 2;
+    id->principal = ng_alloc(len);
+    if (id->principal == NULL)
+        NG_FAIL_CLEANUP(NG_ERR_NOMEM);
+    if (strchr(user, '@') != NULL || domain[0] == '\0')
+        snprintf(id->principal, len, "%s", user);
+    else
+        snprintf(id->principal, len, "%s@%s", user, domain);
+cleanup:
+    ng_free(user);
+    ng_free(domain);
+    return status;
+}
+
+/* Gets a TGT for the identity into a MEMORY ccache owned by the credentials. */
+static ng_status obtain_tgt(krb5_context kctx, struct ng_credentials *creds,
+                            const struct identity *id)
+{
+    ng_status status = NG_OK;
+    krb5_principal client = NULL;
+    krb5_ccache cc = NULL;
+    krb5_creds tgt = {0};
+    char name[64];
+    snprintf(name, sizeof(name), "MEMORY:negring-%p", (void *)creds);
+    creds->ccache_name = ng_strdup(name);
+    if (creds->ccache_name == NULL)
+        return NG_ERR_NOMEM;
+    if (krb5_parse_name(kctx, id->principal, &client) != 0)
+        return NG_ERR_UNKNOWN_CREDS;
+    krb5_error_code code = krb5_get_init_creds_password(kctx, &tgt, client, id->password, NULL,
+                                                        NULL, 0, NULL, NULL);
+    if (code == KRB5KDC_ERR_PREAUTH_FAILED || code == KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN ||
+        code == KRB5KRB_AP_ERR_BAD_INTEGRITY)
+        NG_FAIL_CLEANUP(NG_ERR_LOGON_DENIED);
+    NG_GUARD_CLEANUP(ng_krb5_status(code));
+    code = krb5_cc_resolve(kctx, creds->ccache_name, &cc);
+    if (code == 0)
+        code = krb5_cc_initialize(kctx, cc, client);
+    if (code == 0)
+        code = krb5_cc_store_cred(kctx, cc, &tgt);
+    NG_GUARD_CLEANUP(ng_krb5_status(code));
+    creds->owns_ccache = true;
+    creds->expiry = tgt.times.endtime;
+cleanup:
+    if (cc != NULL)
+        krb5_cc_close(kctx, cc);
+    krb5_free_cred_contents(kctx, &tgt);
+    krb5_free_principal(kctx, client);
+    return status;
+}
+
+/* The default ccache must hold a principal and a TGT lifetime we can report. */
+static ng_status check_default_ccache(krb5_context kctx, struct ng_credentials *creds)
+{
+    krb5_ccache cc = NULL;
+    krb5_principal client = NULL;
+    if (krb5_cc_default(kctx, &cc) != 0)
+        return NG_ERR_NO_CREDENTIALS;
+    krb5_error_code code = krb5_cc_get_principal(kctx, cc, &client);
+    ng_status status = code == 0 ? ng_krb5_unparse(kctx, client, &creds->principal_name)
+                                 : NG_ERR_NO_CREDENTIALS;
+    if (status == NG_OK) {
+        const char *full = krb5_cc_get_name(kctx, cc);
+        const char *type = krb5_cc_get_type(kctx, cc);
+        size_t len = strlen(type) + strlen(full) + 2;
+        creds->ccache_name = ng_alloc(len);
+        if (creds->ccache_name == NULL)
+            status = NG_ERR_NOMEM;
+        else
+            snprintf(creds->ccache_name, len, "%s:%s", type, full);
+    }
+    krb5_free_principal(kctx, client);
+    krb5_cc_close(kctx, cc);
+    return status;
+}
+
+static ng_status acquire_outbound(krb5_context kctx, struct ng_credentials *creds,
+                                  const SEC_WINNT_AUTH_IDENTITY_A *auth)
+{
+    if (auth == NULL)
+        return check_default_ccache(kctx, creds);
+    struct identity id = {0};
+    ng_status status = identity_from_auth(auth, &id);
+    if (status == NG_OK)
+        status = obtain_tgt(kctx, creds, &id);
+    if (status == NG_OK) {
+        creds->principal_name = id.principal;
+        id.principal = NULL;
+    }
+    identity_free(&id);
+    return status;
+}
+
+static ng_status acquire_inbound(krb5_context kctx, struct ng_credentials *creds,
+                                 const char *principal, const NEGRING_ACCEPTOR_AUTH_DATA *data)
+{
+    const char *keytab = data ? data->Keytab : NULL;
+    if (data != NULL && data->ClockSkewSeconds != 0)
+        creds->clock_skew = data->ClockSkewSeconds;
+    if (principal != NULL) {
+        creds->acceptor_principal = ng_strdup(principal);
+        if (creds->acceptor_principal == NULL)
+            return NG_ERR_NOMEM;
+    }
+    return ng_keystore_load(kctx, keytab, principal, &creds->keys);
+}
+
+static ng_status acquire(const char *principal, const char *package, ULONG use, void *auth_data,
+                         CredHandle *handle, int64_t *expiry)
+{
+    const struct ng_package *pkg = package ? ng_package_find(package) : NULL;
+    if (pkg == NULL)
+        return NG_ERR_PKG_NOT_FOUND;
+    use &= ~(ULONG)SECPKG_CRED_DEFAULT;
+    if (handle == NULL || use == 0 || (use & ~(ULONG)SECPKG_CRED_BOTH) != 0)
+        return NG_ERR_INVALID_PARAM;
+    krb5_context kctx;
+    NG_GUARD(ng_krb5_thread_context(&kctx));
+    const NEGRING_ACCEPTOR_AUTH_DATA *acceptor =
+        auth_data && *(const ULONG *)auth_data == NEGRING_ACCEPTOR_AUTH_DATA_VERSION ? auth_data
+                                                                                   : NULL;
+    const SEC_WINNT_AUTH_IDENTITY_A *identity =
+        acceptor ? acceptor->Identity : (const SEC_WINNT_AUTH_IDENTITY_A *)auth_data;
+    struct ng_credentials *creds = ng_alloc(sizeof(*creds));
+    if (creds == NULL)
+        return NG_ERR_NOMEM;
+    atomic_init(&creds->refs, 1);
+    creds->package = pkg->id;
+    creds->use = use;
+    creds->clock_skew = DEFAULT_CLOCK_SKEW;
+    creds->expiry = INT64_MAX;
+    ng_status status = NG_OK;
+    if (use & SECPKG_CRED_INBOUND)
+        status = acquire_inbound(kctx, creds, principal, acceptor);
+    if (status == NG_OK && (use & SECPKG_CRED_OUTBOUND))
+        status = acquire_outbound(kctx, creds, identity);
+    struct ng_table *table = ng_registry_credentials();
+    struct ng_handle h;
+    if (status == NG_OK)
+        status = table ? ng_table_insert(table, creds, &h) : NG_ERR_NOMEM;
+    if (status != NG_OK) {
+        ng_credentials_unref(creds);
+        return status;
+    }
+    *expiry = creds->expiry;
+    handle->dwLower = h.lower;
+    handle->dwUpper = h.upper;
+    return NG_OK;
+}
+
+SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(LPSTR pszPrincipal, LPSTR pszPackage,
+                                                    ULONG fCredentialUse, void *pvLogonId,
+                                                    void *pAuthData, SEC_GET_KEY_FN pGetKeyFn,
+                                                    void *pvGetKeyArgument,
+                                                    PCredHandle phCredential, PTimeStamp ptsExpiry)
+{
+    int64_t expiry = INT64_MAX;
+    ng_status status =
+        acquire(pszPrincipal, pszPackage, fCredentialUse, pAuthData, phCredential, &expiry);
+    if (status == NG_OK && ptsExpiry != NULL)
+        *ptsExpiry = ng_timestamp_from_unix(expiry);
+    return ng_sec_status(status);
+}
+
+SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleW(LPWSTR pszPrincipal, LPWSTR pszPackage,
+                                                    ULONG fCredentialUse, void *pvLogonId,
+                                                    void *pAuthData, SEC_GET_KEY_FN pGetKeyFn,
+                                                    void *pvGetKeyArgument,
+                                                    PCredHandle phCredential, PTimeStamp ptsExpiry)
+{
+    char *principal = NULL, *package = NULL;
+    size_t ignored;
+    ng_status status = NG_OK;
+    if (pszPrincipal != NULL)
+        status = ng_utf16z_to_utf8(pszPrincipal, &principal, &ignored);
+    if (status == NG_OK && pszPackage != NULL)
+        status = ng_utf16z_to_utf8(pszPackage, &package, &ignored);
+    SECURITY_STATUS result =
+        status != NG_OK ? ng_sec_status(status)
+                        : AcquireCredentialsHandleA(principal, package, fCredentialUse, pvLogonId,
+                                                    pAuthData, pGetKeyFn, pvGetKeyArgument,
+                                                    phCredential, ptsExpiry);
+    ng_free(principal);
+    ng_free(package);
+    return result;
+}
+
+SECURITY_STATUS SEC_ENTRY FreeCredentialsHandle(PCredHandle phCredential)
+{
+    struct ng_table *table = ng_registry_credentials();
+    if (phCredential == NULL || table == NULL)
+        return SEC_E_INVALID_HANDLE;
+    struct ng_handle h = {phCredential->dwLower, phCredential->dwUpper};
+    return ng_sec_status(ng_table_remove(table, h));
+}
+
+static ng_status credential_name(const CredHandle *handle, char **name)
+{
+    struct ng_credentials *creds;
+    NG_GUARD(ng_credentials_from_handle(handle, &creds));
+    const char *source = creds->principal_name ? creds->principal_name
+                         : creds->acceptor_principal ? creds->acceptor_principal
+                                                     : "";
+    *name = ng_strdup(source);
+    ng_credentials_unref(creds);
+    return *name ? NG_OK : NG_ERR_NOMEM;
+}
+
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute,
+                                                      void *pBuffer)
+{
+    if (pBuffer == NULL)
+        return SEC_E_INVALID_PARAMETER;
+    if (ulAttribute != SECPKG_CRED_ATTR_NAMES)
+        return SEC_E_UNSUPPORTED_FUNCTION;
+    char *name = NULL;
+    ng_status status = credential_name(phCredential, &name);
+    ((SecPkgCredentials_NamesA *)pBuffer)->sUserName = name;
+    return ng_sec_status(status);
+}
+
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute,
+                                                      void *pBuffer)
+{
+    if (pBuffer == NULL)
+        return SEC_E_INVALID_PARAMETER;
+    if (ulAttribute != SECPKG_CRED_ATTR_NAMES)
+        return SEC_E_UNSUPPORTED_FUNCTION;
+    char *name = NULL;
+    SEC_WCHAR *wide = NULL;
+    size_t ignored;
+    ng_status status = credential_name(phCredential, &name);
+    if (status == NG_OK)
+        status = ng_utf8z_to_utf16(name, &wide, &ignored);
+    ng_free(name);
+    ((SecPkgCredentials_NamesW *)pBuffer)->sUserName = wide;
+    return ng_sec_status(status);
+}

@@ -1,0 +1,36 @@
+/* Credentials behind a CredHandle: acceptor keys (INBOUND), an initiator identity (OUTBOUND),
+ * or both. Reference-counted: the handle table holds one reference and every context made
+ * from the credentials holds one, so FreeCredentialsHandle never pulls keys from under a
+ * handshake in flight. */
+#ifndef NEGRING_CORE_CREDENTIALS_H
+#define NEGRING_CORE_CREDENTIALS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "context_table.h"
+#include "packages.h"
+#include "status.h"
+
+struct ng_keystore;
+
+struct ng_credentials {
+    atomic_uint refs;
+    enum ng_package_id package;
+    ULONG use;                 /* SECPKG_CRED_INBOUND / OUTBOUND / BOTH */
+    struct ng_keystore *keys;  /* INBOUND: service keys in memory; owned */
+    char *acceptor_principal;  /* INBOUND: only tickets for this service, or NULL for any key */
+    char *ccache_name;         /* OUTBOUND: the ccache holding the TGT ("TYPE:residual") */
+    bool owns_ccache;          /* a MEMORY ccache made from an explicit identity: destroyed */
+    char *principal_name;      /* OUTBOUND: the client principal, "user@REALM" */
+    int64_t clock_skew;        /* seconds of clock difference tolerated (default 300) */
+    int64_t expiry;            /* seconds since the Unix epoch; INT64_MAX when unbounded */
+};
+
+void ng_credentials_ref(struct ng_credentials *creds);
+void ng_credentials_unref(struct ng_credentials *creds);
+
+/* Looks up a CredHandle and takes a reference (release with ng_credentials_unref). */
+ng_status ng_credentials_from_handle(const CredHandle *handle, struct ng_credentials **out);
+
+#endif

@@ -1,0 +1,28 @@
+/* RFC 4120 §5.5.1 KRB_AP_REQ, parsed zero-copy just far enough to pick the service key and
+ * to fingerprint the authenticator; libkrb5 does the decryption and verification. */
+#ifndef NEGRING_CORE_KRB5_AP_REQ_H
+#define NEGRING_CORE_KRB5_AP_REQ_H
+
+#include <stdbool.h>
+
+#include "keystore.h"
+#include "slice.h"
+#include "status.h"
+
+struct ng_krb5_ap_req {
+    uint32_t ap_options;             /* APOptions: bit n of this word is ASN.1 named bit n */
+    struct ng_principal_ref server;  /* ticket realm + sname */
+    int32_t ticket_etype;
+    bool ticket_has_kvno;
+    uint32_t ticket_kvno;
+    struct ng_slice ticket_cipher;
+    struct ng_slice authenticator_cipher;
+};
+
+#define NG_AP_OPTS_USE_SESSION_KEY (1u << 1)
+#define NG_AP_OPTS_MUTUAL_REQUIRED (1u << 2)
+
+/* Slices point into `msg`. NG_ERR_INVALID_TOKEN for anything malformed. */
+ng_status ng_krb5_ap_req_parse(struct ng_slice msg, struct ng_krb5_ap_req *out);
+
+#endif

@@ -1,0 +1,192 @@
+#include "krb5_initiator.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "gss_framing.h"
+#include "krb5_gss_checksum.h"
+#include "krb5_session.h"
+#include "krb5_thread.h"
+#include "reader.h"
+
+enum { TOK_ID_AP_REQ = 0x0100, TOK_ID_AP_REP = 0x0200 };
+
+static uint32_t gss_flags_for(ULONG isc_req)
+{
+    uint32_t flags = 0;
+    if (isc_req & ISC_REQ_MUTUAL_AUTH)
+        flags |= NG_GSS_C_MUTUAL_FLAG;
+    if (isc_req & ISC_REQ_REPLAY_DETECT)
+        flags |= NG_GSS_C_REPLAY_FLAG;
+    if (isc_req & ISC_REQ_SEQUENCE_DETECT)
+        flags |= NG_GSS_C_SEQUENCE_FLAG;
+    if (isc_req & ISC_REQ_CONFIDENTIALITY)
+        flags |= NG_GSS_C_CONF_FLAG | NG_GSS_C_INTEG_FLAG;
+    if (isc_req & ISC_REQ_INTEGRITY)
+        flags |= NG_GSS_C_INTEG_FLAG;
+    if (isc_req & ISC_REQ_IDENTIFY)
+        flags |= NG_GSS_C_IDENTIFY_FLAG;
+    return flags;
+}
+
+static ULONG isc_ret_flags(ULONG isc_req)
+{
+    return isc_req & (ISC_REQ_MUTUAL_AUTH | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT |
+                      ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION |
+                      ISC_REQ_IDENTIFY | ISC_REQ_EXTENDED_ERROR);
+}
+
+/* Everything the first leg holds from libkrb5 at once. */
+struct initiate_state {
+    krb5_context kctx;
+    krb5_ccache cc;
+    krb5_creds in;
+    krb5_creds *service_creds;
+    krb5_data ap_req;
+    krb5_keyblock *subkey;
+};
+
+static void initiate_state_free(struct initiate_state *s)
+{
+    krb5_free_keyblock(s->kctx, s->subkey);
+    krb5_free_data_contents(s->kctx, &s->ap_req);
+    krb5_free_creds(s->kctx, s->service_creds);
+    krb5_free_cred_contents(s->kctx, &s->in);
+    if (s->cc != NULL)
+        krb5_cc_close(s->kctx, s->cc);
+}
+
+static ng_status get_service_ticket(struct initiate_state *s, const struct ng_context *ctx)
+{
+    const char *ccache = ctx->creds->ccache_name;
+    if (ccache == NULL)
+        return NG_ERR_NO_CREDENTIALS;
+    if (krb5_cc_resolve(s->kctx, ccache, &s->cc) != 0 ||
+        krb5_cc_get_principal(s->kctx, s->cc, &s->in.client) != 0)
+        return NG_ERR_NO_CREDENTIALS;
+    if (krb5_parse_name(s->kctx, ctx->target_name, &s->in.server) != 0)
+        return NG_ERR_TARGET_UNKNOWN;
+    krb5_error_code code = krb5_get_credentials(s->kctx, 0, s->cc, &s->in, &s->service_creds);
+    if (code == KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN)
+        return NG_ERR_TARGET_UNKNOWN;
+    return code == 0 ? NG_OK : ng_krb5_status(code);
+}
+
+static ng_status make_ap_req(struct initiate_state *s, struct ng_context *ctx,
+                             struct ng_slice bindings)
+{
+    uint8_t hash[16];
+    NG_GUARD(ng_channel_bindings_hash(bindings, hash));
+    uint8_t cksum_buf[32];
+    struct ng_writer cw = ng_writer_fixed(cksum_buf, sizeof(cksum_buf));
+    ng_gss_checksum_write(&cw, hash, gss_flags_for(ctx->req_flags), NG_SLICE_EMPTY);
+    NG_GUARD(ng_writer_status(&cw));
+    krb5_data cksum = {KV5M_DATA, (unsigned int)cw.len, (char *)cksum_buf};
+    krb5_flags options = AP_OPTS_USE_SUBKEY;
+    if (ctx->req_flags & ISC_REQ_MUTUAL_AUTH)
+        options |= AP_OPTS_MUTUAL_REQUIRED;
+    krb5_auth_context ac = NULL;
+    krb5_error_code code = krb5_auth_con_init(s->kctx, &ac);
+    if (code == 0)
+        code = krb5_auth_con_setflags(s->kctx, ac, KRB5_AUTH_CONTEXT_DO_SEQUENCE);
+    if (code == 0)
+        code = krb5_auth_con_set_req_cksumtype(s->kctx, ac, NG_GSS_CHECKSUM_TYPE);
+    if (code == 0)
+        code = krb5_mk_req_extended(s->kctx, &ac, options, &cksum, s->service_creds, &s->ap_req);
+    if (code == 0)
+        code = krb5_auth_con_getsendsubkey(s->kctx, ac, &s->subkey);
+    ctx->initiator_auth = ac;
+    ctx->initiator_krb5_ctx = s->kctx;
+    return ng_krb5_status(code);
+}
+
+static ng_status capture_initiator(struct ng_context *ctx, krb5_context kctx,
+                                   const krb5_keyblock *key, bool acceptor_subkey,
+                                   const krb5_ticket_times *times)
+{
+    NG_GUARD(ng_krb5_session_capture(kctx, ctx->initiator_auth, key, acceptor_subkey, times,
+                                     &ctx->krb));
+    ctx->krb.gss_flags = gss_flags_for(ctx->req_flags);
+    return NG_OK;
+}
+
+ng_status ng_krb5_initiate(struct ng_context *ctx, struct ng_slice bindings,
+                           struct ng_writer *out)
+{
+    ng_status status = NG_OK;
+    struct initiate_state s = {0};
+    NG_GUARD(ng_krb5_thread_context(&s.kctx));
+    NG_GUARD_CLEANUP(get_service_ticket(&s, ctx));
+    NG_GUARD_CLEANUP(make_ap_req(&s, ctx, bindings));
+    static const uint8_t tok_id[2] = {TOK_ID_AP_REQ >> 8, TOK_ID_AP_REQ & 0xff};
+    struct ng_slice parts[2] = {ng_slice_of(tok_id, 2),
+                                ng_slice_of(s.ap_req.data, s.ap_req.length)};
+    ng_gss_frame_write(out, ng_mech_oid(NG_MECH_KRB5), parts, 2);
+    NG_GUARD_CLEANUP(ng_writer_status(out));
+    NG_GUARD_CLEANUP(ng_krb5_unparse(s.kctx, s.service_creds->client, &ctx->client_name));
+    NG_GUARD_CLEANUP(ng_krb5_unparse(s.kctx, s.service_creds->server, &ctx->server_name));
+    const krb5_keyblock *key = s.subkey ? s.subkey : &s.service_creds->keyblock;
+    NG_GUARD_CLEANUP(capture_initiator(ctx, s.kctx, key, false, &s.service_creds->times));
+    ctx->ret_flags = isc_ret_flags(ctx->req_flags);
+    if (!(ctx->req_flags & ISC_REQ_MUTUAL_AUTH)) {
+        ctx->krb.recv_seq = ctx->krb.send_seq; /* RFC 4121 §4.1: no AP-REP, one sequence */
+        ctx->state = NG_CTX_COMPLETE;
+        status = NG_OK;
+    } else {
+        status = NG_CONTINUE;
+    }
+cleanup:
+    initiate_state_free(&s);
+    return status;
+}
+
+static ng_status unframe_ap_rep(struct ng_slice token, krb5_data *ap_rep)
+{
+    struct ng_slice oid, inner;
+    NG_GUARD(ng_gss_frame_parse(token, &oid, &inner));
+    enum ng_mech mech = ng_mech_from_oid(oid);
+    if (mech != NG_MECH_KRB5 && mech != NG_MECH_KRB5_MS)
+        return NG_ERR_INVALID_TOKEN;
+    struct ng_reader r = ng_reader_of(inner);
+    if (ng_read_be16(&r) != TOK_ID_AP_REP)
+        return NG_ERR_INVALID_TOKEN; /* includes a KRB-ERROR (03 00): the acceptor refused */
+    struct ng_slice rest = ng_read_rest(&r);
+    *ap_rep = (krb5_data){KV5M_DATA, (unsigned int)rest.len, (char *)rest.ptr};
+    return ng_reader_status(&r);
+}
+
+ng_status ng_krb5_initiate_finish(struct ng_context *ctx, struct ng_slice token)
+{
+    krb5_context kctx = ctx->initiator_krb5_ctx;
+    krb5_data ap_rep;
+    krb5_ap_rep_enc_part *repl = NULL;
+    krb5_keyblock *recv_subkey = NULL;
+    if (ctx->initiator_auth == NULL || ctx->state != NG_CTX_IN_PROGRESS)
+        return NG_ERR_NO_CONTEXT;
+    NG_GUARD(unframe_ap_rep(token, &ap_rep));
+    krb5_error_code code = krb5_rd_rep(kctx, ctx->initiator_auth, &ap_rep, &repl);
+    if (code != 0)
+        return code == KRB5KRB_AP_ERR_BAD_INTEGRITY ? NG_ERR_MESSAGE_ALTERED
+                                                    : ng_krb5_status(code);
+    krb5_free_ap_rep_enc_part(kctx, repl);
+    code = krb5_auth_con_getrecvsubkey(kctx, ctx->initiator_auth, &recv_subkey);
+    ng_status status = ng_krb5_status(code);
+    bool acceptor_subkey = recv_subkey != NULL && (recv_subkey->length != ctx->krb.key_len ||
+                                                   memcmp(recv_subkey->contents, ctx->krb.key,
+                                                          ctx->krb.key_len) != 0);
+    krb5_int32 remote_seq = 0;
+    krb5_auth_con_getremoteseqnumber(kctx, ctx->initiator_auth, &remote_seq);
+    if (status == NG_OK && acceptor_subkey) {
+        memcpy(ctx->krb.key, recv_subkey->contents, recv_subkey->length);
+        ctx->krb.key_len = recv_subkey->length;
+        ctx->krb.enctype = recv_subkey->enctype;
+        ctx->krb.acceptor_subkey = true;
+    }
+    ctx->krb.recv_seq = (uint32_t)remote_seq;
+    krb5_free_keyblock(kctx, recv_subkey);
+    if (status == NG_OK) {
+        ctx->ret_flags |= ISC_RET_MUTUAL_AUTH;
+        ctx->state = NG_CTX_COMPLETE;
+    }
+    return status;
+}

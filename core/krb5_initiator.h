@@ -1,0 +1,18 @@
+/* The Kerberos mechanism, initiating side (RFC 4121 §4.1): a service ticket from the
+ * credentials' ccache, an AP-REQ with the 0x8003 checksum, and the AP-REP check when mutual
+ * authentication was asked for. Used by tests, the bench and embedders. */
+#ifndef NEGRING_CORE_KRB5_INITIATOR_H
+#define NEGRING_CORE_KRB5_INITIATOR_H
+
+#include "security_context.h"
+#include "writer.h"
+
+/* First leg: writes the GSS-framed AP-REQ. NG_OK when the context is complete already (no
+ * mutual authentication), NG_CONTINUE when an AP-REP is awaited. */
+ng_status ng_krb5_initiate(struct ng_context *ctx, struct ng_slice bindings,
+                           struct ng_writer *out);
+
+/* Second leg: checks the GSS-framed AP-REP and completes the context. */
+ng_status ng_krb5_initiate_finish(struct ng_context *ctx, struct ng_slice token);
+
+#endif

@@ -1,0 +1,77 @@
+#include "security_context.h"
+
+#include "alloc.h"
+#include "handle_registry.h"
+
+static struct ng_handle to_handle(const CtxtHandle *h)
+{
+    return (struct ng_handle){h->dwLower, h->dwUpper};
+}
+
+ng_status ng_context_new(enum ng_ctx_role role, enum ng_package_id package,
+                         struct ng_credentials *creds, struct ng_context **out)
+{
+    struct ng_context *ctx = ng_alloc(sizeof(*ctx));
+    if (ctx == NULL)
+        return NG_ERR_NOMEM;
+    ctx->role = role;
+    ctx->state = NG_CTX_IN_PROGRESS;
+    ctx->package = package;
+    ctx->mech = NG_MECH_NONE;
+    ctx->creds = creds;
+    ng_credentials_ref(creds);
+    *out = ctx;
+    return NG_OK;
+}
+
+void ng_context_free(struct ng_context *ctx)
+{
+    if (ctx == NULL)
+        return;
+    if (ctx->initiator_auth != NULL)
+        krb5_auth_con_free(ctx->initiator_krb5_ctx, ctx->initiator_auth);
+    ng_free(ctx->spnego.mech_types);
+    ng_free(ctx->client_name);
+    ng_free(ctx->server_name);
+    ng_free(ctx->target_name);
+    ng_credentials_unref(ctx->creds);
+    ng_free_secret(ctx, sizeof(*ctx));
+}
+
+ng_status ng_context_publish(struct ng_context *ctx, CtxtHandle *out)
+{
+    struct ng_table *table = ng_registry_contexts();
+    struct ng_handle handle;
+    ng_status status = table ? ng_table_insert(table, ctx, &handle) : NG_ERR_NOMEM;
+    if (status != NG_OK) {
+        ng_context_free(ctx);
+        return status;
+    }
+    out->dwLower = handle.lower;
+    out->dwUpper = handle.upper;
+    return NG_OK;
+}
+
+ng_status ng_context_acquire(const CtxtHandle *handle, struct ng_context **out)
+{
+    struct ng_table *table = ng_registry_contexts();
+    if (handle == NULL || table == NULL)
+        return NG_ERR_INVALID_HANDLE;
+    void *obj = NULL;
+    NG_GUARD(ng_table_acquire(table, to_handle(handle), &obj));
+    *out = obj;
+    return NG_OK;
+}
+
+void ng_context_release(const CtxtHandle *handle)
+{
+    ng_table_release(ng_registry_contexts(), to_handle(handle));
+}
+
+ng_status ng_context_delete(const CtxtHandle *handle)
+{
+    struct ng_table *table = ng_registry_contexts();
+    if (handle == NULL || table == NULL)
+        return NG_ERR_INVALID_HANDLE;
+    return ng_table_remove(table, to_handle(handle));
+}

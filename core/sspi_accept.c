@@ -1,0 +1,145 @@
+/* AcceptSecurityContext, DeleteSecurityContext, CompleteAuthToken: the SSPI edge of the
+ * accepting side. Maps internal status to SECURITY_STATUS and enforces the calling rules of
+ * the AcceptSecurityContext (Negotiate) reference page. */
+#include <negring/sspi.h>
+
+#include "negotiate_acceptor.h"
+#include "security_context.h"
+#include "sspi_buffers.h"
+#include "sspi_status.h"
+#include "timestamp.h"
+
+/* Flags that say nothing about security and may be looked at before the final return. */
+#define NON_SECURITY_RET_FLAGS (ASC_RET_ALLOCATED_MEMORY)
+
+static ng_status check_data_rep(ULONG rep)
+{
+    return rep == SECURITY_NATIVE_DREP || rep == SECURITY_NETWORK_DREP ? NG_OK
+                                                                       : NG_ERR_INVALID_PARAM;
+}
+
+static ng_status new_acceptor_context(const CredHandle *cred, ULONG req, struct ng_context **out)
+{
+    struct ng_credentials *creds = NULL;
+    if (cred == NULL)
+        return NG_ERR_INVALID_HANDLE;
+    NG_GUARD(ng_credentials_from_handle(cred, &creds));
+    ng_status status = NG_OK;
+    if (!(creds->use & SECPKG_CRED_INBOUND))
+        status = NG_ERR_WRONG_CRED_HANDLE;
+    if (status == NG_OK)
+        status = ng_context_new(NG_ROLE_ACCEPTOR, creds->package, creds, out);
+    ng_credentials_unref(creds);
+    if (status == NG_OK)
+        (*out)->req_flags = req;
+    return status;
+}
+
+static void report(const struct ng_context *ctx, ng_status status, bool allocated,
+                   PULONG attrs, PTimeStamp expiry)
+{
+    ULONG flags = status == NG_OK ? ctx->ret_flags : 0;
+    if (allocated)
+        flags |= ASC_RET_ALLOCATED_MEMORY;
+    if (status != NG_OK)
+        flags &= NON_SECURITY_RET_FLAGS;
+    *attrs = flags;
+    /* The page: the expiry is only meaningful, and only written, on the last call. */
+    if (status == NG_OK && expiry != NULL)
+        *expiry = ng_timestamp_from_unix(ctx->krb.end_time);
+}
+
+/* One leg on `ctx`, output into the caller's buffers. */
+static ng_status run_leg(struct ng_context *ctx, PSecBufferDesc in, PSecBufferDesc out,
+                         ULONG req, bool *allocated)
+{
+    struct ng_slice token, bindings;
+    struct ng_output output;
+    NG_GUARD(ng_input_token(in, &token, &bindings));
+    NG_GUARD(ng_output_begin(out, (req & ASC_REQ_ALLOCATE_MEMORY) != 0, &output));
+    ng_status status = ng_negotiate_accept(ctx, token, bindings, &output.writer);
+    ng_status finish = ng_output_finish(&output);
+    if (finish != NG_OK) {
+        ng_output_abandon(&output);
+        return status == NG_OK || status == NG_CONTINUE ? finish : status;
+    }
+    *allocated = output.allocate && output.buffer != NULL && output.buffer->cbBuffer > 0;
+    return status;
+}
+
+static SECURITY_STATUS accept_first(PCredHandle cred, PSecBufferDesc in, ULONG req,
+                                    PCtxtHandle new_ctx, PSecBufferDesc out, PULONG attrs,
+                                    PTimeStamp expiry)
+{
+    struct ng_context *ctx = NULL;
+    bool allocated = false;
+    if (new_ctx == NULL)
+        return SEC_E_INVALID_PARAMETER;
+    ng_status status = new_acceptor_context(cred, req, &ctx);
+    if (status == NG_OK || status == NG_CONTINUE)
+        status = run_leg(ctx, in, out, req, &allocated);
+    if (ctx != NULL)
+        report(ctx, status, allocated, attrs, expiry);
+    if (status == NG_OK || status == NG_CONTINUE) {
+        ng_status published = ng_context_publish(ctx, new_ctx);
+        return ng_sec_status(published == NG_OK ? status : published);
+    }
+    ng_context_free(ctx);
+    return ng_sec_status(status);
+}
+
+static SECURITY_STATUS accept_next(PCtxtHandle handle, PSecBufferDesc in, ULONG req,
+                                   PCtxtHandle new_ctx, PSecBufferDesc out, PULONG attrs,
+                                   PTimeStamp expiry)
+{
+    struct ng_context *ctx = NULL;
+    bool allocated = false;
+    ng_status status = ng_context_acquire(handle, &ctx);
+    if (status != NG_OK)
+        return ng_sec_status(status);
+    if (ctx->role != NG_ROLE_ACCEPTOR || atomic_flag_test_and_set(&ctx->busy)) {
+        ng_context_release(handle);
+        return SEC_E_INVALID_HANDLE;
+    }
+    ctx->req_flags = (ctx->req_flags & ~(ULONG)ASC_REQ_ALLOCATE_MEMORY) |
+                     (req & ASC_REQ_ALLOCATE_MEMORY);
+    status = run_leg(ctx, in, out, ctx->req_flags, &allocated);
+    report(ctx, status, allocated, attrs, expiry);
+    atomic_flag_clear(&ctx->busy);
+    ng_context_release(handle);
+    if (new_ctx != NULL && new_ctx != handle)
+        *new_ctx = *handle;
+    return ng_sec_status(status);
+}
+
+SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(PCredHandle phCredential, PCtxtHandle phContext,
+                                                PSecBufferDesc pInput, ULONG fContextReq,
+                                                ULONG TargetDataRep, PCtxtHandle phNewContext,
+                                                PSecBufferDesc pOutput, PULONG pfContextAttr,
+                                                PTimeStamp ptsTimeStamp)
+{
+    if (pfContextAttr == NULL || check_data_rep(TargetDataRep) != NG_OK)
+        return SEC_E_INVALID_PARAMETER;
+    *pfContextAttr = 0;
+    if (phContext == NULL)
+        return accept_first(phCredential, pInput, fContextReq, phNewContext, pOutput,
+                            pfContextAttr, ptsTimeStamp);
+    return accept_next(phContext, pInput, fContextReq, phNewContext, pOutput, pfContextAttr,
+                       ptsTimeStamp);
+}
+
+SECURITY_STATUS SEC_ENTRY DeleteSecurityContext(PCtxtHandle phContext)
+{
+    return ng_sec_status(ng_context_delete(phContext));
+}
+
+/* Negotiate (Kerberos) never asks for CompleteAuthToken; on a valid context it is a no-op,
+ * as on Windows. */
+SECURITY_STATUS SEC_ENTRY CompleteAuthToken(PCtxtHandle phContext, PSecBufferDesc pToken)
+{
+    struct ng_context *ctx = NULL;
+    ng_status status = ng_context_acquire(phContext, &ctx);
+    if (status == NG_OK)
+        ng_context_release(phContext);
+    return ng_sec_status(status);
+}

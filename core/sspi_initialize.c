@@ -1,0 +1,138 @@
+/* InitializeSecurityContextA/W: the SSPI edge of the initiating side. */
+#include <negring/sspi.h>
+
+#include "alloc.h"
+#include "negotiate_initiator.h"
+#include "security_context.h"
+#include "sspi_buffers.h"
+#include "sspi_status.h"
+#include "timestamp.h"
+#include "utf16.h"
+
+static ng_status new_initiator_context(const CredHandle *cred, const char *target, ULONG req,
+                                       struct ng_context **out)
+{
+    struct ng_credentials *creds = NULL;
+    if (cred == NULL)
+        return NG_ERR_NO_CREDENTIALS;
+    if (target == NULL || target[0] == '\0')
+        return NG_ERR_TARGET_UNKNOWN;
+    NG_GUARD(ng_credentials_from_handle(cred, &creds));
+    ng_status status = NG_OK;
+    if (!(creds->use & SECPKG_CRED_OUTBOUND))
+        status = NG_ERR_WRONG_CRED_HANDLE;
+    if (status == NG_OK)
+        status = ng_context_new(NG_ROLE_INITIATOR, creds->package, creds, out);
+    ng_credentials_unref(creds);
+    if (status != NG_OK)
+        return status;
+    (*out)->req_flags = req;
+    (*out)->target_name = ng_strdup(target);
+    return (*out)->target_name ? NG_OK : NG_ERR_NOMEM;
+}
+
+static ng_status run_leg(struct ng_context *ctx, PSecBufferDesc in, PSecBufferDesc out,
+                         bool *allocated)
+{
+    struct ng_slice token, bindings;
+    struct ng_output output;
+    NG_GUARD(ng_input_token(in, &token, &bindings));
+    NG_GUARD(ng_output_begin(out, (ctx->req_flags & ISC_REQ_ALLOCATE_MEMORY) != 0, &output));
+    ng_status status = ng_negotiate_initiate(ctx, token, bindings, &output.writer);
+    ng_status finish = ng_output_finish(&output);
+    if (finish != NG_OK) {
+        ng_output_abandon(&output);
+        return status == NG_OK || status == NG_CONTINUE ? finish : status;
+    }
+    *allocated = output.allocate && output.buffer != NULL && output.buffer->cbBuffer > 0;
+    return status;
+}
+
+static void report(const struct ng_context *ctx, ng_status status, bool allocated, PULONG attrs,
+                   PTimeStamp expiry)
+{
+    ULONG flags = status == NG_OK ? ctx->ret_flags : 0;
+    if (allocated)
+        flags |= ISC_RET_ALLOCATED_MEMORY;
+    if (attrs != NULL)
+        *attrs = flags;
+    if (status == NG_OK && expiry != NULL)
+        *expiry = ng_timestamp_from_unix(ctx->krb.end_time);
+}
+
+static SECURITY_STATUS initialize_first(PCredHandle cred, const char *target, ULONG req,
+                                        PSecBufferDesc in, PCtxtHandle new_ctx,
+                                        PSecBufferDesc out, PULONG attrs, PTimeStamp expiry)
+{
+    struct ng_context *ctx = NULL;
+    bool allocated = false;
+    if (new_ctx == NULL)
+        return SEC_E_INVALID_PARAMETER;
+    ng_status status = new_initiator_context(cred, target, req, &ctx);
+    if (status == NG_OK)
+        status = run_leg(ctx, in, out, &allocated);
+    if (ctx != NULL)
+        report(ctx, status, allocated, attrs, expiry);
+    if (status == NG_OK || status == NG_CONTINUE) {
+        ng_status published = ng_context_publish(ctx, new_ctx);
+        return ng_sec_status(published == NG_OK ? status : published);
+    }
+    ng_context_free(ctx);
+    return ng_sec_status(status);
+}
+
+static SECURITY_STATUS initialize_next(PCtxtHandle handle, PSecBufferDesc in,
+                                       PCtxtHandle new_ctx, PSecBufferDesc out, PULONG attrs,
+                                       PTimeStamp expiry)
+{
+    struct ng_context *ctx = NULL;
+    bool allocated = false;
+    ng_status status = ng_context_acquire(handle, &ctx);
+    if (status != NG_OK)
+        return ng_sec_status(status);
+    if (ctx->role != NG_ROLE_INITIATOR || atomic_flag_test_and_set(&ctx->busy)) {
+        ng_context_release(handle);
+        return SEC_E_INVALID_HANDLE;
+    }
+    status = run_leg(ctx, in, out, &allocated);
+    report(ctx, status, allocated, attrs, expiry);
+    atomic_flag_clear(&ctx->busy);
+    ng_context_release(handle);
+    if (new_ctx != NULL && new_ctx != handle)
+        *new_ctx = *handle;
+    return ng_sec_status(status);
+}
+
+SECURITY_STATUS SEC_ENTRY InitializeSecurityContextA(
+    PCredHandle phCredential, PCtxtHandle phContext, SEC_CHAR *pszTargetName, ULONG fContextReq,
+    ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2,
+    PCtxtHandle phNewContext, PSecBufferDesc pOutput, PULONG pfContextAttr, PTimeStamp ptsExpiry)
+{
+    if (TargetDataRep != SECURITY_NATIVE_DREP && TargetDataRep != SECURITY_NETWORK_DREP)
+        return SEC_E_INVALID_PARAMETER;
+    if (pfContextAttr != NULL)
+        *pfContextAttr = 0;
+    if (phContext == NULL)
+        return initialize_first(phCredential, pszTargetName, fContextReq, pInput, phNewContext,
+                                pOutput, pfContextAttr, ptsExpiry);
+    return initialize_next(phContext, pInput, phNewContext, pOutput, pfContextAttr, ptsExpiry);
+}
+
+SECURITY_STATUS SEC_ENTRY InitializeSecurityContextW(
+    PCredHandle phCredential, PCtxtHandle phContext, SEC_WCHAR *pszTargetName, ULONG fContextReq,
+    ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2,
+    PCtxtHandle phNewContext, PSecBufferDesc pOutput, PULONG pfContextAttr, PTimeStamp ptsExpiry)
+{
+    char *target = NULL;
+    size_t ignored;
+    if (pszTargetName != NULL) {
+        ng_status status = ng_utf16z_to_utf8(pszTargetName, &target, &ignored);
+        if (status != NG_OK)
+            return ng_sec_status(status);
+    }
+    SECURITY_STATUS result = InitializeSecurityContextA(
+        phCredential, phContext, target, fContextReq, Reserved1, TargetDataRep, pInput, Reserved2,
+        phNewContext, pOutput, pfContextAttr, ptsExpiry);
+    ng_free(target);
+    return result;
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs negring's build and test dependencies from Debian 12 packages. Idempotent: quiet and
+# quick when everything is already present. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config clang-format
+  libkrb5-dev libgssapi-krb5-2 krb5-kdc krb5-admin-server krb5-user   # Kerberos + test realm
+  nettle-dev                                                          # MD5/MD4/HMAC/RC4
+  liburing-dev libjemalloc-dev libbenchmark-dev                       # ringserver, bench
+  libasan8 libubsan1 libtsan2                                         # sanitizer runtimes
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "setup: installing ${missing[*]}" >&2
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

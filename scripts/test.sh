@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs, builds and runs the whole test suite twice: once with AddressSanitizer +
+# UndefinedBehaviorSanitizer over everything, once as a plain build (which also builds the
+# ThreadSanitizer stress tests of the lock-free tables). Each run ends with ctest's summary.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/setup.sh"
+jobs=$(nproc)
+
+cmake -S "$root" -B "$root/build/test-asan" -DCMAKE_BUILD_TYPE=Debug \
+  -DNEGRING_SANITIZE=address,undefined >/dev/null
+cmake --build "$root/build/test-asan" -j"$jobs"
+(cd "$root/build/test-asan" && ASAN_OPTIONS=detect_leaks=1 ctest -j"$jobs" --output-on-failure)
+
+cmake -S "$root" -B "$root/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$root/build/test" -j"$jobs"
+(cd "$root/build/test" && ctest -j"$jobs" --output-on-failure)

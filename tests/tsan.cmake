@@ -1,0 +1,36 @@
+# ThreadSanitizer builds of the lock-free stress tests, part of the default test run: a plain
+# build then proves the handle table and the replay cache race-free. Skipped when the whole build
+# is already sanitized (NEGRING_SANITIZE, which cannot be mixed with TSan) or the compiler lacks
+# -fsanitize=thread. Each target compiles only the core sources it needs, with TSan.
+if(NEGRING_SANITIZE)
+  return()
+endif()
+
+include(CheckCSourceCompiles)
+set(CMAKE_REQUIRED_FLAGS -fsanitize=thread)
+set(CMAKE_REQUIRED_LINK_OPTIONS -fsanitize=thread)
+check_c_source_compiles("int main(void) { return 0; }" NEGRING_HAVE_TSAN)
+unset(CMAKE_REQUIRED_FLAGS)
+unset(CMAKE_REQUIRED_LINK_OPTIONS)
+if(NOT NEGRING_HAVE_TSAN)
+  message(STATUS "negring: -fsanitize=thread unsupported, skipping the TSan stress tests")
+  return()
+endif()
+
+foreach(unit context_table replay_cache)
+  add_executable(${unit}_tsan
+                 ${CMAKE_CURRENT_SOURCE_DIR}/unit/${unit}_stress_test.c
+                 ${CMAKE_SOURCE_DIR}/core/context_table.c
+                 ${CMAKE_SOURCE_DIR}/core/replay_cache.c
+                 ${CMAKE_SOURCE_DIR}/core/alloc.c
+                 ${CMAKE_SOURCE_DIR}/core/status.c)
+  target_include_directories(${unit}_tsan PRIVATE ${CMAKE_SOURCE_DIR}/core ${CMAKE_SOURCE_DIR}/tests)
+  # After the build type's flags on the command line, so -O1 wins.
+  target_compile_options(${unit}_tsan PRIVATE -fsanitize=thread -O1 -g -fno-omit-frame-pointer)
+  target_link_options(${unit}_tsan PRIVATE -fsanitize=thread)
+  target_link_libraries(${unit}_tsan PRIVATE PkgConfig::NETTLE Threads::Threads)
+  add_test(NAME ${unit}_tsan COMMAND ${unit}_tsan)
+  set_tests_properties(${unit}_tsan PROPERTIES
+                       ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:abort_on_error=1"
+                       TIMEOUT 300)
+endforeach()
