@@ -165,19 +165,6 @@ static ng_status attr_session_key(const struct ng_context *ctx, bool wide, void 
     return NG_OK;
 }
 
-/* sspi.h has no SecPkgContext_KeyInfoW / AuthorityW yet; Windows' layout, with UTF-16. */
-struct key_info_w {
-    SEC_WCHAR *sSignatureAlgorithmName;
-    SEC_WCHAR *sEncryptAlgorithmName;
-    ULONG KeySize;
-    ULONG SignatureAlgorithm;
-    ULONG EncryptAlgorithm;
-};
-
-struct authority_w {
-    SEC_WCHAR *sAuthorityName;
-};
-
 static ng_status attr_key_info(const struct ng_context *ctx, bool wide, void *buf)
 {
     const struct enctype_info *et;
@@ -194,7 +181,7 @@ static ng_status attr_key_info(const struct ng_context *ctx, bool wide, void *bu
      * complement, as Windows does for KERB_CHECKSUM_HMAC_MD5). */
     ULONG sig_alg = (ULONG)et->cksumtype, enc_alg = (ULONG)et->enctype;
     if (wide) {
-        *(struct key_info_w *)buf = (struct key_info_w){sig, enc, et->key_bits, sig_alg, enc_alg};
+        *(SecPkgContext_KeyInfoW *)buf = (SecPkgContext_KeyInfoW){sig, enc, et->key_bits, sig_alg, enc_alg};
     } else {
         *(SecPkgContext_KeyInfoA *)buf =
             (SecPkgContext_KeyInfoA){sig, enc, et->key_bits, sig_alg, enc_alg};
@@ -220,7 +207,7 @@ static ng_status attr_authority(const struct ng_context *ctx, bool wide, void *b
 
     NG_GUARD(dup_string(realm_of(ctx->client_name), wide, &realm));
     if (wide)
-        ((struct authority_w *)buf)->sAuthorityName = realm;
+        ((SecPkgContext_AuthorityW *)buf)->sAuthorityName = realm;
     else
         ((SecPkgContext_AuthorityA *)buf)->sAuthorityName = realm;
     return NG_OK;

@@ -38,7 +38,7 @@ static SECURITY_STATUS SEC_ENTRY set_credentials_attributes(PCredHandle cred, UL
 
 static SECURITY_STATUS SEC_ENTRY change_password_a(SEC_CHAR *package, SEC_CHAR *domain,
                                                    SEC_CHAR *account, SEC_CHAR *old_password,
-                                                   SEC_CHAR *new_password, int impersonating,
+                                                   SEC_CHAR *new_password, BOOLEAN impersonating,
                                                    ULONG reserved, PSecBufferDesc output)
 {
     return SEC_E_UNSUPPORTED_FUNCTION;
@@ -46,7 +46,7 @@ static SECURITY_STATUS SEC_ENTRY change_password_a(SEC_CHAR *package, SEC_CHAR *
 
 static SECURITY_STATUS SEC_ENTRY change_password_w(SEC_WCHAR *package, SEC_WCHAR *domain,
                                                    SEC_WCHAR *account, SEC_WCHAR *old_password,
-                                                   SEC_WCHAR *new_password, int impersonating,
+                                                   SEC_WCHAR *new_password, BOOLEAN impersonating,
                                                    ULONG reserved, PSecBufferDesc output)
 {
     return SEC_E_UNSUPPORTED_FUNCTION;

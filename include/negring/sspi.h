@@ -26,6 +26,7 @@ typedef uint32_t ULONG, *PULONG;
 typedef int32_t LONG, *PLONG;
 typedef uint16_t USHORT, *PUSHORT;
 typedef unsigned char UCHAR, *PUCHAR;
+typedef unsigned char BOOLEAN;
 typedef uintptr_t ULONG_PTR, *PULONG_PTR;
 typedef void *PVOID;
 typedef char SEC_CHAR;
@@ -488,9 +489,21 @@ typedef struct _SecPkgContext_KeyInfoA {
     ULONG EncryptAlgorithm;
 } SecPkgContext_KeyInfoA, *PSecPkgContext_KeyInfoA;
 
+typedef struct _SecPkgContext_KeyInfoW {
+    SEC_WCHAR *sSignatureAlgorithmName;
+    SEC_WCHAR *sEncryptAlgorithmName;
+    ULONG KeySize;
+    ULONG SignatureAlgorithm;
+    ULONG EncryptAlgorithm;
+} SecPkgContext_KeyInfoW, *PSecPkgContext_KeyInfoW;
+
 typedef struct _SecPkgContext_AuthorityA {
     SEC_CHAR *sAuthorityName;
 } SecPkgContext_AuthorityA, *PSecPkgContext_AuthorityA;
+
+typedef struct _SecPkgContext_AuthorityW {
+    SEC_WCHAR *sAuthorityName;
+} SecPkgContext_AuthorityW, *PSecPkgContext_AuthorityW;
 
 typedef struct _SecPkgCredentials_NamesA {
     SEC_CHAR *sUserName;
@@ -633,10 +646,10 @@ typedef SECURITY_STATUS(SEC_ENTRY *SET_CREDENTIALS_ATTRIBUTES_FN_A)(PCredHandle,
 typedef SECURITY_STATUS(SEC_ENTRY *SET_CREDENTIALS_ATTRIBUTES_FN_W)(PCredHandle, ULONG, void *,
                                                                     ULONG);
 typedef SECURITY_STATUS(SEC_ENTRY *CHANGE_PASSWORD_FN_A)(SEC_CHAR *, SEC_CHAR *, SEC_CHAR *,
-                                                         SEC_CHAR *, SEC_CHAR *, int, ULONG,
+                                                         SEC_CHAR *, SEC_CHAR *, BOOLEAN, ULONG,
                                                          PSecBufferDesc);
 typedef SECURITY_STATUS(SEC_ENTRY *CHANGE_PASSWORD_FN_W)(SEC_WCHAR *, SEC_WCHAR *, SEC_WCHAR *,
-                                                         SEC_WCHAR *, SEC_WCHAR *, int, ULONG,
+                                                         SEC_WCHAR *, SEC_WCHAR *, BOOLEAN, ULONG,
                                                          PSecBufferDesc);
 
 typedef struct _SECURITY_FUNCTION_TABLE_A {
