@@ -32,7 +32,9 @@ void ng_credentials_unref(struct ng_credentials *creds)
 {
     if (creds == NULL || atomic_fetch_sub_explicit(&creds->refs, 1, memory_order_acq_rel) != 1)
         return;
-    ng_keystore_free(creds->keys);
+    ng_keystore_free(atomic_load(&creds->keys));
+    ng_keystore_free_chain(atomic_load(&creds->retired_keys));
+    ng_free(creds->keytab_name);
     if (creds->owns_ccache)
         destroy_memory_ccache(creds->ccache_name);
     ng_free(creds->ccache_name);
@@ -145,6 +147,23 @@ cleanup:
     return status;
 }
 
+/* The latest end time of the tickets in a ccache: what the credentials are good until. */
+static int64_t ccache_expiry(krb5_context kctx, krb5_ccache cc)
+{
+    krb5_cc_cursor cursor;
+    krb5_creds c;
+    int64_t latest = 0;
+    if (krb5_cc_start_seq_get(kctx, cc, &cursor) != 0)
+        return 0;
+    while (krb5_cc_next_cred(kctx, cc, &cursor, &c) == 0) {
+        if (c.times.endtime > latest)
+            latest = c.times.endtime;
+        krb5_free_cred_contents(kctx, &c);
+    }
+    krb5_cc_end_seq_get(kctx, cc, &cursor);
+    return latest;
+}
+
 /* The default ccache must hold a principal and a TGT lifetime we can report. */
 static ng_status check_default_ccache(krb5_context kctx, struct ng_credentials *creds)
 {
@@ -164,6 +183,7 @@ static ng_status check_default_ccache(krb5_context kctx, struct ng_credentials *
             status = NG_ERR_NOMEM;
         else
             snprintf(creds->ccache_name, len, "%s:%s", type, full);
+        creds->expiry = ccache_expiry(kctx, cc);
     }
     krb5_free_principal(kctx, client);
     krb5_cc_close(kctx, cc);
@@ -198,7 +218,12 @@ static ng_status acquire_inbound(krb5_context kctx, struct ng_credentials *creds
         if (creds->acceptor_principal == NULL)
             return NG_ERR_NOMEM;
     }
-    return ng_keystore_load(kctx, keytab, principal, &creds->keys);
+    if (keytab != NULL && (creds->keytab_name = ng_strdup(keytab)) == NULL)
+        return NG_ERR_NOMEM;
+    struct ng_keystore *keys = NULL;
+    NG_GUARD(ng_keystore_load(kctx, keytab, principal, &keys));
+    atomic_store(&creds->keys, keys);
+    return NG_OK;
 }
 
 static ng_status acquire(const char *principal, const char *package, ULONG use, void *auth_data,

@@ -18,7 +18,12 @@ struct ng_credentials {
     atomic_uint refs;
     enum ng_package_id package;
     ULONG use;                 /* SECPKG_CRED_INBOUND / OUTBOUND / BOTH */
-    struct ng_keystore *keys;  /* INBOUND: service keys in memory; owned */
+    /* INBOUND: service keys in memory; owned. Swapped whole by a reload; the keystores a
+     * reload replaced stay on `retired_keys` until the credentials go, so an accept that
+     * loaded the old pointer can finish with it without any lock. */
+    _Atomic(struct ng_keystore *) keys;
+    _Atomic(struct ng_keystore *) retired_keys;
+    char *keytab_name; /* INBOUND: the keytab the keys came from, or NULL for the default */
     char *acceptor_principal;  /* INBOUND: only tickets for this service, or NULL for any key */
     char *ccache_name;         /* OUTBOUND: the ccache holding the TGT ("TYPE:residual") */
     bool owns_ccache;          /* a MEMORY ccache made from an explicit identity: destroyed */
@@ -29,6 +34,10 @@ struct ng_credentials {
 
 void ng_credentials_ref(struct ng_credentials *creds);
 void ng_credentials_unref(struct ng_credentials *creds);
+
+/* Re-reads the keytab of INBOUND credentials and swaps the new keys in; accepts in flight
+ * finish with the old keys. NG_ERR_NO_CREDENTIALS (old keys kept) when the keytab is gone. */
+ng_status ng_credentials_reload_keys(struct ng_credentials *creds);
 
 /* Looks up a CredHandle and takes a reference (release with ng_credentials_unref). */
 ng_status ng_credentials_from_handle(const CredHandle *handle, struct ng_credentials **out);

@@ -30,12 +30,6 @@ static SECURITY_STATUS SEC_ENTRY set_context_attributes(PCtxtHandle ctx, ULONG a
     return SEC_E_UNSUPPORTED_FUNCTION;
 }
 
-static SECURITY_STATUS SEC_ENTRY set_credentials_attributes(PCredHandle cred, ULONG attribute,
-                                                            void *buffer, ULONG size)
-{
-    return SEC_E_UNSUPPORTED_FUNCTION;
-}
-
 static SECURITY_STATUS SEC_ENTRY change_password_a(SEC_CHAR *package, SEC_CHAR *domain,
                                                    SEC_CHAR *account, SEC_CHAR *old_password,
                                                    SEC_CHAR *new_password, BOOLEAN impersonating,
@@ -81,7 +75,7 @@ static SecurityFunctionTableA table_a = {
     .EncryptMessage = EncryptMessage,
     .DecryptMessage = DecryptMessage,
     .SetContextAttributesA = set_context_attributes,
-    .SetCredentialsAttributesA = set_credentials_attributes,
+    .SetCredentialsAttributesA = SetCredentialsAttributesA,
     .ChangeAccountPasswordA = change_password_a,
 };
 
@@ -114,7 +108,7 @@ static SecurityFunctionTableW table_w = {
     .EncryptMessage = EncryptMessage,
     .DecryptMessage = DecryptMessage,
     .SetContextAttributesW = set_context_attributes,
-    .SetCredentialsAttributesW = set_credentials_attributes,
+    .SetCredentialsAttributesW = SetCredentialsAttributesW,
     .ChangeAccountPasswordW = change_password_w,
 };
 

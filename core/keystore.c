@@ -1,5 +1,6 @@
 #include "keystore.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -15,6 +16,7 @@ struct key_entry {
 struct ng_keystore {
     size_t count;
     struct key_entry *entries;
+    struct ng_keystore *retired_next;
 };
 
 static bool data_eq(const char *a, struct ng_slice b)
@@ -46,6 +48,23 @@ void ng_keystore_free(struct ng_keystore *ks)
         free_entry(&ks->entries[i]);
     ng_free(ks->entries);
     ng_free(ks);
+}
+
+void ng_keystore_retire(_Atomic(struct ng_keystore *) *list, struct ng_keystore *ks)
+{
+    struct ng_keystore *head = atomic_load(list);
+    do
+        ks->retired_next = head;
+    while (!atomic_compare_exchange_weak(list, &head, ks));
+}
+
+void ng_keystore_free_chain(struct ng_keystore *ks)
+{
+    while (ks != NULL) {
+        struct ng_keystore *next = ks->retired_next;
+        ng_keystore_free(ks);
+        ks = next;
+    }
 }
 
 static ng_status copy_entry(const krb5_keytab_entry *kte, struct key_entry *e)

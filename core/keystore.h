@@ -26,6 +26,10 @@ ng_status ng_keystore_load(krb5_context ctx, const char *keytab_name, const char
                            struct ng_keystore **out);
 void ng_keystore_free(struct ng_keystore *ks);
 
+/* Keystores replaced by a reload form a list (newest first) until their owner goes. */
+void ng_keystore_retire(_Atomic(struct ng_keystore *) *list, struct ng_keystore *ks);
+void ng_keystore_free_chain(struct ng_keystore *ks);
+
 /* The key for a ticket's sname/realm/enctype/kvno (has_kvno false: the newest). Fails with
  * NG_ERR_NO_AUTHORITY when no key of that realm is held, NG_ERR_WRONG_PRINCIPAL when the
  * service is not ours, NG_ERR_LOGON_DENIED when the principal is ours but the enctype/kvno

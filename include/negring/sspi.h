@@ -409,6 +409,9 @@ typedef struct _SecPkgInfoW {
 #define SECPKG_ATTR_CONTEXT_DELETED    33
 
 #define SECPKG_CRED_ATTR_NAMES 1
+/* negring extension for SetCredentialsAttributes: re-read the keytab of INBOUND credentials
+ * (after a key rollover); handshakes in flight finish with the keys they started with. */
+#define SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS 0x4E470100u
 
 #define SECPKG_NEGOTIATION_COMPLETE      0
 #define SECPKG_NEGOTIATION_OPTIMISTIC    1
@@ -547,6 +550,10 @@ SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesA(PCredHandle phCredential, 
                                                       void *pBuffer);
 SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute,
                                                       void *pBuffer);
+SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute,
+                                                    void *pBuffer, ULONG cbBuffer);
+SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute,
+                                                    void *pBuffer, ULONG cbBuffer);
 
 SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(PCredHandle phCredential, PCtxtHandle phContext,
                                                 PSecBufferDesc pInput, ULONG fContextReq,

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+gss_OID_desc ng_gss_mech_spnego_desc = {6, "\x2b\x06\x01\x05\x05\x02"};
+
 static int acquire_cred(struct ng_gss_initiator *c, const char *ccache)
 {
     gss_OID_set_desc mechs = {1, c->mech};
@@ -45,8 +47,8 @@ int ng_gss_initiator_init(struct ng_gss_initiator *c, const char *service, gss_O
 void ng_gss_initiator_set_bindings(struct ng_gss_initiator *c, const void *app_data, size_t len)
 {
     memset(&c->bindings, 0, sizeof(c->bindings));
-    c->bindings.initiator_addrtype = GSS_C_AF_NULLADDR;
-    c->bindings.acceptor_addrtype = GSS_C_AF_NULLADDR;
+    c->bindings.initiator_addrtype = GSS_C_AF_UNSPEC; /* 0, as in SEC_CHANNEL_BINDINGS */
+    c->bindings.acceptor_addrtype = GSS_C_AF_UNSPEC;
     c->bindings.application_data.length = len;
     c->bindings.application_data.value = (void *)app_data;
     c->has_bindings = true;

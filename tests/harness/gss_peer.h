@@ -7,10 +7,15 @@
 #define NEGRING_TESTS_HARNESS_GSS_PEER_H
 
 #include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
 #include <gssapi/gssapi_krb5.h>
 #include <negring/sspi.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+/* SPNEGO, 1.3.6.1.5.5.2 (MIT does not export a name for it). */
+extern gss_OID_desc ng_gss_mech_spnego_desc;
+#define gss_mech_spnego (&ng_gss_mech_spnego_desc)
 
 struct ng_gss_initiator {
     gss_ctx_id_t ctx;

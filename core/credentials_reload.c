@@ -1,0 +1,47 @@
+/* Key reload for acceptor credentials: through SetCredentialsAttributes with the negring
+ * attribute SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS (a daemon calls it on SIGHUP, off its ring
+ * threads). */
+#include "alloc.h"
+#include "credentials.h"
+#include "keystore.h"
+#include "krb5_thread.h"
+#include "sspi_status.h"
+
+ng_status ng_credentials_reload_keys(struct ng_credentials *creds)
+{
+    if (!(creds->use & SECPKG_CRED_INBOUND))
+        return NG_ERR_WRONG_CRED_HANDLE;
+    krb5_context kctx;
+    NG_GUARD(ng_krb5_thread_context(&kctx));
+    struct ng_keystore *fresh = NULL;
+    NG_GUARD(ng_keystore_load(kctx, creds->keytab_name, creds->acceptor_principal, &fresh));
+    struct ng_keystore *old = atomic_exchange(&creds->keys, fresh);
+    if (old != NULL)
+        ng_keystore_retire(&creds->retired_keys, old);
+    return NG_OK;
+}
+
+static SECURITY_STATUS set_credentials_attributes(PCredHandle cred, ULONG attribute)
+{
+    if (attribute != SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS)
+        return SEC_E_UNSUPPORTED_FUNCTION;
+    struct ng_credentials *creds = NULL;
+    ng_status status = ng_credentials_from_handle(cred, &creds);
+    if (status == NG_OK) {
+        status = ng_credentials_reload_keys(creds);
+        ng_credentials_unref(creds);
+    }
+    return ng_sec_status(status);
+}
+
+SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute,
+                                                    void *pBuffer, ULONG cbBuffer)
+{
+    return set_credentials_attributes(phCredential, ulAttribute);
+}
+
+SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute,
+                                                    void *pBuffer, ULONG cbBuffer)
+{
+    return set_credentials_attributes(phCredential, ulAttribute);
+}
