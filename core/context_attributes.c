@@ -292,6 +292,17 @@ static const struct attribute attributes[] = {
     [SECPKG_ATTR_FLAGS] = {attr_flags, false},
 };
 
+static ng_status attr_delegated_ccache(const struct ng_context *ctx, bool wide, void *buf)
+{
+    if (wide || ctx->delegated_ccache == NULL)
+        return wide ? NG_ERR_UNSUPPORTED : NG_ERR_NO_CREDENTIALS;
+    char *name = ng_strdup(ctx->delegated_ccache);
+    if (name == NULL)
+        return NG_ERR_NOMEM;
+    ((SecPkgContext_NegringDelegatedCcacheA *)buf)->sCcacheName = name;
+    return NG_OK;
+}
+
 static SECURITY_STATUS query_attributes(PCtxtHandle handle, ULONG number, void *buf, bool wide)
 {
     struct ng_context *ctx;
@@ -303,6 +314,8 @@ static SECURITY_STATUS query_attributes(PCtxtHandle handle, ULONG number, void *
         number < sizeof attributes / sizeof attributes[0] ? &attributes[number] : NULL;
     if (buf == NULL)
         status = NG_ERR_INVALID_PARAM;
+    else if (number == SECPKG_ATTR_NEGRING_DELEGATED_CCACHE)
+        status = attr_delegated_ccache(ctx, wide, buf);
     else if (attr == NULL || attr->query == NULL)
         status = NG_ERR_UNSUPPORTED;
     else if (attr->needs_complete && ctx->state != NG_CTX_COMPLETE)

@@ -1,6 +1,6 @@
 #include "krb5_acceptor.h"
 
-#include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include "alloc.h"
@@ -8,6 +8,7 @@
 #include "gss_framing.h"
 #include "keystore.h"
 #include "krb5_ap_req.h"
+#include "krb5_delegation.h"
 #include "krb5_gss_checksum.h"
 #include "krb5_session.h"
 #include "krb5_thread.h"
@@ -16,13 +17,23 @@
 
 enum { TOK_ID_AP_REQ = 0x0100, TOK_ID_AP_REP = 0x0200, REPLAY_CACHE_LOG2 = 22 };
 
-static struct ng_replay_cache *replay_cache;
-static pthread_once_t replay_once = PTHREAD_ONCE_INIT;
+static _Atomic(struct ng_replay_cache *) replay_cache;
 
-static void create_replay_cache(void)
+/* Made on first use. A failed attempt (out of memory) is retried by the next accept instead of
+ * leaving the process without a replay cache, and so unable to accept, for good. */
+static ng_status get_replay_cache(struct ng_replay_cache **out)
 {
-    if (ng_replay_cache_create(&replay_cache, REPLAY_CACHE_LOG2) != NG_OK)
-        replay_cache = NULL;
+    struct ng_replay_cache *rc = atomic_load_explicit(&replay_cache, memory_order_acquire);
+    if (rc == NULL) {
+        NG_GUARD(ng_replay_cache_create(&rc, REPLAY_CACHE_LOG2));
+        struct ng_replay_cache *winner = NULL;
+        if (!atomic_compare_exchange_strong(&replay_cache, &winner, rc)) {
+            ng_replay_cache_destroy(rc); /* another thread was first */
+            rc = winner;
+        }
+    }
+    *out = rc;
+    return NG_OK;
 }
 
 /* Everything one accept holds from libkrb5; released together. */
@@ -103,12 +114,11 @@ static ng_status check_replay(const struct accept_state *s, const struct ng_cont
         return NG_ERR_TIME_SKEW;
     if (ctx->req_flags & ASC_REQ_ALLOW_CONTEXT_REPLAY)
         return NG_OK;
-    pthread_once(&replay_once, create_replay_cache);
-    if (replay_cache == NULL)
-        return NG_ERR_NOMEM;
+    struct ng_replay_cache *rc;
+    NG_GUARD(get_replay_cache(&rc));
     /* The authenticator ciphertext is unique per AP-REQ; seen again within the skew window it
      * is a replay. */
-    ng_status status = ng_replay_cache_check_and_insert(replay_cache, req->authenticator_cipher,
+    ng_status status = ng_replay_cache_check_and_insert(rc, req->authenticator_cipher,
                                                         now, (ctime > now ? ctime : now) + skew);
     return status == NG_ERR_FULL ? NG_ERR_NOMEM : status;
 }
@@ -129,11 +139,45 @@ static ng_status make_ap_rep(struct accept_state *s, krb5_enctype enctype, struc
     return ng_writer_status(out);
 }
 
-static ULONG accept_ret_flags(ULONG req, uint32_t gss_flags, bool mutual)
+/* Forwarded tickets are kept only when the server asked for them (ASC_REQ_DELEGATE). */
+static ng_status keep_delegation(struct accept_state *s, struct ng_context *ctx,
+                                 const struct ng_gss_checksum *gss)
+{
+    if (!(ctx->req_flags & ASC_REQ_DELEGATE) || !(gss->flags & NG_GSS_C_DELEG_FLAG) ||
+        gss->delegation.len == 0)
+        return NG_OK;
+    NG_GUARD(ng_krb5_store_delegation(s->kctx, s->ac, gss->delegation, &ctx->delegated_ccache));
+    ctx->ret_flags |= ASC_RET_DELEGATE;
+    return NG_OK;
+}
+
+/* RFC 4121 §4.1.1: the KRB-CRED an initiator forwards with GSS_C_DELEG_FLAG. It counts as
+ * delegation only when it decrypts under the session keys. The auth context's flags are
+ * cleared around krb5_rd_cred, as MIT's acceptor does: no replay cache or sequence number
+ * applies to it. */
+static bool delegation_received(struct accept_state *s, struct ng_slice krb_cred)
+{
+    if (krb_cred.len == 0)
+        return false;
+    krb5_int32 flags = 0;
+    krb5_creds **creds = NULL;
+    krb5_data in = {KV5M_DATA, (unsigned int)krb_cred.len, (char *)krb_cred.ptr};
+    krb5_auth_con_getflags(s->kctx, s->ac, &flags);
+    krb5_auth_con_setflags(s->kctx, s->ac, 0);
+    krb5_error_code code = krb5_rd_cred(s->kctx, s->ac, &in, &creds, NULL);
+    krb5_auth_con_setflags(s->kctx, s->ac, flags);
+    if (creds != NULL)
+        krb5_free_tgt_creds(s->kctx, creds);
+    return code == 0;
+}
+
+static ULONG accept_ret_flags(ULONG req, uint32_t gss_flags, bool mutual, bool delegated)
 {
     ULONG ret = 0;
     if (mutual)
         ret |= ASC_RET_MUTUAL_AUTH;
+    if (delegated)
+        ret |= ASC_RET_DELEGATE;
     if ((gss_flags & NG_GSS_C_REPLAY_FLAG) || (req & ASC_REQ_REPLAY_DETECT))
         ret |= ASC_RET_REPLAY_DETECT;
     if ((gss_flags & NG_GSS_C_SEQUENCE_FLAG) || (req & ASC_REQ_SEQUENCE_DETECT))
@@ -165,6 +209,9 @@ ng_status ng_krb5_accept(struct ng_context *ctx, struct ng_slice token, struct n
     NG_GUARD_CLEANUP(check_checksum(&s, bindings, &gss));
     NG_GUARD_CLEANUP(check_replay(&s, ctx, &req));
     bool mutual = (req.ap_options & NG_AP_OPTS_MUTUAL_REQUIRED) != 0;
+    /* ASC_REQ_DELEGATE: the server takes a forwarded ticket; without it one is ignored. */
+    bool delegated = (ctx->req_flags & ASC_REQ_DELEGATE) && (gss.flags & NG_GSS_C_DELEG_FLAG) &&
+                     delegation_received(&s, gss.delegation);
     krb5_enctype enctype = s.ticket->enc_part2->session->enctype;
     bool made_subkey = false;
     if (mutual)
@@ -175,7 +222,8 @@ ng_status ng_krb5_accept(struct ng_context *ctx, struct ng_slice token, struct n
     NG_GUARD_CLEANUP(ng_krb5_session_names(s.kctx, s.ticket, &ctx->client_name,
                                            &ctx->server_name));
     ctx->krb.gss_flags = gss.flags;
-    ctx->ret_flags = accept_ret_flags(ctx->req_flags, gss.flags, mutual);
+    ctx->ret_flags = accept_ret_flags(ctx->req_flags, gss.flags, mutual, delegated);
+    NG_GUARD_CLEANUP(keep_delegation(&s, ctx, &gss));
     ctx->state = NG_CTX_COMPLETE;
 cleanup:
     accept_state_free(&s);

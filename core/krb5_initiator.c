@@ -29,11 +29,18 @@ static uint32_t gss_flags_for(ULONG isc_req)
     return flags;
 }
 
+/* What the context offers once the AP-REQ is sent. ISC_RET_MUTUAL_AUTH is not among them: it is
+ * earned only by a verified AP-REP (ng_krb5_initiate_finish), and callers (the SPNEGO layer) test
+ * it to know whether that AP-REP is still due. Confidentiality implies integrity, as the
+ * checksum's flags tell the acceptor (RFC 4121 §4.1.1.1). */
 static ULONG isc_ret_flags(ULONG isc_req)
 {
-    return isc_req & (ISC_REQ_MUTUAL_AUTH | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT |
-                      ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION |
-                      ISC_REQ_IDENTIFY | ISC_REQ_EXTENDED_ERROR);
+    ULONG ret = isc_req & (ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT |
+                           ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION |
+                           ISC_REQ_IDENTIFY | ISC_REQ_EXTENDED_ERROR);
+    if (gss_flags_for(isc_req) & NG_GSS_C_INTEG_FLAG)
+        ret |= ISC_RET_INTEGRITY;
+    return ret;
 }
 
 /* Everything the first leg holds from libkrb5 at once. */

@@ -2,6 +2,7 @@
 
 #include "alloc.h"
 #include "handle_registry.h"
+#include "krb5_delegation.h"
 
 static struct ng_handle to_handle(const CtxtHandle *h)
 {
@@ -34,6 +35,8 @@ void ng_context_free(struct ng_context *ctx)
     ng_free(ctx->client_name);
     ng_free(ctx->server_name);
     ng_free(ctx->target_name);
+    ng_krb5_delegation_destroy(ctx->delegated_ccache);
+    ng_free(ctx->delegated_ccache);
     ng_credentials_unref(ctx->creds);
     ng_free_secret(ctx, sizeof(*ctx));
 }

@@ -58,6 +58,7 @@ struct ng_context {
     char *client_name; /* "user@REALM"; owned */
     char *server_name; /* "HTTP/host@REALM"; owned */
     char *target_name; /* initiator: the SPN asked for; owned */
+    char *delegated_ccache; /* acceptor with ASC_REQ_DELEGATE: forwarded tickets; destroyed */
     krb5_auth_context initiator_auth; /* initiator between AP-REQ and AP-REP; NULL otherwise */
     void *initiator_krb5_ctx;         /* the krb5_context that owns initiator_auth */
 };

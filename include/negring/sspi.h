@@ -408,6 +408,15 @@ typedef struct _SecPkgInfoW {
 #define SECPKG_ATTR_NEGO_STATUS        32
 #define SECPKG_ATTR_CONTEXT_DELETED    33
 
+/* negring extension for QueryContextAttributes: after ASC_RET_DELEGATE, the name of the
+ * MEMORY ccache holding the client's forwarded tickets ("MEMORY:..."), usable as KRB5CCNAME or
+ * by gss_krb5_import_cred; lives as long as the context. Freed with FreeContextBuffer. */
+#define SECPKG_ATTR_NEGRING_DELEGATED_CCACHE 0x4E470200u
+
+typedef struct _SecPkgContext_NegringDelegatedCcacheA {
+    SEC_CHAR *sCcacheName;
+} SecPkgContext_NegringDelegatedCcacheA;
+
 #define SECPKG_CRED_ATTR_NAMES 1
 /* negring extension for SetCredentialsAttributes: re-read the keytab of INBOUND credentials
  * (after a key rollover); handshakes in flight finish with the keys they started with. */

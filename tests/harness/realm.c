@@ -247,6 +247,11 @@ static void forget_dir(const char *dir)
 
 int ng_test_realm_start(struct ng_test_realm *r)
 {
+    return ng_test_realm_start_named(r, NULL);
+}
+
+int ng_test_realm_start_named(struct ng_test_realm *r, const char *realm_name)
+{
     memset(r, 0, sizeof *r);
     int slot = -1;
     for (int i = 0; i < MAX_LIVE_REALMS && slot < 0; i++) {
@@ -276,7 +281,7 @@ int ng_test_realm_start(struct ng_test_realm *r)
     char pidbuf[32];
     snprintf(pidbuf, sizeof pidbuf, "%ld", (long)getpid());
     setenv("NEGRING_REALM_WATCH_PID", pidbuf, 1);
-    char *args[] = {"start", r->dir, NULL};
+    char *args[] = {"start", r->dir, (char *)realm_name, NULL};
     int rc = run_script(args, NULL);
     unsetenv("NEGRING_REALM_WATCH_PID");
     if (rc != 0) {

@@ -28,6 +28,8 @@ struct ng_test_realm {
  * should this process die without running atexit handlers). Returns 0 or -1 with a message on
  * stderr. Call before creating any krb5_context. */
 int ng_test_realm_start(struct ng_test_realm *r);
+/* The same with another realm name (NULL: NEGRING.TEST), e.g. for a second, untrusted realm. */
+int ng_test_realm_start_named(struct ng_test_realm *r, const char *realm_name);
 /* Kills the KDC and removes DIR. Idempotent. */
 void ng_test_realm_stop(struct ng_test_realm *r);
 /* Runs a kadmin.local command (printf-style) against the realm; 0 on success. The command is
