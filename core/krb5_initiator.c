@@ -107,6 +107,16 @@ static ng_status make_ap_req(struct initiate_state *s, struct ng_context *ctx,
     return ng_krb5_status(code);
 }
 
+/* The auth context is only needed until the AP-REP is checked; dropping it then means a finished
+ * context holds nothing of libkrb5, and whichever thread frees it later needs no krb5_context. */
+static void drop_auth_context(struct ng_context *ctx, krb5_context kctx)
+{
+    if (ctx->initiator_auth != NULL)
+        krb5_auth_con_free(kctx, ctx->initiator_auth);
+    ctx->initiator_auth = NULL;
+    ctx->initiator_krb5_ctx = NULL;
+}
+
 static ng_status capture_initiator(struct ng_context *ctx, krb5_context kctx,
                                    const krb5_keyblock *key, bool acceptor_subkey,
                                    const krb5_ticket_times *times)
@@ -143,6 +153,8 @@ ng_status ng_krb5_initiate(struct ng_context *ctx, struct ng_slice bindings,
         status = NG_CONTINUE;
     }
 cleanup:
+    if (status != NG_CONTINUE)
+        drop_auth_context(ctx, s.kctx); /* no AP-REP will come */
     initiate_state_free(&s);
     return status;
 }
@@ -162,14 +174,14 @@ static ng_status unframe_ap_rep(struct ng_slice token, krb5_data *ap_rep)
     return ng_reader_status(&r);
 }
 
-ng_status ng_krb5_initiate_finish(struct ng_context *ctx, struct ng_slice token)
+/* Checks the AP-REP with this thread's krb5_context (a krb5_context must not be shared between
+ * threads, and the second leg may run on another thread than the first; the auth context itself
+ * is not tied to a krb5_context). */
+static ng_status verify_ap_rep(struct ng_context *ctx, krb5_context kctx, struct ng_slice token)
 {
-    krb5_context kctx = ctx->initiator_krb5_ctx;
     krb5_data ap_rep;
     krb5_ap_rep_enc_part *repl = NULL;
     krb5_keyblock *recv_subkey = NULL;
-    if (ctx->initiator_auth == NULL || ctx->state != NG_CTX_IN_PROGRESS)
-        return NG_ERR_NO_CONTEXT;
     NG_GUARD(unframe_ap_rep(token, &ap_rep));
     krb5_error_code code = krb5_rd_rep(kctx, ctx->initiator_auth, &ap_rep, &repl);
     if (code != 0)
@@ -178,6 +190,8 @@ ng_status ng_krb5_initiate_finish(struct ng_context *ctx, struct ng_slice token)
     krb5_free_ap_rep_enc_part(kctx, repl);
     code = krb5_auth_con_getrecvsubkey(kctx, ctx->initiator_auth, &recv_subkey);
     ng_status status = ng_krb5_status(code);
+    if (status == NG_OK && recv_subkey != NULL && recv_subkey->length > sizeof(ctx->krb.key))
+        status = NG_ERR_UNSUPPORTED;
     bool acceptor_subkey = recv_subkey != NULL && (recv_subkey->length != ctx->krb.key_len ||
                                                    memcmp(recv_subkey->contents, ctx->krb.key,
                                                           ctx->krb.key_len) != 0);
@@ -191,6 +205,18 @@ ng_status ng_krb5_initiate_finish(struct ng_context *ctx, struct ng_slice token)
     }
     ctx->krb.recv_seq = (uint32_t)remote_seq;
     krb5_free_keyblock(kctx, recv_subkey);
+    return status;
+}
+
+ng_status ng_krb5_initiate_finish(struct ng_context *ctx, struct ng_slice token)
+{
+    krb5_context kctx;
+    if (ctx->initiator_auth == NULL || ctx->state != NG_CTX_IN_PROGRESS)
+        return NG_ERR_NO_CONTEXT;
+    NG_GUARD(ng_krb5_thread_context(&kctx));
+    ng_status status = verify_ap_rep(ctx, kctx, token);
+    /* One AP-REP per context: after a failed check the context is failed too. */
+    drop_auth_context(ctx, kctx);
     if (status == NG_OK) {
         ctx->ret_flags |= ISC_RET_MUTUAL_AUTH;
         ctx->state = NG_CTX_COMPLETE;

@@ -102,10 +102,12 @@ static ng_status initiate_leg(struct ng_context *ctx, struct ng_slice input,
 {
     if (ctx->mech == NG_MECH_NONE)
         return initiate_first(ctx, bindings, out);
-    if (input.len == 0)
-        return NG_ERR_INVALID_TOKEN;
+    /* A call on a finished context is refused before its input is looked at, so it cannot turn
+     * an established context into a failed one. */
     if (ctx->state != NG_CTX_IN_PROGRESS)
         return NG_ERR_NO_CONTEXT;
+    if (input.len == 0)
+        return NG_ERR_INVALID_TOKEN;
     if (!ctx->spnego.wrapped)
         return ng_krb5_initiate_finish(ctx, input);
     return initiate_spnego_reply(ctx, input, out);

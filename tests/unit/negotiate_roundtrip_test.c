@@ -274,6 +274,34 @@ static void test_channel_bindings(void)
     }
 }
 
+/* ISC_RET_MUTUAL_AUTH is earned by a verified AP-REP: a reply altered in transit is refused
+ * (for both packages), and the failed context is refused for any further leg. */
+static void test_altered_ap_rep_refused(void)
+{
+    const char *packages[] = {"Negotiate", "Kerberos"};
+    for (int p = 0; p < 2; p++) {
+        struct handshake h;
+        setup(&h, packages[p], ISC_REQ_MUTUAL_AUTH, ASC_REQ_CONNECTION);
+        static unsigned char to_server[TOKEN_MAX], to_client[TOKEN_MAX], again[TOKEN_MAX];
+        ULONG ts_len = 0, tc_len = 0, again_len = 0;
+        CHECK_EQ(client_step(&h, NULL, 0, to_server, &ts_len), SEC_I_CONTINUE_NEEDED);
+        CHECK_EQ(server_step(&h, to_server, ts_len, to_client, &tc_len), SEC_E_OK);
+        REQUIRE(tc_len > 8);
+        to_client[tc_len - 3] ^= 0x40; /* inside the AP-REP's encrypted part */
+        SECURITY_STATUS s = client_step(&h, to_client, tc_len, to_server, &ts_len);
+        CHECK(s != SEC_E_OK && s != SEC_I_CONTINUE_NEEDED);
+        CHECK_EQ(h.client.attrs & ISC_RET_MUTUAL_AUTH, 0);
+        to_client[tc_len - 3] ^= 0x40; /* the genuine reply no longer helps */
+        h.client.have_ctx = true;
+        s = client_step(&h, to_client, tc_len, again, &again_len);
+        CHECK(s != SEC_E_OK && s != SEC_I_CONTINUE_NEEDED);
+        SecPkgContext_SessionKey key;
+        CHECK_EQ(QueryContextAttributesA(&h.client.ctx, SECPKG_ATTR_SESSION_KEY, &key),
+                 SEC_E_INVALID_HANDLE);
+        teardown(&h);
+    }
+}
+
 /* ---- W entry points --------------------------------------------------------------------- */
 
 static void test_wide_entry_points(void)
@@ -525,6 +553,7 @@ int main(void)
     RUN(test_kerberos_not_mutual);
     RUN(test_allocate_memory_both_sides);
     RUN(test_channel_bindings);
+    RUN(test_altered_ap_rep_refused);
     RUN(test_wide_entry_points);
     RUN(test_identity_a);
     RUN(test_identity_w);
