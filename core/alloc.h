@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-void *ng_alloc(size_t size);   /* zeroed; NULL on failure */
+void *ng_alloc(size_t size); /* zeroed; NULL on failure */
 void *ng_realloc(void *ptr, size_t size);
 void ng_free(void *ptr);
 /* Wipes `size` bytes before freeing: for keys, passwords and decrypted tickets. */

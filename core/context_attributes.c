@@ -181,7 +181,8 @@ static ng_status attr_key_info(const struct ng_context *ctx, bool wide, void *bu
      * complement, as Windows does for KERB_CHECKSUM_HMAC_MD5). */
     ULONG sig_alg = (ULONG)et->cksumtype, enc_alg = (ULONG)et->enctype;
     if (wide) {
-        *(SecPkgContext_KeyInfoW *)buf = (SecPkgContext_KeyInfoW){sig, enc, et->key_bits, sig_alg, enc_alg};
+        *(SecPkgContext_KeyInfoW *)buf =
+            (SecPkgContext_KeyInfoW){sig, enc, et->key_bits, sig_alg, enc_alg};
     } else {
         *(SecPkgContext_KeyInfoA *)buf =
             (SecPkgContext_KeyInfoA){sig, enc, et->key_bits, sig_alg, enc_alg};

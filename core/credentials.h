@@ -17,19 +17,19 @@ struct ng_keystore;
 struct ng_credentials {
     atomic_uint refs;
     enum ng_package_id package;
-    ULONG use;                 /* SECPKG_CRED_INBOUND / OUTBOUND / BOTH */
+    ULONG use; /* SECPKG_CRED_INBOUND / OUTBOUND / BOTH */
     /* INBOUND: service keys in memory; owned. Swapped whole by a reload; the keystores a
      * reload replaced stay on `retired_keys` until the credentials go, so an accept that
      * loaded the old pointer can finish with it without any lock. */
     _Atomic(struct ng_keystore *) keys;
     _Atomic(struct ng_keystore *) retired_keys;
-    char *keytab_name; /* INBOUND: the keytab the keys came from, or NULL for the default */
-    char *acceptor_principal;  /* INBOUND: only tickets for this service, or NULL for any key */
-    char *ccache_name;         /* OUTBOUND: the ccache holding the TGT ("TYPE:residual") */
-    bool owns_ccache;          /* a MEMORY ccache made from an explicit identity: destroyed */
-    char *principal_name;      /* OUTBOUND: the client principal, "user@REALM" */
-    int64_t clock_skew;        /* seconds of clock difference tolerated (default 300) */
-    int64_t expiry;            /* seconds since the Unix epoch; INT64_MAX when unbounded */
+    char *keytab_name;        /* INBOUND: the keytab the keys came from, or NULL for the default */
+    char *acceptor_principal; /* INBOUND: only tickets for this service, or NULL for any key */
+    char *ccache_name;        /* OUTBOUND: the ccache holding the TGT ("TYPE:residual") */
+    bool owns_ccache;         /* a MEMORY ccache made from an explicit identity: destroyed */
+    char *principal_name;     /* OUTBOUND: the client principal, "user@REALM" */
+    int64_t clock_skew;       /* seconds of clock difference tolerated (default 300) */
+    int64_t expiry;           /* seconds since the Unix epoch; INT64_MAX when unbounded */
 };
 
 void ng_credentials_ref(struct ng_credentials *creds);

@@ -4,12 +4,7 @@
 
 #include <negring/sspi.h>
 
-enum ng_package_id {
-    NG_PKG_NEGOTIATE = 0,
-    NG_PKG_KERBEROS,
-    NG_PKG_NTLM,
-    NG_PKG_COUNT
-};
+enum ng_package_id { NG_PKG_NEGOTIATE = 0, NG_PKG_KERBEROS, NG_PKG_NTLM, NG_PKG_COUNT };
 
 struct ng_package {
     enum ng_package_id id;

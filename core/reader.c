@@ -62,11 +62,26 @@ static uint64_t read_be(struct ng_reader *r, size_t n)
     return v;
 }
 
-uint16_t ng_read_le16(struct ng_reader *r) { return (uint16_t)read_le(r, 2); }
-uint32_t ng_read_le32(struct ng_reader *r) { return (uint32_t)read_le(r, 4); }
-uint64_t ng_read_le64(struct ng_reader *r) { return read_le(r, 8); }
-uint16_t ng_read_be16(struct ng_reader *r) { return (uint16_t)read_be(r, 2); }
-uint32_t ng_read_be32(struct ng_reader *r) { return (uint32_t)read_be(r, 4); }
+uint16_t ng_read_le16(struct ng_reader *r)
+{
+    return (uint16_t)read_le(r, 2);
+}
+uint32_t ng_read_le32(struct ng_reader *r)
+{
+    return (uint32_t)read_le(r, 4);
+}
+uint64_t ng_read_le64(struct ng_reader *r)
+{
+    return read_le(r, 8);
+}
+uint16_t ng_read_be16(struct ng_reader *r)
+{
+    return (uint16_t)read_be(r, 2);
+}
+uint32_t ng_read_be32(struct ng_reader *r)
+{
+    return (uint32_t)read_be(r, 4);
+}
 
 struct ng_slice ng_slice_at(struct ng_slice whole, uint64_t offset, uint64_t len, bool *ok)
 {

@@ -30,16 +30,16 @@ struct ng_krb5_session {
     bool acceptor_subkey; /* RFC 4121 §4.2.2 AcceptorSubkey flag for per-message tokens */
     uint64_t send_seq;
     uint64_t recv_seq;
-    uint32_t gss_flags; /* RFC 4121 §4.1.1.1 flags the initiator asked for */
+    uint32_t gss_flags;                      /* RFC 4121 §4.1.1.1 flags the initiator asked for */
     int64_t auth_time, start_time, end_time; /* seconds since the Unix epoch */
 };
 
 /* SPNEGO (RFC 4178) bookkeeping between legs. */
 struct ng_spnego_state {
-    bool wrapped;         /* the peer speaks SPNEGO (vs a raw mechanism token) */
-    uint8_t *mech_types;  /* copy of the initiator's MechTypeList DER, for mechListMIC */
+    bool wrapped;        /* the peer speaks SPNEGO (vs a raw mechanism token) */
+    uint8_t *mech_types; /* copy of the initiator's MechTypeList DER, for mechListMIC */
     size_t mech_types_len;
-    bool mic_required;    /* the chosen mech was not the initiator's first choice */
+    bool mic_required; /* the chosen mech was not the initiator's first choice */
     bool peer_mic_verified;
     bool our_mic_sent;
 };
@@ -48,16 +48,16 @@ struct ng_context {
     atomic_flag busy; /* set while one call works on the context */
     enum ng_ctx_role role;
     enum ng_ctx_state state;
-    enum ng_package_id package; /* the package the caller asked for (Negotiate, Kerberos) */
-    enum ng_mech mech;          /* the mechanism chosen, NG_MECH_NONE until known */
+    enum ng_package_id package;   /* the package the caller asked for (Negotiate, Kerberos) */
+    enum ng_mech mech;            /* the mechanism chosen, NG_MECH_NONE until known */
     struct ng_credentials *creds; /* a reference, dropped when the context is freed */
-    ULONG req_flags; /* ASC_REQ_* / ISC_REQ_* asked by the caller */
-    ULONG ret_flags; /* ASC_RET_* / ISC_RET_* established */
+    ULONG req_flags;              /* ASC_REQ_* / ISC_REQ_* asked by the caller */
+    ULONG ret_flags;              /* ASC_RET_* / ISC_RET_* established */
     struct ng_spnego_state spnego;
     struct ng_krb5_session krb;
-    char *client_name; /* "user@REALM"; owned */
-    char *server_name; /* "HTTP/host@REALM"; owned */
-    char *target_name; /* initiator: the SPN asked for; owned */
+    char *client_name;      /* "user@REALM"; owned */
+    char *server_name;      /* "HTTP/host@REALM"; owned */
+    char *target_name;      /* initiator: the SPN asked for; owned */
     char *delegated_ccache; /* acceptor with ASC_REQ_DELEGATE: forwarded tickets; destroyed */
     krb5_auth_context initiator_auth; /* initiator between AP-REQ and AP-REP; NULL otherwise */
     void *initiator_krb5_ctx;         /* the krb5_context that owns initiator_auth */

@@ -90,12 +90,30 @@ static void write_be(struct ng_writer *w, uint64_t v, size_t n)
         at[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
 }
 
-void ng_write_u8(struct ng_writer *w, uint8_t v) { write_le(w, v, 1); }
-void ng_write_le16(struct ng_writer *w, uint16_t v) { write_le(w, v, 2); }
-void ng_write_le32(struct ng_writer *w, uint32_t v) { write_le(w, v, 4); }
-void ng_write_le64(struct ng_writer *w, uint64_t v) { write_le(w, v, 8); }
-void ng_write_be16(struct ng_writer *w, uint16_t v) { write_be(w, v, 2); }
-void ng_write_be32(struct ng_writer *w, uint32_t v) { write_be(w, v, 4); }
+void ng_write_u8(struct ng_writer *w, uint8_t v)
+{
+    write_le(w, v, 1);
+}
+void ng_write_le16(struct ng_writer *w, uint16_t v)
+{
+    write_le(w, v, 2);
+}
+void ng_write_le32(struct ng_writer *w, uint32_t v)
+{
+    write_le(w, v, 4);
+}
+void ng_write_le64(struct ng_writer *w, uint64_t v)
+{
+    write_le(w, v, 8);
+}
+void ng_write_be16(struct ng_writer *w, uint16_t v)
+{
+    write_be(w, v, 2);
+}
+void ng_write_be32(struct ng_writer *w, uint32_t v)
+{
+    write_be(w, v, 4);
+}
 
 uint8_t *ng_writer_take(struct ng_writer *w, size_t *len)
 {

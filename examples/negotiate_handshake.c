@@ -77,9 +77,8 @@ int main(int argc, char **argv)
         SecBuffer cin = {sbuf.cbBuffer, SECBUFFER_TOKEN, to_client};
         SecBufferDesc cind = {SECBUFFER_VERSION, 1, &cin};
         cbuf = (SecBuffer){sizeof(to_server), SECBUFFER_TOKEN, to_server};
-        cs = InitializeSecurityContextA(&client_cred, &client, service, 0, 0,
-                                        SECURITY_NATIVE_DREP, &cind, 0, &client, &cout, &cattrs,
-                                        NULL);
+        cs = InitializeSecurityContextA(&client_cred, &client, service, 0, 0, SECURITY_NATIVE_DREP,
+                                        &cind, 0, &client, &cout, &cattrs, NULL);
         if (cs != SEC_I_CONTINUE_NEEDED && cs != SEC_E_OK)
             return fail("InitializeSecurityContext", cs);
     }

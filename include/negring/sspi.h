@@ -115,7 +115,8 @@ typedef struct _SecHandle {
 typedef SecHandle CredHandle, *PCredHandle;
 typedef SecHandle CtxtHandle, *PCtxtHandle;
 
-#define SecInvalidateHandle(x) ((PSecHandle)(x))->dwLower = ((PSecHandle)(x))->dwUpper = ((ULONG_PTR)((INT_PTR)-1))
+#define SecInvalidateHandle(x)                                                                     \
+    ((PSecHandle)(x))->dwLower = ((PSecHandle)(x))->dwUpper = ((ULONG_PTR)((INT_PTR)-1))
 #define SecIsValidHandle(x)                                                                        \
     ((((PSecHandle)(x))->dwLower != ((ULONG_PTR)((INT_PTR)-1))) &&                                 \
      (((PSecHandle)(x))->dwUpper != ((ULONG_PTR)((INT_PTR)-1))))
@@ -272,90 +273,90 @@ typedef void(SEC_ENTRY *SEC_GET_KEY_FN)(void *Arg, void *Principal, ULONG KeyVer
 #define ISC_RET_REAUTHENTICATION       0x08000000
 #define ISC_RET_CONFIDENTIALITY_ONLY   0x40000000
 
-#define ASC_REQ_DELEGATE                0x00000001
-#define ASC_REQ_MUTUAL_AUTH             0x00000002
-#define ASC_REQ_REPLAY_DETECT           0x00000004
-#define ASC_REQ_SEQUENCE_DETECT         0x00000008
-#define ASC_REQ_CONFIDENTIALITY         0x00000010
-#define ASC_REQ_USE_SESSION_KEY         0x00000020
-#define ASC_REQ_SESSION_TICKET          0x00000040
-#define ASC_REQ_ALLOCATE_MEMORY         0x00000100
-#define ASC_REQ_USE_DCE_STYLE           0x00000200
-#define ASC_REQ_DATAGRAM                0x00000400
-#define ASC_REQ_CONNECTION              0x00000800
-#define ASC_REQ_CALL_LEVEL              0x00001000
-#define ASC_REQ_FRAGMENT_SUPPLIED       0x00002000
-#define ASC_REQ_EXTENDED_ERROR          0x00008000
-#define ASC_REQ_STREAM                  0x00010000
-#define ASC_REQ_INTEGRITY               0x00020000
-#define ASC_REQ_LICENSING               0x00040000
-#define ASC_REQ_IDENTIFY                0x00080000
-#define ASC_REQ_ALLOW_NULL_SESSION      0x00100000
-#define ASC_REQ_ALLOW_NON_USER_LOGONS   0x00200000
-#define ASC_REQ_ALLOW_CONTEXT_REPLAY    0x00400000
-#define ASC_REQ_FRAGMENT_TO_FIT         0x00800000
-#define ASC_REQ_NO_TOKEN                0x01000000
-#define ASC_REQ_PROXY_BINDINGS          0x04000000
-#define ASC_REQ_ALLOW_MISSING_BINDINGS  0x10000000
+#define ASC_REQ_DELEGATE               0x00000001
+#define ASC_REQ_MUTUAL_AUTH            0x00000002
+#define ASC_REQ_REPLAY_DETECT          0x00000004
+#define ASC_REQ_SEQUENCE_DETECT        0x00000008
+#define ASC_REQ_CONFIDENTIALITY        0x00000010
+#define ASC_REQ_USE_SESSION_KEY        0x00000020
+#define ASC_REQ_SESSION_TICKET         0x00000040
+#define ASC_REQ_ALLOCATE_MEMORY        0x00000100
+#define ASC_REQ_USE_DCE_STYLE          0x00000200
+#define ASC_REQ_DATAGRAM               0x00000400
+#define ASC_REQ_CONNECTION             0x00000800
+#define ASC_REQ_CALL_LEVEL             0x00001000
+#define ASC_REQ_FRAGMENT_SUPPLIED      0x00002000
+#define ASC_REQ_EXTENDED_ERROR         0x00008000
+#define ASC_REQ_STREAM                 0x00010000
+#define ASC_REQ_INTEGRITY              0x00020000
+#define ASC_REQ_LICENSING              0x00040000
+#define ASC_REQ_IDENTIFY               0x00080000
+#define ASC_REQ_ALLOW_NULL_SESSION     0x00100000
+#define ASC_REQ_ALLOW_NON_USER_LOGONS  0x00200000
+#define ASC_REQ_ALLOW_CONTEXT_REPLAY   0x00400000
+#define ASC_REQ_FRAGMENT_TO_FIT        0x00800000
+#define ASC_REQ_NO_TOKEN               0x01000000
+#define ASC_REQ_PROXY_BINDINGS         0x04000000
+#define ASC_REQ_ALLOW_MISSING_BINDINGS 0x10000000
 
-#define ASC_RET_DELEGATE                0x00000001
-#define ASC_RET_MUTUAL_AUTH             0x00000002
-#define ASC_RET_REPLAY_DETECT           0x00000004
-#define ASC_RET_SEQUENCE_DETECT         0x00000008
-#define ASC_RET_CONFIDENTIALITY         0x00000010
-#define ASC_RET_USE_SESSION_KEY         0x00000020
-#define ASC_RET_SESSION_TICKET          0x00000040
-#define ASC_RET_ALLOCATED_MEMORY        0x00000100
-#define ASC_RET_USED_DCE_STYLE          0x00000200
-#define ASC_RET_DATAGRAM                0x00000400
-#define ASC_RET_CONNECTION              0x00000800
-#define ASC_RET_CALL_LEVEL              0x00002000
-#define ASC_RET_THIRD_LEG_FAILED        0x00004000
-#define ASC_RET_EXTENDED_ERROR          0x00008000
-#define ASC_RET_STREAM                  0x00010000
-#define ASC_RET_INTEGRITY               0x00020000
-#define ASC_RET_LICENSING               0x00040000
-#define ASC_RET_IDENTIFY                0x00080000
-#define ASC_RET_NULL_SESSION            0x00100000
-#define ASC_RET_ALLOW_NON_USER_LOGONS   0x00200000
-#define ASC_RET_ALLOW_CONTEXT_REPLAY    0x00400000
-#define ASC_RET_FRAGMENT_ONLY           0x00800000
-#define ASC_RET_NO_TOKEN                0x01000000
-#define ASC_RET_NO_ADDITIONAL_TOKEN     0x02000000
+#define ASC_RET_DELEGATE              0x00000001
+#define ASC_RET_MUTUAL_AUTH           0x00000002
+#define ASC_RET_REPLAY_DETECT         0x00000004
+#define ASC_RET_SEQUENCE_DETECT       0x00000008
+#define ASC_RET_CONFIDENTIALITY       0x00000010
+#define ASC_RET_USE_SESSION_KEY       0x00000020
+#define ASC_RET_SESSION_TICKET        0x00000040
+#define ASC_RET_ALLOCATED_MEMORY      0x00000100
+#define ASC_RET_USED_DCE_STYLE        0x00000200
+#define ASC_RET_DATAGRAM              0x00000400
+#define ASC_RET_CONNECTION            0x00000800
+#define ASC_RET_CALL_LEVEL            0x00002000
+#define ASC_RET_THIRD_LEG_FAILED      0x00004000
+#define ASC_RET_EXTENDED_ERROR        0x00008000
+#define ASC_RET_STREAM                0x00010000
+#define ASC_RET_INTEGRITY             0x00020000
+#define ASC_RET_LICENSING             0x00040000
+#define ASC_RET_IDENTIFY              0x00080000
+#define ASC_RET_NULL_SESSION          0x00100000
+#define ASC_RET_ALLOW_NON_USER_LOGONS 0x00200000
+#define ASC_RET_ALLOW_CONTEXT_REPLAY  0x00400000
+#define ASC_RET_FRAGMENT_ONLY         0x00800000
+#define ASC_RET_NO_TOKEN              0x01000000
+#define ASC_RET_NO_ADDITIONAL_TOKEN   0x02000000
 
 /* ---- Packages ----------------------------------------------------------------------------- */
-#define SECPKG_FLAG_INTEGRITY                  0x00000001
-#define SECPKG_FLAG_PRIVACY                    0x00000002
-#define SECPKG_FLAG_TOKEN_ONLY                 0x00000004
-#define SECPKG_FLAG_DATAGRAM                   0x00000008
-#define SECPKG_FLAG_CONNECTION                 0x00000010
-#define SECPKG_FLAG_MULTI_REQUIRED             0x00000020
-#define SECPKG_FLAG_CLIENT_ONLY                0x00000040
-#define SECPKG_FLAG_EXTENDED_ERROR             0x00000080
-#define SECPKG_FLAG_IMPERSONATION              0x00000100
-#define SECPKG_FLAG_ACCEPT_WIN32_NAME          0x00000200
-#define SECPKG_FLAG_STREAM                     0x00000400
-#define SECPKG_FLAG_NEGOTIABLE                 0x00000800
-#define SECPKG_FLAG_GSS_COMPATIBLE             0x00001000
-#define SECPKG_FLAG_LOGON                      0x00002000
-#define SECPKG_FLAG_ASCII_BUFFERS              0x00004000
-#define SECPKG_FLAG_FRAGMENT                   0x00008000
-#define SECPKG_FLAG_MUTUAL_AUTH                0x00010000
-#define SECPKG_FLAG_DELEGATION                 0x00020000
-#define SECPKG_FLAG_READONLY_WITH_CHECKSUM     0x00040000
-#define SECPKG_FLAG_RESTRICTED_TOKENS          0x00080000
-#define SECPKG_FLAG_NEGO_EXTENDER              0x00100000
-#define SECPKG_FLAG_NEGOTIABLE2                0x00200000
-#define SECPKG_FLAG_APPCONTAINER_PASSTHROUGH   0x00400000
-#define SECPKG_FLAG_APPCONTAINER_CHECKS        0x00800000
+#define SECPKG_FLAG_INTEGRITY                    0x00000001
+#define SECPKG_FLAG_PRIVACY                      0x00000002
+#define SECPKG_FLAG_TOKEN_ONLY                   0x00000004
+#define SECPKG_FLAG_DATAGRAM                     0x00000008
+#define SECPKG_FLAG_CONNECTION                   0x00000010
+#define SECPKG_FLAG_MULTI_REQUIRED               0x00000020
+#define SECPKG_FLAG_CLIENT_ONLY                  0x00000040
+#define SECPKG_FLAG_EXTENDED_ERROR               0x00000080
+#define SECPKG_FLAG_IMPERSONATION                0x00000100
+#define SECPKG_FLAG_ACCEPT_WIN32_NAME            0x00000200
+#define SECPKG_FLAG_STREAM                       0x00000400
+#define SECPKG_FLAG_NEGOTIABLE                   0x00000800
+#define SECPKG_FLAG_GSS_COMPATIBLE               0x00001000
+#define SECPKG_FLAG_LOGON                        0x00002000
+#define SECPKG_FLAG_ASCII_BUFFERS                0x00004000
+#define SECPKG_FLAG_FRAGMENT                     0x00008000
+#define SECPKG_FLAG_MUTUAL_AUTH                  0x00010000
+#define SECPKG_FLAG_DELEGATION                   0x00020000
+#define SECPKG_FLAG_READONLY_WITH_CHECKSUM       0x00040000
+#define SECPKG_FLAG_RESTRICTED_TOKENS            0x00080000
+#define SECPKG_FLAG_NEGO_EXTENDER                0x00100000
+#define SECPKG_FLAG_NEGOTIABLE2                  0x00200000
+#define SECPKG_FLAG_APPCONTAINER_PASSTHROUGH     0x00400000
+#define SECPKG_FLAG_APPCONTAINER_CHECKS          0x00800000
 #define SECPKG_FLAG_CREDENTIAL_ISOLATION_ENABLED 0x01000000
-#define SECPKG_FLAG_APPLY_LOOPBACK             0x02000000
+#define SECPKG_FLAG_APPLY_LOOPBACK               0x02000000
 
 #define SECPKG_ID_NONE 0xFFFF
 
-#define NEGOSSP_NAME_A   "Negotiate"
+#define NEGOSSP_NAME_A            "Negotiate"
 #define MICROSOFT_KERBEROS_NAME_A "Kerberos"
-#define NTLMSP_NAME_A    "NTLM"
+#define NTLMSP_NAME_A             "NTLM"
 
 typedef struct _SecPkgInfoA {
     ULONG fCapabilities;
@@ -376,37 +377,37 @@ typedef struct _SecPkgInfoW {
 } SecPkgInfoW, *PSecPkgInfoW;
 
 /* ---- Context attributes -------------------------------------------------------------------- */
-#define SECPKG_ATTR_SIZES              0
-#define SECPKG_ATTR_NAMES              1
-#define SECPKG_ATTR_LIFESPAN           2
-#define SECPKG_ATTR_DCE_INFO           3
-#define SECPKG_ATTR_STREAM_SIZES       4
-#define SECPKG_ATTR_KEY_INFO           5
-#define SECPKG_ATTR_AUTHORITY          6
-#define SECPKG_ATTR_PROTO_INFO         7
-#define SECPKG_ATTR_PASSWORD_EXPIRY    8
-#define SECPKG_ATTR_SESSION_KEY        9
-#define SECPKG_ATTR_PACKAGE_INFO       10
-#define SECPKG_ATTR_USER_FLAGS         11
-#define SECPKG_ATTR_NEGOTIATION_INFO   12
-#define SECPKG_ATTR_NATIVE_NAMES       13
-#define SECPKG_ATTR_FLAGS              14
-#define SECPKG_ATTR_USE_VALIDATED      15
-#define SECPKG_ATTR_CREDENTIAL_NAME    16
-#define SECPKG_ATTR_TARGET_INFORMATION 17
-#define SECPKG_ATTR_ACCESS_TOKEN       18
-#define SECPKG_ATTR_TARGET             19
-#define SECPKG_ATTR_AUTHENTICATION_ID  20
-#define SECPKG_ATTR_LOGOFF_TIME        21
-#define SECPKG_ATTR_NEGO_KEYS          22
-#define SECPKG_ATTR_PROMPTING_NEEDED   24
-#define SECPKG_ATTR_UNIQUE_BINDINGS    25
-#define SECPKG_ATTR_ENDPOINT_BINDINGS  26
-#define SECPKG_ATTR_CLIENT_SPECIFIED_TARGET 27
+#define SECPKG_ATTR_SIZES                    0
+#define SECPKG_ATTR_NAMES                    1
+#define SECPKG_ATTR_LIFESPAN                 2
+#define SECPKG_ATTR_DCE_INFO                 3
+#define SECPKG_ATTR_STREAM_SIZES             4
+#define SECPKG_ATTR_KEY_INFO                 5
+#define SECPKG_ATTR_AUTHORITY                6
+#define SECPKG_ATTR_PROTO_INFO               7
+#define SECPKG_ATTR_PASSWORD_EXPIRY          8
+#define SECPKG_ATTR_SESSION_KEY              9
+#define SECPKG_ATTR_PACKAGE_INFO             10
+#define SECPKG_ATTR_USER_FLAGS               11
+#define SECPKG_ATTR_NEGOTIATION_INFO         12
+#define SECPKG_ATTR_NATIVE_NAMES             13
+#define SECPKG_ATTR_FLAGS                    14
+#define SECPKG_ATTR_USE_VALIDATED            15
+#define SECPKG_ATTR_CREDENTIAL_NAME          16
+#define SECPKG_ATTR_TARGET_INFORMATION       17
+#define SECPKG_ATTR_ACCESS_TOKEN             18
+#define SECPKG_ATTR_TARGET                   19
+#define SECPKG_ATTR_AUTHENTICATION_ID        20
+#define SECPKG_ATTR_LOGOFF_TIME              21
+#define SECPKG_ATTR_NEGO_KEYS                22
+#define SECPKG_ATTR_PROMPTING_NEEDED         24
+#define SECPKG_ATTR_UNIQUE_BINDINGS          25
+#define SECPKG_ATTR_ENDPOINT_BINDINGS        26
+#define SECPKG_ATTR_CLIENT_SPECIFIED_TARGET  27
 #define SECPKG_ATTR_LAST_CLIENT_TOKEN_STATUS 30
-#define SECPKG_ATTR_NEGO_PKG_INFO      31
-#define SECPKG_ATTR_NEGO_STATUS        32
-#define SECPKG_ATTR_CONTEXT_DELETED    33
+#define SECPKG_ATTR_NEGO_PKG_INFO            31
+#define SECPKG_ATTR_NEGO_STATUS              32
+#define SECPKG_ATTR_CONTEXT_DELETED          33
 
 /* negring extension for QueryContextAttributes: after ASC_RET_DELEGATE, the name of the
  * MEMORY ccache holding the client's forwarded tickets ("MEMORY:..."), usable as KRB5CCNAME or
@@ -532,17 +533,21 @@ typedef struct _SecPkgCredentials_NamesW {
 #define NEGRING_ACCEPTOR_AUTH_DATA_VERSION 0x4E470001u
 
 typedef struct _NEGRING_ACCEPTOR_AUTH_DATA {
-    ULONG Version;        /* NEGRING_ACCEPTOR_AUTH_DATA_VERSION */
-    const char *Keytab;   /* keytab name; NULL: KRB5_KTNAME or the default */
-    ULONG ClockSkewSeconds; /* 0: the krb5 profile's clockskew (default 300) */
+    ULONG Version;                       /* NEGRING_ACCEPTOR_AUTH_DATA_VERSION */
+    const char *Keytab;                  /* keytab name; NULL: KRB5_KTNAME or the default */
+    ULONG ClockSkewSeconds;              /* 0: the krb5 profile's clockskew (default 300) */
     PSEC_WINNT_AUTH_IDENTITY_A Identity; /* with SECPKG_CRED_BOTH: outbound identity, or NULL */
 } NEGRING_ACCEPTOR_AUTH_DATA, *PNEGRING_ACCEPTOR_AUTH_DATA;
 
 /* ---- Functions --------------------------------------------------------------------------- */
-SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesA(PULONG pcPackages, PSecPkgInfoA *ppPackageInfo);
-SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesW(PULONG pcPackages, PSecPkgInfoW *ppPackageInfo);
-SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(LPSTR pszPackageName, PSecPkgInfoA *ppPackageInfo);
-SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoW(LPWSTR pszPackageName, PSecPkgInfoW *ppPackageInfo);
+SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesA(PULONG pcPackages,
+                                                     PSecPkgInfoA *ppPackageInfo);
+SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesW(PULONG pcPackages,
+                                                     PSecPkgInfoW *ppPackageInfo);
+SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(LPSTR pszPackageName,
+                                                    PSecPkgInfoA *ppPackageInfo);
+SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoW(LPWSTR pszPackageName,
+                                                    PSecPkgInfoW *ppPackageInfo);
 
 SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(LPSTR pszPrincipal, LPSTR pszPackage,
                                                     ULONG fCredentialUse, void *pvLogonId,
@@ -588,12 +593,12 @@ SECURITY_STATUS SEC_ENTRY QueryContextAttributesW(PCtxtHandle phContext, ULONG u
 SECURITY_STATUS SEC_ENTRY ImpersonateSecurityContext(PCtxtHandle phContext);
 SECURITY_STATUS SEC_ENTRY RevertSecurityContext(PCtxtHandle phContext);
 SECURITY_STATUS SEC_ENTRY QuerySecurityContextToken(PCtxtHandle phContext, void **Token);
-SECURITY_STATUS SEC_ENTRY MakeSignature(PCtxtHandle phContext, ULONG fQOP,
-                                        PSecBufferDesc pMessage, ULONG MessageSeqNo);
+SECURITY_STATUS SEC_ENTRY MakeSignature(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage,
+                                        ULONG MessageSeqNo);
 SECURITY_STATUS SEC_ENTRY VerifySignature(PCtxtHandle phContext, PSecBufferDesc pMessage,
                                           ULONG MessageSeqNo, PULONG pfQOP);
-SECURITY_STATUS SEC_ENTRY EncryptMessage(PCtxtHandle phContext, ULONG fQOP,
-                                         PSecBufferDesc pMessage, ULONG MessageSeqNo);
+SECURITY_STATUS SEC_ENTRY EncryptMessage(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage,
+                                         ULONG MessageSeqNo);
 SECURITY_STATUS SEC_ENTRY DecryptMessage(PCtxtHandle phContext, PSecBufferDesc pMessage,
                                          ULONG MessageSeqNo, PULONG pfQOP);
 SECURITY_STATUS SEC_ENTRY ExportSecurityContext(PCtxtHandle phContext, ULONG fFlags,
@@ -613,21 +618,27 @@ typedef SECURITY_STATUS(SEC_ENTRY *ENUMERATE_SECURITY_PACKAGES_FN_A)(PULONG, PSe
 typedef SECURITY_STATUS(SEC_ENTRY *ENUMERATE_SECURITY_PACKAGES_FN_W)(PULONG, PSecPkgInfoW *);
 typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_FN_A)(PCredHandle, ULONG, void *);
 typedef SECURITY_STATUS(SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_FN_W)(PCredHandle, ULONG, void *);
-typedef SECURITY_STATUS(SEC_ENTRY *ACQUIRE_CREDENTIALS_HANDLE_FN_A)(
-    LPSTR, LPSTR, ULONG, void *, void *, SEC_GET_KEY_FN, void *, PCredHandle, PTimeStamp);
-typedef SECURITY_STATUS(SEC_ENTRY *ACQUIRE_CREDENTIALS_HANDLE_FN_W)(
-    LPWSTR, LPWSTR, ULONG, void *, void *, SEC_GET_KEY_FN, void *, PCredHandle, PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *ACQUIRE_CREDENTIALS_HANDLE_FN_A)(LPSTR, LPSTR, ULONG, void *,
+                                                                    void *, SEC_GET_KEY_FN, void *,
+                                                                    PCredHandle, PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *ACQUIRE_CREDENTIALS_HANDLE_FN_W)(LPWSTR, LPWSTR, ULONG, void *,
+                                                                    void *, SEC_GET_KEY_FN, void *,
+                                                                    PCredHandle, PTimeStamp);
 typedef SECURITY_STATUS(SEC_ENTRY *FREE_CREDENTIALS_HANDLE_FN)(PCredHandle);
-typedef SECURITY_STATUS(SEC_ENTRY *INITIALIZE_SECURITY_CONTEXT_FN_A)(
-    PCredHandle, PCtxtHandle, SEC_CHAR *, ULONG, ULONG, ULONG, PSecBufferDesc, ULONG,
-    PCtxtHandle, PSecBufferDesc, PULONG, PTimeStamp);
-typedef SECURITY_STATUS(SEC_ENTRY *INITIALIZE_SECURITY_CONTEXT_FN_W)(
-    PCredHandle, PCtxtHandle, SEC_WCHAR *, ULONG, ULONG, ULONG, PSecBufferDesc, ULONG,
-    PCtxtHandle, PSecBufferDesc, PULONG, PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *INITIALIZE_SECURITY_CONTEXT_FN_A)(PCredHandle, PCtxtHandle,
+                                                                     SEC_CHAR *, ULONG, ULONG,
+                                                                     ULONG, PSecBufferDesc, ULONG,
+                                                                     PCtxtHandle, PSecBufferDesc,
+                                                                     PULONG, PTimeStamp);
+typedef SECURITY_STATUS(SEC_ENTRY *INITIALIZE_SECURITY_CONTEXT_FN_W)(PCredHandle, PCtxtHandle,
+                                                                     SEC_WCHAR *, ULONG, ULONG,
+                                                                     ULONG, PSecBufferDesc, ULONG,
+                                                                     PCtxtHandle, PSecBufferDesc,
+                                                                     PULONG, PTimeStamp);
 typedef SECURITY_STATUS(SEC_ENTRY *ACCEPT_SECURITY_CONTEXT_FN)(PCredHandle, PCtxtHandle,
                                                                PSecBufferDesc, ULONG, ULONG,
-                                                               PCtxtHandle, PSecBufferDesc,
-                                                               PULONG, PTimeStamp);
+                                                               PCtxtHandle, PSecBufferDesc, PULONG,
+                                                               PTimeStamp);
 typedef SECURITY_STATUS(SEC_ENTRY *COMPLETE_AUTH_TOKEN_FN)(PCtxtHandle, PSecBufferDesc);
 typedef SECURITY_STATUS(SEC_ENTRY *DELETE_SECURITY_CONTEXT_FN)(PCtxtHandle);
 typedef SECURITY_STATUS(SEC_ENTRY *APPLY_CONTROL_TOKEN_FN)(PCtxtHandle, PSecBufferDesc);
@@ -646,8 +657,8 @@ typedef SECURITY_STATUS(SEC_ENTRY *IMPORT_SECURITY_CONTEXT_FN_A)(SEC_CHAR *, PSe
                                                                  PCtxtHandle);
 typedef SECURITY_STATUS(SEC_ENTRY *IMPORT_SECURITY_CONTEXT_FN_W)(SEC_WCHAR *, PSecBuffer, void *,
                                                                  PCtxtHandle);
-typedef SECURITY_STATUS(SEC_ENTRY *ADD_CREDENTIALS_FN_A)(PCredHandle, SEC_CHAR *, SEC_CHAR *,
-                                                         ULONG, void *, SEC_GET_KEY_FN, void *,
+typedef SECURITY_STATUS(SEC_ENTRY *ADD_CREDENTIALS_FN_A)(PCredHandle, SEC_CHAR *, SEC_CHAR *, ULONG,
+                                                         void *, SEC_GET_KEY_FN, void *,
                                                          PTimeStamp);
 typedef SECURITY_STATUS(SEC_ENTRY *ADD_CREDENTIALS_FN_W)(PCredHandle, SEC_WCHAR *, SEC_WCHAR *,
                                                          ULONG, void *, SEC_GET_KEY_FN, void *,

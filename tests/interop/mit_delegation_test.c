@@ -17,13 +17,12 @@ static gss_buffer_desc mit_token(gss_ctx_id_t *ctx)
     OM_uint32 minor;
     gss_name_t target;
     gss_buffer_desc name = {strlen("HTTP@localhost"), "HTTP@localhost"};
-    REQUIRE(gss_import_name(&minor, &name, GSS_C_NT_HOSTBASED_SERVICE, &target) ==
-            GSS_S_COMPLETE);
+    REQUIRE(gss_import_name(&minor, &name, GSS_C_NT_HOSTBASED_SERVICE, &target) == GSS_S_COMPLETE);
     gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
-    OM_uint32 major = gss_init_sec_context(
-        &minor, GSS_C_NO_CREDENTIAL, ctx, target, (gss_OID)gss_mech_krb5,
-        GSS_C_DELEG_FLAG | GSS_C_MUTUAL_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER, NULL,
-        &out, NULL, NULL);
+    OM_uint32 major =
+        gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, ctx, target, (gss_OID)gss_mech_krb5,
+                             GSS_C_DELEG_FLAG | GSS_C_MUTUAL_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS,
+                             GSS_C_NO_BUFFER, NULL, &out, NULL, NULL);
     REQUIRE(major == GSS_S_CONTINUE_NEEDED);
     gss_release_name(&minor, &target);
     return out;

@@ -14,10 +14,10 @@ static struct ng_test_realm realm;
  * ccache, or gets a fresh TGT with alice's password when `fresh` (so no cached ticket). */
 static SECURITY_STATUS accept_one(CredHandle *server, bool fresh)
 {
-    SEC_WINNT_AUTH_IDENTITY_A id = {
-        (unsigned char *)"alice", 5, (unsigned char *)"NEGRING.TEST", 12,
-        (unsigned char *)realm.password, (ULONG)strlen(realm.password),
-        SEC_WINNT_AUTH_IDENTITY_ANSI};
+    SEC_WINNT_AUTH_IDENTITY_A id = {(unsigned char *)"alice",        5,
+                                    (unsigned char *)"NEGRING.TEST", 12,
+                                    (unsigned char *)realm.password, (ULONG)strlen(realm.password),
+                                    SEC_WINNT_AUTH_IDENTITY_ANSI};
     CredHandle client;
     CtxtHandle cctx, sctx;
     TimeStamp ts;
@@ -70,15 +70,15 @@ static void bad_requests_are_refused(void)
 {
     CredHandle h;
     TimeStamp ts;
-    CHECK_EQ(AcquireCredentialsHandleA(NULL, "NoSuchPackage", SECPKG_CRED_INBOUND, NULL, NULL,
-                                       NULL, NULL, &h, &ts),
+    CHECK_EQ(AcquireCredentialsHandleA(NULL, "NoSuchPackage", SECPKG_CRED_INBOUND, NULL, NULL, NULL,
+                                       NULL, &h, &ts),
              SEC_E_SECPKG_NOT_FOUND);
     CHECK_EQ(AcquireCredentialsHandleA(NULL, "Negotiate", 0, NULL, NULL, NULL, NULL, &h, &ts),
              SEC_E_INVALID_PARAMETER);
     NEGRING_ACCEPTOR_AUTH_DATA missing = {NEGRING_ACCEPTOR_AUTH_DATA_VERSION,
                                           "FILE:/nonexistent/negring.keytab", 0, NULL};
-    CHECK_EQ(AcquireCredentialsHandleA(NULL, "Negotiate", SECPKG_CRED_INBOUND, NULL, &missing,
-                                       NULL, NULL, &h, &ts),
+    CHECK_EQ(AcquireCredentialsHandleA(NULL, "Negotiate", SECPKG_CRED_INBOUND, NULL, &missing, NULL,
+                                       NULL, &h, &ts),
              SEC_E_NO_CREDENTIALS);
     CHECK_EQ(AcquireCredentialsHandleA("HTTP/nosuchhost@NEGRING.TEST", "Negotiate",
                                        SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL, &h, &ts),
