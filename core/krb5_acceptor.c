@@ -118,8 +118,8 @@ static ng_status check_replay(const struct accept_state *s, const struct ng_cont
     NG_GUARD(get_replay_cache(&rc));
     /* The authenticator ciphertext is unique per AP-REQ; seen again within the skew window it
      * is a replay. */
-    ng_status status = ng_replay_cache_check_and_insert(rc, req->authenticator_cipher,
-                                                        now, (ctime > now ? ctime : now) + skew);
+    ng_status status = ng_replay_cache_check_and_insert(rc, req->authenticator_cipher, now,
+                                                        (ctime > now ? ctime : now) + skew);
     return status == NG_ERR_FULL ? NG_ERR_NOMEM : status;
 }
 
@@ -146,38 +146,19 @@ static ng_status keep_delegation(struct accept_state *s, struct ng_context *ctx,
     if (!(ctx->req_flags & ASC_REQ_DELEGATE) || !(gss->flags & NG_GSS_C_DELEG_FLAG) ||
         gss->delegation.len == 0)
         return NG_OK;
-    NG_GUARD(ng_krb5_store_delegation(s->kctx, s->ac, gss->delegation, &ctx->delegated_ccache));
-    ctx->ret_flags |= ASC_RET_DELEGATE;
-    return NG_OK;
+    ng_status status =
+        ng_krb5_store_delegation(s->kctx, s->ac, gss->delegation, &ctx->delegated_ccache);
+    if (status == NG_OK)
+        ctx->ret_flags |= ASC_RET_DELEGATE;
+    /* Unusable forwarded tickets mean no delegation, not a failed logon (as on Windows). */
+    return status == NG_ERR_NOMEM ? status : NG_OK;
 }
 
-/* RFC 4121 §4.1.1: the KRB-CRED an initiator forwards with GSS_C_DELEG_FLAG. It counts as
- * delegation only when it decrypts under the session keys. The auth context's flags are
- * cleared around krb5_rd_cred, as MIT's acceptor does: no replay cache or sequence number
- * applies to it. */
-static bool delegation_received(struct accept_state *s, struct ng_slice krb_cred)
-{
-    if (krb_cred.len == 0)
-        return false;
-    krb5_int32 flags = 0;
-    krb5_creds **creds = NULL;
-    krb5_data in = {KV5M_DATA, (unsigned int)krb_cred.len, (char *)krb_cred.ptr};
-    krb5_auth_con_getflags(s->kctx, s->ac, &flags);
-    krb5_auth_con_setflags(s->kctx, s->ac, 0);
-    krb5_error_code code = krb5_rd_cred(s->kctx, s->ac, &in, &creds, NULL);
-    krb5_auth_con_setflags(s->kctx, s->ac, flags);
-    if (creds != NULL)
-        krb5_free_tgt_creds(s->kctx, creds);
-    return code == 0;
-}
-
-static ULONG accept_ret_flags(ULONG req, uint32_t gss_flags, bool mutual, bool delegated)
+static ULONG accept_ret_flags(ULONG req, uint32_t gss_flags, bool mutual)
 {
     ULONG ret = 0;
     if (mutual)
         ret |= ASC_RET_MUTUAL_AUTH;
-    if (delegated)
-        ret |= ASC_RET_DELEGATE;
     if ((gss_flags & NG_GSS_C_REPLAY_FLAG) || (req & ASC_REQ_REPLAY_DETECT))
         ret |= ASC_RET_REPLAY_DETECT;
     if ((gss_flags & NG_GSS_C_SEQUENCE_FLAG) || (req & ASC_REQ_SEQUENCE_DETECT))
@@ -209,9 +190,6 @@ ng_status ng_krb5_accept(struct ng_context *ctx, struct ng_slice token, struct n
     NG_GUARD_CLEANUP(check_checksum(&s, bindings, &gss));
     NG_GUARD_CLEANUP(check_replay(&s, ctx, &req));
     bool mutual = (req.ap_options & NG_AP_OPTS_MUTUAL_REQUIRED) != 0;
-    /* ASC_REQ_DELEGATE: the server takes a forwarded ticket; without it one is ignored. */
-    bool delegated = (ctx->req_flags & ASC_REQ_DELEGATE) && (gss.flags & NG_GSS_C_DELEG_FLAG) &&
-                     delegation_received(&s, gss.delegation);
     krb5_enctype enctype = s.ticket->enc_part2->session->enctype;
     bool made_subkey = false;
     if (mutual)
@@ -219,10 +197,9 @@ ng_status ng_krb5_accept(struct ng_context *ctx, struct ng_slice token, struct n
     NG_GUARD_CLEANUP(ng_krb5_acceptor_key(s.kctx, s.ac, s.ticket, made_subkey, &s.context_key));
     NG_GUARD_CLEANUP(ng_krb5_session_capture(s.kctx, s.ac, s.context_key, made_subkey,
                                              &s.ticket->enc_part2->times, &ctx->krb));
-    NG_GUARD_CLEANUP(ng_krb5_session_names(s.kctx, s.ticket, &ctx->client_name,
-                                           &ctx->server_name));
+    NG_GUARD_CLEANUP(ng_krb5_session_names(s.kctx, s.ticket, &ctx->client_name, &ctx->server_name));
     ctx->krb.gss_flags = gss.flags;
-    ctx->ret_flags = accept_ret_flags(ctx->req_flags, gss.flags, mutual, delegated);
+    ctx->ret_flags = accept_ret_flags(ctx->req_flags, gss.flags, mutual);
     NG_GUARD_CLEANUP(keep_delegation(&s, ctx, &gss));
     ctx->state = NG_CTX_COMPLETE;
 cleanup:

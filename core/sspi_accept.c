@@ -35,8 +35,8 @@ static ng_status new_acceptor_context(const CredHandle *cred, ULONG req, struct 
     return status;
 }
 
-static void report(const struct ng_context *ctx, ng_status status, bool allocated,
-                   PULONG attrs, PTimeStamp expiry)
+static void report(const struct ng_context *ctx, ng_status status, bool allocated, PULONG attrs,
+                   PTimeStamp expiry)
 {
     ULONG flags = status == NG_OK ? ctx->ret_flags : 0;
     if (allocated)
@@ -50,8 +50,8 @@ static void report(const struct ng_context *ctx, ng_status status, bool allocate
 }
 
 /* One leg on `ctx`, output into the caller's buffers. */
-static ng_status run_leg(struct ng_context *ctx, PSecBufferDesc in, PSecBufferDesc out,
-                         ULONG req, bool *allocated)
+static ng_status run_leg(struct ng_context *ctx, PSecBufferDesc in, PSecBufferDesc out, ULONG req,
+                         bool *allocated)
 {
     struct ng_slice token, bindings;
     struct ng_output output;
@@ -60,7 +60,9 @@ static ng_status run_leg(struct ng_context *ctx, PSecBufferDesc in, PSecBufferDe
     ng_status status = ng_negotiate_accept(ctx, token, bindings, &output.writer);
     ng_status finish = ng_output_finish(&output);
     if (finish != NG_OK) {
-        ng_output_abandon(&output);
+        /* Too small: cbBuffer now says the size needed; abandoning would zero it. */
+        if (finish != NG_ERR_BUFFER_TOO_SMALL)
+            ng_output_abandon(&output);
         return status == NG_OK || status == NG_CONTINUE ? finish : status;
     }
     *allocated = output.allocate && output.buffer != NULL && output.buffer->cbBuffer > 0;
@@ -101,8 +103,8 @@ static SECURITY_STATUS accept_next(PCtxtHandle handle, PSecBufferDesc in, ULONG 
         ng_context_release(handle);
         return SEC_E_INVALID_HANDLE;
     }
-    ctx->req_flags = (ctx->req_flags & ~(ULONG)ASC_REQ_ALLOCATE_MEMORY) |
-                     (req & ASC_REQ_ALLOCATE_MEMORY);
+    ctx->req_flags =
+        (ctx->req_flags & ~(ULONG)ASC_REQ_ALLOCATE_MEMORY) | (req & ASC_REQ_ALLOCATE_MEMORY);
     status = run_leg(ctx, in, out, ctx->req_flags, &allocated);
     report(ctx, status, allocated, attrs, expiry);
     atomic_flag_clear(&ctx->busy);
@@ -122,8 +124,8 @@ SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(PCredHandle phCredential, PCtxtH
         return SEC_E_INVALID_PARAMETER;
     *pfContextAttr = 0;
     if (phContext == NULL)
-        return accept_first(phCredential, pInput, fContextReq, phNewContext, pOutput,
-                            pfContextAttr, ptsTimeStamp);
+        return accept_first(phCredential, pInput, fContextReq, phNewContext, pOutput, pfContextAttr,
+                            ptsTimeStamp);
     return accept_next(phContext, pInput, fContextReq, phNewContext, pOutput, pfContextAttr,
                        ptsTimeStamp);
 }

@@ -14,9 +14,9 @@ static int acquire_cred(struct ng_gss_initiator *c, const char *ccache)
     gss_key_value_element_desc elem = {"ccache", ccache};
     gss_key_value_set_desc store = {1, &elem};
     OM_uint32 minor;
-    c->major = gss_acquire_cred_from(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs,
-                                     GSS_C_INITIATE, ccache ? &store : GSS_C_NO_CRED_STORE,
-                                     &c->cred, NULL, NULL);
+    c->major =
+        gss_acquire_cred_from(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
+                              ccache ? &store : GSS_C_NO_CRED_STORE, &c->cred, NULL, NULL);
     c->minor = minor;
     return GSS_ERROR(c->major) ? -1 : 0;
 }
@@ -54,8 +54,7 @@ void ng_gss_initiator_set_bindings(struct ng_gss_initiator *c, const void *app_d
     c->has_bindings = true;
 }
 
-int ng_gss_initiator_set_neg_mechs(struct ng_gss_initiator *c, const gss_OID_desc *mechs,
-                                   size_t n)
+int ng_gss_initiator_set_neg_mechs(struct ng_gss_initiator *c, const gss_OID_desc *mechs, size_t n)
 {
     OM_uint32 minor;
     if (c->cred == GSS_C_NO_CREDENTIAL && acquire_cred(c, NULL) != 0) {
@@ -190,8 +189,8 @@ SECURITY_STATUS ng_handshake(PCredHandle cred, struct ng_gss_initiator *c, ULONG
     return final->status;
 }
 
-SECURITY_STATUS ng_acquire_acceptor(const char *principal, const char *package,
-                                    const char *keytab, ULONG skew, PCredHandle cred)
+SECURITY_STATUS ng_acquire_acceptor(const char *principal, const char *package, const char *keytab,
+                                    ULONG skew, PCredHandle cred)
 {
     NEGRING_ACCEPTOR_AUTH_DATA data = {NEGRING_ACCEPTOR_AUTH_DATA_VERSION, keytab, skew, NULL};
     TimeStamp expiry;

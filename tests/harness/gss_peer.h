@@ -38,8 +38,7 @@ int ng_gss_initiator_init(struct ng_gss_initiator *c, const char *service, gss_O
 /* Application data for the channel bindings (copied by reference: must outlive the steps). */
 void ng_gss_initiator_set_bindings(struct ng_gss_initiator *c, const void *app_data, size_t len);
 /* SPNEGO only: the mechanisms to offer, in order (gss_set_neg_mechs). Needs a named ccache. */
-int ng_gss_initiator_set_neg_mechs(struct ng_gss_initiator *c, const gss_OID_desc *mechs,
-                                   size_t n);
+int ng_gss_initiator_set_neg_mechs(struct ng_gss_initiator *c, const gss_OID_desc *mechs, size_t n);
 /* One gss_init_sec_context call; `out` is released by the caller with gss_release_buffer.
  * Returns the major status (also in c->major). */
 OM_uint32 ng_gss_initiator_step(struct ng_gss_initiator *c, const void *in, size_t in_len,
@@ -83,7 +82,7 @@ SECURITY_STATUS ng_handshake(PCredHandle cred, struct ng_gss_initiator *c, ULONG
 
 /* AcquireCredentialsHandleA(principal, package, INBOUND) with a named keytab (NULL: default)
  * and clock skew (0: default). */
-SECURITY_STATUS ng_acquire_acceptor(const char *principal, const char *package,
-                                    const char *keytab, ULONG skew, PCredHandle cred);
+SECURITY_STATUS ng_acquire_acceptor(const char *principal, const char *package, const char *keytab,
+                                    ULONG skew, PCredHandle cred);
 
 #endif

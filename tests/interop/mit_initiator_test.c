@@ -15,10 +15,10 @@
 static struct ng_test_realm realm;
 static CredHandle negotiate_cred, kerberos_cred;
 
-static const ULONG base_req = ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY |
-                              ASC_REQ_REPLAY_DETECT | ASC_REQ_SEQUENCE_DETECT;
-static const OM_uint32 client_flags = GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG |
-                                      GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG;
+static const ULONG base_req =
+    ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT | ASC_REQ_SEQUENCE_DETECT;
+static const OM_uint32 client_flags = GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG |
+                                      GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG;
 
 static int64_t unix_from_timestamp(TimeStamp ts)
 {
@@ -126,8 +126,8 @@ static void test_krb5_raw_on_kerberos(void)
 static void test_spnego_without_mutual(void)
 {
     struct ng_gss_initiator c;
-    REQUIRE(ng_gss_initiator_init(&c, "HTTP@localhost", (gss_OID)gss_mech_spnego,
-                                  GSS_C_INTEG_FLAG, NULL) == 0);
+    REQUIRE(ng_gss_initiator_init(&c, "HTTP@localhost", (gss_OID)gss_mech_spnego, GSS_C_INTEG_FLAG,
+                                  NULL) == 0);
     CtxtHandle ctx;
     struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
     int legs;
@@ -306,9 +306,9 @@ static SECURITY_STATUS request_mic_exchange(bool mutual, enum mic_tamper tamper)
     CHECK(tok.resp.has_response_token);
     CHECK(tok.resp.has_mech_list_mic);
     gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
-    CHECK_EQ(ng_gss_initiator_step(&c, tok.resp.response_token.ptr, tok.resp.response_token.len,
-                                   &out),
-             GSS_S_COMPLETE);
+    CHECK_EQ(
+        ng_gss_initiator_step(&c, tok.resp.response_token.ptr, tok.resp.response_token.len, &out),
+        GSS_S_COMPLETE);
     gss_release_buffer(&minor, &out);
     if (tamper == MIC_INTACT) {
         gss_buffer_desc in = {list_der.len, (void *)list_der.ptr};
@@ -399,8 +399,8 @@ static void test_microsoft_krb5_oid_first(void)
         CHECK_EQ(tok.resp.supported_mech, NG_MECH_KRB5_MS);
         CHECK(!tok.resp.has_mech_list_mic);
         CHECK(tok.resp.has_response_token);
-        CHECK_EQ(ng_gss_initiator_step(&c, tok.resp.response_token.ptr,
-                                       tok.resp.response_token.len, &out),
+        CHECK_EQ(ng_gss_initiator_step(&c, tok.resp.response_token.ptr, tok.resp.response_token.len,
+                                       &out),
                  GSS_S_COMPLETE);
         check_names(&ctx);
         DeleteSecurityContext(&ctx);
