@@ -311,6 +311,10 @@ static SECURITY_STATUS query_attributes(PCtxtHandle handle, ULONG number, void *
 
     if (handle == NULL || ng_context_acquire(handle, &ctx) != NG_OK)
         return SEC_E_INVALID_HANDLE;
+    if (!ng_context_enter_shared(ctx)) { /* a leg is changing this context right now */
+        ng_context_release(handle);
+        return SEC_E_INVALID_HANDLE;
+    }
     const struct attribute *attr =
         number < sizeof attributes / sizeof attributes[0] ? &attributes[number] : NULL;
     if (buf == NULL)
@@ -323,6 +327,7 @@ static SECURITY_STATUS query_attributes(PCtxtHandle handle, ULONG number, void *
         status = NG_ERR_NO_CONTEXT;
     else
         status = attr->query(ctx, wide, buf);
+    ng_context_leave_shared(ctx);
     ng_context_release(handle);
     return ng_sec_status(status);
 }

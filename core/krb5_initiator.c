@@ -103,7 +103,6 @@ static ng_status make_ap_req(struct initiate_state *s, struct ng_context *ctx,
     if (code == 0)
         code = krb5_auth_con_getsendsubkey(s->kctx, ac, &s->subkey);
     ctx->initiator_auth = ac;
-    ctx->initiator_krb5_ctx = s->kctx;
     return ng_krb5_status(code);
 }
 
@@ -114,21 +113,19 @@ static void drop_auth_context(struct ng_context *ctx, krb5_context kctx)
     if (ctx->initiator_auth != NULL)
         krb5_auth_con_free(kctx, ctx->initiator_auth);
     ctx->initiator_auth = NULL;
-    ctx->initiator_krb5_ctx = NULL;
 }
 
 static ng_status capture_initiator(struct ng_context *ctx, krb5_context kctx,
                                    const krb5_keyblock *key, bool acceptor_subkey,
                                    const krb5_ticket_times *times)
 {
-    NG_GUARD(ng_krb5_session_capture(kctx, ctx->initiator_auth, key, acceptor_subkey, times,
-                                     &ctx->krb));
+    NG_GUARD(
+        ng_krb5_session_capture(kctx, ctx->initiator_auth, key, acceptor_subkey, times, &ctx->krb));
     ctx->krb.gss_flags = gss_flags_for(ctx->req_flags);
     return NG_OK;
 }
 
-ng_status ng_krb5_initiate(struct ng_context *ctx, struct ng_slice bindings,
-                           struct ng_writer *out)
+ng_status ng_krb5_initiate(struct ng_context *ctx, struct ng_slice bindings, struct ng_writer *out)
 {
     ng_status status = NG_OK;
     struct initiate_state s = {0};
@@ -185,16 +182,15 @@ static ng_status verify_ap_rep(struct ng_context *ctx, krb5_context kctx, struct
     NG_GUARD(unframe_ap_rep(token, &ap_rep));
     krb5_error_code code = krb5_rd_rep(kctx, ctx->initiator_auth, &ap_rep, &repl);
     if (code != 0)
-        return code == KRB5KRB_AP_ERR_BAD_INTEGRITY ? NG_ERR_MESSAGE_ALTERED
-                                                    : ng_krb5_status(code);
+        return code == KRB5KRB_AP_ERR_BAD_INTEGRITY ? NG_ERR_MESSAGE_ALTERED : ng_krb5_status(code);
     krb5_free_ap_rep_enc_part(kctx, repl);
     code = krb5_auth_con_getrecvsubkey(kctx, ctx->initiator_auth, &recv_subkey);
     ng_status status = ng_krb5_status(code);
     if (status == NG_OK && recv_subkey != NULL && recv_subkey->length > sizeof(ctx->krb.key))
         status = NG_ERR_UNSUPPORTED;
-    bool acceptor_subkey = recv_subkey != NULL && (recv_subkey->length != ctx->krb.key_len ||
-                                                   memcmp(recv_subkey->contents, ctx->krb.key,
-                                                          ctx->krb.key_len) != 0);
+    bool acceptor_subkey =
+        recv_subkey != NULL && (recv_subkey->length != ctx->krb.key_len ||
+                                memcmp(recv_subkey->contents, ctx->krb.key, ctx->krb.key_len) != 0);
     krb5_int32 remote_seq = 0;
     krb5_auth_con_getremoteseqnumber(kctx, ctx->initiator_auth, &remote_seq);
     if (status == NG_OK && acceptor_subkey) {

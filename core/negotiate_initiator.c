@@ -28,8 +28,8 @@ static ng_status initiate_first(struct ng_context *ctx, struct ng_slice bindings
     struct ng_writer mech_token = ng_writer_growable();
     ng_status status = ng_krb5_initiate(ctx, bindings, &mech_token);
     if (status == NG_OK || status == NG_CONTINUE) {
-        ng_status written = ng_spnego_write_init(out, our_mechs, 1, ng_writer_slice(&mech_token),
-                                                 NG_SLICE_EMPTY);
+        ng_status written =
+            ng_spnego_write_init(out, our_mechs, 1, ng_writer_slice(&mech_token), NG_SLICE_EMPTY);
         if (written != NG_OK)
             status = written;
     }

@@ -3,6 +3,7 @@
 #include "alloc.h"
 #include "handle_registry.h"
 #include "krb5_delegation.h"
+#include "krb5_thread.h"
 
 static struct ng_handle to_handle(const CtxtHandle *h)
 {
@@ -29,8 +30,9 @@ void ng_context_free(struct ng_context *ctx)
 {
     if (ctx == NULL)
         return;
-    if (ctx->initiator_auth != NULL)
-        krb5_auth_con_free(ctx->initiator_krb5_ctx, ctx->initiator_auth);
+    krb5_context kctx;
+    if (ctx->initiator_auth != NULL && ng_krb5_thread_context(&kctx) == NG_OK)
+        krb5_auth_con_free(kctx, ctx->initiator_auth); /* any thread's context may free it */
     ng_free(ctx->spnego.mech_types);
     ng_free(ctx->client_name);
     ng_free(ctx->server_name);
@@ -77,4 +79,30 @@ ng_status ng_context_delete(const CtxtHandle *handle)
     if (handle == NULL || table == NULL)
         return NG_ERR_INVALID_HANDLE;
     return ng_table_remove(table, to_handle(handle));
+}
+
+bool ng_context_enter_exclusive(struct ng_context *ctx)
+{
+    int idle = 0;
+    return atomic_compare_exchange_strong(&ctx->users, &idle, -1);
+}
+
+void ng_context_leave_exclusive(struct ng_context *ctx)
+{
+    atomic_store(&ctx->users, 0);
+}
+
+bool ng_context_enter_shared(struct ng_context *ctx)
+{
+    int n = atomic_load(&ctx->users);
+    do {
+        if (n < 0)
+            return false;
+    } while (!atomic_compare_exchange_weak(&ctx->users, &n, n + 1));
+    return true;
+}
+
+void ng_context_leave_shared(struct ng_context *ctx)
+{
+    atomic_fetch_sub(&ctx->users, 1);
 }

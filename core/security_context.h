@@ -45,7 +45,7 @@ struct ng_spnego_state {
 };
 
 struct ng_context {
-    atomic_flag busy; /* set while one call works on the context */
+    atomic_int users; /* -1 while a leg changes the context; else the readers inside */
     enum ng_ctx_role role;
     enum ng_ctx_state state;
     enum ng_package_id package;   /* the package the caller asked for (Negotiate, Kerberos) */
@@ -60,7 +60,6 @@ struct ng_context {
     char *target_name;      /* initiator: the SPN asked for; owned */
     char *delegated_ccache; /* acceptor with ASC_REQ_DELEGATE: forwarded tickets; destroyed */
     krb5_auth_context initiator_auth; /* initiator between AP-REQ and AP-REP; NULL otherwise */
-    void *initiator_krb5_ctx;         /* the krb5_context that owns initiator_auth */
 };
 
 /* Context handles: create/lookup/delete over the lock-free context table. */
@@ -70,6 +69,12 @@ ng_status ng_context_new(enum ng_ctx_role role, enum ng_package_id package,
 ng_status ng_context_publish(struct ng_context *ctx, CtxtHandle *out);
 ng_status ng_context_acquire(const CtxtHandle *handle, struct ng_context **out);
 void ng_context_release(const CtxtHandle *handle);
+/* One thread at a time runs a leg (exclusive); attribute queries may overlap each other but not
+ * a leg (shared). false: the context is in use in the other way right now. */
+bool ng_context_enter_exclusive(struct ng_context *ctx);
+void ng_context_leave_exclusive(struct ng_context *ctx);
+bool ng_context_enter_shared(struct ng_context *ctx);
+void ng_context_leave_shared(struct ng_context *ctx);
 ng_status ng_context_delete(const CtxtHandle *handle);
 /* Frees an unpublished context. */
 void ng_context_free(struct ng_context *ctx);

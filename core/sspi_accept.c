@@ -99,7 +99,7 @@ static SECURITY_STATUS accept_next(PCtxtHandle handle, PSecBufferDesc in, ULONG 
     ng_status status = ng_context_acquire(handle, &ctx);
     if (status != NG_OK)
         return ng_sec_status(status);
-    if (ctx->role != NG_ROLE_ACCEPTOR || atomic_flag_test_and_set(&ctx->busy)) {
+    if (ctx->role != NG_ROLE_ACCEPTOR || !ng_context_enter_exclusive(ctx)) {
         ng_context_release(handle);
         return SEC_E_INVALID_HANDLE;
     }
@@ -107,7 +107,7 @@ static SECURITY_STATUS accept_next(PCtxtHandle handle, PSecBufferDesc in, ULONG 
         (ctx->req_flags & ~(ULONG)ASC_REQ_ALLOCATE_MEMORY) | (req & ASC_REQ_ALLOCATE_MEMORY);
     status = run_leg(ctx, in, out, ctx->req_flags, &allocated);
     report(ctx, status, allocated, attrs, expiry);
-    atomic_flag_clear(&ctx->busy);
+    ng_context_leave_exclusive(ctx);
     ng_context_release(handle);
     if (new_ctx != NULL && new_ctx != handle)
         *new_ctx = *handle;

@@ -61,8 +61,8 @@ static void report(const struct ng_context *ctx, ng_status status, bool allocate
 }
 
 static SECURITY_STATUS initialize_first(PCredHandle cred, const char *target, ULONG req,
-                                        PSecBufferDesc in, PCtxtHandle new_ctx,
-                                        PSecBufferDesc out, PULONG attrs, PTimeStamp expiry)
+                                        PSecBufferDesc in, PCtxtHandle new_ctx, PSecBufferDesc out,
+                                        PULONG attrs, PTimeStamp expiry)
 {
     struct ng_context *ctx = NULL;
     bool allocated = false;
@@ -81,7 +81,7 @@ static SECURITY_STATUS initialize_first(PCredHandle cred, const char *target, UL
     return ng_sec_status(status);
 }
 
-static SECURITY_STATUS initialize_next(PCtxtHandle handle, PSecBufferDesc in,
+static SECURITY_STATUS initialize_next(PCtxtHandle handle, ULONG req, PSecBufferDesc in,
                                        PCtxtHandle new_ctx, PSecBufferDesc out, PULONG attrs,
                                        PTimeStamp expiry)
 {
@@ -90,13 +90,17 @@ static SECURITY_STATUS initialize_next(PCtxtHandle handle, PSecBufferDesc in,
     ng_status status = ng_context_acquire(handle, &ctx);
     if (status != NG_OK)
         return ng_sec_status(status);
-    if (ctx->role != NG_ROLE_INITIATOR || atomic_flag_test_and_set(&ctx->busy)) {
+    if (ctx->role != NG_ROLE_INITIATOR || !ng_context_enter_exclusive(ctx)) {
         ng_context_release(handle);
         return SEC_E_INVALID_HANDLE;
     }
+    /* Whether this call's output is allocated is this call's choice: the flag goes with the
+     * buffer descriptor passed alongside it (as AcceptSecurityContext does). */
+    ctx->req_flags =
+        (ctx->req_flags & ~(ULONG)ISC_REQ_ALLOCATE_MEMORY) | (req & ISC_REQ_ALLOCATE_MEMORY);
     status = run_leg(ctx, in, out, &allocated);
     report(ctx, status, allocated, attrs, expiry);
-    atomic_flag_clear(&ctx->busy);
+    ng_context_leave_exclusive(ctx);
     ng_context_release(handle);
     if (new_ctx != NULL && new_ctx != handle)
         *new_ctx = *handle;
@@ -115,7 +119,8 @@ SECURITY_STATUS SEC_ENTRY InitializeSecurityContextA(
     if (phContext == NULL)
         return initialize_first(phCredential, pszTargetName, fContextReq, pInput, phNewContext,
                                 pOutput, pfContextAttr, ptsExpiry);
-    return initialize_next(phContext, pInput, phNewContext, pOutput, pfContextAttr, ptsExpiry);
+    return initialize_next(phContext, fContextReq, pInput, phNewContext, pOutput, pfContextAttr,
+                           ptsExpiry);
 }
 
 SECURITY_STATUS SEC_ENTRY InitializeSecurityContextW(

@@ -92,8 +92,8 @@ static void mit_set_bindings(struct mit_acceptor *m, const char *app)
     m->has_bindings = true;
 }
 
-static SECURITY_STATUS isc(struct initiator *c, const void *in, size_t in_len,
-                           unsigned char *out, ULONG *out_len)
+static SECURITY_STATUS isc(struct initiator *c, const void *in, size_t in_len, unsigned char *out,
+                           ULONG *out_len)
 {
     SecBuffer ib[2] = {{(ULONG)in_len, SECBUFFER_TOKEN, (void *)in},
                        {c->bindings_len, SECBUFFER_CHANNEL_BINDINGS, (void *)c->bindings}};
@@ -102,9 +102,9 @@ static SECURITY_STATUS isc(struct initiator *c, const void *in, size_t in_len,
     SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
     bool first = !c->have_ctx;
     PSecBufferDesc input = in_len > 0 || (first && c->bindings) ? &id : NULL;
-    c->status = InitializeSecurityContextA(&c->cred, first ? NULL : &c->ctx, SERVICE, c->req, 0,
-                                           SECURITY_NATIVE_DREP, input, 0, &c->ctx, &od,
-                                           &c->attrs, NULL);
+    c->status =
+        InitializeSecurityContextA(&c->cred, first ? NULL : &c->ctx, SERVICE, c->req, 0,
+                                   SECURITY_NATIVE_DREP, input, 0, &c->ctx, &od, &c->attrs, NULL);
     if (first && (c->status == SEC_E_OK || c->status == SEC_I_CONTINUE_NEEDED))
         c->have_ctx = true;
     *out_len = ob.cbBuffer;
@@ -117,8 +117,8 @@ static OM_uint32 mit_accept(struct mit_acceptor *m, const void *in, size_t in_le
     gss_buffer_desc input = {in_len, (void *)in};
     m->major = gss_accept_sec_context(&m->minor, &m->ctx, GSS_C_NO_CREDENTIAL, &input,
                                       m->has_bindings ? &m->bindings : GSS_C_NO_CHANNEL_BINDINGS,
-                                      m->src_name == GSS_C_NO_NAME ? &m->src_name : NULL,
-                                      &m->mech, out, &m->ret_flags, NULL, NULL);
+                                      m->src_name == GSS_C_NO_NAME ? &m->src_name : NULL, &m->mech,
+                                      out, &m->ret_flags, NULL, NULL);
     return m->major;
 }
 
@@ -164,8 +164,8 @@ static void setup(struct initiator *c, struct mit_acceptor *m, const char *packa
     m->src_name = GSS_C_NO_NAME;
     c->req = req;
     TimeStamp expiry;
-    REQUIRE(AcquireCredentialsHandleA(NULL, (char *)package, SECPKG_CRED_OUTBOUND, NULL, NULL,
-                                      NULL, NULL, &c->cred, &expiry) == SEC_E_OK);
+    REQUIRE(AcquireCredentialsHandleA(NULL, (char *)package, SECPKG_CRED_OUTBOUND, NULL, NULL, NULL,
+                                      NULL, &c->cred, &expiry) == SEC_E_OK);
 }
 
 static void teardown(struct initiator *c, struct mit_acceptor *m)
@@ -235,22 +235,21 @@ static void check_first_token_mech(const char *package, bool spnego)
     CredHandle cred;
     CtxtHandle ctx;
     TimeStamp expiry;
-    REQUIRE(AcquireCredentialsHandleA(NULL, (char *)package, SECPKG_CRED_OUTBOUND, NULL, NULL,
-                                      NULL, NULL, &cred, &expiry) == SEC_E_OK);
+    REQUIRE(AcquireCredentialsHandleA(NULL, (char *)package, SECPKG_CRED_OUTBOUND, NULL, NULL, NULL,
+                                      NULL, &cred, &expiry) == SEC_E_OK);
     static unsigned char tok[TOKEN_MAX];
     SecBuffer ob = {TOKEN_MAX, SECBUFFER_TOKEN, tok};
     SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
     ULONG attrs;
-    SECURITY_STATUS s = InitializeSecurityContextA(&cred, NULL, SERVICE, ISC_REQ_MUTUAL_AUTH, 0,
-                                                   SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od,
-                                                   &attrs, NULL);
+    SECURITY_STATUS s =
+        InitializeSecurityContextA(&cred, NULL, SERVICE, ISC_REQ_MUTUAL_AUTH, 0,
+                                   SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attrs, NULL);
     CHECK_EQ(s, SEC_I_CONTINUE_NEEDED);
     /* 0x60 len 0x06 oid-len oid... (short-form or 0x82 long-form length) */
     size_t off = tok[1] & 0x80 ? 2 + (tok[1] & 0x7f) : 2;
     gss_const_OID want = spnego ? &spnego_oid : gss_mech_krb5;
     CHECK(ob.cbBuffer > off + 2 + want->length && tok[0] == 0x60 && tok[off] == 0x06 &&
-          tok[off + 1] == want->length &&
-          memcmp(tok + off + 2, want->elements, want->length) == 0);
+          tok[off + 1] == want->length && memcmp(tok + off + 2, want->elements, want->length) == 0);
     if (s == SEC_I_CONTINUE_NEEDED)
         DeleteSecurityContext(&ctx);
     FreeCredentialsHandle(&cred);

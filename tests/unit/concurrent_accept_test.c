@@ -86,8 +86,8 @@ struct pair {
     ULONG client_attrs, server_attrs;
 };
 
-static SECURITY_STATUS isc(struct pair *p, const char *spn, ULONG req, const void *in,
-                           ULONG in_len, unsigned char *out, ULONG *out_len)
+static SECURITY_STATUS isc(struct pair *p, const char *spn, ULONG req, const void *in, ULONG in_len,
+                           unsigned char *out, ULONG *out_len)
 {
     SecBuffer ib = {in_len, SECBUFFER_TOKEN, (void *)in};
     SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib};
@@ -109,9 +109,9 @@ static SECURITY_STATUS asc(struct pair *p, const void *in, ULONG in_len, unsigne
     SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib};
     SecBuffer ob = {TOKEN_MAX, SECBUFFER_TOKEN, out};
     SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
-    SECURITY_STATUS s = AcceptSecurityContext(&server_cred, p->have_server ? &p->server : NULL,
-                                              &id, ASC_REQ_CONNECTION, SECURITY_NATIVE_DREP,
-                                              &p->server, &od, &p->server_attrs, NULL);
+    SECURITY_STATUS s = AcceptSecurityContext(&server_cred, p->have_server ? &p->server : NULL, &id,
+                                              ASC_REQ_CONNECTION, SECURITY_NATIVE_DREP, &p->server,
+                                              &od, &p->server_attrs, NULL);
     if (s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED)
         p->have_server = true;
     *out_len = ob.cbBuffer;

@@ -27,7 +27,7 @@ struct side {
 
 struct handshake {
     struct side client, server;
-    const char *target;      /* UTF-8 SPN for InitializeSecurityContextA */
+    const char *target;        /* UTF-8 SPN for InitializeSecurityContextA */
     const SEC_WCHAR *target_w; /* when set, InitializeSecurityContextW is used instead */
     ULONG isc_req, asc_req;
     int legs; /* AcceptSecurityContext calls */
@@ -72,12 +72,12 @@ static SECURITY_STATUS client_step(struct handshake *h, const unsigned char *in,
     PSecBufferDesc input = in_len ? &id : NULL;
     SECURITY_STATUS s;
     if (h->target_w != NULL)
-        s = InitializeSecurityContextW(&h->client.cred, cur, (SEC_WCHAR *)h->target_w,
-                                       h->isc_req, 0, SECURITY_NATIVE_DREP, input, 0,
-                                       &h->client.ctx, &od, &h->client.attrs, &h->client.expiry);
-    else
-        s = InitializeSecurityContextA(&h->client.cred, cur, (SEC_CHAR *)h->target, h->isc_req,
+        s = InitializeSecurityContextW(&h->client.cred, cur, (SEC_WCHAR *)h->target_w, h->isc_req,
                                        0, SECURITY_NATIVE_DREP, input, 0, &h->client.ctx, &od,
+                                       &h->client.attrs, &h->client.expiry);
+    else
+        s = InitializeSecurityContextA(&h->client.cred, cur, (SEC_CHAR *)h->target, h->isc_req, 0,
+                                       SECURITY_NATIVE_DREP, input, 0, &h->client.ctx, &od,
                                        &h->client.attrs, &h->client.expiry);
     h->client.status = s;
     if (s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED)
@@ -98,9 +98,9 @@ static SECURITY_STATUS server_step(struct handshake *h, const unsigned char *in,
     SecBufferDesc od, id = {SECBUFFER_VERSION, 1, &ib};
     out_init(&ob, &od, scratch, allocate);
     PCtxtHandle cur = h->server.have_ctx ? &h->server.ctx : NULL;
-    SECURITY_STATUS s = AcceptSecurityContext(&h->server.cred, cur, &id, h->asc_req,
-                                              SECURITY_NATIVE_DREP, &h->server.ctx, &od,
-                                              &h->server.attrs, &h->server.expiry);
+    SECURITY_STATUS s =
+        AcceptSecurityContext(&h->server.cred, cur, &id, h->asc_req, SECURITY_NATIVE_DREP,
+                              &h->server.ctx, &od, &h->server.attrs, &h->server.expiry);
     h->server.status = s;
     h->legs++;
     if (s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED)
@@ -148,8 +148,8 @@ static void handshake_free(struct handshake *h)
 static void acquire(const char *package, ULONG use, void *auth, CredHandle *cred)
 {
     TimeStamp expiry;
-    SECURITY_STATUS s =
-        AcquireCredentialsHandleA(NULL, (char *)package, use, NULL, auth, NULL, NULL, cred, &expiry);
+    SECURITY_STATUS s = AcquireCredentialsHandleA(NULL, (char *)package, use, NULL, auth, NULL,
+                                                  NULL, cred, &expiry);
     REQUIRE(s == SEC_E_OK);
 }
 
@@ -169,6 +169,8 @@ static void teardown(struct handshake *h)
     CHECK_EQ(FreeCredentialsHandle(&h->client.cred), SEC_E_OK);
     CHECK_EQ(FreeCredentialsHandle(&h->server.cred), SEC_E_OK);
 }
+
+static void check_keys_agree(struct handshake *h);
 
 static bool name_is(const char *got, const char *want)
 {
@@ -256,9 +258,9 @@ static void test_channel_bindings(void)
         SecBufferDesc id = {SECBUFFER_VERSION, 2, ib};
         SecBuffer ob = {TOKEN_MAX, SECBUFFER_TOKEN, tok};
         SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
-        SECURITY_STATUS s = InitializeSecurityContextA(&h.client.cred, NULL, SERVICE,
-                                                       h.isc_req, 0, SECURITY_NATIVE_DREP, &id,
-                                                       0, &h.client.ctx, &od, &h.client.attrs, NULL);
+        SECURITY_STATUS s = InitializeSecurityContextA(&h.client.cred, NULL, SERVICE, h.isc_req, 0,
+                                                       SECURITY_NATIVE_DREP, &id, 0, &h.client.ctx,
+                                                       &od, &h.client.attrs, NULL);
         CHECK_EQ(s, SEC_I_CONTINUE_NEEDED);
         h.client.have_ctx = s == SEC_I_CONTINUE_NEEDED;
         SecBuffer sb[2] = {{ob.cbBuffer, SECBUFFER_TOKEN, tok},
@@ -298,6 +300,23 @@ static void test_altered_ap_rep_refused(void)
         SecPkgContext_SessionKey key;
         CHECK_EQ(QueryContextAttributesA(&h.client.ctx, SECPKG_ATTR_SESSION_KEY, &key),
                  SEC_E_INVALID_HANDLE);
+        teardown(&h);
+    }
+}
+
+/* A stray call on an established context is refused and leaves the context established. */
+static void test_extra_call_keeps_context(void)
+{
+    const char *packages[] = {"Negotiate", "Kerberos"};
+    for (int p = 0; p < 2; p++) {
+        struct handshake h;
+        setup(&h, packages[p], ISC_REQ_CONNECTION, ASC_REQ_CONNECTION);
+        REQUIRE(run_handshake(&h));
+        static unsigned char out[TOKEN_MAX];
+        ULONG len = 0;
+        CHECK_EQ(client_step(&h, NULL, 0, out, &len), SEC_E_INVALID_HANDLE);
+        CHECK_EQ(len, 0);
+        check_keys_agree(&h);
         teardown(&h);
     }
 }
@@ -358,11 +377,10 @@ static void identity_handshake(void *auth, const char *want_user)
 
 static void test_identity_a(void)
 {
-    SEC_WINNT_AUTH_IDENTITY_A id = {
-        (unsigned char *)"alice",          5,
-        (unsigned char *)"NEGRING.TEST",   12,
-        (unsigned char *)realm.password,   (ULONG)strlen(realm.password),
-        SEC_WINNT_AUTH_IDENTITY_ANSI};
+    SEC_WINNT_AUTH_IDENTITY_A id = {(unsigned char *)"alice",        5,
+                                    (unsigned char *)"NEGRING.TEST", 12,
+                                    (unsigned char *)realm.password, (ULONG)strlen(realm.password),
+                                    SEC_WINNT_AUTH_IDENTITY_ANSI};
     identity_handshake(&id, realm.user);
 }
 
@@ -372,7 +390,12 @@ static void test_identity_w(void)
     ascii_to_w("alice", user, 8);
     ascii_to_w("NEGRING.TEST", domain, 16);
     ascii_to_w(realm.password, password, 64);
-    SEC_WINNT_AUTH_IDENTITY_W id = {user,     5, domain, 12, password, (ULONG)strlen(realm.password),
+    SEC_WINNT_AUTH_IDENTITY_W id = {user,
+                                    5,
+                                    domain,
+                                    12,
+                                    password,
+                                    (ULONG)strlen(realm.password),
                                     SEC_WINNT_AUTH_IDENTITY_UNICODE};
     identity_handshake(&id, realm.user);
 }
@@ -380,16 +403,20 @@ static void test_identity_w(void)
 /* A second user proves the identity, not the default ccache, is what authenticates. */
 static void test_identity_other_user(void)
 {
-    SEC_WINNT_AUTH_IDENTITY_A id = {(unsigned char *)"bob", 3, (unsigned char *)"NEGRING.TEST",
-                                    12, (unsigned char *)"bob-Pass-2", 10,
-                                    SEC_WINNT_AUTH_IDENTITY_ANSI};
+    SEC_WINNT_AUTH_IDENTITY_A id = {
+        (unsigned char *)"bob",        3,  (unsigned char *)"NEGRING.TEST", 12,
+        (unsigned char *)"bob-Pass-2", 10, SEC_WINNT_AUTH_IDENTITY_ANSI};
     identity_handshake(&id, "bob@NEGRING.TEST");
 }
 
 static void test_identity_wrong_password(void)
 {
-    SEC_WINNT_AUTH_IDENTITY_A id = {(unsigned char *)"alice", 5, (unsigned char *)"NEGRING.TEST",
-                                    12, (unsigned char *)"not-the-password", 16,
+    SEC_WINNT_AUTH_IDENTITY_A id = {(unsigned char *)"alice",
+                                    5,
+                                    (unsigned char *)"NEGRING.TEST",
+                                    12,
+                                    (unsigned char *)"not-the-password",
+                                    16,
                                     SEC_WINNT_AUTH_IDENTITY_ANSI};
     CredHandle cred;
     SecInvalidateHandle(&cred);
@@ -427,9 +454,9 @@ static void test_initiate_with_inbound_creds(void)
     SecBuffer ob = {TOKEN_MAX, SECBUFFER_TOKEN, tok};
     SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
     ULONG attrs = 0xffffffff;
-    SECURITY_STATUS s = InitializeSecurityContextA(&cred, NULL, SERVICE, ISC_REQ_MUTUAL_AUTH, 0,
-                                                   SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od,
-                                                   &attrs, NULL);
+    SECURITY_STATUS s =
+        InitializeSecurityContextA(&cred, NULL, SERVICE, ISC_REQ_MUTUAL_AUTH, 0,
+                                   SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attrs, NULL);
     CHECK_EQ(s, SEC_E_WRONG_CREDENTIAL_HANDLE);
     CHECK_EQ(attrs, 0);
     CHECK(!SecIsValidHandle(&ctx));
@@ -530,9 +557,8 @@ static void test_attributes_agree(void)
     for (int p = 0; p < 2; p++) {
         for (int mutual = 0; mutual < 2; mutual++) {
             struct handshake h;
-            ULONG req = ISC_REQ_CONFIDENTIALITY | ISC_REQ_REPLAY_DETECT |
-                        ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONNECTION |
-                        (mutual ? ISC_REQ_MUTUAL_AUTH : 0);
+            ULONG req = ISC_REQ_CONFIDENTIALITY | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT |
+                        ISC_REQ_CONNECTION | (mutual ? ISC_REQ_MUTUAL_AUTH : 0);
             setup(&h, packages[p], req, ASC_REQ_CONNECTION);
             REQUIRE(run_handshake(&h));
             check_names_agree(&h);
@@ -554,6 +580,7 @@ int main(void)
     RUN(test_allocate_memory_both_sides);
     RUN(test_channel_bindings);
     RUN(test_altered_ap_rep_refused);
+    RUN(test_extra_call_keeps_context);
     RUN(test_wide_entry_points);
     RUN(test_identity_a);
     RUN(test_identity_w);
