@@ -125,8 +125,8 @@ static ng_status obtain_tgt(krb5_context kctx, struct ng_credentials *creds,
         return NG_ERR_NOMEM;
     if (krb5_parse_name(kctx, id->principal, &client) != 0)
         return NG_ERR_UNKNOWN_CREDS;
-    krb5_error_code code = krb5_get_init_creds_password(kctx, &tgt, client, id->password, NULL,
-                                                        NULL, 0, NULL, NULL);
+    krb5_error_code code =
+        krb5_get_init_creds_password(kctx, &tgt, client, id->password, NULL, NULL, 0, NULL, NULL);
     if (code == KRB5KDC_ERR_PREAUTH_FAILED || code == KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN ||
         code == KRB5KRB_AP_ERR_BAD_INTEGRITY)
         NG_FAIL_CLEANUP(NG_ERR_LOGON_DENIED);
@@ -172,8 +172,8 @@ static ng_status check_default_ccache(krb5_context kctx, struct ng_credentials *
     if (krb5_cc_default(kctx, &cc) != 0)
         return NG_ERR_NO_CREDENTIALS;
     krb5_error_code code = krb5_cc_get_principal(kctx, cc, &client);
-    ng_status status = code == 0 ? ng_krb5_unparse(kctx, client, &creds->principal_name)
-                                 : NG_ERR_NO_CREDENTIALS;
+    ng_status status =
+        code == 0 ? ng_krb5_unparse(kctx, client, &creds->principal_name) : NG_ERR_NO_CREDENTIALS;
     if (status == NG_OK) {
         const char *full = krb5_cc_get_name(kctx, cc);
         const char *type = krb5_cc_get_type(kctx, cc);
@@ -239,7 +239,7 @@ static ng_status acquire(const char *principal, const char *package, ULONG use, 
     NG_GUARD(ng_krb5_thread_context(&kctx));
     const NEGRING_ACCEPTOR_AUTH_DATA *acceptor =
         auth_data && *(const ULONG *)auth_data == NEGRING_ACCEPTOR_AUTH_DATA_VERSION ? auth_data
-                                                                                   : NULL;
+                                                                                     : NULL;
     const SEC_WINNT_AUTH_IDENTITY_A *identity =
         acceptor ? acceptor->Identity : (const SEC_WINNT_AUTH_IDENTITY_A *)auth_data;
     struct ng_credentials *creds = ng_alloc(sizeof(*creds));
@@ -297,10 +297,10 @@ SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleW(LPWSTR pszPrincipal, LPWSTR 
     if (status == NG_OK && pszPackage != NULL)
         status = ng_utf16z_to_utf8(pszPackage, &package, &ignored);
     SECURITY_STATUS result =
-        status != NG_OK ? ng_sec_status(status)
-                        : AcquireCredentialsHandleA(principal, package, fCredentialUse, pvLogonId,
-                                                    pAuthData, pGetKeyFn, pvGetKeyArgument,
-                                                    phCredential, ptsExpiry);
+        status != NG_OK
+            ? ng_sec_status(status)
+            : AcquireCredentialsHandleA(principal, package, fCredentialUse, pvLogonId, pAuthData,
+                                        pGetKeyFn, pvGetKeyArgument, phCredential, ptsExpiry);
     ng_free(principal);
     ng_free(package);
     return result;
@@ -319,7 +319,7 @@ static ng_status credential_name(const CredHandle *handle, char **name)
 {
     struct ng_credentials *creds;
     NG_GUARD(ng_credentials_from_handle(handle, &creds));
-    const char *source = creds->principal_name ? creds->principal_name
+    const char *source = creds->principal_name       ? creds->principal_name
                          : creds->acceptor_principal ? creds->acceptor_principal
                                                      : "";
     *name = ng_strdup(source);

@@ -144,8 +144,8 @@ ng_status ng_keystore_load(krb5_context ctx, const char *keytab_name, const char
         return NG_ERR_NOMEM;
     if (only != NULL && krb5_parse_name(ctx, only, &only_princ) != 0)
         NG_FAIL_CLEANUP(NG_ERR_UNKNOWN_CREDS);
-    krb5_error_code code = keytab_name ? krb5_kt_resolve(ctx, keytab_name, &kt)
-                                       : krb5_kt_default(ctx, &kt);
+    krb5_error_code code =
+        keytab_name ? krb5_kt_resolve(ctx, keytab_name, &kt) : krb5_kt_default(ctx, &kt);
     if (code != 0)
         NG_FAIL_CLEANUP(NG_ERR_NO_CREDENTIALS);
     NG_GUARD_CLEANUP(read_keytab(ctx, kt, only_princ, ks));

@@ -9,8 +9,8 @@ static int32_t read_int32(struct ng_reader *r)
 {
     struct ng_slice v = ng_der_read_value(r, NG_DER_INTEGER);
     if (v.len == 0 || v.len > 4 ||
-        (v.len > 1 && ((v.ptr[0] == 0 && !(v.ptr[1] & 0x80)) ||
-                       (v.ptr[0] == 0xff && (v.ptr[1] & 0x80))))) {
+        (v.len > 1 &&
+         ((v.ptr[0] == 0 && !(v.ptr[1] & 0x80)) || (v.ptr[0] == 0xff && (v.ptr[1] & 0x80))))) {
         r->failed = true;
         return 0;
     }
@@ -50,9 +50,10 @@ static void read_principal_name(struct ng_reader *r, struct ng_principal_ref *p)
     ng_der_finish(r, &seq);
 }
 
-/* EncryptedData ::= SEQUENCE { etype [0] Int32, kvno [1] UInt32 OPTIONAL, cipher [2] OCTET STRING } */
-static void read_encrypted_data(struct ng_reader *r, int32_t *etype, bool *has_kvno,
-                                uint32_t *kvno, struct ng_slice *cipher)
+/* EncryptedData ::= SEQUENCE { etype [0] Int32, kvno [1] UInt32 OPTIONAL, cipher [2] OCTET STRING }
+ */
+static void read_encrypted_data(struct ng_reader *r, int32_t *etype, bool *has_kvno, uint32_t *kvno,
+                                struct ng_slice *cipher)
 {
     struct ng_reader seq = ng_der_read_expect(r, NG_DER_SEQUENCE);
     *etype = read_explicit_int32(&seq, 0);
@@ -107,8 +108,7 @@ ng_status ng_krb5_ap_req_parse(struct ng_slice msg, struct ng_krb5_ap_req *out)
     int32_t auth_etype;
     bool auth_has_kvno;
     uint32_t auth_kvno;
-    read_encrypted_data(&auth, &auth_etype, &auth_has_kvno, &auth_kvno,
-                        &out->authenticator_cipher);
+    read_encrypted_data(&auth, &auth_etype, &auth_has_kvno, &auth_kvno, &out->authenticator_cipher);
     ng_der_finish(&seq, &auth);
     ng_der_finish(&app, &seq);
     ng_der_finish(&whole, &app);

@@ -10,8 +10,8 @@
 #include "status.h"
 
 struct ng_krb5_ap_req {
-    uint32_t ap_options;             /* APOptions: bit n of this word is ASN.1 named bit n */
-    struct ng_principal_ref server;  /* ticket realm + sname */
+    uint32_t ap_options;            /* APOptions: bit n of this word is ASN.1 named bit n */
+    struct ng_principal_ref server; /* ticket realm + sname */
     int32_t ticket_etype;
     bool ticket_has_kvno;
     uint32_t ticket_kvno;

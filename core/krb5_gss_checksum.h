@@ -13,14 +13,14 @@
 #define NG_GSS_CHECKSUM_TYPE 0x8003
 
 /* RFC 4121 §4.1.1.1 and RFC 2743 flag values. */
-#define NG_GSS_C_DELEG_FLAG    0x0001u
-#define NG_GSS_C_MUTUAL_FLAG   0x0002u
-#define NG_GSS_C_REPLAY_FLAG   0x0004u
-#define NG_GSS_C_SEQUENCE_FLAG 0x0008u
-#define NG_GSS_C_CONF_FLAG     0x0010u
-#define NG_GSS_C_INTEG_FLAG    0x0020u
-#define NG_GSS_C_DCE_STYLE     0x1000u
-#define NG_GSS_C_IDENTIFY_FLAG 0x2000u
+#define NG_GSS_C_DELEG_FLAG          0x0001u
+#define NG_GSS_C_MUTUAL_FLAG         0x0002u
+#define NG_GSS_C_REPLAY_FLAG         0x0004u
+#define NG_GSS_C_SEQUENCE_FLAG       0x0008u
+#define NG_GSS_C_CONF_FLAG           0x0010u
+#define NG_GSS_C_INTEG_FLAG          0x0020u
+#define NG_GSS_C_DCE_STYLE           0x1000u
+#define NG_GSS_C_IDENTIFY_FLAG       0x2000u
 #define NG_GSS_C_EXTENDED_ERROR_FLAG 0x4000u
 
 struct ng_gss_checksum {

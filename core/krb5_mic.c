@@ -97,8 +97,8 @@ static ng_status parse_mic(struct ng_slice token, bool from_acceptor, bool accep
     return NG_OK;
 }
 
-ng_status ng_krb5_verify_mic(struct ng_krb5_session *s, bool from_acceptor,
-                             struct ng_slice message, struct ng_slice token)
+ng_status ng_krb5_verify_mic(struct ng_krb5_session *s, bool from_acceptor, struct ng_slice message,
+                             struct ng_slice token)
 {
     if (!ng_krb5_enctype_is_cfx(s->enctype))
         return NG_ERR_UNSUPPORTED;

@@ -17,7 +17,7 @@ ng_status ng_krb5_get_mic(struct ng_krb5_session *s, bool by_acceptor, struct ng
 /* Verifies a MIC token the peer made (`from_acceptor`: the peer is the acceptor). The sequence
  * number must be the next one expected (then advanced). NG_ERR_MESSAGE_ALTERED when the
  * checksum does not match, NG_ERR_INVALID_TOKEN when malformed, NG_ERR_OUT_OF_SEQUENCE. */
-ng_status ng_krb5_verify_mic(struct ng_krb5_session *s, bool from_acceptor,
-                             struct ng_slice message, struct ng_slice token);
+ng_status ng_krb5_verify_mic(struct ng_krb5_session *s, bool from_acceptor, struct ng_slice message,
+                             struct ng_slice token);
 
 #endif

@@ -20,9 +20,9 @@ bool ng_krb5_enctype_is_cfx(krb5_enctype enctype)
     }
 }
 
-ng_status ng_krb5_session_capture(krb5_context kctx, krb5_auth_context ac,
-                                  const krb5_keyblock *key, bool acceptor_subkey,
-                                  const krb5_ticket_times *times, struct ng_krb5_session *out)
+ng_status ng_krb5_session_capture(krb5_context kctx, krb5_auth_context ac, const krb5_keyblock *key,
+                                  bool acceptor_subkey, const krb5_ticket_times *times,
+                                  struct ng_krb5_session *out)
 {
     if (key->length > sizeof(out->key))
         return NG_ERR_UNSUPPORTED;

@@ -12,9 +12,9 @@
 bool ng_krb5_enctype_is_cfx(krb5_enctype enctype);
 
 /* Copies `key`, the sequence numbers of `ac` and the ticket times into `out`. */
-ng_status ng_krb5_session_capture(krb5_context kctx, krb5_auth_context ac,
-                                  const krb5_keyblock *key, bool acceptor_subkey,
-                                  const krb5_ticket_times *times, struct ng_krb5_session *out);
+ng_status ng_krb5_session_capture(krb5_context kctx, krb5_auth_context ac, const krb5_keyblock *key,
+                                  bool acceptor_subkey, const krb5_ticket_times *times,
+                                  struct ng_krb5_session *out);
 
 /* The context key after an accept: the acceptor subkey we made, else the initiator's subkey,
  * else the ticket session key. Caller frees with krb5_free_keyblock. */

@@ -57,8 +57,8 @@ static ng_status reply_after_mech(struct ng_context *ctx, struct ng_slice mech_r
     enum ng_mech supported = first_reply ? ctx->mech : NG_MECH_NONE;
     bool complete = ctx->state == NG_CTX_COMPLETE;
     if (!complete || !ctx->spnego.mic_required) {
-        enum ng_neg_state st = complete ? NG_NEG_STATE_ACCEPT_COMPLETED
-                                        : NG_NEG_STATE_ACCEPT_INCOMPLETE;
+        enum ng_neg_state st =
+            complete ? NG_NEG_STATE_ACCEPT_COMPLETED : NG_NEG_STATE_ACCEPT_INCOMPLETE;
         NG_GUARD(ng_spnego_write_resp(out, st, supported, mech_reply, NG_SLICE_EMPTY));
         return complete ? NG_OK : NG_CONTINUE;
     }
@@ -175,8 +175,8 @@ static ng_status accept_first(struct ng_context *ctx, struct ng_slice input,
     return accept_init(ctx, &tok.init, bindings, out);
 }
 
-static ng_status accept_leg(struct ng_context *ctx, struct ng_slice input,
-                            struct ng_slice bindings, struct ng_writer *out)
+static ng_status accept_leg(struct ng_context *ctx, struct ng_slice input, struct ng_slice bindings,
+                            struct ng_writer *out)
 {
     if (ctx->state != NG_CTX_IN_PROGRESS)
         return NG_ERR_NO_CONTEXT;

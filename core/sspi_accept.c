@@ -49,26 +49,6 @@ static void report(const struct ng_context *ctx, ng_status status, bool allocate
         *expiry = ng_timestamp_from_unix(ctx->krb.end_time);
 }
 
-/* One leg on `ctx`, output into the caller's buffers. */
-static ng_status run_leg(struct ng_context *ctx, PSecBufferDesc in, PSecBufferDesc out, ULONG req,
-                         bool *allocated)
-{
-    struct ng_slice token, bindings;
-    struct ng_output output;
-    NG_GUARD(ng_input_token(in, &token, &bindings));
-    NG_GUARD(ng_output_begin(out, (req & ASC_REQ_ALLOCATE_MEMORY) != 0, &output));
-    ng_status status = ng_negotiate_accept(ctx, token, bindings, &output.writer);
-    ng_status finish = ng_output_finish(&output);
-    if (finish != NG_OK) {
-        /* Too small: cbBuffer now says the size needed; abandoning would zero it. */
-        if (finish != NG_ERR_BUFFER_TOO_SMALL)
-            ng_output_abandon(&output);
-        return status == NG_OK || status == NG_CONTINUE ? finish : status;
-    }
-    *allocated = output.allocate && output.buffer != NULL && output.buffer->cbBuffer > 0;
-    return status;
-}
-
 static SECURITY_STATUS accept_first(PCredHandle cred, PSecBufferDesc in, ULONG req,
                                     PCtxtHandle new_ctx, PSecBufferDesc out, PULONG attrs,
                                     PTimeStamp expiry)
@@ -79,7 +59,8 @@ static SECURITY_STATUS accept_first(PCredHandle cred, PSecBufferDesc in, ULONG r
         return SEC_E_INVALID_PARAMETER;
     ng_status status = new_acceptor_context(cred, req, &ctx);
     if (status == NG_OK || status == NG_CONTINUE)
-        status = run_leg(ctx, in, out, req, &allocated);
+        status = ng_run_leg(ctx, ng_negotiate_accept, in, out, (req & ASC_REQ_ALLOCATE_MEMORY) != 0,
+                            &allocated);
     if (ctx != NULL)
         report(ctx, status, allocated, attrs, expiry);
     if (status == NG_OK || status == NG_CONTINUE) {
@@ -105,7 +86,8 @@ static SECURITY_STATUS accept_next(PCtxtHandle handle, PSecBufferDesc in, ULONG 
     }
     ctx->req_flags =
         (ctx->req_flags & ~(ULONG)ASC_REQ_ALLOCATE_MEMORY) | (req & ASC_REQ_ALLOCATE_MEMORY);
-    status = run_leg(ctx, in, out, ctx->req_flags, &allocated);
+    status = ng_run_leg(ctx, ng_negotiate_accept, in, out,
+                        (ctx->req_flags & ASC_REQ_ALLOCATE_MEMORY) != 0, &allocated);
     report(ctx, status, allocated, attrs, expiry);
     ng_context_leave_exclusive(ctx);
     ng_context_release(handle);

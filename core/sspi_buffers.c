@@ -32,8 +32,7 @@ static struct ng_slice buffer_slice(const SecBuffer *b)
     return ng_slice_of(b->pvBuffer, b->cbBuffer);
 }
 
-ng_status ng_input_token(const SecBufferDesc *in, struct ng_slice *token,
-                         struct ng_slice *bindings)
+ng_status ng_input_token(const SecBufferDesc *in, struct ng_slice *token, struct ng_slice *bindings)
 {
     SecBuffer *tok = NULL, *cb = NULL;
     NG_GUARD(ng_find_buffer(in, SECBUFFER_TOKEN, &tok));
@@ -53,8 +52,8 @@ ng_status ng_output_begin(SecBufferDesc *out, bool allocate, struct ng_output *o
     if (allocate || o->buffer == NULL)
         o->writer = ng_writer_growable();
     else
-        o->writer = ng_writer_fixed(o->buffer->pvBuffer,
-                                    o->buffer->pvBuffer ? o->buffer->cbBuffer : 0);
+        o->writer =
+            ng_writer_fixed(o->buffer->pvBuffer, o->buffer->pvBuffer ? o->buffer->cbBuffer : 0);
     return NG_OK;
 }
 
@@ -90,4 +89,23 @@ ng_status ng_output_finish(struct ng_output *o)
         ng_writer_free(&o->writer);
     }
     return NG_OK;
+}
+
+ng_status ng_run_leg(struct ng_context *ctx, ng_leg_fn step, SecBufferDesc *in, SecBufferDesc *out,
+                     bool allocate, bool *allocated)
+{
+    struct ng_slice token, bindings;
+    struct ng_output output;
+    NG_GUARD(ng_input_token(in, &token, &bindings));
+    NG_GUARD(ng_output_begin(out, allocate, &output));
+    ng_status status = step(ctx, token, bindings, &output.writer);
+    ng_status finish = ng_output_finish(&output);
+    if (finish != NG_OK) {
+        /* Too small: cbBuffer now says the size needed; abandoning would zero it. */
+        if (finish != NG_ERR_BUFFER_TOO_SMALL)
+            ng_output_abandon(&output);
+        return status == NG_OK || status == NG_CONTINUE ? finish : status;
+    }
+    *allocated = output.allocate && output.buffer != NULL && output.buffer->cbBuffer > 0;
+    return status;
 }

@@ -36,4 +36,14 @@ ng_status ng_output_begin(SecBufferDesc *out, bool allocate, struct ng_output *o
 ng_status ng_output_finish(struct ng_output *o);
 void ng_output_abandon(struct ng_output *o);
 
+struct ng_context;
+/* A mechanism-level step of a handshake (ng_negotiate_accept, ng_negotiate_initiate). */
+typedef ng_status (*ng_leg_fn)(struct ng_context *ctx, struct ng_slice input,
+                               struct ng_slice bindings, struct ng_writer *out);
+
+/* One leg on `ctx`: input token and bindings from `in`, the reply into `out` (allocated when
+ * `allocate`; *allocated says whether the caller now owns memory to free). */
+ng_status ng_run_leg(struct ng_context *ctx, ng_leg_fn step, SecBufferDesc *in, SecBufferDesc *out,
+                     bool allocate, bool *allocated);
+
 #endif

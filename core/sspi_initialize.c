@@ -31,23 +31,6 @@ static ng_status new_initiator_context(const CredHandle *cred, const char *targe
     return (*out)->target_name ? NG_OK : NG_ERR_NOMEM;
 }
 
-static ng_status run_leg(struct ng_context *ctx, PSecBufferDesc in, PSecBufferDesc out,
-                         bool *allocated)
-{
-    struct ng_slice token, bindings;
-    struct ng_output output;
-    NG_GUARD(ng_input_token(in, &token, &bindings));
-    NG_GUARD(ng_output_begin(out, (ctx->req_flags & ISC_REQ_ALLOCATE_MEMORY) != 0, &output));
-    ng_status status = ng_negotiate_initiate(ctx, token, bindings, &output.writer);
-    ng_status finish = ng_output_finish(&output);
-    if (finish != NG_OK) {
-        ng_output_abandon(&output);
-        return status == NG_OK || status == NG_CONTINUE ? finish : status;
-    }
-    *allocated = output.allocate && output.buffer != NULL && output.buffer->cbBuffer > 0;
-    return status;
-}
-
 static void report(const struct ng_context *ctx, ng_status status, bool allocated, PULONG attrs,
                    PTimeStamp expiry)
 {
@@ -70,7 +53,8 @@ static SECURITY_STATUS initialize_first(PCredHandle cred, const char *target, UL
         return SEC_E_INVALID_PARAMETER;
     ng_status status = new_initiator_context(cred, target, req, &ctx);
     if (status == NG_OK)
-        status = run_leg(ctx, in, out, &allocated);
+        status = ng_run_leg(ctx, ng_negotiate_initiate, in, out,
+                            (ctx->req_flags & ISC_REQ_ALLOCATE_MEMORY) != 0, &allocated);
     if (ctx != NULL)
         report(ctx, status, allocated, attrs, expiry);
     if (status == NG_OK || status == NG_CONTINUE) {
@@ -98,7 +82,8 @@ static SECURITY_STATUS initialize_next(PCtxtHandle handle, ULONG req, PSecBuffer
      * buffer descriptor passed alongside it (as AcceptSecurityContext does). */
     ctx->req_flags =
         (ctx->req_flags & ~(ULONG)ISC_REQ_ALLOCATE_MEMORY) | (req & ISC_REQ_ALLOCATE_MEMORY);
-    status = run_leg(ctx, in, out, &allocated);
+    status = ng_run_leg(ctx, ng_negotiate_initiate, in, out,
+                        (ctx->req_flags & ISC_REQ_ALLOCATE_MEMORY) != 0, &allocated);
     report(ctx, status, allocated, attrs, expiry);
     ng_context_leave_exclusive(ctx);
     ng_context_release(handle);
