@@ -12,10 +12,11 @@
 #include "krb5_gss_checksum.h"
 #include "krb5_session.h"
 #include "krb5_thread.h"
+#include "krb5_token.h"
 #include "reader.h"
 #include "replay_cache.h"
 
-enum { TOK_ID_AP_REQ = 0x0100, TOK_ID_AP_REP = 0x0200, REPLAY_CACHE_LOG2 = 22 };
+enum { REPLAY_CACHE_LOG2 = 22 };
 
 static _Atomic(struct ng_replay_cache *) replay_cache;
 
@@ -54,20 +55,6 @@ static void accept_state_free(struct accept_state *s)
         krb5_auth_con_free(s->kctx, s->ac);
     krb5_free_data_contents(s->kctx, &s->ap_rep);
     krb5_free_keyblock(s->kctx, s->context_key);
-}
-
-static ng_status unframe_ap_req(struct ng_slice token, struct ng_slice *ap_req)
-{
-    struct ng_slice oid, inner;
-    NG_GUARD(ng_gss_frame_parse(token, &oid, &inner));
-    enum ng_mech mech = ng_mech_from_oid(oid);
-    if (mech != NG_MECH_KRB5 && mech != NG_MECH_KRB5_MS)
-        return NG_ERR_INVALID_TOKEN;
-    struct ng_reader r = ng_reader_of(inner);
-    if (ng_read_be16(&r) != TOK_ID_AP_REQ)
-        return NG_ERR_INVALID_TOKEN;
-    *ap_req = ng_read_rest(&r);
-    return ng_reader_status(&r);
 }
 
 static ng_status decrypt_ap_req(struct accept_state *s, const struct ng_context *ctx,
@@ -132,10 +119,7 @@ static ng_status make_ap_rep(struct accept_state *s, krb5_enctype enctype, struc
     if (*made_subkey) /* RFC 4121 §2: the acceptor asserts its own subkey */
         krb5_auth_con_setflags(s->kctx, s->ac, flags | KRB5_AUTH_CONTEXT_USE_SUBKEY);
     NG_GUARD(ng_krb5_status(krb5_mk_rep(s->kctx, s->ac, &s->ap_rep)));
-    static const uint8_t tok_id[2] = {TOK_ID_AP_REP >> 8, TOK_ID_AP_REP & 0xff};
-    struct ng_slice parts[2] = {ng_slice_of(tok_id, 2),
-                                ng_slice_of(s->ap_rep.data, s->ap_rep.length)};
-    ng_gss_frame_write(out, ng_mech_oid(NG_MECH_KRB5), parts, 2);
+    ng_krb5_frame(out, NG_KRB5_TOK_AP_REP, ng_slice_of(s->ap_rep.data, s->ap_rep.length));
     return ng_writer_status(out);
 }
 
@@ -184,7 +168,7 @@ ng_status ng_krb5_accept(struct ng_context *ctx, struct ng_slice token, struct n
     if (ctx->creds->keys == NULL)
         return NG_ERR_WRONG_CRED_HANDLE; /* outbound-only credentials cannot accept */
     NG_GUARD(ng_krb5_thread_context(&s.kctx));
-    NG_GUARD(unframe_ap_req(token, &ap_req));
+    NG_GUARD(ng_krb5_unframe(token, NG_KRB5_TOK_AP_REQ, &ap_req));
     NG_GUARD(ng_krb5_ap_req_parse(ap_req, &req));
     NG_GUARD_CLEANUP(decrypt_ap_req(&s, ctx, ap_req, &req));
     NG_GUARD_CLEANUP(check_checksum(&s, bindings, &gss));

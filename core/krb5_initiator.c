@@ -7,9 +7,8 @@
 #include "krb5_gss_checksum.h"
 #include "krb5_session.h"
 #include "krb5_thread.h"
+#include "krb5_token.h"
 #include "reader.h"
-
-enum { TOK_ID_AP_REQ = 0x0100, TOK_ID_AP_REP = 0x0200 };
 
 static uint32_t gss_flags_for(ULONG isc_req)
 {
@@ -132,10 +131,7 @@ ng_status ng_krb5_initiate(struct ng_context *ctx, struct ng_slice bindings, str
     NG_GUARD(ng_krb5_thread_context(&s.kctx));
     NG_GUARD_CLEANUP(get_service_ticket(&s, ctx));
     NG_GUARD_CLEANUP(make_ap_req(&s, ctx, bindings));
-    static const uint8_t tok_id[2] = {TOK_ID_AP_REQ >> 8, TOK_ID_AP_REQ & 0xff};
-    struct ng_slice parts[2] = {ng_slice_of(tok_id, 2),
-                                ng_slice_of(s.ap_req.data, s.ap_req.length)};
-    ng_gss_frame_write(out, ng_mech_oid(NG_MECH_KRB5), parts, 2);
+    ng_krb5_frame(out, NG_KRB5_TOK_AP_REQ, ng_slice_of(s.ap_req.data, s.ap_req.length));
     NG_GUARD_CLEANUP(ng_writer_status(out));
     NG_GUARD_CLEANUP(ng_krb5_unparse(s.kctx, s.service_creds->client, &ctx->client_name));
     NG_GUARD_CLEANUP(ng_krb5_unparse(s.kctx, s.service_creds->server, &ctx->server_name));
@@ -156,30 +152,16 @@ cleanup:
     return status;
 }
 
-static ng_status unframe_ap_rep(struct ng_slice token, krb5_data *ap_rep)
-{
-    struct ng_slice oid, inner;
-    NG_GUARD(ng_gss_frame_parse(token, &oid, &inner));
-    enum ng_mech mech = ng_mech_from_oid(oid);
-    if (mech != NG_MECH_KRB5 && mech != NG_MECH_KRB5_MS)
-        return NG_ERR_INVALID_TOKEN;
-    struct ng_reader r = ng_reader_of(inner);
-    if (ng_read_be16(&r) != TOK_ID_AP_REP)
-        return NG_ERR_INVALID_TOKEN; /* includes a KRB-ERROR (03 00): the acceptor refused */
-    struct ng_slice rest = ng_read_rest(&r);
-    *ap_rep = (krb5_data){KV5M_DATA, (unsigned int)rest.len, (char *)rest.ptr};
-    return ng_reader_status(&r);
-}
-
 /* Checks the AP-REP with this thread's krb5_context (a krb5_context must not be shared between
  * threads, and the second leg may run on another thread than the first; the auth context itself
  * is not tied to a krb5_context). */
 static ng_status verify_ap_rep(struct ng_context *ctx, krb5_context kctx, struct ng_slice token)
 {
-    krb5_data ap_rep;
+    struct ng_slice message;
     krb5_ap_rep_enc_part *repl = NULL;
     krb5_keyblock *recv_subkey = NULL;
-    NG_GUARD(unframe_ap_rep(token, &ap_rep));
+    NG_GUARD(ng_krb5_unframe(token, NG_KRB5_TOK_AP_REP, &message));
+    krb5_data ap_rep = {KV5M_DATA, (unsigned int)message.len, (char *)message.ptr};
     krb5_error_code code = krb5_rd_rep(kctx, ctx->initiator_auth, &ap_rep, &repl);
     if (code != 0)
         return code == KRB5KRB_AP_ERR_BAD_INTEGRITY ? NG_ERR_MESSAGE_ALTERED : ng_krb5_status(code);

@@ -1,0 +1,27 @@
+#include "krb5_token.h"
+
+#include "gss_framing.h"
+#include "mech_oid.h"
+#include "reader.h"
+
+ng_status ng_krb5_unframe(struct ng_slice token, enum ng_krb5_tok_id expected,
+                          struct ng_slice *message)
+{
+    struct ng_slice oid, inner;
+    NG_GUARD(ng_gss_frame_parse(token, &oid, &inner));
+    enum ng_mech mech = ng_mech_from_oid(oid);
+    if (mech != NG_MECH_KRB5 && mech != NG_MECH_KRB5_MS)
+        return NG_ERR_INVALID_TOKEN;
+    struct ng_reader r = ng_reader_of(inner);
+    if (ng_read_be16(&r) != expected)
+        return NG_ERR_INVALID_TOKEN;
+    *message = ng_read_rest(&r);
+    return ng_reader_status(&r);
+}
+
+void ng_krb5_frame(struct ng_writer *out, enum ng_krb5_tok_id tok_id, struct ng_slice message)
+{
+    const uint8_t id[2] = {(uint8_t)(tok_id >> 8), (uint8_t)(tok_id & 0xff)};
+    struct ng_slice parts[2] = {ng_slice_of(id, 2), message};
+    ng_gss_frame_write(out, ng_mech_oid(NG_MECH_KRB5), parts, 2);
+}
