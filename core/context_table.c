@@ -24,13 +24,12 @@
 #include "context_table.h"
 
 #include "alloc.h"
+#include "random.h"
 
-#include <errno.h>
 #include <nettle/aes.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/random.h>
 
 _Static_assert(sizeof(uintptr_t) == 8, "the handle layout needs a 64-bit uintptr_t");
 
@@ -69,20 +68,6 @@ static struct slot *slot_at(struct ng_table *t, uint32_t index)
 {
     struct slot *seg = atomic_load_explicit(&t->segments[index >> SEG_LOG2], memory_order_acquire);
     return &seg[index & (SEG_SLOTS - 1)];
-}
-
-static ng_status random_bytes(uint8_t *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = getrandom(buf, len, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return NG_ERR_INTERNAL;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return NG_OK;
 }
 
 /* dwUpper: a PRF of dwLower under the table's secret key, so handles cannot be guessed and a
@@ -219,7 +204,7 @@ ng_status ng_table_create(struct ng_table **out, uint8_t kind_tag, uint32_t max_
     t->segments = ng_alloc(t->nsegments * sizeof *t->segments);
     if (t->segments == NULL)
         NG_FAIL_CLEANUP(NG_ERR_NOMEM);
-    NG_GUARD_CLEANUP(random_bytes(key, sizeof key));
+    NG_GUARD_CLEANUP(ng_random_bytes(key, sizeof key));
     aes128_set_encrypt_key(&t->mac_key, key);
     for (uint32_t i = 0; i < t->nsegments; i++)
         atomic_init(&t->segments[i], NULL);

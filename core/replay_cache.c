@@ -26,15 +26,14 @@
 #include "replay_cache.h"
 
 #include "alloc.h"
+#include "random.h"
 
-#include <errno.h>
 #include <nettle/hmac.h>
 #include <nettle/sha2.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 
 #define TICK      NG_REPLAY_CACHE_GRANULARITY
 #define EXP_BITS  24
@@ -63,20 +62,6 @@ struct probe {
     uint64_t now_tick;
     uint64_t pending; /* fp | PENDING | expiry: the claim word */
 };
-
-static ng_status random_bytes(uint8_t *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = getrandom(buf, len, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return NG_ERR_INTERNAL;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return NG_OK;
-}
 
 static int64_t tick_floor(int64_t t)
 {
@@ -207,7 +192,7 @@ ng_status ng_replay_cache_create(struct ng_replay_cache **out, unsigned capacity
     rc->mask = (UINT64_C(1) << capacity_log2) - 1;
     rc->window =
         rc->mask < NG_REPLAY_CACHE_WINDOW ? (unsigned)rc->mask + 1 : NG_REPLAY_CACHE_WINDOW;
-    NG_GUARD_CLEANUP(random_bytes(key, sizeof key));
+    NG_GUARD_CLEANUP(ng_random_bytes(key, sizeof key));
     hmac_sha256_set_key(&rc->mac, sizeof key, key);
     *out = rc;
     rc = NULL;

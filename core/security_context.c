@@ -106,3 +106,32 @@ void ng_context_leave_shared(struct ng_context *ctx)
 {
     atomic_fetch_sub(&ctx->users, 1);
 }
+
+ng_status ng_context_finish_first(struct ng_context *ctx, ng_status leg, CtxtHandle *out)
+{
+    if (leg != NG_OK && leg != NG_CONTINUE) {
+        ng_context_free(ctx);
+        return leg;
+    }
+    ng_status published = ng_context_publish(ctx, out);
+    return published == NG_OK ? leg : published;
+}
+
+ng_status ng_context_begin_leg(const CtxtHandle *handle, enum ng_ctx_role role,
+                               struct ng_context **out)
+{
+    NG_GUARD(ng_context_acquire(handle, out));
+    if ((*out)->role != role || !ng_context_enter_exclusive(*out)) {
+        ng_context_release(handle);
+        return NG_ERR_INVALID_HANDLE;
+    }
+    return NG_OK;
+}
+
+void ng_context_end_leg(const CtxtHandle *handle, struct ng_context *ctx, CtxtHandle *out)
+{
+    ng_context_leave_exclusive(ctx);
+    ng_context_release(handle);
+    if (out != NULL && out != handle)
+        *out = *handle;
+}

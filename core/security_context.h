@@ -69,6 +69,15 @@ ng_status ng_context_new(enum ng_ctx_role role, enum ng_package_id package,
 ng_status ng_context_publish(struct ng_context *ctx, CtxtHandle *out);
 ng_status ng_context_acquire(const CtxtHandle *handle, struct ng_context **out);
 void ng_context_release(const CtxtHandle *handle);
+/* After a first leg: publishes the context into *out when the leg went on (NG_OK,
+ * NG_CONTINUE), frees it otherwise; returns the status to report. */
+ng_status ng_context_finish_first(struct ng_context *ctx, ng_status leg, CtxtHandle *out);
+/* A later leg: looks the handle up, checks its role and takes exclusive use; undone by
+ * ng_context_end_leg, which also copies the handle to `out` as SSPI expects. */
+ng_status ng_context_begin_leg(const CtxtHandle *handle, enum ng_ctx_role role,
+                               struct ng_context **out);
+void ng_context_end_leg(const CtxtHandle *handle, struct ng_context *ctx, CtxtHandle *out);
+
 /* One thread at a time runs a leg (exclusive); attribute queries may overlap each other but not
  * a leg (shared). false: the context is in use in the other way right now. */
 bool ng_context_enter_exclusive(struct ng_context *ctx);

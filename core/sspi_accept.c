@@ -61,14 +61,10 @@ static SECURITY_STATUS accept_first(PCredHandle cred, PSecBufferDesc in, ULONG r
     if (status == NG_OK || status == NG_CONTINUE)
         status = ng_run_leg(ctx, ng_negotiate_accept, in, out, (req & ASC_REQ_ALLOCATE_MEMORY) != 0,
                             &allocated);
-    if (ctx != NULL)
-        report(ctx, status, allocated, attrs, expiry);
-    if (status == NG_OK || status == NG_CONTINUE) {
-        ng_status published = ng_context_publish(ctx, new_ctx);
-        return ng_sec_status(published == NG_OK ? status : published);
-    }
-    ng_context_free(ctx);
-    return ng_sec_status(status);
+    if (ctx == NULL)
+        return ng_sec_status(status);
+    report(ctx, status, allocated, attrs, expiry);
+    return ng_sec_status(ng_context_finish_first(ctx, status, new_ctx));
 }
 
 static SECURITY_STATUS accept_next(PCtxtHandle handle, PSecBufferDesc in, ULONG req,
@@ -77,22 +73,15 @@ static SECURITY_STATUS accept_next(PCtxtHandle handle, PSecBufferDesc in, ULONG 
 {
     struct ng_context *ctx = NULL;
     bool allocated = false;
-    ng_status status = ng_context_acquire(handle, &ctx);
+    ng_status status = ng_context_begin_leg(handle, NG_ROLE_ACCEPTOR, &ctx);
     if (status != NG_OK)
         return ng_sec_status(status);
-    if (ctx->role != NG_ROLE_ACCEPTOR || !ng_context_enter_exclusive(ctx)) {
-        ng_context_release(handle);
-        return SEC_E_INVALID_HANDLE;
-    }
     ctx->req_flags =
         (ctx->req_flags & ~(ULONG)ASC_REQ_ALLOCATE_MEMORY) | (req & ASC_REQ_ALLOCATE_MEMORY);
     status = ng_run_leg(ctx, ng_negotiate_accept, in, out,
                         (ctx->req_flags & ASC_REQ_ALLOCATE_MEMORY) != 0, &allocated);
     report(ctx, status, allocated, attrs, expiry);
-    ng_context_leave_exclusive(ctx);
-    ng_context_release(handle);
-    if (new_ctx != NULL && new_ctx != handle)
-        *new_ctx = *handle;
+    ng_context_end_leg(handle, ctx, new_ctx);
     return ng_sec_status(status);
 }
 

@@ -55,14 +55,10 @@ static SECURITY_STATUS initialize_first(PCredHandle cred, const char *target, UL
     if (status == NG_OK)
         status = ng_run_leg(ctx, ng_negotiate_initiate, in, out,
                             (ctx->req_flags & ISC_REQ_ALLOCATE_MEMORY) != 0, &allocated);
-    if (ctx != NULL)
-        report(ctx, status, allocated, attrs, expiry);
-    if (status == NG_OK || status == NG_CONTINUE) {
-        ng_status published = ng_context_publish(ctx, new_ctx);
-        return ng_sec_status(published == NG_OK ? status : published);
-    }
-    ng_context_free(ctx);
-    return ng_sec_status(status);
+    if (ctx == NULL)
+        return ng_sec_status(status);
+    report(ctx, status, allocated, attrs, expiry);
+    return ng_sec_status(ng_context_finish_first(ctx, status, new_ctx));
 }
 
 static SECURITY_STATUS initialize_next(PCtxtHandle handle, ULONG req, PSecBufferDesc in,
@@ -71,13 +67,9 @@ static SECURITY_STATUS initialize_next(PCtxtHandle handle, ULONG req, PSecBuffer
 {
     struct ng_context *ctx = NULL;
     bool allocated = false;
-    ng_status status = ng_context_acquire(handle, &ctx);
+    ng_status status = ng_context_begin_leg(handle, NG_ROLE_INITIATOR, &ctx);
     if (status != NG_OK)
         return ng_sec_status(status);
-    if (ctx->role != NG_ROLE_INITIATOR || !ng_context_enter_exclusive(ctx)) {
-        ng_context_release(handle);
-        return SEC_E_INVALID_HANDLE;
-    }
     /* Whether this call's output is allocated is this call's choice: the flag goes with the
      * buffer descriptor passed alongside it (as AcceptSecurityContext does). */
     ctx->req_flags =
@@ -85,10 +77,7 @@ static SECURITY_STATUS initialize_next(PCtxtHandle handle, ULONG req, PSecBuffer
     status = ng_run_leg(ctx, ng_negotiate_initiate, in, out,
                         (ctx->req_flags & ISC_REQ_ALLOCATE_MEMORY) != 0, &allocated);
     report(ctx, status, allocated, attrs, expiry);
-    ng_context_leave_exclusive(ctx);
-    ng_context_release(handle);
-    if (new_ctx != NULL && new_ctx != handle)
-        *new_ctx = *handle;
+    ng_context_end_leg(handle, ctx, new_ctx);
     return ng_sec_status(status);
 }
 
