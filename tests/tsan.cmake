@@ -23,7 +23,8 @@ foreach(unit context_table replay_cache)
                  ${CMAKE_SOURCE_DIR}/core/context_table.c
                  ${CMAKE_SOURCE_DIR}/core/replay_cache.c
                  ${CMAKE_SOURCE_DIR}/core/alloc.c
-                 ${CMAKE_SOURCE_DIR}/core/status.c)
+                 ${CMAKE_SOURCE_DIR}/core/status.c
+                 ${CMAKE_SOURCE_DIR}/core/random.c)
   target_include_directories(${unit}_tsan PRIVATE ${CMAKE_SOURCE_DIR}/core ${CMAKE_SOURCE_DIR}/tests)
   # After the build type's flags on the command line, so -O1 wins.
   target_compile_options(${unit}_tsan PRIVATE -fsanitize=thread -O1 -g -fno-omit-frame-pointer)
