@@ -9,6 +9,10 @@ packages=(
   nettle-dev                                                          # MD5/MD4/HMAC/RC4
   liburing-dev libjemalloc-dev libbenchmark-dev                       # ringserver, bench
   libasan8 libubsan1 libtsan2                                         # sanitizer runtimes
+  clang libfuzzer-14-dev                                              # fuzz targets
+  curl gss-ntlmssp winbind python3-ntlm-auth python3-gssapi           # independent clients
+  nginx-light apache2 libapache2-mod-auth-gssapi                      # front-ends, comparisons
+  gnuplot-nox                                                         # benchmark plots
 )
 
 missing=()

@@ -10,7 +10,8 @@ jobs=$(nproc)
 cmake -S "$root" -B "$root/build/test-asan" -DCMAKE_BUILD_TYPE=Debug \
   -DNEGRING_SANITIZE=address,undefined >/dev/null
 cmake --build "$root/build/test-asan" -j"$jobs"
-(cd "$root/build/test-asan" && ASAN_OPTIONS=detect_leaks=1 ctest -j"$jobs" --output-on-failure)
+(cd "$root/build/test-asan" && ASAN_OPTIONS=detect_leaks=1 \
+  LSAN_OPTIONS=suppressions="$root/tests/lsan.supp" ctest -j"$jobs" --output-on-failure)
 
 cmake -S "$root" -B "$root/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$root/build/test" -j"$jobs"
