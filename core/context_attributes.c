@@ -3,8 +3,11 @@
  * Status choices (Windows documents few of them for Negotiate/Kerberos):
  *   - a NULL, stale, forged or busy handle: SEC_E_INVALID_HANDLE (checked before anything else);
  *   - NULL pBuffer: SEC_E_INVALID_PARAMETER;
- *   - an attribute number Kerberos/Negotiate do not answer (STREAM_SIZES is Schannel's,
- *     DCE_INFO, TARGET_INFORMATION, ...): SEC_E_UNSUPPORTED_FUNCTION, as Windows;
+ *   - an attribute number Kerberos/Negotiate do not answer (STREAM_SIZES and the binding
+ *     attributes are Schannel's, PASSWORD_EXPIRY, ...): SEC_E_UNSUPPORTED_FUNCTION, as Windows;
+ *     so is an attribute that makes no sense for the context's role (ACCESS_TOKEN,
+ *     CLIENT_SPECIFIED_TARGET and LAST_CLIENT_TOKEN_STATUS are the acceptor's;
+ *     TARGET_INFORMATION is set only for an initiator, which names its target);
  *   - an attribute that only an established context has (sizes, names, lifespan, keys,
  *     authority) asked of a context still in progress or failed: SEC_E_INVALID_HANDLE, the
  *     edge value of NG_ERR_NO_CONTEXT — the handle does not (yet) denote a security context with
@@ -13,12 +16,15 @@
  *   - a mechanism without per-message support here yet (NTLM): SEC_E_UNSUPPORTED_FUNCTION.
  *
  * Ownership: every pointer written into pBuffer is its own ng_alloc block, freed by the caller
- * with FreeContextBuffer (SecPkgInfo and its strings form one block). On failure nothing is
+ * with FreeContextBuffer (SecPkgInfo and its strings form one block) — except ACCESS_TOKEN,
+ * which, as on Windows, belongs to the context and lives as long as it does. On failure nothing is
  * written and nothing is left allocated. Thread-safe; the context is held (acquired) for the
  * duration of the call. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "access_token.h"
 #include "alloc.h"
 #include "package_api.h"
 #include "security_context.h"
@@ -83,6 +89,11 @@ static ng_status attr_sizes(const struct ng_context *ctx, bool wide, void *buf)
     const struct enctype_info *et;
     const struct ng_package *pkg = ng_package_get(ctx->package);
 
+    if (pkg != NULL && ctx->mech == NG_MECH_NTLM) {
+        /* NTLM as Windows: 16-byte NTLMSSP_MESSAGE_SIGNATURE, RC4 is a stream (no blocks). */
+        *(SecPkgContext_Sizes *)buf = (SecPkgContext_Sizes){pkg->max_token, 16, 0, 16};
+        return NG_OK;
+    }
     NG_GUARD(krb5_session(ctx, &et));
     if (pkg == NULL)
         return NG_ERR_INTERNAL;
@@ -275,6 +286,77 @@ static ng_status attr_negotiation_info(const struct ng_context *ctx, bool wide, 
     return NG_OK;
 }
 
+/* Made on the first query and kept with the context (Windows: the caller must not close it).
+ * Two first queries at once race on a CAS; the loser's token is freed. */
+static ng_status attr_access_token(const struct ng_context *ctx, bool wide, void *buf)
+{
+    struct ng_context *cache = (struct ng_context *)ctx; /* only the atomic token slot changes */
+    struct ng_access_token *t = atomic_load(&cache->access_token);
+    if (t == NULL) {
+        NG_GUARD(ng_access_token_create(ctx, &t));
+        struct ng_access_token *none = NULL;
+        if (!atomic_compare_exchange_strong(&cache->access_token, &none, t)) {
+            ng_access_token_free(t);
+            t = none;
+        }
+    }
+    ((SecPkgContext_AccessToken *)buf)->AccessToken = t;
+    return NG_OK;
+}
+
+/* What MSRPC asks of a security context for RpcBindingInqAuthClient: the client's name. */
+static ng_status attr_dce_info(const struct ng_context *ctx, bool wide, void *buf)
+{
+    void *name;
+
+    NG_GUARD(dup_string(ctx->client_name, wide, &name));
+    *(SecPkgContext_DceInfo *)buf = (SecPkgContext_DceInfo){RPC_C_AUTHZ_NAME, name};
+    return NG_OK;
+}
+
+/* The service principal the client's ticket named; UTF-16 in both forms, as Windows declares. */
+static ng_status attr_client_specified_target(const struct ng_context *ctx, bool wide, void *buf)
+{
+    void *name;
+
+    if (ctx->role != NG_ROLE_ACCEPTOR)
+        return NG_ERR_UNSUPPORTED;
+    NG_GUARD(dup_string(ctx->server_name, true, &name));
+    ((SecPkgContext_ClientSpecifiedTarget *)buf)->sTargetName = name;
+    return NG_OK;
+}
+
+/* The target an initiator named, marshalled as its text (UTF-8 for A, UTF-16LE for W). */
+static ng_status attr_target_information(const struct ng_context *ctx, bool wide, void *buf)
+{
+    void *target;
+    size_t len;
+
+    if (ctx->target_name == NULL)
+        return NG_ERR_UNSUPPORTED;
+    NG_GUARD(dup_string(ctx->target_name, wide, &target));
+    if (wide) {
+        len = 0;
+        while (((const SEC_WCHAR *)target)[len] != 0)
+            len++;
+        len *= sizeof(SEC_WCHAR);
+    } else {
+        len = strlen(target);
+    }
+    *(SecPkgContext_TargetInformation *)buf = (SecPkgContext_TargetInformation){(ULONG)len, target};
+    return NG_OK;
+}
+
+/* Whether the client's last token ended the handshake (the acceptor's view). */
+static ng_status attr_last_client_token(const struct ng_context *ctx, bool wide, void *buf)
+{
+    if (ctx->role != NG_ROLE_ACCEPTOR)
+        return NG_ERR_UNSUPPORTED;
+    ((SecPkgContext_LastClientTokenStatus *)buf)->LastClientTokenStatus =
+        ctx->state == NG_CTX_COMPLETE ? SecPkgAttrLastClientTokenYes : SecPkgAttrLastClientTokenNo;
+    return NG_OK;
+}
+
 struct attribute {
     ng_status (*query)(const struct ng_context *ctx, bool wide, void *buf);
     bool needs_complete;
@@ -291,6 +373,11 @@ static const struct attribute attributes[] = {
     [SECPKG_ATTR_NEGOTIATION_INFO] = {attr_negotiation_info, false},
     [SECPKG_ATTR_NATIVE_NAMES] = {attr_native_names, true},
     [SECPKG_ATTR_FLAGS] = {attr_flags, false},
+    [SECPKG_ATTR_DCE_INFO] = {attr_dce_info, true},
+    [SECPKG_ATTR_TARGET_INFORMATION] = {attr_target_information, true},
+    [SECPKG_ATTR_ACCESS_TOKEN] = {attr_access_token, true},
+    [SECPKG_ATTR_CLIENT_SPECIFIED_TARGET] = {attr_client_specified_target, true},
+    [SECPKG_ATTR_LAST_CLIENT_TOKEN_STATUS] = {attr_last_client_token, false},
 };
 
 static ng_status attr_delegated_ccache(const struct ng_context *ctx, bool wide, void *buf)

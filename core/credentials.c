@@ -1,16 +1,21 @@
 /* AcquireCredentialsHandle / FreeCredentialsHandle / QueryCredentialsAttributes. */
+#define _GNU_SOURCE /* secure_getenv */
 #include "credentials.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "handle_registry.h"
 #include "keystore.h"
 #include "krb5_session.h"
 #include "krb5_thread.h"
+#include "ntlm_crypto.h"
 #include "sspi_status.h"
 #include "timestamp.h"
+#include "user_database.h"
 #include "utf16.h"
 
 enum { DEFAULT_CLOCK_SKEW = 300 };
@@ -28,10 +33,32 @@ static void destroy_memory_ccache(const char *name)
         krb5_cc_destroy(kctx, cc);
 }
 
+static void ntlm_identity_free(struct ng_ntlm_identity *id)
+{
+    if (id == NULL)
+        return;
+    ng_free(id->user);
+    ng_free(id->domain);
+    ng_free_secret(id, sizeof(*id));
+}
+
+static void ntlm_settings_free(struct ng_credentials *creds)
+{
+    ng_user_db_free(atomic_load(&creds->users));
+    ng_user_db_free_chain(atomic_load(&creds->retired_users));
+    ng_free(creds->user_db_path);
+    ng_free(creds->ntlm_domain);
+    ng_free(creds->ntlm_computer);
+    ng_free(creds->dns_domain);
+    ng_free(creds->dns_computer);
+    ntlm_identity_free(creds->ntlm_identity);
+}
+
 void ng_credentials_unref(struct ng_credentials *creds)
 {
     if (creds == NULL || atomic_fetch_sub_explicit(&creds->refs, 1, memory_order_acq_rel) != 1)
         return;
+    ntlm_settings_free(creds);
     ng_keystore_free(atomic_load(&creds->keys));
     ng_keystore_free_chain(atomic_load(&creds->retired_keys));
     ng_free(creds->keytab_name);
@@ -190,21 +217,138 @@ static ng_status check_default_ccache(krb5_context kctx, struct ng_credentials *
     return status;
 }
 
+/* The NTLM side of an explicit identity: user and domain as given, the password kept only as
+ * its NT hash. The credentials' name becomes "DOMAIN\user" (or "user" without a domain). */
+static ng_status ntlm_identity_from_auth(const SEC_WINNT_AUTH_IDENTITY_A *a,
+                                         struct ng_credentials *creds)
+{
+    bool wide = (a->Flags & SEC_WINNT_AUTH_IDENTITY_UNICODE) != 0;
+    if (wide == ((a->Flags & SEC_WINNT_AUTH_IDENTITY_ANSI) != 0) || a->User == NULL)
+        return NG_ERR_UNKNOWN_CREDS;
+    struct ng_ntlm_identity *id = ng_alloc(sizeof(*id));
+    if (id == NULL)
+        return NG_ERR_NOMEM;
+    creds->ntlm_identity = id;
+    char *password = NULL;
+    ng_status status = NG_OK;
+    NG_GUARD_CLEANUP(copy_field(a->User, a->UserLength, wide, &id->user));
+    NG_GUARD_CLEANUP(copy_field(a->Domain, a->DomainLength, wide, &id->domain));
+    NG_GUARD_CLEANUP(copy_field(a->Password, a->PasswordLength, wide, &password));
+    status = ng_nt_hash(password, strlen(password), id->nt_hash);
+    if (status == NG_ERR_INVALID_PARAM)
+        status = NG_ERR_UNKNOWN_CREDS;
+cleanup:
+    if (password != NULL)
+        ng_free_secret(password, strlen(password));
+    return status;
+}
+
+static ng_status ntlm_principal_name(struct ng_credentials *creds)
+{
+    const struct ng_ntlm_identity *id = creds->ntlm_identity;
+    size_t len = strlen(id->user) + strlen(id->domain) + 2;
+    ng_free(creds->principal_name);
+    creds->principal_name = ng_alloc(len);
+    if (creds->principal_name == NULL)
+        return NG_ERR_NOMEM;
+    if (id->domain[0] == '\0')
+        snprintf(creds->principal_name, len, "%s", id->user);
+    else
+        snprintf(creds->principal_name, len, "%s\\%s", id->domain, id->user);
+    return NG_OK;
+}
+
+/* Negotiate with an explicit identity whose realm has no reachable KDC: NTLM only, as
+ * Windows' Negotiate falls back. A wrong password stays an error (Kerberos answered). */
+static bool fall_back_to_ntlm(const struct ng_credentials *creds, ng_status status)
+{
+    return creds->package == NG_PKG_NEGOTIATE && creds->ntlm_identity != NULL && status != NG_OK &&
+           status != NG_ERR_LOGON_DENIED && status != NG_ERR_NOMEM;
+}
+
 static ng_status acquire_outbound(krb5_context kctx, struct ng_credentials *creds,
                                   const SEC_WINNT_AUTH_IDENTITY_A *auth)
 {
+    if (creds->package == NG_PKG_NTLM) {
+        if (auth == NULL)
+            return NG_ERR_NO_CREDENTIALS; /* no logon session to take a password from */
+        NG_GUARD(ntlm_identity_from_auth(auth, creds));
+        return ntlm_principal_name(creds);
+    }
     if (auth == NULL)
         return check_default_ccache(kctx, creds);
+    if (creds->package == NG_PKG_NEGOTIATE)
+        NG_GUARD(ntlm_identity_from_auth(auth, creds));
     struct identity id = {0};
     ng_status status = identity_from_auth(auth, &id);
     if (status == NG_OK)
         status = obtain_tgt(kctx, creds, &id);
+    if (fall_back_to_ntlm(creds, status)) {
+        identity_free(&id);
+        ng_free(creds->ccache_name);
+        creds->ccache_name = NULL;
+        creds->expiry = INT64_MAX;
+        return ntlm_principal_name(creds);
+    }
     if (status == NG_OK) {
         creds->principal_name = id.principal;
         id.principal = NULL;
     }
     identity_free(&id);
     return status;
+}
+
+static ng_status dup_optional(const char *s, char **out)
+{
+    if (s == NULL)
+        return NG_OK;
+    *out = ng_strdup(s);
+    return *out ? NG_OK : NG_ERR_NOMEM;
+}
+
+/* The host name: full for DNS, first label uppercased (at most 15 characters) for NetBIOS. */
+static ng_status host_names(struct ng_credentials *creds)
+{
+    char host[256] = "localhost";
+    if (gethostname(host, sizeof(host) - 1) != 0)
+        snprintf(host, sizeof(host), "localhost");
+    if (creds->dns_computer == NULL)
+        NG_GUARD(dup_optional(host, &creds->dns_computer));
+    if (creds->ntlm_computer != NULL)
+        return NG_OK;
+    host[strcspn(host, ".")] = '\0';
+    host[15] = '\0';
+    for (char *p = host; *p != '\0'; p++)
+        *p = (*p >= 'a' && *p <= 'z') ? (char)(*p - 'a' + 'A') : *p;
+    return dup_optional(host, &creds->ntlm_computer);
+}
+
+/* NTLM acceptor settings (docs/ntlm.md): from a Version 2 NEGRING_ACCEPTOR_AUTH_DATA, else
+ * the NEGRING_USER_DB environment variable. Loads the account database when one is named. */
+static ng_status ntlm_inbound(struct ng_credentials *creds, const NEGRING_ACCEPTOR_AUTH_DATA *data)
+{
+    /* Version 2 begins with Version 1's fields, so the caller's pointer is either. */
+    const NEGRING_ACCEPTOR_AUTH_DATA2 *v2 =
+        data != NULL && data->Version == NEGRING_ACCEPTOR_AUTH_DATA_VERSION_2
+            ? (const NEGRING_ACCEPTOR_AUTH_DATA2 *)(const void *)data
+            : NULL;
+    const char *path = v2 && v2->UserDatabase ? v2->UserDatabase : secure_getenv("NEGRING_USER_DB");
+    if (v2 != NULL) {
+        const NEGRING_ACCEPTOR_AUTH_DATA2 *d = v2;
+        NG_GUARD(dup_optional(d->NtlmDomain, &creds->ntlm_domain));
+        NG_GUARD(dup_optional(d->NtlmComputer, &creds->ntlm_computer));
+        NG_GUARD(dup_optional(d->DnsDomain, &creds->dns_domain));
+        NG_GUARD(dup_optional(d->DnsComputer, &creds->dns_computer));
+        creds->ntlm_options = d->NtlmOptions;
+    }
+    NG_GUARD(host_names(creds));
+    if (path == NULL || path[0] == '\0')
+        return NG_ERR_NO_CREDENTIALS;
+    NG_GUARD(dup_optional(path, &creds->user_db_path));
+    struct ng_user_db *db = NULL;
+    NG_GUARD(ng_user_db_load(path, &db, NULL));
+    atomic_store(&creds->users, db);
+    return NG_OK;
 }
 
 static ng_status acquire_inbound(krb5_context kctx, struct ng_credentials *creds,
@@ -220,8 +364,16 @@ static ng_status acquire_inbound(krb5_context kctx, struct ng_credentials *creds
     }
     if (keytab != NULL && (creds->keytab_name = ng_strdup(keytab)) == NULL)
         return NG_ERR_NOMEM;
+    ng_status users = NG_ERR_NO_CREDENTIALS;
+    if (creds->package != NG_PKG_KERBEROS) {
+        users = ntlm_inbound(creds, data);
+        if (creds->package == NG_PKG_NTLM || (users != NG_OK && users != NG_ERR_NO_CREDENTIALS))
+            return users; /* NTLM needs its accounts; a broken file is never ignored */
+    }
     struct ng_keystore *keys = NULL;
-    NG_GUARD(ng_keystore_load(kctx, keytab, principal, &keys));
+    ng_status status = ng_keystore_load(kctx, keytab, principal, &keys);
+    if (status != NG_OK)
+        return users == NG_OK ? NG_OK : status; /* Negotiate without a keytab: NTLM only */
     atomic_store(&creds->keys, keys);
     return NG_OK;
 }
@@ -237,9 +389,12 @@ static ng_status acquire(const char *principal, const char *package, ULONG use, 
         return NG_ERR_INVALID_PARAM;
     krb5_context kctx;
     NG_GUARD(ng_krb5_thread_context(&kctx));
+    ULONG version = auth_data ? *(const ULONG *)auth_data : 0;
     const NEGRING_ACCEPTOR_AUTH_DATA *acceptor =
-        auth_data && *(const ULONG *)auth_data == NEGRING_ACCEPTOR_AUTH_DATA_VERSION ? auth_data
-                                                                                     : NULL;
+        version == NEGRING_ACCEPTOR_AUTH_DATA_VERSION ||
+                version == NEGRING_ACCEPTOR_AUTH_DATA_VERSION_2
+            ? auth_data
+            : NULL;
     const SEC_WINNT_AUTH_IDENTITY_A *identity =
         acceptor ? acceptor->Identity : (const SEC_WINNT_AUTH_IDENTITY_A *)auth_data;
     struct ng_credentials *creds = ng_alloc(sizeof(*creds));

@@ -7,12 +7,21 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "context_table.h"
 #include "packages.h"
 #include "status.h"
 
 struct ng_keystore;
+struct ng_user_db;
+
+/* OUTBOUND NTLM (MS-NLMP §3.1.1): User, UserDom and the NT hash of Passwd; owned, wiped. */
+struct ng_ntlm_identity {
+    char *user;
+    char *domain;
+    uint8_t nt_hash[16];
+};
 
 struct ng_credentials {
     atomic_uint refs;
@@ -30,6 +39,17 @@ struct ng_credentials {
     char *principal_name;     /* OUTBOUND: the client principal, "user@REALM" */
     int64_t clock_skew;       /* seconds of clock difference tolerated (default 300) */
     int64_t expiry;           /* seconds since the Unix epoch; INT64_MAX when unbounded */
+    /* NTLM acceptor (docs/ntlm.md): the account database, swapped whole by a reload like the
+     * keys (replaced snapshots wait on `retired_users`); NULL when NTLM is not accepted. */
+    _Atomic(struct ng_user_db *) users;
+    _Atomic(struct ng_user_db *) retired_users;
+    char *user_db_path;
+    char *ntlm_domain;   /* NetBIOS domain named in CHALLENGE; NULL: the database's first */
+    char *ntlm_computer; /* NetBIOS computer name */
+    char *dns_domain;    /* may be NULL */
+    char *dns_computer;
+    ULONG ntlm_options;                     /* NEGRING_NTLM_* */
+    struct ng_ntlm_identity *ntlm_identity; /* NTLM initiator; NULL when none */
 };
 
 void ng_credentials_ref(struct ng_credentials *creds);

@@ -6,11 +6,29 @@
 #include "keystore.h"
 #include "krb5_thread.h"
 #include "sspi_status.h"
+#include "user_database.h"
+
+/* The NTLM account database is re-read by the same call (docs/ntlm.md); a file that fails to
+ * parse leaves the current snapshot in place. */
+static ng_status reload_users(struct ng_credentials *creds)
+{
+    struct ng_user_db *fresh = NULL;
+    NG_GUARD(ng_user_db_load(creds->user_db_path, &fresh, NULL));
+    struct ng_user_db *old = atomic_exchange(&creds->users, fresh);
+    if (old != NULL)
+        ng_user_db_retire(&creds->retired_users, old);
+    return NG_OK;
+}
 
 ng_status ng_credentials_reload_keys(struct ng_credentials *creds)
 {
     if (!(creds->use & SECPKG_CRED_INBOUND))
         return NG_ERR_WRONG_CRED_HANDLE;
+    if (creds->user_db_path != NULL) {
+        NG_GUARD(reload_users(creds));
+        if (atomic_load(&creds->keys) == NULL)
+            return NG_OK; /* NTLM-only credentials: no keytab to re-read */
+    }
     krb5_context kctx;
     NG_GUARD(ng_krb5_thread_context(&kctx));
     struct ng_keystore *fresh = NULL;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "ticket_cache.h"
 
 struct key_entry {
     char *realm;
@@ -16,6 +17,7 @@ struct key_entry {
 struct ng_keystore {
     size_t count;
     struct key_entry *entries;
+    struct ng_ticket_cache *tickets;
     struct ng_keystore *retired_next;
 };
 
@@ -47,11 +49,13 @@ void ng_keystore_free(struct ng_keystore *ks)
     for (size_t i = 0; i < ks->count; i++)
         free_entry(&ks->entries[i]);
     ng_free(ks->entries);
+    ng_ticket_cache_destroy(ks->tickets);
     ng_free(ks);
 }
 
 void ng_keystore_retire(_Atomic(struct ng_keystore *) *list, struct ng_keystore *ks)
 {
+    ng_ticket_cache_clear(ks->tickets); /* accepts still using its entries hold references */
     struct ng_keystore *head = atomic_load(list);
     do
         ks->retired_next = head;
@@ -151,6 +155,7 @@ ng_status ng_keystore_load(krb5_context ctx, const char *keytab_name, const char
     NG_GUARD_CLEANUP(read_keytab(ctx, kt, only_princ, ks));
     if (ks->count == 0)
         NG_FAIL_CLEANUP(NG_ERR_NO_CREDENTIALS);
+    NG_GUARD_CLEANUP(ng_ticket_cache_create(&ks->tickets));
     *out = ks;
     ks = NULL;
 cleanup:
@@ -200,4 +205,9 @@ ng_status ng_keystore_find(const struct ng_keystore *ks, const struct ng_princip
 size_t ng_keystore_count(const struct ng_keystore *ks)
 {
     return ks->count;
+}
+
+struct ng_ticket_cache *ng_keystore_tickets(const struct ng_keystore *ks)
+{
+    return ks->tickets;
 }

@@ -1,5 +1,7 @@
 /* Service keys held in memory: read once from a keytab when credentials are acquired (or
- * reloaded), then looked up per AP-REQ with no file I/O and no lock. Immutable once built. */
+ * reloaded), then looked up per AP-REQ with no file I/O and no lock. The keys are immutable
+ * once built; the ticket cache of tickets decrypted with them (ticket_cache.h) hangs off the
+ * keystore, so a reload, which replaces the keystore, starts with an empty cache. */
 #ifndef NEGRING_CORE_KEYSTORE_H
 #define NEGRING_CORE_KEYSTORE_H
 
@@ -26,7 +28,8 @@ ng_status ng_keystore_load(krb5_context ctx, const char *keytab_name, const char
                            struct ng_keystore **out);
 void ng_keystore_free(struct ng_keystore *ks);
 
-/* Keystores replaced by a reload form a list (newest first) until their owner goes. */
+/* Keystores replaced by a reload form a list (newest first) until their owner goes; retiring
+ * one empties its ticket cache. */
 void ng_keystore_retire(_Atomic(struct ng_keystore *) *list, struct ng_keystore *ks);
 void ng_keystore_free_chain(struct ng_keystore *ks);
 
@@ -39,5 +42,9 @@ ng_status ng_keystore_find(const struct ng_keystore *ks, const struct ng_princip
                            const krb5_keyblock **key);
 
 size_t ng_keystore_count(const struct ng_keystore *ks);
+
+struct ng_ticket_cache;
+/* The cache of tickets decrypted with this keystore's keys; lives as long as the keystore. */
+struct ng_ticket_cache *ng_keystore_tickets(const struct ng_keystore *ks);
 
 #endif

@@ -1,5 +1,5 @@
-/* RFC 4120 §5.5.1 KRB_AP_REQ, parsed zero-copy just far enough to pick the service key and
- * to fingerprint the authenticator; libkrb5 does the decryption and verification. */
+/* RFC 4120 §5.5.1 KRB_AP_REQ, parsed zero-copy just far enough to pick the service key, to
+ * find the ticket in the ticket cache and to fingerprint the authenticator. */
 #ifndef NEGRING_CORE_KRB5_AP_REQ_H
 #define NEGRING_CORE_KRB5_AP_REQ_H
 
@@ -15,7 +15,9 @@ struct ng_krb5_ap_req {
     int32_t ticket_etype;
     bool ticket_has_kvno;
     uint32_t ticket_kvno;
+    struct ng_slice ticket; /* the whole Ticket TLV: the ticket cache's key */
     struct ng_slice ticket_cipher;
+    int32_t authenticator_etype;
     struct ng_slice authenticator_cipher;
 };
 

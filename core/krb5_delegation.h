@@ -6,8 +6,10 @@
 
 #include <krb5/krb5.h>
 
+#include "reader.h"
 #include "slice.h"
 #include "status.h"
+#include "writer.h"
 
 /* `ac` is the auth context right after krb5_rd_req. On NG_OK *ccache_name ("MEMORY:...",
  * ng_alloc'd) names a ccache holding the forwarded tickets; the caller destroys it with
@@ -15,5 +17,11 @@
 ng_status ng_krb5_store_delegation(krb5_context kctx, krb5_auth_context ac,
                                    struct ng_slice krb_cred, char **ccache_name);
 void ng_krb5_delegation_destroy(const char *ccache_name);
+
+/* ExportSecurityContext: the tickets of the ccache (NULL: none) as a count and one
+ * krb5_marshal_credentials record each; secret (session keys). ImportSecurityContext: the
+ * same into a new MEMORY ccache (*ccache_name NULL when there were none). */
+ng_status ng_krb5_delegation_export(const char *ccache_name, struct ng_writer *w);
+ng_status ng_krb5_delegation_import(struct ng_reader *r, char **ccache_name);
 
 #endif

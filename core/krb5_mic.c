@@ -1,12 +1,9 @@
 #include "krb5_mic.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "krb5_session.h"
 #include "krb5_thread.h"
-#include "alloc.h"
-#include "constant_time.h"
 #include "reader.h"
 
 enum {
@@ -14,10 +11,11 @@ enum {
     FLAG_SENT_BY_ACCEPTOR = 0x01,
     FLAG_ACCEPTOR_SUBKEY = 0x04,
     HEADER_LEN = 16,
-    USAGE_ACCEPTOR_SIGN = 23,
+    USAGE_ACCEPTOR_SIGN = 23, /* RFC 4121 §2 key usage numbers */
     USAGE_INITIATOR_SIGN = 25,
 };
 
+/* RFC 4121 §4.2.6.1: TOK_ID, flags, five 0xFF filler octets, SND_SEQ. */
 static void build_header(uint8_t header[HEADER_LEN], bool by_acceptor, bool acceptor_subkey,
                          uint64_t seq)
 {
@@ -30,49 +28,70 @@ static void build_header(uint8_t header[HEADER_LEN], bool by_acceptor, bool acce
         header[8 + i] = (uint8_t)(seq >> (56 - 8 * i));
 }
 
-/* The checksum covers the message followed by the token header (RFC 4121 §4.2.4). */
-static ng_status checksum_input(struct ng_slice message, const uint8_t header[HEADER_LEN],
-                                krb5_data *input)
+static krb5_keyblock session_key(const struct ng_krb5_session *s)
 {
-    size_t len = message.len + HEADER_LEN;
-    char *buf = ng_alloc(len);
-    if (buf == NULL)
-        return NG_ERR_NOMEM;
-    if (message.len > 0)
-        memcpy(buf, message.ptr, message.len);
-    memcpy(buf + message.len, header, HEADER_LEN);
-    *input = (krb5_data){KV5M_DATA, (unsigned int)len, buf};
+    return (krb5_keyblock){KV5M_KEYBLOCK, s->enctype, (unsigned int)s->key_len,
+                           (krb5_octet *)s->key};
+}
+
+static ng_status checksum_len(krb5_context kctx, const struct ng_krb5_session *s, size_t *len)
+{
+    unsigned int n = 0;
+    if (!ng_krb5_enctype_is_cfx(s->enctype))
+        return NG_ERR_UNSUPPORTED;
+    NG_GUARD(ng_krb5_status(krb5_c_crypto_length(kctx, s->enctype, KRB5_CRYPTO_TYPE_CHECKSUM, &n)));
+    *len = n;
     return NG_OK;
 }
 
-static krb5_keyblock session_key(struct ng_krb5_session *s)
+ng_status ng_krb5_mic_len(const struct ng_krb5_session *s, size_t *len)
 {
-    return (krb5_keyblock){KV5M_KEYBLOCK, s->enctype, (unsigned int)s->key_len, s->key};
-}
-
-ng_status ng_krb5_get_mic(struct ng_krb5_session *s, bool by_acceptor, struct ng_slice message,
-                          struct ng_writer *out)
-{
-    if (!ng_krb5_enctype_is_cfx(s->enctype))
-        return NG_ERR_UNSUPPORTED;
     krb5_context kctx;
     NG_GUARD(ng_krb5_thread_context(&kctx));
-    uint8_t header[HEADER_LEN];
-    build_header(header, by_acceptor, s->acceptor_subkey, s->send_seq);
-    krb5_data input;
-    NG_GUARD(checksum_input(message, header, &input));
+    NG_GUARD(checksum_len(kctx, s, len));
+    *len += HEADER_LEN;
+    return NG_OK;
+}
+
+/* The checksum covers the message followed by the token header (RFC 4121 §4.2.4): one iov per
+ * part, the header, then the checksum itself. `iov` has room for n_parts + 2. */
+static size_t mic_iov(krb5_crypto_iov *iov, const struct ng_msg_part *parts, size_t n_parts,
+                      const uint8_t *header, uint8_t *checksum, size_t cksum_len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < n_parts; i++) {
+        iov[n].flags = KRB5_CRYPTO_TYPE_DATA;
+        iov[n++].data = (krb5_data){KV5M_DATA, (unsigned int)parts[i].len, (char *)parts[i].ptr};
+    }
+    iov[n].flags = KRB5_CRYPTO_TYPE_DATA;
+    iov[n++].data = (krb5_data){KV5M_DATA, HEADER_LEN, (char *)header};
+    iov[n].flags = KRB5_CRYPTO_TYPE_CHECKSUM;
+    iov[n++].data = (krb5_data){KV5M_DATA, (unsigned int)cksum_len, (char *)checksum};
+    return n;
+}
+
+ng_status ng_krb5_mic_make(const struct ng_krb5_session *s, bool by_acceptor, uint64_t seq,
+                           const struct ng_msg_part *parts, size_t n_parts, uint8_t *out,
+                           size_t *out_len)
+{
+    krb5_context kctx;
+    size_t cksum_len;
+    krb5_crypto_iov iov[NG_MAX_SEC_BUFFERS + 2];
+    if (n_parts > NG_MAX_SEC_BUFFERS)
+        return NG_ERR_INVALID_PARAM;
+    NG_GUARD(ng_krb5_thread_context(&kctx));
+    NG_GUARD(checksum_len(kctx, s, &cksum_len));
+    if (*out_len < HEADER_LEN + cksum_len)
+        return NG_ERR_BUFFER_TOO_SMALL;
+    build_header(out, by_acceptor, s->acceptor_subkey, seq);
+    size_t n = mic_iov(iov, parts, n_parts, out, out + HEADER_LEN, cksum_len);
     krb5_keyblock key = session_key(s);
-    krb5_checksum cksum = {0};
-    krb5_error_code code = krb5_c_make_checksum(
-        kctx, 0, &key, by_acceptor ? USAGE_ACCEPTOR_SIGN : USAGE_INITIATOR_SIGN, &input, &cksum);
-    ng_free(input.data);
+    krb5_error_code code = krb5_c_make_checksum_iov(
+        kctx, 0, &key, by_acceptor ? USAGE_ACCEPTOR_SIGN : USAGE_INITIATOR_SIGN, iov, n);
     if (code != 0)
         return ng_krb5_status(code);
-    ng_write_bytes(out, header, HEADER_LEN);
-    ng_write_bytes(out, cksum.contents, cksum.length);
-    krb5_free_checksum_contents(kctx, &cksum);
-    s->send_seq++;
-    return ng_writer_status(out);
+    *out_len = HEADER_LEN + cksum_len;
+    return NG_OK;
 }
 
 static ng_status parse_mic(struct ng_slice token, bool from_acceptor, bool acceptor_subkey,
@@ -97,32 +116,54 @@ static ng_status parse_mic(struct ng_slice token, bool from_acceptor, bool accep
     return NG_OK;
 }
 
+ng_status ng_krb5_mic_check(const struct ng_krb5_session *s, bool from_acceptor,
+                            const struct ng_msg_part *parts, size_t n_parts, struct ng_slice token,
+                            uint64_t *seq)
+{
+    krb5_context kctx;
+    size_t cksum_len;
+    struct ng_slice sum;
+    krb5_crypto_iov iov[NG_MAX_SEC_BUFFERS + 2];
+    if (n_parts > NG_MAX_SEC_BUFFERS)
+        return NG_ERR_INVALID_PARAM;
+    NG_GUARD(ng_krb5_thread_context(&kctx));
+    NG_GUARD(checksum_len(kctx, s, &cksum_len));
+    NG_GUARD(parse_mic(token, from_acceptor, s->acceptor_subkey, seq, &sum));
+    if (sum.len != cksum_len)
+        return NG_ERR_MESSAGE_ALTERED;
+    size_t n = mic_iov(iov, parts, n_parts, token.ptr, (uint8_t *)sum.ptr, sum.len);
+    krb5_keyblock key = session_key(s);
+    krb5_boolean valid = FALSE;
+    krb5_error_code code = krb5_c_verify_checksum_iov(
+        kctx, 0, &key, from_acceptor ? USAGE_ACCEPTOR_SIGN : USAGE_INITIATOR_SIGN, iov, n, &valid);
+    if (code != 0)
+        return ng_krb5_status(code);
+    return valid ? NG_OK : NG_ERR_MESSAGE_ALTERED;
+}
+
+ng_status ng_krb5_get_mic(struct ng_krb5_session *s, bool by_acceptor, struct ng_slice message,
+                          struct ng_writer *out)
+{
+    size_t len;
+    NG_GUARD(ng_krb5_mic_len(s, &len));
+    uint8_t *dst = ng_writer_reserve(out, len);
+    if (dst == NULL)
+        return ng_writer_status(out);
+    struct ng_msg_part part = {(uint8_t *)message.ptr, message.len, NG_PART_PROTECT};
+    NG_GUARD(ng_krb5_mic_make(s, by_acceptor, s->send_seq, &part, 1, dst, &len));
+    s->send_seq++;
+    return NG_OK;
+}
+
 ng_status ng_krb5_verify_mic(struct ng_krb5_session *s, bool from_acceptor, struct ng_slice message,
                              struct ng_slice token)
 {
-    if (!ng_krb5_enctype_is_cfx(s->enctype))
-        return NG_ERR_UNSUPPORTED;
     uint64_t seq;
-    struct ng_slice sum;
-    NG_GUARD(parse_mic(token, from_acceptor, s->acceptor_subkey, &seq, &sum));
-    krb5_context kctx;
-    NG_GUARD(ng_krb5_thread_context(&kctx));
-    krb5_data input;
-    NG_GUARD(checksum_input(message, token.ptr, &input));
-    krb5_keyblock key = session_key(s);
-    krb5_checksum expected = {0};
-    krb5_error_code code = krb5_c_make_checksum(
-        kctx, 0, &key, from_acceptor ? USAGE_ACCEPTOR_SIGN : USAGE_INITIATOR_SIGN, &input,
-        &expected);
-    ng_free(input.data);
-    if (code != 0)
-        return ng_krb5_status(code);
-    bool valid = expected.length == sum.len && ng_ct_equal(expected.contents, sum.ptr, sum.len);
-    krb5_free_checksum_contents(kctx, &expected);
-    if (!valid)
-        return NG_ERR_MESSAGE_ALTERED;
+    struct ng_msg_part part = {(uint8_t *)message.ptr, message.len, NG_PART_PROTECT};
+    NG_GUARD(ng_krb5_mic_check(s, from_acceptor, &part, 1, token, &seq));
     if (seq != s->recv_seq)
         return NG_ERR_OUT_OF_SEQUENCE;
     s->recv_seq++;
+    s->recv_seen = (s->recv_seen << 1) | 1;
     return NG_OK;
 }

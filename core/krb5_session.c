@@ -20,19 +20,27 @@ bool ng_krb5_enctype_is_cfx(krb5_enctype enctype)
     }
 }
 
+ng_status ng_krb5_session_set_key(struct ng_krb5_session *out, krb5_enctype enctype,
+                                  struct ng_slice key, bool acceptor_subkey)
+{
+    if (key.len > sizeof(out->key))
+        return NG_ERR_UNSUPPORTED;
+    out->enctype = enctype;
+    memcpy(out->key, key.ptr, key.len);
+    out->key_len = key.len;
+    out->acceptor_subkey = acceptor_subkey;
+    return NG_OK;
+}
+
 ng_status ng_krb5_session_capture(krb5_context kctx, krb5_auth_context ac, const krb5_keyblock *key,
                                   bool acceptor_subkey, const krb5_ticket_times *times,
                                   struct ng_krb5_session *out)
 {
-    if (key->length > sizeof(out->key))
-        return NG_ERR_UNSUPPORTED;
+    NG_GUARD(ng_krb5_session_set_key(out, key->enctype, ng_slice_of(key->contents, key->length),
+                                     acceptor_subkey));
     krb5_int32 local_seq = 0, remote_seq = 0;
     krb5_auth_con_getlocalseqnumber(kctx, ac, &local_seq);
     krb5_auth_con_getremoteseqnumber(kctx, ac, &remote_seq);
-    out->enctype = key->enctype;
-    memcpy(out->key, key->contents, key->length);
-    out->key_len = key->length;
-    out->acceptor_subkey = acceptor_subkey;
     out->send_seq = (uint32_t)local_seq;
     out->recv_seq = (uint32_t)remote_seq;
     out->auth_time = times->authtime;

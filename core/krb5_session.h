@@ -11,6 +11,10 @@
 /* RFC 4121 applies to every enctype except the DES, 3DES and RC4 families (RFC 1964/4757). */
 bool ng_krb5_enctype_is_cfx(krb5_enctype enctype);
 
+/* Copies the context key into `out` (NG_ERR_UNSUPPORTED when longer than it holds). */
+ng_status ng_krb5_session_set_key(struct ng_krb5_session *out, krb5_enctype enctype,
+                                  struct ng_slice key, bool acceptor_subkey);
+
 /* Copies `key`, the sequence numbers of `ac` and the ticket times into `out`. */
 ng_status ng_krb5_session_capture(krb5_context kctx, krb5_auth_context ac, const krb5_keyblock *key,
                                   bool acceptor_subkey, const krb5_ticket_times *times,

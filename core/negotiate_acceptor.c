@@ -1,16 +1,48 @@
 #include "negotiate_acceptor.h"
 
 #include "alloc.h"
+#include "extended_error.h"
 #include "gss_framing.h"
 #include "krb5_acceptor.h"
 #include "krb5_mic.h"
+#include "ntlm_acceptor.h"
+#include "ntlm_message.h"
+#include "ntlm_state.h"
 #include "spnego.h"
 
-static const enum ng_mech offered_mechs[] = {NG_MECH_KRB5_MS, NG_MECH_KRB5};
-
-static bool mech_supported(enum ng_mech mech)
+static bool is_krb5(enum ng_mech mech)
 {
     return mech == NG_MECH_KRB5 || mech == NG_MECH_KRB5_MS;
+}
+
+/* Kerberos when the credentials hold service keys; NTLM when they hold an account database
+ * (docs/ntlm.md). Credentials with both offer both, Kerberos first, as Windows does. */
+static bool mech_supported(const struct ng_context *ctx, enum ng_mech mech)
+{
+    if (is_krb5(mech))
+        return ctx->package != NG_PKG_NTLM && atomic_load(&ctx->creds->keys) != NULL;
+    if (mech == NG_MECH_NTLM)
+        return ctx->package != NG_PKG_KERBEROS && atomic_load(&ctx->creds->users) != NULL;
+    return false;
+}
+
+static size_t offered_mechs(const struct ng_context *ctx, enum ng_mech mechs[3])
+{
+    static const enum ng_mech all[] = {NG_MECH_KRB5_MS, NG_MECH_KRB5, NG_MECH_NTLM};
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        if (mech_supported(ctx, all[i]))
+            mechs[n++] = all[i];
+    }
+    return n;
+}
+
+/* Whether the chosen mechanism has finished (only the mechListMIC exchange may remain). */
+static bool mech_finished(const struct ng_context *ctx)
+{
+    if (ctx->mech == NG_MECH_NTLM)
+        return ctx->ntlm != NULL && ctx->ntlm->established;
+    return ctx->krb.key_len != 0;
 }
 
 /* Runs the chosen mechanism on its token; its reply goes to `mech_out`. */
@@ -23,6 +55,13 @@ static ng_status run_mech(struct ng_context *ctx, struct ng_slice token, struct 
         ng_status status = ng_krb5_accept(ctx, token, bindings, mech_out);
         if (status == NG_OK && !(ctx->ret_flags & ASC_RET_MUTUAL_AUTH))
             ctx->krb.send_seq = ctx->krb.recv_seq; /* RFC 4121 §4.1: no AP-REP, one sequence */
+        return status;
+    }
+    case NG_MECH_NTLM: {
+        ng_status status = ng_ntlm_accept(ctx, token, bindings, mech_out);
+        /* MS-SPNG §3.2.5.1: an NTLM AUTHENTICATE with a MIC obliges both mechListMICs. */
+        if (status == NG_OK && ctx->ntlm->mic_sent && ctx->spnego.wrapped)
+            ctx->spnego.mic_required = true;
         return status;
     }
     default:
@@ -41,7 +80,9 @@ static ng_status check_client_mic(struct ng_context *ctx, bool has_mic, struct n
 {
     if (!has_mic)
         return NG_OK;
-    ng_status status = ng_krb5_verify_mic(&ctx->krb, false, mech_types(ctx), mic);
+    ng_status status = ctx->mech == NG_MECH_NTLM
+                           ? ng_ntlm_verify_mic(ctx->ntlm, mech_types(ctx), mic)
+                           : ng_krb5_verify_mic(&ctx->krb, false, mech_types(ctx), mic);
     if (status == NG_ERR_MESSAGE_ALTERED || status == NG_ERR_OUT_OF_SEQUENCE)
         return NG_ERR_DOWNGRADE;
     NG_GUARD(status);
@@ -65,7 +106,9 @@ static ng_status reply_after_mech(struct ng_context *ctx, struct ng_slice mech_r
     struct ng_writer mic = ng_writer_growable();
     ng_status status = NG_OK;
     if (!ctx->spnego.our_mic_sent)
-        status = ng_krb5_get_mic(&ctx->krb, true, mech_types(ctx), &mic);
+        status = ctx->mech == NG_MECH_NTLM
+                     ? ng_ntlm_get_mic(ctx->ntlm, mech_types(ctx), &mic)
+                     : ng_krb5_get_mic(&ctx->krb, true, mech_types(ctx), &mic);
     ctx->spnego.our_mic_sent = true;
     bool done = ctx->spnego.peer_mic_verified;
     if (status == NG_OK)
@@ -88,7 +131,8 @@ static ng_status mech_step(struct ng_context *ctx, struct ng_slice token, struct
     ng_status status = run_mech(ctx, token, bindings, &mech_out);
     if (status == NG_OK)
         status = check_client_mic(ctx, has_mic, mic);
-    if (status == NG_OK)
+    /* NTLM's CHALLENGE (NG_CONTINUE) goes out in an accept-incomplete NegTokenResp. */
+    if (status == NG_OK || status == NG_CONTINUE)
         status = reply_after_mech(ctx, ng_writer_slice(&mech_out), first_reply, out);
     ng_writer_free(&mech_out);
     return status;
@@ -97,7 +141,7 @@ static ng_status mech_step(struct ng_context *ctx, struct ng_slice token, struct
 static ng_status choose_mech(struct ng_context *ctx, const struct ng_spnego_init *init)
 {
     for (size_t i = 0; i < init->nmechs; i++) {
-        if (mech_supported(init->mechs[i])) {
+        if (mech_supported(ctx, init->mechs[i])) {
             ctx->mech = init->mechs[i];
             ctx->spnego.mic_required = i != 0; /* RFC 4178 §5: not the preferred mech */
             return NG_OK;
@@ -132,7 +176,7 @@ static ng_status accept_resp(struct ng_context *ctx, const struct ng_spnego_resp
 {
     if (resp->neg_state == NG_NEG_STATE_REJECT)
         return NG_ERR_LOGON_DENIED;
-    if (ctx->krb.key_len == 0) { /* the mechanism has not finished yet */
+    if (!mech_finished(ctx)) {
         if (!resp->has_response_token)
             return NG_ERR_INVALID_TOKEN;
         return mech_step(ctx, resp->response_token, bindings, resp->has_mech_list_mic,
@@ -146,12 +190,18 @@ static ng_status accept_resp(struct ng_context *ctx, const struct ng_spnego_resp
     return NG_OK;
 }
 
-static bool is_raw_krb5(struct ng_slice input)
+static bool is_raw_krb5(const struct ng_context *ctx, struct ng_slice input)
 {
     struct ng_slice oid, inner;
     if (ng_gss_frame_parse(input, &oid, &inner) != NG_OK)
         return false;
-    return mech_supported(ng_mech_from_oid(oid));
+    return mech_supported(ctx, ng_mech_from_oid(oid)) && ctx->package != NG_PKG_NTLM;
+}
+
+/* A raw NTLMSSP message (no SPNEGO), as Windows' Negotiate also accepts (MS-SPNG §3.2.5.1). */
+static bool is_raw_ntlm(const struct ng_context *ctx, struct ng_slice input)
+{
+    return ng_ntlm_is_message(input) && mech_supported(ctx, NG_MECH_NTLM);
 }
 
 static ng_status accept_first(struct ng_context *ctx, struct ng_slice input,
@@ -159,11 +209,17 @@ static ng_status accept_first(struct ng_context *ctx, struct ng_slice input,
 {
     if (input.len == 0 && ctx->package == NG_PKG_NEGOTIATE) {
         /* No client token yet: offer our mechanisms as NegTokenInit2 (MS-SPNG §3.2.5.2). */
-        NG_GUARD(ng_spnego_write_init2_hints(out, offered_mechs, 2));
+        enum ng_mech mechs[3];
+        size_t n = offered_mechs(ctx, mechs);
+        NG_GUARD(ng_spnego_write_init2_hints(out, mechs, n));
         return NG_CONTINUE;
     }
-    if (is_raw_krb5(input)) {
+    if (is_raw_krb5(ctx, input)) {
         ctx->mech = NG_MECH_KRB5;
+        return run_mech(ctx, input, bindings, out);
+    }
+    if (is_raw_ntlm(ctx, input)) {
+        ctx->mech = NG_MECH_NTLM;
         return run_mech(ctx, input, bindings, out);
     }
     if (ctx->package != NG_PKG_NEGOTIATE)
@@ -182,6 +238,8 @@ static ng_status accept_leg(struct ng_context *ctx, struct ng_slice input, struc
         return NG_ERR_NO_CONTEXT;
     if (ctx->mech == NG_MECH_NONE)
         return accept_first(ctx, input, bindings, out);
+    if (!ctx->spnego.wrapped && ctx->mech == NG_MECH_NTLM)
+        return run_mech(ctx, input, bindings, out); /* raw NTLM: the AUTHENTICATE */
     if (!ctx->spnego.wrapped)
         return NG_ERR_NO_CONTEXT; /* raw Kerberos completes in one leg */
     struct ng_spnego_token tok;
@@ -199,13 +257,18 @@ ng_status ng_negotiate_accept(struct ng_context *ctx, struct ng_slice input,
         status == NG_ERR_NO_CONTEXT)
         return status;
     ctx->state = NG_CTX_FAILED;
-    bool spnego_peer = ctx->spnego.wrapped || (ctx->mech == NG_MECH_NONE && !is_raw_krb5(input));
+    bool spnego_peer =
+        ctx->spnego.wrapped ||
+        (ctx->mech == NG_MECH_NONE && !is_raw_krb5(ctx, input) && !ng_ntlm_is_message(input));
     if ((ctx->req_flags & ASC_REQ_EXTENDED_ERROR) && spnego_peer &&
         ctx->package == NG_PKG_NEGOTIATE) {
         out->len = 0;
         out->error = NG_OK;
-        (void)ng_spnego_write_resp(out, NG_NEG_STATE_REJECT, NG_MECH_NONE, NG_SLICE_EMPTY,
+        struct ng_writer why = ng_writer_growable(); /* KRB-ERROR for Kerberos failures */
+        (void)ng_krb5_error_token(ctx, input, status, &why);
+        (void)ng_spnego_write_resp(out, NG_NEG_STATE_REJECT, NG_MECH_NONE, ng_writer_slice(&why),
                                    NG_SLICE_EMPTY);
+        ng_writer_free(&why);
     }
     return status;
 }

@@ -8,9 +8,8 @@ static const struct ng_package packages[NG_PKG_COUNT] = {
                           0x00083BB3, 1, 9, 48256, 1},
     [NG_PKG_KERBEROS] = {NG_PKG_KERBEROS, MICROSOFT_KERBEROS_NAME_A, "Microsoft Kerberos V1.0",
                          0x000F3BBF, 1, 16, 48000, 1},
-    /* Available once the NTLM issue lands. */
     [NG_PKG_NTLM] = {NG_PKG_NTLM, NTLMSP_NAME_A, "NTLM Security Package", 0x00082B37, 1, 10, 2888,
-                     0},
+                     1},
 };
 
 /* Package names are ASCII; locale-free so a Turkish locale cannot change the match. */

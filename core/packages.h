@@ -14,7 +14,7 @@ struct ng_package {
     USHORT version;
     USHORT rpcid;
     ULONG max_token;
-    int available; /* offered by EnumerateSecurityPackages (NTLM arrives with its issue) */
+    int available; /* offered by EnumerateSecurityPackages */
 };
 
 /* NULL when the name is unknown or the package unavailable; case-insensitive like Windows. */

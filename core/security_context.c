@@ -1,9 +1,11 @@
 #include "security_context.h"
 
+#include "access_token.h"
 #include "alloc.h"
 #include "handle_registry.h"
 #include "krb5_delegation.h"
 #include "krb5_thread.h"
+#include "ntlm_state.h"
 
 static struct ng_handle to_handle(const CtxtHandle *h)
 {
@@ -33,12 +35,15 @@ void ng_context_free(struct ng_context *ctx)
     krb5_context kctx;
     if (ctx->initiator_auth != NULL && ng_krb5_thread_context(&kctx) == NG_OK)
         krb5_auth_con_free(kctx, ctx->initiator_auth); /* any thread's context may free it */
+    ng_ntlm_state_free(ctx->ntlm);
     ng_free(ctx->spnego.mech_types);
     ng_free(ctx->client_name);
     ng_free(ctx->server_name);
     ng_free(ctx->target_name);
     ng_krb5_delegation_destroy(ctx->delegated_ccache);
     ng_free(ctx->delegated_ccache);
+    ng_free(ctx->pac);
+    ng_access_token_free(atomic_load(&ctx->access_token));
     ng_credentials_unref(ctx->creds);
     ng_free_secret(ctx, sizeof(*ctx));
 }

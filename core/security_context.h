@@ -14,6 +14,10 @@
 #include "slice.h"
 #include "status.h"
 
+struct ng_ntlm_state;
+
+struct ng_access_token;
+
 enum ng_ctx_role { NG_ROLE_ACCEPTOR, NG_ROLE_INITIATOR };
 
 enum ng_ctx_state {
@@ -27,10 +31,12 @@ struct ng_krb5_session {
     krb5_enctype enctype;
     uint8_t key[64]; /* the context key: acceptor subkey, else initiator subkey, else ticket key */
     size_t key_len;
-    bool acceptor_subkey; /* RFC 4121 §4.2.2 AcceptorSubkey flag for per-message tokens */
-    uint64_t send_seq;
-    uint64_t recv_seq;
-    uint32_t gss_flags;                      /* RFC 4121 §4.1.1.1 flags the initiator asked for */
+    bool acceptor_subkey;      /* RFC 4121 §4.2.2 AcceptorSubkey flag for per-message tokens */
+    _Atomic uint64_t send_seq; /* next to send; message calls reserve numbers atomically */
+    uint64_t recv_seq;         /* next expected from the peer */
+    uint64_t recv_seen;        /* bit i: recv_seq - 1 - i arrived (replay window, 64 back) */
+    atomic_flag recv_lock;     /* guards recv_seq/recv_seen during a message check */
+    uint32_t gss_flags;        /* RFC 4121 §4.1.1.1 flags the initiator asked for */
     int64_t auth_time, start_time, end_time; /* seconds since the Unix epoch */
 };
 
@@ -59,7 +65,11 @@ struct ng_context {
     char *server_name;      /* "HTTP/host@REALM"; owned */
     char *target_name;      /* initiator: the SPN asked for; owned */
     char *delegated_ccache; /* acceptor with ASC_REQ_DELEGATE: forwarded tickets; destroyed */
+    uint8_t *pac;           /* acceptor: the ticket PAC's logon info (MS-PAC §2.5), or NULL */
+    size_t pac_len;
+    _Atomic(struct ng_access_token *) access_token; /* SECPKG_ATTR_ACCESS_TOKEN, made once */
     krb5_auth_context initiator_auth; /* initiator between AP-REQ and AP-REP; NULL otherwise */
+    struct ng_ntlm_state *ntlm;       /* NTLM handshake and session (ntlm_state.h); owned */
 };
 
 /* Context handles: create/lookup/delete over the lock-free context table. */

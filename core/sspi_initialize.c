@@ -15,19 +15,21 @@ static ng_status new_initiator_context(const CredHandle *cred, const char *targe
     struct ng_credentials *creds = NULL;
     if (cred == NULL)
         return NG_ERR_NO_CREDENTIALS;
-    if (target == NULL || target[0] == '\0')
-        return NG_ERR_TARGET_UNKNOWN;
     NG_GUARD(ng_credentials_from_handle(cred, &creds));
     ng_status status = NG_OK;
     if (!(creds->use & SECPKG_CRED_OUTBOUND))
         status = NG_ERR_WRONG_CRED_HANDLE;
+    /* NTLM needs no service name (the client then sends no MsvAvTargetName), as on Windows. */
+    bool no_target = target == NULL || target[0] == '\0';
+    if (status == NG_OK && no_target && creds->package != NG_PKG_NTLM)
+        status = NG_ERR_TARGET_UNKNOWN;
     if (status == NG_OK)
         status = ng_context_new(NG_ROLE_INITIATOR, creds->package, creds, out);
     ng_credentials_unref(creds);
     if (status != NG_OK)
         return status;
     (*out)->req_flags = req;
-    (*out)->target_name = ng_strdup(target);
+    (*out)->target_name = ng_strdup(target ? target : "");
     return (*out)->target_name ? NG_OK : NG_ERR_NOMEM;
 }
 

@@ -2,6 +2,7 @@
 # Installs, builds and runs the whole test suite twice: once with AddressSanitizer +
 # UndefinedBehaviorSanitizer over everything, once as a plain build (which also builds the
 # ThreadSanitizer stress tests of the lock-free tables). Each run ends with ctest's summary.
+# Then a short fuzz smoke run of every libFuzzer target (scripts/fuzz.sh smoke).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
@@ -16,3 +17,6 @@ cmake --build "$root/build/test-asan" -j"$jobs"
 cmake -S "$root" -B "$root/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$root/build/test" -j"$jobs"
 (cd "$root/build/test" && ctest -j"$jobs" --output-on-failure)
+
+# Fuzz smoke: every libFuzzer target replays its regression inputs, then runs ~10 s (clang).
+"$root/scripts/fuzz.sh" smoke

@@ -36,6 +36,30 @@ foreach(unit context_table replay_cache)
                        TIMEOUT 300)
 endforeach()
 
+# The ticket cache under contention (tests/unit/ticket_cache_stress_test.c): its entries hold
+# krb5 structures, so it links libkrb5 (not instrumented: only negring's accesses are checked).
+add_executable(ticket_cache_tsan
+               ${CMAKE_CURRENT_SOURCE_DIR}/unit/ticket_cache_stress_test.c
+               ${CMAKE_SOURCE_DIR}/core/ticket_cache.c
+               ${CMAKE_SOURCE_DIR}/core/krb5_session.c
+               ${CMAKE_SOURCE_DIR}/core/krb5_thread.c
+               ${CMAKE_SOURCE_DIR}/core/pac_logon_info.c
+               ${CMAKE_SOURCE_DIR}/core/der.c
+               ${CMAKE_SOURCE_DIR}/core/reader.c
+               ${CMAKE_SOURCE_DIR}/core/writer.c
+               ${CMAKE_SOURCE_DIR}/core/alloc.c
+               ${CMAKE_SOURCE_DIR}/core/status.c
+               ${CMAKE_SOURCE_DIR}/core/random.c)
+target_include_directories(ticket_cache_tsan PRIVATE ${CMAKE_SOURCE_DIR}/include
+                           ${CMAKE_SOURCE_DIR}/core ${CMAKE_SOURCE_DIR}/tests)
+target_compile_options(ticket_cache_tsan PRIVATE -fsanitize=thread -O1 -g -fno-omit-frame-pointer)
+target_link_options(ticket_cache_tsan PRIVATE -fsanitize=thread)
+target_link_libraries(ticket_cache_tsan PRIVATE PkgConfig::KRB5 PkgConfig::NETTLE Threads::Threads)
+add_test(NAME ticket_cache_tsan COMMAND ticket_cache_tsan)
+set_tests_properties(ticket_cache_tsan PROPERTIES
+                     ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:abort_on_error=1"
+                     TIMEOUT 300)
+
 # Whole handshakes from many threads over shared credentials (tests/unit/concurrent_accept_test.c),
 # with every core source and the realm harness built with TSan. libkrb5 is not instrumented: TSan
 # sees its locks (pthread interceptors) but not its memory accesses, so a race inside it can only
@@ -56,5 +80,21 @@ target_link_options(concurrent_accept_tsan PRIVATE -fsanitize=thread)
 target_link_libraries(concurrent_accept_tsan PRIVATE PkgConfig::KRB5 PkgConfig::NETTLE Threads::Threads)
 add_test(NAME concurrent_accept_tsan COMMAND concurrent_accept_tsan)
 set_tests_properties(concurrent_accept_tsan PROPERTIES
+                     ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:abort_on_error=1"
+                     TIMEOUT 300)
+
+# NTLM handshakes from many threads while the account database is reloaded, and concurrent
+# sealing on one context (tests/unit/ntlm_concurrent_test.c); needs no realm.
+add_executable(ntlm_concurrent_tsan
+               ${CMAKE_CURRENT_SOURCE_DIR}/unit/ntlm_concurrent_test.c
+               ${NEGRING_TSAN_CORE_SOURCES})
+target_include_directories(ntlm_concurrent_tsan PRIVATE
+                           ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/core
+                           ${CMAKE_SOURCE_DIR}/tests)
+target_compile_options(ntlm_concurrent_tsan PRIVATE -fsanitize=thread -O1 -g -fno-omit-frame-pointer)
+target_link_options(ntlm_concurrent_tsan PRIVATE -fsanitize=thread)
+target_link_libraries(ntlm_concurrent_tsan PRIVATE PkgConfig::KRB5 PkgConfig::NETTLE Threads::Threads)
+add_test(NAME ntlm_concurrent_tsan COMMAND ntlm_concurrent_tsan)
+set_tests_properties(ntlm_concurrent_tsan PROPERTIES
                      ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:abort_on_error=1"
                      TIMEOUT 300)

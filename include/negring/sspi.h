@@ -324,6 +324,17 @@ typedef void(SEC_ENTRY *SEC_GET_KEY_FN)(void *Arg, void *Principal, ULONG KeyVer
 #define ASC_RET_NO_TOKEN              0x01000000
 #define ASC_RET_NO_ADDITIONAL_TOKEN   0x02000000
 
+/* ---- Per-message protection and context export ---------------------------------------- */
+/* fQOP of EncryptMessage / *pfQOP of DecryptMessage: integrity only, no encryption. */
+#define SECQOP_WRAP_NO_ENCRYPT 0x80000001
+#define SECQOP_WRAP_OOB_DATA   0x40000000
+#define KERB_WRAP_NO_ENCRYPT   0x80000001
+
+/* fFlags of ExportSecurityContext. */
+#define SECPKG_CONTEXT_EXPORT_RESET_NEW  0x00000001
+#define SECPKG_CONTEXT_EXPORT_DELETE_OLD 0x00000002
+#define SECPKG_CONTEXT_EXPORT_TO_KERNEL  0x00000004
+
 /* ---- Packages ----------------------------------------------------------------------------- */
 #define SECPKG_FLAG_INTEGRITY                    0x00000001
 #define SECPKG_FLAG_PRIVACY                      0x00000002
@@ -518,6 +529,44 @@ typedef struct _SecPkgContext_AuthorityW {
     SEC_WCHAR *sAuthorityName;
 } SecPkgContext_AuthorityW, *PSecPkgContext_AuthorityW;
 
+/* SECPKG_ATTR_ACCESS_TOKEN: the negring access token (include/negring/access_token.h) of an
+ * accepted context; it lives as long as the context: do not close it. */
+typedef struct _SecPkgContext_AccessToken {
+    void *AccessToken;
+} SecPkgContext_AccessToken, *PSecPkgContext_AccessToken;
+
+/* SECPKG_ATTR_DCE_INFO: AuthzSvc RPC_C_AUTHZ_NAME and pPac the client's name (UTF-8 for the A
+ * form, UTF-16 for W), freed with FreeContextBuffer. */
+#define RPC_C_AUTHZ_NONE 0
+#define RPC_C_AUTHZ_NAME 1
+#define RPC_C_AUTHZ_DCE  2
+
+typedef struct _SecPkgContext_DceInfo {
+    ULONG AuthzSvc;
+    void *pPac;
+} SecPkgContext_DceInfo, *PSecPkgContext_DceInfo;
+
+typedef struct _SecPkgContext_TargetInformation {
+    ULONG MarshalledTargetInfoLength;
+    unsigned char *MarshalledTargetInfo;
+} SecPkgContext_TargetInformation, *PSecPkgContext_TargetInformation;
+
+/* SECPKG_ATTR_CLIENT_SPECIFIED_TARGET: the service principal the client asked for (UTF-16, as
+ * Windows declares it for both forms). */
+typedef struct _SecPkgContext_ClientSpecifiedTarget {
+    SEC_WCHAR *sTargetName;
+} SecPkgContext_ClientSpecifiedTarget, *PSecPkgContext_ClientSpecifiedTarget;
+
+typedef enum _SECPKG_ATTR_LCT_STATUS {
+    SecPkgAttrLastClientTokenYes,
+    SecPkgAttrLastClientTokenNo,
+    SecPkgAttrLastClientTokenMaybe
+} SECPKG_ATTR_LCT_STATUS, *PSECPKG_ATTR_LCT_STATUS;
+
+typedef struct _SecPkgContext_LastClientTokenStatus {
+    SECPKG_ATTR_LCT_STATUS LastClientTokenStatus;
+} SecPkgContext_LastClientTokenStatus, *PSecPkgContext_LastClientTokenStatus;
+
 typedef struct _SecPkgCredentials_NamesA {
     SEC_CHAR *sUserName;
 } SecPkgCredentials_NamesA, *PSecPkgCredentials_NamesA;
@@ -538,6 +587,31 @@ typedef struct _NEGRING_ACCEPTOR_AUTH_DATA {
     ULONG ClockSkewSeconds;              /* 0: the krb5 profile's clockskew (default 300) */
     PSEC_WINNT_AUTH_IDENTITY_A Identity; /* with SECPKG_CRED_BOTH: outbound identity, or NULL */
 } NEGRING_ACCEPTOR_AUTH_DATA, *PNEGRING_ACCEPTOR_AUTH_DATA;
+
+/* Version 2: the same first fields, then the NTLM acceptor's settings (docs/ntlm.md). Pass it
+ * as pAuthData for "NTLM" or "Negotiate" INBOUND credentials that accept NTLM. */
+#define NEGRING_ACCEPTOR_AUTH_DATA_VERSION_2 0x4E470002u
+
+typedef struct _NEGRING_ACCEPTOR_AUTH_DATA2 {
+    ULONG Version;                       /* NEGRING_ACCEPTOR_AUTH_DATA_VERSION_2 */
+    const char *Keytab;                  /* as in NEGRING_ACCEPTOR_AUTH_DATA */
+    ULONG ClockSkewSeconds;              /* also the NTLM time stamp window (default 300) */
+    PSEC_WINNT_AUTH_IDENTITY_A Identity; /* as in NEGRING_ACCEPTOR_AUTH_DATA */
+    const char *UserDatabase; /* NTLM accounts file; NULL: $NEGRING_USER_DB, else no NTLM */
+    const char *NtlmDomain;   /* NetBIOS domain named in CHALLENGE; NULL: the file's first */
+    const char *NtlmComputer; /* NetBIOS computer name; NULL: the host name, uppercased */
+    const char *DnsDomain;    /* MsvAvDnsDomainName; NULL: omitted */
+    const char *DnsComputer;  /* MsvAvDnsComputerName; NULL: the host name */
+    ULONG NtlmOptions;        /* NEGRING_NTLM_* below */
+} NEGRING_ACCEPTOR_AUTH_DATA2, *PNEGRING_ACCEPTOR_AUTH_DATA2;
+
+/* NtlmOptions. With a principal passed to AcquireCredentialsHandle, NTLM also requires the
+ * client's MsvAvTargetName to name it (MS-NLMP §3.2.5.1.2 target name check). */
+/* REQUIRE_BINDINGS: refuse clients that send no channel bindings. ALLOW_ANONYMOUS: accept the
+ * anonymous logon ("NT AUTHORITY\\ANONYMOUS LOGON", ASC_RET_NULL_SESSION, no session key), as
+ * ASC_REQ_ALLOW_NULL_SESSION does for one context. */
+#define NEGRING_NTLM_REQUIRE_BINDINGS 0x1u
+#define NEGRING_NTLM_ALLOW_ANONYMOUS  0x2u
 
 /* ---- Functions --------------------------------------------------------------------------- */
 SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesA(PULONG pcPackages,

@@ -17,6 +17,7 @@
 #include "gss_framing.h"
 #include "gss_peer.h"
 #include "krb5_gss_checksum.h"
+#include "krb5_token.h"
 #include "mech_oid.h"
 #include "realm.h"
 #include "spnego.h"
@@ -27,6 +28,17 @@ static CredHandle cred; /* Negotiate, INBOUND, the realm's service.keytab */
 
 static const OM_uint32 mutual_flags = GSS_C_MUTUAL_FLAG | GSS_C_INTEG_FLAG | GSS_C_CONF_FLAG;
 static const uint8_t spnego_reject[] = {0xa1, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x0a, 0x01, 0x02};
+
+/* A Kerberos failure under ASC_REQ_EXTENDED_ERROR: a SPNEGO reject carrying a KRB-ERROR token
+ * (core/extended_error.c; its contents are checked in tests/unit/extended_error_test.c). */
+static bool is_reject_with_krb_error(const struct ng_accept_leg *leg)
+{
+    struct ng_spnego_token tok;
+    struct ng_slice krb_error;
+    return ng_spnego_parse(ng_slice_of(leg->out, leg->out_len), &tok) == NG_OK &&
+           tok.kind == NG_SPNEGO_RESP && tok.resp.neg_state == NG_NEG_STATE_REJECT &&
+           ng_krb5_unframe(tok.resp.response_token, NG_KRB5_TOK_ERROR, &krb_error) == NG_OK;
+}
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
@@ -495,7 +507,7 @@ static void test_no_authenticating_authority(void)
     struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
     CHECK_EQ(accept_once(&cred, t.value, t.length, ASC_REQ_EXTENDED_ERROR, leg),
              SEC_E_NO_AUTHENTICATING_AUTHORITY);
-    CHECK_EQ(leg->out_len, sizeof(spnego_reject));
+    CHECK(is_reject_with_krb_error(leg));
     free(leg);
     release(&t);
     ng_test_realm_stop(&other);
@@ -783,8 +795,7 @@ static void test_req_extended_error(void)
     struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
     CHECK_EQ(accept_once(&cred, t.value, t.length, ASC_REQ_EXTENDED_ERROR, leg),
              SEC_E_LOGON_DENIED);
-    CHECK_EQ(leg->out_len, sizeof(spnego_reject));
-    CHECK_MEM(leg->out, spnego_reject, sizeof(spnego_reject));
+    CHECK(is_reject_with_krb_error(leg));
     CHECK_EQ(leg->attrs, 0);
     release(&t);
     t = client_token(gss_mech_krb5, mutual_flags, NULL, NULL);

@@ -1,6 +1,8 @@
 /* context_attributes: QueryContextAttributesA/W over a context built by hand (the end-to-end
  * test over a real handshake lives with the acceptor tests). */
+#include <negring/access_token.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "alloc.h"
 #include "check.h"
@@ -209,10 +211,75 @@ static void test_bad_arguments(void)
     CHECK_EQ(QueryContextAttributesA(&h, SECPKG_ATTR_SIZES, NULL), SEC_E_INVALID_PARAMETER);
     CHECK_EQ(QueryContextAttributesA(&h, SECPKG_ATTR_STREAM_SIZES, &stream),
              SEC_E_UNSUPPORTED_FUNCTION);
-    CHECK_EQ(QueryContextAttributesA(&h, SECPKG_ATTR_DCE_INFO, &sizes), SEC_E_UNSUPPORTED_FUNCTION);
+    CHECK_EQ(QueryContextAttributesA(&h, SECPKG_ATTR_PASSWORD_EXPIRY, &sizes),
+             SEC_E_UNSUPPORTED_FUNCTION);
     CHECK_EQ(QueryContextAttributesA(&h, 0xFFFFFFFF, &sizes), SEC_E_UNSUPPORTED_FUNCTION);
     CHECK_EQ(ng_context_delete(&h), NG_OK);
     CHECK_EQ(QueryContextAttributesA(&h, SECPKG_ATTR_SIZES, &sizes), SEC_E_INVALID_HANDLE);
+}
+
+/* What a server asks after the handshake: the client's name for DCE/MSRPC, the SPN the client
+ * used, whether the client's last token ended the exchange, and the access token. */
+static void test_post_handshake_attributes(void)
+{
+    CtxtHandle h = make_context(NG_PKG_NEGOTIATE, true, ENCTYPE_AES256_CTS_HMAC_SHA1_96);
+    SecPkgContext_DceInfo dce = {0};
+    CHECK_EQ(QueryContextAttributesA(&h, SECPKG_ATTR_DCE_INFO, &dce), SEC_E_OK);
+    CHECK_EQ(dce.AuthzSvc, RPC_C_AUTHZ_NAME);
+    CHECK(dce.pPac != NULL && strcmp(dce.pPac, CLIENT) == 0);
+    FreeContextBuffer(dce.pPac);
+    CHECK_EQ(QueryContextAttributesW(&h, SECPKG_ATTR_DCE_INFO, &dce), SEC_E_OK);
+    CHECK(wide_eq(dce.pPac, CLIENT));
+    FreeContextBuffer(dce.pPac);
+    SecPkgContext_ClientSpecifiedTarget target = {0};
+    CHECK_EQ(QueryContextAttributesA(&h, SECPKG_ATTR_CLIENT_SPECIFIED_TARGET, &target), SEC_E_OK);
+    CHECK(wide_eq(target.sTargetName, SERVER));
+    FreeContextBuffer(target.sTargetName);
+    SecPkgContext_TargetInformation info = {0};
+    CHECK_EQ(QueryContextAttributesA(&h, SECPKG_ATTR_TARGET_INFORMATION, &info),
+             SEC_E_UNSUPPORTED_FUNCTION);
+    SecPkgContext_LastClientTokenStatus last = {SecPkgAttrLastClientTokenMaybe};
+    CHECK_EQ(QueryContextAttributesA(&h, SECPKG_ATTR_LAST_CLIENT_TOKEN_STATUS, &last), SEC_E_OK);
+    CHECK_EQ(last.LastClientTokenStatus, SecPkgAttrLastClientTokenYes);
+    SecPkgContext_AccessToken t1 = {0}, t2 = {0};
+    CHECK_EQ(QueryContextAttributesA(&h, SECPKG_ATTR_ACCESS_TOKEN, &t1), SEC_E_OK);
+    CHECK_EQ(QueryContextAttributesW(&h, SECPKG_ATTR_ACCESS_TOKEN, &t2), SEC_E_OK);
+    CHECK(t1.AccessToken != NULL && t1.AccessToken == t2.AccessToken); /* kept by the context */
+    CHECK(strcmp(negring_token_principal(t1.AccessToken), CLIENT) == 0);
+    CHECK_EQ(ng_context_delete(&h), NG_OK); /* frees the token: ASan would see a leak */
+
+    CtxtHandle pending = make_context(NG_PKG_NEGOTIATE, false, 0);
+    CHECK_EQ(QueryContextAttributesA(&pending, SECPKG_ATTR_LAST_CLIENT_TOKEN_STATUS, &last),
+             SEC_E_OK);
+    CHECK_EQ(last.LastClientTokenStatus, SecPkgAttrLastClientTokenNo);
+    CHECK_EQ(QueryContextAttributesA(&pending, SECPKG_ATTR_ACCESS_TOKEN, &t1),
+             SEC_E_INVALID_HANDLE);
+    CHECK_EQ(ng_context_delete(&pending), NG_OK);
+
+    /* An initiator: the target it named, no client-side-only attributes. */
+    struct ng_context *ctx = NULL;
+    CtxtHandle ih;
+    REQUIRE(ng_context_new(NG_ROLE_INITIATOR, NG_PKG_KERBEROS, creds, &ctx) == NG_OK);
+    ctx->state = NG_CTX_COMPLETE;
+    ctx->mech = NG_MECH_KRB5;
+    ctx->client_name = ng_strdup(CLIENT);
+    ctx->target_name = ng_strdup("HTTP/web.example.com");
+    REQUIRE(ng_context_publish(ctx, &ih) == NG_OK);
+    CHECK_EQ(QueryContextAttributesA(&ih, SECPKG_ATTR_TARGET_INFORMATION, &info), SEC_E_OK);
+    CHECK(info.MarshalledTargetInfoLength == 20 &&
+          memcmp(info.MarshalledTargetInfo, "HTTP/web.example.com", 20) == 0);
+    FreeContextBuffer(info.MarshalledTargetInfo);
+    CHECK_EQ(QueryContextAttributesW(&ih, SECPKG_ATTR_TARGET_INFORMATION, &info), SEC_E_OK);
+    CHECK_EQ(info.MarshalledTargetInfoLength, 40);
+    CHECK(wide_eq((const SEC_WCHAR *)info.MarshalledTargetInfo, "HTTP/web.example.com"));
+    FreeContextBuffer(info.MarshalledTargetInfo);
+    CHECK_EQ(QueryContextAttributesA(&ih, SECPKG_ATTR_CLIENT_SPECIFIED_TARGET, &target),
+             SEC_E_UNSUPPORTED_FUNCTION);
+    CHECK_EQ(QueryContextAttributesA(&ih, SECPKG_ATTR_LAST_CLIENT_TOKEN_STATUS, &last),
+             SEC_E_UNSUPPORTED_FUNCTION);
+    CHECK_EQ(QueryContextAttributesA(&ih, SECPKG_ATTR_ACCESS_TOKEN, &t1),
+             SEC_E_UNSUPPORTED_FUNCTION);
+    CHECK_EQ(ng_context_delete(&ih), NG_OK);
 }
 
 static void test_allocation_failure(void)
@@ -247,6 +314,7 @@ int main(void)
     RUN(test_package_and_negotiation_info);
     RUN(test_in_progress_context_refuses_session_attributes);
     RUN(test_bad_arguments);
+    RUN(test_post_handshake_attributes);
     RUN(test_allocation_failure);
     ng_credentials_unref(creds);
     return check_report();

@@ -17,6 +17,7 @@ static const struct expected negotiate = {
     "Negotiate", "Microsoft Package Negotiator", 0x00083BB3, 1, 9, 48256};
 static const struct expected kerberos = {"Kerberos", "Microsoft Kerberos V1.0", 0x000F3BBF, 1, 16,
                                          48000};
+static const struct expected ntlm = {"NTLM", "NTLM Security Package", 0x00082B37, 1, 10, 2888};
 
 static int wide_eq(const SEC_WCHAR *w, const char *ascii)
 {
@@ -56,9 +57,10 @@ static void test_enumerate_a_lists_negotiate_and_kerberos(void)
 
     CHECK_EQ(EnumerateSecurityPackagesA(&count, &info), SEC_E_OK);
     REQUIRE(info != NULL);
-    REQUIRE(count == 2); /* NTLM joins with its issue */
+    REQUIRE(count == 3);
     check_a(&info[0], &negotiate);
     check_a(&info[1], &kerberos);
+    check_a(&info[2], &ntlm);
     CHECK_EQ(FreeContextBuffer(info), SEC_E_OK);
 }
 
@@ -69,9 +71,10 @@ static void test_enumerate_w_gives_the_same_values_in_utf16(void)
 
     CHECK_EQ(EnumerateSecurityPackagesW(&count, &info), SEC_E_OK);
     REQUIRE(info != NULL);
-    REQUIRE(count == 2);
+    REQUIRE(count == 3);
     check_w(&info[0], &negotiate);
     check_w(&info[1], &kerberos);
+    check_w(&info[2], &ntlm);
     CHECK_EQ(FreeContextBuffer(info), SEC_E_OK);
 }
 
@@ -89,6 +92,10 @@ static void test_query_a_is_case_insensitive(void)
     CHECK_EQ(QuerySecurityPackageInfoA("kerberos", &info), SEC_E_OK);
     REQUIRE(info != NULL);
     check_a(info, &kerberos);
+    CHECK_EQ(FreeContextBuffer(info), SEC_E_OK);
+    CHECK_EQ(QuerySecurityPackageInfoA("ntlm", &info), SEC_E_OK);
+    REQUIRE(info != NULL);
+    check_a(info, &ntlm);
     CHECK_EQ(FreeContextBuffer(info), SEC_E_OK);
 }
 
@@ -123,12 +130,11 @@ static void test_unknown_package_is_not_found(void)
     CHECK_EQ(QuerySecurityPackageInfoA("Negotiate ", &info_a), SEC_E_SECPKG_NOT_FOUND);
     CHECK_EQ(QuerySecurityPackageInfoA("Negotiat", &info_a), SEC_E_SECPKG_NOT_FOUND);
     CHECK_EQ(QuerySecurityPackageInfoA("", &info_a), SEC_E_SECPKG_NOT_FOUND);
-    /* NTLM is in the table but not offered yet */
-    CHECK_EQ(QuerySecurityPackageInfoA("NTLM", &info_a), SEC_E_SECPKG_NOT_FOUND);
+    CHECK_EQ(QuerySecurityPackageInfoA("NTLMv2", &info_a), SEC_E_SECPKG_NOT_FOUND);
     CHECK_EQ(QuerySecurityPackageInfoW(bogus_w, &info_w), SEC_E_SECPKG_NOT_FOUND);
     CHECK(info_w == NULL);
     CHECK_EQ(QuerySecurityPackageInfoW(long_w, &info_w), SEC_E_SECPKG_NOT_FOUND);
-    CHECK(ng_package_find("ntlm") == NULL);
+    CHECK(ng_package_find("ntlm") == ng_package_get(NG_PKG_NTLM));
     CHECK(ng_package_get(NG_PKG_NTLM) != NULL);
     CHECK(ng_package_get(NG_PKG_COUNT) == NULL);
 }

@@ -1,0 +1,307 @@
+#include "options.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: negring-load [options] URL\n"
+    "  URL                http://HOST:PORT/PATH (HTTP Negotiate/NTLM, RFC 4559) or\n"
+    "                     raw://HOST:PORT (ringserver's length-prefixed token protocol)\n"
+    "  -c, --connections N    concurrent connections, 1..1000000 (default 10)\n"
+    "  -t, --threads N        worker threads, one epoll loop each (default: online CPUs)\n"
+    "  -n, --handshakes N     stop after N handshakes (default 1000 unless -d)\n"
+    "  -d, --duration SECS    run for SECS seconds instead\n"
+    "  -F, --fresh            new TCP connection per handshake (default: keep-alive)\n"
+    "      --challenge        begin each handshake with an unauthenticated request and\n"
+    "                         expect 401 + WWW-Authenticate (default: send the token at once)\n"
+    "  -m, --mech M           kerberos (default) or ntlm\n"
+    "      --live             make tokens during the run (default for ntlm)\n"
+    "      --pool N           Kerberos token pool size, made before the timed phase\n"
+    "                         (default: -n, or 100000 with -d); each token is used once\n"
+    "      --pool-threads N   threads making the pool (default: online CPUs)\n"
+    "      --service SPN      Kerberos service (default HTTP/HOST)\n"
+    "      --package P        SSPI package for the initiator (default Negotiate; NTLM\n"
+    "                         with --mech ntlm)\n"
+    "      --scheme S         HTTP auth scheme, Negotiate (default) or NTLM\n"
+    "      --no-mutual        do not request mutual authentication\n"
+    "      --verify           verify the server's final token (mutual auth / SPNEGO MIC)\n"
+    "      --timeout SECS     per-handshake deadline (default 10)\n"
+    "      --user U --domain D --password P   NTLM identity (defaults: NEGRING_NTLM_USER,\n"
+    "                         NEGRING_NTLM_DOMAIN, NEGRING_NTLM_PASSWORD)\n"
+    "      --json             print the results as one JSON object on stdout\n"
+    "  -q, --quiet            no progress line\n"
+    "Kerberos tokens come from the default ccache (KRB5CCNAME) through libnegring's\n"
+    "InitializeSecurityContextA.\n";
+
+static unsigned online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || *s == '-' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_seconds(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (*s == '\0' || *end != '\0' || !(v > 0 && v < 1e6))
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool copy(char *dst, size_t cap, const char *src, size_t n)
+{
+    if (n == 0 || n >= cap)
+        return false;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return true;
+}
+
+/* http://HOST[:PORT][/PATH] or raw://HOST:PORT; HOST may be a [v6] literal. */
+static bool parse_url(const char *url, struct lg_options *o)
+{
+    const char *rest;
+    if (strncmp(url, "http://", 7) == 0) {
+        o->protocol = LG_PROTO_HTTP;
+        rest = url + 7;
+    } else if (strncmp(url, "raw://", 6) == 0) {
+        o->protocol = LG_PROTO_RAW;
+        rest = url + 6;
+    } else {
+        return false;
+    }
+    size_t authority = strcspn(rest, "/");
+    const char *path = rest + authority;
+    if (!copy(o->host_header, sizeof(o->host_header), rest, authority))
+        return false;
+    const char *host = rest, *colon;
+    size_t host_len;
+    if (*host == '[') {
+        const char *close = memchr(host, ']', authority);
+        if (close == NULL)
+            return false;
+        host++;
+        host_len = (size_t)(close - host);
+        colon = close + 1 < rest + authority && close[1] == ':' ? close + 1 : NULL;
+    } else {
+        colon = memchr(host, ':', authority);
+        host_len = colon ? (size_t)(colon - host) : authority;
+    }
+    if (!copy(o->host, sizeof(o->host), host, host_len))
+        return false;
+    if (colon != NULL) {
+        if (!copy(o->port, sizeof(o->port), colon + 1, (size_t)(rest + authority - colon - 1)))
+            return false;
+    } else if (o->protocol == LG_PROTO_HTTP) {
+        strcpy(o->port, "80");
+    } else {
+        return false;
+    }
+    if (*path == '\0')
+        path = "/";
+    return copy(o->path, sizeof(o->path), path, strlen(path));
+}
+
+static void defaults(struct lg_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->connections = 10;
+    o->threads = online_cpus();
+    o->pool_threads = online_cpus();
+    o->mutual = true;
+    o->timeout_s = 10;
+    o->scheme = "Negotiate";
+    o->package = "Negotiate";
+    o->user = getenv("NEGRING_NTLM_USER");
+    o->domain = getenv("NEGRING_NTLM_DOMAIN");
+    o->password = getenv("NEGRING_NTLM_PASSWORD");
+}
+
+enum {
+    OPT_CHALLENGE = 256,
+    OPT_LIVE,
+    OPT_POOL,
+    OPT_POOL_THREADS,
+    OPT_SERVICE,
+    OPT_PACKAGE,
+    OPT_SCHEME,
+    OPT_NO_MUTUAL,
+    OPT_VERIFY,
+    OPT_TIMEOUT,
+    OPT_USER,
+    OPT_DOMAIN,
+    OPT_PASSWORD,
+    OPT_JSON,
+};
+
+static const struct option long_options[] = {
+    {"connections", required_argument, NULL, 'c'},
+    {"threads", required_argument, NULL, 't'},
+    {"handshakes", required_argument, NULL, 'n'},
+    {"duration", required_argument, NULL, 'd'},
+    {"fresh", no_argument, NULL, 'F'},
+    {"mech", required_argument, NULL, 'm'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"challenge", no_argument, NULL, OPT_CHALLENGE},
+    {"live", no_argument, NULL, OPT_LIVE},
+    {"pool", required_argument, NULL, OPT_POOL},
+    {"pool-threads", required_argument, NULL, OPT_POOL_THREADS},
+    {"service", required_argument, NULL, OPT_SERVICE},
+    {"package", required_argument, NULL, OPT_PACKAGE},
+    {"scheme", required_argument, NULL, OPT_SCHEME},
+    {"no-mutual", no_argument, NULL, OPT_NO_MUTUAL},
+    {"verify", no_argument, NULL, OPT_VERIFY},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"user", required_argument, NULL, OPT_USER},
+    {"domain", required_argument, NULL, OPT_DOMAIN},
+    {"password", required_argument, NULL, OPT_PASSWORD},
+    {"json", no_argument, NULL, OPT_JSON},
+    {NULL, 0, NULL, 0},
+};
+
+static bool bad(const char *what)
+{
+    fprintf(stderr, "negring-load: %s\n%s", what, usage_text);
+    return false;
+}
+
+/* One option; false on a bad value. */
+static bool apply(int c, const char *arg, struct lg_options *o)
+{
+    uint64_t v;
+    switch (c) {
+    case 'c':
+        if (!parse_u64(arg, 1, 1000000, &v))
+            return bad("-c wants 1..1000000");
+        o->connections = (unsigned)v;
+        return true;
+    case 't':
+        if (!parse_u64(arg, 1, 1024, &v))
+            return bad("-t wants 1..1024");
+        o->threads = (unsigned)v;
+        return true;
+    case 'n':
+        return parse_u64(arg, 1, UINT64_MAX / 2, &o->handshakes) || bad("-n wants a count");
+    case 'd':
+        return parse_seconds(arg, &o->duration_s) || bad("-d wants seconds");
+    case 'F':
+        o->fresh = true;
+        return true;
+    case 'm':
+        if (strcasecmp(arg, "kerberos") == 0)
+            o->mech = LG_MECH_KERBEROS;
+        else if (strcasecmp(arg, "ntlm") == 0)
+            o->mech = LG_MECH_NTLM;
+        else
+            return bad("--mech wants kerberos or ntlm");
+        return true;
+    case 'q':
+        o->quiet = true;
+        return true;
+    case OPT_CHALLENGE:
+        o->challenge = true;
+        return true;
+    case OPT_LIVE:
+        o->tokens = LG_TOKENS_LIVE;
+        return true;
+    case OPT_POOL:
+        return parse_u64(arg, 1, 100000000, &o->pool_size) || bad("--pool wants a count");
+    case OPT_POOL_THREADS:
+        if (!parse_u64(arg, 1, 256, &v))
+            return bad("--pool-threads wants 1..256");
+        o->pool_threads = (unsigned)v;
+        return true;
+    case OPT_SERVICE:
+        return copy(o->service, sizeof(o->service), arg, strlen(arg)) || bad("bad --service");
+    case OPT_PACKAGE:
+        o->package = arg;
+        o->package_given = true;
+        return true;
+    case OPT_SCHEME:
+        o->scheme = arg;
+        return true;
+    case OPT_NO_MUTUAL:
+        o->mutual = false;
+        return true;
+    case OPT_VERIFY:
+        o->verify = true;
+        return true;
+    case OPT_TIMEOUT:
+        return parse_seconds(arg, &o->timeout_s) || bad("--timeout wants seconds");
+    case OPT_USER:
+        o->user = arg;
+        return true;
+    case OPT_DOMAIN:
+        o->domain = arg;
+        return true;
+    case OPT_PASSWORD:
+        o->password = arg;
+        return true;
+    case OPT_JSON:
+        o->json = true;
+        return true;
+    default:
+        return bad("unknown option");
+    }
+}
+
+/* Settings that follow from others. */
+static bool finish(struct lg_options *o)
+{
+    if (o->handshakes == 0 && o->duration_s == 0)
+        o->handshakes = 1000;
+    if (o->handshakes != 0 && o->duration_s != 0)
+        return bad("give -n or -d, not both");
+    if (o->challenge && o->protocol == LG_PROTO_RAW)
+        return bad("--challenge is for HTTP (the raw protocol has no unauthenticated request)");
+    if (o->service[0] == '\0')
+        snprintf(o->service, sizeof(o->service), "HTTP/%s", o->host);
+    if (o->mech == LG_MECH_NTLM) {
+        /* An NTLM handshake answers the server's challenge: nothing to make in advance. */
+        o->tokens = LG_TOKENS_LIVE;
+        if (!o->package_given)
+            o->package = "NTLM"; /* raw NTLMSSP; --package Negotiate wraps it in SPNEGO */
+        if (o->user == NULL || o->password == NULL)
+            return bad("--mech ntlm needs --user and --password (or NEGRING_NTLM_* variables)");
+    }
+    if (o->tokens == LG_TOKENS_POOL && o->pool_size == 0)
+        o->pool_size = o->handshakes ? o->handshakes : 100000;
+    if (o->threads > o->connections)
+        o->threads = o->connections;
+    return true;
+}
+
+bool lg_options_parse(int argc, char **argv, struct lg_options *o)
+{
+    defaults(o);
+    int c;
+    while ((c = getopt_long(argc, argv, "c:t:n:d:Fm:qh", long_options, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(usage_text, stdout);
+            exit(0);
+        }
+        if (!apply(c, optarg, o))
+            return false;
+    }
+    if (optind != argc - 1)
+        return bad("one URL expected");
+    if (!parse_url(argv[optind], o))
+        return bad("URL must be http://HOST[:PORT][/PATH] or raw://HOST:PORT");
+    return finish(o);
+}

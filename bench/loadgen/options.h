@@ -1,0 +1,43 @@
+/* negring-load's command line. */
+#ifndef NEGRING_LOADGEN_OPTIONS_H
+#define NEGRING_LOADGEN_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum lg_protocol { LG_PROTO_HTTP, LG_PROTO_RAW };
+enum lg_mech { LG_MECH_KERBEROS, LG_MECH_NTLM };
+enum lg_token_mode { LG_TOKENS_POOL, LG_TOKENS_LIVE };
+
+struct lg_options {
+    enum lg_protocol protocol;
+    char host[256];
+    char port[16];
+    char path[1024];
+    char host_header[300];
+    unsigned connections;
+    unsigned threads;
+    uint64_t handshakes; /* 0: run for duration_s */
+    double duration_s;
+    bool fresh;     /* a new TCP connection for every handshake */
+    bool challenge; /* start each handshake with an unauthenticated request (expects 401) */
+    enum lg_mech mech;
+    enum lg_token_mode tokens;
+    const char *scheme;  /* HTTP auth scheme: "Negotiate" or "NTLM" */
+    const char *package; /* SSPI package for the initiator: "Negotiate", "Kerberos" or "NTLM" */
+    bool package_given;
+    char service[300];
+    uint64_t pool_size;
+    unsigned pool_threads;
+    bool mutual;
+    bool verify;
+    double timeout_s;
+    const char *user, *domain, *password; /* NTLM identity */
+    bool json;
+    bool quiet;
+};
+
+/* Parses argv into o; on a usage error prints it and returns false. */
+bool lg_options_parse(int argc, char **argv, struct lg_options *o);
+
+#endif

@@ -1,0 +1,202 @@
+#include "tokens.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base64.h"
+
+/* Negotiate's cbMaxToken: the most one leg can produce. */
+#define TOKEN_MAX 48256
+
+bool lg_auth_init(struct lg_auth *a, const struct lg_options *o)
+{
+    memset(a, 0, sizeof(*a));
+    a->base64 = o->protocol == LG_PROTO_HTTP;
+    a->service = o->service;
+    a->req = o->mutual ? ISC_REQ_MUTUAL_AUTH : 0;
+    SEC_WINNT_AUTH_IDENTITY_A id = {0};
+    void *auth_data = NULL;
+    if (o->mech == LG_MECH_NTLM) {
+        id.User = (unsigned char *)o->user;
+        id.UserLength = (ULONG)strlen(o->user);
+        id.Domain = (unsigned char *)(o->domain ? o->domain : "");
+        id.DomainLength = (ULONG)strlen((const char *)id.Domain);
+        id.Password = (unsigned char *)o->password;
+        id.PasswordLength = (ULONG)strlen(o->password);
+        id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+        auth_data = &id;
+    }
+    TimeStamp expiry;
+    SECURITY_STATUS s = AcquireCredentialsHandleA(NULL, (LPSTR)o->package, SECPKG_CRED_OUTBOUND,
+                                                  NULL, auth_data, NULL, NULL, &a->cred, &expiry);
+    if (s != SEC_E_OK) {
+        fprintf(stderr, "negring-load: AcquireCredentialsHandle(%s, OUTBOUND) failed: 0x%08x%s\n",
+                o->package, (unsigned)s,
+                o->mech == LG_MECH_KERBEROS ? " (is there a ticket in KRB5CCNAME?)" : "");
+        return false;
+    }
+    return true;
+}
+
+void lg_auth_free(struct lg_auth *a)
+{
+    FreeCredentialsHandle(&a->cred);
+}
+
+/* Replaces t->data by the leg's output, base64-encoded for HTTP. */
+static bool store(const struct lg_auth *a, struct lg_token *t, const uint8_t *bytes, size_t n)
+{
+    free(t->data);
+    t->data = NULL;
+    t->len = 0;
+    if (n == 0)
+        return true;
+    size_t len = a->base64 ? lg_b64_encoded_len(n) : n;
+    t->data = malloc(len);
+    if (t->data == NULL)
+        return false;
+    if (a->base64)
+        lg_b64_encode(bytes, n, (char *)t->data);
+    else
+        memcpy(t->data, bytes, n);
+    t->len = (uint32_t)len;
+    return true;
+}
+
+SECURITY_STATUS lg_auth_first(const struct lg_auth *a, bool keep_ctx, struct lg_token *out)
+{
+    uint8_t buf[TOKEN_MAX];
+    SecBuffer ob = {sizeof(buf), SECBUFFER_TOKEN, buf};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+    ULONG attrs;
+    memset(out, 0, sizeof(*out));
+    SECURITY_STATUS s =
+        InitializeSecurityContextA((PCredHandle)&a->cred, NULL, (SEC_CHAR *)a->service, a->req, 0,
+                                   SECURITY_NATIVE_DREP, NULL, 0, &out->ctx, &od, &attrs, NULL);
+    if (s != SEC_E_OK && s != SEC_I_CONTINUE_NEEDED)
+        return s;
+    out->has_ctx = true;
+    out->complete = s == SEC_E_OK;
+    if (!store(a, out, buf, ob.cbBuffer)) {
+        lg_token_release(out);
+        return SEC_E_INSUFFICIENT_MEMORY;
+    }
+    if (!keep_ctx) {
+        DeleteSecurityContext(&out->ctx);
+        out->has_ctx = false;
+    }
+    return s;
+}
+
+SECURITY_STATUS lg_auth_next(const struct lg_auth *a, struct lg_token *t, const uint8_t *in,
+                             size_t in_len)
+{
+    if (!t->has_ctx)
+        return SEC_E_INVALID_HANDLE;
+    uint8_t buf[TOKEN_MAX];
+    SecBuffer ib = {(ULONG)in_len, SECBUFFER_TOKEN, (void *)in};
+    SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib};
+    SecBuffer ob = {sizeof(buf), SECBUFFER_TOKEN, buf};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+    ULONG attrs;
+    SECURITY_STATUS s =
+        InitializeSecurityContextA((PCredHandle)&a->cred, &t->ctx, (SEC_CHAR *)a->service, a->req,
+                                   0, SECURITY_NATIVE_DREP, &id, 0, &t->ctx, &od, &attrs, NULL);
+    if (s != SEC_E_OK && s != SEC_I_CONTINUE_NEEDED)
+        return s;
+    if (!store(a, t, buf, ob.cbBuffer))
+        return SEC_E_INSUFFICIENT_MEMORY;
+    t->complete = s == SEC_E_OK;
+    return s;
+}
+
+void lg_token_release(struct lg_token *t)
+{
+    free(t->data);
+    t->data = NULL;
+    t->len = 0;
+    if (t->has_ctx)
+        DeleteSecurityContext(&t->ctx);
+    t->has_ctx = false;
+    t->complete = false;
+}
+
+struct pool_job {
+    struct lg_pool *pool;
+    const struct lg_auth *auth;
+    bool keep_ctx;
+    _Atomic uint64_t *next;
+    _Atomic SECURITY_STATUS *failure;
+};
+
+static void *pool_worker(void *arg)
+{
+    struct pool_job *job = arg;
+    for (;;) {
+        uint64_t i = atomic_fetch_add(job->next, 1);
+        if (i >= job->pool->size || atomic_load(job->failure) != SEC_E_OK)
+            return NULL;
+        SECURITY_STATUS s = lg_auth_first(job->auth, job->keep_ctx, &job->pool->tokens[i]);
+        if (s != SEC_E_OK && s != SEC_I_CONTINUE_NEEDED) {
+            SECURITY_STATUS ok = SEC_E_OK;
+            atomic_compare_exchange_strong(job->failure, &ok, s);
+        }
+    }
+}
+
+bool lg_pool_make(struct lg_pool *p, const struct lg_auth *a, uint64_t size, unsigned threads,
+                  bool keep_ctx, bool progress)
+{
+    memset(p, 0, sizeof(*p));
+    p->tokens = calloc(size, sizeof(*p->tokens));
+    if (p->tokens == NULL) {
+        fprintf(stderr, "negring-load: no memory for a pool of %llu tokens\n",
+                (unsigned long long)size);
+        return false;
+    }
+    p->size = size;
+    _Atomic uint64_t next = 0;
+    _Atomic SECURITY_STATUS failure = SEC_E_OK;
+    struct pool_job job = {p, a, keep_ctx, &next, &failure};
+    pthread_t tids[256];
+    unsigned started = 0;
+    for (; started < threads && started < 256; started++)
+        if (pthread_create(&tids[started], NULL, pool_worker, &job) != 0)
+            break;
+    if (started == 0)
+        pool_worker(&job);
+    while (progress && atomic_load(&next) < size && atomic_load(&failure) == SEC_E_OK) {
+        fprintf(stderr, "\rmaking token pool: %llu/%llu", (unsigned long long)atomic_load(&next),
+                (unsigned long long)size);
+        struct timespec ts = {0, 200000000};
+        nanosleep(&ts, NULL);
+    }
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(tids[i], NULL);
+    if (progress)
+        fprintf(stderr, "\rmaking token pool: %llu/%llu\n", (unsigned long long)size,
+                (unsigned long long)size);
+    if (atomic_load(&failure) != SEC_E_OK) {
+        fprintf(stderr, "negring-load: InitializeSecurityContext(%s) failed: 0x%08x\n", a->service,
+                (unsigned)atomic_load(&failure));
+        lg_pool_free(p);
+        return false;
+    }
+    return true;
+}
+
+struct lg_token *lg_pool_take(struct lg_pool *p)
+{
+    uint64_t i = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
+    return i < p->size ? &p->tokens[i] : NULL;
+}
+
+void lg_pool_free(struct lg_pool *p)
+{
+    for (uint64_t i = 0; i < p->size; i++)
+        lg_token_release(&p->tokens[i]);
+    free(p->tokens);
+    memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,32 @@
+/* The access token behind QuerySecurityContextToken (the public view is
+ * include/negring/access_token.h): who the client is on this machine. */
+#ifndef NEGRING_CORE_ACCESS_TOKEN_H
+#define NEGRING_CORE_ACCESS_TOKEN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "security_context.h"
+
+struct ng_access_token {
+    uint32_t magic;  /* NG_ACCESS_TOKEN_MAGIC while alive: catches foreign pointers */
+    char *principal; /* owned */
+    bool has_account;
+    char *local_name; /* owned; NULL without an account */
+    uid_t uid;
+    gid_t gid;
+    gid_t *groups; /* owned */
+    size_t n_groups;
+    char **sids; /* owned, each string owned */
+    size_t n_sids;
+};
+
+#define NG_ACCESS_TOKEN_MAGIC 0x4e47544bu /* "NGTK" */
+
+/* A token for an established context (NG_ERR_NO_CONTEXT otherwise). A principal without a
+ * local account still gets a token (has_account false). Caller frees with
+ * ng_access_token_free. */
+ng_status ng_access_token_create(const struct ng_context *ctx, struct ng_access_token **out);
+void ng_access_token_free(struct ng_access_token *token);
+
+#endif

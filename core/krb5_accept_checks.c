@@ -1,0 +1,83 @@
+#include "krb5_accept_checks.h"
+
+#include <stdatomic.h>
+
+#include "constant_time.h"
+#include "replay_cache.h"
+
+enum { REPLAY_CACHE_LOG2 = 22 };
+
+static _Atomic(struct ng_replay_cache *) replay_cache;
+
+/* Made on first use. A failed attempt (out of memory) is retried by the next accept instead of
+ * leaving the process without a replay cache, and so unable to accept, for good. */
+static ng_status get_replay_cache(struct ng_replay_cache **out)
+{
+    struct ng_replay_cache *rc = atomic_load_explicit(&replay_cache, memory_order_acquire);
+    if (rc == NULL) {
+        NG_GUARD(ng_replay_cache_create(&rc, REPLAY_CACHE_LOG2));
+        struct ng_replay_cache *winner = NULL;
+        if (!atomic_compare_exchange_strong(&replay_cache, &winner, rc)) {
+            ng_replay_cache_destroy(rc); /* another thread was first */
+            rc = winner;
+        }
+    }
+    *out = rc;
+    return NG_OK;
+}
+
+ng_status ng_krb5_check_gss_checksum(bool present, int32_t type, struct ng_slice contents,
+                                     struct ng_slice bindings, struct ng_gss_checksum *gss)
+{
+    if (!present || type != NG_GSS_CHECKSUM_TYPE)
+        return NG_ERR_INVALID_TOKEN;
+    NG_GUARD(ng_gss_checksum_parse(contents, gss));
+    if (bindings.len == 0 || ng_bindings_hash_is_zero(gss->bindings_hash))
+        return NG_OK; /* bindings missing on one side: accepted, as Windows does by default */
+    uint8_t expected[16];
+    NG_GUARD(ng_channel_bindings_hash(bindings, expected));
+    return ng_ct_equal(expected, gss->bindings_hash, sizeof(expected)) ? NG_OK
+                                                                       : NG_ERR_BAD_BINDINGS;
+}
+
+ng_status ng_krb5_check_replay(const struct ng_context *ctx, const struct ng_krb5_ap_req *req,
+                               int64_t ctime, int64_t now)
+{
+    int64_t skew = ctx->creds->clock_skew;
+    if (ctime > now + skew || ctime < now - skew)
+        return NG_ERR_TIME_SKEW;
+    if (ctx->req_flags & ASC_REQ_ALLOW_CONTEXT_REPLAY)
+        return NG_OK;
+    struct ng_replay_cache *rc;
+    NG_GUARD(get_replay_cache(&rc));
+    /* The authenticator ciphertext is unique per AP-REQ; seen again within the skew window it
+     * is a replay. */
+    ng_status status = ng_replay_cache_check_and_insert(rc, req->authenticator_cipher, now,
+                                                        (ctime > now ? ctime : now) + skew);
+    return status == NG_ERR_FULL ? NG_ERR_NOMEM : status;
+}
+
+ULONG ng_krb5_accept_ret_flags(ULONG req, uint32_t gss_flags, bool mutual)
+{
+    ULONG ret = 0;
+    if (mutual)
+        ret |= ASC_RET_MUTUAL_AUTH;
+    if ((gss_flags & NG_GSS_C_REPLAY_FLAG) || (req & ASC_REQ_REPLAY_DETECT))
+        ret |= ASC_RET_REPLAY_DETECT;
+    if ((gss_flags & NG_GSS_C_SEQUENCE_FLAG) || (req & ASC_REQ_SEQUENCE_DETECT))
+        ret |= ASC_RET_SEQUENCE_DETECT;
+    if (gss_flags & NG_GSS_C_CONF_FLAG)
+        ret |= ASC_RET_CONFIDENTIALITY;
+    if (gss_flags & NG_GSS_C_INTEG_FLAG)
+        ret |= ASC_RET_INTEGRITY;
+    if (gss_flags & NG_GSS_C_IDENTIFY_FLAG)
+        ret |= ASC_RET_IDENTIFY;
+    ret |= req & (ASC_REQ_CONNECTION | ASC_REQ_EXTENDED_ERROR | ASC_REQ_ALLOW_CONTEXT_REPLAY);
+    return ret;
+}
+
+bool ng_krb5_wants_delegation(const struct ng_context *ctx, const struct ng_gss_checksum *gss)
+{
+    return (ctx->req_flags & ASC_REQ_DELEGATE) && (gss->flags & NG_GSS_C_DELEG_FLAG) &&
+           gss->delegation.len > 0;
+}

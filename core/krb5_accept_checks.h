@@ -1,0 +1,28 @@
+/* The checks an accepted AP-REQ goes through after its ticket and authenticator are decrypted,
+ * shared by the libkrb5 path (krb5_acceptor.c) and the cached-ticket path
+ * (krb5_cached_accept.c), so both answer every input the same way: the RFC 4121 §4.1.1 0x8003
+ * checksum and channel bindings, the clock skew and the replay cache (RFC 4120 §3.2.3). */
+#ifndef NEGRING_CORE_KRB5_ACCEPT_CHECKS_H
+#define NEGRING_CORE_KRB5_ACCEPT_CHECKS_H
+
+#include "krb5_ap_req.h"
+#include "krb5_gss_checksum.h"
+#include "security_context.h"
+
+/* The authenticator's checksum (present, its type and contents) must be a GSS checksum whose
+ * channel-binding hash matches `bindings` when both sides have bindings. */
+ng_status ng_krb5_check_gss_checksum(bool present, int32_t type, struct ng_slice contents,
+                                     struct ng_slice bindings, struct ng_gss_checksum *gss);
+
+/* The authenticator time `ctime` must be within the credentials' clock skew of `now`; then,
+ * unless the caller allowed context replay, the authenticator must not have been seen. */
+ng_status ng_krb5_check_replay(const struct ng_context *ctx, const struct ng_krb5_ap_req *req,
+                               int64_t ctime, int64_t now);
+
+/* The ASC_RET_* flags of a completed Kerberos accept. */
+ULONG ng_krb5_accept_ret_flags(ULONG req, uint32_t gss_flags, bool mutual);
+
+/* Delegation is wanted and offered: only the libkrb5 path handles it. */
+bool ng_krb5_wants_delegation(const struct ng_context *ctx, const struct ng_gss_checksum *gss);
+
+#endif

@@ -1,0 +1,36 @@
+/* The Kerberos accept for a ticket already in the ticket cache (ticket_cache.h): only the
+ * authenticator is decrypted (key usage 11, with the session key's derived keys kept per
+ * thread), decoded with our DER reader and checked as libkrb5's krb5_rd_req would (client
+ * matches the ticket, ticket times, clock skew, RFC 4537 enctype negotiation), then the shared
+ * checks run (krb5_accept_checks.h) and the AP-REP is built (key usage 12) with a fresh acceptor
+ * subkey. All crypto is libkrb5's.
+ *
+ * Anything the cached path does not settle the same way krb5_rd_req would (a cache miss, a
+ * failed decryption, unusual authorization data, delegation, non-RFC 4121 enctypes, any
+ * failure of the checks libkrb5 makes) is left to the libkrb5 path: *handled is false and
+ * nothing was changed, in the context or the replay cache. */
+#ifndef NEGRING_CORE_KRB5_CACHED_ACCEPT_H
+#define NEGRING_CORE_KRB5_CACHED_ACCEPT_H
+
+#include <krb5/krb5.h>
+
+#include "krb5_ap_req.h"
+#include "security_context.h"
+#include "ticket_cache.h"
+#include "writer.h"
+
+/* When *handled, the result of the accept (NG_OK: ctx complete, AP-REP framed into `out` if
+ * the client asked for mutual authentication). */
+ng_status ng_krb5_cached_accept(struct ng_context *ctx, krb5_context kctx,
+                                struct ng_ticket_cache *tc, const struct ng_krb5_ap_req *req,
+                                struct ng_slice bindings, struct ng_writer *out, bool *handled);
+
+/* After krb5_rd_req accepted `req`: puts what `ticket` (its decryption) says into `tc`, so the
+ * client's next AP-REQs with it take the cached path. Best effort: a failure only costs speed. */
+void ng_krb5_cache_ticket(krb5_context kctx, struct ng_ticket_cache *tc,
+                          const struct ng_krb5_ap_req *req, const krb5_ticket *ticket);
+
+/* Accepts the calling thread has completed through the cached path (statistics, tests). */
+uint64_t ng_krb5_cached_accept_count(void);
+
+#endif

@@ -1,0 +1,375 @@
+#include "ntlm_acceptor.h"
+
+#include <stdio.h>
+#include <strings.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "constant_time.h"
+#include "krb5_gss_checksum.h"
+#include "ntlm_message.h"
+#include "ntlm_response.h"
+#include "ntlm_state.h"
+#include "random.h"
+#include "user_database.h"
+
+static atomic_ulong refused_lm, refused_v1, refused_anonymous;
+
+void ng_ntlm_refusal_counts(struct ng_ntlm_refusals *out)
+{
+    out->lm = atomic_load(&refused_lm);
+    out->ntlm_v1 = atomic_load(&refused_v1);
+    out->anonymous = atomic_load(&refused_anonymous);
+}
+
+/* What we grant of what the client asked (§3.2.5.1.1): NTLMv2 always, extended session
+ * security always (the pre-ESS LM_KEY scheme is never offered). */
+static uint32_t challenge_flags(uint32_t asked)
+{
+    const uint32_t echoed = NG_NTLMSSP_NEGOTIATE_SIGN | NG_NTLMSSP_NEGOTIATE_SEAL |
+                            NG_NTLMSSP_NEGOTIATE_128 | NG_NTLMSSP_NEGOTIATE_56 |
+                            NG_NTLMSSP_NEGOTIATE_KEY_EXCH | NG_NTLMSSP_REQUEST_TARGET |
+                            NG_NTLMSSP_NEGOTIATE_IDENTIFY;
+    uint32_t flags = (asked & echoed) | NG_NTLMSSP_NEGOTIATE_NTLM |
+                     NG_NTLMSSP_NEGOTIATE_ALWAYS_SIGN | NG_NTLMSSP_NEGOTIATE_EXTENDED_SESSION |
+                     NG_NTLMSSP_NEGOTIATE_TARGET_INFO | NG_NTLMSSP_NEGOTIATE_VERSION |
+                     NG_NTLMSSP_TARGET_TYPE_DOMAIN;
+    flags |= (asked & NG_NTLMSSP_NEGOTIATE_UNICODE) ? NG_NTLMSSP_NEGOTIATE_UNICODE
+                                                    : NG_NTLM_NEGOTIATE_OEM;
+    return flags;
+}
+
+/* A name for the CHALLENGE: UTF-16LE, or the bytes themselves for an OEM client. */
+static ng_status encode_name(const char *name, bool unicode, uint8_t **out, size_t *len)
+{
+    if (unicode)
+        return ng_ntlm_utf16le(name, out, len);
+    *len = strlen(name);
+    *out = (uint8_t *)ng_strdup(name);
+    return *out ? NG_OK : NG_ERR_NOMEM;
+}
+
+static const char *served_domain(const struct ng_credentials *creds)
+{
+    const char *first = ng_user_db_first_domain(atomic_load(&creds->users));
+    return creds->ntlm_domain ? creds->ntlm_domain : first ? first : "WORKGROUP";
+}
+
+static ng_status write_av_name(struct ng_writer *w, uint16_t id, const char *name)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (name == NULL)
+        return NG_OK;
+    NG_GUARD(ng_ntlm_utf16le(name, &bytes, &len));
+    ng_av_pair_write(w, id, ng_slice_of(bytes, len));
+    ng_free(bytes);
+    return NG_OK;
+}
+
+/* TargetInfo (§3.2.5.1.1) in Windows' order, with MsvAvTimestamp so clients send a MIC. */
+static ng_status write_target_info(const struct ng_credentials *creds, struct ng_writer *w)
+{
+    NG_GUARD(write_av_name(w, NG_AV_NB_DOMAIN_NAME, served_domain(creds)));
+    NG_GUARD(write_av_name(w, NG_AV_NB_COMPUTER_NAME, creds->ntlm_computer));
+    NG_GUARD(write_av_name(w, NG_AV_DNS_DOMAIN_NAME, creds->dns_domain));
+    NG_GUARD(write_av_name(w, NG_AV_DNS_COMPUTER_NAME, creds->dns_computer));
+    uint64_t now = ng_ntlm_filetime_now();
+    uint8_t ts[8];
+    for (int i = 0; i < 8; i++)
+        ts[i] = (uint8_t)(now >> (8 * i));
+    ng_av_pair_write(w, NG_AV_TIMESTAMP, ng_slice_of(ts, 8));
+    ng_av_pair_write_eol(w);
+    return ng_writer_status(w);
+}
+
+static ng_status accept_negotiate(struct ng_context *ctx, struct ng_slice token,
+                                  struct ng_writer *out)
+{
+    struct ng_ntlm_negotiate neg;
+    NG_GUARD(ng_ntlm_parse_negotiate(token, &neg));
+    if (atomic_load(&ctx->creds->users) == NULL)
+        return NG_ERR_NO_CREDENTIALS;
+    NG_GUARD(ng_ntlm_state_new(&ctx->ntlm));
+    struct ng_ntlm_state *st = ctx->ntlm;
+    NG_GUARD(ng_ntlm_state_keep(&st->negotiate, &st->negotiate_len, token));
+    NG_GUARD(ng_random_bytes(st->server_challenge, sizeof(st->server_challenge)));
+    st->flags = challenge_flags(neg.flags);
+
+    struct ng_writer info = ng_writer_growable(), msg = ng_writer_growable();
+    uint8_t *target = NULL;
+    size_t target_len = 0;
+    ng_status status = write_target_info(ctx->creds, &info);
+    if (status == NG_OK)
+        status = encode_name(served_domain(ctx->creds), st->flags & NG_NTLMSSP_NEGOTIATE_UNICODE,
+                             &target, &target_len);
+    if (status == NG_OK) {
+        struct ng_ntlm_challenge c = {
+            st->flags, ng_slice_of(target, target_len), {0}, ng_writer_slice(&info)};
+        memcpy(c.server_challenge, st->server_challenge, 8);
+        ng_ntlm_write_challenge(&msg, &c);
+        status = ng_writer_status(&msg);
+    }
+    if (status == NG_OK)
+        status = ng_ntlm_state_keep(&st->challenge, &st->challenge_len, ng_writer_slice(&msg));
+    if (status == NG_OK) {
+        ng_write_slice(out, ng_writer_slice(&msg));
+        status = ng_writer_status(out);
+    }
+    ng_free(target);
+    ng_writer_free(&info);
+    ng_writer_free(&msg);
+    return status == NG_OK ? NG_CONTINUE : status;
+}
+
+/* The names the client sent, as UTF-8. */
+struct client_names {
+    char *user;
+    char *domain;
+};
+
+static void client_names_free(struct client_names *n)
+{
+    ng_free(n->user);
+    ng_free(n->domain);
+}
+
+/* §3.2.5.1.2: an empty user with empty (or one-byte LM) responses is the anonymous logon. */
+static bool is_anonymous(const struct ng_ntlm_authenticate *a)
+{
+    return (a->flags & NG_NTLMSSP_ANONYMOUS) ||
+           (a->user.len == 0 && a->nt_response.len == 0 && a->lm_response.len <= 1);
+}
+
+/* LM, NTLMv1 and anonymous answers (§3.2.5.1.2): refused and counted. */
+static ng_status refuse_legacy(const struct ng_ntlm_authenticate *a)
+{
+    if (is_anonymous(a)) {
+        atomic_fetch_add(&refused_anonymous, 1);
+        return NG_ERR_LOGON_DENIED;
+    }
+    if (a->nt_response.len == 0) {
+        atomic_fetch_add(&refused_lm, 1);
+        return NG_ERR_LOGON_DENIED;
+    }
+    if (a->nt_response.len == 24) {
+        atomic_fetch_add(&refused_v1, 1);
+        return NG_ERR_LOGON_DENIED;
+    }
+    return NG_OK;
+}
+
+/* The account: an empty domain or our own computer name means the default domain; a domain
+ * with no accounts here is not ours to judge. */
+static ng_status find_account(const struct ng_credentials *creds, const struct ng_user_db *db,
+                              const struct client_names *n, const struct ng_user_entry **out)
+{
+    const char *domain = n->domain;
+    if (domain[0] == '\0' || strcasecmp(domain, creds->ntlm_computer) == 0 ||
+        (creds->ntlm_domain != NULL && strcasecmp(domain, creds->ntlm_domain) == 0) ||
+        (creds->dns_domain != NULL && strcasecmp(domain, creds->dns_domain) == 0))
+        domain = served_domain(creds);
+    if (!ng_user_db_serves(db, domain))
+        return NG_ERR_NO_AUTHORITY;
+    /* An unknown user is checked against a disabled stand-in, so the answer takes as long as
+     * for a real account and cannot tell which names exist. */
+    static const struct ng_user_entry nobody = {.disabled = true};
+    *out = ng_user_db_find(db, domain, n->user);
+    if (*out == NULL)
+        *out = &nobody;
+    return NG_OK;
+}
+
+static ng_status check_time(const struct ng_credentials *creds, uint64_t client_time)
+{
+    uint64_t now = ng_ntlm_filetime_now();
+    uint64_t window = (uint64_t)creds->clock_skew * 10000000u;
+    uint64_t diff = client_time > now ? client_time - now : now - client_time;
+    return diff <= window ? NG_OK : NG_ERR_TIME_SKEW;
+}
+
+/* An SPN without its realm: "HTTP/host@REALM" and "HTTP/host" name the same service (NTLM
+ * clients send the bare SPN, a configured Kerberos principal may carry the realm). */
+static size_t spn_length(const char *spn)
+{
+    return strcspn(spn, "@");
+}
+
+/* MsvAvTargetName (§3.2.5.1.2) must name the acceptor principal when one is configured. */
+static ng_status check_target(const struct ng_credentials *creds, const struct ng_av_pairs *av)
+{
+    const char *ours = creds->acceptor_principal;
+    if (ours == NULL)
+        return NG_OK;
+    if (!av->present[NG_AV_TARGET_NAME])
+        return NG_ERR_WRONG_PRINCIPAL;
+    char *target = NULL;
+    NG_GUARD(ng_ntlm_string_to_utf8(av->value[NG_AV_TARGET_NAME], true, &target));
+    size_t n = spn_length(ours);
+    bool same = spn_length(target) == n && strncasecmp(target, ours, n) == 0;
+    ng_free(target);
+    return same ? NG_OK : NG_ERR_WRONG_PRINCIPAL;
+}
+
+/* MsvAvChannelBindings (§3.2.5.1.2): the MD5 of gss_channel_bindings_struct, as Kerberos. */
+static ng_status check_bindings(const struct ng_credentials *creds, const struct ng_av_pairs *av,
+                                struct ng_slice bindings)
+{
+    uint8_t zero[16] = {0}, ours[16];
+    const uint8_t *theirs =
+        av->present[NG_AV_CHANNEL_BINDINGS] ? av->value[NG_AV_CHANNEL_BINDINGS].ptr : zero;
+    if (ng_bindings_hash_is_zero(theirs))
+        return (creds->ntlm_options & NEGRING_NTLM_REQUIRE_BINDINGS) ? NG_ERR_BAD_BINDINGS : NG_OK;
+    if (bindings.len == 0)
+        return NG_OK; /* the client bound to a channel we were not told about: allowed */
+    NG_GUARD(ng_channel_bindings_hash(bindings, ours));
+    return ng_ct_equal(ours, theirs, 16) ? NG_OK : NG_ERR_BAD_BINDINGS;
+}
+
+static ng_status decode_names(const struct ng_ntlm_authenticate *a, bool unicode,
+                              struct client_names *n)
+{
+    NG_GUARD(ng_ntlm_string_to_utf8(a->user, unicode, &n->user));
+    return ng_ntlm_string_to_utf8(a->domain, unicode, &n->domain);
+}
+
+/* The proof, then the keys (§3.2.5.1.2). *exported receives the ExportedSessionKey. */
+static ng_status verify_proof(struct ng_ntlm_state *st, const struct ng_ntlm_authenticate *a,
+                              const struct ng_ntlmv2_response *r, const struct ng_user_entry *e,
+                              const struct client_names *n, uint8_t exported[16])
+{
+    uint8_t key[16], proof[16], base[16];
+    NG_GUARD(ng_ntowfv2(e->nt_hash, n->user, n->domain, key));
+    ng_ntlmv2_proof(key, st->server_challenge, r->blob, proof);
+    bool ok = ng_ct_equal(proof, r->proof.ptr, 16);
+    ng_ntlmv2_session_base_key(key, proof, base);
+    if (ok && (st->flags & NG_NTLMSSP_NEGOTIATE_KEY_EXCH) && a->encrypted_session_key.len == 16)
+        ng_ntlm_rc4_key(base, a->encrypted_session_key.ptr, exported);
+    else
+        memcpy(exported, base, 16);
+    explicit_bzero(key, sizeof(key));
+    explicit_bzero(base, sizeof(base));
+    return ok ? NG_OK : NG_ERR_LOGON_DENIED;
+}
+
+/* A MIC promised by MsvAvFlags must be there and cover the three messages (§3.2.5.1.2). */
+static ng_status check_mic(struct ng_ntlm_state *st, const struct ng_ntlm_authenticate *a,
+                           const struct ng_ntlmv2_response *r, struct ng_slice token,
+                           const uint8_t exported[16])
+{
+    if (!(r->av.flags & NG_AV_FLAG_MIC_PRESENT))
+        return NG_OK;
+    if (a->mic.len != NG_NTLM_MIC_LEN)
+        return NG_ERR_INVALID_TOKEN;
+    uint8_t mic[16];
+    ng_ntlm_mic(exported, ng_slice_of(st->negotiate, st->negotiate_len),
+                ng_slice_of(st->challenge, st->challenge_len), token, mic);
+    st->mic_sent = true;
+    return ng_ct_equal(mic, a->mic.ptr, 16) ? NG_OK : NG_ERR_LOGON_DENIED;
+}
+
+static ULONG accept_ret_flags(uint32_t flags)
+{
+    ULONG ret = ASC_RET_CONNECTION;
+    if (flags & (NG_NTLMSSP_NEGOTIATE_SIGN | NG_NTLMSSP_NEGOTIATE_SEAL))
+        ret |= ASC_RET_INTEGRITY | ASC_RET_REPLAY_DETECT | ASC_RET_SEQUENCE_DETECT;
+    if (flags & NG_NTLMSSP_NEGOTIATE_SEAL)
+        ret |= ASC_RET_CONFIDENTIALITY;
+    if (flags & NG_NTLMSSP_NEGOTIATE_IDENTIFY)
+        ret |= ASC_RET_IDENTIFY;
+    return ret;
+}
+
+static ng_status set_names(struct ng_context *ctx, const struct ng_user_entry *e)
+{
+    size_t len = strlen(e->domain) + strlen(e->user) + 2;
+    ctx->client_name = ng_alloc(len);
+    if (ctx->client_name == NULL)
+        return NG_ERR_NOMEM;
+    snprintf(ctx->client_name, len, "%s\\%s", e->domain, e->user);
+    const char *server =
+        ctx->creds->acceptor_principal ? ctx->creds->acceptor_principal : ctx->creds->dns_computer;
+    ctx->server_name = ng_strdup(server ? server : "");
+    return ctx->server_name ? NG_OK : NG_ERR_NOMEM;
+}
+
+static void establish(struct ng_context *ctx, const uint8_t exported[16])
+{
+    struct ng_ntlm_state *st = ctx->ntlm;
+    ng_ntlm_session_init(&st->session, st->flags, exported, false);
+    st->established = true;
+    ng_ntlm_state_drop_messages(st);
+    ctx->ret_flags = accept_ret_flags(st->flags);
+    ctx->krb.start_time = (int64_t)time(NULL);
+    ctx->krb.end_time = INT64_MAX; /* an NTLM logon does not expire by itself */
+    ctx->state = NG_CTX_COMPLETE;
+}
+
+/* An allowed anonymous logon (NEGRING_NTLM_ALLOW_ANONYMOUS): a name and no session key, so no
+ * message protection and no mechListMIC. */
+static ng_status establish_anonymous(struct ng_context *ctx)
+{
+    struct ng_ntlm_state *st = ctx->ntlm;
+    static const struct ng_user_entry anonymous = {"NT AUTHORITY", "ANONYMOUS LOGON", {0}, false};
+    NG_GUARD(set_names(ctx, &anonymous));
+    st->anonymous = true;
+    st->established = true;
+    st->flags = 0; /* no session security without a key */
+    ng_ntlm_state_drop_messages(st);
+    ctx->ret_flags = ASC_RET_CONNECTION | ASC_RET_NULL_SESSION;
+    ctx->krb.start_time = (int64_t)time(NULL);
+    ctx->krb.end_time = INT64_MAX;
+    ctx->state = NG_CTX_COMPLETE;
+    return NG_OK;
+}
+
+static ng_status accept_authenticate(struct ng_context *ctx, struct ng_slice token,
+                                     struct ng_slice bindings)
+{
+    struct ng_ntlm_state *st = ctx->ntlm;
+    struct ng_ntlm_authenticate a;
+    struct ng_ntlmv2_response r;
+    struct client_names names = {0};
+    const struct ng_user_entry *entry = NULL;
+    uint8_t exported[16] = {0};
+    ng_status status = NG_OK;
+    NG_GUARD(ng_ntlm_parse_authenticate(token, &a));
+    bool allow_anonymous = (ctx->creds->ntlm_options & NEGRING_NTLM_ALLOW_ANONYMOUS) ||
+                           (ctx->req_flags & ASC_REQ_ALLOW_NULL_SESSION);
+    if (is_anonymous(&a) && allow_anonymous)
+        return establish_anonymous(ctx);
+    NG_GUARD(refuse_legacy(&a));
+    NG_GUARD(ng_ntlmv2_parse(a.nt_response, &r));
+    bool unicode = st->flags & NG_NTLMSSP_NEGOTIATE_UNICODE;
+    /* §3.2.5.1.2: the AUTHENTICATE's flags are the ones in force, within what we offered. */
+    st->flags &= a.flags;
+    NG_GUARD_CLEANUP(decode_names(&a, unicode, &names));
+    /* One snapshot for the whole check: a reload meanwhile affects the next handshake. */
+    const struct ng_user_db *db = atomic_load(&ctx->creds->users);
+    NG_GUARD_CLEANUP(find_account(ctx->creds, db, &names, &entry));
+    NG_GUARD_CLEANUP(verify_proof(st, &a, &r, entry, &names, exported));
+    if (entry->disabled)
+        NG_FAIL_CLEANUP(NG_ERR_LOGON_DENIED);
+    NG_GUARD_CLEANUP(check_mic(st, &a, &r, token, exported));
+    NG_GUARD_CLEANUP(check_time(ctx->creds, r.timestamp));
+    NG_GUARD_CLEANUP(check_target(ctx->creds, &r.av));
+    NG_GUARD_CLEANUP(check_bindings(ctx->creds, &r.av, bindings));
+    NG_GUARD_CLEANUP(set_names(ctx, entry));
+    establish(ctx, exported);
+cleanup:
+    explicit_bzero(exported, sizeof(exported));
+    client_names_free(&names);
+    return status;
+}
+
+ng_status ng_ntlm_accept(struct ng_context *ctx, struct ng_slice token, struct ng_slice bindings,
+                         struct ng_writer *out)
+{
+    uint32_t type;
+    NG_GUARD(ng_ntlm_message_type(token, &type));
+    if (ctx->ntlm == NULL) /* an AUTHENTICATE (or CHALLENGE) with no CHALLENGE of ours */
+        return type == NG_NTLM_NEGOTIATE ? accept_negotiate(ctx, token, out) : NG_ERR_INVALID_TOKEN;
+    if (type != NG_NTLM_AUTHENTICATE || ctx->ntlm->established)
+        return NG_ERR_INVALID_TOKEN;
+    return accept_authenticate(ctx, token, bindings);
+}

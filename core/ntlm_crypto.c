@@ -1,0 +1,126 @@
+#include "ntlm_crypto.h"
+
+#include <locale.h>
+#include <nettle/md4.h>
+#include <nettle/md5.h>
+#include <pthread.h>
+#include <wctype.h>
+
+#include "alloc.h"
+#include "utf16.h"
+
+void ng_hmac_md5_init(struct ng_hmac_md5 *h, const uint8_t key[NG_NTLM_HASH_LEN])
+{
+    hmac_md5_set_key(&h->ctx, NG_NTLM_HASH_LEN, key);
+}
+
+void ng_hmac_md5_update(struct ng_hmac_md5 *h, struct ng_slice data)
+{
+    if (data.len > 0)
+        hmac_md5_update(&h->ctx, data.len, data.ptr);
+}
+
+void ng_hmac_md5_final(struct ng_hmac_md5 *h, uint8_t out[NG_NTLM_HASH_LEN])
+{
+    hmac_md5_digest(&h->ctx, NG_NTLM_HASH_LEN, out);
+    explicit_bzero(h, sizeof(*h));
+}
+
+void ng_hmac_md5(const uint8_t key[NG_NTLM_HASH_LEN], struct ng_slice data,
+                 uint8_t out[NG_NTLM_HASH_LEN])
+{
+    struct ng_hmac_md5 h;
+    ng_hmac_md5_init(&h, key);
+    ng_hmac_md5_update(&h, data);
+    ng_hmac_md5_final(&h, out);
+}
+
+void ng_md5(struct ng_slice a, struct ng_slice b, uint8_t out[NG_NTLM_HASH_LEN])
+{
+    struct md5_ctx md5;
+    md5_init(&md5);
+    if (a.len > 0)
+        md5_update(&md5, a.len, a.ptr);
+    if (b.len > 0)
+        md5_update(&md5, b.len, b.ptr);
+    md5_digest(&md5, NG_NTLM_HASH_LEN, out);
+    explicit_bzero(&md5, sizeof(md5));
+}
+
+void ng_rc4_init(struct ng_rc4 *rc4, const uint8_t *key, size_t key_len)
+{
+    arcfour_set_key(&rc4->ctx, key_len, key);
+}
+
+void ng_rc4_crypt(struct ng_rc4 *rc4, uint8_t *dst, const uint8_t *src, size_t len)
+{
+    if (len > 0)
+        arcfour_crypt(&rc4->ctx, len, dst, src);
+}
+
+ng_status ng_nt_hash(const char *password, size_t len, uint8_t out[NG_NTLM_HASH_LEN])
+{
+    SEC_WCHAR *wide = NULL;
+    size_t units = 0;
+    NG_GUARD(ng_utf8_to_utf16(password, len, &wide, &units));
+    struct md4_ctx md4;
+    md4_init(&md4);
+    for (size_t i = 0; i < units; i++) { /* UTF-16LE whatever the host byte order */
+        uint8_t le[2] = {(uint8_t)(wide[i] & 0xff), (uint8_t)(wide[i] >> 8)};
+        md4_update(&md4, 2, le);
+    }
+    md4_digest(&md4, NG_NTLM_HASH_LEN, out);
+    explicit_bzero(&md4, sizeof(md4));
+    ng_free_secret(wide, units * sizeof(SEC_WCHAR));
+    return NG_OK;
+}
+
+/* Windows uppercases user names per code unit with its Unicode case table; towupper in a
+ * UTF-8 locale is the closest Linux has. Made once, never freed. */
+static locale_t upper_locale;
+static pthread_once_t upper_once = PTHREAD_ONCE_INIT;
+
+static void make_upper_locale(void)
+{
+    upper_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static SEC_WCHAR upper_unit(SEC_WCHAR c)
+{
+    if (c >= 0xD800 && c <= 0xDFFF) /* half of a surrogate pair: no case */
+        return c;
+    if (upper_locale == (locale_t)0)
+        return c >= 'a' && c <= 'z' ? (SEC_WCHAR)(c - 'a' + 'A') : c;
+    wint_t u = towupper_l((wint_t)c, upper_locale);
+    return u <= 0xFFFF ? (SEC_WCHAR)u : c;
+}
+
+static void hmac_utf16le(struct ng_hmac_md5 *h, const SEC_WCHAR *s, size_t units, bool upper)
+{
+    for (size_t i = 0; i < units; i++) {
+        SEC_WCHAR c = upper ? upper_unit(s[i]) : s[i];
+        uint8_t le[2] = {(uint8_t)(c & 0xff), (uint8_t)(c >> 8)};
+        ng_hmac_md5_update(h, ng_slice_of(le, 2));
+    }
+}
+
+ng_status ng_ntowfv2(const uint8_t nt_hash[NG_NTLM_HASH_LEN], const char *user, const char *domain,
+                     uint8_t out[NG_NTLM_HASH_LEN])
+{
+    pthread_once(&upper_once, make_upper_locale);
+    SEC_WCHAR *wuser = NULL, *wdomain = NULL;
+    size_t nuser = 0, ndomain = 0;
+    ng_status status = ng_utf8_to_utf16(user, strlen(user), &wuser, &nuser);
+    if (status == NG_OK)
+        status = ng_utf8_to_utf16(domain, strlen(domain), &wdomain, &ndomain);
+    if (status == NG_OK) {
+        struct ng_hmac_md5 h;
+        ng_hmac_md5_init(&h, nt_hash);
+        hmac_utf16le(&h, wuser, nuser, true);
+        hmac_utf16le(&h, wdomain, ndomain, false);
+        ng_hmac_md5_final(&h, out);
+    }
+    ng_free(wuser);
+    ng_free(wdomain);
+    return status;
+}

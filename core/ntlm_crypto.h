@@ -1,0 +1,43 @@
+/* The hash and cipher primitives NTLM is built from (MS-NLMP §3.3, §3.4.5, §6), as thin
+ * wrappers over nettle: MD4, MD5, HMAC-MD5 and RC4. Nothing here is hand-written crypto.
+ * All functions are thread-safe (no shared state). */
+#ifndef NEGRING_CORE_NTLM_CRYPTO_H
+#define NEGRING_CORE_NTLM_CRYPTO_H
+
+#include <nettle/arcfour.h>
+#include <nettle/hmac.h>
+
+#include "slice.h"
+#include "status.h"
+
+#define NG_NTLM_HASH_LEN 16
+
+/* HMAC-MD5 over several pieces, fed in order (the NTLM formulas concatenate). */
+struct ng_hmac_md5 {
+    struct hmac_md5_ctx ctx;
+};
+void ng_hmac_md5_init(struct ng_hmac_md5 *h, const uint8_t key[NG_NTLM_HASH_LEN]);
+void ng_hmac_md5_update(struct ng_hmac_md5 *h, struct ng_slice data);
+void ng_hmac_md5_final(struct ng_hmac_md5 *h, uint8_t out[NG_NTLM_HASH_LEN]);
+void ng_hmac_md5(const uint8_t key[NG_NTLM_HASH_LEN], struct ng_slice data,
+                 uint8_t out[NG_NTLM_HASH_LEN]);
+
+void ng_md5(struct ng_slice a, struct ng_slice b, uint8_t out[NG_NTLM_HASH_LEN]);
+
+/* An RC4 stream (MS-NLMP §6 RC4Init/RC4): the state carries over between calls. */
+struct ng_rc4 {
+    struct arcfour_ctx ctx;
+};
+void ng_rc4_init(struct ng_rc4 *rc4, const uint8_t *key, size_t key_len);
+void ng_rc4_crypt(struct ng_rc4 *rc4, uint8_t *dst, const uint8_t *src, size_t len);
+
+/* NTOWFv1 (MS-NLMP §3.3.1): MD4 of the UTF-16LE password. `password` is UTF-8.
+ * NG_ERR_INVALID_PARAM when it is not valid UTF-8. */
+ng_status ng_nt_hash(const char *password, size_t len, uint8_t out[NG_NTLM_HASH_LEN]);
+
+/* NTOWFv2 (MS-NLMP §3.3.2): HMAC-MD5(nt_hash, UNICODE(Uppercase(user) || domain)). `user` and
+ * `domain` are UTF-8 exactly as the client wrote them (the user is uppercased here). */
+ng_status ng_ntowfv2(const uint8_t nt_hash[NG_NTLM_HASH_LEN], const char *user, const char *domain,
+                     uint8_t out[NG_NTLM_HASH_LEN]);
+
+#endif

@@ -1,0 +1,41 @@
+/* What an NTLM context keeps between legs and after them (struct ng_context's `ntlm`): the
+ * first two messages (the MIC covers them, MS-NLMP §3.1.5.1.2), the server challenge, the
+ * negotiated flags, and once established the session keys of ntlm_seal.h. Owned by the
+ * context; freed (and wiped) with it. */
+#ifndef NEGRING_CORE_NTLM_STATE_H
+#define NEGRING_CORE_NTLM_STATE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "ntlm_seal.h"
+#include "writer.h"
+
+struct ng_ntlm_state {
+    uint8_t *negotiate; /* copy of the NEGOTIATE_MESSAGE; dropped once established */
+    size_t negotiate_len;
+    uint8_t *challenge; /* copy of the CHALLENGE_MESSAGE; dropped once established */
+    size_t challenge_len;
+    uint8_t server_challenge[8];
+    uint32_t flags;   /* acceptor: the CHALLENGE's flags; after AUTHENTICATE, the agreed ones */
+    bool established; /* the AUTHENTICATE was verified (acceptor) or sent (initiator) */
+    bool mic_sent;    /* the AUTHENTICATE carried a MIC: SPNEGO then exchanges mechListMICs */
+    bool anonymous;
+    struct ng_ntlm_session session;
+    atomic_flag busy; /* per-message calls serialise on the RC4 streams and counters */
+};
+
+ng_status ng_ntlm_state_new(struct ng_ntlm_state **out);
+void ng_ntlm_state_free(struct ng_ntlm_state *st);
+/* The handshake copies are no longer needed after the AUTHENTICATE. */
+void ng_ntlm_state_drop_messages(struct ng_ntlm_state *st);
+ng_status ng_ntlm_state_keep(uint8_t **copy, size_t *copy_len, struct ng_slice msg);
+
+/* SPNEGO mechListMIC (MS-SPNG §3.3.5.1): an NTLM signature over the DER mechTypes with the
+ * session's own sequence, after which that direction's RC4 stream restarts. */
+ng_status ng_ntlm_get_mic(struct ng_ntlm_state *st, struct ng_slice mech_types,
+                          struct ng_writer *out);
+ng_status ng_ntlm_verify_mic(struct ng_ntlm_state *st, struct ng_slice mech_types,
+                             struct ng_slice mic);
+
+#endif

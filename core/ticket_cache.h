@@ -1,0 +1,83 @@
+/* A cache of decrypted service tickets, so that a client reusing its ticket (for hours, as every
+ * HTTP client does) costs one authenticator decryption per handshake instead of a ticket
+ * decryption, a PAC verification and fresh key derivations (RFC 4120 §3.2.3 lets a server keep
+ * what a ticket told it for the ticket's lifetime).
+ *
+ * Keyed on the whole Ticket as received (realm, sname, etype, kvno and ciphertext): a hit
+ * compares every byte, so a ticket differing in any bit is a miss and goes through libkrb5.
+ * Only tickets libkrb5 decrypted and accepted are ever inserted. The bucket index comes from the
+ * last 16 bytes of the ticket, the MAC of its encryption (RFC 3961 §5.3): for a real ticket
+ * they are a keyed hash the client cannot steer, mixed with a per-cache random seed.
+ *
+ * Bounded: NG_TICKET_CACHE_SLOTS entries; an entry is dropped when its ticket expires (endtime
+ * plus the clock skew libkrb5 allows, `skew` below) or when a newer ticket needs its slot. One
+ * cache hangs off each keystore, so a key reload starts an empty one and clears the old.
+ *
+ * Thread safety: every function but create/destroy may be called from any number of threads at
+ * once, with no lock. A slot is one 64-bit word: the entry pointer and a count of readers
+ * pinning it; a lookup pins the slot (fetch-add), takes a reference on a matching entry and
+ * unpins, and a slot is only replaced by a CAS that finds no reader, so an entry is never freed
+ * under a reader (the 16-bit count assumes fewer than 65536 threads). Entries are
+ * reference-counted and freed (key wiped) by the last user. */
+#ifndef NEGRING_CORE_TICKET_CACHE_H
+#define NEGRING_CORE_TICKET_CACHE_H
+
+#include <krb5/krb5.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "slice.h"
+#include "status.h"
+
+#define NG_TICKET_CACHE_SLOTS  4096u /* power of two */
+#define NG_TICKET_CACHE_WINDOW 8u    /* slots probed per ticket */
+
+/* What decrypting a ticket gave. Read-only once inserted. */
+struct ng_ticket_entry {
+    atomic_uint refs;
+    uint64_t id; /* unique in the process: per-thread derived-key caches are tagged with it */
+    uint64_t hash;
+    uint8_t *ticket; /* copy of the Ticket TLV */
+    size_t ticket_len;
+    krb5_keyblock session; /* contents owned, wiped on free */
+    krb5_principal client; /* from the ticket's encrypted part */
+    char *client_name;     /* "user@REALM" */
+    char *server_name;     /* "service/host@REALM" */
+    uint8_t *pac;          /* the PAC's logon info (pac_logon_info.h), or NULL */
+    size_t pac_len;
+    int64_t auth_time, start_time, end_time; /* seconds since the Unix epoch */
+};
+
+struct ng_ticket_cache;
+
+ng_status ng_ticket_cache_create(struct ng_ticket_cache **out);
+/* Drops every entry (entries in use live on until released). Must not race with anything. */
+void ng_ticket_cache_destroy(struct ng_ticket_cache *tc);
+/* Drops every entry; may run beside lookups and inserts (an insert racing with it may
+ * survive it). */
+void ng_ticket_cache_clear(struct ng_ticket_cache *tc);
+
+/* The entry for exactly these Ticket bytes, with a reference the caller drops with
+ * ng_ticket_entry_release; NULL when absent or when the ticket has expired at `now` (later than
+ * its end time plus `skew` seconds). */
+struct ng_ticket_entry *ng_ticket_cache_get(struct ng_ticket_cache *tc, struct ng_slice ticket,
+                                            int64_t now, int64_t skew);
+
+/* Makes an entry from a ticket libkrb5 has just decrypted and accepted (`ticket_der` the Ticket
+ * TLV it came from). The caller owns *out (ng_ticket_entry_release). */
+ng_status ng_ticket_entry_new(krb5_context kctx, struct ng_slice ticket_der,
+                              const krb5_ticket *ticket, struct ng_ticket_entry **out);
+
+/* Inserts `e` (the cache takes its own reference; the caller keeps its one). Best effort: when
+ * the ticket is already cached, or every slot of its window is busy with a live entry being
+ * read right now, nothing happens. Expired entries and, failing those, the one expiring first
+ * make room. */
+void ng_ticket_cache_put(struct ng_ticket_cache *tc, struct ng_ticket_entry *e, int64_t now,
+                         int64_t skew);
+
+void ng_ticket_entry_release(struct ng_ticket_entry *e);
+
+/* Entries currently in the cache (a snapshot under concurrency). */
+size_t ng_ticket_cache_count(struct ng_ticket_cache *tc);
+
+#endif

@@ -1,0 +1,258 @@
+#include "user_database.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+
+struct ng_user_db {
+    struct ng_user_entry *entries; /* sorted by (domain, user), ASCII case folded */
+    size_t count;
+    char first_domain[NG_USER_DB_NAME_MAX];
+    struct ng_user_db *retired_next;
+};
+
+static int compare_keys(const char *domain_a, const char *user_a, const char *domain_b,
+                        const char *user_b)
+{
+    int c = strcasecmp(domain_a, domain_b);
+    return c != 0 ? c : strcasecmp(user_a, user_b);
+}
+
+static int compare_entries(const void *a, const void *b)
+{
+    const struct ng_user_entry *x = a, *y = b;
+    return compare_keys(x->domain, x->user, y->domain, y->user);
+}
+
+static bool valid_name(const char *s, size_t len)
+{
+    if (len == 0 || len >= NG_USER_DB_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f || c == ':')
+            return false;
+    }
+    return true;
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static bool parse_hash(const char *s, size_t len, uint8_t out[16])
+{
+    if (len != 32)
+        return false;
+    for (size_t i = 0; i < 16; i++) {
+        int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return true;
+}
+
+/* The next ':'-separated field of *p (up to the end of the line). */
+static const char *next_field(const char **p, size_t *len, bool last)
+{
+    const char *start = *p;
+    const char *colon = strchr(start, ':');
+    if (last) {
+        if (colon != NULL)
+            return NULL;
+        *len = strcspn(start, "\r\n");
+        *p = start + *len;
+        return start;
+    }
+    if (colon == NULL)
+        return NULL;
+    *len = (size_t)(colon - start);
+    *p = colon + 1;
+    return start;
+}
+
+ng_status ng_user_db_parse_line(const char *line, struct ng_user_entry *out, bool *is_entry)
+{
+    *is_entry = false;
+    *out = (struct ng_user_entry){0};
+    const char *p = line + strspn(line, " \t");
+    if (*p == '#' || *p == '\0' || *p == '\n' || *p == '\r')
+        return NG_OK;
+    size_t dlen, ulen, hlen, flen;
+    const char *domain = next_field(&p, &dlen, false);
+    const char *user = domain ? next_field(&p, &ulen, false) : NULL;
+    const char *hash = user ? next_field(&p, &hlen, false) : NULL;
+    const char *flags = hash ? next_field(&p, &flen, true) : NULL;
+    if (flags == NULL || !valid_name(domain, dlen) || !valid_name(user, ulen) ||
+        !parse_hash(hash, hlen, out->nt_hash))
+        return NG_ERR_INVALID_PARAM;
+    if (flen == 8 && strncmp(flags, "disabled", 8) == 0)
+        out->disabled = true;
+    else if (flen != 0)
+        return NG_ERR_INVALID_PARAM;
+    memcpy(out->domain, domain, dlen);
+    memcpy(out->user, user, ulen);
+    *is_entry = true;
+    return NG_OK;
+}
+
+void ng_user_db_format_line(const struct ng_user_entry *e, char *out, size_t size)
+{
+    char hex[33];
+    for (size_t i = 0; i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02X", e->nt_hash[i]);
+    snprintf(out, size, "%s:%s:%s:%s", e->domain, e->user, hex, e->disabled ? "disabled" : "");
+    explicit_bzero(hex, sizeof(hex));
+}
+
+static ng_status append(struct ng_user_db *db, size_t *cap, const struct ng_user_entry *e)
+{
+    if (db->count == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        struct ng_user_entry *grown = ng_alloc(ncap * sizeof(*grown));
+        if (grown == NULL)
+            return NG_ERR_NOMEM;
+        if (db->count > 0)
+            memcpy(grown, db->entries, db->count * sizeof(*grown));
+        ng_free_secret(db->entries, *cap * sizeof(*grown));
+        db->entries = grown;
+        *cap = ncap;
+    }
+    db->entries[db->count++] = *e;
+    return NG_OK;
+}
+
+static ng_status read_lines(FILE *f, struct ng_user_db *db, unsigned *bad_line)
+{
+    char line[NG_USER_DB_MAX_LINE];
+    size_t cap = 0;
+    unsigned number = 0;
+    ng_status status = NG_OK;
+    while (status == NG_OK && fgets(line, sizeof(line), f) != NULL) {
+        number++;
+        struct ng_user_entry e;
+        bool is_entry;
+        bool whole = strchr(line, '\n') != NULL || feof(f);
+        status = whole ? ng_user_db_parse_line(line, &e, &is_entry) : NG_ERR_INVALID_PARAM;
+        if (status == NG_OK && is_entry) {
+            if (db->count == 0)
+                memcpy(db->first_domain, e.domain, sizeof(e.domain));
+            status = append(db, &cap, &e);
+        }
+        explicit_bzero(&e, sizeof(e));
+    }
+    explicit_bzero(line, sizeof(line));
+    if (status == NG_ERR_INVALID_PARAM && bad_line != NULL)
+        *bad_line = number;
+    return status;
+}
+
+ng_status ng_user_db_load(const char *path, struct ng_user_db **out, unsigned *bad_line)
+{
+    *out = NULL;
+    if (path == NULL)
+        return NG_ERR_NO_CREDENTIALS;
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return NG_ERR_NO_CREDENTIALS;
+    struct ng_user_db *db = ng_alloc(sizeof(*db));
+    ng_status status = db ? read_lines(f, db, bad_line) : NG_ERR_NOMEM;
+    fclose(f);
+    if (status != NG_OK) {
+        ng_user_db_free(db);
+        return status;
+    }
+    if (db->count > 1)
+        qsort(db->entries, db->count, sizeof(*db->entries), compare_entries);
+    /* A duplicate account would make the answer depend on sort order: refuse the file. */
+    for (size_t i = 1; i < db->count; i++) {
+        if (compare_entries(&db->entries[i - 1], &db->entries[i]) == 0) {
+            ng_user_db_free(db);
+            return NG_ERR_INVALID_PARAM;
+        }
+    }
+    *out = db;
+    return NG_OK;
+}
+
+void ng_user_db_free(struct ng_user_db *db)
+{
+    if (db == NULL)
+        return;
+    ng_free_secret(db->entries, db->count * sizeof(*db->entries));
+    ng_free(db);
+}
+
+void ng_user_db_retire(_Atomic(struct ng_user_db *) *list, struct ng_user_db *db)
+{
+    struct ng_user_db *head = atomic_load(list);
+    do
+        db->retired_next = head;
+    while (!atomic_compare_exchange_weak(list, &head, db));
+}
+
+void ng_user_db_free_chain(struct ng_user_db *db)
+{
+    while (db != NULL) {
+        struct ng_user_db *next = db->retired_next;
+        ng_user_db_free(db);
+        db = next;
+    }
+}
+
+/* The first entry not below (domain, user). */
+static size_t lower_bound(const struct ng_user_db *db, const char *domain, const char *user)
+{
+    size_t lo = 0, hi = db->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct ng_user_entry *e = &db->entries[mid];
+        if (compare_keys(e->domain, e->user, domain, user) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+bool ng_user_db_serves(const struct ng_user_db *db, const char *domain)
+{
+    if (db == NULL)
+        return false;
+    size_t i = lower_bound(db, domain, "");
+    return i < db->count && strcasecmp(db->entries[i].domain, domain) == 0;
+}
+
+const struct ng_user_entry *ng_user_db_find(const struct ng_user_db *db, const char *domain,
+                                            const char *user)
+{
+    if (db == NULL)
+        return NULL;
+    size_t i = lower_bound(db, domain, user);
+    if (i < db->count &&
+        compare_keys(db->entries[i].domain, db->entries[i].user, domain, user) == 0)
+        return &db->entries[i];
+    return NULL;
+}
+
+const char *ng_user_db_first_domain(const struct ng_user_db *db)
+{
+    return db != NULL && db->count > 0 ? db->first_domain : NULL;
+}
+
+size_t ng_user_db_count(const struct ng_user_db *db)
+{
+    return db != NULL ? db->count : 0;
+}

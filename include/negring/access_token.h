@@ -1,0 +1,51 @@
+/*
+ * negring extension: the access token of an authenticated client.
+ *
+ * QuerySecurityContextToken(phContext, &token) gives, for an established server context, an
+ * opaque token (Windows returns a token HANDLE; Linux has none). It is a snapshot taken when
+ * the call is made and stays valid after the context is deleted, until negring_token_close —
+ * the CloseHandle of this API. Reading a token is thread-safe; closing it while another thread
+ * reads it is not.
+ *
+ * What it holds:
+ *   - the client's Kerberos principal ("alice@REALM");
+ *   - the local account it maps to, when there is one: krb5_aname_to_localname (the krb5.conf
+ *     auth_to_local rules, by default the user name of principals in the default realm), then
+ *     the NSS user database (getpwnam_r) for uid and primary gid, and getgrouplist for the
+ *     supplementary groups (the primary gid included, as getgrouplist reports it);
+ *   - the group SIDs of the ticket's PAC (MS-PAC §2.5 KERB_VALIDATION_INFO: the domain groups,
+ *     the extra SIDs and the resource groups), as "S-1-5-21-..." strings, when the ticket
+ *     carried a PAC with logon information (Active Directory KDCs add one; MIT's does not).
+ * ImpersonateSecurityContext switches the calling thread to the local account of this token.
+ */
+#ifndef NEGRING_ACCESS_TOKEN_H
+#define NEGRING_ACCESS_TOKEN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The client principal, "user@REALM". Valid until the token is closed. */
+const char *negring_token_principal(const void *token);
+
+/* The local account: 0 and its name, uid and primary gid (any pointer may be NULL), or -1 when
+ * the principal maps to no local account. The name is valid until the token is closed. */
+int negring_token_account(const void *token, const char **name, uid_t *uid, gid_t *gid);
+
+/* The account's groups (getgrouplist order); returns the count, 0 without an account. */
+size_t negring_token_groups(const void *token, const gid_t **groups);
+
+/* The PAC's group SIDs as strings; returns the count, 0 without a PAC logon-info buffer. */
+size_t negring_token_sids(const void *token, const char *const **sids);
+
+/* Frees the token (NULL is ignored). */
+void negring_token_close(void *token);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NEGRING_ACCESS_TOKEN_H */

@@ -1,0 +1,216 @@
+/* Acceptor credentials and handshake legs over the SSPI API (see auth.h). */
+#include "auth.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static SECURITY_STATUS acquire(const struct rs_config *cfg, const char *package, CredHandle *out)
+{
+    /* Version 2 carries the NTLM account file (docs/ntlm.md); NULL: $NEGRING_USER_DB. */
+    NEGRING_ACCEPTOR_AUTH_DATA2 data = {
+        .Version = NEGRING_ACCEPTOR_AUTH_DATA_VERSION_2,
+        .Keytab = cfg->keytab[0] ? cfg->keytab : NULL,
+        .ClockSkewSeconds = cfg->clock_skew,
+        .UserDatabase = cfg->user_db[0] ? cfg->user_db : NULL,
+        .NtlmDomain = cfg->ntlm_domain[0] ? cfg->ntlm_domain : NULL,
+    };
+    TimeStamp expiry;
+    return AcquireCredentialsHandleA(cfg->principal[0] ? (LPSTR)cfg->principal : NULL,
+                                     (LPSTR)package, SECPKG_CRED_INBOUND, NULL, &data, NULL, NULL,
+                                     out, &expiry);
+}
+
+static bool package_available(const char *name)
+{
+    PSecPkgInfoA info = NULL;
+    if (QuerySecurityPackageInfoA((LPSTR)name, &info) != SEC_E_OK)
+        return false;
+    FreeContextBuffer(info);
+    return true;
+}
+
+int rs_creds_acquire(struct rs_creds *c, const struct rs_config *cfg, char *err, size_t errlen)
+{
+    *c = (struct rs_creds){0};
+    SECURITY_STATUS s = acquire(cfg, "Negotiate", &c->negotiate);
+    if (s != SEC_E_OK) {
+        snprintf(err, errlen,
+                 "cannot acquire Negotiate acceptor credentials from keytab %s (0x%08x: %s)",
+                 cfg->keytab[0] ? cfg->keytab : "(KRB5_KTNAME or default)", (unsigned)s,
+                 rs_status_reason(s));
+        return -1;
+    }
+    c->has_negotiate = true;
+    if (package_available("NTLM") && acquire(cfg, "NTLM", &c->ntlm) == SEC_E_OK)
+        c->has_ntlm = true;
+    return 0;
+}
+
+SECURITY_STATUS rs_creds_reload(struct rs_creds *c)
+{
+    SECURITY_STATUS s = SEC_E_OK;
+    if (c->has_negotiate)
+        s = SetCredentialsAttributesA(&c->negotiate, SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS, NULL, 0);
+    if (s == SEC_E_OK && c->has_ntlm)
+        s = SetCredentialsAttributesA(&c->ntlm, SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS, NULL, 0);
+    return s;
+}
+
+void rs_creds_free(struct rs_creds *c)
+{
+    if (c->has_negotiate)
+        FreeCredentialsHandle(&c->negotiate);
+    if (c->has_ntlm)
+        FreeCredentialsHandle(&c->ntlm);
+    *c = (struct rs_creds){0};
+}
+
+bool rs_token_starts_handshake(const uint8_t *tok, size_t len)
+{
+    static const uint8_t ntlm_negotiate[12] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0};
+    if (len >= 1 && tok[0] == 0x60) /* RFC 2743 §3.1 [APPLICATION 0] InitialContextToken */
+        return true;
+    return len >= sizeof(ntlm_negotiate) && memcmp(tok, ntlm_negotiate, 12) == 0; /* MS-NLMP */
+}
+
+void rs_handshake_reset(struct rs_handshake *hs)
+{
+    if (hs->active)
+        DeleteSecurityContext(&hs->ctx);
+    *hs = (struct rs_handshake){0};
+}
+
+/* The package the exchange chose: Negotiate's NEGOTIATION_INFO, or the package itself. */
+static void query_package(CtxtHandle *ctx, char *out, size_t out_len)
+{
+    SecPkgContext_NegotiationInfoA nego;
+    SecPkgContext_PackageInfoA pkg;
+    out[0] = '\0';
+    if (QueryContextAttributesA(ctx, SECPKG_ATTR_NEGOTIATION_INFO, &nego) == SEC_E_OK) {
+        if (nego.PackageInfo != NULL) {
+            snprintf(out, out_len, "%s", nego.PackageInfo->Name);
+            FreeContextBuffer(nego.PackageInfo);
+        }
+    } else if (QueryContextAttributesA(ctx, SECPKG_ATTR_PACKAGE_INFO, &pkg) == SEC_E_OK) {
+        if (pkg.PackageInfo != NULL) {
+            snprintf(out, out_len, "%s", pkg.PackageInfo->Name);
+            FreeContextBuffer(pkg.PackageInfo);
+        }
+    }
+}
+
+static SECURITY_STATUS finish(CtxtHandle *ctx, struct rs_leg *leg)
+{
+    SecPkgContext_NamesA names;
+    SECURITY_STATUS s = QueryContextAttributesA(ctx, SECPKG_ATTR_NAMES, &names);
+    if (s != SEC_E_OK)
+        return s;
+    int n = snprintf(leg->user, sizeof(leg->user), "%s", names.sUserName ? names.sUserName : "");
+    FreeContextBuffer(names.sUserName);
+    if (n <= 0 || (size_t)n >= sizeof(leg->user))
+        return SEC_E_INTERNAL_ERROR; /* never report a truncated (= wrong) user */
+    query_package(ctx, leg->package, sizeof(leg->package));
+    return SEC_E_OK;
+}
+
+void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_package pkg,
+                 bool restrict_kerberos, const uint8_t *in, size_t in_len, uint8_t *scratch,
+                 size_t scratch_len, struct rs_leg *leg)
+{
+    *leg = (struct rs_leg){0};
+    if (hs->active && (hs->pkg != pkg || (hs->had_input && rs_token_starts_handshake(in, in_len))))
+        rs_handshake_reset(hs);
+    const CredHandle *cred = pkg == RS_PKG_NTLM ? &creds->ntlm : &creds->negotiate;
+    if ((pkg == RS_PKG_NTLM && !creds->has_ntlm) ||
+        (pkg == RS_PKG_NEGOTIATE && !creds->has_negotiate)) {
+        leg->status = SEC_E_SECPKG_NOT_FOUND;
+        return;
+    }
+    if (!hs->active) {
+        *hs = (struct rs_handshake){.pkg = pkg, .start_us = now_us()};
+    }
+    SecBuffer ib = {(ULONG)in_len, SECBUFFER_TOKEN, (void *)in};
+    SecBufferDesc idesc = {SECBUFFER_VERSION, 1, &ib};
+    SecBuffer ob = {(ULONG)scratch_len, SECBUFFER_TOKEN, scratch};
+    SecBufferDesc odesc = {SECBUFFER_VERSION, 1, &ob};
+    ULONG attrs = 0;
+    TimeStamp expiry;
+    CtxtHandle next;
+    leg->status = AcceptSecurityContext((PCredHandle)cred, hs->active ? &hs->ctx : NULL, &idesc,
+                                        ASC_REQ_CONNECTION, SECURITY_NATIVE_DREP,
+                                        hs->active ? &hs->ctx : &next, &odesc, &attrs, &expiry);
+    hs->legs++;
+    if (!hs->active && (leg->status == SEC_E_OK || leg->status == SEC_I_CONTINUE_NEEDED)) {
+        hs->ctx = next;
+        hs->active = true;
+    }
+    hs->had_input = hs->had_input || in_len > 0;
+    leg->out_len =
+        (leg->status == SEC_E_OK || leg->status == SEC_I_CONTINUE_NEEDED) ? ob.cbBuffer : 0;
+    if (leg->status == SEC_E_OK) {
+        SECURITY_STATUS s = finish(&hs->ctx, leg);
+        if (s != SEC_E_OK)
+            leg->status = s;
+    } else if (leg->status == SEC_I_CONTINUE_NEEDED && restrict_kerberos && hs->had_input) {
+        query_package(&hs->ctx, leg->package, sizeof(leg->package));
+    }
+    if (restrict_kerberos && leg->package[0] != '\0' && strcmp(leg->package, "Kerberos") != 0)
+        leg->status = SEC_E_LOGON_DENIED; /* this listener does not take NTLM */
+    if (leg->status != SEC_I_CONTINUE_NEEDED) {
+        uint64_t start = hs->start_us;
+        unsigned legs = hs->legs;
+        rs_handshake_reset(hs);
+        hs->start_us = start;
+        hs->legs = legs;
+    }
+}
+
+const char *rs_status_reason(SECURITY_STATUS s)
+{
+    switch (s) {
+    case SEC_E_OK:
+        return "ok";
+    case SEC_E_INVALID_TOKEN:
+        return "malformed token";
+    case SEC_E_LOGON_DENIED:
+        return "logon denied";
+    case SEC_E_NO_AUTHENTICATING_AUTHORITY:
+        return "no key for the ticket's realm";
+    case SEC_E_WRONG_PRINCIPAL:
+        return "ticket for another service";
+    case SEC_E_TIME_SKEW:
+        return "clock skew too great";
+    case SEC_E_CONTEXT_EXPIRED:
+        return "ticket expired";
+    case SEC_E_BAD_BINDINGS:
+        return "channel bindings differ";
+    case SEC_E_MESSAGE_ALTERED:
+        return "mechListMIC did not verify";
+    case SEC_E_INSUFFICIENT_MEMORY:
+        return "out of memory or table full";
+    case SEC_E_INVALID_HANDLE:
+        return "stale context";
+    case SEC_E_SECPKG_NOT_FOUND:
+        return "package not available";
+    case SEC_E_INTERNAL_ERROR:
+        return "internal error";
+    case SEC_E_BUFFER_TOO_SMALL:
+        return "answer larger than the token limit";
+    case SEC_E_NO_CREDENTIALS:
+        return "no usable keys (keytab missing, empty or unreadable?)";
+    case SEC_E_UNKNOWN_CREDENTIALS:
+        return "unknown credentials";
+    case SEC_E_INVALID_PARAMETER:
+        return "invalid parameter (a malformed NTLM account file?)";
+    default:
+        return "refused";
+    }
+}

@@ -1,0 +1,66 @@
+/* The daemon's use of libnegring: acceptor credentials, and one handshake leg through
+ * AcceptSecurityContext. Only the public SSPI API (include/negring/sspi.h) is used.
+ *
+ * Thread safety: credentials are shared by all workers (SSPI credential handles are safe to use
+ * from many threads at once); a struct rs_handshake belongs to one connection and is used by
+ * that connection's worker only. */
+#ifndef RINGSERVER_AUTH_H
+#define RINGSERVER_AUTH_H
+
+#include <negring/sspi.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+enum rs_package { RS_PKG_NEGOTIATE, RS_PKG_NTLM };
+
+struct rs_creds {
+    CredHandle negotiate, ntlm;
+    bool has_negotiate, has_ntlm;
+};
+
+/* Acquires INBOUND credentials for Negotiate and, when libnegring has the package, NTLM.
+ * Returns 0, or -1 with a message in err. */
+int rs_creds_acquire(struct rs_creds *c, const struct rs_config *cfg, char *err, size_t errlen);
+/* Re-reads the keys (SetCredentialsAttributes(SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS)); handshakes
+ * in flight finish with their old keys. Blocking file I/O: never call on a ring thread. */
+SECURITY_STATUS rs_creds_reload(struct rs_creds *c);
+void rs_creds_free(struct rs_creds *c);
+
+/* One connection's handshake in progress. */
+struct rs_handshake {
+    CtxtHandle ctx;
+    bool active;    /* ctx holds a context waiting for the next leg */
+    bool had_input; /* a non-empty client token was consumed */
+    enum rs_package pkg;
+    unsigned legs;
+    uint64_t start_us;
+};
+
+struct rs_leg {
+    SECURITY_STATUS status; /* SEC_E_OK, SEC_I_CONTINUE_NEEDED or a failure */
+    ULONG out_len;          /* token to send back, in the caller's scratch buffer */
+    char user[256];         /* on SEC_E_OK: "alice@REALM" or "DOMAIN\user" */
+    char package[32];       /* "Kerberos", "NTLM", or "" when unknown */
+};
+
+/* True if `tok` opens a new handshake (a GSS InitialContextToken or an NTLM NEGOTIATE_MESSAGE),
+ * so a pending context that already took a token must be dropped first (RFC 4559 §5: a client
+ * may start over on the same connection). */
+bool rs_token_starts_handshake(const uint8_t *tok, size_t len);
+
+/* Runs one AcceptSecurityContext leg on hs (starting a context if none is pending). On
+ * SEC_E_OK and on failure the context is deleted at once; on SEC_I_CONTINUE_NEEDED it stays in
+ * hs. `restrict_kerberos`: a Negotiate exchange that picked anything but Kerberos is refused. */
+void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_package pkg,
+                 bool restrict_kerberos, const uint8_t *in, size_t in_len, uint8_t *scratch,
+                 size_t scratch_len, struct rs_leg *leg);
+/* Deletes a pending context (connection closed, deadline, new handshake). */
+void rs_handshake_reset(struct rs_handshake *hs);
+
+/* Short reason for a failed status, for logs. */
+const char *rs_status_reason(SECURITY_STATUS s);
+
+#endif

@@ -1,0 +1,81 @@
+/* ringserver configuration: defaults, the configuration file (`key = value` lines) and
+ * command-line flags (`--key=value` / `--key value`, the same names). Flags win over the file;
+ * `listen` given on the command line replaces the file's listeners. See docs/ringserver.md. */
+#ifndef RINGSERVER_CONFIG_H
+#define RINGSERVER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+enum rs_mode {
+    RS_MODE_HTTP,         /* RFC 4559 with a JSON answer */
+    RS_MODE_AUTH_REQUEST, /* nginx auth_request: 200 + X-Remote-* headers or 401 + challenge */
+    RS_MODE_RAW,          /* length-prefixed token frames (docs/ringserver.md) */
+};
+
+enum rs_mechs {
+    RS_MECHS_NEGOTIATE, /* Negotiate (Kerberos, and NTLM when the library has it) + NTLM scheme */
+    RS_MECHS_KERBEROS,  /* Negotiate scheme, Kerberos only */
+    RS_MECHS_NTLM,      /* NTLM scheme only */
+};
+
+#define RS_MAX_LISTENERS 16
+
+struct rs_listener_config {
+    char text[128]; /* as written, for logs and metrics */
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    enum rs_mode mode;
+    enum rs_mechs mechs;
+};
+
+struct rs_config {
+    struct rs_listener_config listeners[RS_MAX_LISTENERS];
+    unsigned n_listeners;
+    unsigned workers; /* 0: one per online CPU */
+    char keytab[512]; /* "": KRB5_KTNAME or the default keytab */
+    char principal[256];
+    char user_db[512];    /* NTLM account file; "": $NEGRING_USER_DB, else no NTLM */
+    char ntlm_domain[64]; /* NetBIOS domain in the NTLM CHALLENGE; "": the file's first */
+    unsigned clock_skew;  /* seconds; 0: the krb5 profile's */
+
+    unsigned max_connections;
+    unsigned max_pending; /* handshakes waiting for their next leg, all workers together */
+    size_t max_header_bytes;
+    unsigned max_headers;
+    size_t max_token_bytes; /* decoded token, both protocols */
+    size_t max_body_bytes;
+
+    unsigned header_timeout_ms, leg_timeout_ms, handshake_timeout_ms, idle_timeout_ms;
+    unsigned drain_timeout_ms;
+
+    unsigned ring_entries;
+    unsigned recv_buffers; /* per worker, a power of two */
+    unsigned recv_buffer_size;
+
+    unsigned result_cache_ttl_s; /* 0: off */
+    unsigned result_cache_entries;
+    char client_id_header[64]; /* auth_request listeners: header naming the client connection */
+
+    char cookie_key_file[512]; /* "": no session cookie */
+    char cookie_name[64];
+    unsigned cookie_ttl_s;
+    bool cookie_secure;
+
+    char metrics_path[64]; /* "": no metrics on HTTP listeners */
+    bool log_success;
+};
+
+/* Fills defaults, reads --config FILE if given, then applies the flags. On error writes a
+ * message to err and returns -1; returns 1 when --help or --version was handled (exit 0). */
+int rs_config_load(struct rs_config *cfg, int argc, char **argv, char *err, size_t errlen);
+void rs_config_usage(FILE *f);
+/* "127.0.0.1:8080" or "[::1]:8080" from the listener's address. */
+void rs_listener_name(const struct rs_listener_config *l, char *out, size_t len);
+const char *rs_mode_name(enum rs_mode m);
+const char *rs_mechs_name(enum rs_mechs m);
+
+#endif

@@ -1,0 +1,285 @@
+/* Connection lifecycle (see conn.h). */
+#include "conn.h"
+
+#include <arpa/inet.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "protocol.h"
+#include "worker.h"
+
+static void peer_name(int fd, char *out, size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    char host[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
+        if (ss.ss_family == AF_INET) {
+            struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+            inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+            port = ntohs(a->sin_port);
+        } else if (ss.ss_family == AF_INET6) {
+            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+            port = ntohs(a->sin6_port);
+        }
+    }
+    snprintf(out, len, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, port);
+}
+
+struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, int fd)
+{
+    struct rs_conn *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    c->w = w;
+    c->lis = lis;
+    c->fd = fd;
+    c->opened_ms = w->now_ms;
+    c->out.max = RS_ANSWER_MAX * 2 + 8192; /* base64 of the largest answer plus headers */
+    peer_name(fd, c->peer, sizeof(c->peer));
+    c->next = w->conns;
+    if (w->conns != NULL)
+        w->conns->prev = c;
+    w->conns = c;
+    w->n_conns++;
+    rs_conn_schedule(c);
+    return c;
+}
+
+static size_t max_buffered(const struct rs_config *cfg)
+{
+    return cfg->max_header_bytes + cfg->max_body_bytes + cfg->max_token_bytes + 64;
+}
+
+static size_t consume(struct rs_conn *c, const uint8_t *data, size_t len)
+{
+    size_t off = 0;
+    while (off < len && !c->closing && !c->send_armed) {
+        size_t n = c->lis->cfg->mode == RS_MODE_RAW ? rs_raw_consume(c, data + off, len - off)
+                                                    : rs_http_consume(c, data + off, len - off);
+        if (n == 0)
+            break;
+        off += n;
+    }
+    return off;
+}
+
+static void drop_input(struct rs_conn *c)
+{
+    free(c->in);
+    c->in = NULL;
+    c->in_len = c->in_cap = 0;
+    c->partial_since_ms = 0;
+}
+
+static bool append(struct rs_conn *c, const uint8_t *data, size_t len)
+{
+    if (c->in_len + len > max_buffered(&c->w->srv->cfg))
+        return false;
+    if (c->in_len + len > c->in_cap) {
+        size_t cap = c->in_cap ? c->in_cap : 4096;
+        while (cap < c->in_len + len)
+            cap *= 2;
+        uint8_t *p = realloc(c->in, cap);
+        if (p == NULL)
+            return false;
+        c->in = p;
+        c->in_cap = cap;
+    }
+    memcpy(c->in + c->in_len, data, len);
+    c->in_len += len;
+    if (c->partial_since_ms == 0)
+        c->partial_since_ms = c->w->now_ms;
+    return true;
+}
+
+static void process_buffered(struct rs_conn *c)
+{
+    size_t used = consume(c, c->in, c->in_len);
+    if (c->closing)
+        return;
+    if (used == c->in_len) {
+        drop_input(c);
+        return;
+    }
+    memmove(c->in, c->in + used, c->in_len - used);
+    c->in_len -= used;
+    if (used > 0)
+        c->partial_since_ms = c->w->now_ms;
+}
+
+void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len)
+{
+    if (c->closing)
+        return;
+    if (c->in_len == 0 && !c->send_armed) {
+        /* The common case: parse straight from the provided buffer, copy only a remainder. */
+        size_t used = consume(c, data, len);
+        if (!c->closing && used < len && !append(c, data + used, len - used))
+            rs_conn_close(c, RS_RESULT_ABORTED);
+    } else if (!append(c, data, len)) {
+        rs_conn_close(c, RS_RESULT_ABORTED);
+    } else if (!c->send_armed) {
+        process_buffered(c);
+    }
+    rs_conn_schedule(c);
+}
+
+void rs_conn_send(struct rs_conn *c)
+{
+    if (c->out.failed) {
+        rs_conn_close(c, RS_RESULT_ERROR);
+        return;
+    }
+    c->served = true;
+    c->out_off = 0;
+    c->send_armed = true;
+    rs_worker_arm_send(c);
+    rs_conn_schedule(c);
+}
+
+void rs_conn_sent(struct rs_conn *c, int res)
+{
+    c->send_armed = false;
+    if (c->closing) {
+        rs_conn_maybe_free(c);
+        return;
+    }
+    if (res <= 0) {
+        rs_conn_close(c, RS_RESULT_ABORTED);
+        return;
+    }
+    c->out_off += (size_t)res;
+    if (c->out_off < c->out.len) {
+        c->send_armed = true;
+        rs_worker_arm_send(c);
+        return;
+    }
+    rs_out_free(&c->out);
+    /* Draining: a connection goes once it has no handshake left to finish. */
+    if (c->close_after_send || (c->w->draining && !c->hs.active)) {
+        shutdown(c->fd, SHUT_WR); /* FIN after the answer */
+        rs_conn_close(c, RS_RESULT_ABORTED);
+        return;
+    }
+    if (c->in_len > 0)
+        process_buffered(c);
+    rs_conn_schedule(c);
+}
+
+void rs_conn_pending_update(struct rs_conn *c, bool was_active)
+{
+    if (!was_active && c->hs.active)
+        atomic_fetch_add_explicit(&c->w->srv->pending, 1, memory_order_relaxed);
+    else if (was_active && !c->hs.active)
+        atomic_fetch_sub_explicit(&c->w->srv->pending, 1, memory_order_relaxed);
+    if (c->hs.active)
+        c->last_leg_ms = c->w->now_ms;
+}
+
+bool rs_conn_pending_full(struct rs_conn *c)
+{
+    return atomic_load_explicit(&c->w->srv->pending, memory_order_relaxed) >
+           (long)c->w->srv->cfg.max_pending;
+}
+
+void rs_conn_close(struct rs_conn *c, enum rs_result_label why)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    if (c->hs.active) {
+        rs_handshake_outcome(c, "-", 0, "", "", why,
+                             why == RS_RESULT_TIMEOUT ? "no next leg in time"
+                                                      : "connection closed mid-handshake");
+        rs_handshake_reset(&c->hs);
+        atomic_fetch_sub_explicit(&c->w->srv->pending, 1, memory_order_relaxed);
+    }
+    rs_wheel_clear(&c->timer);
+    drop_input(c);
+    if (c->recv_armed && !c->cancel_sent) {
+        c->cancel_sent = true;
+        rs_worker_cancel_recv(c);
+    }
+    rs_conn_maybe_free(c);
+}
+
+static void unlink_rearm(struct rs_conn *c)
+{
+    for (struct rs_conn **p = &c->w->rearm; *p != NULL; p = &(*p)->rearm_next)
+        if (*p == c) {
+            *p = c->rearm_next;
+            break;
+        }
+    c->needs_rearm = false;
+}
+
+void rs_conn_destroy(struct rs_conn *c)
+{
+    struct rs_worker *w = c->w;
+    if (c->hs.active) {
+        rs_handshake_reset(&c->hs);
+        atomic_fetch_sub_explicit(&w->srv->pending, 1, memory_order_relaxed);
+    }
+    if (c->needs_rearm)
+        unlink_rearm(c);
+    rs_wheel_clear(&c->timer);
+    drop_input(c);
+    close(c->fd);
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    w->n_conns--;
+    atomic_fetch_sub_explicit(&w->srv->connections, 1, memory_order_relaxed);
+    rs_out_free(&c->out);
+    free(c);
+}
+
+void rs_conn_maybe_free(struct rs_conn *c)
+{
+    if (c->closing && !c->recv_armed && !c->send_armed)
+        rs_conn_destroy(c);
+}
+
+void rs_conn_schedule(struct rs_conn *c)
+{
+    const struct rs_config *cfg = &c->w->srv->cfg;
+    uint64_t d;
+    enum rs_timeout_label kind;
+    if (c->closing)
+        return;
+    if (c->send_armed) {
+        d = c->w->now_ms + cfg->leg_timeout_ms, kind = RS_TIMEOUT_SEND;
+    } else if (c->partial_since_ms != 0) {
+        d = c->partial_since_ms + cfg->header_timeout_ms, kind = RS_TIMEOUT_HEADER;
+    } else if (c->hs.active) {
+        uint64_t leg = c->last_leg_ms + cfg->leg_timeout_ms;
+        uint64_t whole = c->hs.start_us / 1000 + cfg->handshake_timeout_ms;
+        d = leg < whole ? leg : whole;
+        kind = leg < whole ? RS_TIMEOUT_LEG : RS_TIMEOUT_HANDSHAKE;
+    } else if (!c->served) {
+        d = c->opened_ms + cfg->header_timeout_ms, kind = RS_TIMEOUT_HEADER;
+    } else {
+        d = c->w->now_ms + cfg->idle_timeout_ms, kind = RS_TIMEOUT_IDLE;
+    }
+    c->timer_kind = kind;
+    rs_wheel_set(&c->w->wheel, &c->timer, d);
+}
+
+void rs_conn_expired(struct rs_timer *t, void *arg)
+{
+    struct rs_conn *c = (struct rs_conn *)((char *)t - offsetof(struct rs_conn, timer));
+    (void)arg;
+    rs_count(&c->w->metrics.timeouts[c->timer_kind]);
+    rs_conn_close(c, RS_RESULT_TIMEOUT);
+}

@@ -1,0 +1,31 @@
+/* Connection lifecycle on a worker: creation after accept, input buffering (an idle
+ * connection holds no buffer), sending an answer, deadlines, and closing — a handshake
+ * pending on a closing connection is deleted at once. */
+#ifndef RINGSERVER_CONN_H
+#define RINGSERVER_CONN_H
+
+#include "server.h"
+
+struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, int fd);
+/* Feeds received bytes (from a provided buffer, which the caller recycles afterwards). */
+void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len);
+/* The answer in c->out is complete: send it (and close afterwards if close_after_send). */
+void rs_conn_send(struct rs_conn *c);
+/* A send finished (res bytes or -errno). */
+void rs_conn_sent(struct rs_conn *c, int res);
+/* Starts closing: deletes any pending handshake, cancels the receive; the memory goes once the
+ * kernel has returned every operation. `why` is for the pending-handshake metric. */
+void rs_conn_close(struct rs_conn *c, enum rs_result_label why);
+/* Frees the connection if closing and no operation is in flight. */
+void rs_conn_maybe_free(struct rs_conn *c);
+/* Recomputes the connection's deadline after a state change. */
+void rs_conn_schedule(struct rs_conn *c);
+/* The wheel fired for this connection. */
+void rs_conn_expired(struct rs_timer *t, void *arg);
+/* Tracks the worker-wide pending-handshake count around a leg; true if the cap allows it. */
+void rs_conn_pending_update(struct rs_conn *c, bool was_active);
+bool rs_conn_pending_full(struct rs_conn *c);
+/* Immediately frees everything (worker exit after the ring is gone). */
+void rs_conn_destroy(struct rs_conn *c);
+
+#endif

@@ -1,0 +1,59 @@
+/* Prometheus counters. Each worker owns one struct rs_metrics and is its only writer (relaxed
+ * atomic adds, no shared cache line between workers); the /metrics answer sums all of them. */
+#ifndef RINGSERVER_METRICS_H
+#define RINGSERVER_METRICS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+enum rs_mech_label { RS_MECH_KERBEROS, RS_MECH_NTLM, RS_MECH_UNKNOWN, RS_MECH_COUNT };
+enum rs_result_label {
+    RS_RESULT_OK,
+    RS_RESULT_DENIED,  /* the library refused the credentials */
+    RS_RESULT_INVALID, /* malformed token */
+    RS_RESULT_TIMEOUT, /* no next leg in time */
+    RS_RESULT_ABORTED, /* client closed mid-handshake */
+    RS_RESULT_REFUSED, /* over max-pending */
+    RS_RESULT_ERROR,   /* server-side failure */
+    RS_RESULT_COUNT
+};
+enum rs_refusal_label { RS_REFUSE_CONNECTIONS, RS_REFUSE_PENDING, RS_REFUSE_COUNT };
+enum rs_timeout_label {
+    RS_TIMEOUT_HEADER,
+    RS_TIMEOUT_LEG,
+    RS_TIMEOUT_HANDSHAKE,
+    RS_TIMEOUT_IDLE,
+    RS_TIMEOUT_SEND,
+    RS_TIMEOUT_COUNT
+};
+
+#define RS_LATENCY_BUCKETS 16
+
+struct rs_metrics {
+    _Atomic uint64_t handshakes[RS_MECH_COUNT][RS_RESULT_COUNT];
+    _Atomic uint64_t latency_bucket[RS_LATENCY_BUCKETS]; /* cumulative at render time */
+    _Atomic uint64_t latency_count, latency_sum_us;
+    _Atomic uint64_t accepted, refusals[RS_REFUSE_COUNT], timeouts[RS_TIMEOUT_COUNT];
+    _Atomic uint64_t http_status[6]; /* by class: index 1..5 */
+    _Atomic uint64_t bad_requests, result_cache_hits, cookie_logins, raw_frames;
+} __attribute__((aligned(64)));
+
+struct rs_gauges {
+    long connections, pending, workers;
+    uint64_t reloads_ok, reloads_failed;
+};
+
+static inline void rs_count(_Atomic uint64_t *c)
+{
+    atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+void rs_metrics_handshake(struct rs_metrics *m, enum rs_mech_label mech,
+                          enum rs_result_label result, uint64_t latency_us);
+void rs_metrics_render(struct rs_out *o, struct rs_metrics *const *workers, unsigned n,
+                       const struct rs_gauges *g);
+enum rs_mech_label rs_mech_label_of(const char *package_name);
+
+#endif

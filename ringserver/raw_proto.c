@@ -1,0 +1,127 @@
+/* The raw token protocol (docs/ringserver.md "Raw protocol"): easy to embed and to load-test.
+ *
+ *   client -> server:  u32 length (big-endian) | token                (length 0: empty token)
+ *   server -> client:  u32 length (of what follows) | u8 type | payload
+ *     'C' continue:  the server's token for the client's next leg
+ *     'A' accepted:  u32 token length | final token (mutual auth, may be empty)
+ *                    | u16 name length | name | u16 mechanism length | mechanism
+ *     'E' error:     u32 SECURITY_STATUS | u16 reason length | reason (UTF-8)
+ *
+ * After 'A' or 'E' the connection may start another handshake. A frame longer than
+ * max-token-bytes gets 'E' (SEC_E_INVALID_TOKEN) and the connection is closed. */
+#include <string.h>
+
+#include "buf.h"
+#include "conn.h"
+#include "protocol.h"
+
+static void send_frame(struct rs_conn *c, struct rs_out *o, bool close_after)
+{
+    rs_count(&c->w->metrics.raw_frames);
+    c->out = *o;
+    c->close_after_send = close_after;
+    rs_conn_send(c);
+}
+
+static void frame_header(struct rs_out *o, uint32_t len, char type)
+{
+    rs_out_be32(o, len + 1);
+    rs_out_put(o, &type, 1);
+}
+
+static void error_frame(struct rs_conn *c, SECURITY_STATUS s, const char *reason, bool close_after)
+{
+    struct rs_out o = {0};
+    size_t n = strlen(reason);
+    frame_header(&o, (uint32_t)(4 + 2 + n), 'E');
+    rs_out_be32(&o, (uint32_t)s);
+    rs_out_be16(&o, (uint16_t)n);
+    rs_out_put(&o, reason, n);
+    send_frame(c, &o, close_after);
+}
+
+static void accepted_frame(struct rs_conn *c, const struct rs_leg *leg, const uint8_t *tok)
+{
+    struct rs_out o = {0};
+    size_t un = strlen(leg->user), pn = strlen(leg->package);
+    frame_header(&o, (uint32_t)(4 + leg->out_len + 2 + un + 2 + pn), 'A');
+    rs_out_be32(&o, leg->out_len);
+    rs_out_put(&o, tok, leg->out_len);
+    rs_out_be16(&o, (uint16_t)un);
+    rs_out_put(&o, leg->user, un);
+    rs_out_be16(&o, (uint16_t)pn);
+    rs_out_put(&o, leg->package, pn);
+    send_frame(c, &o, false);
+}
+
+static void continue_frame(struct rs_conn *c, const uint8_t *tok, size_t len)
+{
+    struct rs_out o = {0};
+    frame_header(&o, (uint32_t)len, 'C');
+    rs_out_put(&o, tok, len);
+    send_frame(c, &o, false);
+}
+
+static void leg(struct rs_conn *c, const uint8_t *tok, size_t len)
+{
+    struct rs_worker *w = c->w;
+    enum rs_mechs mechs = c->lis->cfg->mechs;
+    enum rs_package pkg = mechs == RS_MECHS_NTLM ? RS_PKG_NTLM : RS_PKG_NEGOTIATE;
+    const char *scheme = pkg == RS_PKG_NTLM ? "NTLM" : "Negotiate";
+    bool was_active = c->hs.active;
+    struct rs_leg res;
+    rs_auth_leg(&c->hs, &w->srv->creds, pkg, mechs == RS_MECHS_KERBEROS, tok, len, w->answer,
+                RS_ANSWER_MAX, &res);
+    rs_conn_pending_update(c, was_active);
+    if (res.status == SEC_I_CONTINUE_NEEDED) {
+        if (rs_conn_pending_full(c)) {
+            rs_handshake_reset(&c->hs);
+            rs_conn_pending_update(c, true);
+            rs_count(&w->metrics.refusals[RS_REFUSE_PENDING]);
+            rs_handshake_outcome(c, scheme, SEC_E_INSUFFICIENT_MEMORY, "", "", RS_RESULT_REFUSED,
+                                 "max-pending reached");
+            error_frame(c, SEC_E_INSUFFICIENT_MEMORY, "too many pending handshakes", false);
+            return;
+        }
+        continue_frame(c, w->answer, res.out_len);
+        return;
+    }
+    enum rs_result_label result = res.status == SEC_E_OK              ? RS_RESULT_OK
+                                  : res.status == SEC_E_INVALID_TOKEN ? RS_RESULT_INVALID
+                                                                      : RS_RESULT_DENIED;
+    rs_handshake_outcome(c, scheme, res.status, res.package, res.user, result,
+                         rs_status_reason(res.status));
+    if (res.status == SEC_E_OK)
+        accepted_frame(c, &res, w->answer);
+    else
+        error_frame(c, res.status, rs_status_reason(res.status), false);
+}
+
+size_t rs_raw_consume(struct rs_conn *c, const uint8_t *data, size_t len)
+{
+    struct rs_cursor cur = rs_cursor_make(data, len);
+    uint32_t n = rs_cursor_be32(&cur);
+    if (cur.error)
+        return 0;
+    if (n > c->w->srv->cfg.max_token_bytes) {
+        rs_count(&c->w->metrics.bad_requests);
+        rs_handshake_outcome(c, "raw", SEC_E_INVALID_TOKEN, "", "", RS_RESULT_INVALID,
+                             "frame longer than max-token-bytes");
+        error_frame(c, SEC_E_INVALID_TOKEN, "frame too long", true);
+        return len;
+    }
+    struct rs_slice tok = rs_cursor_take(&cur, n);
+    if (cur.error)
+        return 0;
+    leg(c, tok.ptr, tok.len);
+    return 4 + (size_t)n;
+}
+
+void rs_raw_refusal(struct rs_out *o)
+{
+    static const char reason[] = "too many connections";
+    frame_header(o, 4 + 2 + sizeof(reason) - 1, 'E');
+    rs_out_be32(o, (uint32_t)SEC_E_INSUFFICIENT_MEMORY);
+    rs_out_be16(o, sizeof(reason) - 1);
+    rs_out_put(o, reason, sizeof(reason) - 1);
+}

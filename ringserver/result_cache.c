@@ -1,0 +1,144 @@
+/* Result cache (see result_cache.h): shards of 4-way buckets, entries replaced oldest first. */
+#include "result_cache.h"
+
+#include <nettle/sha2.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SHARDS 64
+#define WAYS   4
+
+struct entry {
+    uint8_t key[32];
+    uint64_t expires_ms; /* 0: empty */
+    struct rs_cached_result *r;
+};
+
+struct shard {
+    pthread_mutex_t lock;
+    struct entry *entries; /* buckets * WAYS */
+    unsigned buckets;
+} __attribute__((aligned(64)));
+
+struct rs_result_cache {
+    unsigned ttl_ms;
+    struct shard shards[SHARDS];
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+struct rs_result_cache *rs_result_cache_create(unsigned entries, unsigned ttl_s)
+{
+    if (entries == 0 || ttl_s == 0)
+        return NULL;
+    struct rs_result_cache *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    c->ttl_ms = ttl_s * 1000u;
+    unsigned buckets = (entries + SHARDS * WAYS - 1) / (SHARDS * WAYS);
+    for (unsigned i = 0; i < SHARDS; i++) {
+        pthread_mutex_init(&c->shards[i].lock, NULL);
+        c->shards[i].buckets = buckets;
+        c->shards[i].entries = calloc((size_t)buckets * WAYS, sizeof(struct entry));
+        if (c->shards[i].entries == NULL) {
+            rs_result_cache_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+void rs_result_cache_free(struct rs_result_cache *c)
+{
+    if (c == NULL)
+        return;
+    for (unsigned i = 0; i < SHARDS; i++) {
+        struct shard *s = &c->shards[i];
+        for (size_t e = 0; s->entries && e < (size_t)s->buckets * WAYS; e++)
+            free(s->entries[e].r);
+        free(s->entries);
+        pthread_mutex_destroy(&s->lock);
+    }
+    free(c);
+}
+
+void rs_result_cache_key(const char *client_id, const uint8_t *tok, size_t len, uint8_t key[32])
+{
+    struct sha256_ctx h;
+    uint8_t n[4];
+    size_t id_len = strlen(client_id);
+    n[0] = (uint8_t)(id_len >> 24), n[1] = (uint8_t)(id_len >> 16);
+    n[2] = (uint8_t)(id_len >> 8), n[3] = (uint8_t)id_len;
+    sha256_init(&h);
+    sha256_update(&h, sizeof(n), n); /* length prefix: ids and tokens cannot run into each other */
+    sha256_update(&h, id_len, (const uint8_t *)client_id);
+    sha256_update(&h, len, tok);
+    sha256_digest(&h, 32, key);
+}
+
+static struct entry *bucket(struct rs_result_cache *c, const uint8_t key[32], struct shard **sh)
+{
+    uint32_t a, b;
+    memcpy(&a, key, 4);
+    memcpy(&b, key + 4, 4);
+    *sh = &c->shards[a % SHARDS];
+    return &(*sh)->entries[(size_t)(b % (*sh)->buckets) * WAYS];
+}
+
+int rs_result_cache_get(struct rs_result_cache *c, const uint8_t key[32],
+                        struct rs_cached_result *out)
+{
+    if (c == NULL)
+        return 0;
+    struct shard *s;
+    struct entry *b = bucket(c, key, &s);
+    uint64_t now = now_ms();
+    int hit = 0;
+    pthread_mutex_lock(&s->lock);
+    for (unsigned w = 0; w < WAYS; w++)
+        if (b[w].expires_ms > now && memcmp(b[w].key, key, 32) == 0) {
+            *out = *b[w].r;
+            hit = 1;
+            break;
+        }
+    pthread_mutex_unlock(&s->lock);
+    return hit;
+}
+
+void rs_result_cache_put(struct rs_result_cache *c, const uint8_t key[32],
+                         const struct rs_cached_result *r)
+{
+    if (c == NULL)
+        return;
+    struct rs_cached_result *copy = malloc(sizeof(*copy));
+    if (copy == NULL)
+        return;
+    *copy = *r;
+    struct shard *s;
+    struct entry *b = bucket(c, key, &s);
+    uint64_t now = now_ms();
+    pthread_mutex_lock(&s->lock);
+    struct entry *victim = &b[0];
+    for (unsigned w = 0; w < WAYS; w++) {
+        if (b[w].expires_ms <= now || memcmp(b[w].key, key, 32) == 0) {
+            victim = &b[w];
+            break;
+        }
+        if (b[w].expires_ms < victim->expires_ms)
+            victim = &b[w];
+    }
+    struct rs_cached_result *old = victim->r;
+    memcpy(victim->key, key, 32);
+    victim->expires_ms = now + c->ttl_ms;
+    victim->r = copy;
+    pthread_mutex_unlock(&s->lock);
+    free(old);
+}

@@ -1,0 +1,41 @@
+/* Short-lived cache of final handshake answers, keyed on SHA-256(client id, token).
+ *
+ * Why: Kerberos replay detection stays on in libnegring, but real clients re-send a token they
+ * already sent on the same connection (nginx auth_request subrequests, a browser retrying). Such
+ * a re-send gets the answer already computed; the same token from any other client misses the
+ * cache, reaches the library, and is refused as a replay. The client id is the TCP peer
+ * (address:port, i.e. the connection) or, on auth_request listeners, the value of a header the
+ * trusted front-end sets to name its client's connection.
+ *
+ * Thread safety: any number of workers at once; the table is split into independently locked
+ * shards (no global lock), each critical section a few copies. */
+#ifndef RINGSERVER_RESULT_CACHE_H
+#define RINGSERVER_RESULT_CACHE_H
+
+#include <negring/sspi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rs_result_cache;
+
+struct rs_cached_result {
+    SECURITY_STATUS status;
+    char user[256];
+    char package[32];
+    uint8_t token[512];
+    size_t token_len;
+};
+
+/* entries: 0 disables the cache (create returns NULL and every call is a no-op). */
+struct rs_result_cache *rs_result_cache_create(unsigned entries, unsigned ttl_s);
+void rs_result_cache_free(struct rs_result_cache *c);
+
+void rs_result_cache_key(const char *client_id, const uint8_t *tok, size_t len, uint8_t key[32]);
+/* 1 and *out filled on a live hit, else 0. */
+int rs_result_cache_get(struct rs_result_cache *c, const uint8_t key[32],
+                        struct rs_cached_result *out);
+/* Results whose token does not fit are not cached. */
+void rs_result_cache_put(struct rs_result_cache *c, const uint8_t key[32],
+                         const struct rs_cached_result *r);
+
+#endif

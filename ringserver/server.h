@@ -1,0 +1,86 @@
+/* The daemon's shared state (struct rs_server), its workers (one thread and one io_uring each)
+ * and their connections. Ownership: main owns the server; each worker owns its ring, its
+ * receive buffers, its listener sockets and its connections, and is the only thread touching
+ * them. Cross-worker state is atomics (counts, drain flag), the shared SSPI credentials and the
+ * sharded result cache. */
+#ifndef RINGSERVER_SERVER_H
+#define RINGSERVER_SERVER_H
+
+#include <liburing.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "config.h"
+#include "metrics.h"
+#include "result_cache.h"
+#include "session_cookie.h"
+#include "timer_wheel.h"
+
+struct rs_server {
+    struct rs_config cfg;
+    struct rs_creds creds;
+    struct rs_result_cache *cache;
+    struct rs_cookie_key cookie;
+    struct rs_worker **workers;
+    unsigned n_workers;
+    _Atomic long connections, pending;
+    _Atomic bool draining;
+    _Atomic uint64_t reloads_ok, reloads_failed;
+};
+
+struct rs_listener {
+    const struct rs_listener_config *cfg;
+    struct rs_worker *w;
+    int fd;
+    bool accepting; /* a multishot accept is armed */
+};
+
+struct rs_conn {
+    struct rs_worker *w;
+    struct rs_listener *lis;
+    struct rs_conn *prev, *next; /* the worker's list of live connections */
+    int fd;
+    bool recv_armed, send_armed, cancel_sent, closing, close_after_send, needs_rearm;
+    uint8_t *in; /* bytes received and not yet consumed; NULL when there are none */
+    size_t in_len, in_cap;
+    struct rs_out out; /* the response being sent; freed once sent */
+    size_t out_off;
+    struct rs_handshake hs;
+    struct rs_timer timer;
+    enum rs_timeout_label timer_kind;
+    uint64_t opened_ms, partial_since_ms, last_leg_ms;
+    bool served; /* answered at least one request or frame */
+    struct rs_conn *rearm_next;
+    char peer[64]; /* "addr:port": names the connection in logs and the result cache */
+};
+
+struct rs_worker {
+    struct rs_server *srv;
+    unsigned index;
+    pthread_t thread;
+    struct io_uring ring;
+    struct io_uring_buf_ring *br;
+    uint8_t *bufs;
+    unsigned nbufs, buf_size;
+    struct rs_listener listeners[RS_MAX_LISTENERS];
+    unsigned n_listeners;
+    struct rs_metrics metrics;
+    struct rs_wheel wheel;
+    struct rs_conn *conns; /* live connections (closing ones included) */
+    unsigned n_conns;
+    struct rs_conn *rearm; /* connections whose receive ran out of buffers */
+    uint8_t *token;        /* decoded client token, cfg.max_token_bytes */
+    uint8_t *answer;       /* AcceptSecurityContext output, RS_ANSWER_MAX */
+    uint64_t now_ms;
+    unsigned log_inflight; /* log lines queued as io_uring writes */
+    bool draining;
+    uint64_t drain_deadline_ms;
+};
+
+#define RS_ANSWER_MAX 65536
+
+#endif

@@ -1,0 +1,368 @@
+#!/usr/bin/env bash
+# HTTP Kerberos handshake rates: Apache httpd (event MPM) + mod_auth_gssapi against ringserver
+# (when built), on loopback, same machine, same load, each handshake with its own pre-made
+# token (so both servers' replay caches stay on and see no repeats). Prints a table with the
+# ratios; the figures in docs/benchmarks.md ("HTTP handshakes") come from this script.
+#
+#   scripts/bench-http.sh [-n HANDSHAKES] [-c CONNECTIONS] [-t LOADGEN_THREADS]
+#                         [--modes "keepalive fresh"] [--mechs "kerberos ntlm"]
+#                         [--servers "apache ringserver"]
+#                         [--warmup N] [--loadgen-args "ARGS"] [--json-dir DIR] [--keep]
+#
+# --loadgen-args are appended to every measured negring-load run (e.g. "--verify" to check each
+# mutual-authentication token); --json-dir keeps negring-load's JSON results
+# (SERVER-MECH-MODE.json; ring-raw is ringserver's raw token protocol, for reference). NTLM: Apache + mod_auth_gssapi + gss-ntlmssp against ringserver's
+# own NTLM acceptor, both with the account EXAMPLE\carol.
+#
+# Binaries: NEGRING_LOAD (default build/loadgen/bench/loadgen/negring-load, else build/bench/...)
+# and NEGRING_RINGSERVER (default: the ringserver of the same build, else any under build/).
+# Apache runs from /usr/sbin/apache2 with a config written into a temporary folder; nothing under /etc is
+# read or changed, and everything is stopped and removed at exit (--keep leaves the folder).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+handshakes=20000
+connections=32
+lg_threads=1
+modes="keepalive fresh"
+mechs="kerberos ntlm"
+servers="apache ringserver"
+json_dir=
+keep=0
+warmup=500
+extra=
+
+usage() {
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
+
+while [[ $# -gt 0 ]]; do
+    case $1 in
+    -n) handshakes=$2; shift 2 ;;
+    -c) connections=$2; shift 2 ;;
+    -t) lg_threads=$2; shift 2 ;;
+    --modes) modes=$2; shift 2 ;;
+    --mechs) mechs=$2; shift 2 ;;
+    --servers) servers=$2; shift 2 ;;
+    --json-dir) json_dir=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --loadgen-args) extra=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    *) usage ;;
+    esac
+done
+
+find_loadgen() {
+    local c
+    if [[ -n ${NEGRING_LOAD:-} ]]; then
+        [[ -x $NEGRING_LOAD ]] && echo "$NEGRING_LOAD"
+        return
+    fi
+    for c in "$root/build/loadgen/bench/loadgen/negring-load" \
+        "$root/build/bench/loadgen/negring-load" "$root"/build/*/bench/loadgen/negring-load; do
+        [[ -n $c && -x $c ]] && { echo "$c"; return 0; }
+    done
+    return 1
+}
+
+# ringserver from the load generator's own build first (same build type), then any build.
+find_ringserver() {
+    local c
+    if [[ -n ${NEGRING_RINGSERVER:-} ]]; then
+        [[ -x $NEGRING_RINGSERVER ]] && echo "$NEGRING_RINGSERVER"
+        return
+    fi
+    for c in "$(dirname "$loadgen")/../../ringserver/ringserver" "$root"/build/*/ringserver/ringserver; do
+        [[ -x $c ]] && { realpath "$c"; return 0; }
+    done
+    return 1
+}
+
+loadgen=$(find_loadgen) || {
+    echo "bench-http: negring-load not built (cmake --build build/loadgen --target negring-load)" >&2
+    exit 1
+}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/negring-bench-http.XXXXXX")
+chmod 755 "$work"
+apache_pid=
+ring_pid=
+cleanup() {
+    [[ -n $apache_pid ]] && kill "$apache_pid" 2>/dev/null && wait "$apache_pid" 2>/dev/null
+    [[ -n $ring_pid ]] && kill "$ring_pid" 2>/dev/null && wait "$ring_pid" 2>/dev/null
+    "$root/scripts/realm.sh" stop "$work/realm" >/dev/null 2>&1 || true
+    if [[ $keep -eq 0 ]]; then rm -rf "$work"; else echo "bench-http: kept $work" >&2; fi
+}
+trap cleanup EXIT
+
+# A free loopback TCP port (the realm script's way: not listed in /proc/net/tcp).
+free_port() {
+    local port hex
+    for _ in $(seq 200); do
+        port=$((20000 + RANDOM % 12000))
+        printf -v hex ':%04X' "$port"
+        awk -v h="$hex" 'substr($2, length($2) - 4) == h { f = 1 } END { exit !f }' \
+            /proc/net/tcp /proc/net/tcp6 2>/dev/null || { echo "$port"; return 0; }
+    done
+    return 1
+}
+
+wait_port() {
+    local port=$1 pid=$2
+    for _ in $(seq 500); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.02
+    done
+    return 1
+}
+
+# The NTLM account, known to both servers (gss-ntlmssp's file; negring's user database).
+ntlm_domain=EXAMPLE
+ntlm_user=carol
+ntlm_password=carol-Pass-3
+
+"$root/scripts/realm.sh" start "$work/realm" >/dev/null
+# shellcheck disable=SC1091
+. "$work/realm/env"
+
+# Apache drops to www-data: give it its own readable copies of krb5.conf and the keytab, and a
+# replay-cache folder it can write (replay detection stays on: every token is used once).
+start_apache() {
+    local dir=$work/apache port=$1
+    mkdir -p "$dir/htdocs" "$dir/rcache" "$dir/logs" "$dir/run"
+    cp "$KRB5_CONFIG" "$dir/krb5.conf"
+    cp "$NEGRING_REALM_DIR/service.keytab" "$dir/service.keytab"
+    mkdir -p "$dir/htdocs/ntlm"
+    echo ok >"$dir/htdocs/ok.txt"
+    echo ok >"$dir/htdocs/ntlm/ok.txt"
+    # gss-ntlmssp's account file (DOMAIN:user:password), read through NTLM_USER_FILE.
+    echo "$ntlm_domain:$ntlm_user:$ntlm_password" >"$dir/ntlm_users"
+    chown -R www-data:www-data "$dir"
+    chmod 600 "$dir/service.keytab" "$dir/ntlm_users"
+    cat >"$dir/httpd.conf" <<CONF
+ServerRoot /usr/lib/apache2
+ServerName localhost
+Listen 127.0.0.1:$port
+ListenBacklog 4096
+PidFile $dir/run/httpd.pid
+DefaultRuntimeDir $dir/run
+Mutex file:$dir/run default
+User www-data
+Group www-data
+LoadModule mpm_event_module modules/mod_mpm_event.so
+LoadModule authn_core_module modules/mod_authn_core.so
+LoadModule authz_core_module modules/mod_authz_core.so
+LoadModule authz_user_module modules/mod_authz_user.so
+LoadModule auth_gssapi_module modules/mod_auth_gssapi.so
+ErrorLog $dir/logs/error.log
+LogLevel warn
+# The event MPM sized for the load: idle keep-alive connections hold no worker thread.
+StartServers 2
+ServerLimit 16
+ThreadsPerChild 64
+MaxRequestWorkers 1024
+MinSpareThreads 64
+MaxSpareThreads 1024
+KeepAlive On
+MaxKeepAliveRequests 0
+KeepAliveTimeout 30
+DocumentRoot $dir/htdocs
+<Directory $dir/htdocs>
+    AuthType GSSAPI
+    AuthName "negring bench"
+    GssapiCredStore keytab:$dir/service.keytab
+    GssapiAllowedMech krb5
+    Require valid-user
+</Directory>
+# NTLM through gss-ntlmssp (GSSAPI mechanism 1.3.6.1.4.1.311.2.2.10), wrapped in SPNEGO.
+# NTLM's three messages need the context kept between requests: bound to the connection.
+<Directory $dir/htdocs/ntlm>
+    GssapiAllowedMech ntlmssp
+    GssapiConnectionBound On
+</Directory>
+CONF
+    NTLM_USER_FILE=$dir/ntlm_users \
+        KRB5_CONFIG=$dir/krb5.conf KRB5RCACHEDIR=$dir/rcache KRB5_KTNAME=FILE:$dir/service.keytab \
+        /usr/sbin/apache2 -d /usr/lib/apache2 -f "$dir/httpd.conf" -DFOREGROUND \
+        >"$dir/logs/stdout.log" 2>&1 &
+    apache_pid=$!
+    wait_port "$port" "$apache_pid" || {
+        echo "bench-http: Apache did not start:" >&2
+        cat "$dir/logs/stdout.log" "$dir/logs/error.log" >&2 2>/dev/null
+        exit 1
+    }
+}
+
+# ringserver's command line (ringserver --help): the same keytab, and NTLM accounts from a
+# negring user database; replay detection and mutual authentication are always on.
+start_ringserver() {
+    local bin=$1 port=$2 rawport=$3 dir=$work/ringserver tool
+    mkdir -p "$dir"
+    tool=$(dirname "$bin")/../tools/negring-user
+    if [[ -x $tool ]]; then
+        echo "$ntlm_password" | "$tool" add --db "$dir/users" "$ntlm_domain\\$ntlm_user" >/dev/null
+    fi
+    NEGRING_USER_DB=$dir/users "$bin" --listen "127.0.0.1:$port" \
+        --listen "127.0.0.1:$rawport mode=raw" --keytab "$NEGRING_REALM_DIR/service.keytab" >"$dir/stdout.log" 2>&1 &
+    ring_pid=$!
+    wait_port "$port" "$ring_pid" || {
+        echo "bench-http: ringserver did not start:" >&2
+        cat "$dir/stdout.log" >&2
+        exit 1
+    }
+}
+
+declare -A url
+if [[ " $servers " == *" apache "* ]]; then
+    if [[ -x /usr/sbin/apache2 && -f /usr/lib/apache2/modules/mod_auth_gssapi.so ]]; then
+        port=$(free_port)
+        start_apache "$port"
+        url[apache - kerberos]=http://127.0.0.1:$port/ok.txt
+        url[apache - ntlm]=http://127.0.0.1:$port/ntlm/ok.txt
+    else
+        echo "bench-http: apache2 or libapache2-mod-auth-gssapi missing; Apache skipped" >&2
+    fi
+fi
+if [[ " $servers " == *" ringserver "* ]]; then
+    if ring=$(find_ringserver); then
+        port=$(free_port)
+        rawport=$(free_port)
+        start_ringserver "$ring" "$port" "$rawport"
+        url[ringserver - kerberos]=http://127.0.0.1:$port/
+        url[ringserver - ntlm]=http://127.0.0.1:$port/
+        # The raw token protocol, for reference (no Apache counterpart, so no ratio).
+        url[ring-raw - kerberos]=raw://127.0.0.1:$rawport
+        url[ring-raw - ntlm]=raw://127.0.0.1:$rawport
+        echo "ringserver: $ring" >&2
+    else
+        echo "bench-http: ringserver not built; only Apache measured" >&2
+    fi
+fi
+[[ ${#url[@]} -gt 0 ]] || { echo "bench-http: no server to measure" >&2; exit 1; }
+
+# Replay detection must be on in what is measured: the same token sent twice must be refused.
+replay_check() {
+    local u=$1 tok first second
+    tok=$(/usr/bin/python3 -c '
+import base64, gssapi
+name = gssapi.Name("HTTP@localhost", gssapi.NameType.hostbased_service)
+ctx = gssapi.SecurityContext(name=name, usage="initiate", mech=gssapi.OID.from_int_seq("1.3.6.1.5.5.2"))
+print(base64.b64encode(ctx.step()).decode())') || { echo "unknown (python3-gssapi missing)"; return; }
+    first=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Negotiate $tok" "$u")
+    second=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Negotiate $tok" "$u")
+    if [[ $first == 200 && $second != 200 ]]; then echo "on ($first then $second)"; else echo "OFF? ($first then $second)"; fi
+}
+for server in apache ringserver; do
+    [[ -n ${url[$server - kerberos]:-} ]] || continue
+    echo "replay detection, $server: $(replay_check "${url[$server - kerberos]}")" >&2
+done
+
+# CPU time (clock ticks) the server has used so far: the process and its live children, plus
+# children it reaped (cutime/cstime). On a shared machine this per-handshake cost is steadier
+# than wall-clock rates.
+server_ticks() {
+    local pid=$1 total=0 p f
+    for p in "$pid" $(ps -o pid= --ppid "$pid" 2>/dev/null); do
+        f=$(cut -d')' -f2- "/proc/$p/stat" 2>/dev/null) || continue
+        # after "pid (comm)": field 14..17 of stat are utime stime cutime cstime (here 12..15)
+        total=$((total + $(echo "$f" | awk '{ print $12 + $13 + $14 + $15 }')))
+    done
+    echo "$total"
+}
+declare -A pid_of
+pid_of[apache]=$apache_pid
+pid_of[ringserver]=$ring_pid
+pid_of[ring-raw]=$ring_pid
+
+# Kerberos: a pool of pre-made tokens (one per handshake). NTLM: live, the challenge answered
+# per handshake, NTLMSSP inside SPNEGO (what gss-ntlmssp behind mod_auth_gssapi accepts).
+mech_args() {
+    case $1 in
+    kerberos) echo "--service HTTP/localhost" ;;
+    ntlm) echo "-m ntlm --package Negotiate --user $ntlm_user --domain $ntlm_domain --password $ntlm_password" ;;
+    esac
+}
+
+[[ -n $json_dir ]] || json_dir=$work/results
+mkdir -p "$json_dir"
+common=(-n "$handshakes" -c "$connections" -t "$lg_threads" --json -q)
+echo "negring-load: $loadgen" >&2
+echo "load: ${common[*]} [-F] MECH-ARGS $extra URL" >&2
+for mech in $mechs; do
+    for mode in $modes; do
+        flags=()
+        [[ $mode == fresh ]] && flags=(-F)
+        for server in apache ringserver ring-raw; do
+            u=${url[$server - $mech]:-}
+            [[ -n $u ]] || continue
+            if [[ $server == apache && $mech == ntlm && $mode == keepalive ]]; then
+                # mod_auth_gssapi refuses a second NTLM handshake on a connection that completed
+                # one ("Mechanism needs continuation but neither GssapiConnectionBound nor
+                # GssapiUseSessions are configured", every other handshake): not measurable.
+                echo "skip: apache ntlm keep-alive (mod_auth_gssapi re-authenticates a" \
+                    "connection-bound connection only every other time)" >&2
+                continue
+            fi
+            # shellcheck disable=SC2046,SC2086 # word lists on purpose
+            if [[ $warmup -gt 0 ]]; then # not recorded: workers started, tickets cached
+                "$loadgen" -n "$warmup" -c "$connections" -t "$lg_threads" -q "${flags[@]}" \
+                    $(mech_args "$mech") "$u" >/dev/null || true
+            fi
+            out=$json_dir/$server-$mech-$mode.json
+            echo "run: $server $mech $mode" >&2
+            before=$(server_ticks "${pid_of[$server]}")
+            # shellcheck disable=SC2046,SC2086
+            "$loadgen" "${common[@]}" "${flags[@]}" $(mech_args "$mech") $extra "$u" >"$out" ||
+                echo "bench-http: $server $mech $mode had failures (see $out)" >&2
+            echo $(($(server_ticks "${pid_of[$server]}") - before)) >"${out%.json}.ticks"
+        done
+    done
+done
+
+/usr/bin/python3 - "$json_dir" "$mechs" "$modes" <<'PY'
+import json, os, sys
+d, mechs, modes = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
+hz = os.sysconf("SC_CLK_TCK")
+def load(server, mech, mode):
+    p = os.path.join(d, f"{server}-{mech}-{mode}.json")
+    if not os.path.exists(p) or os.path.getsize(p) == 0:
+        return None
+    with open(p) as f:
+        r = json.load(f)
+    try:
+        with open(p[:-5] + ".ticks") as f:
+            ticks = int(f.read())
+        r["server_cpu_us"] = ticks / hz * 1e6 / r["ok"] if r["ok"] else 0.0
+    except (OSError, ValueError):
+        r["server_cpu_us"] = 0.0
+    r["client_cpu_us"] = r.get("client_cpu_s", 0) * 1e6 / r["ok"] if r["ok"] else 0.0
+    return r
+names = {"keepalive": "keep-alive", "fresh": "fresh conn"}
+targets = {("kerberos", "keepalive"): 8.0, ("kerberos", "fresh"): 4.0}
+print(f"{'mech':<9} {'mode':<11} {'server':<11} {'handshakes/s':>12} {'p50 us':>9} {'p99 us':>9} "
+      f"{'p99.9 us':>9} {'ok':>8} {'failed':>7} {'server CPU us/hs':>16} {'client CPU us/hs':>16}")
+ratios = []
+for mech in mechs:
+    for mode in modes:
+        rows = {s: load(s, mech, mode) for s in ("apache", "ringserver", "ring-raw")}
+        for s, r in rows.items():
+            if r is None:
+                continue
+            l = r["latency_us"]
+            print(f"{mech:<9} {names.get(mode, mode):<11} {s:<11} {r['handshakes_per_s']:>12.1f} "
+                  f"{l['p50']:>9.0f} {l['p99']:>9.0f} {l['p99.9']:>9.0f} {r['ok']:>8} {r['failed']:>7} "
+                  f"{r['server_cpu_us']:>16.1f} {r['client_cpu_us']:>16.1f}")
+        a, g = rows.get("apache"), rows.get("ringserver")
+        if a and g and a["handshakes_per_s"] > 0 and a["ok"] > 0:
+            ratio = g["handshakes_per_s"] / a["handshakes_per_s"]
+            p99 = a["latency_us"]["p99"] / g["latency_us"]["p99"] if g["latency_us"]["p99"] else 0
+            cpu = a["server_cpu_us"] / g["server_cpu_us"] if g["server_cpu_us"] else 0
+            t = targets.get((mech, mode))
+            ratios.append(f"{mech} {names.get(mode, mode)}: ringserver/apache {ratio:.2f}x handshakes/s"
+                          + (f" (target {t:.0f}x)" if t else "") + f", p99 {p99:.2f}x lower, "
+                          f"server CPU per handshake {cpu:.2f}x less")
+for line in ratios:
+    print(line)
+PY

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# One command per comparison; each builds what it needs (an optimised build in
+# $NEGRING_BUILD, default build/bench) and prints its figures with the command and the machine,
+# as a block for docs/benchmarks.md.
+#
+#   scripts/bench.sh inprocess [TOKENS] [REPS] [WARMUP]
+#       negring AcceptSecurityContext (Negotiate) vs MIT gss_accept_sec_context (SPNEGO, keytab
+#       on disk) on the same pre-made SPNEGO/Kerberos tokens, single thread, each token accepted
+#       once by each side, after WARMUP untimed accepts each (steady state); accepts/s and the
+#       ratio. Defaults: 4000 tokens, 3 repetitions, 25000 warm-up accepts.
+#   scripts/bench.sh micro [GOOGLE-BENCHMARK FLAGS...]
+#       every micro-benchmark (SPNEGO, Kerberos accept, context table, replay cache 1..N threads).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${NEGRING_BUILD:-$root/build/bench}
+
+build_bench() {
+  "$root/scripts/setup.sh"
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$build" -j"$(nproc)" --target negring-bench >/dev/null
+}
+
+machine() {
+  echo "$(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(uname -sr)," \
+    "MIT krb5 $(krb5-config --version | awk '{print $NF}')"
+}
+
+inprocess() {
+  local tokens=${1:-4000} reps=${2:-3} warmup=${3:-25000} json load
+  build_bench
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  json=$(mktemp)
+  trap 'rm -f "$json"' RETURN
+  "$build/bench/micro/negring-bench" --tokens="$tokens" --warmup="$warmup" \
+    --benchmark_filter='^krb5_accept/' \
+    --benchmark_repetitions="$reps" --benchmark_format=json >"$json"
+  # Medians of the repetitions. "cpu" is the process CPU time per accept (what one core does:
+  # the primary figure on a shared machine), "real" the wall-clock time.
+  jq -r --arg cmd "scripts/bench.sh inprocess $tokens $reps $warmup" --arg machine "$(machine)" \
+    --arg load "$load" \
+    --arg date "$(date -u +%Y-%m-%dT%H:%MZ)" '
+    def med(n): [.benchmarks[] | select(.run_name | startswith("krb5_accept/" + n + "/"))
+                 | select(.aggregate_name == "median")][0];
+    def per_s(t): (1e9 / t | floor);
+    def us(t): (t / 10 | round / 100);
+    def row(name; b): "| \(name) | \(per_s(b.cpu_time)) | \(us(b.cpu_time)) | \(per_s(b.real_time)) | \(us(b.real_time)) |";
+    (med("negring")) as $n | (med("negring_uncached")) as $u | (med("mit")) as $m |
+    "| acceptor | accepts/s (CPU) | µs/accept (CPU) | accepts/s (wall) | µs/accept (wall) |",
+    "|---|---|---|---|---|",
+    row("negring, ticket cached"; $n),
+    row("negring, ticket new to the cache"; $u),
+    row("MIT gss_accept_sec_context"; $m),
+    "",
+    "ratio negring/MIT: \($m.cpu_time / $n.cpu_time * 100 | round / 100)x CPU, \($m.real_time / $n.real_time * 100 | round / 100)x wall-clock (uncached: \($m.cpu_time / $u.cpu_time * 100 | round / 100)x CPU)",
+    "command: \($cmd)",
+    "date: \($date)",
+    "machine: \($machine)",
+    "load average before the run: \($load)"' "$json"
+}
+
+case "${1:-}" in
+  inprocess) shift; inprocess "$@" ;;
+  micro) shift; build_bench; "$build/bench/micro/negring-bench" "$@" ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

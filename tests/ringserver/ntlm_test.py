@@ -1,0 +1,91 @@
+"""NTLM through ringserver (python3-ntlm-auth as the independent client): the HTTP NTLM scheme
+(three legs on one keep-alive connection), raw NTLMSSP under the Negotiate scheme, per-listener
+mechanism choice, the raw protocol, wrong passwords, and the AUTHENTICATE bound to its
+connection. RS_PORTS: [0] http negotiate, [1] http mechs=ntlm, [2] http mechs=kerberos,
+[3] raw mechs=ntlm. Accounts: NEGRING\\alice (alice's Kerberos password)."""
+import os
+
+from ntlm_auth.ntlm import NtlmContext
+
+from rsclient import PORTS, Http, Raw, auth_token, b64, check, finish, initiator, metrics
+
+nego, ntlm_only, krb_only, raw = PORTS
+# ntlm_auth takes "LMHASH:NTHASH" in place of a password; OpenSSL 3 has no MD4 to hash one.
+nt_hash = open(os.path.join(os.environ["RS_WORK"], "users")).read().split(":")[2]
+password = "aad3b435b51404eeaad3b435b51404ee:" + nt_hash
+
+
+def client(pw=password):
+    return NtlmContext("alice", pw, domain="NEGRING", workstation="WS1", ntlm_compatibility=3)
+
+
+def ntlm_login(port, scheme="NTLM", pw=password, conn=None):
+    c = conn or Http(port)
+    ctx = client(pw)
+    st, h, _ = c.request("/", {"Authorization": scheme + " " + b64(ctx.step())})
+    challenge = auth_token(h, scheme)
+    if st != 401 or challenge is None:
+        return st, h, None
+    st, h, body = c.request("/", {"Authorization": scheme + " " + b64(ctx.step(challenge))})
+    return st, h, body
+
+
+# 1. The NTLM scheme on a Negotiate listener: offered, and three legs on one connection.
+st, h, _ = Http(nego).request("/")
+check("negotiate listener offers NTLM too", "NTLM" in h.get("www-authenticate", []), h)
+st, h, body = ntlm_login(nego)
+check("NTLM scheme -> 200", st == 200, (st, body))
+check("NTLM user is NEGRING\\alice", h.get("x-remote-user") == ["NEGRING\\alice"], h)
+check("mechanism NTLM", h.get("x-auth-mechanism") == ["NTLM"], h)
+
+# 2. Wrong password: 401, logged, counted.
+st, _, _ = ntlm_login(nego, pw="aad3b435b51404eeaad3b435b51404ee:" + "0" * 32)
+check("wrong NTLM password -> 401", st == 401, st)
+
+# 3. Raw NTLMSSP under the Negotiate scheme (what Windows clients do without Kerberos).
+st, h, body = ntlm_login(nego, scheme="Negotiate")
+check("NTLMSSP in Negotiate -> 200 NTLM", st == 200 and h.get("x-auth-mechanism") == ["NTLM"],
+      (st, h, body))
+
+# 4. The AUTHENTICATE is bound to the connection that got the CHALLENGE.
+a, b = Http(nego), Http(nego)
+ctx = client()
+st, h, _ = a.request("/", {"Authorization": "NTLM " + b64(ctx.step())})
+auth = ctx.step(auth_token(h, "NTLM"))
+st, _, _ = b.request("/", {"Authorization": "NTLM " + b64(auth)})
+check("AUTHENTICATE on another connection is refused", st in (400, 401), st)
+st, h, _ = a.request("/", {"Authorization": "NTLM " + b64(auth)})
+check("... and accepted on its own connection", st == 200, st)
+
+# 5. Per-listener mechanisms.
+st, h, _ = Http(ntlm_only).request("/")
+check("mechs=ntlm offers only NTLM", h.get("www-authenticate") == ["NTLM"], h)
+st, h, _ = Http(ntlm_only).request("/", {"Authorization": "Negotiate " + b64(initiator().step())})
+check("mechs=ntlm refuses Kerberos (401 + NTLM challenge)", st == 401, st)
+st, h, _ = ntlm_login(ntlm_only)
+check("mechs=ntlm accepts NTLM", st == 200, st)
+st, h, _ = Http(krb_only).request("/")
+check("mechs=kerberos offers only Negotiate", h.get("www-authenticate") == ["Negotiate"], h)
+st, h, _ = ntlm_login(krb_only, scheme="Negotiate")
+check("mechs=kerberos refuses NTLMSSP in Negotiate", st == 401 and h.get("x-remote-user") is None,
+      st)
+st, h, _ = ntlm_login(krb_only, scheme="NTLM")
+check("mechs=kerberos refuses the NTLM scheme", st == 401, st)
+st, h, _ = Http(krb_only).request("/", {"Authorization": "Negotiate " + b64(initiator().step())})
+check("mechs=kerberos accepts Kerberos", st == 200, st)
+
+# 6. Raw protocol, NTLM: NEGOTIATE -> 'C' CHALLENGE -> AUTHENTICATE -> 'A'.
+r = Raw(raw)
+ctx = client()
+r.send(ctx.step())
+kind, challenge = r.frame()
+check("raw NTLM: challenge frame", kind == "C" and challenge.startswith(b"NTLMSSP\0\x02"), kind)
+r.send(ctx.step(challenge))
+kind, res = r.frame()
+check("raw NTLM: accepted as NEGRING\\alice", kind == "A" and res[1] == "NEGRING\\alice", res)
+
+m = metrics(nego)
+check("ntlm ok handshakes counted", m['negring_handshakes_total{mech="ntlm",result="ok"}'] >= 5, m)
+check("ntlm denials counted", m['negring_handshakes_total{mech="ntlm",result="denied"}'] >= 1)
+check("no handshake left pending", m["negring_pending_handshakes"] == 0)
+finish()

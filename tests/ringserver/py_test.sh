@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# py_test.sh SCRIPT.py [ringserver args...]: starts a realm and a ringserver with the given
+# arguments, runs the Python test against it (listener ports in RS_PORTS, realm env exported),
+# then stops the server with SIGTERM and checks it exits cleanly.
+source "$(dirname "$0")/lib.sh"
+script=$1
+shift
+start_realm
+head -c 32 /dev/urandom >"$WORK/cookie.key"
+# NTLM accounts (docs/ntlm.md) for tests that pass --user-db @WORK@/users.
+if [[ -x ${NEGRING_USER_TOOL:-} ]]; then
+    "$NEGRING_USER_TOOL" add --db "$WORK/users" 'NEGRING\alice' <<<"$NEGRING_USER_PASSWORD" >/dev/null
+fi
+args=()
+for a in "$@"; do args+=("${a//@WORK@/$WORK}"); done
+start_server "${args[@]}"
+export RS_PID RS_PORTS="${PORTS[*]}" RS_WORK="$WORK" RS_LOG="$WORK/server.log"
+if ! PYTHONPATH="$HERE" "$PY" "$HERE/$script"; then
+    fail "$script"
+fi
+stop_server
+finish

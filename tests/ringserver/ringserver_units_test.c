@@ -1,0 +1,230 @@
+/* Unit tests of ringserver's parsers and small modules, compiled against their sources:
+ * the strict HTTP parser (RFC 9112 cases, every prefix of valid requests is "incomplete",
+ * random mutations never crash or read out of bounds under ASan), strict base64, the session
+ * cookie (round trip, tampering, expiry, wrong key), the result cache and the timer wheel. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
+#include "check.h"
+#include "http_parser.h"
+#include "result_cache.h"
+#include "session_cookie.h"
+#include "timer_wheel.h"
+
+static const struct rs_http_limits limits = {8192, 20, 100, "X-Client-Connection"};
+
+static enum rs_http_result parse(const char *s, struct rs_http_request *req)
+{
+    return rs_http_parse((const uint8_t *)s, strlen(s), &limits, req);
+}
+
+static int status_of(const char *s)
+{
+    struct rs_http_request req;
+    enum rs_http_result r = parse(s, &req);
+    return r == RS_HTTP_DONE ? 0 : r == RS_HTTP_INCOMPLETE ? -1 : req.error_status;
+}
+
+static void test_http_valid(void)
+{
+    struct rs_http_request req;
+    const char *s = "GET /a?b HTTP/1.1\r\nHost: x\r\nAuthorization:  Negotiate YWJj  \r\n"
+                    "Cookie: a=1\r\nX-Client-Connection: c1\r\nContent-Length: 3\r\n\r\nabc";
+    CHECK_EQ(parse(s, &req), RS_HTTP_DONE);
+    CHECK(req.has_authorization && req.authorization.len == 14);
+    CHECK_MEM(req.authorization.ptr, "Negotiate YWJj", 14);
+    CHECK(req.has_cookie && req.has_client_id && req.keep_alive);
+    CHECK_EQ(req.content_length, 3);
+    CHECK_EQ(req.head_len, strlen(s) - 3);
+    CHECK(rs_slice_eq_nocase(req.method, "get") && req.target.len == 4);
+    CHECK_EQ(status_of("GET / HTTP/1.0\r\n\r\n"), 0);
+    CHECK_EQ(status_of("\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), 0);
+    CHECK(parse("GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\n", &req) ==
+              RS_HTTP_DONE &&
+          !req.keep_alive);
+    CHECK(parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", &req) == RS_HTTP_DONE &&
+          req.keep_alive);
+    /* Every strict prefix of a valid request is incomplete, never an error. */
+    for (size_t n = 0; n < strlen(s) - 3; n++) {
+        char buf[512];
+        memcpy(buf, s, n);
+        CHECK_EQ(rs_http_parse((const uint8_t *)buf, n, &limits, &req), RS_HTTP_INCOMPLETE);
+    }
+}
+
+static void test_http_refusals(void)
+{
+    CHECK_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: "
+                       "chunked\r\n\r\n"),
+             400);
+    CHECK_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"), 501);
+    CHECK_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 1\r\n\r\n"), 400);
+    CHECK_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n"), 413);
+    CHECK_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nA: b\r\n c\r\n\r\n"), 400);
+    CHECK_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nA : b\r\n\r\n"), 400);
+    CHECK_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\n: b\r\n\r\n"), 400);
+    CHECK_EQ(status_of("GET / HTTP/1.1\nHost: x\r\n\r\n"), 400);
+    CHECK_EQ(status_of("GET / HTTP/1.1\r\nHost: x\x01\r\n\r\n"), 400);
+    CHECK_EQ(status_of("GET / HTTP/1.1\r\n\r\n"), 400);
+    CHECK_EQ(status_of("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
+    CHECK_EQ(status_of("GET / HTTP/3.0\r\nHost: x\r\n\r\n"), 505);
+    CHECK_EQ(status_of("GET / HTTP/1.1 \r\nHost: x\r\n\r\n"), 400);
+    CHECK_EQ(status_of("GET / http/1.1\r\nHost: x\r\n\r\n"), 400);
+    CHECK_EQ(status_of("GET\t/ HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    CHECK_EQ(status_of("\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    CHECK_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nX-Client-Connection: a\r\n"
+                       "X-Client-Connection: b\r\n\r\n"),
+             400);
+    char many[2048] = "GET / HTTP/1.1\r\nHost: x\r\n";
+    for (int i = 0; i < 25; i++)
+        strcat(many, "A: b\r\n");
+    strcat(many, "\r\n");
+    CHECK_EQ(status_of(many), 431);
+    char *big = malloc(9000);
+    memset(big, 'a', 9000);
+    memcpy(big, "GET / HTTP/1.1\r\nHost: x\r\nA: ", 28);
+    struct rs_http_request req;
+    CHECK_EQ(rs_http_parse((const uint8_t *)big, 9000, &limits, &req), RS_HTTP_ERROR);
+    CHECK_EQ(req.error_status, 431);
+    free(big);
+}
+
+/* Mutations of a valid request: each result is a clean status; ASan checks the bounds. */
+static void test_http_mutations(void)
+{
+    const char *s = "POST /x HTTP/1.1\r\nHost: x\r\nAuthorization: NTLM QUJD\r\n"
+                    "Content-Length: 2\r\nCookie: a=b\r\n\r\nhi";
+    size_t len = strlen(s);
+    srand(4559);
+    int outcomes[3] = {0};
+    for (int i = 0; i < 20000; i++) {
+        uint8_t *buf = malloc(len);
+        memcpy(buf, s, len);
+        for (int k = 0; k < 1 + rand() % 4; k++)
+            buf[rand() % len] = (uint8_t)rand();
+        size_t n = (size_t)rand() % (len + 1);
+        struct rs_http_request req;
+        enum rs_http_result r = rs_http_parse(buf, n, &limits, &req);
+        outcomes[r]++;
+        if (r == RS_HTTP_DONE)
+            CHECK(req.head_len <= n);
+        if (r == RS_HTTP_ERROR)
+            CHECK(req.error_status >= 400 && req.error_status < 600);
+        free(buf);
+    }
+    CHECK(outcomes[RS_HTTP_DONE] > 0 && outcomes[RS_HTTP_ERROR] > 0);
+}
+
+static void test_b64(void)
+{
+    uint8_t out[16];
+    size_t n;
+    CHECK_EQ(rs_b64_decode((const uint8_t *)"YWJj", 4, false, out, sizeof(out), &n), RS_B64_OK);
+    CHECK(n == 3 && memcmp(out, "abc", 3) == 0);
+    CHECK_EQ(rs_b64_decode((const uint8_t *)"YWI=", 4, false, out, sizeof(out), &n), RS_B64_OK);
+    CHECK_EQ(n, 2);
+    CHECK_EQ(rs_b64_decode((const uint8_t *)"YWI", 3, false, out, sizeof(out), &n), RS_B64_BAD);
+    CHECK_EQ(rs_b64_decode((const uint8_t *)"Y=Jj", 4, false, out, sizeof(out), &n), RS_B64_BAD);
+    CHECK_EQ(rs_b64_decode((const uint8_t *)"YW j", 4, false, out, sizeof(out), &n), RS_B64_BAD);
+    CHECK_EQ(rs_b64_decode((const uint8_t *)"YW-_", 4, false, out, sizeof(out), &n), RS_B64_BAD);
+    CHECK_EQ(rs_b64_decode((const uint8_t *)"YW-_", 4, true, out, sizeof(out), &n), RS_B64_OK);
+    CHECK_EQ(
+        rs_b64_decode((const uint8_t *)"YWJjYWJjYWJjYWJjYWJjYWJj", 24, false, out, sizeof(out), &n),
+        RS_B64_TOO_LONG);
+    CHECK_EQ(rs_b64_decode((const uint8_t *)"", 0, false, out, sizeof(out), &n), RS_B64_OK);
+}
+
+static void test_cookie(void)
+{
+    struct rs_cookie_key k = {.len = 32}, other = {.len = 32};
+    memset(k.key, 7, 32);
+    memset(other.key, 8, 32);
+    struct rs_out o = {0};
+    rs_out_str(&o, "x=1; negring_session=");
+    rs_cookie_make(&o, &k, 2000, "Kerberos", "alice@R");
+    rs_out_str(&o, "; y=2");
+    REQUIRE(!o.failed);
+    struct rs_slice h = {o.data, o.len};
+    char user[64], pkg[16];
+    CHECK(rs_cookie_verify(&k, "negring_session", h, 1000, user, sizeof(user), pkg, sizeof(pkg)));
+    CHECK(strcmp(user, "alice@R") == 0 && strcmp(pkg, "Kerberos") == 0);
+    CHECK(!rs_cookie_verify(&k, "negring_session", h, 2000, user, sizeof(user), pkg, sizeof(pkg)));
+    CHECK(!rs_cookie_verify(&other, "negring_session", h, 1000, user, sizeof(user), pkg,
+                            sizeof(pkg)));
+    CHECK(!rs_cookie_verify(&k, "other", h, 1000, user, sizeof(user), pkg, sizeof(pkg)));
+    for (size_t i = 21; i < o.len - 5; i++) { /* any changed byte of the value is refused */
+        o.data[i] ^= 1;
+        CHECK(!rs_cookie_verify(&k, "negring_session", h, 1000, user, sizeof(user), pkg,
+                                sizeof(pkg)));
+        o.data[i] ^= 1;
+    }
+    rs_out_free(&o);
+}
+
+static void test_result_cache(void)
+{
+    struct rs_result_cache *c = rs_result_cache_create(1024, 60);
+    REQUIRE(c != NULL);
+    uint8_t k1[32], k2[32], k3[32];
+    rs_result_cache_key("tcp:1.2.3.4:5", (const uint8_t *)"tok", 3, k1);
+    rs_result_cache_key("tcp:1.2.3.4:6", (const uint8_t *)"tok", 3, k2);
+    rs_result_cache_key("tcp:1.2.3.4:", (const uint8_t *)"5tok", 4, k3);
+    CHECK(memcmp(k1, k2, 32) != 0 && memcmp(k1, k3, 32) != 0);
+    struct rs_cached_result r = {.status = 0, .token_len = 2}, got;
+    strcpy(r.user, "alice@R");
+    CHECK_EQ(rs_result_cache_get(c, k1, &got), 0);
+    rs_result_cache_put(c, k1, &r);
+    CHECK_EQ(rs_result_cache_get(c, k1, &got), 1);
+    CHECK(strcmp(got.user, "alice@R") == 0 && got.token_len == 2);
+    CHECK_EQ(rs_result_cache_get(c, k2, &got), 0);
+    for (int i = 0; i < 5000; i++) { /* eviction keeps it bounded and working */
+        uint8_t k[32];
+        rs_result_cache_key("x", (const uint8_t *)&i, sizeof(i), k);
+        rs_result_cache_put(c, k, &r);
+    }
+    rs_result_cache_free(c);
+    CHECK(rs_result_cache_create(0, 60) == NULL);
+}
+
+static int fired;
+static void on_fire(struct rs_timer *t, void *arg)
+{
+    (void)t;
+    (void)arg;
+    fired++;
+}
+
+static void test_timer_wheel(void)
+{
+    struct rs_wheel w;
+    struct rs_timer a = {0}, b = {0}, far = {0};
+    rs_wheel_init(&w, 1000);
+    rs_wheel_set(&w, &a, 1100);
+    rs_wheel_set(&w, &b, 1500);
+    rs_wheel_set(&w, &far, 1000 + RS_WHEEL_SLOTS * RS_WHEEL_TICK_MS * 3);
+    rs_wheel_advance(&w, 1099, on_fire, NULL);
+    CHECK_EQ(fired, 0);
+    rs_wheel_advance(&w, 1200, on_fire, NULL);
+    CHECK_EQ(fired, 1);
+    rs_wheel_clear(&b);
+    rs_wheel_advance(&w, 2000, on_fire, NULL);
+    CHECK_EQ(fired, 1);
+    rs_wheel_advance(&w, 1000 + RS_WHEEL_SLOTS * RS_WHEEL_TICK_MS * 2, on_fire, NULL);
+    CHECK_EQ(fired, 1); /* the far timer survived two turns */
+    rs_wheel_advance(&w, 1000 + RS_WHEEL_SLOTS * RS_WHEEL_TICK_MS * 3, on_fire, NULL);
+    CHECK_EQ(fired, 2);
+}
+
+int main(void)
+{
+    test_http_valid();
+    test_http_refusals();
+    test_http_mutations();
+    test_b64();
+    test_cookie();
+    test_result_cache();
+    test_timer_wheel();
+    return check_report();
+}

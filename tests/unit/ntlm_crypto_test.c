@@ -1,0 +1,286 @@
+/* ntlm_crypto, ntlm_response, ntlm_seal, ntlm_message: the MS-NLMP §4.2.4 worked example
+ * (NTLMv2 with extended session security and key exchange), byte for byte. */
+#include <ctype.h>
+
+#include "alloc.h"
+#include "check.h"
+#include "ntlm_av_pairs.h"
+#include "ntlm_crypto.h"
+#include "ntlm_message.h"
+#include "ntlm_response.h"
+#include "ntlm_seal.h"
+
+static size_t unhex(const char *hex, uint8_t *out)
+{
+    size_t n = 0;
+    for (const char *p = hex; p[0] != '\0';) {
+        if (isspace((unsigned char)p[0])) {
+            p++;
+            continue;
+        }
+        unsigned v;
+        REQUIRE(sscanf(p, "%2x", &v) == 1);
+        out[n++] = (uint8_t)v;
+        p += 2;
+    }
+    return n;
+}
+
+#define HEX16(name, hex)                                                                           \
+    uint8_t name[16];                                                                              \
+    REQUIRE(unhex(hex, name) == 16)
+
+static const uint8_t server_challenge[8] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+static const uint8_t client_challenge[8] = {0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa};
+
+/* §4.2.4.3 CHALLENGE_MESSAGE and AUTHENTICATE_MESSAGE. */
+static const char challenge_hex[] =
+    "4e544c4d53535000020000000c000c003800000033828ae20123456789abcdef00000000000000002400240044"
+    "000000060070170000000f53006500720076006500720002000c0044006f006d00610069006e0001000c005300"
+    "6500720076006500720000000000";
+static const char authenticate_hex[] =
+    "4e544c4d535350000300000018001800 6c00000054005400840000000c000c00"
+    "48000000080008005400000010001000 5c00000010001000d8000000358288e2"
+    "0501280a0000000f44006f006d006100 69006e00550073006500720043004f00"
+    "4d005000550054004500520086c35097 ac9cec102554764a57cccc19aaaaaaaa"
+    "aaaaaaaa68cd0ab851e51c96aabc927b ebef6a1c010100000000000000000000"
+    "00000000aaaaaaaaaaaaaaaa00000000 02000c0044006f006d00610069006e00"
+    "01000c00530065007200760065007200 0000000000000000c5dad2544fc97990"
+    "94ce1ce90bc9d03e";
+
+static void test_nt_hash_and_ntowfv2(void)
+{
+    HEX16(nt_want, "a4f49c406510bdcab6824ee7c30fd852");
+    HEX16(v2_want, "0c868a403bfd7a93a3001ef22ef02e3f");
+    uint8_t nt[16], v2[16], v2_lower[16];
+    CHECK_EQ(ng_nt_hash("Password", 8, nt), NG_OK);
+    CHECK_MEM(nt, nt_want, 16);
+    CHECK_EQ(ng_ntowfv2(nt, "User", "Domain", v2), NG_OK);
+    CHECK_MEM(v2, v2_want, 16);
+    /* The user is uppercased, the domain is not. */
+    CHECK_EQ(ng_ntowfv2(nt, "user", "Domain", v2_lower), NG_OK);
+    CHECK_MEM(v2_lower, v2_want, 16);
+    CHECK_EQ(ng_ntowfv2(nt, "User", "DOMAIN", v2_lower), NG_OK);
+    CHECK(memcmp(v2_lower, v2_want, 16) != 0);
+    CHECK_EQ(ng_nt_hash("\xff", 1, nt), NG_ERR_INVALID_PARAM);
+}
+
+static void test_challenge_message_parses(void)
+{
+    uint8_t msg[256];
+    size_t len = unhex(challenge_hex, msg);
+    struct ng_ntlm_challenge c;
+    CHECK_EQ(ng_ntlm_parse_challenge(ng_slice_of(msg, len), &c), NG_OK);
+    CHECK_EQ(c.flags, 0xe28a8233u);
+    CHECK_MEM(c.server_challenge, server_challenge, 8);
+    CHECK_EQ(c.target_name.len, 12);
+    struct ng_av_pairs av;
+    CHECK_EQ(ng_av_pairs_parse(c.target_info, &av), NG_OK);
+    CHECK_EQ(av.count, 2);
+    CHECK(av.present[NG_AV_NB_DOMAIN_NAME] && av.present[NG_AV_NB_COMPUTER_NAME]);
+    CHECK_MEM(av.value[NG_AV_NB_COMPUTER_NAME].ptr, "S\0e\0r\0v\0e\0r\0", 12);
+    /* Written back from the parsed fields, it is the same message. */
+    struct ng_writer w = ng_writer_growable();
+    ng_ntlm_write_challenge(&w, &c);
+    REQUIRE(ng_writer_status(&w) == NG_OK);
+    CHECK_EQ(w.len, len);
+    CHECK_MEM(w.buf, msg, 48);
+    CHECK_MEM(w.buf + 56, msg + 56, len - 56); /* all but the Version field: ours is newer */
+    ng_writer_free(&w);
+}
+
+static void test_authenticate_verifies_and_yields_keys(void)
+{
+    uint8_t msg[512];
+    size_t len = unhex(authenticate_hex, msg);
+    struct ng_ntlm_authenticate a;
+    REQUIRE(ng_ntlm_parse_authenticate(ng_slice_of(msg, len), &a) == NG_OK);
+    CHECK_EQ(a.flags, 0xe2888235u);
+    CHECK_EQ(a.mic.len, 0); /* payload starts at 72: no room for a MIC */
+    char *user = NULL, *domain = NULL;
+    CHECK_EQ(ng_ntlm_string_to_utf8(a.user, true, &user), NG_OK);
+    CHECK_EQ(ng_ntlm_string_to_utf8(a.domain, true, &domain), NG_OK);
+    CHECK(strcmp(user, "User") == 0 && strcmp(domain, "Domain") == 0);
+
+    uint8_t lm_want[24];
+    REQUIRE(unhex("86c35097ac9cec102554764a57cccc19aaaaaaaaaaaaaaaa", lm_want) == 24);
+    CHECK_EQ(a.lm_response.len, 24);
+    CHECK_MEM(a.lm_response.ptr, lm_want, 24);
+
+    struct ng_ntlmv2_response r;
+    REQUIRE(ng_ntlmv2_parse(a.nt_response, &r) == NG_OK);
+    CHECK_EQ(r.timestamp, 0);
+    CHECK_MEM(r.client_challenge, client_challenge, 8);
+    CHECK_EQ(r.av.count, 2);
+
+    uint8_t nt[16], key[16], proof[16], base[16], lm[24], exported[16];
+    REQUIRE(ng_nt_hash("Password", 8, nt) == NG_OK);
+    REQUIRE(ng_ntowfv2(nt, user, domain, key) == NG_OK);
+    ng_ntlmv2_proof(key, server_challenge, r.blob, proof);
+    HEX16(proof_want, "68cd0ab851e51c96aabc927bebef6a1c");
+    CHECK_MEM(proof, proof_want, 16);
+    CHECK_MEM(r.proof.ptr, proof_want, 16);
+    ng_ntlmv2_session_base_key(key, proof, base);
+    HEX16(base_want, "8de40ccadbc14a82f15cb0ad0de95ca3");
+    CHECK_MEM(base, base_want, 16);
+    ng_lmv2_response(key, server_challenge, client_challenge, lm);
+    CHECK_MEM(lm, lm_want, 24);
+
+    /* Key exchange: the client's RandomSessionKey 0x55.. encrypted under the base key. */
+    HEX16(enc_want, "c5dad2544fc9799094ce1ce90bc9d03e");
+    CHECK_EQ(a.encrypted_session_key.len, 16);
+    CHECK_MEM(a.encrypted_session_key.ptr, enc_want, 16);
+    ng_ntlm_rc4_key(base, a.encrypted_session_key.ptr, exported);
+    uint8_t random_key[16];
+    memset(random_key, 0x55, 16);
+    CHECK_MEM(exported, random_key, 16);
+
+    /* The blob written by the initiator code is the one in the message. */
+    struct ng_writer w = ng_writer_growable();
+    ng_ntlmv2_write_blob(&w, 0, client_challenge,
+                         r.av_list.len >= 4 ? ng_slice_of(r.av_list.ptr, r.av_list.len - 4)
+                                            : r.av_list);
+    REQUIRE(ng_writer_status(&w) == NG_OK);
+    CHECK_EQ(w.len, r.blob.len);
+    CHECK_MEM(w.buf, r.blob.ptr, r.blob.len);
+    ng_writer_free(&w);
+    ng_free(user);
+    ng_free(domain);
+}
+
+static void test_session_keys_signature_and_seal(void)
+{
+    uint8_t exported[16];
+    memset(exported, 0x55, 16);
+    uint32_t flags = 0xe2888235u; /* §4.2.4: KEY_EXCH, 128, 56, ESS, SIGN, SEAL */
+    struct ng_ntlm_session client, server;
+    ng_ntlm_session_init(&client, flags, exported, true);
+    ng_ntlm_session_init(&server, flags, exported, false);
+    CHECK(!client.keys_ready); /* derived on first use */
+    ng_ntlm_session_keys(&client);
+    ng_ntlm_session_keys(&server);
+    HEX16(sign_want, "4788dc861b4782f35d43fd98fe1a2d39");
+    HEX16(seal_want, "59f600973cc4960a25480a7c196e4c58");
+    CHECK_MEM(client.send.sign_key, sign_want, 16);
+    CHECK_MEM(client.send.seal_key, seal_want, 16);
+    CHECK_MEM(server.recv.sign_key, sign_want, 16);
+    CHECK_MEM(server.recv.seal_key, seal_want, 16);
+    CHECK(ng_ntlm_session_usable(&client));
+
+    /* §4.2.4.4: "Plaintext" in UTF-16LE, sequence number 0. */
+    uint8_t data[18] = {'P', 0, 'l', 0, 'a', 0, 'i', 0, 'n', 0, 't', 0, 'e', 0, 'x', 0, 't', 0};
+    uint8_t sealed_want[18], sig_want[16], sig[16];
+    REQUIRE(unhex("54e50165bf1936dc996020c1811b0f06fb5f", sealed_want) == 18);
+    REQUIRE(unhex("010000007fb38ec5c55d497600000000", sig_want) == 16);
+    ng_ntlm_seal(&client, data, sizeof(data), sig);
+    CHECK_MEM(data, sealed_want, 18);
+    CHECK_MEM(sig, sig_want, 16);
+
+    /* The server unseals it, and a replay of the same message is out of sequence. */
+    uint8_t copy[18];
+    memcpy(copy, data, 18);
+    CHECK_EQ(ng_ntlm_unseal(&server, copy, 18, sig), NG_OK);
+    CHECK_MEM(copy, "P\0l\0a\0i\0n\0t\0e\0x\0t\0", 18);
+    CHECK_EQ(server.recv.seq, 1);
+
+    /* Signatures both ways, a tampered message, a wrong sequence number. */
+    uint8_t msg[5] = "hello";
+    ng_ntlm_sign(&server, ng_slice_of(msg, 5), sig);
+    CHECK_EQ(sig[12], 0);
+    CHECK_EQ(ng_ntlm_verify(&client, ng_slice_of(msg, 5), sig), NG_OK);
+    ng_ntlm_sign(&server, ng_slice_of(msg, 5), sig);
+    msg[0] ^= 1;
+    CHECK_EQ(ng_ntlm_verify(&client, ng_slice_of(msg, 5), sig), NG_ERR_MESSAGE_ALTERED);
+    ng_ntlm_session_wipe(&client);
+    ng_ntlm_session_wipe(&server);
+}
+
+static void test_sign_without_key_exchange_is_plain_hmac(void)
+{
+    uint8_t exported[16];
+    memset(exported, 0x55, 16);
+    struct ng_ntlm_session a, b;
+    uint32_t flags = NG_NTLMSSP_NEGOTIATE_EXTENDED_SESSION | NG_NTLMSSP_NEGOTIATE_128;
+    ng_ntlm_session_init(&a, flags, exported, true);
+    ng_ntlm_session_init(&b, flags, exported, false);
+    uint8_t sig[16], again[16];
+    ng_ntlm_sign(&a, ng_slice_of("x", 1), sig);
+    CHECK_EQ(ng_ntlm_verify(&b, ng_slice_of("x", 1), sig), NG_OK);
+    /* Without RC4 the checksum is HMAC(SignKey, seq || msg) itself. */
+    uint8_t digest[16];
+    struct ng_hmac_md5 h;
+    ng_hmac_md5_init(&h, a.send.sign_key);
+    ng_hmac_md5_update(&h, ng_slice_of((uint8_t[4]){0}, 4));
+    ng_hmac_md5_update(&h, ng_slice_of("x", 1));
+    ng_hmac_md5_final(&h, digest);
+    CHECK_MEM(sig + 4, digest, 8);
+    ng_ntlm_sign(&a, ng_slice_of("x", 1), again);
+    CHECK_EQ(again[12], 1);
+    CHECK_EQ(ng_ntlm_verify(&b, ng_slice_of("x", 1), sig), NG_ERR_OUT_OF_SEQUENCE);
+    CHECK_EQ(ng_ntlm_verify(&b, ng_slice_of("x", 1), again), NG_OK);
+}
+
+static void test_hostile_fields_are_refused(void)
+{
+    uint8_t msg[256];
+    size_t len = unhex(challenge_hex, msg);
+    struct ng_ntlm_challenge c;
+    /* Every truncation of a valid message is refused, none reads past its end. */
+    for (size_t n = 0; n < len; n++)
+        CHECK_EQ(ng_ntlm_parse_challenge(ng_slice_of(msg, n), &c), NG_ERR_INVALID_TOKEN);
+    /* TargetInfo offset at 2^32-1, and one making offset + length wrap a 32-bit sum. */
+    uint8_t bad[256];
+    memcpy(bad, msg, len);
+    memset(bad + 44, 0xff, 4);
+    CHECK_EQ(ng_ntlm_parse_challenge(ng_slice_of(bad, len), &c), NG_ERR_INVALID_TOKEN);
+    memcpy(bad, msg, len);
+    bad[40] = 0xff, bad[41] = 0xff; /* length 65535 */
+    CHECK_EQ(ng_ntlm_parse_challenge(ng_slice_of(bad, len), &c), NG_ERR_INVALID_TOKEN);
+    /* A field pointing into the fixed header. */
+    memcpy(bad, msg, len);
+    bad[16] = 8;
+    CHECK_EQ(ng_ntlm_parse_challenge(ng_slice_of(bad, len), &c), NG_ERR_INVALID_TOKEN);
+    /* Wrong signature, wrong type, oversized. */
+    memcpy(bad, msg, len);
+    bad[0] = 'X';
+    CHECK_EQ(ng_ntlm_parse_challenge(ng_slice_of(bad, len), &c), NG_ERR_INVALID_TOKEN);
+    struct ng_ntlm_negotiate n;
+    CHECK_EQ(ng_ntlm_parse_negotiate(ng_slice_of(msg, len), &n), NG_ERR_INVALID_TOKEN);
+    static uint8_t huge[NG_NTLM_MAX_MESSAGE + 1];
+    memcpy(huge, msg, len);
+    CHECK_EQ(ng_ntlm_parse_challenge(ng_slice_of(huge, sizeof(huge)), &c), NG_ERR_INVALID_TOKEN);
+    /* The 16-byte NEGOTIATE of old clients parses; our own writes and reads back. */
+    uint8_t old[16] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0, 0x07, 0x82, 0, 0};
+    CHECK_EQ(ng_ntlm_parse_negotiate(ng_slice_of(old, 16), &n), NG_OK);
+    CHECK_EQ(n.flags, 0x8207);
+    struct ng_writer w = ng_writer_growable();
+    ng_ntlm_write_negotiate(&w, 0xe2088297u);
+    CHECK_EQ(ng_ntlm_parse_negotiate(ng_writer_slice(&w), &n), NG_OK);
+    CHECK_EQ(n.flags, 0xe2088297u);
+    ng_writer_free(&w);
+    /* AV pairs: a wrong-sized timestamp, a pair running past the end, no EOL. */
+    struct ng_av_pairs av;
+    uint8_t ts[] = {7, 0, 4, 0, 1, 2, 3, 4, 0, 0, 0, 0};
+    CHECK_EQ(ng_av_pairs_parse(ng_slice_of(ts, sizeof(ts)), &av), NG_ERR_INVALID_TOKEN);
+    uint8_t past[] = {1, 0, 200, 0, 'a', 0};
+    CHECK_EQ(ng_av_pairs_parse(ng_slice_of(past, sizeof(past)), &av), NG_ERR_INVALID_TOKEN);
+    uint8_t no_eol[] = {1, 0, 2, 0, 'a', 0};
+    CHECK_EQ(ng_av_pairs_parse(ng_slice_of(no_eol, sizeof(no_eol)), &av), NG_ERR_INVALID_TOKEN);
+    /* Strings: odd UTF-16, an unpaired surrogate, an embedded NUL. */
+    char *out = NULL;
+    CHECK_EQ(ng_ntlm_string_to_utf8(ng_slice_of("a\0b", 3), true, &out), NG_ERR_INVALID_TOKEN);
+    CHECK_EQ(ng_ntlm_string_to_utf8(ng_slice_of("\x00\xd8", 2), true, &out), NG_ERR_INVALID_TOKEN);
+    CHECK_EQ(ng_ntlm_string_to_utf8(ng_slice_of("a\0b", 3), false, &out), NG_ERR_INVALID_TOKEN);
+    CHECK(out == NULL);
+}
+
+int main(void)
+{
+    RUN(test_nt_hash_and_ntowfv2);
+    RUN(test_challenge_message_parses);
+    RUN(test_authenticate_verifies_and_yields_keys);
+    RUN(test_session_keys_signature_and_seal);
+    RUN(test_sign_without_key_exchange_is_plain_hmac);
+    RUN(test_hostile_fields_are_refused);
+    return check_report();
+}

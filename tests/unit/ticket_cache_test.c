@@ -1,0 +1,260 @@
+/* core/ticket_cache.c: a ticket is found only by exactly its bytes (a changed byte anywhere, the
+ * same tail with a different body, another length are all misses), it is not served after its
+ * end time plus the clock skew, the cache stays within its bound and evicts the entry that
+ * expires first, an entry outlives a clear while someone holds it, and retiring a keystore (a
+ * key reload) empties its cache. Entries are made from real krb5 structures the way the accept
+ * path makes them after krb5_rd_req. */
+#include "check.h"
+#include "keystore.h"
+#include "ticket_cache.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static krb5_context kctx;
+static const int64_t NOW = 1900000000;
+static const int64_t SKEW = 300;
+
+/* A decrypted ticket: alice@EXAMPLE.TEST for HTTP/localhost, aes256 session key `fill`, valid
+ * until `end`. */
+struct fake_ticket {
+    krb5_ticket ticket;
+    krb5_enc_tkt_part part;
+    krb5_keyblock key;
+    uint8_t key_bytes[32];
+};
+
+static void fake_ticket_init(struct fake_ticket *f, uint8_t fill, int64_t end)
+{
+    memset(f, 0, sizeof(*f));
+    memset(f->key_bytes, fill, sizeof(f->key_bytes));
+    f->key = (krb5_keyblock){KV5M_KEYBLOCK, ENCTYPE_AES256_CTS_HMAC_SHA1_96, 32, f->key_bytes};
+    f->part.session = &f->key;
+    f->part.times.authtime = (krb5_timestamp)(NOW - 60);
+    f->part.times.endtime = (krb5_timestamp)end;
+    REQUIRE(krb5_parse_name(kctx, "alice@EXAMPLE.TEST", &f->part.client) == 0);
+    REQUIRE(krb5_parse_name(kctx, "HTTP/localhost@EXAMPLE.TEST", &f->ticket.server) == 0);
+    f->ticket.enc_part2 = &f->part;
+}
+
+static void fake_ticket_free(struct fake_ticket *f)
+{
+    krb5_free_principal(kctx, f->part.client);
+    krb5_free_principal(kctx, f->ticket.server);
+}
+
+/* Ticket bytes: `len` pseudo-random bytes (splitmix64 from `seed`), like a ciphertext. */
+static void ticket_bytes(uint8_t *buf, size_t len, uint32_t seed)
+{
+    uint64_t x = seed;
+    for (size_t i = 0; i < len; i++) {
+        uint64_t z = (x += UINT64_C(0x9e3779b97f4a7c15));
+        z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+        z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+        buf[i] = (uint8_t)(z ^ (z >> 31));
+    }
+}
+
+static struct ng_ticket_entry *new_entry(const uint8_t *der, size_t len, uint8_t fill, int64_t end)
+{
+    struct fake_ticket f;
+    struct ng_ticket_entry *e = NULL;
+    fake_ticket_init(&f, fill, end);
+    REQUIRE(ng_ticket_entry_new(kctx, ng_slice_of(der, len), &f.ticket, &e) == NG_OK);
+    fake_ticket_free(&f);
+    return e;
+}
+
+static void test_entry_holds_what_the_ticket_said(void)
+{
+    uint8_t der[300];
+    ticket_bytes(der, sizeof(der), 1);
+    struct ng_ticket_entry *e = new_entry(der, sizeof(der), 0x11, NOW + 3600);
+    CHECK_EQ(e->session.enctype, ENCTYPE_AES256_CTS_HMAC_SHA1_96);
+    CHECK_EQ(e->session.length, 32);
+    CHECK_EQ(e->session.contents[31], 0x11);
+    CHECK(strcmp(e->client_name, "alice@EXAMPLE.TEST") == 0);
+    CHECK(strcmp(e->server_name, "HTTP/localhost@EXAMPLE.TEST") == 0);
+    CHECK_EQ(e->end_time, NOW + 3600);
+    CHECK_EQ(e->start_time, NOW - 60); /* no starttime: the authtime */
+    CHECK(e->ticket != der && e->ticket_len == sizeof(der));
+    ng_ticket_entry_release(e);
+}
+
+static void test_hit_only_on_identical_bytes(void)
+{
+    struct ng_ticket_cache *tc;
+    REQUIRE(ng_ticket_cache_create(&tc) == NG_OK);
+    uint8_t der[400], probe[401];
+    ticket_bytes(der, sizeof(der), 2);
+    CHECK(ng_ticket_cache_get(tc, ng_slice_of(der, sizeof(der)), NOW, SKEW) == NULL);
+    struct ng_ticket_entry *e = new_entry(der, sizeof(der), 0x22, NOW + 3600);
+    ng_ticket_cache_put(tc, e, NOW, SKEW);
+    CHECK_EQ(ng_ticket_cache_count(tc), 1);
+
+    memcpy(probe, der, sizeof(der));
+    struct ng_ticket_entry *hit =
+        ng_ticket_cache_get(tc, ng_slice_of(probe, sizeof(der)), NOW, SKEW);
+    CHECK(hit == e);
+    ng_ticket_entry_release(hit);
+    /* one bit changed anywhere: the first byte, the middle (same tail, so the same bucket: the
+     * cache must compare every byte, not trust the hash), the last byte */
+    const size_t spots[] = {0, sizeof(der) / 2, sizeof(der) - 17, sizeof(der) - 1};
+    for (size_t i = 0; i < sizeof(spots) / sizeof(spots[0]); i++) {
+        memcpy(probe, der, sizeof(der));
+        probe[spots[i]] ^= 0x01;
+        CHECK(ng_ticket_cache_get(tc, ng_slice_of(probe, sizeof(der)), NOW, SKEW) == NULL);
+    }
+    /* a prefix and an extension of the cached bytes */
+    CHECK(ng_ticket_cache_get(tc, ng_slice_of(der, sizeof(der) - 1), NOW, SKEW) == NULL);
+    memcpy(probe, der, sizeof(der));
+    probe[sizeof(der)] = 0;
+    CHECK(ng_ticket_cache_get(tc, ng_slice_of(probe, sizeof(probe)), NOW, SKEW) == NULL);
+    CHECK(ng_ticket_cache_get(tc, NG_SLICE_EMPTY, NOW, SKEW) == NULL);
+    /* inserting the same ticket again keeps one entry */
+    struct ng_ticket_entry *again = new_entry(der, sizeof(der), 0x22, NOW + 3600);
+    ng_ticket_cache_put(tc, again, NOW, SKEW);
+    CHECK_EQ(ng_ticket_cache_count(tc), 1);
+    ng_ticket_entry_release(again);
+    ng_ticket_entry_release(e);
+    ng_ticket_cache_destroy(tc);
+}
+
+static void test_expired_ticket_is_a_miss(void)
+{
+    struct ng_ticket_cache *tc;
+    REQUIRE(ng_ticket_cache_create(&tc) == NG_OK);
+    uint8_t der[200];
+    ticket_bytes(der, sizeof(der), 3);
+    struct ng_ticket_entry *e = new_entry(der, sizeof(der), 0x33, NOW + 10);
+    ng_ticket_cache_put(tc, e, NOW, SKEW);
+    int64_t last = NOW + 10 + SKEW;
+    struct ng_ticket_entry *hit =
+        ng_ticket_cache_get(tc, ng_slice_of(der, sizeof(der)), last, SKEW);
+    CHECK(hit == e); /* libkrb5 still accepts the ticket up to endtime + clockskew */
+    ng_ticket_entry_release(hit);
+    CHECK(ng_ticket_cache_get(tc, ng_slice_of(der, sizeof(der)), last + 1, SKEW) == NULL);
+    /* the skew is the caller's (its krb5_context's): a tighter one ends the entry sooner */
+    CHECK(ng_ticket_cache_get(tc, ng_slice_of(der, sizeof(der)), NOW + 12, 1) == NULL);
+    hit = ng_ticket_cache_get(tc, ng_slice_of(der, sizeof(der)), NOW + 11, 1);
+    CHECK(hit == e);
+    ng_ticket_entry_release(hit);
+    /* an expired entry gives its slot to the next ticket of its window */
+    ng_ticket_entry_release(e);
+    ng_ticket_cache_destroy(tc);
+}
+
+static void test_bounded_and_evicts_first_expiring(void)
+{
+    struct ng_ticket_cache *tc;
+    REQUIRE(ng_ticket_cache_create(&tc) == NG_OK);
+    enum { N = 3 * NG_TICKET_CACHE_SLOTS };
+    static uint8_t der[N][64];
+    for (uint32_t i = 0; i < N; i++) {
+        ticket_bytes(der[i], sizeof(der[i]), 1000 + i);
+        /* later tickets expire later, so an eviction must pick an older one */
+        struct ng_ticket_entry *e = new_entry(der[i], sizeof(der[i]), 0x44, NOW + 3600 + i);
+        ng_ticket_cache_put(tc, e, NOW, SKEW);
+        ng_ticket_entry_release(e);
+    }
+    size_t count = ng_ticket_cache_count(tc);
+    CHECK(count <= NG_TICKET_CACHE_SLOTS);
+    CHECK(count > NG_TICKET_CACHE_SLOTS * 9 / 10);
+    /* full windows give up the entry that expires first: the newest tickets are (nearly) all
+     * there, the oldest mostly gone (an old one survives only where no later ticket's window
+     * filled up over it) */
+    size_t old_found = 0, new_found = 0;
+    for (uint32_t i = 0; i < 256; i++) {
+        struct ng_ticket_entry *hit = ng_ticket_cache_get(tc, ng_slice_of(der[i], 64), NOW, SKEW);
+        old_found += hit != NULL;
+        ng_ticket_entry_release(hit);
+        hit = ng_ticket_cache_get(tc, ng_slice_of(der[N - 1 - i], 64), NOW, SKEW);
+        new_found += hit != NULL;
+        ng_ticket_entry_release(hit);
+    }
+    CHECK(old_found < 64);
+    CHECK(new_found > 240);
+    ng_ticket_cache_destroy(tc);
+}
+
+static void test_entry_outlives_clear_while_held(void)
+{
+    struct ng_ticket_cache *tc;
+    REQUIRE(ng_ticket_cache_create(&tc) == NG_OK);
+    uint8_t der[128];
+    ticket_bytes(der, sizeof(der), 5);
+    struct ng_ticket_entry *e = new_entry(der, sizeof(der), 0x55, NOW + 3600);
+    ng_ticket_cache_put(tc, e, NOW, SKEW);
+    ng_ticket_entry_release(e);
+    struct ng_ticket_entry *held =
+        ng_ticket_cache_get(tc, ng_slice_of(der, sizeof(der)), NOW, SKEW);
+    REQUIRE(held != NULL);
+    ng_ticket_cache_clear(tc);
+    CHECK_EQ(ng_ticket_cache_count(tc), 0);
+    CHECK(ng_ticket_cache_get(tc, ng_slice_of(der, sizeof(der)), NOW, SKEW) == NULL);
+    /* still readable (ASan would flag a use after free) */
+    CHECK_EQ(held->session.contents[0], 0x55);
+    CHECK(strcmp(held->client_name, "alice@EXAMPLE.TEST") == 0);
+    ng_ticket_entry_release(held);
+    ng_ticket_cache_destroy(tc);
+}
+
+/* A keytab file with one service key, for a keystore of our own. */
+static void write_keytab(const char *name)
+{
+    krb5_keytab kt;
+    krb5_keytab_entry ent = {0};
+    uint8_t key[32] = {7};
+    REQUIRE(krb5_kt_resolve(kctx, name, &kt) == 0);
+    REQUIRE(krb5_parse_name(kctx, "HTTP/localhost@EXAMPLE.TEST", &ent.principal) == 0);
+    ent.vno = 2;
+    ent.key = (krb5_keyblock){KV5M_KEYBLOCK, ENCTYPE_AES256_CTS_HMAC_SHA1_96, 32, key};
+    REQUIRE(krb5_kt_add_entry(kctx, kt, &ent) == 0);
+    krb5_free_principal(kctx, ent.principal);
+    krb5_kt_close(kctx, kt);
+}
+
+static void test_reload_drops_cached_tickets(void)
+{
+    char dir[] = "/tmp/ticket_cache_test.XXXXXX", name[160], path[128];
+    REQUIRE(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/service.keytab", dir);
+    snprintf(name, sizeof(name), "FILE:%s", path);
+    write_keytab(name);
+    struct ng_keystore *first = NULL, *second = NULL;
+    _Atomic(struct ng_keystore *) retired = NULL;
+    REQUIRE(ng_keystore_load(kctx, name, NULL, &first) == NG_OK);
+    REQUIRE(ng_keystore_load(kctx, name, NULL, &second) == NG_OK);
+    CHECK(ng_keystore_tickets(first) != ng_keystore_tickets(second));
+    uint8_t der[256];
+    ticket_bytes(der, sizeof(der), 6);
+    struct ng_ticket_entry *e = new_entry(der, sizeof(der), 0x66, NOW + 3600);
+    ng_ticket_cache_put(ng_keystore_tickets(first), e, NOW, SKEW);
+    ng_ticket_entry_release(e);
+    CHECK_EQ(ng_ticket_cache_count(ng_keystore_tickets(first)), 1);
+    /* what credentials_reload.c does: the fresh keystore replaces `first`, which retires */
+    ng_keystore_retire(&retired, first);
+    CHECK_EQ(ng_ticket_cache_count(ng_keystore_tickets(first)), 0);
+    CHECK(ng_ticket_cache_get(ng_keystore_tickets(first), ng_slice_of(der, sizeof(der)), NOW,
+                              SKEW) == NULL);
+    CHECK(ng_ticket_cache_get(ng_keystore_tickets(second), ng_slice_of(der, sizeof(der)), NOW,
+                              SKEW) == NULL);
+    ng_keystore_free_chain(atomic_load(&retired));
+    ng_keystore_free(second);
+    unlink(path);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    REQUIRE(krb5_init_context(&kctx) == 0);
+    RUN(test_entry_holds_what_the_ticket_said);
+    RUN(test_hit_only_on_identical_bytes);
+    RUN(test_expired_ticket_is_a_miss);
+    RUN(test_bounded_and_evicts_first_expiring);
+    RUN(test_entry_outlives_clear_while_held);
+    RUN(test_reload_drops_cached_tickets);
+    krb5_free_context(kctx);
+    return check_report();
+}
