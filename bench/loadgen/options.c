@@ -181,10 +181,11 @@ static bool bad(const char *what)
     return false;
 }
 
-/* One option; false on a bad value. */
-static bool apply(int c, const char *arg, struct lg_options *o)
+/* Options with a numeric value; *handled false when c is not one of them. */
+static bool apply_number(int c, const char *arg, struct lg_options *o, bool *handled)
 {
     uint64_t v;
+    *handled = true;
     switch (c) {
     case 'c':
         if (!parse_u64(arg, 1, 1000000, &v))
@@ -200,9 +201,25 @@ static bool apply(int c, const char *arg, struct lg_options *o)
         return parse_u64(arg, 1, UINT64_MAX / 2, &o->handshakes) || bad("-n wants a count");
     case 'd':
         return parse_seconds(arg, &o->duration_s) || bad("-d wants seconds");
-    case 'F':
-        o->fresh = true;
+    case OPT_POOL:
+        return parse_u64(arg, 1, 100000000, &o->pool_size) || bad("--pool wants a count");
+    case OPT_POOL_THREADS:
+        if (!parse_u64(arg, 1, 256, &v))
+            return bad("--pool-threads wants 1..256");
+        o->pool_threads = (unsigned)v;
         return true;
+    case OPT_TIMEOUT:
+        return parse_seconds(arg, &o->timeout_s) || bad("--timeout wants seconds");
+    default:
+        *handled = false;
+        return true;
+    }
+}
+
+/* Options naming something (mechanism, package, identity). */
+static bool apply_name(int c, const char *arg, struct lg_options *o)
+{
+    switch (c) {
     case 'm':
         if (strcasecmp(arg, "kerberos") == 0)
             o->mech = LG_MECH_KERBEROS;
@@ -210,22 +227,6 @@ static bool apply(int c, const char *arg, struct lg_options *o)
             o->mech = LG_MECH_NTLM;
         else
             return bad("--mech wants kerberos or ntlm");
-        return true;
-    case 'q':
-        o->quiet = true;
-        return true;
-    case OPT_CHALLENGE:
-        o->challenge = true;
-        return true;
-    case OPT_LIVE:
-        o->tokens = LG_TOKENS_LIVE;
-        return true;
-    case OPT_POOL:
-        return parse_u64(arg, 1, 100000000, &o->pool_size) || bad("--pool wants a count");
-    case OPT_POOL_THREADS:
-        if (!parse_u64(arg, 1, 256, &v))
-            return bad("--pool-threads wants 1..256");
-        o->pool_threads = (unsigned)v;
         return true;
     case OPT_SERVICE:
         return copy(o->service, sizeof(o->service), arg, strlen(arg)) || bad("bad --service");
@@ -236,14 +237,6 @@ static bool apply(int c, const char *arg, struct lg_options *o)
     case OPT_SCHEME:
         o->scheme = arg;
         return true;
-    case OPT_NO_MUTUAL:
-        o->mutual = false;
-        return true;
-    case OPT_VERIFY:
-        o->verify = true;
-        return true;
-    case OPT_TIMEOUT:
-        return parse_seconds(arg, &o->timeout_s) || bad("--timeout wants seconds");
     case OPT_USER:
         o->user = arg;
         return true;
@@ -253,11 +246,42 @@ static bool apply(int c, const char *arg, struct lg_options *o)
     case OPT_PASSWORD:
         o->password = arg;
         return true;
+    default:
+        return bad("unknown option");
+    }
+}
+
+/* One option; false on a bad value. */
+static bool apply(int c, const char *arg, struct lg_options *o)
+{
+    bool handled;
+    bool ok = apply_number(c, arg, o, &handled);
+    if (handled)
+        return ok;
+    switch (c) {
+    case 'F':
+        o->fresh = true;
+        return true;
+    case 'q':
+        o->quiet = true;
+        return true;
+    case OPT_CHALLENGE:
+        o->challenge = true;
+        return true;
+    case OPT_LIVE:
+        o->tokens = LG_TOKENS_LIVE;
+        return true;
+    case OPT_NO_MUTUAL:
+        o->mutual = false;
+        return true;
+    case OPT_VERIFY:
+        o->verify = true;
+        return true;
     case OPT_JSON:
         o->json = true;
         return true;
     default:
-        return bad("unknown option");
+        return apply_name(c, arg, o);
     }
 }
 

@@ -194,6 +194,124 @@ static void test_unprivileged_process_is_refused(void)
     CHECK_EQ(DeleteSecurityContext(&ctx), SEC_E_OK);
 }
 
+/* The name behind AcquireCredentialsHandle(OUTBOUND) with the thread's default ccache, or NULL
+ * (and the status in *st) when there are no credentials. */
+static char *outbound_name(SECURITY_STATUS *st, CredHandle *keep)
+{
+    CredHandle cred;
+    TimeStamp ts;
+    *st = AcquireCredentialsHandleA(NULL, "Kerberos", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                    &cred, &ts);
+    if (*st != SEC_E_OK)
+        return NULL;
+    SecPkgCredentials_NamesA names = {0};
+    char *name = NULL;
+    if (QueryCredentialsAttributesA(&cred, SECPKG_CRED_ATTR_NAMES, &names) == SEC_E_OK)
+        name = strdup(names.sUserName);
+    FreeContextBuffer(names.sUserName);
+    if (keep != NULL)
+        *keep = cred;
+    else
+        FreeCredentialsHandle(&cred);
+    return name;
+}
+
+/* What our initiator, with `cred`, proves to a back end (host/localhost): the client's name. */
+static char *back_end_sees(CredHandle *cred)
+{
+    unsigned char buf[NG_PEER_MAX_TOKEN];
+    SecBuffer ob = {sizeof(buf), SECBUFFER_TOKEN, buf};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+    CtxtHandle ictx, actx;
+    ULONG attrs;
+    if (InitializeSecurityContextA(cred, NULL, "host/localhost", 0, 0, SECURITY_NATIVE_DREP, NULL,
+                                   0, &ictx, &od, &attrs, NULL) != SEC_E_OK)
+        return NULL;
+    DeleteSecurityContext(&ictx);
+    struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
+    REQUIRE(leg != NULL);
+    ng_accept_leg_run(&acceptor, NULL, &actx, buf, ob.cbBuffer, 0, NULL, 0, leg);
+    char *name = NULL;
+    if (leg->status == SEC_E_OK) {
+        SecPkgContext_NamesA names = {0};
+        if (QueryContextAttributesA(&actx, SECPKG_ATTR_NAMES, &names) == SEC_E_OK)
+            name = strdup(names.sUserName);
+        FreeContextBuffer(names.sUserName);
+        DeleteSecurityContext(&actx);
+    }
+    free(leg);
+    return name;
+}
+
+struct delegation_run {
+    char *before, *during, *back_end, *undelegated, *after;
+    SECURITY_STATUS undelegated_status;
+};
+
+/* On a fresh thread (its krb5_context reads KRB5CCNAME, now bob's): alice delegates to us. */
+static void *delegation_thread(void *arg)
+{
+    struct delegation_run *r = arg;
+    SECURITY_STATUS st;
+    struct ng_gss_initiator c;
+    REQUIRE(ng_gss_initiator_init(&c, "HTTP@localhost", (gss_OID)gss_mech_spnego,
+                                  GSS_C_MUTUAL_FLAG | GSS_C_DELEG_FLAG, realm.ccache) == 0);
+    struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
+    CtxtHandle ctx, plain;
+    int legs;
+    REQUIRE(leg != NULL);
+    REQUIRE(ng_handshake(&acceptor, &c, ASC_REQ_DELEGATE, NULL, 0, &ctx, leg, &legs) == SEC_E_OK);
+    REQUIRE(leg->attrs & ASC_RET_DELEGATE);
+    free(leg);
+    ng_gss_initiator_free(&c);
+    accept_from(realm.ccache, &plain);
+    r->before = outbound_name(&st, NULL);
+    CredHandle as_client;
+    if (ImpersonateSecurityContext(&ctx) == SEC_E_OK) {
+        r->during = outbound_name(&st, &as_client);
+        if (r->during != NULL) {
+            r->back_end = back_end_sees(&as_client);
+            FreeCredentialsHandle(&as_client);
+        }
+        RevertSecurityContext(&ctx);
+    }
+    if (ImpersonateSecurityContext(&plain) == SEC_E_OK) {
+        r->undelegated = outbound_name(&r->undelegated_status, NULL);
+        RevertSecurityContext(&plain);
+    }
+    r->after = outbound_name(&st, NULL);
+    DeleteSecurityContext(&ctx);
+    DeleteSecurityContext(&plain);
+    return NULL;
+}
+
+/* While impersonating, our own AcquireCredentialsHandle/InitializeSecurityContext act as the
+ * client with its delegated tickets (as on Windows); never as the server's own identity. */
+static void test_delegated_credentials_follow_impersonation(void)
+{
+    char bob_cc[400];
+    snprintf(bob_cc, sizeof(bob_cc), "FILE:%s/bob.ccache", realm.dir);
+    REQUIRE(ng_test_realm_kinit(&realm, "bob", "bob-Pass-2", bob_cc, NULL) == 0);
+    char *saved = strdup(getenv("KRB5CCNAME"));
+    setenv("KRB5CCNAME", bob_cc, 1);
+    struct delegation_run r = {0};
+    pthread_t t;
+    REQUIRE(pthread_create(&t, NULL, delegation_thread, &r) == 0);
+    pthread_join(t, NULL);
+    setenv("KRB5CCNAME", saved, 1);
+    free(saved);
+    CHECK(r.before != NULL && strcmp(r.before, "bob@NEGRING.TEST") == 0);
+    CHECK(r.during != NULL && strcmp(r.during, "alice@NEGRING.TEST") == 0);
+    CHECK(r.back_end != NULL && strcmp(r.back_end, "alice@NEGRING.TEST") == 0);
+    CHECK(r.undelegated == NULL);
+    CHECK_EQ(r.undelegated_status, SEC_E_NO_CREDENTIALS);
+    CHECK(r.after != NULL && strcmp(r.after, "bob@NEGRING.TEST") == 0);
+    free(r.before);
+    free(r.during);
+    free(r.back_end);
+    free(r.after);
+}
+
 static void test_bad_handles(void)
 {
     CtxtHandle bad = {7, 8};
@@ -241,6 +359,7 @@ int main(void)
     RUN(test_twice_then_revert);
     RUN(test_no_local_account);
     RUN(test_unprivileged_process_is_refused);
+    RUN(test_delegated_credentials_follow_impersonation);
     RUN(test_bad_handles);
     FreeCredentialsHandle(&acceptor);
     return check_report();

@@ -26,9 +26,10 @@ static void test_kerberos_time(void)
     CHECK(ng_krb5_time_parse(ng_slice_of("20240229235959Z", 15), &t) && t == 1709251199);
     CHECK(ng_krb5_time_parse(ng_slice_of("19700101000000Z", 15), &t) && t == 0);
     CHECK(ng_krb5_time_parse(ng_slice_of("21060207062815Z", 15), &t) && t == 4294967295);
-    const char *bad[] = {"20250229000000Z", "20261301000000Z", "20261100000000Z", "20261125240000Z",
-                         "20261125136000Z", "20261125130060Z", "20261125130000z", "2026112513000Z",
-                         "20261125130000.5Z", "2026-1125130000Z", "20261125130000+"};
+    const char *bad[] = {"20250229000000Z",  "20261301000000Z", "20261100000000Z",
+                         "20261125240000Z",  "20261125136000Z", "20261125130060Z",
+                         "20261125130000z",  "2026112513000Z",  "20261125130000.5Z",
+                         "2026-1125130000Z", "20261125130000+"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         CHECK(!ng_krb5_time_parse(ng_slice_of(bad[i], strlen(bad[i])), &t));
 }
@@ -48,8 +49,8 @@ static void real_make(struct real *r)
 {
     memset(r, 0, sizeof(*r));
     struct ng_gss_initiator c;
-    OM_uint32 flags = GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG | GSS_C_CONF_FLAG |
-                      GSS_C_INTEG_FLAG;
+    OM_uint32 flags = GSS_C_MUTUAL_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG |
+                      GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG;
     REQUIRE(ng_gss_initiator_init(&c, "HTTP@localhost", gss_mech_krb5, flags, NULL) == 0);
     REQUIRE(!GSS_ERROR(ng_gss_initiator_step(&c, NULL, 0, &r->token)));
     ng_gss_initiator_free(&c);
@@ -65,9 +66,11 @@ static void real_make(struct real *r)
     REQUIRE(krb5_rd_req(r->k, &r->ac, &in, NULL, kt, NULL, &r->ticket) == 0);
     REQUIRE(krb5_auth_con_getauthenticator(r->k, r->ac, &r->mit) == 0);
     krb5_kt_close(r->k, kt);
-    krb5_enc_data enc = {KV5M_ENC_DATA, req.authenticator_etype, 0,
-                         {KV5M_DATA, (unsigned)req.authenticator_cipher.len,
-                          (char *)req.authenticator_cipher.ptr}};
+    krb5_enc_data enc = {
+        KV5M_ENC_DATA,
+        req.authenticator_etype,
+        0,
+        {KV5M_DATA, (unsigned)req.authenticator_cipher.len, (char *)req.authenticator_cipher.ptr}};
     r->plain.length = enc.ciphertext.length;
     r->plain.data = malloc(r->plain.length);
     REQUIRE(krb5_c_decrypt(r->k, r->ticket->enc_part2->session, KRB5_KEYUSAGE_AP_REQ_AUTH, NULL,
@@ -113,8 +116,9 @@ static void test_decodes_like_libkrb5(void)
     }
     CHECK(a.has_seq_number);
     CHECK_EQ(a.seq_number, m->seq_number);
-    /* MIT's GSSAPI sends its enctype list (RFC 4537) in AD-IF-RELEVANT */
-    CHECK(a.netypes > 0);
+    /* MIT's GSSAPI sends its RFC 4537 enctype list only when the session key is not of its
+     * preferred enctype; with this realm it is (aes256-cts), so there is no authorization data */
+    CHECK_EQ(a.netypes > 0, m->authorization_data != NULL);
     CHECK(!a.other_authdata);
     real_free(&r);
 }
@@ -161,8 +165,7 @@ static struct ng_writer authenticator_with(struct ng_slice authdata)
                   ng_der_tlv_size(ng_der_tlv_size(ng_der_tlv_size(strlen(user))));
     size_t seq = ng_krb5_explicit_uint_size(5) + ng_krb5_explicit_tlv_size(1) +
                  ng_der_tlv_size(ng_der_tlv_size(name)) + ng_krb5_explicit_uint_size(0) +
-                 ng_krb5_explicit_tlv_size(15) +
-                 (authdata.len ? ng_der_tlv_size(authdata.len) : 0);
+                 ng_krb5_explicit_tlv_size(15) + (authdata.len ? ng_der_tlv_size(authdata.len) : 0);
     struct ng_writer w = ng_writer_growable();
     ng_der_write_header(&w, NG_DER_APPLICATION(2), ng_der_tlv_size(seq));
     ng_der_write_header(&w, NG_DER_SEQUENCE, seq);
