@@ -1,12 +1,16 @@
 /* The Kerberos (RFC 4121) side of per-message protection: MIC tokens for signatures, Wrap
  * tokens for encryption, the context's sequence numbers and the replay/sequence window.
  *
- * Sequence numbers: a send reserves its number atomically, so one thread may encrypt while
- * another decrypts. Received numbers are checked after the token verified (a forged token
- * cannot move the window) under a short spin lock on the receive state. */
+ * Each direction has its key object (libkrb5 caches the keys it derives per usage inside it:
+ * without it every message would derive them again) and its state, under its own lock: one
+ * thread may encrypt while another decrypts; two senders (or two receivers) on one context take
+ * turns. A sequence number is spent only by a message actually produced, and a received one is
+ * recorded only after its token verified, so a forged token cannot move the window. */
+#include <sched.h>
 #include <time.h>
 
 #include "krb5_mic.h"
+#include "krb5_thread.h"
 #include "krb5_wrap.h"
 #include "message_protection.h"
 #include "seq_window.h"
@@ -30,55 +34,99 @@ static ng_status check_expiry(const struct ng_context *ctx)
                                                                     : NG_OK;
 }
 
-static ng_status accept_seq(struct ng_context *ctx, uint64_t seq)
+/* Held for one message's cryptography: yield rather than burn the core another thread needs. */
+static void lock(atomic_flag *f)
 {
-    struct ng_krb5_session *s = &ctx->krb;
-    while (atomic_flag_test_and_set_explicit(&s->recv_lock, memory_order_acquire))
-        ;
-    ng_status status = ng_seq_accept(&s->recv_seq, &s->recv_seen, seq, seq_checks(ctx));
-    atomic_flag_clear_explicit(&s->recv_lock, memory_order_release);
-    return status;
+    while (atomic_flag_test_and_set_explicit(f, memory_order_acquire))
+        sched_yield();
+}
+
+static void unlock(atomic_flag *f)
+{
+    atomic_flag_clear_explicit(f, memory_order_release);
+}
+
+/* The direction's key object, made on first use; the caller holds the direction's lock. */
+static ng_status direction_key(const struct ng_krb5_session *s, krb5_key *slot)
+{
+    return *slot != NULL ? NG_OK : ng_krb5_session_key(s, slot);
 }
 
 static ng_status krb5_sign(struct ng_context *ctx, struct ng_msg *m)
 {
+    struct ng_krb5_session *s = &ctx->krb;
     size_t need;
     NG_GUARD(check_expiry(ctx));
-    NG_GUARD(ng_krb5_mic_len(&ctx->krb, &need));
+    NG_GUARD(ng_krb5_mic_len(s, &need));
     if (m->token_len < need)
-        return NG_ERR_BUFFER_TOO_SMALL; /* before a sequence number is spent */
-    uint64_t seq = atomic_fetch_add(&ctx->krb.send_seq, 1);
-    return ng_krb5_mic_make(&ctx->krb, we_accept(ctx), seq, m->parts, m->n_parts, m->token,
-                            &m->token_len);
-}
-
-static ng_status krb5_verify(struct ng_context *ctx, struct ng_msg *m)
-{
-    uint64_t seq;
-    NG_GUARD(check_expiry(ctx));
-    NG_GUARD(ng_krb5_mic_check(&ctx->krb, !we_accept(ctx), m->parts, m->n_parts,
-                               ng_slice_of(m->token, m->token_len), &seq));
-    return accept_seq(ctx, seq);
+        return NG_ERR_BUFFER_TOO_SMALL;
+    lock(&s->send_lock);
+    ng_status status = direction_key(s, &s->send_key);
+    if (status == NG_OK)
+        status = ng_krb5_mic_make(s, s->send_key, we_accept(ctx), s->send_seq, m->parts, m->n_parts,
+                                  m->token, &m->token_len);
+    if (status == NG_OK)
+        s->send_seq++;
+    unlock(&s->send_lock);
+    return status;
 }
 
 static ng_status krb5_seal(struct ng_context *ctx, struct ng_msg *m)
 {
+    struct ng_krb5_session *s = &ctx->krb;
     size_t need;
     NG_GUARD(check_expiry(ctx));
-    NG_GUARD(ng_krb5_wrap_token_len(&ctx->krb, m->conf, &need));
+    NG_GUARD(ng_krb5_wrap_token_len(s, m->conf, &need));
     if (m->token_len < need)
         return NG_ERR_BUFFER_TOO_SMALL;
-    uint64_t seq = atomic_fetch_add(&ctx->krb.send_seq, 1);
     m->padding_len = 0; /* every RFC 4121 enctype is a CTS mode: the filler stays in the token */
-    return ng_krb5_wrap(&ctx->krb, we_accept(ctx), seq, m);
+    lock(&s->send_lock);
+    ng_status status = direction_key(s, &s->send_key);
+    if (status == NG_OK)
+        status = ng_krb5_wrap(s, s->send_key, we_accept(ctx), s->send_seq, m);
+    if (status == NG_OK)
+        s->send_seq++;
+    unlock(&s->send_lock);
+    return status;
+}
+
+/* Opens a token with the receive key (MIC when `mic`, else Wrap), then records its number. */
+static ng_status receive(struct ng_context *ctx, struct ng_msg *m, bool mic)
+{
+    struct ng_krb5_session *s = &ctx->krb;
+    uint64_t seq = 0;
+    NG_GUARD(check_expiry(ctx));
+    lock(&s->recv_lock);
+    ng_status status = direction_key(s, &s->recv_key);
+    if (status == NG_OK && mic)
+        status = ng_krb5_mic_check(s, s->recv_key, !we_accept(ctx), m->parts, m->n_parts,
+                                   ng_slice_of(m->token, m->token_len), &seq);
+    else if (status == NG_OK)
+        status = ng_krb5_unwrap(s, s->recv_key, !we_accept(ctx), m, &seq);
+    if (status == NG_OK)
+        status = ng_seq_accept(&s->recv_seq, &s->recv_seen, seq, seq_checks(ctx));
+    unlock(&s->recv_lock);
+    return status;
+}
+
+static ng_status krb5_verify(struct ng_context *ctx, struct ng_msg *m)
+{
+    return receive(ctx, m, true);
 }
 
 static ng_status krb5_unseal(struct ng_context *ctx, struct ng_msg *m)
 {
-    uint64_t seq;
-    NG_GUARD(check_expiry(ctx));
-    NG_GUARD(ng_krb5_unwrap(&ctx->krb, !we_accept(ctx), m, &seq));
-    return accept_seq(ctx, seq);
+    return receive(ctx, m, false);
 }
 
 const struct ng_msg_mech ng_krb5_msg_mech = {krb5_sign, krb5_verify, krb5_seal, krb5_unseal};
+
+void ng_krb5_msg_keys_free(struct ng_krb5_session *s)
+{
+    krb5_context kctx;
+    if ((s->send_key == NULL && s->recv_key == NULL) || ng_krb5_thread_context(&kctx) != NG_OK)
+        return;
+    krb5_k_free_key(kctx, s->send_key); /* libkrb5 wipes the key material */
+    krb5_k_free_key(kctx, s->recv_key);
+    s->send_key = s->recv_key = NULL;
+}

@@ -28,10 +28,13 @@ static void build_header(uint8_t header[HEADER_LEN], bool by_acceptor, bool acce
         header[8 + i] = (uint8_t)(seq >> (56 - 8 * i));
 }
 
-static krb5_keyblock session_key(const struct ng_krb5_session *s)
+ng_status ng_krb5_session_key(const struct ng_krb5_session *s, krb5_key *out)
 {
-    return (krb5_keyblock){KV5M_KEYBLOCK, s->enctype, (unsigned int)s->key_len,
+    krb5_context kctx;
+    krb5_keyblock block = {KV5M_KEYBLOCK, s->enctype, (unsigned int)s->key_len,
                            (krb5_octet *)s->key};
+    NG_GUARD(ng_krb5_thread_context(&kctx));
+    return ng_krb5_status(krb5_k_create_key(kctx, &block, out));
 }
 
 static ng_status checksum_len(krb5_context kctx, const struct ng_krb5_session *s, size_t *len)
@@ -70,9 +73,9 @@ static size_t mic_iov(krb5_crypto_iov *iov, const struct ng_msg_part *parts, siz
     return n;
 }
 
-ng_status ng_krb5_mic_make(const struct ng_krb5_session *s, bool by_acceptor, uint64_t seq,
-                           const struct ng_msg_part *parts, size_t n_parts, uint8_t *out,
-                           size_t *out_len)
+ng_status ng_krb5_mic_make(const struct ng_krb5_session *s, krb5_key key, bool by_acceptor,
+                           uint64_t seq, const struct ng_msg_part *parts, size_t n_parts,
+                           uint8_t *out, size_t *out_len)
 {
     krb5_context kctx;
     size_t cksum_len;
@@ -85,9 +88,8 @@ ng_status ng_krb5_mic_make(const struct ng_krb5_session *s, bool by_acceptor, ui
         return NG_ERR_BUFFER_TOO_SMALL;
     build_header(out, by_acceptor, s->acceptor_subkey, seq);
     size_t n = mic_iov(iov, parts, n_parts, out, out + HEADER_LEN, cksum_len);
-    krb5_keyblock key = session_key(s);
-    krb5_error_code code = krb5_c_make_checksum_iov(
-        kctx, 0, &key, by_acceptor ? USAGE_ACCEPTOR_SIGN : USAGE_INITIATOR_SIGN, iov, n);
+    krb5_error_code code = krb5_k_make_checksum_iov(
+        kctx, 0, key, by_acceptor ? USAGE_ACCEPTOR_SIGN : USAGE_INITIATOR_SIGN, iov, n);
     if (code != 0)
         return ng_krb5_status(code);
     *out_len = HEADER_LEN + cksum_len;
@@ -116,7 +118,7 @@ static ng_status parse_mic(struct ng_slice token, bool from_acceptor, bool accep
     return NG_OK;
 }
 
-ng_status ng_krb5_mic_check(const struct ng_krb5_session *s, bool from_acceptor,
+ng_status ng_krb5_mic_check(const struct ng_krb5_session *s, krb5_key key, bool from_acceptor,
                             const struct ng_msg_part *parts, size_t n_parts, struct ng_slice token,
                             uint64_t *seq)
 {
@@ -132,13 +134,19 @@ ng_status ng_krb5_mic_check(const struct ng_krb5_session *s, bool from_acceptor,
     if (sum.len != cksum_len)
         return NG_ERR_MESSAGE_ALTERED;
     size_t n = mic_iov(iov, parts, n_parts, token.ptr, (uint8_t *)sum.ptr, sum.len);
-    krb5_keyblock key = session_key(s);
     krb5_boolean valid = FALSE;
-    krb5_error_code code = krb5_c_verify_checksum_iov(
-        kctx, 0, &key, from_acceptor ? USAGE_ACCEPTOR_SIGN : USAGE_INITIATOR_SIGN, iov, n, &valid);
+    krb5_error_code code = krb5_k_verify_checksum_iov(
+        kctx, 0, key, from_acceptor ? USAGE_ACCEPTOR_SIGN : USAGE_INITIATOR_SIGN, iov, n, &valid);
     if (code != 0)
         return ng_krb5_status(code);
     return valid ? NG_OK : NG_ERR_MESSAGE_ALTERED;
+}
+
+static void free_key(krb5_key key)
+{
+    krb5_context kctx;
+    if (ng_krb5_thread_context(&kctx) == NG_OK)
+        krb5_k_free_key(kctx, key);
 }
 
 ng_status ng_krb5_get_mic(struct ng_krb5_session *s, bool by_acceptor, struct ng_slice message,
@@ -150,9 +158,13 @@ ng_status ng_krb5_get_mic(struct ng_krb5_session *s, bool by_acceptor, struct ng
     if (dst == NULL)
         return ng_writer_status(out);
     struct ng_msg_part part = {(uint8_t *)message.ptr, message.len, NG_PART_PROTECT};
-    NG_GUARD(ng_krb5_mic_make(s, by_acceptor, s->send_seq, &part, 1, dst, &len));
-    s->send_seq++;
-    return NG_OK;
+    krb5_key key;
+    NG_GUARD(ng_krb5_session_key(s, &key));
+    ng_status status = ng_krb5_mic_make(s, key, by_acceptor, s->send_seq, &part, 1, dst, &len);
+    free_key(key);
+    if (status == NG_OK)
+        s->send_seq++;
+    return status;
 }
 
 ng_status ng_krb5_verify_mic(struct ng_krb5_session *s, bool from_acceptor, struct ng_slice message,
@@ -160,7 +172,11 @@ ng_status ng_krb5_verify_mic(struct ng_krb5_session *s, bool from_acceptor, stru
 {
     uint64_t seq;
     struct ng_msg_part part = {(uint8_t *)message.ptr, message.len, NG_PART_PROTECT};
-    NG_GUARD(ng_krb5_mic_check(s, from_acceptor, &part, 1, token, &seq));
+    krb5_key key;
+    NG_GUARD(ng_krb5_session_key(s, &key));
+    ng_status status = ng_krb5_mic_check(s, key, from_acceptor, &part, 1, token, &seq);
+    free_key(key);
+    NG_GUARD(status);
     if (seq != s->recv_seq)
         return NG_ERR_OUT_OF_SEQUENCE;
     s->recv_seq++;

@@ -104,12 +104,6 @@ static ng_status wrap_sizes(krb5_context kctx, krb5_enctype enctype, struct wrap
     return ng_krb5_status(code);
 }
 
-static krb5_keyblock session_key(const struct ng_krb5_session *s)
-{
-    return (krb5_keyblock){KV5M_KEYBLOCK, s->enctype, (unsigned int)s->key_len,
-                           (krb5_octet *)s->key};
-}
-
 static size_t protected_len(const struct ng_msg *m)
 {
     size_t len = 0;
@@ -130,8 +124,9 @@ ng_status ng_krb5_wrap_token_len(const struct ng_krb5_session *s, bool conf, siz
 
 /* §4.2.4 with confidentiality: E(confounder | data | filler | header), rotated so that the
  * data's ciphertext is last and stays in the caller's buffers. */
-static ng_status seal(krb5_context kctx, const struct ng_krb5_session *s, krb5_keyusage usage,
-                      struct wrap_header *h, const struct wrap_sizes *sz, struct ng_msg *m)
+static ng_status seal(krb5_context kctx, const struct ng_krb5_session *s, krb5_key key,
+                      krb5_keyusage usage, struct wrap_header *h, const struct wrap_sizes *sz,
+                      struct ng_msg *m)
 {
     unsigned int pad = 0;
     NG_GUARD(ng_krb5_status(
@@ -152,16 +147,15 @@ static ng_status seal(krb5_context kctx, const struct ng_krb5_session *s, krb5_k
     iov_add_parts(&l, m->parts, m->n_parts);
     iov_add(&l, KRB5_CRYPTO_TYPE_DATA, filler, pad + HEADER_LEN);
     iov_add(&l, KRB5_CRYPTO_TYPE_TRAILER, tag, sz->trailer);
-    krb5_keyblock key = session_key(s);
-    NG_GUARD(ng_krb5_status(krb5_c_encrypt_iov(kctx, &key, usage, NULL, l.v, l.n)));
+    NG_GUARD(ng_krb5_status(krb5_k_encrypt_iov(kctx, key, usage, NULL, l.v, l.n)));
     m->token_len = need;
     return NG_OK;
 }
 
 /* §4.2.4 without confidentiality: data | checksum(data | header with EC = RRC = 0), rotated so
  * the checksum follows the header and the data stays where it is. */
-static ng_status sign(krb5_context kctx, const struct ng_krb5_session *s, krb5_keyusage usage,
-                      struct wrap_header *h, const struct wrap_sizes *sz, struct ng_msg *m)
+static ng_status sign(krb5_context kctx, krb5_key key, krb5_keyusage usage, struct wrap_header *h,
+                      const struct wrap_sizes *sz, struct ng_msg *m)
 {
     if (m->token_len < HEADER_LEN + sz->checksum)
         return NG_ERR_BUFFER_TOO_SMALL;
@@ -171,16 +165,15 @@ static ng_status sign(krb5_context kctx, const struct ng_krb5_session *s, krb5_k
     iov_add_parts(&l, m->parts, m->n_parts);
     iov_add(&l, KRB5_CRYPTO_TYPE_DATA, zeroed, HEADER_LEN);
     iov_add(&l, KRB5_CRYPTO_TYPE_CHECKSUM, m->token + HEADER_LEN, sz->checksum);
-    krb5_keyblock key = session_key(s);
-    NG_GUARD(ng_krb5_status(krb5_c_make_checksum_iov(kctx, 0, &key, usage, l.v, l.n)));
+    NG_GUARD(ng_krb5_status(krb5_k_make_checksum_iov(kctx, 0, key, usage, l.v, l.n)));
     h->ec = h->rrc = (uint16_t)sz->checksum;
     put_header(m->token, h);
     m->token_len = HEADER_LEN + sz->checksum;
     return NG_OK;
 }
 
-ng_status ng_krb5_wrap(const struct ng_krb5_session *s, bool by_acceptor, uint64_t seq,
-                       struct ng_msg *m)
+ng_status ng_krb5_wrap(const struct ng_krb5_session *s, krb5_key key, bool by_acceptor,
+                       uint64_t seq, struct ng_msg *m)
 {
     krb5_context kctx;
     struct wrap_sizes sz;
@@ -194,23 +187,22 @@ ng_status ng_krb5_wrap(const struct ng_krb5_session *s, bool by_acceptor, uint64
         .seq = seq,
     };
     krb5_keyusage usage = by_acceptor ? USAGE_ACCEPTOR_SEAL : USAGE_INITIATOR_SEAL;
-    return m->conf ? seal(kctx, s, usage, &h, &sz, m) : sign(kctx, s, usage, &h, &sz, m);
+    return m->conf ? seal(kctx, s, key, usage, &h, &sz, m) : sign(kctx, key, usage, &h, &sz, m);
 }
 
 /* ---- opening ---------------------------------------------------------------------------- */
 
-static ng_status open_sealed(krb5_context kctx, const struct ng_krb5_session *s,
-                             krb5_keyusage usage, const struct wrap_header *h,
-                             const struct wrap_sizes *sz, const struct regions *r,
-                             const struct ng_msg_part *parts, size_t n_parts)
+static ng_status open_sealed(krb5_context kctx, krb5_key key, krb5_keyusage usage,
+                             const struct wrap_header *h, const struct wrap_sizes *sz,
+                             const struct regions *r, const struct ng_msg_part *parts,
+                             size_t n_parts)
 {
     struct iov_list l = {.n = 0};
     iov_add(&l, KRB5_CRYPTO_TYPE_HEADER, r->confounder, sz->confounder);
     iov_add_parts(&l, parts, n_parts);
     iov_add(&l, KRB5_CRYPTO_TYPE_DATA, r->filler_hdr, (size_t)h->ec + HEADER_LEN);
     iov_add(&l, KRB5_CRYPTO_TYPE_TRAILER, r->tag, sz->trailer);
-    krb5_keyblock key = session_key(s);
-    krb5_error_code code = krb5_c_decrypt_iov(kctx, &key, usage, NULL, l.v, l.n);
+    krb5_error_code code = krb5_k_decrypt_iov(kctx, key, usage, NULL, l.v, l.n);
     if (code == KRB5KRB_AP_ERR_BAD_INTEGRITY)
         return NG_ERR_MESSAGE_ALTERED;
     NG_GUARD(ng_krb5_status(code));
@@ -223,10 +215,10 @@ static ng_status open_sealed(krb5_context kctx, const struct ng_krb5_session *s,
     return NG_OK;
 }
 
-static ng_status open_signed(krb5_context kctx, const struct ng_krb5_session *s,
-                             krb5_keyusage usage, const struct wrap_header *h,
-                             const struct wrap_sizes *sz, const struct regions *r,
-                             const struct ng_msg_part *parts, size_t n_parts)
+static ng_status open_signed(krb5_context kctx, krb5_key key, krb5_keyusage usage,
+                             const struct wrap_header *h, const struct wrap_sizes *sz,
+                             const struct regions *r, const struct ng_msg_part *parts,
+                             size_t n_parts)
 {
     uint8_t zeroed[HEADER_LEN];
     struct wrap_header z = {.flags = h->flags, .seq = h->seq};
@@ -235,16 +227,15 @@ static ng_status open_signed(krb5_context kctx, const struct ng_krb5_session *s,
     iov_add_parts(&l, parts, n_parts);
     iov_add(&l, KRB5_CRYPTO_TYPE_DATA, zeroed, HEADER_LEN);
     iov_add(&l, KRB5_CRYPTO_TYPE_CHECKSUM, r->tag, sz->checksum);
-    krb5_keyblock key = session_key(s);
     krb5_boolean valid = FALSE;
-    NG_GUARD(ng_krb5_status(krb5_c_verify_checksum_iov(kctx, 0, &key, usage, l.v, l.n, &valid)));
+    NG_GUARD(ng_krb5_status(krb5_k_verify_checksum_iov(kctx, 0, key, usage, l.v, l.n, &valid)));
     return valid ? NG_OK : NG_ERR_MESSAGE_ALTERED;
 }
 
 /* Everything one unwrap needs besides the message. */
 struct opening {
     krb5_context kctx;
-    const struct ng_krb5_session *s;
+    krb5_key key;
     krb5_keyusage usage;
     struct wrap_header h;
     struct wrap_sizes sz;
@@ -256,8 +247,8 @@ static ng_status open_token(const struct opening *o, const struct regions *r,
                             const struct ng_msg_part *parts, size_t n_parts)
 {
     if (o->sealed)
-        return open_sealed(o->kctx, o->s, o->usage, &o->h, &o->sz, r, parts, n_parts);
-    return open_signed(o->kctx, o->s, o->usage, &o->h, &o->sz, r, parts, n_parts);
+        return open_sealed(o->kctx, o->key, o->usage, &o->h, &o->sz, r, parts, n_parts);
+    return open_signed(o->kctx, o->key, o->usage, &o->h, &o->sz, r, parts, n_parts);
 }
 
 static void reverse(uint8_t *p, size_t n)
@@ -362,10 +353,10 @@ static ng_status unwrap_split(const struct opening *o, struct ng_msg *m)
     return open_token(o, &r, m->parts, m->n_parts);
 }
 
-ng_status ng_krb5_unwrap(const struct ng_krb5_session *s, bool from_acceptor, struct ng_msg *m,
-                         uint64_t *seq)
+ng_status ng_krb5_unwrap(const struct ng_krb5_session *s, krb5_key key, bool from_acceptor,
+                         struct ng_msg *m, uint64_t *seq)
 {
-    struct opening o = {.s = s};
+    struct opening o = {.key = key};
     if (m->n_parts > NG_MAX_SEC_BUFFERS)
         return NG_ERR_INVALID_PARAM;
     NG_GUARD(parse_header(ng_slice_of(m->token, m->token_len), &o.h));

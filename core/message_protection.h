@@ -72,5 +72,7 @@ struct ng_msg_mech {
 
 /* RFC 4121 contexts (krb5_message.c). */
 extern const struct ng_msg_mech ng_krb5_msg_mech;
+/* Frees the per-direction key objects message calls made (ng_context_free calls it). */
+void ng_krb5_msg_keys_free(struct ng_krb5_session *s);
 
 #endif

@@ -159,25 +159,50 @@ static ng_status refuse_legacy(const struct ng_ntlm_authenticate *a)
     return NG_OK;
 }
 
+/* Equal up to ASCII case, byte for byte: names that uppercase alike in NTOWFv2 whatever the
+ * locale (strcasecmp may fold more in some locales). */
+static bool same_ascii_case(const char *a, const char *b)
+{
+    for (; *a != '\0' && *b != '\0'; a++, b++) {
+        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x != y && !((x | 0x20) == (y | 0x20) && (x | 0x20) >= 'a' && (x | 0x20) <= 'z'))
+            return false;
+    }
+    return *a == *b;
+}
+
+/* The account to check, and its ResponseKeyNT as a keyed HMAC state (secret). */
+struct account {
+    const struct ng_user_entry *entry;
+    struct ng_hmac_md5 response_key;
+};
+
 /* The account: an empty domain or our own computer name means the default domain; a domain
  * with no accounts here is not ours to judge. */
 static ng_status find_account(const struct ng_credentials *creds, const struct ng_user_db *db,
-                              const struct client_names *n, const struct ng_user_entry **out)
+                              const struct client_names *n, struct account *out)
 {
     const char *domain = n->domain;
     if (domain[0] == '\0' || strcasecmp(domain, creds->ntlm_computer) == 0 ||
         (creds->ntlm_domain != NULL && strcasecmp(domain, creds->ntlm_domain) == 0) ||
         (creds->dns_domain != NULL && strcasecmp(domain, creds->dns_domain) == 0))
         domain = served_domain(creds);
-    if (!ng_user_db_serves(db, domain))
+    struct ng_user_match m;
+    ng_user_db_lookup(db, domain, n->user, &m);
+    if (m.domain_spelling == NULL)
         return NG_ERR_NO_AUTHORITY;
     /* An unknown user is checked against a disabled stand-in, so the answer takes as long as
      * for a real account and cannot tell which names exist. */
-    static const struct ng_user_entry nobody = {.disabled = true};
-    *out = ng_user_db_find(db, domain, n->user);
-    if (*out == NULL)
-        *out = &nobody;
-    return NG_OK;
+    out->entry = m.checked;
+    /* The snapshot's precomputed key serves when the client spelled the names as it did; the
+     * rule does not look at whether the user exists (the stand-in has a key too), so neither
+     * does the time taken. */
+    if (m.response_key != NULL && strcmp(n->domain, m.domain_spelling) == 0 &&
+        (m.entry == NULL || same_ascii_case(n->user, m.entry->user))) {
+        out->response_key = *m.response_key;
+        return NG_OK;
+    }
+    return ng_ntowfv2_keyed(out->entry->nt_hash, n->user, n->domain, &out->response_key);
 }
 
 static ng_status check_time(const struct ng_credentials *creds, uint64_t client_time)
@@ -235,19 +260,17 @@ static ng_status decode_names(const struct ng_ntlm_authenticate *a, bool unicode
 
 /* The proof, then the keys (§3.2.5.1.2). *exported receives the ExportedSessionKey. */
 static ng_status verify_proof(struct ng_ntlm_state *st, const struct ng_ntlm_authenticate *a,
-                              const struct ng_ntlmv2_response *r, const struct ng_user_entry *e,
-                              const struct client_names *n, uint8_t exported[16])
+                              const struct ng_ntlmv2_response *r, const struct account *acct,
+                              uint8_t exported[16])
 {
-    uint8_t key[16], proof[16], base[16];
-    NG_GUARD(ng_ntowfv2(e->nt_hash, n->user, n->domain, key));
-    ng_ntlmv2_proof(key, st->server_challenge, r->blob, proof);
+    uint8_t proof[16], base[16];
+    ng_ntlmv2_proof_keyed(&acct->response_key, st->server_challenge, r->blob, proof);
     bool ok = ng_ct_equal(proof, r->proof.ptr, 16);
-    ng_ntlmv2_session_base_key(key, proof, base);
+    ng_ntlmv2_session_base_key_keyed(&acct->response_key, proof, base);
     if (ok && (st->flags & NG_NTLMSSP_NEGOTIATE_KEY_EXCH) && a->encrypted_session_key.len == 16)
         ng_ntlm_rc4_key(base, a->encrypted_session_key.ptr, exported);
     else
         memcpy(exported, base, 16);
-    explicit_bzero(key, sizeof(key));
     explicit_bzero(base, sizeof(base));
     return ok ? NG_OK : NG_ERR_LOGON_DENIED;
 }
@@ -330,7 +353,7 @@ static ng_status accept_authenticate(struct ng_context *ctx, struct ng_slice tok
     struct ng_ntlm_authenticate a;
     struct ng_ntlmv2_response r;
     struct client_names names = {0};
-    const struct ng_user_entry *entry = NULL;
+    struct account acct = {0};
     uint8_t exported[16] = {0};
     ng_status status = NG_OK;
     NG_GUARD(ng_ntlm_parse_authenticate(token, &a));
@@ -346,18 +369,19 @@ static ng_status accept_authenticate(struct ng_context *ctx, struct ng_slice tok
     NG_GUARD_CLEANUP(decode_names(&a, unicode, &names));
     /* One snapshot for the whole check: a reload meanwhile affects the next handshake. */
     const struct ng_user_db *db = atomic_load(&ctx->creds->users);
-    NG_GUARD_CLEANUP(find_account(ctx->creds, db, &names, &entry));
-    NG_GUARD_CLEANUP(verify_proof(st, &a, &r, entry, &names, exported));
-    if (entry->disabled)
+    NG_GUARD_CLEANUP(find_account(ctx->creds, db, &names, &acct));
+    NG_GUARD_CLEANUP(verify_proof(st, &a, &r, &acct, exported));
+    if (acct.entry->disabled)
         NG_FAIL_CLEANUP(NG_ERR_LOGON_DENIED);
     NG_GUARD_CLEANUP(check_mic(st, &a, &r, token, exported));
     NG_GUARD_CLEANUP(check_time(ctx->creds, r.timestamp));
     NG_GUARD_CLEANUP(check_target(ctx->creds, &r.av));
     NG_GUARD_CLEANUP(check_bindings(ctx->creds, &r.av, bindings));
-    NG_GUARD_CLEANUP(set_names(ctx, entry));
+    NG_GUARD_CLEANUP(set_names(ctx, acct.entry));
     establish(ctx, exported);
 cleanup:
     explicit_bzero(exported, sizeof(exported));
+    explicit_bzero(&acct.response_key, sizeof(acct.response_key));
     client_names_free(&names);
     return status;
 }

@@ -124,3 +124,14 @@ ng_status ng_ntowfv2(const uint8_t nt_hash[NG_NTLM_HASH_LEN], const char *user, 
     ng_free(wdomain);
     return status;
 }
+
+ng_status ng_ntowfv2_keyed(const uint8_t nt_hash[NG_NTLM_HASH_LEN], const char *user,
+                           const char *domain, struct ng_hmac_md5 *out)
+{
+    uint8_t key[NG_NTLM_HASH_LEN];
+    ng_status status = ng_ntowfv2(nt_hash, user, domain, key);
+    if (status == NG_OK)
+        ng_hmac_md5_init(out, key);
+    explicit_bzero(key, sizeof(key));
+    return status;
+}

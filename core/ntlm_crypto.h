@@ -12,7 +12,10 @@
 
 #define NG_NTLM_HASH_LEN 16
 
-/* HMAC-MD5 over several pieces, fed in order (the NTLM formulas concatenate). */
+/* HMAC-MD5 over several pieces, fed in order (the NTLM formulas concatenate). A state just
+ * after ng_hmac_md5_init holds the key's inner and outer pad blocks already hashed, so it may be
+ * kept and copied (plain assignment) for each use of the same key: two MD5 blocks saved per
+ * HMAC. A kept state is as secret as the key. */
 struct ng_hmac_md5 {
     struct hmac_md5_ctx ctx;
 };
@@ -39,5 +42,9 @@ ng_status ng_nt_hash(const char *password, size_t len, uint8_t out[NG_NTLM_HASH_
  * `domain` are UTF-8 exactly as the client wrote them (the user is uppercased here). */
 ng_status ng_ntowfv2(const uint8_t nt_hash[NG_NTLM_HASH_LEN], const char *user, const char *domain,
                      uint8_t out[NG_NTLM_HASH_LEN]);
+/* The same ResponseKeyNT as the HMAC-MD5 state keyed with it (the form the NTProofStr and the
+ * SessionBaseKey use), the raw key wiped. */
+ng_status ng_ntowfv2_keyed(const uint8_t nt_hash[NG_NTLM_HASH_LEN], const char *user,
+                           const char *domain, struct ng_hmac_md5 *out);
 
 #endif

@@ -28,14 +28,31 @@ ng_status ng_ntlmv2_parse(struct ng_slice nt_response, struct ng_ntlmv2_response
     return ng_av_pairs_parse(out->av_list, &out->av);
 }
 
-void ng_ntlmv2_proof(const uint8_t response_key[16], const uint8_t server_challenge[8],
-                     struct ng_slice blob, uint8_t proof[16])
+void ng_ntlmv2_proof_keyed(const struct ng_hmac_md5 *response_key,
+                           const uint8_t server_challenge[8], struct ng_slice blob,
+                           uint8_t proof[16])
 {
-    struct ng_hmac_md5 h;
-    ng_hmac_md5_init(&h, response_key);
+    struct ng_hmac_md5 h = *response_key;
     ng_hmac_md5_update(&h, ng_slice_of(server_challenge, 8));
     ng_hmac_md5_update(&h, blob);
     ng_hmac_md5_final(&h, proof);
+}
+
+void ng_ntlmv2_session_base_key_keyed(const struct ng_hmac_md5 *response_key,
+                                      const uint8_t proof[16], uint8_t out[16])
+{
+    struct ng_hmac_md5 h = *response_key;
+    ng_hmac_md5_update(&h, ng_slice_of(proof, 16));
+    ng_hmac_md5_final(&h, out);
+}
+
+void ng_ntlmv2_proof(const uint8_t response_key[16], const uint8_t server_challenge[8],
+                     struct ng_slice blob, uint8_t proof[16])
+{
+    struct ng_hmac_md5 keyed;
+    ng_hmac_md5_init(&keyed, response_key);
+    ng_ntlmv2_proof_keyed(&keyed, server_challenge, blob, proof);
+    explicit_bzero(&keyed, sizeof(keyed));
 }
 
 void ng_ntlmv2_session_base_key(const uint8_t response_key[16], const uint8_t proof[16],

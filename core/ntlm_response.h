@@ -30,6 +30,14 @@ void ng_ntlmv2_proof(const uint8_t response_key[16], const uint8_t server_challe
 void ng_ntlmv2_session_base_key(const uint8_t response_key[16], const uint8_t proof[16],
                                 uint8_t out[16]);
 
+/* The same two with ResponseKeyNT given as a keyed HMAC state (ng_ntowfv2_keyed), which is
+ * only copied: the acceptor keeps one per account (user_database.h). */
+void ng_ntlmv2_proof_keyed(const struct ng_hmac_md5 *response_key,
+                           const uint8_t server_challenge[8], struct ng_slice blob,
+                           uint8_t proof[16]);
+void ng_ntlmv2_session_base_key_keyed(const struct ng_hmac_md5 *response_key,
+                                      const uint8_t proof[16], uint8_t out[16]);
+
 /* LMv2 response (§3.3.2): HMAC_MD5(ResponseKeyLM, ServerChallenge || ClientChallenge) ||
  * ClientChallenge; 24 bytes. */
 void ng_lmv2_response(const uint8_t response_key[16], const uint8_t server_challenge[8],

@@ -5,6 +5,7 @@
 #include "handle_registry.h"
 #include "krb5_delegation.h"
 #include "krb5_thread.h"
+#include "message_protection.h"
 #include "ntlm_state.h"
 
 static struct ng_handle to_handle(const CtxtHandle *h)
@@ -43,6 +44,7 @@ void ng_context_free(struct ng_context *ctx)
     ng_krb5_delegation_destroy(ctx->delegated_ccache);
     ng_free(ctx->delegated_ccache);
     ng_free(ctx->pac);
+    ng_krb5_msg_keys_free(&ctx->krb);
     ng_access_token_free(atomic_load(&ctx->access_token));
     ng_credentials_unref(ctx->creds);
     ng_free_secret(ctx, sizeof(*ctx));

@@ -35,8 +35,11 @@ struct ng_krb5_session {
     _Atomic uint64_t send_seq; /* next to send; message calls reserve numbers atomically */
     uint64_t recv_seq;         /* next expected from the peer */
     uint64_t recv_seen;        /* bit i: recv_seq - 1 - i arrived (replay window, 64 back) */
-    atomic_flag recv_lock;     /* guards recv_seq/recv_seen during a message check */
-    uint32_t gss_flags;        /* RFC 4121 §4.1.1.1 flags the initiator asked for */
+    /* Message keys (libkrb5 krb5_key, which caches the keys derived per usage), made on first
+     * use, freed with the context; each direction's key and state under its own lock. */
+    krb5_key send_key, recv_key;
+    atomic_flag send_lock, recv_lock;
+    uint32_t gss_flags;                      /* RFC 4121 §4.1.1.1 flags the initiator asked for */
     int64_t auth_time, start_time, end_time; /* seconds since the Unix epoch */
 };
 

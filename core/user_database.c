@@ -7,10 +7,21 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "random.h"
+
+/* Precomputed per account (ng_user_match). Secret: wiped with the snapshot. */
+struct account_key {
+    struct ng_hmac_md5 response_key;
+    const char *domain_spelling; /* the domain field of the domain's first entry */
+    bool ready;                  /* false when the names are not valid UTF-8 */
+};
 
 struct ng_user_db {
     struct ng_user_entry *entries; /* sorted by (domain, user), ASCII case folded */
+    struct account_key *keys;      /* one per entry, same order */
     size_t count;
+    struct ng_user_entry stand_in; /* disabled, random NT hash: checked for unknown users */
+    struct ng_hmac_md5 stand_in_key;
     char first_domain[NG_USER_DB_NAME_MAX];
     struct ng_user_db *retired_next;
 };
@@ -159,6 +170,35 @@ static ng_status read_lines(FILE *f, struct ng_user_db *db, unsigned *bad_line)
     return status;
 }
 
+/* The accounts' ResponseKeyNT (ng_user_match), once the entries are sorted and final. */
+static ng_status make_keys(struct ng_user_db *db)
+{
+    uint8_t random[16];
+    NG_GUARD(ng_random_bytes(db->stand_in.nt_hash, sizeof(db->stand_in.nt_hash)));
+    NG_GUARD(ng_random_bytes(random, sizeof(random)));
+    db->stand_in.disabled = true;
+    ng_hmac_md5_init(&db->stand_in_key, random);
+    explicit_bzero(random, sizeof(random));
+    if (db->count == 0)
+        return NG_OK;
+    db->keys = ng_alloc(db->count * sizeof(*db->keys));
+    if (db->keys == NULL)
+        return NG_ERR_NOMEM;
+    const char *spelling = NULL;
+    for (size_t i = 0; i < db->count; i++) {
+        const struct ng_user_entry *e = &db->entries[i];
+        if (spelling == NULL || strcasecmp(spelling, e->domain) != 0)
+            spelling = e->domain;
+        db->keys[i].domain_spelling = spelling;
+        ng_status status =
+            ng_ntowfv2_keyed(e->nt_hash, e->user, spelling, &db->keys[i].response_key);
+        if (status == NG_ERR_NOMEM)
+            return status;
+        db->keys[i].ready = status == NG_OK;
+    }
+    return NG_OK;
+}
+
 ng_status ng_user_db_load(const char *path, struct ng_user_db **out, unsigned *bad_line)
 {
     *out = NULL;
@@ -183,6 +223,11 @@ ng_status ng_user_db_load(const char *path, struct ng_user_db **out, unsigned *b
             return NG_ERR_INVALID_PARAM;
         }
     }
+    status = make_keys(db);
+    if (status != NG_OK) {
+        ng_user_db_free(db);
+        return status;
+    }
     *out = db;
     return NG_OK;
 }
@@ -192,7 +237,8 @@ void ng_user_db_free(struct ng_user_db *db)
     if (db == NULL)
         return;
     ng_free_secret(db->entries, db->count * sizeof(*db->entries));
-    ng_free(db);
+    ng_free_secret(db->keys, db->keys != NULL ? db->count * sizeof(*db->keys) : 0);
+    ng_free_secret(db, sizeof(*db));
 }
 
 void ng_user_db_retire(_Atomic(struct ng_user_db *) *list, struct ng_user_db *db)
@@ -227,24 +273,42 @@ static size_t lower_bound(const struct ng_user_db *db, const char *domain, const
     return lo;
 }
 
+void ng_user_db_lookup(const struct ng_user_db *db, const char *domain, const char *user,
+                       struct ng_user_match *out)
+{
+    *out = (struct ng_user_match){0};
+    if (db == NULL || db->count == 0)
+        return;
+    /* The first entry not below (domain, user) is the account itself, or the next entry of
+     * its domain, or the domain's last entry is just before it. */
+    size_t i = lower_bound(db, domain, user);
+    size_t near = i < db->count && strcasecmp(db->entries[i].domain, domain) == 0 ? i
+                  : i > 0 && strcasecmp(db->entries[i - 1].domain, domain) == 0   ? i - 1
+                                                                                  : db->count;
+    if (near == db->count)
+        return;
+    out->domain_spelling = db->keys[near].domain_spelling;
+    out->checked = &db->stand_in;
+    out->response_key = &db->stand_in_key;
+    if (near == i && strcasecmp(db->entries[i].user, user) == 0) {
+        out->entry = out->checked = &db->entries[i];
+        out->response_key = db->keys[i].ready ? &db->keys[i].response_key : NULL;
+    }
+}
+
 bool ng_user_db_serves(const struct ng_user_db *db, const char *domain)
 {
-    if (db == NULL)
-        return false;
-    size_t i = lower_bound(db, domain, "");
-    return i < db->count && strcasecmp(db->entries[i].domain, domain) == 0;
+    struct ng_user_match m;
+    ng_user_db_lookup(db, domain, "", &m);
+    return m.domain_spelling != NULL;
 }
 
 const struct ng_user_entry *ng_user_db_find(const struct ng_user_db *db, const char *domain,
                                             const char *user)
 {
-    if (db == NULL)
-        return NULL;
-    size_t i = lower_bound(db, domain, user);
-    if (i < db->count &&
-        compare_keys(db->entries[i].domain, db->entries[i].user, domain, user) == 0)
-        return &db->entries[i];
-    return NULL;
+    struct ng_user_match m;
+    ng_user_db_lookup(db, domain, user, &m);
+    return m.entry;
 }
 
 const char *ng_user_db_first_domain(const struct ng_user_db *db)

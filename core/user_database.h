@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ntlm_crypto.h"
 #include "status.h"
 
 #define NG_USER_DB_MAX_LINE 1024
@@ -42,6 +43,26 @@ void ng_user_db_free(struct ng_user_db *db);
 void ng_user_db_retire(_Atomic(struct ng_user_db *) *list, struct ng_user_db *db);
 void ng_user_db_free_chain(struct ng_user_db *db);
 
+/* What one lookup (a single binary search) found; everything lives as long as the snapshot.
+ *
+ * The snapshot precomputes, when it is loaded, each account's ResponseKeyNT (MS-NLMP §3.3.2
+ * NTOWFv2: the NT hash over the uppercased user name and the domain name exactly as spelled)
+ * as a keyed HMAC-MD5 state, so a logon need not hash the names nor the key's pad blocks. The
+ * domain is spelled as the snapshot's first account of that domain spells it (the spelling
+ * clients usually send); a client spelling it otherwise needs its own NTOWFv2. */
+struct ng_user_match {
+    const struct ng_user_entry *entry; /* the account, disabled or not; NULL when unknown */
+    /* What to check the logon against: `entry`, or for an unknown user the snapshot's
+     * disabled stand-in (a random NT hash made at load, so no proof can match it), so checking
+     * an unknown user costs what checking a real one does. NULL when the domain is not served. */
+    const struct ng_user_entry *checked;
+    const char *domain_spelling; /* NULL: no account of the domain here */
+    /* The precomputed key of `checked` for (its user, domain_spelling); the stand-in's serves
+     * any user name. NULL when the names are not valid UTF-8 or the domain is not served. */
+    const struct ng_hmac_md5 *response_key;
+};
+void ng_user_db_lookup(const struct ng_user_db *db, const char *domain, const char *user,
+                       struct ng_user_match *out);
 /* Whether any account of `domain` exists (the domains this server answers for). */
 bool ng_user_db_serves(const struct ng_user_db *db, const char *domain);
 /* The account, disabled or not; NULL when unknown. Lives as long as the snapshot. */

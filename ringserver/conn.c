@@ -42,6 +42,7 @@ struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, int fd
     c->lis = lis;
     c->fd = fd;
     c->opened_ms = w->now_ms;
+    c->serial = ++w->conn_serial;
     c->out.max = RS_ANSWER_MAX * 2 + 8192; /* base64 of the largest answer plus headers */
     peer_name(fd, c->peer, sizeof(c->peer));
     c->next = w->conns;

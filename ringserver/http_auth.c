@@ -4,6 +4,7 @@
  * A multi-leg exchange is bound to its connection (RFC 4559 §4.2, and NTLM's own binding): the
  * pending context lives in the connection's rs_handshake and is deleted when the connection
  * closes, times out, or the client starts over. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -156,19 +157,23 @@ static enum rs_result_label result_of(SECURITY_STATUS s)
     return RS_RESULT_DENIED;
 }
 
-/* The client id of the result cache key: the TCP connection, or what a trusted front-end says
- * its client's connection is. */
-static void client_id(const struct request_ctx *r, char *out, size_t len)
+/* The client id of the result cache key: this very TCP connection on plain listeners; on
+ * auth_request listeners what the trusted front-end says its client's connection is. Without
+ * that header an auth_request answer is not cached: the upstream connection is shared by many
+ * browsers, so a token replayed by one of them must not find another's answer. */
+static bool client_id(const struct request_ctx *r, char *out, size_t len)
 {
     const struct rs_http_request *req = r->req;
-    if (r->c->lis->cfg->mode == RS_MODE_AUTH_REQUEST && req->has_client_id &&
-        req->client_id.len > 0 && req->client_id.len < len - 4) {
-        memcpy(out, "hdr:", 4);
-        memcpy(out + 4, req->client_id.ptr, req->client_id.len);
-        out[4 + req->client_id.len] = '\0';
-        return;
+    if (r->c->lis->cfg->mode != RS_MODE_AUTH_REQUEST) {
+        snprintf(out, len, "conn:%u.%llu", r->c->w->index, (unsigned long long)r->c->serial);
+        return true;
     }
-    snprintf(out, len, "tcp:%s", r->c->peer);
+    if (!req->has_client_id || req->client_id.len == 0 || req->client_id.len >= len - 4)
+        return false;
+    memcpy(out, "hdr:", 4);
+    memcpy(out + 4, req->client_id.ptr, req->client_id.len);
+    out[4 + req->client_id.len] = '\0';
+    return true;
 }
 
 static void run_leg(struct request_ctx *r, const char *scheme, enum rs_package pkg,
@@ -180,9 +185,10 @@ static void run_leg(struct request_ctx *r, const char *scheme, enum rs_package p
     char id[200];
     uint8_t key[32];
     struct rs_cached_result cached;
-    client_id(r, id, sizeof(id));
-    rs_result_cache_key(id, tok, len, key);
-    if (rs_result_cache_get(srv->cache, key, &cached)) {
+    bool cacheable = client_id(r, id, sizeof(id));
+    if (cacheable)
+        rs_result_cache_key(id, tok, len, key);
+    if (cacheable && rs_result_cache_get(srv->cache, key, &cached)) {
         rs_count(&w->metrics.result_cache_hits);
         answer_result(r, scheme, cached.status, cached.user, cached.package, "cache", cached.token,
                       cached.token_len);
@@ -215,7 +221,8 @@ static void run_leg(struct request_ctx *r, const char *scheme, enum rs_package p
     }
     rs_handshake_outcome(c, scheme, leg.status, leg.package, leg.user, result_of(leg.status),
                          rs_status_reason(leg.status));
-    if (leg.out_len <= sizeof(cached.token) && result_of(leg.status) != RS_RESULT_ERROR) {
+    if (cacheable && leg.out_len <= sizeof(cached.token) &&
+        result_of(leg.status) != RS_RESULT_ERROR) {
         cached = (struct rs_cached_result){.status = leg.status, .token_len = leg.out_len};
         memcpy(cached.user, leg.user, sizeof(cached.user));
         memcpy(cached.package, leg.package, sizeof(cached.package));
@@ -306,14 +313,33 @@ static void handle(struct rs_conn *c, const struct rs_http_request *req)
         simple_answer(&r, 401, true, "authentication required");
 }
 
+/* Re-parsing a growing head on every few bytes would cost O(n^2) for a client that trickles
+ * its request: after a first look, only newly arrived bytes are searched for the blank line,
+ * and a head already parsed waits for its whole body without being parsed again. */
+static bool worth_parsing(struct rs_conn *c, const uint8_t *data, size_t len, size_t max)
+{
+    if (c->http_need != 0)
+        return len >= c->http_need;
+    if (c->http_scanned == 0 || len >= max)
+        return true;
+    size_t from = c->http_scanned > 3 ? c->http_scanned - 3 : 0;
+    if (from < len && memmem(data + from, len - from, "\r\n\r\n", 4) != NULL)
+        return true;
+    c->http_scanned = len;
+    return false;
+}
+
 size_t rs_http_consume(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     const struct rs_config *cfg = &c->w->srv->cfg;
     struct rs_http_limits lim = {cfg->max_header_bytes, cfg->max_headers, cfg->max_body_bytes,
                                  c->lis->cfg->mode == RS_MODE_AUTH_REQUEST ? cfg->client_id_header
                                                                            : ""};
+    if (!worth_parsing(c, data, len, cfg->max_header_bytes))
+        return 0;
     struct rs_http_request req;
     enum rs_http_result res = rs_http_parse(data, len, &lim, &req);
+    c->http_scanned = len;
     if (res == RS_HTTP_INCOMPLETE)
         return 0;
     if (res == RS_HTTP_ERROR) {
@@ -321,8 +347,11 @@ size_t rs_http_consume(struct rs_conn *c, const uint8_t *data, size_t len)
         return len; /* the connection closes after this answer: framing is lost */
     }
     size_t total = req.head_len + (size_t)req.content_length;
-    if (len < total)
+    if (len < total) {
+        c->http_need = total;
         return 0;
+    }
+    c->http_scanned = c->http_need = 0;
     handle(c, &req);
     return total;
 }

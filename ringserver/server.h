@@ -53,9 +53,12 @@ struct rs_conn {
     struct rs_timer timer;
     enum rs_timeout_label timer_kind;
     uint64_t opened_ms, partial_since_ms, last_leg_ms;
-    bool served; /* answered at least one request or frame */
+    bool served;         /* answered at least one request or frame */
+    size_t http_scanned; /* bytes of the pending request already searched (http_auth.c) */
+    size_t http_need;    /* whole size of a request whose head is parsed, 0: unknown */
     struct rs_conn *rearm_next;
-    char peer[64]; /* "addr:port": names the connection in logs and the result cache */
+    uint64_t serial; /* unique per worker: with the worker index, names this connection */
+    char peer[64];   /* "addr:port", for logs */
 };
 
 struct rs_worker {
@@ -77,6 +80,7 @@ struct rs_worker {
     uint8_t *answer;       /* AcceptSecurityContext output, RS_ANSWER_MAX */
     uint64_t now_ms;
     unsigned log_inflight; /* log lines queued as io_uring writes */
+    uint64_t conn_serial;  /* last connection serial handed out */
     bool draining;
     uint64_t drain_deadline_ms;
 };

@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# HTTP Kerberos handshake rates: Apache httpd (event MPM) + mod_auth_gssapi against ringserver
-# (when built), on loopback, same machine, same load, each handshake with its own pre-made
-# token (so both servers' replay caches stay on and see no repeats). Prints a table with the
-# ratios; the figures in docs/benchmarks.md ("HTTP handshakes") come from this script.
+# HTTP handshake rates: Apache httpd (event MPM) + mod_auth_gssapi against ringserver (when
+# built), on loopback, same machine, same load. Kerberos: each handshake with its own pre-made
+# token (both servers' replay caches stay on and see no repeats). NTLM: Apache + mod_auth_gssapi
+# + gss-ntlmssp against ringserver's own NTLM acceptor, both with the account EXAMPLE\carol.
+# Prints a table with the ratios; docs/benchmarks.md ("HTTP handshakes") comes from this script.
 #
 #   scripts/bench-http.sh [-n HANDSHAKES] [-c CONNECTIONS] [-t LOADGEN_THREADS]
 #                         [--modes "keepalive fresh"] [--mechs "kerberos ntlm"]
-#                         [--servers "apache ringserver"]
-#                         [--warmup N] [--loadgen-args "ARGS"] [--json-dir DIR] [--keep]
+#                         [--servers "apache ringserver"] [--repeat R] [--warmup N]
+#                         [--loadgen-args "ARGS"] [--json-dir DIR] [--keep]
 #
 # --loadgen-args are appended to every measured negring-load run (e.g. "--verify" to check each
-# mutual-authentication token); --json-dir keeps negring-load's JSON results
-# (SERVER-MECH-MODE.json; ring-raw is ringserver's raw token protocol, for reference). NTLM: Apache + mod_auth_gssapi + gss-ntlmssp against ringserver's
-# own NTLM acceptor, both with the account EXAMPLE\carol.
+# mutual-authentication token). --repeat runs every row R times, interleaved, and reports the run
+# with the median rate (the machine may be shared). --json-dir keeps negring-load's results:
+# SERVER-MECH-MODE.REP.json, .rc (its exit status) and .ticks (server CPU); "ring-raw" is
+# ringserver's raw token protocol, for reference.
 #
 # Binaries: NEGRING_LOAD (default build/loadgen/bench/loadgen/negring-load, else build/bench/...)
 # and NEGRING_RINGSERVER (default: the ringserver of the same build, else any under build/).
-# Apache runs from /usr/sbin/apache2 with a config written into a temporary folder; nothing under /etc is
-# read or changed, and everything is stopped and removed at exit (--keep leaves the folder).
+# Apache runs from /usr/sbin/apache2 with a config written into a temporary folder; nothing
+# under /etc is read or changed, and everything is stopped and removed at exit (--keep leaves
+# the folder).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,10 +33,11 @@ servers="apache ringserver"
 json_dir=
 keep=0
 warmup=500
+repeat=1
 extra=
 
 usage() {
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -47,6 +51,7 @@ while [[ $# -gt 0 ]]; do
     --servers) servers=$2; shift 2 ;;
     --json-dir) json_dir=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
+    --repeat) repeat=$2; shift 2 ;;
     --loadgen-args) extra=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     *) usage ;;
@@ -290,33 +295,42 @@ mkdir -p "$json_dir"
 common=(-n "$handshakes" -c "$connections" -t "$lg_threads" --json -q)
 echo "negring-load: $loadgen" >&2
 echo "load: ${common[*]} [-F] MECH-ARGS $extra URL" >&2
+# One measured run: SERVER MECH MODE REP.
+measure() {
+    local server=$1 mech=$2 mode=$3 rep=$4 u out before flags=()
+    u=${url[$server - $mech]:-}
+    [[ -n $u ]] || return 0
+    [[ $mode == fresh ]] && flags=(-F)
+    if [[ $server == apache && $mech == ntlm && $mode == keepalive ]]; then
+        # mod_auth_gssapi refuses a second NTLM handshake on a connection that completed one
+        # ("Mechanism needs continuation but neither GssapiConnectionBound nor
+        # GssapiUseSessions are configured", every other handshake): not measurable.
+        [[ $rep -eq 1 ]] && echo "skip: apache ntlm keep-alive (mod_auth_gssapi re-authenticates" \
+            "a connection-bound connection only every other time)" >&2
+        return 0
+    fi
+    # shellcheck disable=SC2046,SC2086 # word lists on purpose
+    if [[ $warmup -gt 0 && $rep -eq 1 ]]; then # not recorded: workers started, tickets cached
+        "$loadgen" -n "$warmup" -c "$connections" -t "$lg_threads" -q "${flags[@]}" \
+            $(mech_args "$mech") "$u" >/dev/null || true
+    fi
+    out=$json_dir/$server-$mech-$mode.$rep.json
+    echo "run: $server $mech $mode ($rep/$repeat)" >&2
+    before=$(server_ticks "${pid_of[$server]}")
+    local rc=0
+    # shellcheck disable=SC2046,SC2086
+    "$loadgen" "${common[@]}" "${flags[@]}" $(mech_args "$mech") $extra "$u" >"$out" || rc=$?
+    echo "$rc" >"${out%.json}.rc" # 0: all succeeded, 1: some failed, else a crash or bad usage
+    [[ $rc -eq 0 ]] || echo "bench-http: $server $mech $mode exited $rc (see $out)" >&2
+    echo $(($(server_ticks "${pid_of[$server]}") - before)) >"${out%.json}.ticks"
+}
+
 for mech in $mechs; do
     for mode in $modes; do
-        flags=()
-        [[ $mode == fresh ]] && flags=(-F)
-        for server in apache ringserver ring-raw; do
-            u=${url[$server - $mech]:-}
-            [[ -n $u ]] || continue
-            if [[ $server == apache && $mech == ntlm && $mode == keepalive ]]; then
-                # mod_auth_gssapi refuses a second NTLM handshake on a connection that completed
-                # one ("Mechanism needs continuation but neither GssapiConnectionBound nor
-                # GssapiUseSessions are configured", every other handshake): not measurable.
-                echo "skip: apache ntlm keep-alive (mod_auth_gssapi re-authenticates a" \
-                    "connection-bound connection only every other time)" >&2
-                continue
-            fi
-            # shellcheck disable=SC2046,SC2086 # word lists on purpose
-            if [[ $warmup -gt 0 ]]; then # not recorded: workers started, tickets cached
-                "$loadgen" -n "$warmup" -c "$connections" -t "$lg_threads" -q "${flags[@]}" \
-                    $(mech_args "$mech") "$u" >/dev/null || true
-            fi
-            out=$json_dir/$server-$mech-$mode.json
-            echo "run: $server $mech $mode" >&2
-            before=$(server_ticks "${pid_of[$server]}")
-            # shellcheck disable=SC2046,SC2086
-            "$loadgen" "${common[@]}" "${flags[@]}" $(mech_args "$mech") $extra "$u" >"$out" ||
-                echo "bench-http: $server $mech $mode had failures (see $out)" >&2
-            echo $(($(server_ticks "${pid_of[$server]}") - before)) >"${out%.json}.ticks"
+        for ((rep = 1; rep <= repeat; rep++)); do
+            for server in apache ringserver ring-raw; do
+                measure "$server" "$mech" "$mode" "$rep"
+            done
         done
     done
 done
@@ -326,9 +340,18 @@ import json, os, sys
 d, mechs, modes = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
 hz = os.sysconf("SC_CLK_TCK")
 def load(server, mech, mode):
-    p = os.path.join(d, f"{server}-{mech}-{mode}.json")
-    if not os.path.exists(p) or os.path.getsize(p) == 0:
+    runs = []
+    for rep in range(1, 1000):
+        p = os.path.join(d, f"{server}-{mech}-{mode}.{rep}.json")
+        if not os.path.exists(p):
+            break
+        if os.path.getsize(p) > 0:
+            runs.append(load_run(p))
+    if not runs:
         return None
+    runs.sort(key=lambda r: r["handshakes_per_s"])
+    return runs[(len(runs) - 1) // 2]
+def load_run(p):
     with open(p) as f:
         r = json.load(f)
     try:

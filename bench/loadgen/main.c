@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "ccache.h"
 #include "engine.h"
 #include "report.h"
 
@@ -55,7 +56,11 @@ int main(int argc, char **argv)
         return 2;
     static struct lg_run run;
     run.o = &o;
-    if (!raise_fd_limit(o.connections) || !resolve(&run) || !lg_auth_init(&run.auth, &o))
+    if (!raise_fd_limit(o.connections) || !resolve(&run))
+        return 2;
+    if (o.mech == LG_MECH_KERBEROS && !lg_ccache_to_memory())
+        return 2;
+    if (!lg_auth_init(&run.auth, &o))
         return 2;
     double pool_seconds = 0;
     if (o.tokens == LG_TOKENS_POOL) {

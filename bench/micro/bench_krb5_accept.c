@@ -13,6 +13,7 @@
 
 #include <gssapi/gssapi.h>
 #include <negring/sspi.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "gss_peer.h"
@@ -135,6 +136,57 @@ static void bench_negring_uncached(struct ng_bench_state *st, void *arg)
     report(st, "negring (uncached)", ok, failed);
 }
 
+/* negring from 1..N threads at once over one CredHandle (one keystore, one ticket cache, one
+ * replay cache), each thread on its own slice of the pool; wall-clock time, total accepts/s.
+ * Thread 0 prepares everything before the start barrier of the timed loop. */
+static CredHandle mt_cred;
+static size_t mt_first;
+static bool mt_ready;
+static atomic_long mt_failed;
+
+static void mt_prepare(struct ng_bench_state *st, size_t n)
+{
+    size_t warmup;
+    atomic_store(&mt_failed, 0);
+    mt_ready = false;
+    if (!take_tokens(st, &negring_consumer, &mt_first, &warmup))
+        return;
+    negring_consumer.next += n * (size_t)(ng_bench_threads(st) - 1); /* the others' slices */
+    if (bench_pool_ensure(negring_consumer.next) != 0 ||
+        ng_acquire_acceptor(NULL, "Negotiate", bench_realm()->keytab, 0, &mt_cred) != SEC_E_OK) {
+        ng_bench_fail(st, "token pool or AcquireCredentialsHandle failed");
+        return;
+    }
+    atomic_fetch_add(&mt_failed, negring_warm_up(&mt_cred, mt_first, warmup));
+    mt_first += warmup;
+    mt_ready = true;
+}
+
+static void bench_negring_threads(struct ng_bench_state *st, void *arg)
+{
+    size_t n = (size_t)ng_bench_max_iterations(st), i = 0;
+    if (ng_bench_thread_index(st) == 0)
+        mt_prepare(st, n);
+    int64_t ok = 0;
+    while (ng_bench_running(st)) {
+        size_t at = mt_first + (size_t)ng_bench_thread_index(st) * n + i++;
+        if (!mt_ready)
+            continue; /* thread 0 failed and reported it */
+        if (negring_accept_one(&mt_cred, bench_pool_token(at)))
+            ok++;
+        else
+            atomic_fetch_add(&mt_failed, 1);
+    }
+    ng_bench_set_items(st, ok); /* summed over the threads */
+    if (ng_bench_thread_index(st) == 0 && mt_ready) {
+        FreeCredentialsHandle(&mt_cred);
+        long failed = atomic_load(&mt_failed);
+        ng_bench_counter(st, "failed", (double)failed);
+        if (failed > 0)
+            ng_bench_fail(st, "negring (threads): some accepts failed");
+    }
+}
+
 static bool mit_accept_one(gss_cred_id_t cred, const struct bench_token *t)
 {
     OM_uint32 minor, flags = 0;
@@ -185,11 +237,14 @@ static void bench_mit_accept(struct ng_bench_state *st, void *arg)
     report(st, "mit", ok, failed);
 }
 
-void bench_register_krb5_accept(uint64_t tokens, uint64_t warmup)
+void bench_register_krb5_accept(uint64_t tokens, uint64_t warmup, int max_threads)
 {
+    struct ng_bench_opts mt = {
+        .iterations = tokens, .min_threads = 1, .max_threads = max_threads, .real_time = true};
     struct ng_bench_opts opts = {.iterations = tokens};
     warmup_tokens = (size_t)warmup;
     ng_bench_register("krb5_accept/negring", bench_negring_accept, NULL, &opts);
     ng_bench_register("krb5_accept/negring_uncached", bench_negring_uncached, NULL, &opts);
     ng_bench_register("krb5_accept/mit", bench_mit_accept, NULL, &opts);
+    ng_bench_register("krb5_accept_threads/negring", bench_negring_threads, NULL, &mt);
 }

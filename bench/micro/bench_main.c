@@ -2,7 +2,7 @@
  * Own flags, taken off the command line before Google Benchmark sees it:
  *   --tokens=N    tokens per Kerberos accept run (default 5000; each token is used once)
  *   --warmup=N    untimed accepts per acceptor before its first run (default 0)
- *   --threads=N   most threads for the table benchmarks (default 2 * online CPUs) */
+ *   --threads=N   most threads for the table and threaded accept benchmarks (default 2 * CPUs) */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,7 +32,8 @@ int main(int argc, char **argv)
     }
     argc = kept;
     bench_register_spnego();
-    bench_register_krb5_accept((uint64_t)tokens, (uint64_t)warmup);
+    bench_register_krb5_accept((uint64_t)tokens, (uint64_t)warmup, (int)threads);
+    bench_register_ntlm_accept((int)threads);
     bench_register_tables((int)threads);
     return ng_bench_main(argc, argv);
 }

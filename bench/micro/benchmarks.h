@@ -8,8 +8,10 @@
 
 void bench_register_spnego(void);
 /* Each run uses `tokens` fresh tokens per acceptor (iterations fixed to that), after `warmup`
- * untimed accepts before an acceptor's first run. */
-void bench_register_krb5_accept(uint64_t tokens, uint64_t warmup);
+ * untimed accepts before an acceptor's first run; the threaded run goes up to max_threads. */
+void bench_register_krb5_accept(uint64_t tokens, uint64_t warmup, int max_threads);
+/* In-process NTLM accept (bench_ntlm_accept.c), 1 and up to max_threads threads. */
+void bench_register_ntlm_accept(int max_threads);
 /* Context table and replay cache from 1 to max_threads threads. */
 void bench_register_tables(int max_threads);
 

@@ -16,7 +16,8 @@ for f in "$out"/ringserver-*.json "$out"/ring-raw-*.json; do
 import json, sys
 r = json.load(open(sys.argv[1]))
 print(r["ok"], r["failed"], r["verified"])' "$f")
-    echo "$(basename "$f"): $got"
+    echo "$(basename "$f"): $got, exit $(cat "${f%.json}.rc")"
+    [[ $(cat "${f%.json}.rc") == 0 ]] || { echo "FAIL: negring-load did not exit 0" >&2; exit 1; }
     [[ $got == "200 0 200" ]] || { echo "FAIL: expected 200 ok, 0 failed, 200 verified" >&2; exit 1; }
     count=$((count + 1))
 done

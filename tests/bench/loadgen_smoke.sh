@@ -31,28 +31,30 @@ print(r["ok"], r["failed"], r["verified"], r["server_tokens"], r["failures"]["re
       r["requests"], r["connects"], r["latency_us"]["p99"] > 0)' "$1"
 }
 
-expect() { # FILE EXPECTED
-    local got
+expect() { # FILE EXPECTED [EXIT_STATUS]
+    local got rc
+    rc=$(cat "${1%.json}.rc")
+    [[ $rc == "${3:-0}" ]] || { echo "FAIL: negring-load exited $rc, expected ${3:-0}" >&2; exit 1; }
     got=$(fields "$1")
     echo "$(basename "$(dirname "$1")")/$(basename "$1"): $got"
     [[ $got == "$2" ]] || { echo "FAIL: expected $2" >&2; exit 1; }
 }
 
 bench verify kerberos "keepalive fresh" "--verify"
-expect "$out/verify/apache-kerberos-keepalive.json" "200 0 200 200 0 200 8 True"
-expect "$out/verify/apache-kerberos-fresh.json" "200 0 200 200 0 200 200 True"
+expect "$out/verify/apache-kerberos-keepalive.1.json" "200 0 200 200 0 200 8 True"
+expect "$out/verify/apache-kerberos-fresh.1.json" "200 0 200 200 0 200 200 True"
 
 bench live kerberos keepalive "--live --challenge"
-expect "$out/live/apache-kerberos-keepalive.json" "200 0 200 200 0 400 8 True"
+expect "$out/live/apache-kerberos-keepalive.1.json" "200 0 200 200 0 400 8 True"
 
 bench wrong kerberos keepalive "--service HTTP/other.localhost"
-expect "$out/wrong/apache-kerberos-keepalive.json" "0 200 0 0 200 200 200 False"
+expect "$out/wrong/apache-kerberos-keepalive.1.json" "0 200 0 0 200 200 200 False" 1
 
 if [[ -f /etc/gss/mech.d/mech.ntlmssp.conf ]]; then
     # NEGOTIATE, CHALLENGE answered, AUTHENTICATE (2 requests apiece), inside SPNEGO: the
     # final accept-completed token (with its mechListMIC) is verified by our initiator.
     bench ntlm ntlm fresh ""
-    expect "$out/ntlm/apache-ntlm-fresh.json" "200 0 200 200 0 400 200 True"
+    expect "$out/ntlm/apache-ntlm-fresh.1.json" "200 0 200 200 0 400 200 True"
 else
     echo "gss-ntlmssp not installed: NTLM against Apache not checked"
 fi

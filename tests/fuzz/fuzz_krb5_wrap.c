@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "fuzz_check.h"
 #include "krb5_mic.h"
+#include "krb5_thread.h"
 #include "krb5_wrap.h"
 
 enum { MODE_STREAM = 1, MODE_MIC = 2, MODE_FROM_ACCEPTOR = 4, MODE_SUBKEY = 8 };
@@ -36,6 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(s.key, 0x5a, 32);
     s.acceptor_subkey = (mode & MODE_SUBKEY) != 0;
     bool from_acceptor = (mode & MODE_FROM_ACCEPTOR) != 0;
+    krb5_key key;
+    if (ng_krb5_session_key(&s, &key) != NG_OK) {
+        ng_free(copy);
+        return 0;
+    }
     static const uint8_t header[] = "a signed-only header";
     struct ng_msg m = {.n_parts = 0};
     m.parts[m.n_parts++] =
@@ -44,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mode & MODE_MIC) {
         uint64_t seq;
         m.parts[m.n_parts++] = (struct ng_msg_part){copy + split, body - split, NG_PART_PROTECT};
-        st = ng_krb5_mic_check(&s, from_acceptor, m.parts, m.n_parts, ng_slice_of(copy, split),
+        st = ng_krb5_mic_check(&s, key, from_acceptor, m.parts, m.n_parts, ng_slice_of(copy, split),
                                &seq);
     } else if (mode & MODE_STREAM) {
         uint64_t seq;
@@ -52,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         m.token = copy;
         m.token_len = body;
         m.parts[m.n_parts++] = (struct ng_msg_part){NULL, 0, NG_PART_PROTECT};
-        st = ng_krb5_unwrap(&s, from_acceptor, &m, &seq);
+        st = ng_krb5_unwrap(&s, key, from_acceptor, &m, &seq);
         if (st == NG_OK)
             FUZZ_CHECK(fuzz_inside(ng_slice_of(m.parts[1].ptr, m.parts[1].len), copy, body));
     } else {
@@ -60,9 +66,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         m.token = copy;
         m.token_len = split;
         m.parts[m.n_parts++] = (struct ng_msg_part){copy + split, body - split, NG_PART_PROTECT};
-        st = ng_krb5_unwrap(&s, from_acceptor, &m, &seq);
+        st = ng_krb5_unwrap(&s, key, from_acceptor, &m, &seq);
     }
     FUZZ_CHECK(allowed(st));
+    krb5_context kctx;
+    if (ng_krb5_thread_context(&kctx) == NG_OK)
+        krb5_k_free_key(kctx, key);
     ng_free(copy);
     return 0;
 }

@@ -461,6 +461,17 @@ static void curl_request(const char *name, bool with_token)
     alarm(0);
 }
 
+/* MIT's KDC puts no PAC_LOGON_INFO in tickets, so the NDR target starts from a blob that gets
+ * past the MS-RPCE §2.2.6 headers (version 1, little-endian, private header, referent) into a
+ * zeroed KERB_VALIDATION_INFO; the fuzzer fills in the rest. */
+static void pac_seeds(void)
+{
+    static uint8_t blob[16 + 4 + 512] = {0x01, 0x10, 0x08, 0x00, 0xcc, 0xcc, 0xcc, 0xcc,
+                                         0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                         0x00, 0x00, 0x02, 0x00};
+    write_seed("pac_logon_info", "ndr_headers_then_zeros", blob, sizeof(blob));
+}
+
 static void http_seeds(void)
 {
     curl_request("curl_plain", false);
@@ -509,6 +520,7 @@ int main(int argc, char **argv)
     ntlm_seeds();
     message_protection_seeds();
     http_seeds();
+    pac_seeds();
     free(leg);
     FreeCredentialsHandle(&negotiate);
     return 0;

@@ -278,9 +278,9 @@ static void check_multi_buffer_at_mit(struct pair *p)
     CHECK(memcmp(a, "first part,", 11) != 0);
     gss_iov_buffer_desc iov[4] = {
         {GSS_IOV_BUFFER_TYPE_HEADER, {b[2].cbBuffer, token}},
-        {GSS_IOV_BUFFER_TYPE_DATA, {strlen(a), a}},
-        {GSS_IOV_BUFFER_TYPE_SIGN_ONLY, {strlen(hdr), hdr}},
-        {GSS_IOV_BUFFER_TYPE_DATA, {strlen(c), c}},
+        {GSS_IOV_BUFFER_TYPE_DATA, {b[0].cbBuffer, a}}, /* ciphertext now: no strlen */
+        {GSS_IOV_BUFFER_TYPE_SIGN_ONLY, {b[1].cbBuffer, hdr}},
+        {GSS_IOV_BUFFER_TYPE_DATA, {b[3].cbBuffer, c}},
     };
     int state;
     gss_qop_t qop;

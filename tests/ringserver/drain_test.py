@@ -24,16 +24,15 @@ check("HTTP handshake pending", st == 401)
 
 os.kill(pid, signal.SIGTERM)
 t0 = time.time()
-check("idle connection closed at once", idle.closed_by_server(wait=2) and time.time() - t0 < 1.5)
-time.sleep(0.2)
-try:
-    s = socket.create_connection(("127.0.0.1", http), timeout=2)
-    s.settimeout(2)
-    refused = s.recv(1) == b""
-except (ConnectionRefusedError, ConnectionResetError):
-    refused = True
-except socket.timeout:
-    refused = False
+check("idle connection closed at once", idle.closed_by_server(wait=3) and time.time() - t0 < 3)
+refused = False
+for _ in range(30):  # each worker closes its listening sockets when it sees the drain
+    try:
+        socket.create_connection(("127.0.0.1", http), timeout=1).close()
+    except ConnectionRefusedError:
+        refused = True
+        break
+    time.sleep(0.1)
 check("new connections refused while draining", refused)
 
 r.send(initiator().step())
@@ -44,7 +43,7 @@ check("pending HTTP handshake finishes during the drain",
       st == 200 and hd.get("x-remote-user") == [alice], (st, hd))
 check("... with Connection: close", hd.get("connection") == ["close"], hd)
 r.close()
-for _ in range(100):
+for _ in range(150):
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -53,5 +52,5 @@ for _ in range(100):
         if f.read().split(") ")[1][0] == "Z":
             break
     time.sleep(0.05)
-check("process exits once the drain is done", time.time() - t0 < 4, time.time() - t0)
+check("process exits once the drain is done", time.time() - t0 < 8, time.time() - t0)
 finish()

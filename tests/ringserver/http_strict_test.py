@@ -1,6 +1,8 @@
 """RFC 9112 strictness: malformed requests, request smuggling shapes and oversized heads get a
 clear 4xx/5xx and a closed connection, never a crash; a PAC-sized (96 KiB base64) token still
 fits the default limits. RS_PORTS[0] is an HTTP listener with default limits."""
+import time
+
 from rsclient import PORTS, Http, b64, check, finish, initiator, metrics
 
 port = PORTS[0]
@@ -60,6 +62,23 @@ h.send_raw(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nabcd"
 a, _, _ = h.response()
 b, _, _ = h.response()
 check("body skipped, next request parsed", (a, b) == (401, 200), (a, b))
+# A head first, its body later (in two pieces), then the next request.
+h.send_raw(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n")
+time.sleep(0.1)
+h.send_raw(b"abc")
+time.sleep(0.1)
+h.send_raw(b"defGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+a, _, _ = h.response()
+b, _, _ = h.response()
+check("body trickled after its head", (a, b) == (401, 200), (a, b))
+# A 60 KiB head trickled in 1 KiB pieces is parsed once it is complete.
+pad = b"X-Pad: " + b"p" * (60 * 1024) + b"\r\n"
+req = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + pad + b"\r\n"
+for i in range(0, len(req), 1024):
+    h.send_raw(req[i:i + 1024])
+    time.sleep(0.001)
+st, _, _ = h.response()
+check("60 KiB head in 1 KiB pieces", st == 200, st)
 # Byte-at-a-time delivery still parses.
 for byte in b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n":
     h.send_raw(bytes([byte]))

@@ -1,7 +1,7 @@
 """Deadlines and caps: connection and pending-handshake caps refuse clearly, slowloris clients and
 half-open handshakes are cut by their deadlines, and well-behaved clients keep authenticating
-meanwhile. Server: --max-connections 300 --max-pending 50 --header-timeout 400ms
---leg-timeout 400ms --idle-timeout 1s. RS_PORTS: [0] http, [1] raw."""
+meanwhile. Server: --max-connections 300 --max-pending 50 --header-timeout 1500ms
+--leg-timeout 1500ms --idle-timeout 2s (long enough that a loaded machine does not flake). RS_PORTS: [0] http, [1] raw."""
 import socket
 import time
 
@@ -18,7 +18,7 @@ def authenticate():
     return st
 
 
-def wait_metric(name, pred, seconds=3.0):
+def wait_metric(name, pred, seconds=6.0):
     end = time.time() + seconds
     while time.time() < end:
         v = metrics(http).get(name, 0)
@@ -52,7 +52,7 @@ for _ in range(100):
 t0 = time.time()
 check("well-behaved client authenticates during slowloris", authenticate() == 200)
 check("... promptly", time.time() - t0 < 3.0, time.time() - t0)
-time.sleep(0.8)
+time.sleep(2.0)
 closed = 0
 for s in slow:
     s.settimeout(2)
@@ -96,5 +96,5 @@ h = Http(http)
 st, _, _ = h.request("/healthz")
 t0 = time.time()
 check("idle connection closed by the server", h.closed_by_server())
-check("... after about idle-timeout", 0.8 < time.time() - t0 < 2.5, time.time() - t0)
+check("... after about idle-timeout", 1.8 < time.time() - t0 < 5, time.time() - t0)
 finish()

@@ -71,12 +71,12 @@ check("200 pending handshakes", metrics(http)["negring_pending_handshakes"] >= 2
 for v in vanish:
     v.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST
     v.close()
-for _ in range(100):
+for _ in range(250):
     if metrics(http)["negring_pending_handshakes"] == 0:
         break
     time.sleep(0.02)
 check("all vanished clients' contexts freed", metrics(http)["negring_pending_handshakes"] == 0)
-for _ in range(100):
+for _ in range(250):
     if metrics(http)["negring_connections"] <= 1:
         break
     time.sleep(0.02)

@@ -2,7 +2,8 @@
  * protocol connection and start a SPNEGO handshake with an empty first token, so ringserver
  * holds N handshakes pending between legs at once (NegTokenInit2 sent, context in the table).
  * The test reports the server's memory per pending handshake, then completes every handshake
- * with an MIT GSSAPI token and checks each answer names alice; finally no handshake is left
+ * with an MIT GSSAPI token (alice and bob alternating) and checks each answer names the
+ * connection's own user; finally no handshake is left
  * pending and the server exits cleanly on SIGTERM.
  *
  * Usage: ringserver_scale_test PATH_TO_RINGSERVER */
@@ -221,11 +222,18 @@ int main(int argc, char **argv)
     if (pending != n)
         failures++;
 
-    /* Leg 2: MIT tokens made first, then sent to every connection and the answers read. */
+    /* Leg 2: MIT tokens made first (alice on even connections, bob on odd ones, so a mixed-up
+     * answer shows), then sent to every connection and the answers read. */
+    char bob[128], bob_cc[400], alice_cc[400];
+    snprintf(bob, sizeof(bob), "bob@%s", r.realm);
+    snprintf(bob_cc, sizeof(bob_cc), "FILE:%s/bob.ccache", r.dir);
+    snprintf(alice_cc, sizeof(alice_cc), "%s", r.ccache);
+    if (ng_test_realm_kinit(&r, bob, "bob-Pass-2", bob_cc, NULL) != 0)
+        return 1;
     for (int i = 0; i < n; i++) {
         struct ng_gss_initiator c;
-        if (ng_gss_initiator_init(&c, "HTTP@localhost", gss_mech_spnego, GSS_C_MUTUAL_FLAG, NULL) !=
-            0)
+        if (ng_gss_initiator_init(&c, "HTTP@localhost", gss_mech_spnego, GSS_C_MUTUAL_FLAG,
+                                  i % 2 ? bob_cc : alice_cc) != 0)
             return 1;
         OM_uint32 major = ng_gss_initiator_step(&c, NULL, 0, &cl[i].tok);
         if (major != GSS_S_CONTINUE_NEEDED) {
@@ -243,7 +251,7 @@ int main(int argc, char **argv)
         char name[256];
         int type = read_frame(cl[i].fd, frame, sizeof(frame), &flen);
         if (type == 'A' && accepted_name(frame, flen, name, sizeof(name)) == 0 &&
-            strcmp(name, r.user) == 0)
+            strcmp(name, i % 2 ? bob : r.user) == 0)
             ok++;
         else if (failures++ < 5)
             fprintf(stderr, "client %d: frame type %d\n", i, type);
@@ -251,9 +259,9 @@ int main(int argc, char **argv)
         gss_release_buffer(&minor, &cl[i].tok);
     }
     double t3 = now_s();
-    printf("completed %d of %d handshakes as %s: %.2f s, %.0f handshakes/s (server side, "
-           "tokens made beforehand in %.2f s)\n",
-           ok, n, r.user, t3 - t2, n / (t3 - t2), t2 - t1);
+    printf("completed %d of %d handshakes, each as its own user (alice/bob): %.2f s, %.0f "
+           "handshakes/s (server side, tokens made beforehand in %.2f s)\n",
+           ok, n, t3 - t2, n / (t3 - t2), t2 - t1);
     long left = metric(http, "negring_pending_handshakes");
     printf("pending after completion: %ld\n", left);
     if (ok != n || left != 0)

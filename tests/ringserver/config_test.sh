@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The configuration file and flags: --check accepts a good file and names the line of a bad
+# one; flags override the file; an IPv6 listener from the file serves curl --negotiate.
+source "$(dirname "$0")/lib.sh"
+start_realm
+cat >"$WORK/good.conf" <<CONF
+# a comment
+listen = [::1]:0 mode=http mechs=kerberos
+listen = 127.0.0.1:0 mode=raw
+keytab = $KRB5_KTNAME
+workers = 1
+max-header-bytes = 96k    # trailing comment
+header-timeout = 5s
+log-success = yes
+CONF
+out=$("$RINGSERVER" --config "$WORK/good.conf" --check 2>&1) || fail "--check of a good file: $out"
+expect_eq "--check reports the configuration" "$out" "ringserver: configuration OK (2 listeners, 1 workers)"
+
+printf 'listen = 127.0.0.1:0\nmax-headers = lots\n' >"$WORK/bad.conf"
+rc=0
+out=$("$RINGSERVER" --config "$WORK/bad.conf" --check 2>&1) || rc=$?
+expect_eq "bad value: exit status 2" "$rc" 2
+[[ $out == *"bad.conf:2: max-headers: bad value 'lots'"* ]] && ok "bad value: file and line named" ||
+    fail "bad value message: $out"
+rc=0
+out=$("$RINGSERVER" --no-such-option 1 2>&1) || rc=$?
+expect_eq "unknown flag: exit status 2" "$rc" 2
+[[ $out == *"unknown option --no-such-option"* ]] && ok "unknown flag named" || fail "$out"
+"$RINGSERVER" --help | grep -q -- '--max-pending' && ok "--help lists the options" || fail "--help"
+
+# The file's listeners with a flag overriding one option; IPv6 loopback served.
+start_server --config "$WORK/good.conf" --workers 2
+grep -q 'event=listening address=\[::1\]:[0-9]* mode=http mechs=kerberos workers=2' "$WORK/server.log" &&
+    ok "flag overrides the file (workers=2), IPv6 listener" || fail "listening lines: $(cat "$WORK/server.log")"
+port6=$(sed -n 's/.*address=\[::1\]:\([0-9]*\) .*/\1/p' "$WORK/server.log" | head -1)
+body=$(curl -sf --negotiate -u : "http://localhost:$port6/" -g --ipv6 2>/dev/null || true)
+if [[ -z $body ]]; then # curl may not map "localhost" to ::1; the SPN needs the name localhost
+    body=$(curl -sf --negotiate -u : --resolve "localhost:$port6:::1" "http://localhost:$port6/")
+fi
+[[ $body == *"\"user\":\"$NEGRING_USER\""* ]] && ok "curl --negotiate over IPv6" || fail "IPv6: $body"
+grep -q 'event=auth_ok' "$WORK/server.log" && ok "log-success logs the login" || fail "no auth_ok line"
+stop_server
+finish
