@@ -26,6 +26,7 @@
 
 #include "access_token.h"
 #include "alloc.h"
+#include "ntlm_state.h"
 #include "package_api.h"
 #include "security_context.h"
 #include "sspi_status.h"
@@ -164,24 +165,58 @@ static ng_status attr_lifespan(const struct ng_context *ctx, bool wide, void *bu
  * is a secret: FreeContextBuffer wipes it. */
 static ng_status attr_session_key(const struct ng_context *ctx, bool wide, void *buf)
 {
-    const struct enctype_info *et;
+    const uint8_t *secret;
+    size_t len;
 
-    NG_GUARD(krb5_session(ctx, &et));
-    if (ctx->krb.key_len == 0 || ctx->krb.key_len > sizeof ctx->krb.key)
-        return NG_ERR_INTERNAL;
-    unsigned char *key = ng_memdup(ctx->krb.key, ctx->krb.key_len);
+    if (ctx->mech == NG_MECH_NTLM) {
+        /* NTLM: the ExportedSessionKey (MS-NLMP §3.1.5.1.2), as Windows returns it. */
+        if (ctx->ntlm == NULL || !ctx->ntlm->established)
+            return NG_ERR_UNSUPPORTED;
+        secret = ctx->ntlm->session.exported_key;
+        len = sizeof ctx->ntlm->session.exported_key;
+    } else {
+        const struct enctype_info *et;
+        NG_GUARD(krb5_session(ctx, &et));
+        if (ctx->krb.key_len == 0 || ctx->krb.key_len > sizeof ctx->krb.key)
+            return NG_ERR_INTERNAL;
+        secret = ctx->krb.key;
+        len = ctx->krb.key_len;
+    }
+    unsigned char *key = ng_memdup(secret, len);
     if (key == NULL)
         return NG_ERR_NOMEM;
-    *(SecPkgContext_SessionKey *)buf = (SecPkgContext_SessionKey){(ULONG)ctx->krb.key_len, key};
+    *(SecPkgContext_SessionKey *)buf = (SecPkgContext_SessionKey){(ULONG)len, key};
+    return NG_OK;
+}
+
+/* NTLMv2 with extended session security (the only NTLM negring speaks) signs with HMAC-MD5
+ * (KERB_CHECKSUM_HMAC_MD5, -138) and seals with RC4 (CALG_RC4), as Windows' NTLM reports. */
+static const struct enctype_info ntlm_key_info = {
+    .cksumtype = -138, .key_bits = 128, .encrypt_name = "RSADSI RC4", .signature_name = "HMAC-MD5"};
+enum { CALG_RC4 = 0x6801 };
+
+static ng_status session_key_info(const struct ng_context *ctx, const struct enctype_info **out,
+                                  ULONG *enc_alg)
+{
+    if (ctx->mech == NG_MECH_NTLM) {
+        if (ctx->ntlm == NULL || !ctx->ntlm->established)
+            return NG_ERR_UNSUPPORTED;
+        *out = &ntlm_key_info;
+        *enc_alg = CALG_RC4;
+        return NG_OK;
+    }
+    NG_GUARD(krb5_session(ctx, out));
+    *enc_alg = (ULONG)(*out)->enctype;
     return NG_OK;
 }
 
 static ng_status attr_key_info(const struct ng_context *ctx, bool wide, void *buf)
 {
     const struct enctype_info *et;
+    ULONG enc_alg;
     void *sig, *enc;
 
-    NG_GUARD(krb5_session(ctx, &et));
+    NG_GUARD(session_key_info(ctx, &et, &enc_alg));
     NG_GUARD(dup_string(et->signature_name, wide, &sig));
     ng_status status = dup_string(et->encrypt_name, wide, &enc);
     if (status != NG_OK) {
@@ -190,7 +225,7 @@ static ng_status attr_key_info(const struct ng_context *ctx, bool wide, void *bu
     }
     /* SignatureAlgorithm / EncryptAlgorithm are the krb5 numbers (negative ones as two's
      * complement, as Windows does for KERB_CHECKSUM_HMAC_MD5). */
-    ULONG sig_alg = (ULONG)et->cksumtype, enc_alg = (ULONG)et->enctype;
+    ULONG sig_alg = (ULONG)et->cksumtype;
     if (wide) {
         *(SecPkgContext_KeyInfoW *)buf =
             (SecPkgContext_KeyInfoW){sig, enc, et->key_bits, sig_alg, enc_alg};
@@ -213,11 +248,34 @@ static const char *realm_of(const char *principal)
     return NULL;
 }
 
+/* The domain of an NTLM name, "DOMAIN\\user"; a NUL-terminated copy in `out`. */
+static ng_status domain_of(const char *name, char **out)
+{
+    const char *sep = name == NULL ? NULL : strchr(name, '\\');
+    if (sep == NULL)
+        return NG_ERR_UNSUPPORTED;
+    size_t len = (size_t)(sep - name);
+    *out = ng_alloc(len + 1);
+    if (*out == NULL)
+        return NG_ERR_NOMEM;
+    memcpy(*out, name, len);
+    (*out)[len] = '\0';
+    return NG_OK;
+}
+
 static ng_status attr_authority(const struct ng_context *ctx, bool wide, void *buf)
 {
     void *realm;
 
-    NG_GUARD(dup_string(realm_of(ctx->client_name), wide, &realm));
+    if (ctx->mech == NG_MECH_NTLM) {
+        char *domain;
+        NG_GUARD(domain_of(ctx->client_name, &domain));
+        ng_status status = dup_string(domain, wide, &realm);
+        ng_free(domain);
+        NG_GUARD(status);
+    } else {
+        NG_GUARD(dup_string(realm_of(ctx->client_name), wide, &realm));
+    }
     if (wide)
         ((SecPkgContext_AuthorityW *)buf)->sAuthorityName = realm;
     else

@@ -160,6 +160,36 @@ static SECURITY_STATUS server_outcome(const char *pkg_c, const char *pkg_s, cons
     return out;
 }
 
+/* AUTHORITY is the NTLM domain; SESSION_KEY the 16-byte exported key, the same on both sides;
+ * KEY_INFO names HMAC-MD5 and RC4 as Windows' NTLM does. */
+static void check_session_attributes(CtxtHandle *h)
+{
+    SecPkgContext_AuthorityA authority = {0};
+    CHECK_EQ(QueryContextAttributesA(h, SECPKG_ATTR_AUTHORITY, &authority), SEC_E_OK);
+    CHECK(authority.sAuthorityName != NULL && strcmp(authority.sAuthorityName, "EXAMPLE") == 0);
+    FreeContextBuffer(authority.sAuthorityName);
+
+    SecPkgContext_SessionKey key = {0};
+    CHECK_EQ(QueryContextAttributesA(h, SECPKG_ATTR_SESSION_KEY, &key), SEC_E_OK);
+    CHECK_EQ(key.SessionKeyLength, 16);
+    struct ng_context *ctx;
+    REQUIRE(ng_context_acquire(h, &ctx) == NG_OK);
+    CHECK(key.SessionKey != NULL &&
+          memcmp(key.SessionKey, ctx->ntlm->session.exported_key, 16) == 0);
+    ng_context_release(h);
+    FreeContextBuffer(key.SessionKey);
+
+    SecPkgContext_KeyInfoA info = {0};
+    CHECK_EQ(QueryContextAttributesA(h, SECPKG_ATTR_KEY_INFO, &info), SEC_E_OK);
+    CHECK(info.sSignatureAlgorithmName && strcmp(info.sSignatureAlgorithmName, "HMAC-MD5") == 0);
+    CHECK(info.sEncryptAlgorithmName && strcmp(info.sEncryptAlgorithmName, "RSADSI RC4") == 0);
+    CHECK_EQ(info.KeySize, 128);
+    CHECK_EQ(info.SignatureAlgorithm, 0xffffff76u);
+    CHECK_EQ(info.EncryptAlgorithm, 0x6801);
+    FreeContextBuffer(info.sSignatureAlgorithmName);
+    FreeContextBuffer(info.sEncryptAlgorithmName);
+}
+
 static void check_names_and_sizes(CtxtHandle *h, const char *want_name, const char *want_pkg)
 {
     SecPkgContext_NamesA names = {0};
@@ -177,6 +207,7 @@ static void check_names_and_sizes(CtxtHandle *h, const char *want_name, const ch
     CHECK(strcmp(info.PackageInfo->Name, want_pkg) == 0);
     CHECK_EQ(info.NegotiationState, SECPKG_NEGOTIATION_COMPLETE);
     FreeContextBuffer(info.PackageInfo);
+    check_session_attributes(h);
 }
 
 /* Seal on one side, unseal on the other, both ways, with the contexts' own session keys. */
