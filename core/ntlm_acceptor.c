@@ -1,6 +1,5 @@
 #include "ntlm_acceptor.h"
 
-#include <stdio.h>
 #include <strings.h>
 #include <time.h>
 
@@ -10,7 +9,7 @@
 #include "ntlm_message.h"
 #include "ntlm_response.h"
 #include "ntlm_state.h"
-#include "random.h"
+#include "ntlm_challenge.h"
 #include "user_database.h"
 
 static atomic_ulong refused_lm, refused_v1, refused_anonymous;
@@ -39,31 +38,60 @@ static uint32_t challenge_flags(uint32_t asked)
     return flags;
 }
 
-/* A name for the CHALLENGE: UTF-16LE, or the bytes themselves for an OEM client. */
-static ng_status encode_name(const char *name, bool unicode, uint8_t **out, size_t *len)
-{
-    if (unicode)
-        return ng_ntlm_utf16le(name, out, len);
-    *len = strlen(name);
-    *out = (uint8_t *)ng_strdup(name);
-    return *out ? NG_OK : NG_ERR_NOMEM;
-}
-
 static const char *served_domain(const struct ng_credentials *creds)
 {
     const char *first = ng_user_db_first_domain(atomic_load(&creds->users));
     return creds->ntlm_domain ? creds->ntlm_domain : first ? first : "WORKGROUP";
 }
 
+static bool is_ascii(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return false;
+    return true;
+}
+
+/* A name for the CHALLENGE: UTF-16LE, or the bytes themselves for an OEM client. An ASCII name
+ * (nearly always) is widened in place, each byte then a zero, with no conversion buffer. */
+static ng_status write_name(struct ng_writer *w, const char *name, bool unicode)
+{
+    size_t len = strlen(name);
+    if (!unicode) {
+        ng_write_bytes(w, name, len);
+        return NG_OK;
+    }
+    if (is_ascii(name, len)) {
+        uint8_t *p = ng_writer_reserve(w, 2 * len);
+        for (size_t i = 0; p != NULL && i < len; i++) {
+            p[2 * i] = (uint8_t)name[i];
+            p[2 * i + 1] = 0;
+        }
+        return NG_OK;
+    }
+    uint8_t *bytes = NULL;
+    NG_GUARD(ng_ntlm_utf16le(name, &bytes, &len));
+    ng_write_bytes(w, bytes, len);
+    ng_free(bytes);
+    return NG_OK;
+}
+
+/* An AV pair holding a name in UTF-16LE; its length is filled in once the name is written. */
 static ng_status write_av_name(struct ng_writer *w, uint16_t id, const char *name)
 {
-    uint8_t *bytes = NULL;
-    size_t len = 0;
     if (name == NULL)
         return NG_OK;
-    NG_GUARD(ng_ntlm_utf16le(name, &bytes, &len));
-    ng_av_pair_write(w, id, ng_slice_of(bytes, len));
-    ng_free(bytes);
+    ng_write_le16(w, id);
+    size_t at = w->len;
+    ng_write_le16(w, 0);
+    NG_GUARD(write_name(w, name, true));
+    size_t len = w->len - at - 2;
+    if (len > UINT16_MAX)
+        return NG_ERR_INVALID_PARAM;
+    if (ng_writer_status(w) == NG_OK) {
+        w->buf[at] = (uint8_t)len;
+        w->buf[at + 1] = (uint8_t)(len >> 8);
+    }
     return NG_OK;
 }
 
@@ -83,6 +111,11 @@ static ng_status write_target_info(const struct ng_credentials *creds, struct ng
     return ng_writer_status(w);
 }
 
+/* Room for the CHALLENGE's target name and TargetInfo: five names of DNS length (255
+ * characters, 510 bytes in UTF-16) with their AV headers, the time stamp and the end. */
+enum { CHALLENGE_NAMES_MAX = 4096 };
+
+/* The CHALLENGE goes straight into `out`, and the copy the MIC needs is taken from there. */
 static ng_status accept_negotiate(struct ng_context *ctx, struct ng_slice token,
                                   struct ng_writer *out)
 {
@@ -93,33 +126,28 @@ static ng_status accept_negotiate(struct ng_context *ctx, struct ng_slice token,
     NG_GUARD(ng_ntlm_state_new(&ctx->ntlm));
     struct ng_ntlm_state *st = ctx->ntlm;
     NG_GUARD(ng_ntlm_state_keep(&st->negotiate, &st->negotiate_len, token));
-    NG_GUARD(ng_random_bytes(st->server_challenge, sizeof(st->server_challenge)));
+    NG_GUARD(ng_ntlm_server_challenge(st->server_challenge));
     st->flags = challenge_flags(neg.flags);
 
-    struct ng_writer info = ng_writer_growable(), msg = ng_writer_growable();
-    uint8_t *target = NULL;
-    size_t target_len = 0;
-    ng_status status = write_target_info(ctx->creds, &info);
-    if (status == NG_OK)
-        status = encode_name(served_domain(ctx->creds), st->flags & NG_NTLMSSP_NEGOTIATE_UNICODE,
-                             &target, &target_len);
-    if (status == NG_OK) {
-        struct ng_ntlm_challenge c = {
-            st->flags, ng_slice_of(target, target_len), {0}, ng_writer_slice(&info)};
-        memcpy(c.server_challenge, st->server_challenge, 8);
-        ng_ntlm_write_challenge(&msg, &c);
-        status = ng_writer_status(&msg);
-    }
-    if (status == NG_OK)
-        status = ng_ntlm_state_keep(&st->challenge, &st->challenge_len, ng_writer_slice(&msg));
-    if (status == NG_OK) {
-        ng_write_slice(out, ng_writer_slice(&msg));
-        status = ng_writer_status(out);
-    }
-    ng_free(target);
-    ng_writer_free(&info);
-    ng_writer_free(&msg);
-    return status == NG_OK ? NG_CONTINUE : status;
+    uint8_t buf[CHALLENGE_NAMES_MAX];
+    struct ng_writer names = ng_writer_fixed(buf, sizeof(buf));
+    NG_GUARD(
+        write_name(&names, served_domain(ctx->creds), st->flags & NG_NTLMSSP_NEGOTIATE_UNICODE));
+    size_t target_len = names.len;
+    NG_GUARD(write_target_info(ctx->creds, &names));
+    if (ng_writer_status(&names) != NG_OK)
+        return NG_ERR_INVALID_PARAM; /* configured names too long for a CHALLENGE */
+    struct ng_ntlm_challenge c = {st->flags,
+                                  ng_slice_of(buf, target_len),
+                                  {0},
+                                  ng_slice_of(buf + target_len, names.len - target_len)};
+    memcpy(c.server_challenge, st->server_challenge, 8);
+    size_t start = out->len;
+    ng_ntlm_write_challenge(out, &c);
+    NG_GUARD(ng_writer_status(out));
+    NG_GUARD(ng_ntlm_state_keep(&st->challenge, &st->challenge_len,
+                                ng_slice_of(out->buf + start, out->len - start)));
+    return NG_CONTINUE;
 }
 
 /* The names the client sent, as UTF-8. */
@@ -305,11 +333,13 @@ static ULONG accept_ret_flags(uint32_t flags)
 
 static ng_status set_names(struct ng_context *ctx, const struct ng_user_entry *e)
 {
-    size_t len = strlen(e->domain) + strlen(e->user) + 2;
-    ctx->client_name = ng_alloc(len);
+    size_t domain = strlen(e->domain), user = strlen(e->user);
+    ctx->client_name = ng_alloc(domain + user + 2); /* zeroed: the terminator is there */
     if (ctx->client_name == NULL)
         return NG_ERR_NOMEM;
-    snprintf(ctx->client_name, len, "%s\\%s", e->domain, e->user);
+    memcpy(ctx->client_name, e->domain, domain);
+    ctx->client_name[domain] = '\\';
+    memcpy(ctx->client_name + domain + 1, e->user, user);
     const char *server =
         ctx->creds->acceptor_principal ? ctx->creds->acceptor_principal : ctx->creds->dns_computer;
     ctx->server_name = ng_strdup(server ? server : "");

@@ -141,6 +141,7 @@ void rs_conn_send(struct rs_conn *c)
     }
     c->served = true;
     c->out_off = 0;
+    c->send_since_ms = c->w->now_ms;
     c->send_armed = true;
     rs_worker_arm_send(c);
     rs_conn_schedule(c);
@@ -260,7 +261,7 @@ void rs_conn_schedule(struct rs_conn *c)
     if (c->closing)
         return;
     if (c->send_armed) {
-        d = c->w->now_ms + cfg->leg_timeout_ms, kind = RS_TIMEOUT_SEND;
+        d = c->send_since_ms + cfg->leg_timeout_ms, kind = RS_TIMEOUT_SEND;
     } else if (c->partial_since_ms != 0) {
         d = c->partial_since_ms + cfg->header_timeout_ms, kind = RS_TIMEOUT_HEADER;
     } else if (c->hs.active) {

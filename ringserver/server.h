@@ -52,7 +52,7 @@ struct rs_conn {
     struct rs_handshake hs;
     struct rs_timer timer;
     enum rs_timeout_label timer_kind;
-    uint64_t opened_ms, partial_since_ms, last_leg_ms;
+    uint64_t opened_ms, partial_since_ms, last_leg_ms, send_since_ms;
     bool served;         /* answered at least one request or frame */
     size_t http_scanned; /* bytes of the pending request already searched (http_auth.c) */
     size_t http_need;    /* whole size of a request whose head is parsed, 0: unknown */
@@ -81,6 +81,7 @@ struct rs_worker {
     uint64_t now_ms;
     unsigned log_inflight; /* log lines queued as io_uring writes */
     uint64_t conn_serial;  /* last connection serial handed out */
+    uint64_t accept_warned_ms;
     bool draining;
     uint64_t drain_deadline_ms;
 };

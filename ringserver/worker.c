@@ -120,8 +120,12 @@ static void on_accept(struct rs_listener *l, struct io_uring_cqe *cqe)
     if (!(cqe->flags & IORING_CQE_F_MORE))
         l->accepting = false;
     if (cqe->res < 0) {
-        if (cqe->res != -ECANCELED && cqe->res != -EINTR && cqe->res != -ECONNABORTED)
+        /* Out of descriptors (EMFILE) repeats each turn until some close: one line a second. */
+        if (cqe->res != -ECANCELED && cqe->res != -EINTR && cqe->res != -ECONNABORTED &&
+            w->now_ms >= w->accept_warned_ms + 1000) {
+            w->accept_warned_ms = w->now_ms;
             rs_log(RS_LOG_WARN, "accept_failed", "listener=%s errno=%d", l->cfg->text, -cqe->res);
+        }
         return;
     }
     int fd = cqe->res;

@@ -8,6 +8,10 @@
 #       on disk) on the same pre-made SPNEGO/Kerberos tokens, single thread, each token accepted
 #       once by each side, after WARMUP untimed accepts each (steady state); accepts/s and the
 #       ratio. Defaults: 4000 tokens, 3 repetitions, 25000 warm-up accepts.
+#   scripts/bench.sh ntlm [REPS]
+#       in-process NTLM accept: the acceptor's share of complete three-message handshakes (our
+#       initiator's work paused out of the time), 1..N threads, and the whole handshake both
+#       sides for comparison; medians of REPS repetitions (default 5).
 #   scripts/bench.sh micro [GOOGLE-BENCHMARK FLAGS...]
 #       every micro-benchmark (SPNEGO, Kerberos accept, context table, replay cache 1..N threads).
 set -euo pipefail
@@ -58,8 +62,33 @@ inprocess() {
     "load average before the run: \($load)"' "$json"
 }
 
+ntlm() {
+  local reps=${1:-5} json load
+  build_bench
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  json=$(mktemp)
+  trap 'rm -f "$json"' RETURN
+  "$build/bench/micro/negring-bench" --benchmark_filter='^ntlm_' --benchmark_min_time=1 \
+    --benchmark_repetitions="$reps" --benchmark_format=json >"$json"
+  # CPU: what one core spends per handshake; wall: handshakes/s of all threads together.
+  jq -r --arg cmd "scripts/bench.sh ntlm $reps" --arg machine "$(machine)" --arg load "$load" \
+    --arg reps "$reps" --arg date "$(date -u +%Y-%m-%dT%H:%MZ)" '
+    def per_s(t): (1e9 / t | floor);
+    def us(t): (t / 10 | round / 100);
+    "| benchmark (median of \($reps) runs) | µs/handshake (CPU) | handshakes/s per core | µs/handshake (wall) | handshakes/s (wall) |",
+    "|---|---|---|---|---|",
+    (.benchmarks[] | select(.aggregate_name == "median") |
+     "| \(.run_name) | \(us(.cpu_time)) | \(per_s(.cpu_time)) | \(us(.real_time)) | \(per_s(.real_time)) |"),
+    "",
+    "command: \($cmd)",
+    "date: \($date)",
+    "machine: \($machine)",
+    "load average before the run: \($load)"' "$json"
+}
+
 case "${1:-}" in
   inprocess) shift; inprocess "$@" ;;
+  ntlm) shift; ntlm "$@" ;;
   micro) shift; build_bench; "$build/bench/micro/negring-bench" "$@" ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -98,3 +98,25 @@ add_test(NAME ntlm_concurrent_tsan COMMAND ntlm_concurrent_tsan)
 set_tests_properties(ntlm_concurrent_tsan PROPERTIES
                      ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:abort_on_error=1"
                      TIMEOUT 300)
+
+# The cached-ticket accept path with concurrent key reloads
+# (tests/unit/cached_accept_reload_stress_test.c), every core source built with TSan as above.
+add_executable(cached_accept_reload_tsan
+               ${CMAKE_CURRENT_SOURCE_DIR}/unit/cached_accept_reload_stress_test.c
+               ${CMAKE_CURRENT_SOURCE_DIR}/harness/realm.c
+               ${CMAKE_CURRENT_SOURCE_DIR}/harness/gss_peer.c
+               ${NEGRING_TSAN_CORE_SOURCES})
+target_include_directories(cached_accept_reload_tsan PRIVATE
+                           ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/core
+                           ${CMAKE_SOURCE_DIR}/tests ${CMAKE_SOURCE_DIR}/tests/harness)
+target_compile_definitions(cached_accept_reload_tsan PRIVATE
+                           NEGRING_REALM_SCRIPT="${CMAKE_SOURCE_DIR}/scripts/realm.sh")
+target_compile_options(cached_accept_reload_tsan PRIVATE -fsanitize=thread -O1 -g
+                       -fno-omit-frame-pointer)
+target_link_options(cached_accept_reload_tsan PRIVATE -fsanitize=thread)
+target_link_libraries(cached_accept_reload_tsan PRIVATE PkgConfig::KRB5 PkgConfig::NETTLE
+                      Threads::Threads)
+add_test(NAME cached_accept_reload_tsan COMMAND cached_accept_reload_tsan)
+set_tests_properties(cached_accept_reload_tsan PROPERTIES
+                     ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:abort_on_error=1"
+                     TIMEOUT 300)

@@ -50,7 +50,9 @@ struct lg_worker {
     int epfd;
     struct lg_conn *conns;
     unsigned nconns;
-    unsigned active; /* connections not yet FINISHED */
+    unsigned active;  /* connections not yet FINISHED */
+    uint64_t budget;  /* count mode: this worker's share of -n */
+    uint64_t started; /* handshakes it began */
     struct lg_stats stats;
     pthread_t tid;
     char *scratch; /* request building */

@@ -50,16 +50,16 @@ static void end_handshake(struct lg_conn *c)
     c->state = LG_CONN_IDLE;
 }
 
-/* May another handshake begin? Count mode takes a ticket; duration mode checks the clock. */
+/* May another handshake begin? Count mode spends the worker's own share of -n (in proportion to
+ * its connections, so a thread descheduled at start still opens all of them); duration mode
+ * checks the clock. */
 static bool may_start(struct lg_worker *w)
 {
     struct lg_run *run = w->run;
     if (atomic_load_explicit(&run->stop, memory_order_relaxed))
         return false;
-    if (w->o->handshakes) {
-        uint64_t n = atomic_fetch_add_explicit(&run->started, 1, memory_order_relaxed);
-        return n < w->o->handshakes;
-    }
+    if (w->o->handshakes)
+        return w->started++ < w->budget;
     if (lg_now_ns() >= run->t_end_ns) {
         atomic_store(&run->stop, true);
         return false;
@@ -172,8 +172,10 @@ void lg_conn_reconnect(struct lg_worker *w, struct lg_conn *c)
 }
 
 /* RFC 9112 §9.3.1: a server may close an idle persistent connection just as a request goes out;
- * the client then retries on a new connection. Done once per handshake, and only when nothing
- * of the answer arrived (so the server cannot have seen the token: no replay is provoked). */
+ * the client then retries on a new connection. Done once per handshake, on its first leg, only
+ * on a reused connection and only when nothing of the answer arrived. A server that did read
+ * the token before closing sees it again and refuses it as a replay: that shows as "rejected",
+ * never as a success. */
 void lg_conn_closed(struct lg_worker *w, struct lg_conn *c)
 {
     bool nothing_back = c->in_len == 0 && !c->head_done;
@@ -408,6 +410,7 @@ bool lg_engine_run(struct lg_run *run)
     run->workers = calloc(run->nworkers, sizeof(*run->workers));
     if (run->workers == NULL)
         return false;
+    uint64_t budgeted = 0, conns_before = 0;
     for (unsigned i = 0; i < run->nworkers; i++) {
         unsigned share = o->connections / run->nworkers + (i < o->connections % run->nworkers);
         run->workers[i] = worker_new(run, share);
@@ -415,6 +418,13 @@ bool lg_engine_run(struct lg_run *run)
             fprintf(stderr, "negring-load: cannot set up worker %u\n", i);
             return false;
         }
+        /* -n split by connections; cumulative rounding makes the shares add up to -n exactly. */
+        conns_before += share;
+        uint64_t upto = (uint64_t)((double)o->handshakes * (double)conns_before / o->connections);
+        if (i + 1 == run->nworkers)
+            upto = o->handshakes;
+        run->workers[i]->budget = upto - budgeted;
+        budgeted = upto;
     }
     double cpu_start = cpu_seconds();
     run->t_start_ns = lg_now_ns();

@@ -17,9 +17,8 @@ struct lg_run {
     struct sockaddr_storage addr;
     socklen_t addr_len;
     struct lg_auth auth;
-    struct lg_pool pool;      /* pool mode only */
-    _Atomic uint64_t started; /* handshakes begun (count mode stops at o->handshakes) */
-    _Atomic bool stop;        /* duration over or pool spent: begin no more */
+    struct lg_pool pool; /* pool mode only */
+    _Atomic bool stop;   /* duration over or pool spent: begin no more */
     _Atomic bool pool_exhausted;
     uint64_t t_start_ns, t_end_ns; /* the timed phase */
     double cpu_s;                  /* this process's CPU time (user + system) during it */

@@ -197,21 +197,31 @@ static bool body_done(struct lg_worker *w, struct lg_conn *c, bool *bad)
     return false;
 }
 
-static void http_input(struct lg_worker *w, struct lg_conn *c)
+/* Parses the next head in c->in; false when incomplete or failed (c is then dealt with). */
+static bool next_head(struct lg_worker *w, struct lg_conn *c)
 {
-    if (!c->head_done) {
+    for (;;) {
         long head_len = lg_http_parse_head((const char *)c->in, c->in_len, w->o->scheme, &c->head);
         if (head_len == 0)
-            return;
-        if (head_len < 0) {
+            return false;
+        if (head_len < 0 || c->head.status == 101) {
             lg_conn_fail(w, c, LG_FAIL_PROTOCOL);
-            return;
+            return false;
         }
         if (!take_head(w, c, (size_t)head_len)) {
             lg_conn_fail(w, c, LG_FAIL_BAD_TOKEN);
-            return;
+            return false;
         }
+        if (c->head.status >= 200)
+            return true;
+        lg_hs_reset(c); /* RFC 9110 §15.2: an interim 1xx answer precedes the real one */
     }
+}
+
+static void http_input(struct lg_worker *w, struct lg_conn *c)
+{
+    if (!c->head_done && !next_head(w, c))
+        return;
     bool bad = false;
     if (body_done(w, c, &bad)) {
         c->head_done = false;

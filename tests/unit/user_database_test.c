@@ -48,6 +48,58 @@ static void test_parse_and_lookup(void)
     ng_user_db_free(db);
 }
 
+/* Two keyed HMAC states hold the same key when they MAC the same bytes alike. */
+static bool same_key(const struct ng_hmac_md5 *a, const struct ng_hmac_md5 *b)
+{
+    uint8_t x[16], y[16];
+    struct ng_hmac_md5 ha = *a, hb = *b;
+    ng_hmac_md5_update(&ha, ng_slice_of("probe", 5));
+    ng_hmac_md5_update(&hb, ng_slice_of("probe", 5));
+    ng_hmac_md5_final(&ha, x);
+    ng_hmac_md5_final(&hb, y);
+    return memcmp(x, y, 16) == 0;
+}
+
+/* The precomputed ResponseKeyNT is NTOWFv2 over the domain's first spelling in the file; an
+ * unknown user gets the disabled stand-in, whose key no password gives. */
+static void test_lookup_precomputes_response_keys(void)
+{
+    write_file("EXAMPLE:alice:8846F7EAEE8FB117AD06BDD830B7586C:\n"
+               "example:dave:8846F7EAEE8FB117AD06BDD830B7586C:\n"
+               "OTHER:carol:31d6cfe0d16ae931b73c59d7e0c089c0:\n");
+    struct ng_user_db *db = NULL;
+    REQUIRE(ng_user_db_load(path, &db, NULL) == NG_OK);
+    struct ng_user_match m;
+    struct ng_hmac_md5 want;
+    ng_user_db_lookup(db, "Example", "DAVE", &m);
+    REQUIRE(m.entry != NULL && m.checked == m.entry && m.response_key != NULL);
+    CHECK(strcmp(m.entry->user, "dave") == 0);
+    CHECK(strcmp(m.domain_spelling, "EXAMPLE") == 0); /* alice's line comes first */
+    REQUIRE(ng_ntowfv2_keyed(m.entry->nt_hash, "DAVE", "EXAMPLE", &want) == NG_OK);
+    CHECK(same_key(m.response_key, &want));
+    REQUIRE(ng_ntowfv2_keyed(m.entry->nt_hash, "dave", "example", &want) == NG_OK);
+    CHECK(!same_key(m.response_key, &want)); /* the domain's spelling counts */
+    ng_user_db_lookup(db, "other", "carol", &m);
+    REQUIRE(m.response_key != NULL);
+    CHECK(strcmp(m.domain_spelling, "OTHER") == 0);
+    REQUIRE(ng_ntowfv2_keyed(m.entry->nt_hash, "carol", "OTHER", &want) == NG_OK);
+    CHECK(same_key(m.response_key, &want));
+
+    ng_user_db_lookup(db, "EXAMPLE", "mallory", &m);
+    CHECK(m.entry == NULL && m.domain_spelling != NULL);
+    REQUIRE(m.checked != NULL && m.response_key != NULL);
+    CHECK(m.checked->disabled);
+    uint8_t zeros[16] = {0};
+    ng_hmac_md5_init(&want, zeros);
+    CHECK(!same_key(m.response_key, &want));
+    ng_user_db_lookup(db, "ELSEWHERE", "alice", &m);
+    CHECK(m.entry == NULL && m.checked == NULL && m.domain_spelling == NULL &&
+          m.response_key == NULL);
+    ng_user_db_lookup(db, "OTHER", "zed", &m); /* after the last entry */
+    CHECK(m.entry == NULL && m.domain_spelling != NULL && m.checked->disabled);
+    ng_user_db_free(db);
+}
+
 static void expect_bad(const char *text, unsigned line)
 {
     write_file(text);
@@ -169,6 +221,7 @@ int main(void)
     REQUIRE(mkdtemp(dir) != NULL);
     snprintf(path, sizeof(path), "%s/users", dir);
     RUN(test_parse_and_lookup);
+    RUN(test_lookup_precomputes_response_keys);
     RUN(test_malformed_files_are_refused_with_the_line);
     RUN(test_negring_user_tool);
     char cmd[128];
