@@ -48,9 +48,12 @@ for _ in range(150):
         os.kill(pid, 0)
     except ProcessLookupError:
         break
-    with open("/proc/%d/stat" % pid) as f:
-        if f.read().split(") ")[1][0] == "Z":
-            break
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            if f.read().split(") ")[1][0] == "Z":
+                break
+    except FileNotFoundError:  # it exited (and was reaped) between the two looks
+        break
     time.sleep(0.05)
 check("process exits once the drain is done", time.time() - t0 < 8, time.time() - t0)
 finish()
