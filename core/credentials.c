@@ -13,6 +13,7 @@
 #include "krb5_session.h"
 #include "krb5_thread.h"
 #include "ntlm_crypto.h"
+#include "package_list.h"
 #include "sspi_status.h"
 #include "timestamp.h"
 #include "user_database.h"
@@ -269,7 +270,8 @@ static bool fall_back_to_ntlm(const struct ng_credentials *creds, ng_status stat
 static ng_status acquire_outbound(krb5_context kctx, struct ng_credentials *creds,
                                   const SEC_WINNT_AUTH_IDENTITY_A *auth)
 {
-    if (creds->package == NG_PKG_NTLM) {
+    /* NTLM, or Negotiate whose package list leaves only NTLM. */
+    if (creds->package == NG_PKG_NTLM || !(creds->mechs & NG_MECHSET_KERBEROS)) {
         if (auth == NULL)
             return NG_ERR_NO_CREDENTIALS; /* no logon session to take a password from */
         NG_GUARD(ntlm_identity_from_auth(auth, creds));
@@ -277,8 +279,8 @@ static ng_status acquire_outbound(krb5_context kctx, struct ng_credentials *cred
     }
     if (auth == NULL)
         return check_default_ccache(kctx, creds);
-    if (creds->package == NG_PKG_NEGOTIATE)
-        NG_GUARD(ntlm_identity_from_auth(auth, creds));
+    if (creds->package == NG_PKG_NEGOTIATE && (creds->mechs & NG_MECHSET_NTLM))
+        NG_GUARD(ntlm_identity_from_auth(auth, creds)); /* for the fall back to NTLM */
     struct identity id = {0};
     ng_status status = identity_from_auth(auth, &id);
     if (status == NG_OK)
@@ -327,9 +329,9 @@ static ng_status host_names(struct ng_credentials *creds)
  * the NEGRING_USER_DB environment variable. Loads the account database when one is named. */
 static ng_status ntlm_inbound(struct ng_credentials *creds, const NEGRING_ACCEPTOR_AUTH_DATA *data)
 {
-    /* Version 2 begins with Version 1's fields, so the caller's pointer is either. */
+    /* Versions 2 and 3 begin with Version 1's fields, so the caller's pointer is any. */
     const NEGRING_ACCEPTOR_AUTH_DATA2 *v2 =
-        data != NULL && data->Version == NEGRING_ACCEPTOR_AUTH_DATA_VERSION_2
+        data != NULL && data->Version != NEGRING_ACCEPTOR_AUTH_DATA_VERSION
             ? (const NEGRING_ACCEPTOR_AUTH_DATA2 *)(const void *)data
             : NULL;
     const char *path = v2 && v2->UserDatabase ? v2->UserDatabase : secure_getenv("NEGRING_USER_DB");
@@ -365,17 +367,79 @@ static ng_status acquire_inbound(krb5_context kctx, struct ng_credentials *creds
     if (keytab != NULL && (creds->keytab_name = ng_strdup(keytab)) == NULL)
         return NG_ERR_NOMEM;
     ng_status users = NG_ERR_NO_CREDENTIALS;
-    if (creds->package != NG_PKG_KERBEROS) {
+    if (creds->package != NG_PKG_KERBEROS && (creds->mechs & NG_MECHSET_NTLM)) {
         users = ntlm_inbound(creds, data);
         if (creds->package == NG_PKG_NTLM || (users != NG_OK && users != NG_ERR_NO_CREDENTIALS))
             return users; /* NTLM needs its accounts; a broken file is never ignored */
     }
+    if (!(creds->mechs & NG_MECHSET_KERBEROS))
+        return users; /* Negotiate limited to NTLM by its package list: no keytab read */
     struct ng_keystore *keys = NULL;
     ng_status status = ng_keystore_load(kctx, keytab, principal, &keys);
     if (status != NG_OK)
         return users == NG_OK ? NG_OK : status; /* Negotiate without a keytab: NTLM only */
     atomic_store(&creds->keys, keys);
     return NG_OK;
+}
+
+/* What pAuthData says: the acceptor settings (NEGRING_ACCEPTOR_AUTH_DATA, any version), the
+ * identity (SEC_WINNT_AUTH_IDENTITY_A/W, or the fields of an _EXA/_EXW) and the package list
+ * (read for Negotiate only: the other packages ignore it, as on Windows). */
+struct auth_input {
+    const NEGRING_ACCEPTOR_AUTH_DATA *acceptor;
+    const SEC_WINNT_AUTH_IDENTITY_A *identity; /* NULL, the caller's, or `plain` */
+    SEC_WINNT_AUTH_IDENTITY_A plain;
+    bool negotiate;
+    unsigned mechs; /* NG_MECHSET_* */
+};
+
+static ng_status add_package_list(struct auth_input *in, const void *list, ULONG len, bool wide)
+{
+    char *utf8 = NULL;
+    size_t utf8_len = len;
+    unsigned listed = NG_MECHSET_ALL;
+    if (!in->negotiate || list == NULL || len == 0)
+        return NG_OK;
+    if (wide)
+        NG_GUARD(ng_utf16_to_utf8(list, len, &utf8, &utf8_len));
+    ng_status status = ng_package_list_parse(ng_slice_of(wide ? utf8 : list, utf8_len), &listed);
+    ng_free(utf8);
+    in->mechs &= listed;
+    return status != NG_OK ? status : in->mechs != 0 ? NG_OK : NG_ERR_NO_CREDENTIALS;
+}
+
+/* SEC_WINNT_AUTH_IDENTITY_EXA/EXW: told apart from the plain form by Version and Length, as
+ * Windows does; the fields of both EX forms line up, only the character width differs. */
+static ng_status identity_input(const void *auth, struct auth_input *in)
+{
+    const SEC_WINNT_AUTH_IDENTITY_EXA *ex = auth;
+    in->identity = auth;
+    if (ex == NULL || ex->Version != SEC_WINNT_AUTH_IDENTITY_VERSION || ex->Length != sizeof(*ex))
+        return NG_OK;
+    in->plain =
+        (SEC_WINNT_AUTH_IDENTITY_A){ex->User,     ex->UserLength,     ex->Domain, ex->DomainLength,
+                                    ex->Password, ex->PasswordLength, ex->Flags};
+    in->identity = &in->plain;
+    bool wide = (ex->Flags & SEC_WINNT_AUTH_IDENTITY_UNICODE) != 0;
+    return add_package_list(in, ex->PackageList, ex->PackageListLength, wide);
+}
+
+static ng_status read_auth_input(void *auth_data, bool negotiate, struct auth_input *in)
+{
+    ULONG version = auth_data ? *(const ULONG *)auth_data : 0;
+    *in = (struct auth_input){.negotiate = negotiate, .mechs = NG_MECHSET_ALL};
+    if (version != NEGRING_ACCEPTOR_AUTH_DATA_VERSION &&
+        version != NEGRING_ACCEPTOR_AUTH_DATA_VERSION_2 &&
+        version != NEGRING_ACCEPTOR_AUTH_DATA_VERSION_3)
+        return identity_input(auth_data, in);
+    in->acceptor = auth_data;
+    if (version == NEGRING_ACCEPTOR_AUTH_DATA_VERSION_3) {
+        const char *list = ((const NEGRING_ACCEPTOR_AUTH_DATA3 *)auth_data)->PackageList;
+        /* one byte past the limit: a longer list is refused, not cut */
+        size_t len = list ? strnlen(list, NG_PACKAGE_LIST_MAX + 1) : 0;
+        NG_GUARD(add_package_list(in, list, (ULONG)len, false));
+    }
+    return identity_input(in->acceptor->Identity, in);
 }
 
 static ng_status acquire(const char *principal, const char *package, ULONG use, void *auth_data,
@@ -389,20 +453,17 @@ static ng_status acquire(const char *principal, const char *package, ULONG use, 
         return NG_ERR_INVALID_PARAM;
     krb5_context kctx;
     NG_GUARD(ng_krb5_thread_context(&kctx));
-    ULONG version = auth_data ? *(const ULONG *)auth_data : 0;
-    const NEGRING_ACCEPTOR_AUTH_DATA *acceptor =
-        version == NEGRING_ACCEPTOR_AUTH_DATA_VERSION ||
-                version == NEGRING_ACCEPTOR_AUTH_DATA_VERSION_2
-            ? auth_data
-            : NULL;
-    const SEC_WINNT_AUTH_IDENTITY_A *identity =
-        acceptor ? acceptor->Identity : (const SEC_WINNT_AUTH_IDENTITY_A *)auth_data;
+    struct auth_input in;
+    NG_GUARD(read_auth_input(auth_data, pkg->id == NG_PKG_NEGOTIATE, &in));
+    const NEGRING_ACCEPTOR_AUTH_DATA *acceptor = in.acceptor;
+    const SEC_WINNT_AUTH_IDENTITY_A *identity = in.identity;
     struct ng_credentials *creds = ng_alloc(sizeof(*creds));
     if (creds == NULL)
         return NG_ERR_NOMEM;
     atomic_init(&creds->refs, 1);
     creds->package = pkg->id;
     creds->use = use;
+    creds->mechs = in.mechs; /* all but for Negotiate with a package list */
     creds->clock_skew = DEFAULT_CLOCK_SKEW;
     creds->expiry = INT64_MAX;
     ng_status status = NG_OK;

@@ -38,6 +38,7 @@ struct ng_credentials {
     bool owns_ccache;         /* a MEMORY ccache made from an explicit identity: destroyed */
     char *principal_name;     /* OUTBOUND: the client principal, "user@REALM" */
     int64_t clock_skew;       /* seconds of clock difference tolerated (default 300) */
+    unsigned mechs;           /* Negotiate's package list: NG_MECHSET_* (package_list.h) */
     int64_t expiry;           /* seconds since the Unix epoch; INT64_MAX when unbounded */
     /* NTLM acceptor (docs/ntlm.md): the account database, swapped whole by a reload like the
      * keys (replaced snapshots wait on `retired_users`); NULL when NTLM is not accepted. */

@@ -1,13 +1,31 @@
+#define _GNU_SOURCE /* secure_getenv */
 #include "krb5_accept_checks.h"
 
 #include <stdatomic.h>
+#include <stdlib.h>
 
 #include "constant_time.h"
 #include "replay_cache.h"
 
-enum { REPLAY_CACHE_LOG2 = 22 };
+/* 2^22 slots (32 MiB reserved) keep the accepted window whole up to about 7,000 accepts/s with
+ * the default 300 s skew (slots >= 2 x rate x skew: replay_cache.h). */
+enum { REPLAY_CACHE_LOG2 = 22, REPLAY_CACHE_MIN_LOG2 = 10, REPLAY_CACHE_MAX_LOG2 = 32 };
 
 static _Atomic(struct ng_replay_cache *) replay_cache;
+
+/* NEGRING_REPLAY_CACHE_LOG2 (10..32) sizes the one process-wide cache; anything else, or a
+ * setuid process, gets the default. */
+static unsigned replay_cache_log2(void)
+{
+    const char *env = secure_getenv("NEGRING_REPLAY_CACHE_LOG2");
+    char *end;
+    if (env == NULL || *env == '\0')
+        return REPLAY_CACHE_LOG2;
+    unsigned long v = strtoul(env, &end, 10);
+    if (*end != '\0' || v < REPLAY_CACHE_MIN_LOG2 || v > REPLAY_CACHE_MAX_LOG2)
+        return REPLAY_CACHE_LOG2;
+    return (unsigned)v;
+}
 
 /* Made on first use. A failed attempt (out of memory) is retried by the next accept instead of
  * leaving the process without a replay cache, and so unable to accept, for good. */
@@ -15,7 +33,7 @@ static ng_status get_replay_cache(struct ng_replay_cache **out)
 {
     struct ng_replay_cache *rc = atomic_load_explicit(&replay_cache, memory_order_acquire);
     if (rc == NULL) {
-        NG_GUARD(ng_replay_cache_create(&rc, REPLAY_CACHE_LOG2));
+        NG_GUARD(ng_replay_cache_create(&rc, replay_cache_log2()));
         struct ng_replay_cache *winner = NULL;
         if (!atomic_compare_exchange_strong(&replay_cache, &winner, rc)) {
             ng_replay_cache_destroy(rc); /* another thread was first */
@@ -50,10 +68,13 @@ ng_status ng_krb5_check_replay(const struct ng_context *ctx, const struct ng_krb
         return NG_OK;
     struct ng_replay_cache *rc;
     NG_GUARD(get_replay_cache(&rc));
-    /* The authenticator ciphertext is unique per AP-REQ; seen again within the skew window it
-     * is a replay. */
-    ng_status status = ng_replay_cache_check_and_insert(rc, req->authenticator_cipher, now,
-                                                        (ctime > now ? ctime : now) + skew);
+    /* The authenticator ciphertext is unique per AP-REQ; seen again while ctime is within the
+     * skew it is a replay. Its expiry is a function of the authenticator alone, as the cache's
+     * watermark requires of every attempt with one key. NG_ERR_TIME_SKEW from the cache: under
+     * overload it can no longer vouch for an authenticator this old (KRB_AP_ERR_SKEW is what
+     * Windows answers for an authenticator outside its window). */
+    ng_status status =
+        ng_replay_cache_check_and_insert(rc, req->authenticator_cipher, now, ctime + skew);
     return status == NG_ERR_FULL ? NG_ERR_NOMEM : status;
 }
 

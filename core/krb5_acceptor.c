@@ -14,7 +14,7 @@
 #include "krb5_session.h"
 #include "krb5_thread.h"
 #include "krb5_token.h"
-#include "pac_logon_info.h"
+#include "pac_verify.h"
 #include "reader.h"
 #include "ticket_cache.h"
 
@@ -26,6 +26,9 @@ struct accept_state {
     krb5_authenticator *authenticator;
     krb5_data ap_rep;
     krb5_keyblock *context_key;
+    const krb5_keyblock *service_key; /* the keystore's, which outlives the accept */
+    uint8_t *pac;                     /* verified PAC_LOGON_INFO, or NULL */
+    size_t pac_len;
 };
 
 static void accept_state_free(struct accept_state *s)
@@ -36,6 +39,7 @@ static void accept_state_free(struct accept_state *s)
         krb5_auth_con_free(s->kctx, s->ac);
     krb5_free_data_contents(s->kctx, &s->ap_rep);
     krb5_free_keyblock(s->kctx, s->context_key);
+    ng_free(s->pac);
 }
 
 static ng_status decrypt_ap_req(struct accept_state *s, const struct ng_keystore *ks,
@@ -44,6 +48,7 @@ static ng_status decrypt_ap_req(struct accept_state *s, const struct ng_keystore
     const krb5_keyblock *key = NULL;
     NG_GUARD(ng_keystore_find(ks, &req->server, req->ticket_etype, req->ticket_has_kvno,
                               req->ticket_kvno, &key));
+    s->service_key = key;
     krb5_error_code code = krb5_auth_con_init(s->kctx, &s->ac);
     if (code == 0)
         code = krb5_auth_con_setflags(s->kctx, s->ac, KRB5_AUTH_CONTEXT_DO_SEQUENCE);
@@ -104,7 +109,10 @@ ng_status ng_krb5_accept(struct ng_context *ctx, struct ng_slice token, struct n
     if (handled)
         return status;
     NG_GUARD_CLEANUP(decrypt_ap_req(&s, ks, ap_req, &req));
-    ng_krb5_cache_ticket(s.kctx, tc, &req, s.ticket);
+    /* Before the ticket is cached: the cached path trusts what the cache holds. */
+    NG_GUARD_CLEANUP(
+        ng_pac_verified_logon_info(s.kctx, s.ticket->enc_part2, s.service_key, &s.pac, &s.pac_len));
+    ng_krb5_cache_ticket(s.kctx, tc, &req, s.ticket, ng_slice_of(s.pac, s.pac_len));
     const krb5_checksum *ck = s.authenticator->checksum;
     NG_GUARD_CLEANUP(ng_krb5_check_gss_checksum(
         ck != NULL, ck ? ck->checksum_type : 0,
@@ -119,8 +127,9 @@ ng_status ng_krb5_accept(struct ng_context *ctx, struct ng_slice token, struct n
     NG_GUARD_CLEANUP(ng_krb5_session_capture(s.kctx, s.ac, s.context_key, made_subkey,
                                              &s.ticket->enc_part2->times, &ctx->krb));
     NG_GUARD_CLEANUP(ng_krb5_session_names(s.kctx, s.ticket, &ctx->client_name, &ctx->server_name));
-    NG_GUARD_CLEANUP(
-        ng_pac_logon_info_copy(s.ticket->enc_part2->authorization_data, &ctx->pac, &ctx->pac_len));
+    ctx->pac = s.pac; /* the context owns it now */
+    ctx->pac_len = s.pac_len;
+    s.pac = NULL;
     ctx->krb.gss_flags = gss.flags;
     ctx->ret_flags = ng_krb5_accept_ret_flags(ctx->req_flags, gss.flags, mutual);
     NG_GUARD_CLEANUP(keep_delegation(&s, ctx, &gss));

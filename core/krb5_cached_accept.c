@@ -68,6 +68,11 @@ static const struct thread_config *thread_config(krb5_context kctx)
     return config.kctx == kctx ? &config : NULL;
 }
 
+void ng_krb5_cached_accept_prepare(krb5_context kctx)
+{
+    (void)thread_config(kctx); /* without it the cached path is off: nothing to report */
+}
+
 /* ---- per-thread session keys ---------------------------------------------------------------
  * A krb5_key caches the keys derived from it (RFC 3961 §5.1), but libkrb5 updates that cache
  * and its reference counts without locks, so a krb5_key is never shared between threads: each
@@ -382,12 +387,13 @@ ng_status ng_krb5_cached_accept(struct ng_context *ctx, krb5_context kctx,
 }
 
 void ng_krb5_cache_ticket(krb5_context kctx, struct ng_ticket_cache *tc,
-                          const struct ng_krb5_ap_req *req, const krb5_ticket *ticket)
+                          const struct ng_krb5_ap_req *req, const krb5_ticket *ticket,
+                          struct ng_slice pac_logon_info)
 {
     const struct thread_config *c = thread_config(kctx);
     struct ng_ticket_entry *e = NULL;
     if (tc == NULL || c == NULL || (req->ap_options & NG_AP_OPTS_USE_SESSION_KEY) ||
-        ng_ticket_entry_new(kctx, req->ticket, ticket, &e) != NG_OK)
+        ng_ticket_entry_new(kctx, req->ticket, ticket, pac_logon_info, &e) != NG_OK)
         return;
     ng_ticket_cache_put(tc, e, time(NULL), c->skew);
     ng_ticket_entry_release(e);

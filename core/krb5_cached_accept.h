@@ -26,9 +26,16 @@ ng_status ng_krb5_cached_accept(struct ng_context *ctx, krb5_context kctx,
                                 struct ng_slice bindings, struct ng_writer *out, bool *handled);
 
 /* After krb5_rd_req accepted `req`: puts what `ticket` (its decryption) says into `tc`, so the
- * client's next AP-REQs with it take the cached path. Best effort: a failure only costs speed. */
+ * client's next AP-REQs with it take the cached path. `pac_logon_info`: the ticket PAC's logon
+ * info after it verified (pac_verify.h), or empty. Best effort: a failure only costs speed. */
 void ng_krb5_cache_ticket(krb5_context kctx, struct ng_ticket_cache *tc,
-                          const struct ng_krb5_ap_req *req, const krb5_ticket *ticket);
+                          const struct ng_krb5_ap_req *req, const krb5_ticket *ticket,
+                          struct ng_slice pac_logon_info);
+
+/* Reads now what the cached path takes from the thread's krb5_context (permitted enctypes,
+ * clockskew), so the thread's first cached accept does not
+ * (SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD). */
+void ng_krb5_cached_accept_prepare(krb5_context kctx);
 
 /* Accepts the calling thread has completed through the cached path (statistics, tests). */
 uint64_t ng_krb5_cached_accept_count(void);

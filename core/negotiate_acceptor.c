@@ -8,6 +8,7 @@
 #include "ntlm_acceptor.h"
 #include "ntlm_message.h"
 #include "ntlm_state.h"
+#include "package_list.h"
 #include "spnego.h"
 
 static bool is_krb5(enum ng_mech mech)
@@ -24,6 +25,26 @@ static bool mech_supported(const struct ng_context *ctx, enum ng_mech mech)
     if (mech == NG_MECH_NTLM)
         return ctx->package != NG_PKG_KERBEROS && atomic_load(&ctx->creds->users) != NULL;
     return false;
+}
+
+/* A mechanism the credentials' package list leaves out (package_list.h). Its tokens are a
+ * logon the server's policy forbids, not malformed input: SEC_E_LOGON_DENIED, the status
+ * Windows gives when its policy blocks NTLM (docs/api.md). */
+static bool mech_excluded(const struct ng_context *ctx, enum ng_mech mech)
+{
+    unsigned bit = is_krb5(mech) ? NG_MECHSET_KERBEROS : mech == NG_MECH_NTLM ? NG_MECHSET_NTLM : 0;
+    return ctx->package == NG_PKG_NEGOTIATE && (ctx->creds->mechs & bit) != bit;
+}
+
+/* The mechanism of a token sent without SPNEGO: NTLMSSP, or a Kerberos InitialContextToken. */
+static enum ng_mech raw_mech(struct ng_slice input)
+{
+    struct ng_slice oid, inner;
+    if (ng_ntlm_is_message(input))
+        return NG_MECH_NTLM;
+    if (ng_gss_frame_parse(input, &oid, &inner) != NG_OK || !is_krb5(ng_mech_from_oid(oid)))
+        return NG_MECH_NONE;
+    return ng_mech_from_oid(oid);
 }
 
 static size_t offered_mechs(const struct ng_context *ctx, enum ng_mech mechs[3])
@@ -147,6 +168,10 @@ static ng_status choose_mech(struct ng_context *ctx, const struct ng_spnego_init
             return NG_OK;
         }
     }
+    for (size_t i = 0; i < init->nmechs; i++) {
+        if (mech_excluded(ctx, init->mechs[i]))
+            return NG_ERR_LOGON_DENIED;
+    }
     return NG_ERR_UNSUPPORTED_MECH;
 }
 
@@ -222,6 +247,8 @@ static ng_status accept_first(struct ng_context *ctx, struct ng_slice input,
         ctx->mech = NG_MECH_NTLM;
         return run_mech(ctx, input, bindings, out);
     }
+    if (mech_excluded(ctx, raw_mech(input)))
+        return NG_ERR_LOGON_DENIED;
     if (ctx->package != NG_PKG_NEGOTIATE)
         return NG_ERR_INVALID_TOKEN;
     struct ng_spnego_token tok;
@@ -258,8 +285,7 @@ ng_status ng_negotiate_accept(struct ng_context *ctx, struct ng_slice input,
         return status;
     ctx->state = NG_CTX_FAILED;
     bool spnego_peer =
-        ctx->spnego.wrapped ||
-        (ctx->mech == NG_MECH_NONE && !is_raw_krb5(ctx, input) && !ng_ntlm_is_message(input));
+        ctx->spnego.wrapped || (ctx->mech == NG_MECH_NONE && raw_mech(input) == NG_MECH_NONE);
     if ((ctx->req_flags & ASC_REQ_EXTENDED_ERROR) && spnego_peer &&
         ctx->package == NG_PKG_NEGOTIATE) {
         out->len = 0;

@@ -197,6 +197,15 @@ void ng_ntlm_write_authenticate(struct ng_writer *w, const struct ng_ntlm_authen
     ng_write_slice(w, a->encrypted_session_key);
 }
 
+/* True when every UTF-16LE unit of `field` (even length) is ASCII other than NUL. */
+static bool ascii_units(struct ng_slice field)
+{
+    for (size_t i = 0; i < field.len; i += 2)
+        if (field.ptr[i] == 0 || field.ptr[i] >= 0x80 || field.ptr[i + 1] != 0)
+            return false;
+    return true;
+}
+
 ng_status ng_ntlm_string_to_utf8(struct ng_slice field, bool unicode, char **out)
 {
     *out = NULL;
@@ -213,6 +222,14 @@ ng_status ng_ntlm_string_to_utf8(struct ng_slice field, bool unicode, char **out
     if (field.len % 2 != 0)
         return NG_ERR_INVALID_TOKEN;
     size_t units = field.len / 2;
+    if (ascii_units(field)) { /* the usual name: its UTF-8 is its low bytes, no conversion */
+        *out = ng_alloc(units + 1);
+        if (*out == NULL)
+            return NG_ERR_NOMEM;
+        for (size_t i = 0; i < units; i++)
+            (*out)[i] = (char)field.ptr[2 * i];
+        return NG_OK;
+    }
     SEC_WCHAR *wide = ng_alloc((units + 1) * sizeof(SEC_WCHAR)); /* aligned copy */
     if (wide == NULL)
         return NG_ERR_NOMEM;

@@ -68,21 +68,34 @@ static bool pac_in_if_relevant(struct ng_slice der, struct ng_slice *pac)
     return false;
 }
 
-ng_status ng_pac_logon_info_copy(krb5_authdata *const *authdata, uint8_t **out, size_t *len)
+bool ng_pac_find(krb5_authdata *const *authdata, struct ng_slice *pac)
 {
+    for (size_t i = 0; authdata != NULL && authdata[i] != NULL; i++) {
+        if (authdata[i]->ad_type == AD_IF_RELEVANT &&
+            pac_in_if_relevant(ng_slice_of(authdata[i]->contents, authdata[i]->length), pac))
+            return true;
+    }
+    return false;
+}
+
+ng_status ng_pac_logon_info_from_pac(struct ng_slice pac, uint8_t **out, size_t *len)
+{
+    struct ng_slice info;
     *out = NULL;
     *len = 0;
-    for (size_t i = 0; authdata != NULL && authdata[i] != NULL; i++) {
-        struct ng_slice pac, info;
-        if (authdata[i]->ad_type != AD_IF_RELEVANT ||
-            !pac_in_if_relevant(ng_slice_of(authdata[i]->contents, authdata[i]->length), &pac) ||
-            !find_logon_info(pac, &info))
-            continue;
-        *out = ng_memdup(info.ptr, info.len > 0 ? info.len : 1);
-        *len = info.len;
-        return *out != NULL ? NG_OK : NG_ERR_NOMEM;
-    }
-    return NG_OK;
+    if (!find_logon_info(pac, &info))
+        return NG_OK;
+    *out = ng_memdup(info.ptr, info.len > 0 ? info.len : 1);
+    *len = info.len;
+    return *out != NULL ? NG_OK : NG_ERR_NOMEM;
+}
+
+ng_status ng_pac_logon_info_copy(krb5_authdata *const *authdata, uint8_t **out, size_t *len)
+{
+    struct ng_slice pac;
+    *out = NULL;
+    *len = 0;
+    return ng_pac_find(authdata, &pac) ? ng_pac_logon_info_from_pac(pac, out, len) : NG_OK;
 }
 
 /* ---- NDR (MS-RPCE §2.2.6 type serialisation version 1, little-endian) ------------------ */

@@ -8,10 +8,17 @@
 #include "slice.h"
 #include "status.h"
 
-/* Looks in a decrypted ticket's authorization data (RFC 4120 §5.2.6) for AD-IF-RELEVANT /
- * AD-WIN2K-PAC (MS-PAC §2.4) with a PAC_LOGON_INFO buffer and copies that buffer's bytes into
- * *out (ng_alloc'd; NULL, NG_OK when there is none or the authorization data cannot be read:
- * the PAC is optional). Cheap when there is no PAC: one DER walk, no allocation. */
+/* Finds the PAC in a decrypted ticket's authorization data (RFC 4120 §5.2.6): the first
+ * AD-WIN2K-PAC (MS-PAC §2.4) inside an AD-IF-RELEVANT. *pac points into `authdata`. False when
+ * there is none or the authorization data cannot be read. Cheap: one DER walk, no allocation. */
+bool ng_pac_find(krb5_authdata *const *authdata, struct ng_slice *pac);
+
+/* Copies the bytes of the PAC_LOGON_INFO buffer of `pac` into *out (ng_alloc'd; NULL, NG_OK
+ * when it has none). The PAC must have verified (pac_verify.h): the accept paths take logon
+ * info only through ng_pac_verified_logon_info. */
+ng_status ng_pac_logon_info_from_pac(struct ng_slice pac, uint8_t **out, size_t *len);
+
+/* ng_pac_find + ng_pac_logon_info_from_pac, with no verification (tests of the NDR decoding). */
 ng_status ng_pac_logon_info_copy(krb5_authdata *const *authdata, uint8_t **out, size_t *len);
 
 /* The group SIDs of a PAC_LOGON_INFO buffer (NDR, MS-RPCE §2.2.6 type serialisation): the

@@ -2,27 +2,39 @@
  *
  * Word layout (0 = empty):
  *   fingerprint (39 bits, never 0) | PENDING (1) | expiry tick mod 2^24 (24)
- * An entry is live while its expiry is 1..LIVE_SPAN ticks ahead of the caller's now (mod 2^24);
- * otherwise its slot is free for reuse. Lifetimes are at most MAX_LIFE = LIVE_SPAN / 2 ticks, so
- * a caller whose clock is behind by up to MAX_LIFE still sees every live entry. An entry never
- * overwritten reads as live again only ~680 days after it expired, for at most ~97 days: it then
- * holds a slot (and refuses its own key) but never lets a replay through.
+ * Seen from a caller's now, a confirmed entry whose expiry is 1..LIVE_SPAN ticks ahead is
+ * unexpired; one that expired less than GRACE ticks ago is held: no longer a replay, but it keeps
+ * its slot, so a caller whose clock lags by up to GRACE still finds it. Older entries' slots are
+ * free. A PENDING word is always held: a claim in progress is never taken over (its owner's
+ * clock may lag ours). Lifetimes are at most MAX_LIFE = LIVE_SPAN / 2 ticks, so a caller whose
+ * clock is behind by up to MAX_LIFE still sees every unexpired entry. An entry never overwritten
+ * reads as unexpired again only ~680 days after it expired, for at most ~145 days (then held):
+ * it holds a slot and refuses its own key, and if evicted raises the watermark no further than
+ * evicting a real entry of its window would.
  *
  * Claiming: a key's window is the WINDOW slots from its hashed start; all callers with the same
- * key walk it in the same order. A call (1) scans the window: a live entry with our fingerprint
- * means NG_ERR_REPLAY, else it picks the first free slot; (2) claims it with one CAS to a
- * PENDING word; (3) scans the window again for other live entries with our fingerprint: one
- * earlier in the window, or any confirmed one, makes us withdraw (NG_ERR_REPLAY); a pending one
- * later in the window is cleared by CAS; (4) CASes PENDING off, which fails if a racer earlier in
- * the window cleared our claim. Step (1) alone is not enough because racers may disagree on
- * which slots have expired (different `now`) and so claim different slots.
- * At most one winner: if claims A (earlier) and B (later) both confirm, B's step (3) read of A's
- * slot preceded A's claim, so A's step (3) saw B's claim and either cleared it (B's step (4)
- * fails) or found it confirmed (A withdraws). At least one winner among claimants: the earliest
- * claim in the window is never cleared and withdraws only for a confirmed entry.
- * This is a store-then-load (Dekker) argument, so every word access is seq_cst; on x86-64 and
- * ARMv8 seq_cst loads cost the same as acquire loads and the CASes are full barriers anyway. No
- * other memory is published through the words. */
+ * key walk it in the same order. A call (1) scans the window: an unexpired or pending entry with
+ * our fingerprint means NG_ERR_REPLAY; else it picks the first free slot, or if there is none
+ * the confirmed entry with the earliest expiry (eviction; an expired one if the window has any)
+ * and raises the watermark to that expiry (to our now for an expired one: higher, and still
+ * below every key we would accept); (2) claims the slot with one CAS to a PENDING word; (3) scans
+ * the window again for other entries with our fingerprint: one earlier in the window, or any
+ * confirmed one, makes us withdraw (NG_ERR_REPLAY); a pending one later in the window is cleared
+ * by CAS; (4) CASes PENDING off, which fails if a racer earlier in the window cleared our claim;
+ * (5) on success re-reads the watermark, and refuses (NG_ERR_TIME_SKEW, entry kept) if it has
+ * reached our expiry. Step (1) alone is not enough because racers may disagree on which slots
+ * are free (different `now`) and so claim different slots.
+ * At most one winner without eviction: if claims A (earlier) and B (later) both confirm, B's
+ * step (3) read of A's slot preceded A's claim, so A's step (3) saw B's claim and either cleared
+ * it (B's step (4) fails) or found it confirmed (A withdraws).
+ * Eviction: every removal of a confirmed entry E (other than by a caller whose clock is GRACE
+ * past E's expiry) is preceded by raising the watermark to at least E's expiry. A call whose
+ * scans miss E because it was evicted read a word written after that raise, so its step (5)
+ * sees it and refuses E's key; and if two calls with one key both passed step (5), no entry of
+ * that key was evicted before either finished, so the argument above holds. This is a
+ * store-then-load (Dekker) argument, so every access to the words and the watermark is seq_cst;
+ * on x86-64 and ARMv8 seq_cst loads cost the same as acquire loads and the CASes are full
+ * barriers anyway. No other memory is published through them. */
 #include "replay_cache.h"
 
 #include "alloc.h"
@@ -38,16 +50,22 @@
 #define TICK      NG_REPLAY_CACHE_GRANULARITY
 #define EXP_BITS  24
 #define EXP_MASK  ((UINT64_C(1) << EXP_BITS) - 1)
-#define MAX_LIFE  (UINT64_C(1) << 20)
+#define MAX_LIFE  (INT64_C(1) << 20)
 #define LIVE_SPAN (MAX_LIFE * 2)
+#define GRACE     MAX_LIFE
+#define HELD_SPAN (GRACE + LIVE_SPAN)
 #define PENDING   (UINT64_C(1) << EXP_BITS)
 #define FP_SHIFT  (EXP_BITS + 1)
 #define FP_FIELD  (~UINT64_C(0) << FP_SHIFT)
 
 _Static_assert(MAX_LIFE *TICK == NG_REPLAY_CACHE_MAX_LIFETIME, "header and layout disagree");
-_Static_assert(LIVE_SPAN < (UINT64_C(1) << (EXP_BITS - 1)), "live span must stay below half");
+_Static_assert(HELD_SPAN < (INT64_C(1) << (EXP_BITS - 1)), "held span must stay below half");
 
 struct ng_replay_cache {
+    /* Absolute tick: keys whose expiry tick is not after it are refused. Only rises. Padded
+     * so that evictions writing it do not evict the read-only fields below from other cores. */
+    _Atomic int64_t watermark;
+    char pad[64 - sizeof(int64_t)];
     _Atomic uint64_t *words; /* mmap'd, 2^capacity_log2 words */
     size_t map_len;
     uint64_t mask;
@@ -59,8 +77,18 @@ struct ng_replay_cache {
 struct probe {
     uint64_t start;
     uint64_t fp; /* in place in the FP_FIELD */
-    uint64_t now_tick;
+    int64_t now_tick;
+    int64_t end_tick; /* first tick after expires_at, unclamped: what the watermark is held to */
     uint64_t pending; /* fp | PENDING | expiry: the claim word */
+};
+
+/* The slot step (1) chose: its position, the word seen there, and for an eviction the tick the
+ * watermark must reach before the word is replaced. */
+struct choice {
+    unsigned pos;
+    uint64_t seen;
+    bool evict;
+    int64_t raise_to;
 };
 
 static int64_t tick_floor(int64_t t)
@@ -68,15 +96,27 @@ static int64_t tick_floor(int64_t t)
     return t / TICK - (t % TICK < 0);
 }
 
-static int64_t tick_ceil(int64_t t)
+/* The word's expiry seen from now_tick, shifted so that a confirmed entry is held (unexpired,
+ * or expired less than GRACE ago) iff this is below HELD_SPAN, and unexpired iff it is also at
+ * least GRACE. It orders held entries by expiry. */
+static uint64_t expiry_offset(uint64_t word, int64_t now_tick)
 {
-    return t / TICK + (t % TICK > 0);
+    return (word + (GRACE - 1) - (uint64_t)now_tick) & EXP_MASK;
 }
 
-static bool is_live(uint64_t word, uint64_t now_tick)
+/* Not free: a claim in progress, or a held confirmed entry. */
+static bool is_held(uint64_t word, uint64_t offset)
 {
-    uint64_t ahead = (word - now_tick) & EXP_MASK;
-    return word != 0 && ahead != 0 && ahead <= LIVE_SPAN;
+    return word != 0 && ((word & PENDING) || offset < HELD_SPAN);
+}
+
+/* An entry of our key that makes us a replay: a claim in progress or an unexpired entry. */
+static bool is_ours(uint64_t word, const struct probe *p)
+{
+    if ((word & FP_FIELD) != p->fp)
+        return false;
+    uint64_t offset = expiry_offset(word, p->now_tick);
+    return (word & PENDING) || (offset >= GRACE && offset < HELD_SPAN);
 }
 
 static _Atomic uint64_t *word_at(struct ng_replay_cache *rc, const struct probe *p, unsigned i)
@@ -91,7 +131,8 @@ static void probe_init(const struct ng_replay_cache *rc, struct ng_slice key, in
     uint8_t digest[SHA256_DIGEST_SIZE];
     uint64_t fp, start;
     int64_t now_tick = tick_floor(now);
-    int64_t life = tick_ceil(expires_at) - now_tick; /* both within ±2^62: no overflow */
+    int64_t end_tick = tick_floor(expires_at) + 1; /* both within ±2^62: no overflow */
+    int64_t life = end_tick - now_tick;
 
     if (key.len > 0)
         hmac_sha256_update(&ctx, key.len, key.ptr);
@@ -106,33 +147,49 @@ static void probe_init(const struct ng_replay_cache *rc, struct ng_slice key, in
         fp = UINT64_C(1) << FP_SHIFT;
     if (life < 1)
         life = 1;
-    if ((uint64_t)life > MAX_LIFE)
-        life = (int64_t)MAX_LIFE;
+    if (life > MAX_LIFE)
+        life = MAX_LIFE;
     p->start = start & rc->mask;
     p->fp = fp;
-    p->now_tick = (uint64_t)now_tick;
-    p->pending = fp | PENDING | (((uint64_t)now_tick + (uint64_t)life) & EXP_MASK);
+    p->now_tick = now_tick;
+    p->end_tick = end_tick;
+    p->pending = fp | PENDING | ((uint64_t)(now_tick + life) & EXP_MASK);
 }
 
-/* Step (1): NG_ERR_REPLAY, NG_ERR_FULL, or NG_OK with the first free slot and its word. */
-static ng_status find_slot(struct ng_replay_cache *rc, const struct probe *p, unsigned *pos,
-                           uint64_t *seen)
+/* Step (1): NG_ERR_REPLAY, NG_ERR_FULL (every word a claim in progress), or NG_OK with the
+ * first free slot, else the confirmed entry expiring first. */
+static ng_status find_slot(struct ng_replay_cache *rc, const struct probe *p, struct choice *c)
 {
     bool found = false;
+    uint64_t earliest = HELD_SPAN; /* no candidate yet */
 
     for (unsigned i = 0; i < rc->window; i++) {
         uint64_t w = atomic_load(word_at(rc, p, i));
-        if (!is_live(w, p->now_tick)) {
-            if (!found) {
-                found = true;
-                *pos = i;
-                *seen = w;
-            }
-        } else if ((w & FP_FIELD) == p->fp) {
+        uint64_t offset = expiry_offset(w, p->now_tick);
+        if (is_ours(w, p))
             return NG_ERR_REPLAY;
+        if (!is_held(w, offset)) {
+            if (!found)
+                *c = (struct choice){.pos = i, .seen = w};
+            found = true;
+        } else if (!found && !(w & PENDING) && offset < earliest) {
+            earliest = offset;
+            *c = (struct choice){.pos = i, .seen = w, .evict = true};
         }
     }
-    return found ? NG_OK : NG_ERR_FULL;
+    if (!found && earliest == HELD_SPAN)
+        return NG_ERR_FULL;
+    if (c->evict) /* to its expiry, or to now if it has expired */
+        c->raise_to = p->now_tick + (earliest >= GRACE ? (int64_t)(earliest - GRACE) + 1 : 0);
+    return NG_OK;
+}
+
+/* Atomic max; a no-op when the watermark is already there (the load orders us after it). */
+static void raise_watermark(struct ng_replay_cache *rc, int64_t tick)
+{
+    int64_t cur = atomic_load(&rc->watermark);
+    while (cur < tick && !atomic_compare_exchange_weak(&rc->watermark, &cur, tick)) {
+    }
 }
 
 /* Step (3), with our PENDING word at window position `mine`. */
@@ -143,7 +200,7 @@ static ng_status verify_claim(struct ng_replay_cache *rc, const struct probe *p,
         uint64_t w = atomic_load(word);
         if (i == mine)
             continue;
-        while (is_live(w, p->now_tick) && (w & FP_FIELD) == p->fp) {
+        while (is_ours(w, p)) {
             if (i < mine || !(w & PENDING))
                 return NG_ERR_REPLAY;
             if (atomic_compare_exchange_strong(word, &w, 0))
@@ -169,6 +226,12 @@ static ng_status settle_claim(struct ng_replay_cache *rc, const struct probe *p,
     return status;
 }
 
+/* Below the watermark a key may have been evicted: it cannot be proven fresh. */
+static bool is_stale(struct ng_replay_cache *rc, const struct probe *p)
+{
+    return p->end_tick <= atomic_load(&rc->watermark);
+}
+
 ng_status ng_replay_cache_create(struct ng_replay_cache **out, unsigned capacity_log2)
 {
     ng_status status;
@@ -182,6 +245,7 @@ ng_status ng_replay_cache_create(struct ng_replay_cache **out, unsigned capacity
     rc = ng_alloc(sizeof *rc);
     if (rc == NULL)
         return NG_ERR_NOMEM;
+    atomic_init(&rc->watermark, INT64_MIN);
     rc->map_len = sizeof(uint64_t) << capacity_log2;
     /* NORESERVE: untouched pages stay unbacked; zero pages are empty words. */
     map = mmap(NULL, rc->map_len, PROT_READ | PROT_WRITE,
@@ -216,16 +280,35 @@ ng_status ng_replay_cache_check_and_insert(struct ng_replay_cache *rc, struct ng
                                            int64_t now, int64_t expires_at)
 {
     struct probe p;
+    ng_status status;
 
     if (rc == NULL || (key_material.ptr == NULL && key_material.len != 0))
         return NG_ERR_INVALID_PARAM;
     probe_init(rc, key_material, now, expires_at, &p);
+    if (is_stale(rc, &p))
+        return NG_ERR_TIME_SKEW; /* early out; step (5) is what makes it safe */
     for (;;) {
-        unsigned pos = 0;
-        uint64_t seen = 0;
-        NG_GUARD(find_slot(rc, &p, &pos, &seen));
+        struct choice c;
+        NG_GUARD(find_slot(rc, &p, &c));
+        if (c.evict)
+            raise_watermark(rc, c.raise_to); /* before the entry goes */
         /* Step (2); on failure the slot changed under us: scan again. */
-        if (atomic_compare_exchange_strong(word_at(rc, &p, pos), &seen, p.pending))
-            return settle_claim(rc, &p, pos);
+        if (atomic_compare_exchange_strong(word_at(rc, &p, c.pos), &c.seen, p.pending)) {
+            status = settle_claim(rc, &p, c.pos);
+            break;
+        }
     }
+    if (status == NG_OK && is_stale(rc, &p))
+        return NG_ERR_TIME_SKEW; /* step (5): raced with the eviction of our key, or overload */
+    return status;
+}
+
+int64_t ng_replay_cache_watermark(struct ng_replay_cache *rc)
+{
+    int64_t tick = atomic_load(&rc->watermark);
+    if (tick <= INT64_MIN / TICK)
+        return INT64_MIN;
+    if (tick >= INT64_MAX / TICK)
+        return INT64_MAX;
+    return tick * TICK;
 }

@@ -5,7 +5,6 @@
 
 #include "alloc.h"
 #include "krb5_session.h"
-#include "pac_logon_info.h"
 #include "random.h"
 
 /* Slot word: bits 0..47 the entry pointer (x86-64 and AArch64 user addresses fit), bits 48..63
@@ -200,7 +199,8 @@ size_t ng_ticket_cache_count(struct ng_ticket_cache *tc)
 }
 
 ng_status ng_ticket_entry_new(krb5_context kctx, struct ng_slice ticket_der,
-                              const krb5_ticket *ticket, struct ng_ticket_entry **out)
+                              const krb5_ticket *ticket, struct ng_slice pac_logon_info,
+                              struct ng_ticket_entry **out)
 {
     const krb5_enc_tkt_part *part = ticket->enc_part2;
     ng_status status = NG_OK;
@@ -218,7 +218,12 @@ ng_status ng_ticket_entry_new(krb5_context kctx, struct ng_slice ticket_der,
     if (krb5_copy_principal(kctx, part->client, &e->client) != 0)
         NG_FAIL_CLEANUP(NG_ERR_NOMEM);
     NG_GUARD_CLEANUP(ng_krb5_session_names(kctx, ticket, &e->client_name, &e->server_name));
-    NG_GUARD_CLEANUP(ng_pac_logon_info_copy(part->authorization_data, &e->pac, &e->pac_len));
+    if (pac_logon_info.ptr != NULL) { /* present, even if empty: as the libkrb5 path has it */
+        e->pac = ng_memdup(pac_logon_info.ptr, pac_logon_info.len > 0 ? pac_logon_info.len : 1);
+        if (e->pac == NULL)
+            NG_FAIL_CLEANUP(NG_ERR_NOMEM);
+        e->pac_len = pac_logon_info.len;
+    }
     /* krb5_timestamp is an unsigned 32-bit count since MIT krb5 1.17 (good until 2106) */
     e->auth_time = (uint32_t)part->times.authtime;
     e->start_time =

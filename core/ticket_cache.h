@@ -64,9 +64,11 @@ struct ng_ticket_entry *ng_ticket_cache_get(struct ng_ticket_cache *tc, struct n
                                             int64_t now, int64_t skew);
 
 /* Makes an entry from a ticket libkrb5 has just decrypted and accepted (`ticket_der` the Ticket
- * TLV it came from). The caller owns *out (ng_ticket_entry_release). */
+ * TLV it came from; `pac_logon_info` its PAC's logon info once verified, pac_verify.h, or
+ * empty: copied). The caller owns *out (ng_ticket_entry_release). */
 ng_status ng_ticket_entry_new(krb5_context kctx, struct ng_slice ticket_der,
-                              const krb5_ticket *ticket, struct ng_ticket_entry **out);
+                              const krb5_ticket *ticket, struct ng_slice pac_logon_info,
+                              struct ng_ticket_entry **out);
 
 /* Inserts `e` (the cache takes its own reference; the caller keeps its one). Best effort: when
  * the ticket is already cached, or every slot of its window is busy with a live entry being

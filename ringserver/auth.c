@@ -12,15 +12,19 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static SECURITY_STATUS acquire(const struct rs_config *cfg, const char *package, CredHandle *out)
+/* `packages`: Negotiate's package list (Windows' PackageList), or NULL for all. */
+static SECURITY_STATUS acquire(const struct rs_config *cfg, const char *package,
+                               const char *packages, CredHandle *out)
 {
-    /* Version 2 carries the NTLM account file (docs/ntlm.md); NULL: $NEGRING_USER_DB. */
-    NEGRING_ACCEPTOR_AUTH_DATA2 data = {
-        .Version = NEGRING_ACCEPTOR_AUTH_DATA_VERSION_2,
+    /* Version 2 added the NTLM account file (docs/ntlm.md; NULL: $NEGRING_USER_DB), Version 3
+     * the package list. */
+    NEGRING_ACCEPTOR_AUTH_DATA3 data = {
+        .Version = NEGRING_ACCEPTOR_AUTH_DATA_VERSION_3,
         .Keytab = cfg->keytab[0] ? cfg->keytab : NULL,
         .ClockSkewSeconds = cfg->clock_skew,
         .UserDatabase = cfg->user_db[0] ? cfg->user_db : NULL,
         .NtlmDomain = cfg->ntlm_domain[0] ? cfg->ntlm_domain : NULL,
+        .PackageList = packages,
     };
     TimeStamp expiry;
     return AcquireCredentialsHandleA(cfg->principal[0] ? (LPSTR)cfg->principal : NULL,
@@ -37,10 +41,19 @@ static bool package_available(const char *name)
     return true;
 }
 
+static bool wants_kerberos_only(const struct rs_config *cfg)
+{
+    for (unsigned i = 0; i < cfg->n_listeners; i++) {
+        if (cfg->listeners[i].mechs == RS_MECHS_KERBEROS)
+            return true;
+    }
+    return false;
+}
+
 int rs_creds_acquire(struct rs_creds *c, const struct rs_config *cfg, char *err, size_t errlen)
 {
     *c = (struct rs_creds){0};
-    SECURITY_STATUS s = acquire(cfg, "Negotiate", &c->negotiate);
+    SECURITY_STATUS s = acquire(cfg, "Negotiate", NULL, &c->negotiate);
     if (s != SEC_E_OK) {
         snprintf(err, errlen,
                  "cannot acquire Negotiate acceptor credentials from keytab %s (0x%08x: %s)",
@@ -49,9 +62,27 @@ int rs_creds_acquire(struct rs_creds *c, const struct rs_config *cfg, char *err,
         return -1;
     }
     c->has_negotiate = true;
-    if (package_available("NTLM") && acquire(cfg, "NTLM", &c->ntlm) == SEC_E_OK)
+    if (package_available("NTLM") && acquire(cfg, "NTLM", NULL, &c->ntlm) == SEC_E_OK)
         c->has_ntlm = true;
+    if (wants_kerberos_only(cfg)) {
+        s = acquire(cfg, "Negotiate", "Kerberos", &c->kerberos);
+        if (s != SEC_E_OK) {
+            snprintf(err, errlen, "cannot acquire Kerberos-only Negotiate credentials (0x%08x: %s)",
+                     (unsigned)s, rs_status_reason(s));
+            rs_creds_free(c);
+            return -1;
+        }
+        c->has_kerberos = true;
+    }
     return 0;
+}
+
+SECURITY_STATUS rs_creds_prepare_thread(struct rs_creds *c)
+{
+    /* The credentials share the thread's krb5 state: preparing one prepares all. */
+    return c->has_negotiate ? SetCredentialsAttributesA(
+                                  &c->negotiate, SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD, NULL, 0)
+                            : SEC_E_OK;
 }
 
 SECURITY_STATUS rs_creds_reload(struct rs_creds *c)
@@ -61,6 +92,8 @@ SECURITY_STATUS rs_creds_reload(struct rs_creds *c)
         s = SetCredentialsAttributesA(&c->negotiate, SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS, NULL, 0);
     if (s == SEC_E_OK && c->has_ntlm)
         s = SetCredentialsAttributesA(&c->ntlm, SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS, NULL, 0);
+    if (s == SEC_E_OK && c->has_kerberos)
+        s = SetCredentialsAttributesA(&c->kerberos, SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS, NULL, 0);
     return s;
 }
 
@@ -70,6 +103,8 @@ void rs_creds_free(struct rs_creds *c)
         FreeCredentialsHandle(&c->negotiate);
     if (c->has_ntlm)
         FreeCredentialsHandle(&c->ntlm);
+    if (c->has_kerberos)
+        FreeCredentialsHandle(&c->kerberos);
     *c = (struct rs_creds){0};
 }
 
@@ -122,14 +157,17 @@ static SECURITY_STATUS finish(CtxtHandle *ctx, struct rs_leg *leg)
 }
 
 void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_package pkg,
-                 bool restrict_kerberos, const uint8_t *in, size_t in_len, uint8_t *scratch,
+                 bool kerberos_only, const uint8_t *in, size_t in_len, uint8_t *scratch,
                  size_t scratch_len, struct rs_leg *leg)
 {
     *leg = (struct rs_leg){0};
     if (hs->active && (hs->pkg != pkg || (hs->had_input && rs_token_starts_handshake(in, in_len))))
         rs_handshake_reset(hs);
-    const CredHandle *cred = pkg == RS_PKG_NTLM ? &creds->ntlm : &creds->negotiate;
-    if ((pkg == RS_PKG_NTLM && !creds->has_ntlm) ||
+    kerberos_only = kerberos_only && pkg == RS_PKG_NEGOTIATE;
+    const CredHandle *cred = pkg == RS_PKG_NTLM ? &creds->ntlm
+                             : kerberos_only    ? &creds->kerberos
+                                                : &creds->negotiate;
+    if ((pkg == RS_PKG_NTLM && !creds->has_ntlm) || (kerberos_only && !creds->has_kerberos) ||
         (pkg == RS_PKG_NEGOTIATE && !creds->has_negotiate)) {
         leg->status = SEC_E_SECPKG_NOT_FOUND;
         return;
@@ -159,11 +197,7 @@ void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_
         SECURITY_STATUS s = finish(&hs->ctx, leg);
         if (s != SEC_E_OK)
             leg->status = s;
-    } else if (leg->status == SEC_I_CONTINUE_NEEDED && restrict_kerberos && hs->had_input) {
-        query_package(&hs->ctx, leg->package, sizeof(leg->package));
     }
-    if (restrict_kerberos && leg->package[0] != '\0' && strcmp(leg->package, "Kerberos") != 0)
-        leg->status = SEC_E_LOGON_DENIED; /* this listener does not take NTLM */
     if (leg->status != SEC_I_CONTINUE_NEEDED) {
         uint64_t start = hs->start_us;
         unsigned legs = hs->legs;

@@ -18,12 +18,17 @@ enum rs_package { RS_PKG_NEGOTIATE, RS_PKG_NTLM };
 
 struct rs_creds {
     CredHandle negotiate, ntlm;
-    bool has_negotiate, has_ntlm;
+    CredHandle kerberos; /* Negotiate with the package list "Kerberos", for mechs=kerberos */
+    bool has_negotiate, has_ntlm, has_kerberos;
 };
 
-/* Acquires INBOUND credentials for Negotiate and, when libnegring has the package, NTLM.
- * Returns 0, or -1 with a message in err. */
+/* Acquires INBOUND credentials for Negotiate, for NTLM when libnegring has the package, and
+ * Kerberos-only Negotiate credentials when a listener has mechs=kerberos (so their NegTokenInit2
+ * lists no NTLM and NTLMSSP is refused by the library). Returns 0, or -1 with a message. */
 int rs_creds_acquire(struct rs_creds *c, const struct rs_config *cfg, char *err, size_t errlen);
+/* On a worker thread before its first accept: libnegring makes the thread's krb5 state now
+ * (SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD), so no ring thread ever reads krb5.conf later. */
+SECURITY_STATUS rs_creds_prepare_thread(struct rs_creds *c);
 /* Re-reads the keys (SetCredentialsAttributes(SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS)); handshakes
  * in flight finish with their old keys. Blocking file I/O: never call on a ring thread. */
 SECURITY_STATUS rs_creds_reload(struct rs_creds *c);
@@ -53,9 +58,9 @@ bool rs_token_starts_handshake(const uint8_t *tok, size_t len);
 
 /* Runs one AcceptSecurityContext leg on hs (starting a context if none is pending). On
  * SEC_E_OK and on failure the context is deleted at once; on SEC_I_CONTINUE_NEEDED it stays in
- * hs. `restrict_kerberos`: a Negotiate exchange that picked anything but Kerberos is refused. */
+ * hs. `kerberos_only`: Negotiate through the Kerberos-only credentials (mechs=kerberos). */
 void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_package pkg,
-                 bool restrict_kerberos, const uint8_t *in, size_t in_len, uint8_t *scratch,
+                 bool kerberos_only, const uint8_t *in, size_t in_len, uint8_t *scratch,
                  size_t scratch_len, struct rs_leg *leg);
 /* Deletes a pending context (connection closed, deadline, new handshake). */
 void rs_handshake_reset(struct rs_handshake *hs);

@@ -278,6 +278,11 @@ static void *run(void *arg)
 {
     struct rs_worker *w = arg;
     rs_log_set_thread_sink(log_sink, w);
+    /* krb5.conf is read now, before the ring serves anyone, not on the first accept. */
+    SECURITY_STATUS prepared = rs_creds_prepare_thread(&w->srv->creds);
+    if (prepared != SEC_E_OK)
+        rs_log(RS_LOG_WARN, "prepare_failed", "worker=%u status=0x%08x reason=\"%s\"", w->index,
+               (unsigned)prepared, rs_status_reason(prepared));
     w->now_ms = mono_ms();
     rs_wheel_init(&w->wheel, w->now_ms);
     for (unsigned i = 0; i < w->n_listeners; i++)

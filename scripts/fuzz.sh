@@ -10,7 +10,8 @@
 # (NEGRING_FUZZ_KEYTAB) and fresh seed tokens those keys decrypt; an NTLM account database
 # (NEGRING_USER_DB) matching the NTLM seeds' password adds NTLM to it. New inputs a campaign finds go
 # to build/fuzz/corpus/<target>; crashes to build/fuzz/crashes/<target>-*, and the script exits 1.
-# Turn a crash into tests/fuzz/regressions/<target>/<name> plus a unit test.
+# Turn a crash into tests/fuzz/regressions/<target>/<name> plus a unit test. FUZZ_FLAGS adds
+# libFuzzer flags (FUZZ_FLAGS="-fork=1 -ignore_crashes=1" keeps going past a known crash).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build/fuzz"
@@ -81,8 +82,9 @@ for t in "${targets[@]}"; do
   [[ -d $root/tests/fuzz/corpus/$t ]] && dirs+=("$root/tests/fuzz/corpus/$t")
   [[ -d $live/$t ]] && dirs+=("$live/$t")
   log="$build/fuzz_$t.log"
+  # shellcheck disable=SC2086 # FUZZ_FLAGS: extra libFuzzer flags, e.g. "-fork=2 -ignore_crashes=1"
   if "$bin" -max_total_time="$seconds" -timeout=10 -max_len=16384 -print_final_stats=1 \
-    -artifact_prefix="$build/crashes/$t-" "${dirs[@]}" >"$log" 2>&1; then
+    -artifact_prefix="$build/crashes/$t-" ${FUZZ_FLAGS:-} "${dirs[@]}" >"$log" 2>&1; then
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)

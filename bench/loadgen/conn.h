@@ -19,6 +19,7 @@ enum lg_conn_state {
     LG_CONN_CONNECTING, /* non-blocking connect in progress */
     LG_CONN_SENDING,    /* part of a request still to write */
     LG_CONN_RECEIVING,  /* request sent, waiting for the answer */
+    LG_CONN_HOLDING,    /* --hold: between two legs, until the run releases it */
     LG_CONN_FINISHED,   /* nothing more to start */
 };
 
@@ -29,6 +30,7 @@ struct lg_conn {
     unsigned legs;          /* answers with a token so far in this handshake */
     unsigned answers_on_fd; /* complete answers received on this connection */
     bool retried;           /* this handshake was already resent once (lg_conn_closed) */
+    bool hold_counted;      /* --hold: counted in run->held (held once, failed, or never ran) */
     uint64_t t0_ns, deadline_ns;
     struct lg_token *tok; /* the handshake's token and context: a pool entry or &live */
     struct lg_token live;
@@ -51,6 +53,7 @@ struct lg_worker {
     struct lg_conn *conns;
     unsigned nconns;
     unsigned active;  /* connections not yet FINISHED */
+    unsigned holding; /* connections in LG_CONN_HOLDING */
     uint64_t budget;  /* count mode: this worker's share of -n */
     uint64_t started; /* handshakes it began */
     struct lg_stats stats;
@@ -66,6 +69,8 @@ void lg_conn_succeed(struct lg_worker *w, struct lg_conn *c, bool keep_alive);
 /* Closes the connection and opens a new one for the same handshake (the server closed it
  * between two legs that need no connection affinity, e.g. after a --challenge 401). */
 void lg_conn_reconnect(struct lg_worker *w, struct lg_conn *c);
+/* Sends the handshake's next leg, or with --hold parks c first (its first handshake only). */
+void lg_conn_next_leg(struct lg_worker *w, struct lg_conn *c);
 /* The server closed or reset the connection before answering the current request. */
 void lg_conn_closed(struct lg_worker *w, struct lg_conn *c);
 

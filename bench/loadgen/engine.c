@@ -43,8 +43,27 @@ static void close_fd(struct lg_conn *c)
     lg_hs_reset(c);
 }
 
-static void end_handshake(struct lg_conn *c)
+/* --hold: c got as far as it will in its first handshake (parked, failed, done or never
+ * started). The last connection to get there starts the hold period for all. */
+static void count_held(struct lg_worker *w, struct lg_conn *c)
 {
+    struct lg_run *run = w->run;
+    if (w->o->hold_s <= 0 || c->hold_counted)
+        return;
+    c->hold_counted = true;
+    if (atomic_fetch_add(&run->held, 1) + 1 != w->o->connections)
+        return;
+    uint64_t now = lg_now_ns();
+    run->held_at_s = (double)(now - run->t_start_ns) / 1e9;
+    run->held_pending = atomic_load(&run->holding);
+    atomic_store(&run->release_ns, now + (uint64_t)(w->o->hold_s * 1e9));
+    fprintf(stderr, "negring-load: %u handshakes held pending between legs (%.2f s), for %.1f s\n",
+            run->held_pending, run->held_at_s, w->o->hold_s);
+}
+
+static void end_handshake(struct lg_worker *w, struct lg_conn *c)
+{
+    count_held(w, c);
     lg_token_release(c->tok); /* a pool token is used once; a live one is ours */
     c->tok = NULL;
     c->state = LG_CONN_IDLE;
@@ -69,6 +88,7 @@ static bool may_start(struct lg_worker *w)
 
 static void finish(struct lg_worker *w, struct lg_conn *c)
 {
+    count_held(w, c);
     close_fd(c);
     c->state = LG_CONN_FINISHED;
     w->active--;
@@ -129,7 +149,7 @@ static void next_handshake(struct lg_worker *w, struct lg_conn *c)
                 w->stats.fail[LG_FAIL_CLIENT_TOKEN]++;
                 atomic_fetch_add_explicit(&w->stats.failed, 1, memory_order_relaxed);
             }
-            end_handshake(c);
+            end_handshake(w, c);
             if (spent) {
                 finish(w, c);
                 return;
@@ -153,7 +173,7 @@ void lg_conn_fail(struct lg_worker *w, struct lg_conn *c, enum lg_failure why)
     w->stats.fail[why]++;
     atomic_fetch_add_explicit(&w->stats.failed, 1, memory_order_relaxed);
     close_fd(c); /* the connection's state is unknown: never reuse it */
-    end_handshake(c);
+    end_handshake(w, c);
 }
 
 void lg_conn_succeed(struct lg_worker *w, struct lg_conn *c, bool keep_alive)
@@ -162,7 +182,39 @@ void lg_conn_succeed(struct lg_worker *w, struct lg_conn *c, bool keep_alive)
     atomic_fetch_add_explicit(&w->stats.ok, 1, memory_order_relaxed);
     if (!keep_alive || w->o->fresh)
         close_fd(c);
-    end_handshake(c);
+    end_handshake(w, c);
+}
+
+void lg_conn_next_leg(struct lg_worker *w, struct lg_conn *c)
+{
+    if (w->o->hold_s <= 0 || c->hold_counted) {
+        lg_hs_send_leg(w, c);
+        return;
+    }
+    c->state = LG_CONN_HOLDING;
+    c->deadline_ns = UINT64_MAX; /* a new one is set when it resumes */
+    w->holding++;
+    atomic_fetch_add(&w->run->holding, 1);
+    count_held(w, c);
+}
+
+/* --hold: once the hold period is over, every parked handshake sends its next leg. */
+static void release_held(struct lg_worker *w, uint64_t now)
+{
+    uint64_t at = atomic_load_explicit(&w->run->release_ns, memory_order_relaxed);
+    if (w->holding == 0 || at == 0 || now < at)
+        return;
+    for (unsigned i = 0; i < w->nconns && w->holding > 0; i++) {
+        struct lg_conn *c = &w->conns[i];
+        if (c->state != LG_CONN_HOLDING)
+            continue;
+        w->holding--;
+        atomic_fetch_sub(&w->run->holding, 1);
+        c->deadline_ns = now + (uint64_t)(w->o->timeout_s * 1e9);
+        lg_hs_send_leg(w, c);
+        if (c->state == LG_CONN_IDLE)
+            next_handshake(w, c);
+    }
 }
 
 void lg_conn_reconnect(struct lg_worker *w, struct lg_conn *c)
@@ -310,7 +362,7 @@ static void abandon_all(struct lg_worker *w)
             w->stats.abandoned++;
         close_fd(c);
         if (c->tok)
-            end_handshake(c);
+            end_handshake(w, c);
         c->state = LG_CONN_FINISHED;
     }
     w->active = 0;
@@ -333,6 +385,7 @@ static void *worker_main(void *arg)
             abandon_all(w);
             break;
         }
+        release_held(w, now);
         if (now >= next_tick) {
             expire(w, now);
             next_tick = now + TICK_MS * 1000000u;

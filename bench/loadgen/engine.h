@@ -20,6 +20,13 @@ struct lg_run {
     struct lg_pool pool; /* pool mode only */
     _Atomic bool stop;   /* duration over or pool spent: begin no more */
     _Atomic bool pool_exhausted;
+    /* --hold: connections that reached their first hold point, failed or finished before it;
+     * once it equals -c, release_ns is set (0 until then) and the held legs go out then. */
+    _Atomic unsigned held;
+    _Atomic unsigned holding; /* handshakes parked right now */
+    _Atomic uint64_t release_ns;
+    double held_at_s;      /* when all were held, from the start of the timed phase (0: never) */
+    unsigned held_pending; /* handshakes parked at that moment */
     uint64_t t_start_ns, t_end_ns; /* the timed phase */
     double cpu_s;                  /* this process's CPU time (user + system) during it */
     unsigned nworkers;

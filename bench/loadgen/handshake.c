@@ -108,7 +108,7 @@ static void continue_leg(struct lg_worker *w, struct lg_conn *c, bool keep_alive
         lg_conn_fail(w, c, LG_FAIL_CLOSED);
         return;
     }
-    lg_hs_send_leg(w, c);
+    lg_conn_next_leg(w, c);
 }
 
 static void http_answer(struct lg_worker *w, struct lg_conn *c)
@@ -122,7 +122,7 @@ static void http_answer(struct lg_worker *w, struct lg_conn *c)
         }
         c->challenge_pending = false;
         if (h->keep_alive)
-            lg_hs_send_leg(w, c);
+            lg_conn_next_leg(w, c);
         else
             lg_conn_reconnect(w, c);
         return;

@@ -30,6 +30,10 @@ static const char usage_text[] =
     "      --no-mutual        do not request mutual authentication\n"
     "      --verify           verify the server's final token (mutual auth / SPNEGO MIC)\n"
     "      --timeout SECS     per-handshake deadline (default 10)\n"
+    "      --hold SECS        stop the first handshake of every connection between two legs\n"
+    "                         until all connections got that far (or failed), then SECS more,\n"
+    "                         so that -c handshakes are pending at once; prints a line on\n"
+    "                         stderr when they all are (for sampling the server's memory)\n"
     "      --user U --domain D --password P   NTLM identity (defaults: NEGRING_NTLM_USER,\n"
     "                         NEGRING_NTLM_DOMAIN, NEGRING_NTLM_PASSWORD)\n"
     "      --json             print the results as one JSON object on stdout\n"
@@ -145,6 +149,7 @@ enum {
     OPT_NO_MUTUAL,
     OPT_VERIFY,
     OPT_TIMEOUT,
+    OPT_HOLD,
     OPT_USER,
     OPT_DOMAIN,
     OPT_PASSWORD,
@@ -170,6 +175,7 @@ static const struct option long_options[] = {
     {"no-mutual", no_argument, NULL, OPT_NO_MUTUAL},
     {"verify", no_argument, NULL, OPT_VERIFY},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"hold", required_argument, NULL, OPT_HOLD},
     {"user", required_argument, NULL, OPT_USER},
     {"domain", required_argument, NULL, OPT_DOMAIN},
     {"password", required_argument, NULL, OPT_PASSWORD},
@@ -212,6 +218,8 @@ static bool apply_number(int c, const char *arg, struct lg_options *o, bool *han
         return true;
     case OPT_TIMEOUT:
         return parse_seconds(arg, &o->timeout_s) || bad("--timeout wants seconds");
+    case OPT_HOLD:
+        return parse_seconds(arg, &o->hold_s) || bad("--hold wants seconds");
     default:
         *handled = false;
         return true;
@@ -294,6 +302,8 @@ static bool finish(struct lg_options *o)
         o->handshakes = 1000;
     if (o->handshakes != 0 && o->duration_s != 0)
         return bad("give -n or -d, not both");
+    if (o->hold_s > 0 && o->duration_s > 0)
+        return bad("--hold goes with -n (a count), not -d");
     if (o->challenge && o->protocol == LG_PROTO_RAW)
         return bad("--challenge is for HTTP (the raw protocol has no unauthenticated request)");
     if (o->service[0] == '\0')

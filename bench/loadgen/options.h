@@ -32,6 +32,7 @@ struct lg_options {
     bool mutual;
     bool verify;
     double timeout_s;
+    double hold_s;                        /* --hold: 0 = off */
     const char *user, *domain, *password; /* NTLM identity */
     bool json;
     bool quiet;

@@ -68,6 +68,9 @@ void lg_report_text(FILE *f, const struct lg_report *r)
     if (t->retries)
         fprintf(f, "retried      %" PRIu64 " requests on a new connection (keep-alive closed)\n",
                 t->retries);
+    if (o->hold_s > 0)
+        fprintf(f, "held         %u handshakes pending at once, %.2f s into the run, for %.1f s\n",
+                r->run->held_pending, r->run->held_at_s, o->hold_s);
     if (t->abandoned)
         fprintf(f, "abandoned    %" PRIu64 " in flight at the end of the run\n", t->abandoned);
     for (int k = 0; k < LG_FAIL_COUNT; k++)
@@ -125,6 +128,8 @@ void lg_report_json(FILE *f, const struct lg_report *r)
             ",\"verified\":%" PRIu64 ",\"abandoned\":%" PRIu64 ",\"retries\":%" PRIu64,
             t->requests, t->connects, t->server_tokens, t->verified, t->abandoned, t->retries);
     fprintf(f, ",\"client_cpu_s\":%.3f", r->run->cpu_s);
+    fprintf(f, ",\"hold_s\":%.3f,\"held_pending\":%u,\"held_at_s\":%.3f", o->hold_s,
+            r->run->held_pending, r->run->held_at_s);
     fprintf(f, ",\"pool_size\":%" PRIu64 ",\"pool_seconds\":%.3f,\"pool_exhausted\":%s}\n",
             r->run->pool.size, r->pool_seconds, r->run->pool_exhausted ? "true" : "false");
 }

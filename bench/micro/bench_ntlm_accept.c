@@ -15,8 +15,11 @@
  * iteration each. Before the loop (untimed) the first batch's first legs are run, so every timed
  * iteration completes a handshake.
  *
- * ntlm_handshake/both_sides runs the same loop without pausing: the whole handshake, both
- * sides; the initiator's share is the difference. */
+ * ntlm_accept/negotiate_spnego does the same through the Negotiate package on both sides: NTLM
+ * inside SPNEGO as HTTP "Negotiate" clients without Kerberos send it, the acceptor's last leg
+ * also verifying the client's mechListMIC and signing its own (MS-SPNG §3.3.5.1).
+ * ntlm_handshake/both_sides runs the NTLM loop without pausing: the whole handshake, both sides;
+ * the initiator's share is the difference. */
 #include <negring/sspi.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -31,8 +34,16 @@
 enum { BATCH = 32, ACCOUNTS = 1000, TOKEN_MAX = 2888 /* Windows' NTLM cbMaxToken */ };
 
 static const char password[] = "Secret1";
-static CredHandle server_cred, client_cred;
+/* Credentials of each package (both made once, shared by every run and thread). */
+enum package { PKG_NTLM, PKG_NEGOTIATE, PKG_COUNT };
+static const char *const package_names[PKG_COUNT] = {"NTLM", "Negotiate"};
+static CredHandle server_cred[PKG_COUNT], client_cred[PKG_COUNT];
 static bool creds_ready;
+
+struct variant {
+    enum package package;
+    bool pause_initiator;
+};
 static pthread_once_t setup_once = PTHREAD_ONCE_INIT;
 
 /* One handshake in flight: its first leg was accepted, the initiator has yet to answer. */
@@ -82,13 +93,17 @@ static void setup(void)
                                     (unsigned char *)"EXAMPLE",  7,
                                     (unsigned char *)password,   (ULONG)strlen(password),
                                     SEC_WINNT_AUTH_IDENTITY_ANSI};
-    if (AcquireCredentialsHandleA(NULL, "NTLM", SECPKG_CRED_INBOUND, NULL, &data, NULL, NULL,
-                                  &server_cred, NULL) != SEC_E_OK)
-        return;
-    if (AcquireCredentialsHandleA(NULL, "NTLM", SECPKG_CRED_OUTBOUND, NULL, &id, NULL, NULL,
-                                  &client_cred, NULL) != SEC_E_OK)
-        return;
+    /* Negotiate: no keytab on the acceptor, and no KDC for the client's domain, so both sides
+     * take NTLM (inside SPNEGO), as Windows' Negotiate does without a domain controller. */
     creds_ready = true;
+    for (int p = 0; p < PKG_COUNT; p++) {
+        char *name = (char *)package_names[p];
+        creds_ready = creds_ready &&
+                      AcquireCredentialsHandleA(NULL, name, SECPKG_CRED_INBOUND, NULL, &data, NULL,
+                                                NULL, &server_cred[p], NULL) == SEC_E_OK &&
+                      AcquireCredentialsHandleA(NULL, name, SECPKG_CRED_OUTBOUND, NULL, &id, NULL,
+                                                NULL, &client_cred[p], NULL) == SEC_E_OK;
+    }
     /* The file is read; the directory goes now so an interrupted run leaves nothing behind. */
     unlink(path);
     *strrchr(path, '/') = '\0';
@@ -100,43 +115,48 @@ static const ULONG isc_flags = ISC_REQ_CONNECTION | ISC_REQ_INTEGRITY | ISC_REQ_
 static const ULONG asc_flags = ASC_REQ_CONNECTION | ASC_REQ_INTEGRITY | ASC_REQ_CONFIDENTIALITY |
                                ASC_REQ_REPLAY_DETECT | ASC_REQ_SEQUENCE_DETECT;
 
-static SECURITY_STATUS initiate(CtxtHandle *ctx, bool first, const uint8_t *in, ULONG in_len,
-                                uint8_t *out, ULONG *out_len)
+static SECURITY_STATUS initiate(const struct variant *v, CtxtHandle *ctx, bool first,
+                                const uint8_t *in, ULONG in_len, uint8_t *out, ULONG *out_len)
 {
     SecBuffer ib = {in_len, SECBUFFER_TOKEN, (void *)in}, ob = {TOKEN_MAX, SECBUFFER_TOKEN, out};
     SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
     ULONG attrs;
     SECURITY_STATUS s = InitializeSecurityContextA(
-        &client_cred, first ? NULL : ctx, "HTTP/localhost", isc_flags, 0, SECURITY_NATIVE_DREP,
-        first ? NULL : &id, 0, ctx, &od, &attrs, NULL);
+        &client_cred[v->package], first ? NULL : ctx, "HTTP/localhost", isc_flags, 0,
+        SECURITY_NATIVE_DREP, first ? NULL : &id, 0, ctx, &od, &attrs, NULL);
     *out_len = ob.cbBuffer;
     return s;
 }
 
-static SECURITY_STATUS accept_leg(CtxtHandle *ctx, bool first, const uint8_t *in, ULONG in_len,
-                                  uint8_t *out, ULONG *out_len)
+static SECURITY_STATUS accept_leg(const struct variant *v, CtxtHandle *ctx, bool first,
+                                  const uint8_t *in, ULONG in_len, uint8_t *out, ULONG out_cap,
+                                  ULONG *out_len)
 {
-    SecBuffer ib = {in_len, SECBUFFER_TOKEN, (void *)in}, ob = {TOKEN_MAX, SECBUFFER_TOKEN, out};
+    SecBuffer ib = {in_len, SECBUFFER_TOKEN, (void *)in}, ob = {out_cap, SECBUFFER_TOKEN, out};
     SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
     ULONG attrs;
     TimeStamp expiry;
-    SECURITY_STATUS s = AcceptSecurityContext(&server_cred, first ? NULL : ctx, &id, asc_flags,
-                                              SECURITY_NATIVE_DREP, ctx, &od, &attrs, &expiry);
+    SECURITY_STATUS s =
+        AcceptSecurityContext(&server_cred[v->package], first ? NULL : ctx, &id, asc_flags,
+                              SECURITY_NATIVE_DREP, ctx, &od, &attrs, &expiry);
     *out_len = ob.cbBuffer;
     return s;
 }
 
 /* Untimed, between batches: the initiator answers every begun handshake (its client context is
  * then done). Returns the number of failures. */
-static int64_t initiator_turn(struct slot *slots)
+static int64_t initiator_turn(const struct variant *v, struct slot *slots)
 {
     int64_t failed = 0;
     for (int s = 0; s < BATCH; s++) {
         struct slot *sl = &slots[s];
         if (sl->begun) {
-            sl->answered = initiate(&sl->client, false, sl->chal, sl->chal_len, sl->auth,
-                                    &sl->auth_len) == SEC_E_OK;
-            DeleteSecurityContext(&sl->client); /* the NTLM client is done once it answered */
+            /* Through Negotiate the client would still check the acceptor's mechListMIC: not
+             * needed for the acceptor's work, so its context goes here too. */
+            SECURITY_STATUS st =
+                initiate(v, &sl->client, false, sl->chal, sl->chal_len, sl->auth, &sl->auth_len);
+            sl->answered = st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED;
+            DeleteSecurityContext(&sl->client);
             if (!sl->answered) {
                 DeleteSecurityContext(&sl->server);
                 failed++;
@@ -149,18 +169,19 @@ static int64_t initiator_turn(struct slot *slots)
 
 /* The acceptor's part for one slot (timed): finish the answered handshake, begin a new one.
  * The slot's new client context and NEGOTIATE are made by begin_clients beforehand. */
-static int64_t acceptor_turn(struct slot *sl, CtxtHandle *new_client)
+static int64_t acceptor_turn(const struct variant *v, struct slot *sl, CtxtHandle *new_client)
 {
     int64_t failed = 0;
     if (sl->answered) {
         ULONG len;
-        uint8_t out[64]; /* NTLM's last leg has no output token */
-        failed += accept_leg(&sl->server, false, sl->auth, sl->auth_len, out, &len) != SEC_E_OK;
+        uint8_t out[256]; /* no token for raw NTLM; SPNEGO's final NegTokenResp with a MIC */
+        failed += accept_leg(v, &sl->server, false, sl->auth, sl->auth_len, out, sizeof(out),
+                             &len) != SEC_E_OK;
         DeleteSecurityContext(&sl->server);
         sl->answered = false;
     }
-    if (accept_leg(&sl->server, true, sl->neg, sl->neg_len, sl->chal, &sl->chal_len) ==
-        SEC_I_CONTINUE_NEEDED) {
+    if (accept_leg(v, &sl->server, true, sl->neg, sl->neg_len, sl->chal, TOKEN_MAX,
+                   &sl->chal_len) == SEC_I_CONTINUE_NEEDED) {
         sl->client = *new_client;
         sl->begun = true;
     } else {
@@ -171,11 +192,11 @@ static int64_t acceptor_turn(struct slot *sl, CtxtHandle *new_client)
 }
 
 /* Untimed: the initiator's first leg for every slot (a fresh client context each). */
-static int64_t begin_clients(struct slot *slots, CtxtHandle *clients)
+static int64_t begin_clients(const struct variant *v, struct slot *slots, CtxtHandle *clients)
 {
     int64_t failed = 0;
     for (int s = 0; s < BATCH; s++)
-        failed += initiate(&clients[s], true, NULL, 0, slots[s].neg, &slots[s].neg_len) !=
+        failed += initiate(v, &clients[s], true, NULL, 0, slots[s].neg, &slots[s].neg_len) !=
                   SEC_I_CONTINUE_NEEDED;
     return failed;
 }
@@ -194,7 +215,7 @@ static void cleanup(struct slot *slots)
 
 static void bench_ntlm(struct ng_bench_state *st, void *arg)
 {
-    bool pause_initiator = arg != NULL;
+    const struct variant *v = arg;
     pthread_once(&setup_once, setup);
     struct slot *slots = calloc(BATCH, sizeof(*slots));
     CtxtHandle clients[BATCH];
@@ -204,20 +225,20 @@ static void bench_ntlm(struct ng_bench_state *st, void *arg)
         return;
     }
     /* Untimed: the first batch's first legs, so every timed iteration completes a handshake. */
-    int64_t failed = begin_clients(slots, clients);
+    int64_t failed = begin_clients(v, slots, clients);
     for (int s = 0; s < BATCH; s++)
-        failed += acceptor_turn(&slots[s], &clients[s]);
+        failed += acceptor_turn(v, &slots[s], &clients[s]);
     int s = 0;
     while (ng_bench_running(st)) {
         if (s == 0) {
-            if (pause_initiator)
+            if (v->pause_initiator)
                 ng_bench_pause(st);
-            failed += initiator_turn(slots);
-            failed += begin_clients(slots, clients);
-            if (pause_initiator)
+            failed += initiator_turn(v, slots);
+            failed += begin_clients(v, slots, clients);
+            if (v->pause_initiator)
                 ng_bench_resume(st);
         }
-        failed += acceptor_turn(&slots[s], &clients[s]);
+        failed += acceptor_turn(v, &slots[s], &clients[s]);
         s = (s + 1) % BATCH;
     }
     /* Slots past s got a fresh client context this batch that no acceptor turn took over. */
@@ -234,10 +255,12 @@ static void bench_ntlm(struct ng_bench_state *st, void *arg)
 
 void bench_register_ntlm_accept(int max_threads)
 {
-    static const bool pause = true;
+    static const struct variant ntlm = {PKG_NTLM, true}, negotiate = {PKG_NEGOTIATE, true},
+                                both_sides = {PKG_NTLM, false};
     struct ng_bench_opts one = {0};
     struct ng_bench_opts mt = {.min_threads = 1, .max_threads = max_threads, .real_time = true};
-    ng_bench_register("ntlm_accept/negring", bench_ntlm, (void *)&pause, &one);
-    ng_bench_register("ntlm_accept_threads/negring", bench_ntlm, (void *)&pause, &mt);
-    ng_bench_register("ntlm_handshake/both_sides", bench_ntlm, NULL, &one);
+    ng_bench_register("ntlm_accept/negring", bench_ntlm, (void *)&ntlm, &one);
+    ng_bench_register("ntlm_accept/negotiate_spnego", bench_ntlm, (void *)&negotiate, &one);
+    ng_bench_register("ntlm_accept_threads/negring", bench_ntlm, (void *)&ntlm, &mt);
+    ng_bench_register("ntlm_handshake/both_sides", bench_ntlm, (void *)&both_sides, &one);
 }

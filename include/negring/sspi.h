@@ -213,6 +213,39 @@ typedef struct _SEC_WINNT_AUTH_IDENTITY_W {
     ULONG Flags;
 } SEC_WINNT_AUTH_IDENTITY_W, *PSEC_WINNT_AUTH_IDENTITY_W;
 
+/* Windows' extended identity (sspi.h): Version = SEC_WINNT_AUTH_IDENTITY_VERSION, Length =
+ * sizeof the structure, then the fields of SEC_WINNT_AUTH_IDENTITY_A/W and a PackageList for
+ * Negotiate ("Kerberos", "NTLM", "!NTLM", comma-separated; lengths in characters). */
+#define SEC_WINNT_AUTH_IDENTITY_VERSION 0x200
+
+typedef struct _SEC_WINNT_AUTH_IDENTITY_EXA {
+    ULONG Version;
+    ULONG Length;
+    unsigned char *User;
+    ULONG UserLength;
+    unsigned char *Domain;
+    ULONG DomainLength;
+    unsigned char *Password;
+    ULONG PasswordLength;
+    ULONG Flags;
+    unsigned char *PackageList;
+    ULONG PackageListLength;
+} SEC_WINNT_AUTH_IDENTITY_EXA, *PSEC_WINNT_AUTH_IDENTITY_EXA;
+
+typedef struct _SEC_WINNT_AUTH_IDENTITY_EXW {
+    ULONG Version;
+    ULONG Length;
+    unsigned short *User;
+    ULONG UserLength;
+    unsigned short *Domain;
+    ULONG DomainLength;
+    unsigned short *Password;
+    ULONG PasswordLength;
+    ULONG Flags;
+    unsigned short *PackageList;
+    ULONG PackageListLength;
+} SEC_WINNT_AUTH_IDENTITY_EXW, *PSEC_WINNT_AUTH_IDENTITY_EXW;
+
 typedef void(SEC_ENTRY *SEC_GET_KEY_FN)(void *Arg, void *Principal, ULONG KeyVer, void **Key,
                                         SECURITY_STATUS *Status);
 
@@ -433,6 +466,13 @@ typedef struct _SecPkgContext_NegringDelegatedCcacheA {
 /* negring extension for SetCredentialsAttributes: re-read the keytab of INBOUND credentials
  * (after a key rollover); handshakes in flight finish with the keys they started with. */
 #define SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS 0x4E470100u
+/* negring extension for SetCredentialsAttributes (pBuffer NULL, cbBuffer 0): prepares the
+ * calling thread for accepts with these credentials, so its first AcceptSecurityContext does no
+ * file I/O: the thread's krb5_context is made (krb5.conf read) and the configuration the
+ * Kerberos accept takes from it is loaded. Call it once on each worker thread at start (an
+ * event-loop thread must not block later). SEC_E_OK, also for NTLM-only credentials (nothing
+ * to prepare); SEC_E_INTERNAL_ERROR when krb5.conf cannot be read. */
+#define SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD 0x4E470101u
 
 #define SECPKG_NEGOTIATION_COMPLETE      0
 #define SECPKG_NEGOTIATION_OPTIMISTIC    1
@@ -604,6 +644,30 @@ typedef struct _NEGRING_ACCEPTOR_AUTH_DATA2 {
     const char *DnsComputer;  /* MsvAvDnsComputerName; NULL: the host name */
     ULONG NtlmOptions;        /* NEGRING_NTLM_* below */
 } NEGRING_ACCEPTOR_AUTH_DATA2, *PNEGRING_ACCEPTOR_AUTH_DATA2;
+
+/* Version 3: Version 2's fields, then PackageList, the mechanisms "Negotiate" credentials may
+ * use, as Windows' SEC_WINNT_AUTH_IDENTITY_EX PackageList: names separated by commas, each
+ * "Kerberos" or "NTLM", "!" before a name excludes it ("!NTLM"); with any name not excluded
+ * only the names listed are used. NULL or "": every mechanism the keys allow. Unknown names
+ * (packages Windows has and negring does not) are ignored; a list that leaves no mechanism
+ * fails with SEC_E_NO_CREDENTIALS. Other packages ignore it, as on Windows. A Negotiate
+ * credential without Kerberos (or NTLM) never offers it and refuses its tokens, raw or in
+ * SPNEGO, with SEC_E_LOGON_DENIED (docs/api.md). */
+#define NEGRING_ACCEPTOR_AUTH_DATA_VERSION_3 0x4E470003u
+
+typedef struct _NEGRING_ACCEPTOR_AUTH_DATA3 {
+    ULONG Version;      /* NEGRING_ACCEPTOR_AUTH_DATA_VERSION_3 */
+    const char *Keytab; /* as in NEGRING_ACCEPTOR_AUTH_DATA2 ... */
+    ULONG ClockSkewSeconds;
+    PSEC_WINNT_AUTH_IDENTITY_A Identity;
+    const char *UserDatabase;
+    const char *NtlmDomain;
+    const char *NtlmComputer;
+    const char *DnsDomain;
+    const char *DnsComputer;
+    ULONG NtlmOptions;       /* ... to here */
+    const char *PackageList; /* "Kerberos", "NTLM", "!NTLM", ...; NULL: all */
+} NEGRING_ACCEPTOR_AUTH_DATA3, *PNEGRING_ACCEPTOR_AUTH_DATA3;
 
 /* NtlmOptions. With a principal passed to AcquireCredentialsHandle, NTLM also requires the
  * client's MsvAvTargetName to name it (MS-NLMP §3.2.5.1.2 target name check). */

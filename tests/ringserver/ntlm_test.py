@@ -2,14 +2,19 @@
 (three legs on one keep-alive connection), raw NTLMSSP under the Negotiate scheme, per-listener
 mechanism choice, the raw protocol, wrong passwords, and the AUTHENTICATE bound to its
 connection. RS_PORTS: [0] http negotiate, [1] http mechs=ntlm, [2] http mechs=kerberos,
-[3] raw mechs=ntlm. Accounts: NEGRING\\alice (alice's Kerberos password)."""
+[3] raw mechs=ntlm, [4] raw mechs=kerberos, [5] raw negotiate. Accounts: NEGRING\\alice (alice's
+Kerberos password)."""
 import os
+import time
 
 from ntlm_auth.ntlm import NtlmContext
 
 from rsclient import PORTS, Http, Raw, auth_token, b64, check, finish, initiator, metrics
 
-nego, ntlm_only, krb_only, raw = PORTS
+nego, ntlm_only, krb_only, raw, raw_krb, raw_nego = PORTS
+SEC_E_LOGON_DENIED = 0x8009030C
+NTLM_OID = bytes.fromhex("060a2b06010401823702020a")  # 1.3.6.1.4.1.311.2.2.10
+KRB5_OID = bytes.fromhex("06092a864886f712010202")  # 1.2.840.113554.1.2.2
 # ntlm_auth takes "LMHASH:NTHASH" in place of a password; OpenSSL 3 has no MD4 to hash one.
 nt_hash = open(os.path.join(os.environ["RS_WORK"], "users")).read().split(":")[2]
 password = "aad3b435b51404eeaad3b435b51404ee:" + nt_hash
@@ -83,6 +88,50 @@ check("raw NTLM: challenge frame", kind == "C" and challenge.startswith(b"NTLMSS
 r.send(ctx.step(challenge))
 kind, res = r.frame()
 check("raw NTLM: accepted as NEGRING\\alice", kind == "A" and res[1] == "NEGRING\\alice", res)
+
+# 7. mechs=kerberos acquires Negotiate credentials with the package list "Kerberos": the
+# library's own offer (the NegTokenInit2 answering an empty first frame) names no NTLM, and
+# NTLMSSP is refused by the library itself, raw or after a Kerberos login on the same connection.
+def offer(port):
+    o = Raw(port)
+    o.send(b"")
+    frame = o.frame()
+    o.close()
+    return frame
+
+
+kind, tok = offer(raw_krb)
+check("raw mechs=kerberos: NegTokenInit2 lists Kerberos and no NTLM",
+      kind == "C" and KRB5_OID in tok and NTLM_OID not in tok, (kind, tok.hex()))
+kind, tok = offer(raw_nego)
+check("raw negotiate (same accounts): NegTokenInit2 lists NTLM too",
+      kind == "C" and KRB5_OID in tok and NTLM_OID in tok, (kind, tok.hex()))
+r = Raw(raw_krb)
+r.send(client().step())
+kind, res = r.frame()
+check("raw mechs=kerberos: raw NTLMSSP -> E SEC_E_LOGON_DENIED",
+      kind == "E" and res[0] == SEC_E_LOGON_DENIED, (kind, res))
+r.send(initiator("krb5").step())
+kind, res = r.frame()
+check("raw mechs=kerberos: Kerberos on the same connection -> A", kind == "A", (kind, res))
+r.close()
+r = Raw(raw_nego)
+r.send(client().step())
+kind, res = r.frame()
+check("raw negotiate: raw NTLMSSP -> C (challenge)", kind == "C", (kind, res))
+r.close()
+def log_has(*parts, wait=5.0):
+    """Worker log lines reach the file through io_uring writes: poll for them."""
+    deadline = time.monotonic() + wait
+    while True:
+        log = open(os.environ["RS_LOG"]).read()
+        if all(p in log for p in parts) or time.monotonic() > deadline:
+            return all(p in log for p in parts)
+        time.sleep(0.05)
+
+
+check("mechs=kerberos NTLM refusal logged as logon denied",
+      log_has("status=0x8009030c", 'reason="logon denied"'))
 
 m = metrics(nego)
 check("ntlm ok handshakes counted", m['negring_handshakes_total{mech="ntlm",result="ok"}'] >= 5, m)

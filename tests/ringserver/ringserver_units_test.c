@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nettle/base64.h>
+
 #include "b64.h"
 #include "check.h"
 #include "http_parser.h"
@@ -136,6 +138,117 @@ static void test_b64(void)
     CHECK_EQ(rs_b64_decode((const uint8_t *)"", 0, false, out, sizeof(out), &n), RS_B64_OK);
 }
 
+static enum rs_b64_result b64(const char *s, bool url, uint8_t *out, size_t cap, size_t *n)
+{
+    return rs_b64_decode((const uint8_t *)s, strlen(s), url, out, cap, n);
+}
+
+/* RFC 4648: padding only at the end, never more than needed, its left-over bits zero (§3.5);
+ * no whitespace, no byte outside the alphabet; the capacity is exact. */
+static void test_b64_strictness(void)
+{
+    uint8_t out[16];
+    size_t n;
+    const char *bad[] = {"YQ=",      "YWJ=",    "YR==",      "YQ=a",  "Y===",     "====",
+                         "YQ==YWJj", "YWJjYQ=", "YWJjYWI==", "YW\nj", "YWJj\r\n", " YWJ",
+                         "YW%j",     "YW.j",    "YWJjYW=j",  "=YWJ",  "YQ=\0"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_EQ(b64(bad[i], false, out, sizeof(out), &n), RS_B64_BAD);
+        CHECK_EQ(b64(bad[i], true, out, sizeof(out), &n), RS_B64_BAD);
+    }
+    CHECK_EQ(rs_b64_decode((const uint8_t *)"YW\0j", 4, false, out, sizeof(out), &n), RS_B64_BAD);
+    for (int c = 0; c < 256; c++) { /* every byte in every position of a group */
+        bool std = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                   c == '+' || c == '/';
+        bool url = std ? (c != '+' && c != '/') : (c == '-' || c == '_');
+        for (int pos = 0; pos < 4; pos++) {
+            uint8_t g[4] = {'Y', 'W', 'J', 'j'};
+            g[pos] = (uint8_t)c;
+            /* "YWJ=" is no exception: 'J' leaves non-zero bits over */
+            CHECK_EQ(rs_b64_decode(g, 4, false, out, sizeof(out), &n) == RS_B64_OK, std);
+            CHECK_EQ(rs_b64_decode(g, 4, true, out, sizeof(out), &n) == RS_B64_OK, url);
+        }
+    }
+    /* "QUI=" decodes to 2 bytes: room for exactly 2 is enough, for 1 it is too long. */
+    CHECK_EQ(b64("QUI=", false, out, 2, &n), RS_B64_OK);
+    CHECK(n == 2 && memcmp(out, "AB", 2) == 0);
+    CHECK_EQ(b64("QUI=", false, out, 1, &n), RS_B64_TOO_LONG);
+    CHECK_EQ(b64("QUJD", false, out, 3, &n), RS_B64_OK);
+    CHECK_EQ(b64("QUJD", false, out, 2, &n), RS_B64_TOO_LONG);
+    CHECK_EQ(b64("Q UJ", false, out, 2, &n), RS_B64_BAD); /* bad beats too long */
+    CHECK_EQ(b64("QQ==", false, out, 1, &n), RS_B64_OK);
+    CHECK(n == 1 && out[0] == 'A');
+}
+
+/* Reference for the differential test: the alphabet checked first, then nettle's decoder (which
+ * refuses misplaced padding and non-zero left-over bits itself). */
+static bool nettle_strict(const uint8_t *in, size_t len, bool url, uint8_t *out, size_t *n)
+{
+    if (len % 4 != 0)
+        return false;
+    size_t pad = len >= 1 && in[len - 1] == '=' ? (len >= 2 && in[len - 2] == '=' ? 2 : 1) : 0;
+    for (size_t i = 0; i < len - pad; i++) {
+        uint8_t c = in[i];
+        bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alpha && !(url ? (c == '-' || c == '_') : (c == '+' || c == '/')))
+            return false;
+    }
+    struct base64_decode_ctx ctx;
+    if (url)
+        base64url_decode_init(&ctx);
+    else
+        base64_decode_init(&ctx);
+    *n = BASE64_DECODE_LENGTH(len);
+    return base64_decode_update(&ctx, n, out, len, (const char *)in) && base64_decode_final(&ctx);
+}
+
+/* Round trip of random data of every length up to 300 in both alphabets, and random mutations
+ * of the encodings, decoded by rs_b64_decode and by the nettle reference: same verdict, same
+ * bytes. */
+static void test_b64_against_nettle(void)
+{
+    uint8_t data[300], got[300], want[400];
+    char enc[420];
+    srand(4648);
+    int refused = 0, accepted = 0;
+    for (size_t len = 0; len <= sizeof(data); len++) {
+        for (int url = 0; url < 2; url++) {
+            for (size_t i = 0; i < len; i++)
+                data[i] = (uint8_t)rand();
+            struct base64_encode_ctx e;
+            if (url)
+                base64url_encode_init(&e);
+            else
+                base64_encode_init(&e);
+            size_t elen = base64_encode_update(&e, enc, len, data);
+            elen += base64_encode_final(&e, enc + elen);
+            size_t n = 0;
+            CHECK_EQ(rs_b64_decode((uint8_t *)enc, elen, url, got, sizeof(got), &n), RS_B64_OK);
+            CHECK(n == len && memcmp(got, data, len) == 0);
+            for (int m = 0; m < 20 && elen > 0; m++) {
+                char mut[420];
+                memcpy(mut, enc, elen);
+                static const char pick[] = "=+/-_ \r\nAZaz09\x80\xff";
+                size_t at = (size_t)rand() % elen;
+                mut[at] = (m & 1) ? (char)rand() : pick[(size_t)rand() % (sizeof(pick) - 1)];
+                size_t mlen = (m % 5 == 4) ? elen - 1 : elen;
+                size_t rn = 0, wn = 0;
+                bool r =
+                    rs_b64_decode((uint8_t *)mut, mlen, url, got, sizeof(got), &rn) == RS_B64_OK;
+                bool w = nettle_strict((uint8_t *)mut, mlen, url, want, &wn);
+                CHECK_EQ(r, w);
+                if (r && w)
+                    CHECK(rn == wn && memcmp(got, want, rn) == 0);
+                if (r)
+                    accepted++;
+                else
+                    refused++;
+            }
+        }
+    }
+    CHECK(accepted > 1000 && refused > 1000); /* both verdicts exercised */
+}
+
 static void test_cookie(void)
 {
     struct rs_cookie_key k = {.len = 32}, other = {.len = 32};
@@ -223,6 +336,8 @@ int main(void)
     test_http_refusals();
     test_http_mutations();
     test_b64();
+    test_b64_strictness();
+    test_b64_against_nettle();
     test_cookie();
     test_result_cache();
     test_timer_wheel();

@@ -272,6 +272,15 @@ static void test_hostile_fields_are_refused(void)
     CHECK_EQ(ng_ntlm_string_to_utf8(ng_slice_of("\x00\xd8", 2), true, &out), NG_ERR_INVALID_TOKEN);
     CHECK_EQ(ng_ntlm_string_to_utf8(ng_slice_of("a\0b", 3), false, &out), NG_ERR_INVALID_TOKEN);
     CHECK(out == NULL);
+    CHECK_EQ(ng_ntlm_string_to_utf8(ng_slice_of("a\0\0\0", 4), true, &out), NG_ERR_INVALID_TOKEN);
+    CHECK(out == NULL);
+    /* ASCII (taken byte by byte) and beyond (converted) give the same UTF-8 as ever. */
+    REQUIRE(ng_ntlm_string_to_utf8(ng_slice_of("A\0b\0", 4), true, &out) == NG_OK);
+    CHECK(strcmp(out, "Ab") == 0);
+    ng_free(out);
+    REQUIRE(ng_ntlm_string_to_utf8(ng_slice_of("A\0\xe9\0", 4), true, &out) == NG_OK);
+    CHECK(strcmp(out, "A\xc3\xa9") == 0);
+    ng_free(out);
 }
 
 int main(void)

@@ -1,5 +1,6 @@
-/* core/replay_cache.c: first sight vs replay, expiry and slot reuse, a full probe window,
- * time clamping and wrap-around, parameter and allocation failures. */
+/* core/replay_cache.c: first sight vs replay, expiry and slot reuse, eviction and the
+ * watermark (a full probe window, a lagging clock, a cache overfilled 30 times), time clamping
+ * and wrap-around, parameter and allocation failures. */
 #include "alloc.h"
 #include "check.h"
 #include "replay_cache.h"
@@ -70,24 +71,94 @@ static void expired_entry_reusable(void)
     ng_replay_cache_destroy(rc);
 }
 
-static void full_window_of_live_entries(void)
+/* A window full of unexpired entries: the one expiring first goes, and the watermark takes its
+ * expiry first, so its replays are refused as too old while the others are still replays. */
+static void full_window_evicts_earliest(void)
 {
     struct ng_replay_cache *rc = new_cache(5); /* 32 slots: one window is the whole cache */
+    CHECK_EQ(ng_replay_cache_watermark(rc), INT64_MIN);
     for (uint32_t i = 0; i < 32; i++)
-        REQUIRE(insert(rc, i, 0, 100) == NG_OK);
-    CHECK_EQ(insert(rc, 32, 50, 150), NG_ERR_FULL);
-    CHECK_EQ(insert(rc, 33, 50, 150), NG_ERR_FULL);
-    CHECK_EQ(insert(rc, 5, 50, 150), NG_ERR_REPLAY); /* replays still detected when full */
-    /* Once the entries expire their slots are reused. */
-    CHECK_EQ(insert(rc, 32, 100 + G, 400), NG_OK);
-    CHECK_EQ(insert(rc, 32, 100 + G, 400), NG_ERR_REPLAY);
-    CHECK_EQ(insert(rc, 5, 100 + G, 400), NG_OK);
+        REQUIRE(insert(rc, i, 0, 100 + 4 * i) == NG_OK);
+    CHECK_EQ(ng_replay_cache_watermark(rc), INT64_MIN);
+    CHECK_EQ(insert(rc, 32, 50, 228), NG_OK); /* evicts key 0 (100, recorded through tick 25) */
+    CHECK_EQ(ng_replay_cache_watermark(rc), 104);
+    CHECK_EQ(insert(rc, 0, 50, 100), NG_ERR_TIME_SKEW);
+    CHECK_EQ(insert(rc, 1, 50, 104), NG_ERR_REPLAY); /* expires at the watermark: still held */
+    CHECK_EQ(insert(rc, 5, 50, 120), NG_ERR_REPLAY); /* replays still detected when full */
+    CHECK_EQ(insert(rc, 32, 50, 228), NG_ERR_REPLAY);
+    CHECK_EQ(insert(rc, 33, 50, 232), NG_OK); /* evicts key 1 */
+    CHECK_EQ(ng_replay_cache_watermark(rc), 108);
+    CHECK_EQ(insert(rc, 1, 50, 104), NG_ERR_TIME_SKEW);
+    /* A fresh key no later than the watermark cannot be told from an evicted one. */
+    CHECK_EQ(insert(rc, 34, 50, 107), NG_ERR_TIME_SKEW);
     ng_replay_cache_destroy(rc);
 
-    rc = new_cache(1); /* two slots */
+    rc = new_cache(1); /* two slots, same expiry: evicting one makes every such key too old */
     CHECK_EQ(insert(rc, 1, 0, 100), NG_OK);
     CHECK_EQ(insert(rc, 2, 0, 100), NG_OK);
-    CHECK_EQ(insert(rc, 3, 0, 100), NG_ERR_FULL);
+    CHECK_EQ(insert(rc, 3, 0, 100), NG_ERR_TIME_SKEW);
+    CHECK_EQ(insert(rc, 1, 0, 100), NG_ERR_TIME_SKEW);
+    CHECK_EQ(insert(rc, 4, 0, 104), NG_OK);
+    ng_replay_cache_destroy(rc);
+}
+
+/* Expired entries keep their slots: a caller whose clock lags (a thread stalled after reading
+ * it) still finds the entry, or, once it was evicted, the watermark above it. */
+static void lagging_caller_never_misses_a_replay(void)
+{
+    struct ng_replay_cache *rc = new_cache(5);
+    CHECK_EQ(insert(rc, 1000, 1000, 1300), NG_OK);
+    for (uint32_t i = 0; i < 31; i++) /* the cache is now full; key 1000 expired for these */
+        REQUIRE(insert(rc, i, 1400, 1700) == NG_OK);
+    CHECK_EQ(insert(rc, 1000, 1200, 1300), NG_ERR_REPLAY);
+    CHECK_EQ(ng_replay_cache_watermark(rc), INT64_MIN);
+    CHECK_EQ(insert(rc, 31, 1400, 1700), NG_OK); /* takes key 1000's slot */
+    CHECK(ng_replay_cache_watermark(rc) > 1300);
+    CHECK(ng_replay_cache_watermark(rc) <= 1400); /* an expired entry: no higher than now */
+    CHECK_EQ(insert(rc, 1000, 1200, 1300), NG_ERR_TIME_SKEW);
+    CHECK_EQ(insert(rc, 32, 1404, 1704), NG_OK); /* a fresh key after the watermark */
+    ng_replay_cache_destroy(rc);
+}
+
+/* 2^8 slots, fresh keys (8 per 4 s tick, each living 300 s: 600 unexpired at once) far past
+ * capacity: every fresh key is accepted, the watermark only rises, and at every point each
+ * earlier unexpired key is refused, as a replay if its expiry is at or above the watermark (so
+ * it was never evicted) and as too old below it; also from a caller whose clock lags 200 s. */
+static void overfilled_cache_refuses_every_replay(void)
+{
+    enum { N = 8192, PER_TICK = 8, LIFE = 300 };
+    struct ng_replay_cache *rc = new_cache(8);
+    int64_t last = INT64_MIN;
+    long fresh_refused = 0, not_rising = 0, wrong = 0, replays = 0, too_old = 0;
+
+    for (uint32_t i = 0; i < N; i++) {
+        int64_t now = 1000 + G * (i / PER_TICK);
+        fresh_refused += insert(rc, i, now, now + LIFE) != NG_OK;
+        int64_t mark = ng_replay_cache_watermark(rc);
+        not_rising += mark < last;
+        last = mark;
+        if (i % 64 != 63)
+            continue;
+        for (uint32_t j = 0; j <= i; j++) {
+            int64_t expires = 1000 + G * (j / PER_TICK) + LIFE;
+            if (expires < now)
+                continue; /* expired: the acceptor's skew check refuses it first */
+            ng_status want = expires >= mark ? NG_ERR_REPLAY : NG_ERR_TIME_SKEW;
+            ng_status got = insert(rc, j, j % 2 ? now : now - 200, expires);
+            wrong += got != want;
+            replays += got == NG_ERR_REPLAY;
+            too_old += got == NG_ERR_TIME_SKEW;
+        }
+    }
+    fprintf(stderr,
+            "  %d keys into 256 slots: watermark %lld s at now %lld s, %ld replays, "
+            "%ld too old\n",
+            N, (long long)last, (long long)(1000 + G * ((N - 1) / PER_TICK)), replays, too_old);
+    CHECK_EQ(fresh_refused, 0);
+    CHECK_EQ(not_rising, 0);
+    CHECK_EQ(wrong, 0);
+    CHECK(replays > 0);
+    CHECK(too_old > 0); /* the watermark path was exercised */
     ng_replay_cache_destroy(rc);
 }
 
@@ -163,7 +234,9 @@ int main(void)
     RUN(first_insert_ok_second_replay);
     RUN(distinct_keys_ok);
     RUN(expired_entry_reusable);
-    RUN(full_window_of_live_entries);
+    RUN(full_window_evicts_earliest);
+    RUN(lagging_caller_never_misses_a_replay);
+    RUN(overfilled_cache_refuses_every_replay);
     RUN(expiry_not_after_now_recorded_for_a_tick);
     RUN(extreme_times_clamped);
     RUN(clock_wraps);

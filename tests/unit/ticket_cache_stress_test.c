@@ -44,7 +44,8 @@ static struct ng_ticket_entry *make_entry(krb5_context k, unsigned i)
     REQUIRE(krb5_parse_name(k, "HTTP/localhost@EXAMPLE.TEST", &t.server) == 0);
     t.enc_part2 = &part;
     struct ng_ticket_entry *e = NULL;
-    REQUIRE(ng_ticket_entry_new(k, ng_slice_of(tickets[i], sizeof(tickets[i])), &t, &e) == NG_OK);
+    REQUIRE(ng_ticket_entry_new(k, ng_slice_of(tickets[i], sizeof(tickets[i])), &t, NG_SLICE_EMPTY,
+                                &e) == NG_OK);
     krb5_free_principal(k, part.client);
     krb5_free_principal(k, t.server);
     return e;

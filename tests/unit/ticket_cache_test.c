@@ -61,7 +61,8 @@ static struct ng_ticket_entry *new_entry(const uint8_t *der, size_t len, uint8_t
     struct fake_ticket f;
     struct ng_ticket_entry *e = NULL;
     fake_ticket_init(&f, fill, end);
-    REQUIRE(ng_ticket_entry_new(kctx, ng_slice_of(der, len), &f.ticket, &e) == NG_OK);
+    REQUIRE(ng_ticket_entry_new(kctx, ng_slice_of(der, len), &f.ticket, NG_SLICE_EMPTY, &e) ==
+            NG_OK);
     fake_ticket_free(&f);
     return e;
 }

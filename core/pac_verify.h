@@ -1,0 +1,17 @@
+/* The ticket PAC, verified before anything in it is used (MS-PAC §2.8, MS-KILE §3.4.5.3). */
+#ifndef NEGRING_CORE_PAC_VERIFY_H
+#define NEGRING_CORE_PAC_VERIFY_H
+
+#include <krb5/krb5.h>
+
+#include "status.h"
+
+/* For a ticket libkrb5 has just decrypted with `server_key`: when its authorization data holds a
+ * PAC, verifies it with libkrb5 (krb5_pac_parse, krb5_pac_verify: the server signature with
+ * `server_key`, and PAC_CLIENT_INFO against the ticket's client and authtime) and copies its
+ * PAC_LOGON_INFO buffer into *out (ng_alloc'd, NULL when absent; see pac_logon_info.h). No PAC:
+ * NG_OK with *out NULL. A PAC that does not verify, or cannot be parsed: NG_ERR_LOGON_DENIED. */
+ng_status ng_pac_verified_logon_info(krb5_context kctx, const krb5_enc_tkt_part *ticket,
+                                     const krb5_keyblock *server_key, uint8_t **out, size_t *len);
+
+#endif

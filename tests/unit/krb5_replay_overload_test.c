@@ -1,0 +1,119 @@
+/* The Kerberos acceptor's replay cache (core/krb5_accept_checks.c, core/replay_cache.c) run far
+ * past its size through AcceptSecurityContext: NEGRING_REPLAY_CACHE_LOG2=10 gives 1,024 slots,
+ * and 3,000 AP-REQs made by libkrb5 with authenticator times spread over the 300 s skew arrive
+ * oldest first (about 24 per 4 s tick, fewer than a probe window). Before the watermark this
+ * ran out of room after ~1,000 and answered SEC_E_INSUFFICIENT_MEMORY to everyone after.
+ * Now every one is accepted, and a second pass replaying all of them is refused every time:
+ * SEC_E_LOGON_DENIED while the authenticator is still cached, SEC_E_TIME_SKEW once it was
+ * evicted and the watermark passed it. */
+#include <krb5/krb5.h>
+#include <negring/sspi.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "check.h"
+#include "gss_framing.h"
+#include "gss_peer.h"
+#include "krb5_gss_checksum.h"
+#include "mech_oid.h"
+#include "realm.h"
+#include "writer.h"
+
+enum { TOKENS = 3000, SPREAD = 500 /* seconds of authenticator times, within the 300 s skew */ };
+
+static struct ng_test_realm realm;
+static struct ng_writer tokens[TOKENS];
+
+/* GSS-framed raw krb5 AP-REQs (RFC 4121 §4.1) whose authenticator times run from 250 s in the
+ * past to 250 s ahead, in order. One service ticket, fetched once. */
+static void make_tokens(void)
+{
+    krb5_context k;
+    krb5_ccache cc = NULL;
+    krb5_creds in = {0}, *creds = NULL;
+    REQUIRE(krb5_init_context(&k) == 0);
+    REQUIRE(krb5_cc_resolve(k, realm.ccache, &cc) == 0);
+    REQUIRE(krb5_cc_get_principal(k, cc, &in.client) == 0);
+    REQUIRE(krb5_parse_name(k, realm.service, &in.server) == 0);
+    REQUIRE(krb5_get_credentials(k, 0, cc, &in, &creds) == 0);
+    static const uint8_t no_bindings[16];
+    struct ng_writer ck = ng_writer_growable();
+    ng_gss_checksum_write(&ck, no_bindings, 0, NG_SLICE_EMPTY);
+    krb5_data ckd = {KV5M_DATA, (unsigned int)ck.len, (char *)ck.buf};
+    time_t start = time(NULL) - SPREAD / 2;
+    for (int i = 0; i < TOKENS; i++) {
+        krb5_auth_context ac = NULL;
+        krb5_data ap = {0};
+        krb5_set_real_time(k, (krb5_timestamp)(start + (time_t)i * SPREAD / TOKENS), 0);
+        REQUIRE(krb5_auth_con_init(k, &ac) == 0);
+        REQUIRE(krb5_auth_con_set_req_cksumtype(k, ac, 0x8003) == 0);
+        REQUIRE(krb5_mk_req_extended(k, &ac, 0, &ckd, creds, &ap) == 0);
+        static const uint8_t tok_id[2] = {0x01, 0x00};
+        struct ng_slice parts[2] = {ng_slice_of(tok_id, 2), ng_slice_of(ap.data, ap.length)};
+        tokens[i] = ng_writer_growable();
+        ng_gss_frame_write(&tokens[i], ng_mech_oid(NG_MECH_KRB5), parts, 2);
+        REQUIRE(ng_writer_status(&tokens[i]) == NG_OK);
+        krb5_free_data_contents(k, &ap);
+        krb5_auth_con_free(k, ac);
+    }
+    ng_writer_free(&ck);
+    krb5_free_creds(k, creds);
+    krb5_free_cred_contents(k, &in);
+    krb5_cc_close(k, cc);
+    krb5_free_context(k);
+}
+
+static SECURITY_STATUS accept_one(PCredHandle cred, int i, struct ng_accept_leg *leg)
+{
+    CtxtHandle ctx;
+    ng_accept_leg_run(cred, NULL, &ctx, tokens[i].buf, tokens[i].len, 0, NULL, 0, leg);
+    if (leg->status == SEC_E_OK)
+        CHECK_EQ(DeleteSecurityContext(&ctx), SEC_E_OK);
+    return leg->status;
+}
+
+static void overfilled_cache_accepts_fresh_refuses_replays(void)
+{
+    CredHandle cred;
+    struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
+    long accepted = 0, denied = 0, too_old = 0, other = 0;
+    REQUIRE(leg != NULL);
+    REQUIRE(ng_acquire_acceptor(NULL, "Negotiate", NULL, 300, &cred) == SEC_E_OK);
+    for (int i = 0; i < TOKENS; i++) {
+        SECURITY_STATUS st = accept_one(&cred, i, leg);
+        if (st != SEC_E_OK && other++ < 5)
+            fprintf(stderr, "  token %d: 0x%08x\n", i, (unsigned)st);
+        accepted += st == SEC_E_OK;
+    }
+    CHECK_EQ(accepted, TOKENS);
+    other = 0;
+    for (int i = 0; i < TOKENS; i++) {
+        SECURITY_STATUS st = accept_one(&cred, i, leg);
+        denied += st == SEC_E_LOGON_DENIED;
+        too_old += st == SEC_E_TIME_SKEW;
+        if (st != SEC_E_LOGON_DENIED && st != SEC_E_TIME_SKEW && other++ < 5)
+            fprintf(stderr, "  replay %d: 0x%08x\n", i, (unsigned)st);
+    }
+    fprintf(stderr, "  %d tokens into 1024 slots: replays %ld denied, %ld too old\n", TOKENS,
+            denied, too_old);
+    CHECK_EQ(denied + too_old, TOKENS);
+    CHECK(too_old > 0);          /* evicted, caught by the watermark */
+    CHECK(denied > TOKENS / 10); /* the newest still cached */
+    FreeCredentialsHandle(&cred);
+    free(leg);
+}
+
+int main(void)
+{
+    /* Read when the process-wide cache is made, at the first Kerberos accept. */
+    REQUIRE(setenv("NEGRING_REPLAY_CACHE_LOG2", "10", 1) == 0);
+    REQUIRE(ng_test_realm_start(&realm) == 0);
+    make_tokens();
+    RUN(overfilled_cache_accepts_fresh_refuses_replays);
+    for (int i = 0; i < TOKENS; i++)
+        ng_writer_free(&tokens[i]);
+    ng_test_realm_stop(&realm);
+    return check_report();
+}
