@@ -72,7 +72,9 @@ ng_status ng_krb5_check_replay(const struct ng_context *ctx, const struct ng_krb
      * skew it is a replay. Its expiry is a function of the authenticator alone, as the cache's
      * watermark requires of every attempt with one key. NG_ERR_TIME_SKEW from the cache: under
      * overload it can no longer vouch for an authenticator this old (KRB_AP_ERR_SKEW is what
-     * Windows answers for an authenticator outside its window). */
+     * Windows answers for an authenticator outside its window). The cache is per process: an
+     * authenticator first accepted under a smaller skew is held only for that skew, so
+     * credentials with a larger one could take it again after that (skews rarely differ). */
     ng_status status =
         ng_replay_cache_check_and_insert(rc, req->authenticator_cipher, now, ctime + skew);
     return status == NG_ERR_FULL ? NG_ERR_NOMEM : status;

@@ -166,6 +166,9 @@ int main(int argc, char **argv)
             teardown(&srv);
             return 1;
         }
+    /* "listening" means every worker is ready: its Kerberos state made, krb5.conf read. */
+    while (atomic_load(&srv.workers_prepared) < srv.n_workers)
+        usleep(1000);
     announce(&srv);
     signal_loop(&srv, &set);
     for (unsigned i = 0; i < srv.n_workers; i++)

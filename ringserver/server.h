@@ -30,6 +30,7 @@ struct rs_server {
     _Atomic long connections, pending;
     _Atomic bool draining;
     _Atomic uint64_t reloads_ok, reloads_failed;
+    _Atomic unsigned workers_prepared; /* workers past their thread preparation (worker.c) */
 };
 
 struct rs_listener {

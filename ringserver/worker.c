@@ -283,6 +283,7 @@ static void *run(void *arg)
     if (prepared != SEC_E_OK)
         rs_log(RS_LOG_WARN, "prepare_failed", "worker=%u status=0x%08x reason=\"%s\"", w->index,
                (unsigned)prepared, rs_status_reason(prepared));
+    atomic_fetch_add(&w->srv->workers_prepared, 1);
     w->now_ms = mono_ms();
     rs_wheel_init(&w->wheel, w->now_ms);
     for (unsigned i = 0; i < w->n_listeners; i++)

@@ -241,7 +241,8 @@ stop_servers() { # LABEL: the servers' logs are kept as OUT/SERVER-LABEL.log
     [[ -n $ring_pid ]] && kill "$ring_pid" 2>/dev/null && wait "$ring_pid" 2>/dev/null
     cat "$work/apache/logs/error.log" >"$out/apache-$1.log" 2>/dev/null || true
     cat "$work/ringserver/stdout.log" >"$out/ringserver-$1.log" 2>/dev/null || true
-    apache_pid= ring_pid=
+    apache_pid=''
+    ring_pid=''
     rm -rf "$work/apache" "$work/ringserver"
     url=() pid_of=()
 }

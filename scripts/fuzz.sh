@@ -3,7 +3,7 @@
 # build/fuzz and runs them.
 #
 #   scripts/fuzz.sh SECONDS [TARGET...]   a campaign: each target (default: all) for SECONDS
-#   scripts/fuzz.sh smoke                 CI: the regression inputs, then 8 s per target
+#   scripts/fuzz.sh smoke                 CI: the regression inputs, then 7 s per target
 #   scripts/fuzz.sh seeds                 remake the committed seed corpora (tests/fuzz/corpus)
 #
 # A throwaway realm (scripts/realm.sh) supplies the service keys of the stateful accept target
@@ -53,7 +53,7 @@ if [[ ${#targets[@]} -eq 0 ]]; then
   done
 fi
 if [[ $mode == smoke ]]; then
-  seconds=8
+  seconds=7
 elif [[ $mode =~ ^[0-9]+$ ]]; then
   seconds=$mode
 else
@@ -87,6 +87,10 @@ for t in "${targets[@]}"; do
     -artifact_prefix="$build/crashes/$t-" ${FUZZ_FLAGS:-} "${dirs[@]}" >"$log" 2>&1; then
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+    if [[ -z $execs ]]; then # -fork mode prints "#RUNS: cov: ... exec/s RATE ..." lines
+      execs=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | tail -1)
+      rate=$(sed -n 's/^#[0-9]*: cov:.* exec\/s \([0-9]*\) .*/\1/p' "$log" | tail -1)
+    fi
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
     echo "fuzz: $t ok: ${execs:-?} runs in ${seconds}s, ${rate:-?}/s, $cov"
   else

@@ -14,6 +14,7 @@ packages=(
   nginx-light apache2 libapache2-mod-auth-gssapi                      # front-ends, comparisons
   gnuplot-nox                                                         # benchmark plots
   jq linux-perf                                                       # bench.sh figures, profiles
+  strace                                                              # ringserver_prepare test
 )
 
 missing=()

@@ -18,5 +18,5 @@ cmake -S "$root" -B "$root/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/n
 cmake --build "$root/build/test" -j"$jobs"
 (cd "$root/build/test" && ctest -j"$jobs" --output-on-failure)
 
-# Fuzz smoke: every libFuzzer target replays its regression inputs, then runs ~10 s (clang).
+# Fuzz smoke: every libFuzzer target replays its regression inputs, then runs 7 s (clang).
 "$root/scripts/fuzz.sh" smoke

@@ -650,7 +650,8 @@ typedef struct _NEGRING_ACCEPTOR_AUTH_DATA2 {
  * "Kerberos" or "NTLM", "!" before a name excludes it ("!NTLM"); with any name not excluded
  * only the names listed are used. NULL or "": every mechanism the keys allow. Unknown names
  * (packages Windows has and negring does not) are ignored; a list that leaves no mechanism
- * fails with SEC_E_NO_CREDENTIALS. Other packages ignore it, as on Windows. A Negotiate
+ * fails with SEC_E_NO_CREDENTIALS, one over 1024 bytes with SEC_E_INVALID_PARAMETER. Other
+ * packages ignore it, as on Windows. A Negotiate
  * credential without Kerberos (or NTLM) never offers it and refuses its tokens, raw or in
  * SPNEGO, with SEC_E_LOGON_DENIED (docs/api.md). */
 #define NEGRING_ACCEPTOR_AUTH_DATA_VERSION_3 0x4E470003u

@@ -29,6 +29,7 @@ r=$out/results
 for mech in ntlm kerberos; do
     for s in $servers; do
         check "$r/$s-$mech-50.rss.json" "50 0 50 True"
+        [[ $(cat "$r/$s-$mech-50.rss.rc") == 0 ]] || { echo "FAIL: negring-load exit" >&2; exit 1; }
         [[ $(cat "$r/$s-$mech-50.rss.peak") -gt 0 ]] || { echo "FAIL: no RSS sample" >&2; exit 1; }
     done
     /usr/bin/python3 -c '
@@ -36,6 +37,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 sys.exit(not (r["ok"] == 200 and r["failed"] == 0 and r["hold_s"] == 0))' \
         "$r/ringserver-$mech-50.rate.json" || { echo "FAIL: ringserver $mech rate run" >&2; exit 1; }
+    [[ $(cat "$r/ringserver-$mech-50.rate.rc") == 0 ]] || { echo "FAIL: negring-load exit" >&2; exit 1; }
 done
 # NTLM keeps a context per connection between the legs; the 401 challenge of Kerberos does not.
 [[ $(cat "$r/ringserver-ntlm-50.rss.pending") == 50 ]] ||

@@ -343,6 +343,19 @@ static void ntlm_seeds(void)
     ch.target_info = ng_slice_of(info.buf, info.len);
     ng_ntlm_write_challenge(&name, &ch);
     write_seed("ntlm_challenge", "ours", name.buf, name.len);
+    /* The same CHALLENGE as a server's reply to our initiator, raw (NTLM package) and in a
+     * NegTokenResp (Negotiate with an NTLM identity). */
+    static struct seq is;
+    seq_start(&is, 0x06);
+    seq_add(&is, name.buf, name.len);
+    write_seed("initialize", "ntlm_challenge", is.buf, is.len);
+    struct ng_writer wrapped = ng_writer_growable();
+    ng_spnego_write_resp(&wrapped, NG_NEG_STATE_ACCEPT_INCOMPLETE, NG_MECH_NTLM,
+                         ng_slice_of(name.buf, name.len), NG_SLICE_EMPTY);
+    seq_start(&is, 0x07);
+    seq_add(&is, wrapped.buf, wrapped.len);
+    write_seed("initialize", "spnego_ntlm_challenge", is.buf, is.len);
+    ng_writer_free(&wrapped);
     if (GSS_ERROR(ng_gss_initiator_step(&c, name.buf, name.len, &auth))) {
         ng_gss_initiator_report(&c, "gss-ntlmssp AUTHENTICATE");
         die("gss-ntlmssp refused our CHALLENGE");
@@ -466,9 +479,9 @@ static void curl_request(const char *name, bool with_token)
  * zeroed KERB_VALIDATION_INFO; the fuzzer fills in the rest. */
 static void pac_seeds(void)
 {
-    static uint8_t blob[16 + 4 + 512] = {0x01, 0x10, 0x08, 0x00, 0xcc, 0xcc, 0xcc, 0xcc,
-                                         0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-                                         0x00, 0x00, 0x02, 0x00};
+    static uint8_t blob[16 + 4 + 512] = {0x01, 0x10, 0x08, 0x00, 0xcc, 0xcc, 0xcc,
+                                         0xcc, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
+                                         0x00, 0x00, 0x00, 0x00, 0x02, 0x00};
     write_seed("pac_logon_info", "ndr_headers_then_zeros", blob, sizeof(blob));
 }
 
@@ -476,6 +489,43 @@ static void http_seeds(void)
 {
     curl_request("curl_plain", false);
     curl_request("curl_negotiate", true);
+}
+
+/* Our acceptor's replies to our initiator (mutual authentication: an AP-REP), as the server
+ * legs of fuzz_initialize.c: Negotiate (control 0x04) and raw Kerberos (0x05). */
+static void initiator_seeds(void)
+{
+    static const char *const packages[] = {"Negotiate", "Kerberos"};
+    static const char *const names[] = {"spnego_ap_rep", "krb5_ap_rep"};
+    for (int i = 0; i < 2; i++) {
+        CredHandle cred;
+        TimeStamp expiry;
+        if (AcquireCredentialsHandleA(NULL, (LPSTR)packages[i], SECPKG_CRED_OUTBOUND, NULL, NULL,
+                                      NULL, NULL, &cred, &expiry) != SEC_E_OK)
+            die("outbound credentials");
+        static uint8_t tok[NG_PEER_MAX_TOKEN];
+        SecBuffer ob = {sizeof(tok), SECBUFFER_TOKEN, tok};
+        SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+        CtxtHandle ctx;
+        ULONG attrs;
+        if (InitializeSecurityContextA(&cred, NULL, "HTTP/localhost", ISC_REQ_MUTUAL_AUTH, 0,
+                                       SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attrs,
+                                       NULL) != SEC_I_CONTINUE_NEEDED)
+            die("InitializeSecurityContext");
+        struct ng_accept_leg *l = calloc(1, sizeof(*l));
+        CtxtHandle server;
+        ng_accept_leg_run(&negotiate, NULL, &server, tok, ob.cbBuffer, 0, NULL, 0, l);
+        if (l->status != SEC_E_OK || l->out_len == 0)
+            die("our acceptor refused our initiator");
+        static struct seq s;
+        seq_start(&s, (unsigned char)(0x04 | i));
+        seq_add(&s, l->out, l->out_len);
+        write_seed("initialize", names[i], s.buf, s.len);
+        DeleteSecurityContext(&server);
+        DeleteSecurityContext(&ctx);
+        FreeCredentialsHandle(&cred);
+        free(l);
+    }
 }
 
 /* The NTLM account database for the accept target (user_database.h format): EXAMPLE\alice
@@ -520,6 +570,7 @@ int main(int argc, char **argv)
     ntlm_seeds();
     message_protection_seeds();
     http_seeds();
+    initiator_seeds();
     pac_seeds();
     free(leg);
     FreeCredentialsHandle(&negotiate);
