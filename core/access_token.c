@@ -1,8 +1,10 @@
 /* QuerySecurityContextToken and the negring_token_* accessors (include/negring/access_token.h).
  *
- * The token is built when asked for, from the context's client principal: the local account
- * through krb5_aname_to_localname and NSS (getpwnam_r, getgrouplist — both thread-safe), the
- * PAC group SIDs from what the accept kept of the ticket's PAC (pac_logon_info.c). Status at
+ * The token is built when asked for, from the context's client name: for Kerberos the local
+ * account through krb5_aname_to_localname and NSS (getpwnam_r, getgrouplist — both
+ * thread-safe), the PAC group SIDs from what the accept kept of the ticket's PAC
+ * (pac_logon_info.c); for NTLM "DOMAIN\user" through NSS by the rule of map_ntlm_name (no PAC:
+ * NTLM has none). Status at
  * the edge: a bad handle or a context still negotiating, SEC_E_INVALID_HANDLE; NULL Token,
  * SEC_E_INVALID_PARAMETER; a context this process initiated, SEC_E_UNSUPPORTED_FUNCTION (the
  * token describes the authenticated peer, which only an acceptor has). Thread-safe. */
@@ -17,6 +19,7 @@
 
 #include "alloc.h"
 #include "krb5_thread.h"
+#include "ntlm_state.h"
 #include "pac_logon_info.h"
 #include "sspi_status.h"
 
@@ -83,13 +86,54 @@ static ng_status lookup_groups(struct ng_access_token *t)
     }
 }
 
-static ng_status fill_account(struct ng_access_token *t)
+static ng_status fill_krb5_account(struct ng_access_token *t)
 {
     NG_GUARD(map_local_name(t->principal, &t->local_name));
     if (t->local_name == NULL)
         return NG_OK;
     NG_GUARD(lookup_user(t->local_name, &t->uid, &t->gid, &t->has_account));
     return t->has_account ? lookup_groups(t) : NG_OK;
+}
+
+/* The first of `names` NSS knows becomes the account. */
+static ng_status first_known(struct ng_access_token *t, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n && !t->has_account; i++) {
+        NG_GUARD(lookup_user(names[i], &t->uid, &t->gid, &t->has_account));
+        if (t->has_account && (t->local_name = ng_strdup(names[i])) == NULL)
+            return NG_ERR_NOMEM;
+    }
+    return t->has_account ? lookup_groups(t) : NG_OK;
+}
+
+/* NTLM "DOMAIN\user" (the account file's spelling) to a local account, the first NSS knows of:
+ *   1. "DOMAIN\user" whole — how winbind and SSSD name domain users;
+ *   2. "user" — every NTLM account is one of the server's own account file, whose domains are
+ *      this server's own (there is no domain controller and no trust): its user names are the
+ *      local ones, as for a Windows machine's local accounts;
+ *   3. "user" in ASCII lower case — NTLM names are case-insensitive, Linux ones are not.
+ * An anonymous logon ("NT AUTHORITY\ANONYMOUS LOGON") has no account. */
+static ng_status map_ntlm_name(struct ng_access_token *t, bool anonymous)
+{
+    const char *sep = strchr(t->principal, '\\');
+    if (anonymous || sep == NULL || sep[1] == '\0')
+        return NG_OK;
+    char *lower = ng_strdup(sep + 1);
+    if (lower == NULL)
+        return NG_ERR_NOMEM;
+    for (char *c = lower; *c != '\0'; c++)
+        *c = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : *c;
+    const char *names[] = {t->principal, sep + 1, lower};
+    ng_status status = first_known(t, names, strcmp(lower, sep + 1) != 0 ? 3 : 2);
+    ng_free(lower);
+    return status;
+}
+
+static ng_status fill_account(const struct ng_context *ctx, struct ng_access_token *t)
+{
+    if (ctx->mech == NG_MECH_NTLM)
+        return map_ntlm_name(t, ctx->ntlm == NULL || ctx->ntlm->anonymous);
+    return fill_krb5_account(t);
 }
 
 ng_status ng_access_token_create(const struct ng_context *ctx, struct ng_access_token **out)
@@ -103,7 +147,7 @@ ng_status ng_access_token_create(const struct ng_context *ctx, struct ng_access_
         return NG_ERR_NOMEM;
     t->magic = NG_ACCESS_TOKEN_MAGIC;
     t->principal = ng_strdup(ctx->client_name);
-    ng_status status = t->principal != NULL ? fill_account(t) : NG_ERR_NOMEM;
+    ng_status status = t->principal != NULL ? fill_account(ctx, t) : NG_ERR_NOMEM;
     if (status == NG_OK && ctx->pac != NULL)
         status = ng_pac_group_sids(ng_slice_of(ctx->pac, ctx->pac_len), &t->sids, &t->n_sids);
     if (status != NG_OK) {

@@ -8,18 +8,23 @@
  * with SEC_E_INVALID_TOKEN. Format, all integers big-endian:
  *
  *   "NGCX" | u16 version (1) | u8 role | u8 package | u8 mech | u32 req_flags | u32 ret_flags
- *   | i32 enctype | u8 key_len | key | u8 acceptor_subkey | u64 send_seq | u64 recv_seq
- *   | u64 recv_seen | u32 gss_flags | i64 auth_time | i64 start_time | i64 end_time
+ *   | session, by mech:
+ *       Kerberos: i32 enctype | u8 key_len | key | u8 acceptor_subkey | u64 send_seq
+ *                 | u64 recv_seq | u64 recv_seen | u32 gss_flags | i64 auth_time
+ *                 | i64 start_time | i64 end_time
+ *       NTLM:     ng_ntlm_state_write (ntlm_state.h, ntlm_seal.h): flags, exported session
+ *                 key, each direction's sequence number and RC4 state
+ *                 | i64 start_time | i64 end_time
  *   | string client | string server | string target      (u16 length, 0xFFFF: none)
  *   | u32 length | PAC logon info (MS-PAC §2.5 NDR, for access tokens; 0: none)
  *   | u32 n | n x (u32 length | krb5_marshal_credentials)  delegated tickets
  *
- * Only established Kerberos contexts export (others: SEC_E_INVALID_HANDLE while negotiating,
- * SEC_E_UNSUPPORTED_FUNCTION for other mechanisms). The export holds the context exclusively,
- * so it never sees a sequence number half-updated; SECPKG_CONTEXT_EXPORT_DELETE_OLD then deletes
- * the old handle, otherwise both contexts live on independently (their sequence numbers would
+ * Only established Kerberos and NTLM contexts export (others: SEC_E_INVALID_HANDLE while
+ * negotiating). The export holds the context exclusively, so it never sees a sequence number
+ * or an RC4 stream half-updated; SECPKG_CONTEXT_EXPORT_DELETE_OLD then deletes the old handle,
+ * otherwise both contexts live on independently (their sequence numbers and NTLM streams would
  * then diverge from the peer's: use one of them). SECPKG_CONTEXT_EXPORT_RESET_NEW has nothing
- * to reset for Kerberos and is accepted; SECPKG_CONTEXT_EXPORT_TO_KERNEL is unsupported. The
+ * to reset and is accepted; SECPKG_CONTEXT_EXPORT_TO_KERNEL is unsupported. The
  * imported context has no credentials handle behind it: it serves messages and attributes,
  * not further handshake legs. Thread-safe. */
 #include <negring/sspi.h>
@@ -27,6 +32,7 @@
 
 #include "alloc.h"
 #include "krb5_delegation.h"
+#include "ntlm_state.h"
 #include "packages.h"
 #include "reader.h"
 #include "security_context.h"
@@ -112,6 +118,11 @@ static ng_status read_session(struct ng_reader *r, struct ng_krb5_session *s)
     return ng_reader_status(r);
 }
 
+static bool exportable(unsigned mech)
+{
+    return mech == NG_MECH_KRB5 || mech == NG_MECH_KRB5_MS || mech == NG_MECH_NTLM;
+}
+
 static ng_status serialize(struct ng_context *ctx, struct ng_writer *w)
 {
     ng_write_bytes(w, BLOB_MAGIC, 4);
@@ -121,7 +132,13 @@ static ng_status serialize(struct ng_context *ctx, struct ng_writer *w)
     ng_write_u8(w, (uint8_t)ctx->mech);
     ng_write_be32(w, ctx->req_flags);
     ng_write_be32(w, ctx->ret_flags);
-    write_session(w, &ctx->krb);
+    if (ctx->mech == NG_MECH_NTLM) {
+        ng_ntlm_state_write(ctx->ntlm, w);
+        write_u64(w, (uint64_t)ctx->krb.start_time); /* the logon's lifespan */
+        write_u64(w, (uint64_t)ctx->krb.end_time);
+    } else {
+        write_session(w, &ctx->krb);
+    }
     write_string(w, ctx->client_name);
     write_string(w, ctx->server_name);
     write_string(w, ctx->target_name);
@@ -136,8 +153,10 @@ static ng_status export_blob(struct ng_context *ctx, uint8_t **out, size_t *out_
 {
     if (ctx->state != NG_CTX_COMPLETE)
         return NG_ERR_NO_CONTEXT;
-    if (ctx->mech != NG_MECH_KRB5 && ctx->mech != NG_MECH_KRB5_MS)
+    if (!exportable(ctx->mech))
         return NG_ERR_UNSUPPORTED;
+    if (ctx->mech == NG_MECH_NTLM && (ctx->ntlm == NULL || !ctx->ntlm->established))
+        return NG_ERR_INTERNAL; /* a complete NTLM context always has its session */
     struct ng_writer measure = ng_writer_fixed(NULL, 0);
     NG_GUARD(serialize(ctx, &measure));
     if (measure.error != NG_ERR_BUFFER_TOO_SMALL)
@@ -214,13 +233,20 @@ static ng_status parse_blob(struct ng_reader *r, struct ng_context *ctx)
     ctx->ret_flags = ng_read_be32(r);
     NG_GUARD(ng_reader_status(r));
     if (memcmp(magic.ptr, BLOB_MAGIC, 4) != 0 || version != BLOB_VERSION ||
-        role > NG_ROLE_INITIATOR || package >= NG_PKG_COUNT ||
-        (mech != NG_MECH_KRB5 && mech != NG_MECH_KRB5_MS))
+        role > NG_ROLE_INITIATOR || package >= NG_PKG_COUNT || !exportable(mech))
         return NG_ERR_INVALID_TOKEN;
     ctx->role = role;
     ctx->package = package;
     ctx->mech = mech;
-    NG_GUARD(read_session(r, &ctx->krb));
+    if (mech == NG_MECH_NTLM) {
+        NG_GUARD(ng_ntlm_state_read(r, &ctx->ntlm));
+        if (ctx->ntlm->session.initiator != (role == NG_ROLE_INITIATOR))
+            return NG_ERR_INVALID_TOKEN; /* the streams would run in the wrong directions */
+        ctx->krb.start_time = (int64_t)read_u64(r);
+        ctx->krb.end_time = (int64_t)read_u64(r);
+    } else {
+        NG_GUARD(read_session(r, &ctx->krb));
+    }
     NG_GUARD(read_string(r, &ctx->client_name));
     NG_GUARD(read_string(r, &ctx->server_name));
     NG_GUARD(read_string(r, &ctx->target_name));

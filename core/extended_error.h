@@ -1,6 +1,7 @@
 /* ASC_REQ_EXTENDED_ERROR for Kerberos: when an accept fails, the client is told why with a
  * KRB-ERROR (RFC 4120 §5.9.1) framed as an RFC 4121 §4.1 error token (TOK_ID 03 00), which the
- * SPNEGO layer sends inside its reject (RFC 4178 §4.2.2 responseToken). */
+ * SPNEGO layer sends inside its reject (RFC 4178 §4.2.2 responseToken), or alone to a raw
+ * Kerberos peer (as MIT's gss_accept_sec_context answers one). */
 #ifndef NEGRING_CORE_EXTENDED_ERROR_H
 #define NEGRING_CORE_EXTENDED_ERROR_H
 

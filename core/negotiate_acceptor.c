@@ -295,6 +295,11 @@ ng_status ng_negotiate_accept(struct ng_context *ctx, struct ng_slice input,
         (void)ng_spnego_write_resp(out, NG_NEG_STATE_REJECT, NG_MECH_NONE, ng_writer_slice(&why),
                                    NG_SLICE_EMPTY);
         ng_writer_free(&why);
+    } else if ((ctx->req_flags & ASC_REQ_EXTENDED_ERROR) && !ctx->spnego.wrapped &&
+               is_krb5(ctx->mech)) {
+        out->len = 0; /* a raw Kerberos peer gets the bare KRB-ERROR token, as from MIT */
+        out->error = NG_OK;
+        (void)ng_krb5_error_token(ctx, input, status, out);
     }
     return status;
 }

@@ -222,3 +222,83 @@ void ng_ntlm_reset_recv(struct ng_ntlm_session *s)
 {
     s->recv.rc4_ready = false;
 }
+
+enum { RC4_STATE_LEN = 256 + 2 }; /* S, i, j */
+
+static void write_direction(const struct ng_ntlm_direction *d, struct ng_writer *w)
+{
+    ng_write_be32(w, d->seq);
+    ng_write_u8(w, d->rc4_ready);
+    uint8_t *state = ng_writer_reserve(w, RC4_STATE_LEN);
+    if (state == NULL)
+        return; /* the writer has recorded the error (or is measuring) */
+    if (!d->rc4_ready) {
+        memset(state, 0, RC4_STATE_LEN);
+        return;
+    }
+    memcpy(state, d->rc4.ctx.S, 256);
+    state[256] = d->rc4.ctx.i;
+    state[257] = d->rc4.ctx.j;
+}
+
+void ng_ntlm_session_write(const struct ng_ntlm_session *s, struct ng_writer *w)
+{
+    ng_write_be32(w, s->flags);
+    ng_write_u8(w, s->initiator);
+    ng_write_bytes(w, s->exported_key, sizeof(s->exported_key));
+    write_direction(&s->send, w);
+    write_direction(&s->recv, w);
+}
+
+/* RC4's state is always a permutation; anything else did not come from an export. */
+static bool is_permutation(const uint8_t S[256])
+{
+    bool seen[256] = {false};
+    for (size_t k = 0; k < 256; k++) {
+        if (seen[S[k]])
+            return false;
+        seen[S[k]] = true;
+    }
+    return true;
+}
+
+static ng_status read_direction(struct ng_reader *r, struct ng_ntlm_direction *d)
+{
+    d->seq = ng_read_be32(r);
+    uint8_t ready = ng_read_u8(r);
+    struct ng_slice state = ng_read_slice(r, RC4_STATE_LEN);
+    NG_GUARD(ng_reader_status(r));
+    if (ready > 1)
+        return NG_ERR_INVALID_TOKEN;
+    d->rc4_ready = ready;
+    if (!ready)
+        return NG_OK;
+    if (!is_permutation(state.ptr))
+        return NG_ERR_INVALID_TOKEN;
+    memcpy(d->rc4.ctx.S, state.ptr, 256);
+    d->rc4.ctx.i = state.ptr[256];
+    d->rc4.ctx.j = state.ptr[257];
+    return NG_OK;
+}
+
+static ng_status read_session(struct ng_reader *r, struct ng_ntlm_session *s)
+{
+    uint32_t flags = ng_read_be32(r);
+    uint8_t initiator = ng_read_u8(r);
+    struct ng_slice key = ng_read_slice(r, 16);
+    NG_GUARD(ng_reader_status(r));
+    if (initiator > 1)
+        return NG_ERR_INVALID_TOKEN;
+    ng_ntlm_session_init(s, flags, key.ptr, initiator);
+    ng_ntlm_session_keys(s); /* before the streams: deriving the keys resets them */
+    NG_GUARD(read_direction(r, &s->send));
+    return read_direction(r, &s->recv);
+}
+
+ng_status ng_ntlm_session_read(struct ng_reader *r, struct ng_ntlm_session *s)
+{
+    ng_status status = read_session(r, s);
+    if (status != NG_OK)
+        ng_ntlm_session_wipe(s);
+    return status;
+}

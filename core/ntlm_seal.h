@@ -11,6 +11,8 @@
 #include <stdbool.h>
 
 #include "ntlm_crypto.h"
+#include "reader.h"
+#include "writer.h"
 
 #define NG_NTLM_SIGNATURE_LEN 16 /* NTLMSSP_MESSAGE_SIGNATURE (§2.2.2.9.2) */
 
@@ -88,5 +90,19 @@ ng_status ng_ntlm_unseal(struct ng_ntlm_session *s, uint8_t *data, size_t len,
  * stream state as the MIC did. Sequence numbers carry on. */
 void ng_ntlm_reset_send(struct ng_ntlm_session *s);
 void ng_ntlm_reset_recv(struct ng_ntlm_session *s);
+
+/* ExportSecurityContext (context_export.c): the session as a record another process can
+ * continue exactly, all integers big-endian:
+ *   u32 flags | u8 initiator | exported key (16) | send | recv
+ * with each direction u32 seq | u8 rc4_ready | RC4 state: S (256) | i | j (zeros when not
+ * ready). The RC4 state is nettle's documented arcfour_ctx fields: copying them continues the
+ * stream at the very byte where it stood (re-keying and fast-forwarding would cost the whole
+ * stream's length). Secret: the record holds the key and the keystream state. The signing and
+ * sealing keys are derived again from the exported key on reading. */
+#define NG_NTLM_SESSION_RECORD_LEN (4 + 1 + 16 + 2 * (4 + 1 + 256 + 2))
+void ng_ntlm_session_write(const struct ng_ntlm_session *s, struct ng_writer *w);
+/* NG_ERR_INVALID_TOKEN when the record is short, a boolean is neither 0 nor 1, or an RC4 state
+ * is not a permutation of 0..255. `s` is wiped first and on failure. */
+ng_status ng_ntlm_session_read(struct ng_reader *r, struct ng_ntlm_session *s);
 
 #endif

@@ -35,6 +35,34 @@ ng_status ng_ntlm_state_keep(uint8_t **copy, size_t *copy_len, struct ng_slice m
     return *copy ? NG_OK : NG_ERR_NOMEM;
 }
 
+void ng_ntlm_state_write(const struct ng_ntlm_state *st, struct ng_writer *w)
+{
+    ng_write_be32(w, st->flags);
+    ng_write_u8(w, st->anonymous);
+    ng_ntlm_session_write(&st->session, w);
+}
+
+ng_status ng_ntlm_state_read(struct ng_reader *r, struct ng_ntlm_state **out)
+{
+    struct ng_ntlm_state *st;
+    NG_GUARD(ng_ntlm_state_new(&st));
+    st->flags = ng_read_be32(r);
+    uint8_t anonymous = ng_read_u8(r);
+    ng_status status = ng_reader_status(r);
+    if (status == NG_OK && anonymous > 1)
+        status = NG_ERR_INVALID_TOKEN;
+    if (status == NG_OK)
+        status = ng_ntlm_session_read(r, &st->session);
+    if (status != NG_OK) {
+        ng_ntlm_state_free(st);
+        return status;
+    }
+    st->anonymous = anonymous;
+    st->established = true;
+    *out = st;
+    return NG_OK;
+}
+
 ng_status ng_ntlm_get_mic(struct ng_ntlm_state *st, struct ng_slice mech_types,
                           struct ng_writer *out)
 {

@@ -31,6 +31,12 @@ void ng_ntlm_state_free(struct ng_ntlm_state *st);
 void ng_ntlm_state_drop_messages(struct ng_ntlm_state *st);
 ng_status ng_ntlm_state_keep(uint8_t **copy, size_t *copy_len, struct ng_slice msg);
 
+/* ExportSecurityContext (context_export.c): an established state as u32 flags | u8 anonymous |
+ * the session record of ntlm_seal.h. Reading makes a new established state (owned by the
+ * caller); NG_ERR_INVALID_TOKEN for a malformed record. */
+void ng_ntlm_state_write(const struct ng_ntlm_state *st, struct ng_writer *w);
+ng_status ng_ntlm_state_read(struct ng_reader *r, struct ng_ntlm_state **out);
+
 /* SPNEGO mechListMIC (MS-SPNG §3.3.5.1): an NTLM signature over the DER mechTypes with the
  * session's own sequence, after which that direction's RC4 stream restarts. */
 ng_status ng_ntlm_get_mic(struct ng_ntlm_state *st, struct ng_slice mech_types,

@@ -8,11 +8,13 @@
  * reads it is not.
  *
  * What it holds:
- *   - the client's Kerberos principal ("alice@REALM");
- *   - the local account it maps to, when there is one: krb5_aname_to_localname (the krb5.conf
- *     auth_to_local rules, by default the user name of principals in the default realm), then
- *     the NSS user database (getpwnam_r) for uid and primary gid, and getgrouplist for the
- *     supplementary groups (the primary gid included, as getgrouplist reports it);
+ *   - the client's Kerberos principal ("alice@REALM"), or NTLM name ("DOMAIN\alice");
+ *   - the local account it maps to, when there is one: for Kerberos krb5_aname_to_localname
+ *     (the krb5.conf auth_to_local rules, by default the user name of principals in the
+ *     default realm), for NTLM the first of "DOMAIN\user", "user", lower-case "user" that NSS
+ *     knows (docs/context-services.md); then the NSS user database (getpwnam_r) for uid and
+ *     primary gid, and getgrouplist for the supplementary groups (the primary gid included, as
+ *     getgrouplist reports it);
  *   - the group SIDs of the ticket's PAC (MS-PAC §2.5 KERB_VALIDATION_INFO: the domain groups,
  *     the extra SIDs and the resource groups), as "S-1-5-21-..." strings, when the ticket
  *     carried a PAC with logon information (Active Directory KDCs add one; MIT's does not).
@@ -28,7 +30,7 @@
 extern "C" {
 #endif
 
-/* The client principal, "user@REALM". Valid until the token is closed. */
+/* The client principal, "user@REALM" (NTLM: "DOMAIN\user"). Valid until the token is closed. */
 const char *negring_token_principal(const void *token);
 
 /* The local account: 0 and its name, uid and primary gid (any pointer may be NULL), or -1 when
