@@ -9,7 +9,7 @@
 #include "ntlm_message.h"
 #include "ntlm_response.h"
 #include "ntlm_state.h"
-#include "ntlm_challenge.h"
+#include "random.h"
 #include "user_database.h"
 
 static atomic_ulong refused_lm, refused_v1, refused_anonymous;
@@ -126,7 +126,7 @@ static ng_status accept_negotiate(struct ng_context *ctx, struct ng_slice token,
     NG_GUARD(ng_ntlm_state_new(&ctx->ntlm));
     struct ng_ntlm_state *st = ctx->ntlm;
     NG_GUARD(ng_ntlm_state_keep(&st->negotiate, &st->negotiate_len, token));
-    NG_GUARD(ng_ntlm_server_challenge(st->server_challenge));
+    NG_GUARD(ng_random_bytes(st->server_challenge, sizeof(st->server_challenge)));
     st->flags = challenge_flags(neg.flags);
 
     uint8_t buf[CHALLENGE_NAMES_MAX];

@@ -1,9 +1,26 @@
 #include "random.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 
-ng_status ng_random_bytes(uint8_t *buf, size_t len)
+/* One page per thread, wiped by the kernel in a fork child (MADV_WIPEONFORK, Linux 4.14):
+ * `left` then reads 0 and the child refills from its own getrandom. */
+struct pool {
+    size_t left; /* unused bytes, at the start of `bytes` */
+    uint8_t bytes[NG_RANDOM_POOL_SIZE];
+};
+
+static _Thread_local struct pool *thread_pool;
+static _Thread_local bool thread_pool_unavailable;
+static pthread_key_t pool_key;
+static pthread_once_t pool_key_once = PTHREAD_ONCE_INIT;
+static bool pool_key_ready;
+
+static ng_status kernel_random(uint8_t *buf, size_t len)
 {
     while (len > 0) {
         ssize_t n = getrandom(buf, len, 0);
@@ -14,5 +31,57 @@ ng_status ng_random_bytes(uint8_t *buf, size_t len)
         buf += n;
         len -= (size_t)n;
     }
+    return NG_OK;
+}
+
+/* Runs in the ending thread, so later destructors there go straight to the kernel. */
+static void free_pool(void *page)
+{
+    thread_pool = NULL;
+    thread_pool_unavailable = true;
+    explicit_bzero(page, sizeof(struct pool));
+    munmap(page, sizeof(struct pool));
+}
+
+static void make_pool_key(void)
+{
+    pool_key_ready = pthread_key_create(&pool_key, free_pool) == 0;
+}
+
+/* The calling thread's pool, made on first use; NULL when none can be had. */
+static struct pool *own_pool(void)
+{
+    if (thread_pool != NULL || thread_pool_unavailable)
+        return thread_pool;
+    thread_pool_unavailable = true;
+    pthread_once(&pool_key_once, make_pool_key);
+    if (!pool_key_ready)
+        return NULL;
+    void *page =
+        mmap(NULL, sizeof(struct pool), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED)
+        return NULL;
+    if (madvise(page, sizeof(struct pool), MADV_WIPEONFORK) != 0 ||
+        pthread_setspecific(pool_key, page) != 0) {
+        munmap(page, sizeof(struct pool));
+        return NULL;
+    }
+    thread_pool = page;
+    thread_pool_unavailable = false;
+    return thread_pool;
+}
+
+ng_status ng_random_bytes(uint8_t *buf, size_t len)
+{
+    struct pool *pool = len <= NG_RANDOM_POOLED ? own_pool() : NULL;
+    if (pool == NULL)
+        return kernel_random(buf, len);
+    if (pool->left < len) {
+        NG_GUARD(kernel_random(pool->bytes, sizeof(pool->bytes)));
+        pool->left = sizeof(pool->bytes);
+    }
+    pool->left -= len;
+    memcpy(buf, pool->bytes + pool->left, len);
+    explicit_bzero(pool->bytes + pool->left, len);
     return NG_OK;
 }
