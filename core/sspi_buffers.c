@@ -101,10 +101,13 @@ ng_status ng_run_leg(struct ng_context *ctx, ng_leg_fn step, SecBufferDesc *in, 
     ng_status status = step(ctx, token, bindings, &output.writer);
     ng_status finish = ng_output_finish(&output);
     if (finish != NG_OK) {
-        /* Too small: cbBuffer now says the size needed; abandoning would zero it. */
-        if (finish != NG_ERR_BUFFER_TOO_SMALL)
+        ng_status result = status == NG_OK || status == NG_CONTINUE ? finish : status;
+        /* Only a SEC_E_BUFFER_TOO_SMALL answer leaves cbBuffer saying the size needed; after
+         * any other failure (an error token that did not fit) the caller must find no token, or
+         * it would send cbBuffer bytes from a buffer that holds fewer. */
+        if (result != NG_ERR_BUFFER_TOO_SMALL)
             ng_output_abandon(&output);
-        return status == NG_OK || status == NG_CONTINUE ? finish : status;
+        return result;
     }
     *allocated = output.allocate && output.buffer != NULL && output.buffer->cbBuffer > 0;
     return status;
