@@ -792,6 +792,22 @@ static void test_req_delegate(void)
     release(&t);
 }
 
+/* A replayed token under EXTENDED_ERROR with a 32-byte output buffer: the explanation does not
+ * fit, so the failure goes out alone and cbBuffer never claims more than the buffer holds. */
+static void check_explanation_too_big(gss_buffer_desc t)
+{
+    uint8_t small[32];
+    SecBuffer ib = {(ULONG)t.length, SECBUFFER_TOKEN, t.value};
+    SecBuffer ob = {sizeof(small), SECBUFFER_TOKEN, small};
+    SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+    CtxtHandle ctx;
+    ULONG attrs;
+    CHECK_EQ(AcceptSecurityContext(&cred, NULL, &id, ASC_REQ_EXTENDED_ERROR, SECURITY_NATIVE_DREP,
+                                   &ctx, &od, &attrs, NULL),
+             SEC_E_LOGON_DENIED);
+    CHECK_EQ(ob.cbBuffer, 0);
+}
+
 /* EXTENDED_ERROR: on failure the SPNEGO client gets a reject token (tested with every error
  * above); on success the flag is returned. A raw krb5 client gets the bare KRB-ERROR token
  * (RFC 4121 §4.1 TOK_ID 03 00), which MIT's initiator reads as the cause; without the flag it
@@ -807,6 +823,7 @@ static void test_req_extended_error(void)
              SEC_E_LOGON_DENIED);
     CHECK(is_reject_with_krb_error(leg));
     CHECK_EQ(leg->attrs, 0);
+    check_explanation_too_big(t);
     release(&t);
     struct ng_gss_initiator raw;
     REQUIRE(ng_gss_initiator_init(&raw, "HTTP@localhost", (gss_OID)gss_mech_krb5, mutual_flags,
@@ -823,6 +840,7 @@ static void test_req_extended_error(void)
     gss_buffer_desc none = GSS_C_EMPTY_BUFFER;
     CHECK(GSS_ERROR(ng_gss_initiator_step(&raw, leg->out, leg->out_len, &none)));
     CHECK_EQ(raw.minor, (OM_uint32)KRB5KRB_AP_ERR_REPEAT);
+    check_explanation_too_big(t);
     release(&none);
     release(&t);
     ng_gss_initiator_free(&raw);
