@@ -58,172 +58,45 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-find_loadgen() {
-    local c
-    if [[ -n ${NEGRING_LOAD:-} ]]; then
-        [[ -x $NEGRING_LOAD ]] && echo "$NEGRING_LOAD"
+# The servers; Kerberos from a pool of pre-made tokens (one per handshake).
+# shellcheck source-path=SCRIPTDIR source=lib/bench-servers.sh
+. "$root/scripts/lib/bench-servers.sh" bench-http "--service HTTP/localhost"
+
+# VALUE (NEGRING_LOAD, NEGRING_RINGSERVER) as given when set, and then nothing else is tried;
+# else the first of CANDIDATES that is built.
+given_or_first() { # VALUE CANDIDATES...
+    if [[ -n $1 ]]; then
+        [[ -x $1 ]] && echo "$1"
         return
     fi
-    for c in "$root/build/loadgen/bench/loadgen/negring-load" \
-        "$root/build/bench/loadgen/negring-load" "$root"/build/*/bench/loadgen/negring-load; do
-        [[ -n $c && -x $c ]] && { echo "$c"; return 0; }
-    done
-    return 1
+    shift
+    find_first "$@"
 }
 
-# ringserver from the load generator's own build first (same build type), then any build.
-find_ringserver() {
-    local c
-    if [[ -n ${NEGRING_RINGSERVER:-} ]]; then
-        [[ -x $NEGRING_RINGSERVER ]] && echo "$NEGRING_RINGSERVER"
-        return
-    fi
-    for c in "$(dirname "$loadgen")/../../ringserver/ringserver" "$root"/build/*/ringserver/ringserver; do
-        [[ -x $c ]] && { realpath "$c"; return 0; }
-    done
-    return 1
-}
-
-loadgen=$(find_loadgen) || {
+loadgen=$(given_or_first "${NEGRING_LOAD:-}" "$root/build/loadgen/bench/loadgen/negring-load" \
+    "$root/build/bench/loadgen/negring-load" "$root"/build/*/bench/loadgen/negring-load) || {
     echo "bench-http: negring-load not built (cmake --build build/loadgen --target negring-load)" >&2
     exit 1
 }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/negring-bench-http.XXXXXX")
 chmod 755 "$work"
-apache_pid=
-ring_pid=
-cleanup() {
-    [[ -n $apache_pid ]] && kill "$apache_pid" 2>/dev/null && wait "$apache_pid" 2>/dev/null
-    [[ -n $ring_pid ]] && kill "$ring_pid" 2>/dev/null && wait "$ring_pid" 2>/dev/null
-    "$root/scripts/realm.sh" stop "$work/realm" >/dev/null 2>&1 || true
-    if [[ $keep -eq 0 ]]; then rm -rf "$work"; else echo "bench-http: kept $work" >&2; fi
-}
 trap cleanup EXIT
 
-# A free loopback TCP port (the realm script's way: not listed in /proc/net/tcp).
-free_port() {
-    local port hex
-    for _ in $(seq 200); do
-        port=$((20000 + RANDOM % 12000))
-        printf -v hex ':%04X' "$port"
-        awk -v h="$hex" 'substr($2, length($2) - 4) == h { f = 1 } END { exit !f }' \
-            /proc/net/tcp /proc/net/tcp6 2>/dev/null || { echo "$port"; return 0; }
-    done
-    return 1
-}
+start_realm
 
-wait_port() {
-    local port=$1 pid=$2
-    for _ in $(seq 500); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-        kill -0 "$pid" 2>/dev/null || return 1
-        sleep 0.02
-    done
-    return 1
-}
-
-# The NTLM account, known to both servers (gss-ntlmssp's file; negring's user database).
-ntlm_domain=EXAMPLE
-ntlm_user=carol
-ntlm_password=carol-Pass-3
-
-"$root/scripts/realm.sh" start "$work/realm" >/dev/null
-# shellcheck disable=SC1091
-. "$work/realm/env"
-
-# Apache drops to www-data: give it its own readable copies of krb5.conf and the keytab, and a
-# replay-cache folder it can write (replay detection stays on: every token is used once).
-start_apache() {
-    local dir=$work/apache port=$1
-    mkdir -p "$dir/htdocs" "$dir/rcache" "$dir/logs" "$dir/run"
-    cp "$KRB5_CONFIG" "$dir/krb5.conf"
-    cp "$NEGRING_REALM_DIR/service.keytab" "$dir/service.keytab"
-    mkdir -p "$dir/htdocs/ntlm"
-    echo ok >"$dir/htdocs/ok.txt"
-    echo ok >"$dir/htdocs/ntlm/ok.txt"
-    # gss-ntlmssp's account file (DOMAIN:user:password), read through NTLM_USER_FILE.
-    echo "$ntlm_domain:$ntlm_user:$ntlm_password" >"$dir/ntlm_users"
-    chown -R www-data:www-data "$dir"
-    chmod 600 "$dir/service.keytab" "$dir/ntlm_users"
-    cat >"$dir/httpd.conf" <<CONF
-ServerRoot /usr/lib/apache2
-ServerName localhost
-Listen 127.0.0.1:$port
-ListenBacklog 4096
-PidFile $dir/run/httpd.pid
-DefaultRuntimeDir $dir/run
-Mutex file:$dir/run default
-User www-data
-Group www-data
-LoadModule mpm_event_module modules/mod_mpm_event.so
-LoadModule authn_core_module modules/mod_authn_core.so
-LoadModule authz_core_module modules/mod_authz_core.so
-LoadModule authz_user_module modules/mod_authz_user.so
-LoadModule auth_gssapi_module modules/mod_auth_gssapi.so
-ErrorLog $dir/logs/error.log
-LogLevel warn
-# The event MPM sized for the load: idle keep-alive connections hold no worker thread.
-StartServers 2
+declare -A url
+if [[ " $servers " == *" apache "* ]]; then
+    if apache_installed; then
+        port=$(free_port)
+        # The event MPM sized for the load: idle keep-alive connections hold no worker thread.
+        start_apache "$port" "StartServers 2
 ServerLimit 16
 ThreadsPerChild 64
 MaxRequestWorkers 1024
 MinSpareThreads 64
 MaxSpareThreads 1024
-KeepAlive On
-MaxKeepAliveRequests 0
-KeepAliveTimeout 30
-DocumentRoot $dir/htdocs
-<Directory $dir/htdocs>
-    AuthType GSSAPI
-    AuthName "negring bench"
-    GssapiCredStore keytab:$dir/service.keytab
-    GssapiAllowedMech krb5
-    Require valid-user
-</Directory>
-# NTLM through gss-ntlmssp (GSSAPI mechanism 1.3.6.1.4.1.311.2.2.10), wrapped in SPNEGO.
-# NTLM's three messages need the context kept between requests: bound to the connection.
-<Directory $dir/htdocs/ntlm>
-    GssapiAllowedMech ntlmssp
-    GssapiConnectionBound On
-</Directory>
-CONF
-    NTLM_USER_FILE=$dir/ntlm_users \
-        KRB5_CONFIG=$dir/krb5.conf KRB5RCACHEDIR=$dir/rcache KRB5_KTNAME=FILE:$dir/service.keytab \
-        /usr/sbin/apache2 -d /usr/lib/apache2 -f "$dir/httpd.conf" -DFOREGROUND \
-        >"$dir/logs/stdout.log" 2>&1 &
-    apache_pid=$!
-    wait_port "$port" "$apache_pid" || {
-        echo "bench-http: Apache did not start:" >&2
-        cat "$dir/logs/stdout.log" "$dir/logs/error.log" >&2 2>/dev/null
-        exit 1
-    }
-}
-
-# ringserver's command line (ringserver --help): the same keytab, and NTLM accounts from a
-# negring user database; replay detection and mutual authentication are always on.
-start_ringserver() {
-    local bin=$1 port=$2 rawport=$3 dir=$work/ringserver tool
-    mkdir -p "$dir"
-    tool=$(dirname "$bin")/../tools/negring-user
-    if [[ -x $tool ]]; then
-        echo "$ntlm_password" | "$tool" add --db "$dir/users" "$ntlm_domain\\$ntlm_user" >/dev/null
-    fi
-    NEGRING_USER_DB=$dir/users "$bin" --listen "127.0.0.1:$port" \
-        --listen "127.0.0.1:$rawport mode=raw" --keytab "$NEGRING_REALM_DIR/service.keytab" >"$dir/stdout.log" 2>&1 &
-    ring_pid=$!
-    wait_port "$port" "$ring_pid" || {
-        echo "bench-http: ringserver did not start:" >&2
-        cat "$dir/stdout.log" >&2
-        exit 1
-    }
-}
-
-declare -A url
-if [[ " $servers " == *" apache "* ]]; then
-    if [[ -x /usr/sbin/apache2 && -f /usr/lib/apache2/modules/mod_auth_gssapi.so ]]; then
-        port=$(free_port)
-        start_apache "$port"
+KeepAliveTimeout 30"
         url[apache - kerberos]=http://127.0.0.1:$port/ok.txt
         url[apache - ntlm]=http://127.0.0.1:$port/ntlm/ok.txt
     else
@@ -231,10 +104,12 @@ if [[ " $servers " == *" apache "* ]]; then
     fi
 fi
 if [[ " $servers " == *" ringserver "* ]]; then
-    if ring=$(find_ringserver); then
+    # ringserver from the load generator's own build first (same build type), then any build.
+    if ring=$(given_or_first "${NEGRING_RINGSERVER:-}" "$(dirname "$loadgen")/../../ringserver/ringserver" \
+        "$root"/build/*/ringserver/ringserver); then
         port=$(free_port)
         rawport=$(free_port)
-        start_ringserver "$ring" "$port" "$rawport"
+        start_ringserver "$ring" "$port" optional --listen "127.0.0.1:$rawport mode=raw"
         url[ringserver - kerberos]=http://127.0.0.1:$port/
         url[ringserver - ntlm]=http://127.0.0.1:$port/
         # The raw token protocol, for reference (no Apache counterpart, so no ratio).
@@ -264,31 +139,10 @@ for server in apache ringserver; do
     echo "replay detection, $server: $(replay_check "${url[$server - kerberos]}")" >&2
 done
 
-# CPU time (clock ticks) the server has used so far: the process and its live children, plus
-# children it reaped (cutime/cstime). On a shared machine this per-handshake cost is steadier
-# than wall-clock rates.
-server_ticks() {
-    local pid=$1 total=0 p f
-    for p in "$pid" $(ps -o pid= --ppid "$pid" 2>/dev/null); do
-        f=$(cut -d')' -f2- "/proc/$p/stat" 2>/dev/null) || continue
-        # after "pid (comm)": field 14..17 of stat are utime stime cutime cstime (here 12..15)
-        total=$((total + $(echo "$f" | awk '{ print $12 + $13 + $14 + $15 }')))
-    done
-    echo "$total"
-}
 declare -A pid_of
 pid_of[apache]=$apache_pid
 pid_of[ringserver]=$ring_pid
 pid_of[ring-raw]=$ring_pid
-
-# Kerberos: a pool of pre-made tokens (one per handshake). NTLM: live, the challenge answered
-# per handshake, NTLMSSP inside SPNEGO (what gss-ntlmssp behind mod_auth_gssapi accepts).
-mech_args() {
-    case $1 in
-    kerberos) echo "--service HTTP/localhost" ;;
-    ntlm) echo "-m ntlm --package Negotiate --user $ntlm_user --domain $ntlm_domain --password $ntlm_password" ;;
-    esac
-}
 
 [[ -n $json_dir ]] || json_dir=$work/results
 mkdir -p "$json_dir"

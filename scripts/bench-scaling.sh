@@ -48,7 +48,7 @@ keep=0
 redraw=0
 
 usage() {
-    sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -67,13 +67,10 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-find_first() {
-    local c
-    for c in "$@"; do
-        [[ -n $c && -x $c ]] && { realpath "$c"; return 0; }
-    done
-    return 1
-}
+# The servers; Kerberos the browser's way: the 401 challenge first, then a pre-made token.
+# shellcheck source-path=SCRIPTDIR source=lib/bench-servers.sh
+. "$root/scripts/lib/bench-servers.sh" bench-scaling "--challenge --service HTTP/localhost"
+
 loadgen=$(find_first "${NEGRING_LOAD:-}" "$root/build/scaling/bench/loadgen/negring-load" \
     "$root/build/loadgen/bench/loadgen/negring-load" "$root"/build/*/bench/loadgen/negring-load) || {
     echo "bench-scaling: negring-load not built (cmake --build BUILD --target negring-load)" >&2
@@ -91,134 +88,15 @@ chmod 755 "$work"
 mkdir -p "$out"
 out=$(realpath "$out")
 [[ $redraw -eq 1 ]] || rm -f "$out"/apache-* "$out"/ringserver-* "$out"/plot-* "$out"/scaling.*
-apache_pid=
-ring_pid=
-cleanup() {
-    [[ -n $apache_pid ]] && kill "$apache_pid" 2>/dev/null && wait "$apache_pid" 2>/dev/null
-    [[ -n $ring_pid ]] && kill "$ring_pid" 2>/dev/null && wait "$ring_pid" 2>/dev/null
-    "$root/scripts/realm.sh" stop "$work/realm" >/dev/null 2>&1 || true
-    if [[ $keep -eq 0 ]]; then rm -rf "$work"; else echo "bench-scaling: kept $work" >&2; fi
-}
 trap cleanup EXIT
 
-free_port() {
-    local port hex
-    for _ in $(seq 200); do
-        port=$((20000 + RANDOM % 12000))
-        printf -v hex ':%04X' "$port"
-        awk -v h="$hex" 'substr($2, length($2) - 4) == h { f = 1 } END { exit !f }' \
-            /proc/net/tcp /proc/net/tcp6 2>/dev/null || { echo "$port"; return 0; }
-    done
-    return 1
-}
-
-wait_port() {
-    local port=$1 pid=$2
-    for _ in $(seq 500); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-        kill -0 "$pid" 2>/dev/null || return 1
-        sleep 0.02
-    done
-    return 1
-}
-
-ntlm_domain=EXAMPLE
-ntlm_user=carol
-ntlm_password=carol-Pass-3
-
 if [[ $redraw -eq 0 ]]; then
-    "$root/scripts/realm.sh" start "$work/realm" >/dev/null
-    # shellcheck disable=SC1091
-    . "$work/realm/env"
+    start_realm
 fi
-
-# As in scripts/bench-http.sh, with the event MPM sized for 10,000 connections: a connection
-# between two legs waits in the MPM's keep-alive set, not on a worker thread. All 16 processes
-# run from the start: the event MPM closes a keep-alive connection right after its answer (a
-# 401 between two NTLM legs included) while a process has more connections than
-# ThreadsPerChild + AsyncRequestWorkerFactor x its idle threads.
-start_apache() {
-    local dir=$work/apache port=$1
-    mkdir -p "$dir/htdocs/ntlm" "$dir/rcache" "$dir/logs" "$dir/run"
-    cp "$KRB5_CONFIG" "$dir/krb5.conf"
-    cp "$NEGRING_REALM_DIR/service.keytab" "$dir/service.keytab"
-    echo ok >"$dir/htdocs/ok.txt"
-    echo ok >"$dir/htdocs/ntlm/ok.txt"
-    echo "$ntlm_domain:$ntlm_user:$ntlm_password" >"$dir/ntlm_users"
-    chown -R www-data:www-data "$dir"
-    chmod 600 "$dir/service.keytab" "$dir/ntlm_users"
-    cat >"$dir/httpd.conf" <<CONF
-ServerRoot /usr/lib/apache2
-ServerName localhost
-Listen 127.0.0.1:$port
-ListenBacklog 4096
-PidFile $dir/run/httpd.pid
-DefaultRuntimeDir $dir/run
-Mutex file:$dir/run default
-User www-data
-Group www-data
-LoadModule mpm_event_module modules/mod_mpm_event.so
-LoadModule authn_core_module modules/mod_authn_core.so
-LoadModule authz_core_module modules/mod_authz_core.so
-LoadModule authz_user_module modules/mod_authz_user.so
-LoadModule auth_gssapi_module modules/mod_auth_gssapi.so
-ErrorLog $dir/logs/error.log
-LogLevel warn
-StartServers 16
-ServerLimit 16
-ThreadsPerChild 64
-MaxRequestWorkers 1024
-AsyncRequestWorkerFactor 16
-MinSpareThreads 64
-MaxSpareThreads 1024
-KeepAlive On
-MaxKeepAliveRequests 0
-KeepAliveTimeout 60
-DocumentRoot $dir/htdocs
-<Directory $dir/htdocs>
-    AuthType GSSAPI
-    AuthName "negring bench"
-    GssapiCredStore keytab:$dir/service.keytab
-    GssapiAllowedMech krb5
-    Require valid-user
-</Directory>
-<Directory $dir/htdocs/ntlm>
-    GssapiAllowedMech ntlmssp
-    GssapiConnectionBound On
-</Directory>
-CONF
-    NTLM_USER_FILE=$dir/ntlm_users \
-        KRB5_CONFIG=$dir/krb5.conf KRB5RCACHEDIR=$dir/rcache KRB5_KTNAME=FILE:$dir/service.keytab \
-        /usr/sbin/apache2 -d /usr/lib/apache2 -f "$dir/httpd.conf" -DFOREGROUND \
-        >"$dir/logs/stdout.log" 2>&1 &
-    apache_pid=$!
-    wait_port "$port" "$apache_pid" || {
-        echo "bench-scaling: Apache did not start:" >&2
-        cat "$dir/logs/stdout.log" "$dir/logs/error.log" >&2 2>/dev/null
-        exit 1
-    }
-}
-
-start_ringserver() {
-    local port=$1 dir=$work/ringserver tool
-    mkdir -p "$dir"
-    tool=$(dirname "$ring")/../tools/negring-user
-    [[ -x $tool ]] || { echo "bench-scaling: negring-user not built (NTLM accounts)" >&2; exit 1; }
-    echo "$ntlm_password" | "$tool" add --db "$dir/users" "$ntlm_domain\\$ntlm_user" >/dev/null
-    NEGRING_USER_DB=$dir/users "$ring" --listen "127.0.0.1:$port" \
-        --keytab "$NEGRING_REALM_DIR/service.keytab" --max-connections 40000 \
-        --max-pending 40000 >"$dir/stdout.log" 2>&1 &
-    ring_pid=$!
-    wait_port "$port" "$ring_pid" || {
-        echo "bench-scaling: ringserver did not start:" >&2
-        cat "$dir/stdout.log" >&2
-        exit 1
-    }
-}
 
 have_apache=0
 if [[ " $servers " == *" apache "* ]]; then
-    if [[ -x /usr/sbin/apache2 && -f /usr/lib/apache2/modules/mod_auth_gssapi.so ]]; then
+    if apache_installed; then
         have_apache=1
     else
         echo "bench-scaling: apache2 or libapache2-mod-auth-gssapi missing; Apache skipped" >&2
@@ -237,8 +115,7 @@ fi
 
 declare -A url pid_of
 stop_servers() { # LABEL: the servers' logs are kept as OUT/SERVER-LABEL.log
-    [[ -n $apache_pid ]] && kill "$apache_pid" 2>/dev/null && wait "$apache_pid" 2>/dev/null
-    [[ -n $ring_pid ]] && kill "$ring_pid" 2>/dev/null && wait "$ring_pid" 2>/dev/null
+    stop_server_processes
     cat "$work/apache/logs/error.log" >"$out/apache-$1.log" 2>/dev/null || true
     cat "$work/ringserver/stdout.log" >"$out/ringserver-$1.log" 2>/dev/null || true
     apache_pid=''
@@ -253,25 +130,31 @@ start_servers() {
     local port
     if [[ $have_apache -eq 1 ]]; then
         port=$(free_port)
-        start_apache "$port"
+        # The event MPM sized for 10,000 connections: a connection between two legs waits in
+        # the MPM's keep-alive set, not on a worker thread. All 16 processes run from the start:
+        # the event MPM closes a keep-alive connection right after its answer (a 401 between two
+        # NTLM legs included) while a process has more connections than ThreadsPerChild +
+        # AsyncRequestWorkerFactor x its idle threads.
+        start_apache "$port" "StartServers 16
+ServerLimit 16
+ThreadsPerChild 64
+MaxRequestWorkers 1024
+AsyncRequestWorkerFactor 16
+MinSpareThreads 64
+MaxSpareThreads 1024
+KeepAliveTimeout 60"
         url[apache - kerberos]=http://127.0.0.1:$port/ok.txt
         url[apache - ntlm]=http://127.0.0.1:$port/ntlm/ok.txt
         pid_of[apache]=$apache_pid
     fi
     if [[ $have_ring -eq 1 ]]; then
         ring_port=$(free_port)
-        start_ringserver "$ring_port"
+        start_ringserver "$ring" "$ring_port" required --max-connections 40000 --max-pending 40000
         url[ringserver - kerberos]=http://127.0.0.1:$ring_port/
         url[ringserver - ntlm]=http://127.0.0.1:$ring_port/
         pid_of[ringserver]=$ring_pid
     fi
     sleep 1 # Apache's children up
-}
-
-# The server's processes: Apache's parent and its children (the MPM's worker processes).
-server_pids() {
-    echo "$1"
-    ps -o pid= --ppid "$1" 2>/dev/null || true
 }
 
 rss_kib() {
@@ -283,26 +166,9 @@ rss_kib() {
     echo "$total"
 }
 
-# CPU clock ticks of the server (processes, live children, reaped children).
-server_ticks() {
-    local total=0 p f
-    for p in $(server_pids "$1"); do
-        f=$(cut -d')' -f2- "/proc/$p/stat" 2>/dev/null) || continue
-        total=$((total + $(echo "$f" | awk '{ print $12 + $13 + $14 + $15 }')))
-    done
-    echo "$total"
-}
-
 ring_pending() {
     curl -s --max-time 2 "http://127.0.0.1:$ring_port/metrics" 2>/dev/null |
         awk '/^negring_pending_handshakes/ { print $2 }' || true
-}
-
-mech_args() {
-    case $1 in
-    kerberos) echo "--challenge --service HTTP/localhost" ;;
-    ntlm) echo "-m ntlm --package Negotiate --user $ntlm_user --domain $ntlm_domain --password $ntlm_password" ;;
-    esac
 }
 
 threads_for() { if [[ $1 -ge 1000 ]]; then echo 2; else echo 1; fi; }
