@@ -4,6 +4,21 @@
 
 enum { PROTOCOL_VERSION = 5, MSG_TYPE_AP_REQ = 14 };
 
+/* kvno is a UInt32 (RFC 4120 §5.2.9), so 2^31 and above arrive as 5 octets (00 80 00 00 00).
+ * Some encoders write those kvnos as negative 32-bit INTEGERs instead (RFC 4120 §5.2.4 notes
+ * such Int32/UInt32 confusion; MIT accepts both), so a minimal negative Int32 is read as the
+ * same 32 bits. */
+static uint32_t read_kvno(struct ng_reader *r)
+{
+    struct ng_reader as_uint = *r;
+    uint32_t v = ng_der_read_uint(&as_uint);
+    if (!as_uint.failed) {
+        *r = as_uint;
+        return v;
+    }
+    return (uint32_t)ng_krb5_read_int32(r);
+}
+
 /* EncryptedData ::= SEQUENCE { etype [0] Int32, kvno [1] UInt32 OPTIONAL, cipher [2] OCTET STRING }
  */
 static void read_encrypted_data(struct ng_reader *r, int32_t *etype, bool *has_kvno, uint32_t *kvno,
@@ -14,7 +29,7 @@ static void read_encrypted_data(struct ng_reader *r, int32_t *etype, bool *has_k
     struct ng_reader kvno_field;
     *has_kvno = ng_der_read_optional(&seq, NG_DER_CONTEXT(1), &kvno_field);
     if (*has_kvno) {
-        *kvno = (uint32_t)ng_krb5_read_int32(&kvno_field);
+        *kvno = read_kvno(&kvno_field);
         ng_der_finish(&seq, &kvno_field);
     }
     struct ng_reader cipher_field = ng_der_read_expect(&seq, NG_DER_CONTEXT(2));

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "conn.h"
 #include "protocol.h"
+#include "raw_frame.h"
 
 static void send_frame(struct rs_conn *c, struct rs_out *o, bool close_after)
 {
@@ -99,22 +100,21 @@ static void leg(struct rs_conn *c, const uint8_t *tok, size_t len)
 
 size_t rs_raw_consume(struct rs_conn *c, const uint8_t *data, size_t len)
 {
-    struct rs_cursor cur = rs_cursor_make(data, len);
-    uint32_t n = rs_cursor_be32(&cur);
-    if (cur.error)
+    struct rs_raw_frame f = rs_raw_frame_parse(data, len, c->w->srv->cfg.max_token_bytes);
+    switch (f.kind) {
+    case RS_RAW_NEED_MORE:
         return 0;
-    if (n > c->w->srv->cfg.max_token_bytes) {
+    case RS_RAW_TOO_LARGE:
         rs_count(&c->w->metrics.bad_requests);
         rs_handshake_outcome(c, "raw", SEC_E_INVALID_TOKEN, "", "", RS_RESULT_INVALID,
                              "frame longer than max-token-bytes");
         error_frame(c, SEC_E_INVALID_TOKEN, "frame too long", true);
         return len;
+    case RS_RAW_FRAME:
+        break;
     }
-    struct rs_slice tok = rs_cursor_take(&cur, n);
-    if (cur.error)
-        return 0;
-    leg(c, tok.ptr, tok.len);
-    return 4 + (size_t)n;
+    leg(c, f.token.ptr, f.token.len);
+    return f.consumed;
 }
 
 void rs_raw_refusal(struct rs_out *o)

@@ -57,6 +57,36 @@ static void write_seed(const char *target, const char *name, const void *a, size
         die(path);
 }
 
+/* A fuzz_raw_frame seed: the limit selector (4: 65536), then `tok` framed as a raw-protocol
+ * client would send it, twice (two frames back to back). */
+static void raw_frame_seed(const char *name, const void *tok, size_t len)
+{
+    static unsigned char buf[1 + 2 * (4 + 32768)];
+    if (len > 32768)
+        return;
+    size_t n = 0;
+    buf[n++] = 4;
+    for (int copy = 0; copy < 2; copy++) {
+        for (int i = 3; i >= 0; i--)
+            buf[n++] = (unsigned char)(len >> (8 * i));
+        memcpy(buf + n, tok, len);
+        n += len;
+    }
+    write_seed("raw_frame", name, buf, n);
+}
+
+/* Edge frames: an empty token then a partial one, a length over every limit, a cut token. */
+static void raw_frame_edge_seeds(void)
+{
+    static const unsigned char empty_then_partial[] = {4, 0, 0, 0, 0, 0, 0, 0, 2, 'h', 'i', 0, 0};
+    static const unsigned char too_large[] = {2, 0xff, 0xff, 0xff, 0xff};
+    static const unsigned char partial[] = {4, 0, 0, 0, 5, 'a', 'b'};
+    write_seed("raw_frame", "empty-then-frame-then-partial", empty_then_partial,
+               sizeof(empty_then_partial));
+    write_seed("raw_frame", "too-large", too_large, sizeof(too_large));
+    write_seed("raw_frame", "partial", partial, sizeof(partial));
+}
+
 /* An accept seed: control byte, then the legs joined by the separator. */
 struct seq {
     unsigned char buf[65536];
@@ -191,6 +221,7 @@ static void single_leg_seeds(struct ng_accept_leg *leg)
             seq_add(&s, cb, cb_len);
         write_seed("accept", kinds[i].name, s.buf, s.len);
         write_seed("gss_framing", kinds[i].name, t.value, t.length);
+        raw_frame_seed(kinds[i].name, t.value, t.length);
         write_seed("der", kinds[i].name, t.value, t.length);
         if (kinds[i].mech == gss_mech_spnego) {
             write_seed("spnego", kinds[i].name, t.value, t.length);
@@ -572,6 +603,7 @@ int main(int argc, char **argv)
     http_seeds();
     initiator_seeds();
     pac_seeds();
+    raw_frame_edge_seeds();
     free(leg);
     FreeCredentialsHandle(&negotiate);
     return 0;

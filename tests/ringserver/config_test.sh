@@ -38,6 +38,8 @@ if [[ -z $body ]]; then # curl may not map "localhost" to ::1; the SPN needs the
     body=$(curl -sf --negotiate -u : --resolve "localhost:$port6:::1" "http://localhost:$port6/")
 fi
 [[ $body == *"\"user\":\"$NEGRING_USER\""* ]] && ok "curl --negotiate over IPv6" || fail "IPv6: $body"
+# Log lines are written by the ring after the answer goes out: give the line a moment to land.
+for _ in $(seq 60); do grep -q 'event=auth_ok' "$WORK/server.log" && break; sleep 0.05; done
 grep -q 'event=auth_ok' "$WORK/server.log" && ok "log-success logs the login" || fail "no auth_ok line"
 stop_server
 finish

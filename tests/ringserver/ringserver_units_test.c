@@ -1,7 +1,8 @@
 /* Unit tests of ringserver's parsers and small modules, compiled against their sources:
  * the strict HTTP parser (RFC 9112 cases, every prefix of valid requests is "incomplete",
  * random mutations never crash or read out of bounds under ASan), strict base64, the session
- * cookie (round trip, tampering, expiry, wrong key), the result cache and the timer wheel. */
+ * cookie (round trip, tampering, expiry, wrong key), the result cache, the timer wheel and the
+ * raw protocol's framing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "b64.h"
 #include "check.h"
 #include "http_parser.h"
+#include "raw_frame.h"
 #include "result_cache.h"
 #include "session_cookie.h"
 #include "timer_wheel.h"
@@ -330,6 +332,33 @@ static void test_timer_wheel(void)
     CHECK_EQ(fired, 2);
 }
 
+/* The raw protocol's client framing (ringserver/raw_frame.c): every prefix of a frame needs
+ * more, the whole frame (with trailing bytes of the next) is one token, length 0 is the empty
+ * token, and a length over the limit is refused from the four length bytes alone. */
+static void test_raw_frame(void)
+{
+    static const uint8_t two[] = {0, 0, 0, 3, 'a', 'b', 'c', 0, 0, 0, 0, 0, 0, 0, 1, 'z'};
+    for (size_t i = 0; i < 7; i++)
+        CHECK_EQ(rs_raw_frame_parse(two, i, 100).kind, RS_RAW_NEED_MORE);
+    struct rs_raw_frame f = rs_raw_frame_parse(two, sizeof(two), 100);
+    CHECK_EQ(f.kind, RS_RAW_FRAME);
+    CHECK_EQ(f.consumed, 7);
+    CHECK(f.token.ptr == two + 4 && f.token.len == 3);
+    f = rs_raw_frame_parse(two + 7, sizeof(two) - 7, 100); /* the empty token */
+    CHECK_EQ(f.kind, RS_RAW_FRAME);
+    CHECK_EQ(f.consumed, 4);
+    CHECK_EQ(f.token.len, 0);
+    f = rs_raw_frame_parse(two + 11, sizeof(two) - 11, 100);
+    CHECK(f.kind == RS_RAW_FRAME && f.consumed == 5 && f.token.ptr[0] == 'z');
+    CHECK_EQ(rs_raw_frame_parse(two, 7, 3).kind, RS_RAW_FRAME); /* exactly the limit */
+    CHECK_EQ(rs_raw_frame_parse(two, 4, 2).kind, RS_RAW_TOO_LARGE);
+    static const uint8_t huge[] = {0xff, 0xff, 0xff, 0xff};
+    f = rs_raw_frame_parse(huge, sizeof(huge), 65536);
+    CHECK(f.kind == RS_RAW_TOO_LARGE && f.length == UINT32_MAX && f.consumed == 0);
+    CHECK_EQ(rs_raw_frame_parse(huge, 3, 65536).kind, RS_RAW_NEED_MORE);
+    CHECK_EQ(rs_raw_frame_parse(NULL, 0, 65536).kind, RS_RAW_NEED_MORE);
+}
+
 int main(void)
 {
     test_http_valid();
@@ -341,5 +370,6 @@ int main(void)
     test_cookie();
     test_result_cache();
     test_timer_wheel();
+    test_raw_frame();
     return check_report();
 }

@@ -1,7 +1,8 @@
 /* Hostile-input catalogue, Kerberos side (docs/hostile-input.md): replayed and tampered AP-REQs,
- * authenticators whose RFC 4121 §4.1.1 checksum is missing or malformed, and channel bindings
- * that do not match, each sent through AcceptSecurityContext with the SECURITY_STATUS it must
- * produce. Clients are MIT's GSSAPI and, where a client must misbehave, libkrb5 directly. */
+ * authenticators whose RFC 4121 §4.1.1 checksum is missing or malformed, ticket kvnos over the
+ * whole UInt32 range (parser level), and channel bindings that do not match, each sent through
+ * AcceptSecurityContext with the SECURITY_STATUS it must produce. Clients are MIT's GSSAPI and,
+ * where a client must misbehave, libkrb5 directly. */
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_krb5.h>
 #include <krb5/krb5.h>
@@ -9,6 +10,7 @@
 #include <stdint.h>
 
 #include "check.h"
+#include "der.h"
 #include "gss_framing.h"
 #include "gss_peer.h"
 #include "krb5_ap_req.h"
@@ -191,6 +193,122 @@ static void test_tampered_ciphertexts(void)
     release(&t);
 }
 
+/* ---- kvno (RFC 4120 §5.2.9 UInt32) -------------------------------------------------------- */
+
+/* Moves `inner`'s bytes into `w` as one TLV and frees `inner`. */
+static void wrap(struct ng_writer *w, uint8_t tag, struct ng_writer *inner)
+{
+    ng_der_write_tlv(w, tag, ng_writer_slice(inner));
+    ng_writer_free(inner);
+}
+
+static void explicit_uint(struct ng_writer *w, uint8_t n, uint32_t v)
+{
+    struct ng_writer f = ng_writer_growable();
+    ng_der_write_uint(&f, v);
+    wrap(w, NG_DER_CONTEXT(n), &f);
+}
+
+/* EncryptedData with etype 18, `kvno` (a whole INTEGER TLV, or none) and a one-octet cipher. */
+static void encrypted_data(struct ng_writer *w, const uint8_t *kvno, size_t kvno_len)
+{
+    struct ng_writer seq = ng_writer_growable(), f = ng_writer_growable(), c = ng_writer_growable();
+    explicit_uint(&seq, 0, 18);
+    if (kvno != NULL) {
+        ng_write_bytes(&f, kvno, kvno_len);
+        wrap(&seq, NG_DER_CONTEXT(1), &f);
+    } else {
+        ng_writer_free(&f);
+    }
+    ng_der_write_octet_string(&c, ng_slice_of("x", 1));
+    wrap(&seq, NG_DER_CONTEXT(2), &c);
+    wrap(w, NG_DER_SEQUENCE, &seq);
+}
+
+/* An AP-REQ for HTTP/localhost@EXAMPLE.TEST whose ticket carries `kvno` (an INTEGER TLV). */
+static ng_status parse_with_kvno(const uint8_t *kvno, size_t kvno_len, struct ng_krb5_ap_req *req)
+{
+    struct ng_writer names = ng_writer_growable(), name_seq = ng_writer_growable(),
+                     name = ng_writer_growable(), pn = ng_writer_growable();
+    ng_der_write_general_string(&names, ng_slice_of("HTTP", 4));
+    ng_der_write_general_string(&names, ng_slice_of("localhost", 9));
+    wrap(&name_seq, NG_DER_SEQUENCE, &names);
+    explicit_uint(&name, 0, 2);
+    wrap(&name, NG_DER_CONTEXT(1), &name_seq);
+    wrap(&pn, NG_DER_SEQUENCE, &name);
+
+    struct ng_writer tseq = ng_writer_growable(), realm_f = ng_writer_growable(),
+                     enc = ng_writer_growable(), tkt_app = ng_writer_growable();
+    explicit_uint(&tseq, 0, 5);
+    ng_der_write_general_string(&realm_f, ng_slice_of("EXAMPLE.TEST", 12));
+    wrap(&tseq, NG_DER_CONTEXT(1), &realm_f);
+    wrap(&tseq, NG_DER_CONTEXT(2), &pn);
+    encrypted_data(&enc, kvno, kvno_len);
+    wrap(&tseq, NG_DER_CONTEXT(3), &enc);
+    struct ng_writer tkt = ng_writer_growable();
+    wrap(&tkt, NG_DER_SEQUENCE, &tseq);
+    wrap(&tkt_app, NG_DER_APPLICATION(1), &tkt);
+
+    struct ng_writer seq = ng_writer_growable(), opts = ng_writer_growable(),
+                     auth = ng_writer_growable(), msg = ng_writer_growable();
+    explicit_uint(&seq, 0, 5);
+    explicit_uint(&seq, 1, 14);
+    ng_der_write_bit_string_flags(&opts, 0);
+    wrap(&seq, NG_DER_CONTEXT(2), &opts);
+    wrap(&seq, NG_DER_CONTEXT(3), &tkt_app);
+    encrypted_data(&auth, NULL, 0);
+    wrap(&seq, NG_DER_CONTEXT(4), &auth);
+    struct ng_writer body = ng_writer_growable();
+    wrap(&body, NG_DER_SEQUENCE, &seq);
+    wrap(&msg, NG_DER_APPLICATION(14), &body);
+    REQUIRE(msg.error == NG_OK);
+    ng_status st = ng_krb5_ap_req_parse(ng_writer_slice(&msg), req);
+    ng_writer_free(&msg);
+    return st;
+}
+
+/* kvno is a UInt32: 2^31 and above come as five octets and pick that key; the legacy negative
+ * Int32 form of the same bits is read alike; above 32 bits or non-minimal is malformed. */
+static void test_ticket_kvno_full_uint32_range(void)
+{
+    static const struct {
+        uint8_t der[8];
+        size_t len;
+        uint32_t kvno;
+    } good[] = {
+        {{0x02, 0x01, 0x02}, 3, 2},
+        {{0x02, 0x04, 0x7f, 0xff, 0xff, 0xff}, 6, 0x7fffffff},
+        {{0x02, 0x05, 0x00, 0x80, 0x00, 0x00, 0x00}, 7, 0x80000000},
+        {{0x02, 0x05, 0x00, 0xff, 0xff, 0xff, 0xff}, 7, UINT32_MAX},
+        {{0x02, 0x04, 0x80, 0x00, 0x00, 0x00}, 6, 0x80000000}, /* Int32 -2^31 */
+        {{0x02, 0x01, 0xff}, 3, UINT32_MAX},                   /* Int32 -1 */
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        struct ng_krb5_ap_req req;
+        CHECK_EQ(parse_with_kvno(good[i].der, good[i].len, &req), NG_OK);
+        CHECK(req.ticket_has_kvno);
+        CHECK_EQ(req.ticket_kvno, good[i].kvno);
+    }
+    static const struct {
+        uint8_t der[8];
+        size_t len;
+    } bad[] = {
+        {{0x02, 0x05, 0x01, 0x00, 0x00, 0x00, 0x00}, 7},       /* 2^32 */
+        {{0x02, 0x06, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00}, 8}, /* padded */
+        {{0x02, 0x02, 0x00, 0x05}, 4},                         /* padded */
+        {{0x02, 0x02, 0xff, 0xff}, 4},                         /* padded negative */
+        {{0x02, 0x00}, 2},                                     /* empty */
+        {{0x04, 0x01, 0x02}, 3},                               /* not an INTEGER */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct ng_krb5_ap_req req;
+        CHECK_EQ(parse_with_kvno(bad[i].der, bad[i].len, &req), NG_ERR_INVALID_TOKEN);
+    }
+    struct ng_krb5_ap_req req;
+    CHECK_EQ(parse_with_kvno(NULL, 0, &req), NG_OK);
+    CHECK(!req.ticket_has_kvno);
+}
+
 /* ---- the 0x8003 checksum (RFC 4121 §4.1.1) ------------------------------------------------ */
 
 /* GSS-API requires the 0x8003 checksum; an authenticator without any checksum, or with an
@@ -287,6 +405,7 @@ int main(void)
     RUN(test_replay_across_wrappings);
     RUN(test_replay_in_second_leg);
     RUN(test_tampered_ciphertexts);
+    RUN(test_ticket_kvno_full_uint32_range);
     RUN(test_authenticator_without_gss_checksum);
     RUN(test_gss_checksum_malformed);
     RUN(test_gss_checksum_delegation_out_of_bounds);
