@@ -176,7 +176,7 @@ void rs_conn_sent(struct rs_conn *c, int res)
     rs_conn_schedule(c);
 }
 
-void rs_conn_pending_update(struct rs_conn *c, bool was_active)
+static void pending_update(struct rs_conn *c, bool was_active)
 {
     if (!was_active && c->hs.active)
         atomic_fetch_add_explicit(&c->w->srv->pending, 1, memory_order_relaxed);
@@ -186,10 +186,28 @@ void rs_conn_pending_update(struct rs_conn *c, bool was_active)
         c->last_leg_ms = c->w->now_ms;
 }
 
-bool rs_conn_pending_full(struct rs_conn *c)
+static bool pending_full(const struct rs_conn *c)
 {
     return atomic_load_explicit(&c->w->srv->pending, memory_order_relaxed) >
            (long)c->w->srv->cfg.max_pending;
+}
+
+bool rs_conn_auth_leg(struct rs_conn *c, enum rs_package pkg, const char *scheme,
+                      const uint8_t *tok, size_t len, struct rs_leg *leg)
+{
+    struct rs_worker *w = c->w;
+    bool was_active = c->hs.active;
+    rs_auth_leg(&c->hs, &w->srv->creds, pkg, c->lis->cfg->mechs == RS_MECHS_KERBEROS, tok, len,
+                w->answer, RS_ANSWER_MAX, leg);
+    pending_update(c, was_active);
+    if (leg->status != SEC_I_CONTINUE_NEEDED || !pending_full(c))
+        return true;
+    rs_handshake_reset(&c->hs);
+    pending_update(c, true);
+    rs_count(&w->metrics.refusals[RS_REFUSE_PENDING]);
+    rs_handshake_outcome(c, scheme, SEC_E_INSUFFICIENT_MEMORY, "", "", RS_RESULT_REFUSED,
+                         "max-pending reached");
+    return false;
 }
 
 void rs_conn_close(struct rs_conn *c, enum rs_result_label why)

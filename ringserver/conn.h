@@ -4,6 +4,7 @@
 #ifndef RINGSERVER_CONN_H
 #define RINGSERVER_CONN_H
 
+#include "auth.h"
 #include "server.h"
 
 struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, int fd);
@@ -22,9 +23,12 @@ void rs_conn_maybe_free(struct rs_conn *c);
 void rs_conn_schedule(struct rs_conn *c);
 /* The wheel fired for this connection. */
 void rs_conn_expired(struct rs_timer *t, void *arg);
-/* Tracks the worker-wide pending-handshake count around a leg; true if the cap allows it. */
-void rs_conn_pending_update(struct rs_conn *c, bool was_active);
-bool rs_conn_pending_full(struct rs_conn *c);
+/* Runs one authentication leg (rs_auth_leg) for the connection's handshake, keeping the
+ * server-wide pending-handshake count. false: the leg would leave more handshakes pending than
+ * max-pending allows, so the handshake was dropped, counted and logged, and the caller answers
+ * with its protocol's refusal. */
+bool rs_conn_auth_leg(struct rs_conn *c, enum rs_package pkg, const char *scheme,
+                      const uint8_t *tok, size_t len, struct rs_leg *leg);
 /* Immediately frees everything (worker exit after the ring is gone). */
 void rs_conn_destroy(struct rs_conn *c);
 

@@ -194,21 +194,12 @@ static void run_leg(struct request_ctx *r, const char *scheme, enum rs_package p
                       cached.token_len);
         return;
     }
-    bool was_active = c->hs.active;
     struct rs_leg leg;
-    rs_auth_leg(&c->hs, &srv->creds, pkg, c->lis->cfg->mechs == RS_MECHS_KERBEROS, tok, len,
-                w->answer, RS_ANSWER_MAX, &leg);
-    rs_conn_pending_update(c, was_active);
+    if (!rs_conn_auth_leg(c, pkg, scheme, tok, len, &leg)) {
+        simple_answer(r, 503, false, "too many pending handshakes");
+        return;
+    }
     if (leg.status == SEC_I_CONTINUE_NEEDED) {
-        if (rs_conn_pending_full(c)) {
-            rs_handshake_reset(&c->hs);
-            rs_conn_pending_update(c, true);
-            rs_count(&w->metrics.refusals[RS_REFUSE_PENDING]);
-            rs_handshake_outcome(c, scheme, SEC_E_INSUFFICIENT_MEMORY, "", "", RS_RESULT_REFUSED,
-                                 "max-pending reached");
-            simple_answer(r, 503, false, "too many pending handshakes");
-            return;
-        }
         struct rs_out o = {0}, body = {0};
         r->keep_alive = r->req->keep_alive; /* even when draining: the handshake may finish */
         rs_http_begin(&o, 401);

@@ -69,21 +69,12 @@ static void leg(struct rs_conn *c, const uint8_t *tok, size_t len)
     enum rs_mechs mechs = c->lis->cfg->mechs;
     enum rs_package pkg = mechs == RS_MECHS_NTLM ? RS_PKG_NTLM : RS_PKG_NEGOTIATE;
     const char *scheme = pkg == RS_PKG_NTLM ? "NTLM" : "Negotiate";
-    bool was_active = c->hs.active;
     struct rs_leg res;
-    rs_auth_leg(&c->hs, &w->srv->creds, pkg, mechs == RS_MECHS_KERBEROS, tok, len, w->answer,
-                RS_ANSWER_MAX, &res);
-    rs_conn_pending_update(c, was_active);
+    if (!rs_conn_auth_leg(c, pkg, scheme, tok, len, &res)) {
+        error_frame(c, SEC_E_INSUFFICIENT_MEMORY, "too many pending handshakes", false);
+        return;
+    }
     if (res.status == SEC_I_CONTINUE_NEEDED) {
-        if (rs_conn_pending_full(c)) {
-            rs_handshake_reset(&c->hs);
-            rs_conn_pending_update(c, true);
-            rs_count(&w->metrics.refusals[RS_REFUSE_PENDING]);
-            rs_handshake_outcome(c, scheme, SEC_E_INSUFFICIENT_MEMORY, "", "", RS_RESULT_REFUSED,
-                                 "max-pending reached");
-            error_frame(c, SEC_E_INSUFFICIENT_MEMORY, "too many pending handshakes", false);
-            return;
-        }
         continue_frame(c, w->answer, res.out_len);
         return;
     }

@@ -601,7 +601,8 @@ typedef enum _SECPKG_ATTR_LCT_STATUS {
     SecPkgAttrLastClientTokenYes,
     SecPkgAttrLastClientTokenNo,
     SecPkgAttrLastClientTokenMaybe
-} SECPKG_ATTR_LCT_STATUS, *PSECPKG_ATTR_LCT_STATUS;
+} SECPKG_ATTR_LCT_STATUS,
+    *PSECPKG_ATTR_LCT_STATUS;
 
 typedef struct _SecPkgContext_LastClientTokenStatus {
     SECPKG_ATTR_LCT_STATUS LastClientTokenStatus;
