@@ -13,6 +13,7 @@
 #include "b64.h"
 #include "conn.h"
 #include "http_answer.h"
+#include "http_status.h"
 #include "http_parser.h"
 #include "log.h"
 #include "protocol.h"
@@ -126,11 +127,18 @@ static void success(struct request_ctx *r, const struct rs_identity *id, const c
  * with a fresh challenge so the client may try again; nginx auth_request only passes 401. */
 static void failure(struct request_ctx *r, SECURITY_STATUS s)
 {
-    if (s == SEC_E_INVALID_TOKEN && r->c->lis->cfg->mode == RS_MODE_HTTP) {
-        simple_answer(r, 400, false, "malformed token");
+    int status = rs_http_failure_status(s, r->c->lis->cfg->mode);
+    switch (status) {
+    case 400:
+        simple_answer(r, status, false, "malformed token");
         return;
+    case 500:
+    case 503:
+        simple_answer(r, status, false, rs_status_reason(s));
+        return;
+    default:
+        simple_answer(r, status, true, "authentication failed");
     }
-    simple_answer(r, 401, true, "authentication failed");
 }
 
 static void answer_result(struct request_ctx *r, const char *scheme, SECURITY_STATUS s,

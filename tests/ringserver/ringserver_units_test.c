@@ -12,6 +12,7 @@
 #include "b64.h"
 #include "check.h"
 #include "http_parser.h"
+#include "http_status.h"
 #include "raw_frame.h"
 #include "result_cache.h"
 #include "session_cookie.h"
@@ -359,6 +360,22 @@ static void test_raw_frame(void)
     CHECK_EQ(rs_raw_frame_parse(NULL, 0, 65536).kind, RS_RAW_NEED_MORE);
 }
 
+/* Whose fault a failure was picks the status class: the client's (401 with a new challenge,
+ * 400 for a malformed token on plain listeners), the server's room (503, retry) or the
+ * server's own error (500). */
+static void test_failure_status(void)
+{
+    CHECK_EQ(rs_http_failure_status(SEC_E_LOGON_DENIED, RS_MODE_HTTP), 401);
+    CHECK_EQ(rs_http_failure_status(SEC_E_TIME_SKEW, RS_MODE_AUTH_REQUEST), 401);
+    CHECK_EQ(rs_http_failure_status(SEC_E_INVALID_TOKEN, RS_MODE_HTTP), 400);
+    CHECK_EQ(rs_http_failure_status(SEC_E_INVALID_TOKEN, RS_MODE_AUTH_REQUEST), 401);
+    CHECK_EQ(rs_http_failure_status(SEC_E_INSUFFICIENT_MEMORY, RS_MODE_HTTP), 503);
+    CHECK_EQ(rs_http_failure_status(SEC_E_INSUFFICIENT_MEMORY, RS_MODE_AUTH_REQUEST), 503);
+    CHECK_EQ(rs_http_failure_status(SEC_E_INTERNAL_ERROR, RS_MODE_HTTP), 500);
+    CHECK_EQ(rs_http_failure_status(SEC_E_BUFFER_TOO_SMALL, RS_MODE_AUTH_REQUEST), 500);
+    CHECK_EQ(rs_http_failure_status(SEC_E_SECPKG_NOT_FOUND, RS_MODE_HTTP), 500);
+}
+
 int main(void)
 {
     test_http_valid();
@@ -371,5 +388,6 @@ int main(void)
     test_result_cache();
     test_timer_wheel();
     test_raw_frame();
+    test_failure_status();
     return check_report();
 }
