@@ -17,6 +17,20 @@ if(NOT NEGRING_HAVE_TSAN)
   return()
 endif()
 
+# A TSan test: halts at the first report.
+function(negring_tsan_test name)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES
+                       ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:abort_on_error=1" TIMEOUT 300)
+endfunction()
+
+# The flags of a target that compiles its own sources with TSan (after the build type's flags on
+# the command line, so -O1 wins).
+function(negring_tsan_flags target)
+  target_compile_options(${target} PRIVATE -fsanitize=thread -O1 -g -fno-omit-frame-pointer)
+  target_link_options(${target} PRIVATE -fsanitize=thread)
+endfunction()
+
 foreach(unit context_table replay_cache)
   add_executable(${unit}_tsan
                  ${CMAKE_CURRENT_SOURCE_DIR}/unit/${unit}_stress_test.c
@@ -26,14 +40,9 @@ foreach(unit context_table replay_cache)
                  ${CMAKE_SOURCE_DIR}/core/status.c
                  ${CMAKE_SOURCE_DIR}/core/random.c)
   target_include_directories(${unit}_tsan PRIVATE ${CMAKE_SOURCE_DIR}/core ${CMAKE_SOURCE_DIR}/tests)
-  # After the build type's flags on the command line, so -O1 wins.
-  target_compile_options(${unit}_tsan PRIVATE -fsanitize=thread -O1 -g -fno-omit-frame-pointer)
-  target_link_options(${unit}_tsan PRIVATE -fsanitize=thread)
+  negring_tsan_flags(${unit}_tsan)
   target_link_libraries(${unit}_tsan PRIVATE PkgConfig::NETTLE Threads::Threads)
-  add_test(NAME ${unit}_tsan COMMAND ${unit}_tsan)
-  set_tests_properties(${unit}_tsan PROPERTIES
-                       ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:abort_on_error=1"
-                       TIMEOUT 300)
+  negring_tsan_test(${unit}_tsan)
 endforeach()
 
 # The ticket cache under contention (tests/unit/ticket_cache_stress_test.c): its entries hold
@@ -52,13 +61,9 @@ add_executable(ticket_cache_tsan
                ${CMAKE_SOURCE_DIR}/core/random.c)
 target_include_directories(ticket_cache_tsan PRIVATE ${CMAKE_SOURCE_DIR}/include
                            ${CMAKE_SOURCE_DIR}/core ${CMAKE_SOURCE_DIR}/tests)
-target_compile_options(ticket_cache_tsan PRIVATE -fsanitize=thread -O1 -g -fno-omit-frame-pointer)
-target_link_options(ticket_cache_tsan PRIVATE -fsanitize=thread)
+negring_tsan_flags(ticket_cache_tsan)
 target_link_libraries(ticket_cache_tsan PRIVATE PkgConfig::KRB5 PkgConfig::NETTLE Threads::Threads)
-add_test(NAME ticket_cache_tsan COMMAND ticket_cache_tsan)
-set_tests_properties(ticket_cache_tsan PROPERTIES
-                     ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:abort_on_error=1"
-                     TIMEOUT 300)
+negring_tsan_test(ticket_cache_tsan)
 
 # Every core source is compiled with TSan once, in this object library, which each whole-library
 # TSan test below links.
@@ -70,74 +75,32 @@ target_compile_options(negring_tsan_core PUBLIC -fsanitize=thread -O1 -g -fno-om
 target_link_options(negring_tsan_core PUBLIC -fsanitize=thread)
 target_link_libraries(negring_tsan_core PUBLIC PkgConfig::KRB5 PkgConfig::NETTLE Threads::Threads)
 
-# Whole handshakes from many threads over shared credentials (tests/unit/concurrent_accept_test.c),
-# with every core source and the realm harness built with TSan. libkrb5 is not instrumented: TSan
+# A whole-library TSan test: tests/unit/<test source> plus the named harness sources (realm.c,
+# gss_peer.c), all built with TSan through negring_tsan_core's flags.
+function(negring_tsan_library_test name source)
+  set(harness)
+  foreach(h ${ARGN})
+    list(APPEND harness ${CMAKE_CURRENT_SOURCE_DIR}/harness/${h})
+  endforeach()
+  add_executable(${name} ${CMAKE_CURRENT_SOURCE_DIR}/unit/${source} ${harness})
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests
+                             ${CMAKE_SOURCE_DIR}/tests/harness)
+  target_compile_definitions(${name} PRIVATE
+                             NEGRING_REALM_SCRIPT="${CMAKE_SOURCE_DIR}/scripts/realm.sh")
+  target_link_libraries(${name} PRIVATE negring_tsan_core)
+  negring_tsan_test(${name})
+endfunction()
+
+# Whole handshakes from many threads over shared credentials. libkrb5 is not instrumented: TSan
 # sees its locks (pthread interceptors) but not its memory accesses, so a race inside it can only
-# show where it touches memory through an interceptor. tests/tsan.supp names the few such reports
-# that are libkrb5's own, frame by frame; negring frames are never suppressed.
-add_executable(concurrent_accept_tsan
-               ${CMAKE_CURRENT_SOURCE_DIR}/unit/concurrent_accept_test.c
-               ${CMAKE_CURRENT_SOURCE_DIR}/harness/realm.c)
-target_include_directories(concurrent_accept_tsan PRIVATE
-                           ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/core
-                           ${CMAKE_SOURCE_DIR}/tests ${CMAKE_SOURCE_DIR}/tests/harness)
-target_compile_definitions(concurrent_accept_tsan PRIVATE
-                           NEGRING_REALM_SCRIPT="${CMAKE_SOURCE_DIR}/scripts/realm.sh")
-target_compile_options(concurrent_accept_tsan PRIVATE -fsanitize=thread -O1 -g -fno-omit-frame-pointer)
-target_link_options(concurrent_accept_tsan PRIVATE -fsanitize=thread)
-target_link_libraries(concurrent_accept_tsan PRIVATE negring_tsan_core)
-add_test(NAME concurrent_accept_tsan COMMAND concurrent_accept_tsan)
-set_tests_properties(concurrent_accept_tsan PROPERTIES
-                     ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:abort_on_error=1"
-                     TIMEOUT 300)
-
+# show where it touches memory through an interceptor. Nothing is suppressed.
+negring_tsan_library_test(concurrent_accept_tsan concurrent_accept_test.c realm.c)
 # NTLM handshakes from many threads while the account database is reloaded, and concurrent
-# sealing on one context (tests/unit/ntlm_concurrent_test.c); needs no realm.
-add_executable(ntlm_concurrent_tsan ${CMAKE_CURRENT_SOURCE_DIR}/unit/ntlm_concurrent_test.c)
-target_include_directories(ntlm_concurrent_tsan PRIVATE
-                           ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/core
-                           ${CMAKE_SOURCE_DIR}/tests)
-target_compile_options(ntlm_concurrent_tsan PRIVATE -fsanitize=thread -O1 -g -fno-omit-frame-pointer)
-target_link_options(ntlm_concurrent_tsan PRIVATE -fsanitize=thread)
-target_link_libraries(ntlm_concurrent_tsan PRIVATE negring_tsan_core)
-add_test(NAME ntlm_concurrent_tsan COMMAND ntlm_concurrent_tsan)
-set_tests_properties(ntlm_concurrent_tsan PROPERTIES
-                     ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:abort_on_error=1"
-                     TIMEOUT 300)
-
-# The cached-ticket accept path with concurrent key reloads
-# (tests/unit/cached_accept_reload_stress_test.c), every core source built with TSan as above.
-add_executable(cached_accept_reload_tsan
-               ${CMAKE_CURRENT_SOURCE_DIR}/unit/cached_accept_reload_stress_test.c
-               ${CMAKE_CURRENT_SOURCE_DIR}/harness/realm.c
-               ${CMAKE_CURRENT_SOURCE_DIR}/harness/gss_peer.c)
-target_include_directories(cached_accept_reload_tsan PRIVATE
-                           ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/core
-                           ${CMAKE_SOURCE_DIR}/tests ${CMAKE_SOURCE_DIR}/tests/harness)
-target_compile_definitions(cached_accept_reload_tsan PRIVATE
-                           NEGRING_REALM_SCRIPT="${CMAKE_SOURCE_DIR}/scripts/realm.sh")
-target_compile_options(cached_accept_reload_tsan PRIVATE -fsanitize=thread -O1 -g
-                       -fno-omit-frame-pointer)
-target_link_options(cached_accept_reload_tsan PRIVATE -fsanitize=thread)
-target_link_libraries(cached_accept_reload_tsan PRIVATE negring_tsan_core)
-add_test(NAME cached_accept_reload_tsan COMMAND cached_accept_reload_tsan)
-set_tests_properties(cached_accept_reload_tsan PROPERTIES
-                     ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:abort_on_error=1"
-                     TIMEOUT 300)
-
+# sealing on one context; needs no realm.
+negring_tsan_library_test(ntlm_concurrent_tsan ntlm_concurrent_test.c)
+# The cached-ticket accept path with concurrent key reloads.
+negring_tsan_library_test(cached_accept_reload_tsan cached_accept_reload_stress_test.c
+                          realm.c gss_peer.c)
 # Per-message protection with one context encrypting on one thread while another decrypts
-# (tests/unit/message_protection_test.c, test_full_duplex_threads): the per-direction locks and
-# krb5_key caches of core/krb5_message.c.
-add_executable(message_protection_tsan
-               ${CMAKE_CURRENT_SOURCE_DIR}/unit/message_protection_test.c
-               ${CMAKE_CURRENT_SOURCE_DIR}/harness/realm.c
-               ${CMAKE_CURRENT_SOURCE_DIR}/harness/gss_peer.c)
-target_include_directories(message_protection_tsan PRIVATE
-                           ${CMAKE_SOURCE_DIR}/tests ${CMAKE_SOURCE_DIR}/tests/harness)
-target_compile_definitions(message_protection_tsan PRIVATE
-                           NEGRING_REALM_SCRIPT="${CMAKE_SOURCE_DIR}/scripts/realm.sh")
-target_link_libraries(message_protection_tsan PRIVATE negring_tsan_core)
-add_test(NAME message_protection_tsan COMMAND message_protection_tsan)
-set_tests_properties(message_protection_tsan PROPERTIES
-                     ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1:abort_on_error=1"
-                     TIMEOUT 300)
+# (test_full_duplex_threads): the per-direction locks and krb5_key caches of core/krb5_message.c.
+negring_tsan_library_test(message_protection_tsan message_protection_test.c realm.c gss_peer.c)
