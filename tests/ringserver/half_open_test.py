@@ -12,7 +12,7 @@ import socket
 import struct
 import time
 
-from rsclient import PORTS, Http, Raw, b64, check, finish, initiator, metrics
+from rsclient import PORTS, Http, Raw, b64, check, count_closed, finish, initiator, metrics
 
 http, raw = PORTS[0], PORTS[1]
 N = int(os.environ.get("RS_HALF_OPEN", "3000"))
@@ -69,16 +69,7 @@ check("... within %.0f s" % DEADLINE, took < DEADLINE, took)
 left = wait_metric("negring_connections", lambda v: v <= baseline + 1, HEADER_TIMEOUT + 15)
 check("all half-open connections closed by the header deadline", left <= baseline + 1,
       (left, baseline))
-closed = 0
-for s in held:
-    s.settimeout(0.5)
-    try:
-        closed += s.recv(1) == b""
-    except ConnectionResetError:
-        closed += 1
-    except socket.timeout:
-        pass
-    s.close()
+closed = count_closed(held, 0.5)
 check("client sees every one closed", closed == N, closed)
 check("header timeouts counted",
       metrics(http).get('negring_timeouts_total{kind="header"}', 0) >= N)

@@ -5,7 +5,7 @@ meanwhile. Server: --max-connections 300 --max-pending 50 --header-timeout 1500m
 import socket
 import time
 
-from rsclient import PORTS, Http, Raw, b64, check, finish, initiator, metrics
+from rsclient import PORTS, Http, Raw, b64, check, count_closed, finish, initiator, metrics
 
 http, raw = PORTS[0], PORTS[1]
 SEC_E_INSUFFICIENT_MEMORY = 0x80090300
@@ -53,16 +53,7 @@ t0 = time.time()
 check("well-behaved client authenticates during slowloris", authenticate() == 200)
 check("... promptly", time.time() - t0 < 3.0, time.time() - t0)
 time.sleep(2.0)
-closed = 0
-for s in slow:
-    s.settimeout(2)
-    try:
-        closed += s.recv(1) == b""
-    except ConnectionResetError:
-        closed += 1
-    except socket.timeout:
-        pass
-    s.close()
+closed = count_closed(slow, 2)
 check("all slowloris connections closed by the header deadline", closed == 100, closed)
 check("header timeouts counted",
       metrics(http)['negring_timeouts_total{kind="header"}'] >= 100)

@@ -182,3 +182,19 @@ def metrics(port):
 
 
 PORTS = [int(p) for p in os.environ.get("RS_PORTS", "").split()]
+
+
+def count_closed(socks, timeout):
+    """Closes each socket after seeing whether the server closed it (EOF or reset) within
+    `timeout` seconds; returns how many the server had closed."""
+    closed = 0
+    for s in socks:
+        s.settimeout(timeout)
+        try:
+            closed += s.recv(1) == b""
+        except ConnectionResetError:
+            closed += 1
+        except socket.timeout:
+            pass
+        s.close()
+    return closed
