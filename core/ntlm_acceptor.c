@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "constant_time.h"
 #include "krb5_gss_checksum.h"
+#include "ntlm_issued_challenges.h"
 #include "ntlm_message.h"
 #include "ntlm_response.h"
 #include "ntlm_state.h"
@@ -111,6 +112,20 @@ static ng_status write_target_info(const struct ng_credentials *creds, struct ng
     return ng_writer_status(w);
 }
 
+/* The server challenge (§3.2.5.1.1). An acceptor that names no principal cannot tell a relayed
+ * AUTHENTICATE by its MsvAvTargetName (check_target), so its challenge is recorded for this
+ * process's initiator to refuse (ntlm_issued_challenges.h: reflection); with no room to record
+ * it, no challenge goes out (NG_ERR_FULL, SEC_E_INSUFFICIENT_MEMORY) rather than an untracked
+ * one. */
+static ng_status issue_challenge(const struct ng_credentials *creds, struct ng_ntlm_state *st)
+{
+    if (creds->acceptor_principal != NULL)
+        return ng_random_bytes(st->server_challenge, sizeof(st->server_challenge));
+    NG_GUARD(ng_ntlm_challenge_issue(st->server_challenge));
+    st->challenge_tracked = true;
+    return NG_OK;
+}
+
 /* Room for the CHALLENGE's target name and TargetInfo: five names of DNS length (255
  * characters, 510 bytes in UTF-16) with their AV headers, the time stamp and the end. */
 enum { CHALLENGE_NAMES_MAX = 4096 };
@@ -126,7 +141,7 @@ static ng_status accept_negotiate(struct ng_context *ctx, struct ng_slice token,
     NG_GUARD(ng_ntlm_state_new(&ctx->ntlm));
     struct ng_ntlm_state *st = ctx->ntlm;
     NG_GUARD(ng_ntlm_state_keep(&st->negotiate, &st->negotiate_len, token));
-    NG_GUARD(ng_random_bytes(st->server_challenge, sizeof(st->server_challenge)));
+    NG_GUARD(issue_challenge(ctx->creds, st));
     st->flags = challenge_flags(neg.flags);
 
     uint8_t buf[CHALLENGE_NAMES_MAX];
@@ -423,7 +438,13 @@ ng_status ng_ntlm_accept(struct ng_context *ctx, struct ng_slice token, struct n
     NG_GUARD(ng_ntlm_message_type(token, &type));
     if (ctx->ntlm == NULL) /* an AUTHENTICATE (or CHALLENGE) with no CHALLENGE of ours */
         return type == NG_NTLM_NEGOTIATE ? accept_negotiate(ctx, token, out) : NG_ERR_INVALID_TOKEN;
-    if (type != NG_NTLM_AUTHENTICATE || ctx->ntlm->established)
+    struct ng_ntlm_state *st = ctx->ntlm;
+    if (type != NG_NTLM_AUTHENTICATE || st->established || st->answered)
         return NG_ERR_INVALID_TOKEN;
-    return accept_authenticate(ctx, token, bindings);
+    /* One AUTHENTICATE per CHALLENGE, whatever its fate: then the challenge is spent and no
+     * longer outstanding, so our initiator may meet it again without harm. */
+    st->answered = true;
+    ng_status status = accept_authenticate(ctx, token, bindings);
+    ng_ntlm_state_withdraw_challenge(st);
+    return status;
 }

@@ -4,7 +4,9 @@
  * (NG_ERR_LOGON_DENIED, counted), a MIC the client's AV pairs promise must be there and
  * verify, channel bindings must match when both sides have them, the client's time stamp must
  * be within the credentials' clock skew, and with an acceptor principal the client's
- * MsvAvTargetName must name it. */
+ * MsvAvTargetName must name it; without one, the challenge stays in the process's set of
+ * outstanding challenges (ntlm_issued_challenges.h) until the AUTHENTICATE is processed or the
+ * context is freed, so that our own initiator refuses to answer it (reflection). */
 #ifndef NEGRING_CORE_NTLM_ACCEPTOR_H
 #define NEGRING_CORE_NTLM_ACCEPTOR_H
 

@@ -4,6 +4,7 @@
 
 #include "alloc.h"
 #include "krb5_gss_checksum.h"
+#include "ntlm_issued_challenges.h"
 #include "ntlm_message.h"
 #include "ntlm_response.h"
 #include "ntlm_state.h"
@@ -190,6 +191,13 @@ static ng_status answer_challenge(struct ng_context *ctx, struct ng_slice input,
 {
     struct ng_ntlm_challenge c;
     NG_GUARD(ng_ntlm_parse_challenge(input, &c));
+    /* A challenge one of our own acceptors has outstanding is reflection (CVE-2008-4037,
+     * MS08-068): whoever handed it to us would relay our AUTHENTICATE to that acceptor and be
+     * logged on as us. MS-NLMP §3.1.5.1.2 does not ask for this check; Windows' msv1_0 makes it
+     * since MS08-068. No AUTHENTICATE is made (SEC_E_WRONG_PRINCIPAL: we are not talking to the
+     * server we think). */
+    if (ng_ntlm_challenge_outstanding(c.server_challenge))
+        return NG_ERR_WRONG_PRINCIPAL;
     /* We speak NTLMv2 with extended session security only (§3.1.5.1.2); Unicode always. */
     if (!(c.flags & NG_NTLMSSP_NEGOTIATE_UNICODE) ||
         !(c.flags & NG_NTLMSSP_NEGOTIATE_EXTENDED_SESSION))

@@ -1,6 +1,7 @@
 #include "ntlm_state.h"
 
 #include "alloc.h"
+#include "ntlm_issued_challenges.h"
 
 ng_status ng_ntlm_state_new(struct ng_ntlm_state **out)
 {
@@ -19,10 +20,18 @@ void ng_ntlm_state_drop_messages(struct ng_ntlm_state *st)
     st->negotiate_len = st->challenge_len = 0;
 }
 
+void ng_ntlm_state_withdraw_challenge(struct ng_ntlm_state *st)
+{
+    if (st->challenge_tracked)
+        ng_ntlm_challenge_withdraw(st->server_challenge);
+    st->challenge_tracked = false;
+}
+
 void ng_ntlm_state_free(struct ng_ntlm_state *st)
 {
     if (st == NULL)
         return;
+    ng_ntlm_state_withdraw_challenge(st);
     ng_ntlm_state_drop_messages(st);
     ng_free_secret(st, sizeof(*st));
 }

@@ -21,12 +21,17 @@ struct ng_ntlm_state {
     bool established; /* the AUTHENTICATE was verified (acceptor) or sent (initiator) */
     bool mic_sent;    /* the AUTHENTICATE carried a MIC: SPNEGO then exchanges mechListMICs */
     bool anonymous;
+    bool answered; /* acceptor: an AUTHENTICATE was processed, rightly or not: no second one */
+    bool challenge_tracked; /* acceptor: server_challenge is in ntlm_issued_challenges.h's set */
     struct ng_ntlm_session session;
     atomic_flag busy; /* per-message calls serialise on the RC4 streams and counters */
 };
 
 ng_status ng_ntlm_state_new(struct ng_ntlm_state **out);
+/* Also withdraws a tracked challenge: freeing is the one end of every acceptor state. */
 void ng_ntlm_state_free(struct ng_ntlm_state *st);
+/* The acceptor's challenge leaves the issued set (once its AUTHENTICATE is processed). */
+void ng_ntlm_state_withdraw_challenge(struct ng_ntlm_state *st);
 /* The handshake copies are no longer needed after the AUTHENTICATE. */
 void ng_ntlm_state_drop_messages(struct ng_ntlm_state *st);
 ng_status ng_ntlm_state_keep(uint8_t **copy, size_t *copy_len, struct ng_slice msg);

@@ -7,44 +7,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "protocol.h"
 #include "worker.h"
 
-static void peer_name(int fd, char *out, size_t len)
+static void peer_name(const struct sockaddr *sa, socklen_t sa_len, char *out, size_t len)
 {
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof(ss);
     char host[INET6_ADDRSTRLEN] = "?";
     unsigned port = 0;
-    if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
-        if (ss.ss_family == AF_INET) {
-            struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-            inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
-            port = ntohs(a->sin_port);
-        } else if (ss.ss_family == AF_INET6) {
-            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
-            port = ntohs(a->sin6_port);
-        }
+    if (sa->sa_family == AF_INET && sa_len >= sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+        port = ntohs(a->sin_port);
+    } else if (sa->sa_family == AF_INET6 && sa_len >= sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+        port = ntohs(a->sin6_port);
     }
-    snprintf(out, len, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, port);
+    snprintf(out, len, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, port);
 }
 
-struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, int fd)
+struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, unsigned slot,
+                            const struct sockaddr *peer, socklen_t peer_len)
 {
     struct rs_conn *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return NULL;
     c->w = w;
     c->lis = lis;
-    c->fd = fd;
+    c->slot = slot;
     c->opened_ms = w->now_ms;
     c->serial = ++w->conn_serial;
     c->out.max = RS_ANSWER_MAX * 2 + 8192; /* base64 of the largest answer plus headers */
-    peer_name(fd, c->peer, sizeof(c->peer));
+    peer_name(peer, peer_len, c->peer, sizeof(c->peer));
     c->next = w->conns;
     if (w->conns != NULL)
         w->conns->prev = c;
@@ -167,7 +163,7 @@ void rs_conn_sent(struct rs_conn *c, int res)
     rs_out_free(&c->out);
     /* Draining: a connection goes once it has no handshake left to finish. */
     if (c->close_after_send || (c->w->draining && !c->hs.active)) {
-        shutdown(c->fd, SHUT_WR); /* FIN after the answer */
+        rs_worker_shutdown_send(c); /* FIN after the answer */
         rs_conn_close(c, RS_RESULT_ABORTED);
         return;
     }
@@ -252,7 +248,7 @@ void rs_conn_destroy(struct rs_conn *c)
         unlink_rearm(c);
     rs_wheel_clear(&c->timer);
     drop_input(c);
-    close(c->fd);
+    rs_worker_close_conn_slot(c);
     if (c->prev != NULL)
         c->prev->next = c->next;
     else
@@ -267,8 +263,14 @@ void rs_conn_destroy(struct rs_conn *c)
 
 void rs_conn_maybe_free(struct rs_conn *c)
 {
-    if (c->closing && !c->recv_armed && !c->send_armed)
+    if (c->closing && !c->recv_armed && !c->send_armed && !c->shutdown_armed)
         rs_conn_destroy(c);
+}
+
+void rs_conn_shutdown_done(struct rs_conn *c)
+{
+    c->shutdown_armed = false;
+    rs_conn_maybe_free(c);
 }
 
 void rs_conn_schedule(struct rs_conn *c)

@@ -7,7 +7,9 @@
 #include "auth.h"
 #include "server.h"
 
-struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, int fd);
+/* `slot`: the accepted socket's direct descriptor; `peer`: its address, for logs. */
+struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, unsigned slot,
+                            const struct sockaddr *peer, socklen_t peer_len);
 /* Feeds received bytes (from a provided buffer, which the caller recycles afterwards). */
 void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len);
 /* The answer in c->out is complete: send it (and close afterwards if close_after_send). */
@@ -19,6 +21,8 @@ void rs_conn_sent(struct rs_conn *c, int res);
 void rs_conn_close(struct rs_conn *c, enum rs_result_label why);
 /* Frees the connection if closing and no operation is in flight. */
 void rs_conn_maybe_free(struct rs_conn *c);
+/* The shutdown rs_worker_shutdown_send queued has finished. */
+void rs_conn_shutdown_done(struct rs_conn *c);
 /* Recomputes the connection's deadline after a state change. */
 void rs_conn_schedule(struct rs_conn *c);
 /* The wheel fired for this connection. */

@@ -10,7 +10,7 @@ static const double bucket_s[RS_LATENCY_BUCKETS] = {0.00005, 0.0001, 0.00025, 0.
 static const char *mech_names[RS_MECH_COUNT] = {"kerberos", "ntlm", "unknown"};
 static const char *result_names[RS_RESULT_COUNT] = {"ok",      "denied",  "invalid", "timeout",
                                                     "aborted", "refused", "error"};
-static const char *refusal_names[RS_REFUSE_COUNT] = {"connections", "pending_handshakes"};
+static const char *refusal_names[RS_REFUSE_COUNT] = {"connections", "pending_handshakes", "memory"};
 static const char *timeout_names[RS_TIMEOUT_COUNT] = {"header", "leg", "handshake", "idle", "send"};
 
 enum rs_mech_label rs_mech_label_of(const char *package_name)

@@ -19,7 +19,12 @@ enum rs_result_label {
     RS_RESULT_ERROR,   /* server-side failure */
     RS_RESULT_COUNT
 };
-enum rs_refusal_label { RS_REFUSE_CONNECTIONS, RS_REFUSE_PENDING, RS_REFUSE_COUNT };
+enum rs_refusal_label {
+    RS_REFUSE_CONNECTIONS, /* over max-connections */
+    RS_REFUSE_PENDING,     /* over max-pending */
+    RS_REFUSE_MEMORY,      /* no memory for a new connection */
+    RS_REFUSE_COUNT
+};
 enum rs_timeout_label {
     RS_TIMEOUT_HEADER,
     RS_TIMEOUT_LEG,

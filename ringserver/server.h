@@ -8,6 +8,7 @@
 
 #include <liburing.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,19 +34,32 @@ struct rs_server {
     _Atomic unsigned workers_prepared; /* workers past their thread preparation (worker.c) */
 };
 
+/* Accepts kept in flight per listener and worker: each has its own address buffer, which the
+ * kernel fills with the client's address (a multishot accept would share one). */
+#define RS_ACCEPTS_PER_LISTENER 32
+
+struct rs_accept {
+    struct rs_listener *l;
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    bool armed;
+};
+
 struct rs_listener {
     const struct rs_listener_config *cfg;
     struct rs_worker *w;
     int fd;
-    bool accepting; /* a multishot accept is armed */
+    struct rs_out refusal; /* the answer to a connection refused at accept (503 or raw error) */
+    struct rs_accept accepts[RS_ACCEPTS_PER_LISTENER];
 };
 
 struct rs_conn {
     struct rs_worker *w;
     struct rs_listener *lis;
     struct rs_conn *prev, *next; /* the worker's list of live connections */
-    int fd;
-    bool recv_armed, send_armed, cancel_sent, closing, close_after_send, needs_rearm;
+    unsigned slot; /* the socket: an index in the worker's table of io_uring direct descriptors */
+    bool recv_armed, send_armed, shutdown_armed, cancel_sent, closing, close_after_send;
+    bool needs_rearm;
     uint8_t *in; /* bytes received and not yet consumed; NULL when there are none */
     size_t in_len, in_cap;
     struct rs_out out; /* the response being sent; freed once sent */
@@ -67,6 +81,9 @@ struct rs_worker {
     unsigned index;
     pthread_t thread;
     struct io_uring ring;
+    /* Accepted sockets are io_uring direct descriptors, not process file descriptors: the
+     * descriptor limit (RLIMIT_NOFILE) bounds each worker's table, not the whole process. */
+    unsigned nslots, slots_used, accepts_armed;
     struct io_uring_buf_ring *br;
     uint8_t *bufs;
     unsigned nbufs, buf_size;

@@ -3,7 +3,10 @@
  * user_data of every SQE is a pointer with the operation in its low 3 bits. Receives are
  * multishot with buffer selection from the worker's buffer ring, so a connection waiting for
  * its client holds no receive buffer; each buffer goes back to the ring as soon as its bytes
- * were parsed (or copied, for a request still incomplete). */
+ * were parsed (or copied, for a request still incomplete).
+ *
+ * Accepted sockets live only in the ring's table of direct descriptors: no process descriptor,
+ * no fd-table lock, and accept, receive, send, shutdown and close are all ring operations. */
 #include "worker.h"
 
 #include <errno.h>
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,7 +25,16 @@
 #include "log.h"
 #include "protocol.h"
 
-enum op { OP_ACCEPT = 1, OP_RECV = 2, OP_SEND = 3, OP_CANCEL = 4, OP_LOG = 5 };
+/* OP_IGNORED: a cancel or a refusal send, whose completion needs nothing. */
+enum op {
+    OP_ACCEPT = 1,
+    OP_RECV = 2,
+    OP_SEND = 3,
+    OP_IGNORED = 4,
+    OP_LOG = 5,
+    OP_CLOSE = 6,
+    OP_SHUTDOWN = 7
+};
 #define OP_MASK        ((uintptr_t)7)
 #define BUF_GROUP      0
 #define LISTEN_BACKLOG 4096
@@ -43,14 +56,58 @@ static struct io_uring_sqe *get_sqe(struct rs_worker *w)
     return sqe;
 }
 
-static void arm_accept(struct rs_listener *l)
+/* Every armed accept has a free table slot waiting for it, so an accept never takes a client
+ * off the backlog only to drop it for want of a slot; a full worker leaves clients in the
+ * backlog until a connection closes. */
+static void arm_accepts(struct rs_listener *l)
 {
-    struct io_uring_sqe *sqe = get_sqe(l->w);
-    if (sqe == NULL)
+    struct rs_worker *w = l->w;
+    for (unsigned i = 0; i < RS_ACCEPTS_PER_LISTENER; i++) {
+        struct rs_accept *a = &l->accepts[i];
+        if (a->armed)
+            continue;
+        if (w->slots_used + w->accepts_armed >= w->nslots)
+            return;
+        struct io_uring_sqe *sqe = get_sqe(w);
+        if (sqe == NULL)
+            return;
+        a->addr_len = sizeof(a->addr);
+        io_uring_prep_accept(sqe, l->fd, (struct sockaddr *)&a->addr, &a->addr_len, 0);
+        /* "any free slot", written directly: liburing 2.3's accept_direct turns it into 0,
+         * which asks for a plain descriptor */
+        sqe->file_index = IORING_FILE_INDEX_ALLOC;
+        io_uring_sqe_set_data64(sqe, (uintptr_t)a | OP_ACCEPT);
+        a->armed = true;
+        w->accepts_armed++;
+    }
+}
+
+static void cancel_accepts(struct rs_listener *l)
+{
+    for (unsigned i = 0; i < RS_ACCEPTS_PER_LISTENER; i++) {
+        struct io_uring_sqe *sqe = l->accepts[i].armed ? get_sqe(l->w) : NULL;
+        if (sqe != NULL) {
+            io_uring_prep_cancel64(sqe, (uintptr_t)&l->accepts[i] | OP_ACCEPT, 0);
+            io_uring_sqe_set_data64(sqe, OP_IGNORED);
+        }
+    }
+}
+
+/* The slot is free again once the close completes (OP_CLOSE). Without a ring (worker exit)
+ * there is nothing to do: the ring's end released every slot. */
+static void close_slot(struct rs_worker *w, unsigned slot)
+{
+    if (w->ring.ring_fd < 0)
         return;
-    io_uring_prep_multishot_accept(sqe, l->fd, NULL, NULL, SOCK_CLOEXEC);
-    io_uring_sqe_set_data64(sqe, (uintptr_t)l | OP_ACCEPT);
-    l->accepting = true;
+    struct io_uring_sqe *sqe = get_sqe(w);
+    if (sqe == NULL) { /* no room in the queue: the same, synchronously */
+        int none = -1;
+        io_uring_register_files_update(&w->ring, slot, &none, 1);
+        w->slots_used--;
+        return;
+    }
+    io_uring_prep_close_direct(sqe, slot);
+    io_uring_sqe_set_data64(sqe, OP_CLOSE);
 }
 
 void rs_worker_arm_recv(struct rs_conn *c)
@@ -60,8 +117,8 @@ void rs_worker_arm_recv(struct rs_conn *c)
         rs_conn_close(c, RS_RESULT_ERROR);
         return;
     }
-    io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
-    sqe->flags |= IOSQE_BUFFER_SELECT;
+    io_uring_prep_recv_multishot(sqe, (int)c->slot, NULL, 0, 0);
+    sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
     sqe->buf_group = BUF_GROUP;
     io_uring_sqe_set_data64(sqe, (uintptr_t)c | OP_RECV);
     c->recv_armed = true;
@@ -75,19 +132,41 @@ void rs_worker_arm_send(struct rs_conn *c)
         rs_conn_close(c, RS_RESULT_ERROR);
         return;
     }
-    io_uring_prep_send(sqe, c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+    io_uring_prep_send(sqe, (int)c->slot, c->out.data + c->out_off, c->out.len - c->out_off,
+                       MSG_NOSIGNAL);
+    sqe->flags |= IOSQE_FIXED_FILE;
     io_uring_sqe_set_data64(sqe, (uintptr_t)c | OP_SEND);
 }
 
 void rs_worker_cancel_recv(struct rs_conn *c)
 {
+    uint64_t recv = (uintptr_t)c | OP_RECV;
     struct io_uring_sqe *sqe = get_sqe(c->w);
-    if (sqe == NULL) {
-        shutdown(c->fd, SHUT_RDWR); /* the receive then ends by itself */
+    if (sqe == NULL) { /* no room in the queue: the same, synchronously */
+        struct io_uring_sync_cancel_reg reg = {.addr = recv, .timeout = {-1, -1}};
+        io_uring_register_sync_cancel(&c->w->ring, &reg);
         return;
     }
-    io_uring_prep_cancel64(sqe, (uintptr_t)c | OP_RECV, 0);
-    io_uring_sqe_set_data64(sqe, OP_CANCEL);
+    io_uring_prep_cancel64(sqe, recv, 0);
+    io_uring_sqe_set_data64(sqe, OP_IGNORED);
+}
+
+/* The kernel runs a shutdown on a worker thread and may look its slot up only there, so the
+ * slot stays the connection's (not closed, not reused) until the shutdown reports back. */
+void rs_worker_shutdown_send(struct rs_conn *c)
+{
+    struct io_uring_sqe *sqe = get_sqe(c->w);
+    if (sqe == NULL)
+        return; /* the close that follows ends the connection all the same */
+    io_uring_prep_shutdown(sqe, (int)c->slot, SHUT_WR);
+    sqe->flags |= IOSQE_FIXED_FILE;
+    io_uring_sqe_set_data64(sqe, (uintptr_t)c | OP_SHUTDOWN);
+    c->shutdown_armed = true;
+}
+
+void rs_worker_close_conn_slot(struct rs_conn *c)
+{
+    close_slot(c->w, c->slot);
 }
 
 static void recycle(struct rs_worker *w, unsigned bid)
@@ -97,30 +176,30 @@ static void recycle(struct rs_worker *w, unsigned bid)
     io_uring_buf_ring_advance(w->br, 1);
 }
 
-/* Over max-connections: a short answer with a plain send(2) (it fits the empty socket buffer,
- * so it does not block) and close, so the client sees why. */
-static void refuse(struct rs_listener *l, int fd)
-{
-    struct rs_out o = {0};
-    if (l->cfg->mode == RS_MODE_RAW)
-        rs_raw_refusal(&o);
-    else
-        rs_http_refusal(&o);
-    if (!o.failed && send(fd, o.data, o.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-        /* nothing more to do: the client goes away either way */
-    }
-    rs_out_free(&o);
-    close(fd);
-    rs_count(&l->w->metrics.refusals[RS_REFUSE_CONNECTIONS]);
-}
-
-static void on_accept(struct rs_listener *l, struct io_uring_cqe *cqe)
+/* Over max-connections or out of memory: the listener's ready-made short answer, then close,
+ * so the client sees why. The send is issued before the close and holds the socket until it
+ * is done; on a fresh socket it completes at once. */
+static void refuse(struct rs_listener *l, unsigned slot, enum rs_refusal_label why)
 {
     struct rs_worker *w = l->w;
-    if (!(cqe->flags & IORING_CQE_F_MORE))
-        l->accepting = false;
+    struct io_uring_sqe *sqe = l->refusal.failed ? NULL : get_sqe(w);
+    if (sqe != NULL) {
+        io_uring_prep_send(sqe, (int)slot, l->refusal.data, l->refusal.len, MSG_NOSIGNAL);
+        sqe->flags |= IOSQE_FIXED_FILE;
+        io_uring_sqe_set_data64(sqe, OP_IGNORED);
+    }
+    close_slot(w, slot);
+    rs_count(&w->metrics.refusals[why]);
+}
+
+static void on_accept(struct rs_accept *a, struct io_uring_cqe *cqe)
+{
+    struct rs_listener *l = a->l;
+    struct rs_worker *w = l->w;
+    a->armed = false;
+    w->accepts_armed--;
     if (cqe->res < 0) {
-        /* Out of descriptors (EMFILE) repeats each turn until some close: one line a second. */
+        /* A failure that repeats each turn (out of memory, say): one line a second. */
         if (cqe->res != -ECANCELED && cqe->res != -EINTR && cqe->res != -ECONNABORTED &&
             w->now_ms >= w->accept_warned_ms + 1000) {
             w->accept_warned_ms = w->now_ms;
@@ -128,22 +207,23 @@ static void on_accept(struct rs_listener *l, struct io_uring_cqe *cqe)
         }
         return;
     }
-    int fd = cqe->res;
+    unsigned slot = (unsigned)cqe->res;
+    w->slots_used++;
     if (w->draining) {
-        close(fd);
+        close_slot(w, slot);
         return;
     }
     rs_count(&w->metrics.accepted);
     long n = atomic_fetch_add_explicit(&w->srv->connections, 1, memory_order_relaxed);
     if (n >= (long)w->srv->cfg.max_connections) {
         atomic_fetch_sub_explicit(&w->srv->connections, 1, memory_order_relaxed);
-        refuse(l, fd);
+        refuse(l, slot, RS_REFUSE_CONNECTIONS);
         return;
     }
-    struct rs_conn *c = rs_conn_new(w, l, fd);
+    struct rs_conn *c = rs_conn_new(w, l, slot, (const struct sockaddr *)&a->addr, a->addr_len);
     if (c == NULL) {
         atomic_fetch_sub_explicit(&w->srv->connections, 1, memory_order_relaxed);
-        close(fd);
+        refuse(l, slot, RS_REFUSE_MEMORY);
         return;
     }
     rs_worker_arm_recv(c);
@@ -201,7 +281,13 @@ static void dispatch(struct rs_worker *w, struct io_uring_cqe *cqe)
         free(ptr);
         w->log_inflight--;
         break;
-    default: /* OP_CANCEL: the receive it cancelled reports on its own */
+    case OP_CLOSE:
+        w->slots_used--;
+        break;
+    case OP_SHUTDOWN:
+        rs_conn_shutdown_done(ptr);
+        break;
+    default: /* OP_IGNORED: e.g. a cancelled receive reports on its own */
         break;
     }
 }
@@ -225,11 +311,7 @@ static void start_drain(struct rs_worker *w)
     w->drain_deadline_ms = w->now_ms + w->srv->cfg.drain_timeout_ms;
     for (unsigned i = 0; i < w->n_listeners; i++) {
         if (w->listeners[i].fd >= 0) {
-            struct io_uring_sqe *sqe = get_sqe(w);
-            if (sqe != NULL) {
-                io_uring_prep_cancel64(sqe, (uintptr_t)&w->listeners[i] | OP_ACCEPT, 0);
-                io_uring_sqe_set_data64(sqe, OP_CANCEL);
-            }
+            cancel_accepts(&w->listeners[i]);
             /* New clients are refused by the kernel from now on (once the last worker's
              * socket of this port is gone) instead of waiting in a backlog nobody reads. */
             close(w->listeners[i].fd);
@@ -286,17 +368,17 @@ static void *run(void *arg)
     atomic_fetch_add(&w->srv->workers_prepared, 1);
     w->now_ms = mono_ms();
     rs_wheel_init(&w->wheel, w->now_ms);
-    for (unsigned i = 0; i < w->n_listeners; i++)
-        arm_accept(&w->listeners[i]);
     for (;;) {
         if (!w->draining && atomic_load(&w->srv->draining))
             start_drain(w);
-        if (w->draining && (w->n_conns == 0 || w->now_ms >= w->drain_deadline_ms))
+        if (w->draining && (w->n_conns == 0 || w->now_ms >= w->drain_deadline_ms)) {
+            /* the cancels and closes just queued: sockets must not outlive the drain */
+            io_uring_submit(&w->ring);
             break;
+        }
         if (!w->draining)
             for (unsigned i = 0; i < w->n_listeners; i++)
-                if (!w->listeners[i].accepting)
-                    arm_accept(&w->listeners[i]);
+                arm_accepts(&w->listeners[i]);
         rearm_starved(w);
         struct __kernel_timespec ts = {0, RS_WHEEL_TICK_MS * 1000000LL};
         struct io_uring_cqe *cqe;
@@ -346,10 +428,16 @@ static int open_listeners(struct rs_server *srv, struct rs_worker *w, char *err,
         struct rs_listener_config *lc = &srv->cfg.listeners[i];
         struct rs_listener *l = &w->listeners[i];
         *l = (struct rs_listener){.cfg = lc, .w = w, .fd = -1};
+        for (unsigned a = 0; a < RS_ACCEPTS_PER_LISTENER; a++)
+            l->accepts[a].l = l;
+        if (lc->mode == RS_MODE_RAW)
+            rs_raw_refusal(&l->refusal);
+        else
+            rs_http_refusal(&l->refusal);
+        w->n_listeners++;
         l->fd = make_listener(w, lc, &lc->addr, lc->addr_len, err, errlen);
         if (l->fd < 0)
             return -1;
-        w->n_listeners++;
         struct sockaddr_storage bound;
         socklen_t bl = sizeof(bound);
         if (getsockname(l->fd, (struct sockaddr *)&bound, &bl) == 0) {
@@ -400,6 +488,28 @@ static int ring_init(struct rs_worker *w, char *err, size_t errlen)
     return -1;
 }
 
+/* One slot per connection this worker may hold, plus one per armed accept; the kernel caps a
+ * table at RLIMIT_NOFILE entries (raised to the hard limit at start). */
+static int slots_init(struct rs_worker *w, char *err, size_t errlen)
+{
+    const struct rs_config *cfg = &w->srv->cfg;
+    struct rlimit rl;
+    unsigned long want = (unsigned long)cfg->max_connections +
+                         (unsigned long)cfg->n_listeners * RS_ACCEPTS_PER_LISTENER;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want)
+        want = rl.rlim_cur;
+    w->nslots = (unsigned)want;
+    int rc = io_uring_register_files_sparse(&w->ring, w->nslots);
+    if (rc != 0) {
+        snprintf(err, errlen,
+                 "io_uring_register_files_sparse(%u) failed: %s (kernel 5.19+ needed; the "
+                 "descriptor limit, ulimit -n, bounds each worker's connections)",
+                 w->nslots, strerror(-rc));
+        return -1;
+    }
+    return 0;
+}
+
 static int buffers_init(struct rs_worker *w, char *err, size_t errlen)
 {
     w->nbufs = w->srv->cfg.recv_buffers;
@@ -445,7 +555,7 @@ int rs_worker_create(struct rs_server *srv, unsigned index, struct rs_worker **o
     *out = w;
     if (ring_init(w, err, errlen) != 0)
         return -1;
-    if (buffers_init(w, err, errlen) != 0)
+    if (slots_init(w, err, errlen) != 0 || buffers_init(w, err, errlen) != 0)
         return -1;
     w->token = malloc(srv->cfg.max_token_bytes);
     w->answer = malloc(RS_ANSWER_MAX);
@@ -470,11 +580,15 @@ void rs_worker_destroy(struct rs_worker *w)
 {
     if (w == NULL)
         return;
-    for (unsigned i = 0; i < w->n_listeners; i++)
+    for (unsigned i = 0; i < w->n_listeners; i++) {
         if (w->listeners[i].fd >= 0)
             close(w->listeners[i].fd);
-    if (w->ring.ring_fd >= 0)
+        rs_out_free(&w->listeners[i].refusal);
+    }
+    if (w->ring.ring_fd >= 0) {
         io_uring_queue_exit(&w->ring); /* ends every operation still in the kernel */
+        w->ring.ring_fd = -1;
+    }
     while (w->conns != NULL)
         rs_conn_destroy(w->conns);
     if (w->br != NULL)

@@ -8,9 +8,9 @@
 
 #include "server.h"
 
-/* Sets up the ring, buffers and listener sockets of worker `index` (listeners whose port is 0
- * take the port the first worker got). 0, or -1 with a message (naming the cause and the fix
- * when io_uring itself is unavailable). */
+/* Sets up the ring, its table of direct descriptors, buffers and listener sockets of worker `index`
+ * (listeners whose port is 0 take the port the first worker got). 0, or -1 with a message (naming
+ * the cause and the fix when io_uring itself is unavailable). */
 int rs_worker_create(struct rs_server *srv, unsigned index, struct rs_worker **out, char *err,
                      size_t errlen);
 int rs_worker_start(struct rs_worker *w);
@@ -20,5 +20,9 @@ void rs_worker_destroy(struct rs_worker *w);
 void rs_worker_arm_recv(struct rs_conn *c);
 void rs_worker_arm_send(struct rs_conn *c);
 void rs_worker_cancel_recv(struct rs_conn *c);
+/* FIN after the answer already queued. */
+void rs_worker_shutdown_send(struct rs_conn *c);
+/* Closes the connection's socket (its direct descriptor); called once nothing is in flight. */
+void rs_worker_close_conn_slot(struct rs_conn *c);
 
 #endif

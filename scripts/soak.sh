@@ -1,14 +1,37 @@
 #!/usr/bin/env bash
-# Scale soak: ringserver holds N (default 10,000) Negotiate handshakes pending between legs at
-# once on loopback, reports its memory per pending handshake, then completes them all with MIT
-# GSSAPI tokens (tests/ringserver/scale_test.c). Needs RLIMIT_NOFILE hard limit > N + 64.
-#   scripts/soak.sh [N]
+# Soaks of ringserver on loopback, longer than the default test run allows.
+#
+#   scripts/soak.sh [pending] [N]   N (default 10,000) Negotiate handshakes pending between legs
+#                                   at once: memory per pending handshake, then all completed
+#                                   with MIT GSSAPI tokens (tests/ringserver/scale_test.c). The
+#                                   client needs a descriptor per handshake (hard limit > N + 64).
+#   scripts/soak.sh half-open [N]   N (default 100,000) connections held half-open while real
+#                                   clients authenticate, then all closed by the header deadline
+#                                   (tests/ringserver/half_open_test.py). One worker per 15,000
+#                                   connections: each worker's table of direct descriptors is
+#                                   bounded by the descriptor limit, the process is not.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-n=${1:-10000}
+kind=pending
+if [[ ${1:-} == pending || ${1:-} == half-open ]]; then
+    kind=$1
+    shift
+fi
 build=$root/build/soak
 "$root/scripts/setup.sh"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j2 --target ringserver ringserver_scale_test >/dev/null
 ulimit -n "$(ulimit -Hn)"
-NEGRING_SCALE_N=$n "$build/tests/ringserver/ringserver_scale_test" "$build/ringserver/ringserver"
+case $kind in
+pending)
+    NEGRING_SCALE_N=${1:-10000} "$build/tests/ringserver/ringserver_scale_test" \
+        "$build/ringserver/ringserver"
+    ;;
+half-open)
+    n=${1:-100000}
+    RINGSERVER=$build/ringserver/ringserver REALM_SH=$root/scripts/realm.sh RS_HALF_OPEN=$n \
+        "$root/tests/ringserver/py_test.sh" half_open_test.py \
+        --listen 127.0.0.1:0 --listen "127.0.0.1:0 mode=raw" --workers $((n / 15000 + 1)) \
+        --max-connections $((n + 1000)) --header-timeout 60s
+    ;;
+esac

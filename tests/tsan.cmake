@@ -98,6 +98,9 @@ negring_tsan_library_test(concurrent_accept_tsan concurrent_accept_test.c realm.
 # NTLM handshakes from many threads while the account database is reloaded, and concurrent
 # sealing on one context; needs no realm.
 negring_tsan_library_test(ntlm_concurrent_tsan ntlm_concurrent_test.c)
+# The process's set of outstanding NTLM challenges (reflection): acceptors issuing and finishing
+# handshakes while initiators look challenges up and a thread works the set directly.
+negring_tsan_library_test(ntlm_issued_challenges_tsan ntlm_issued_challenges_test.c)
 # The cached-ticket accept path with concurrent key reloads.
 negring_tsan_library_test(cached_accept_reload_tsan cached_accept_reload_stress_test.c
                           realm.c gss_peer.c)

@@ -26,7 +26,10 @@ static char db_path[400], user_file[400];
 
 static gss_OID_desc ntlm_oid = {10, "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"};
 
-static CredHandle server_cred(bool with_keytab)
+/* `principal` NULL: any key of the keytab, any NTLM target name. Our own NTLM initiator needs
+ * one it targets: it refuses a challenge from an acceptor of its own process that names none
+ * (reflection, tests/unit/ntlm_reflection_test.c). */
+static CredHandle server_cred_named(bool with_keytab, const char *principal)
 {
     NEGRING_ACCEPTOR_AUTH_DATA2 data = {
         .Version = NEGRING_ACCEPTOR_AUTH_DATA_VERSION_2,
@@ -35,9 +38,14 @@ static CredHandle server_cred(bool with_keytab)
         .NtlmDomain = "EXAMPLE",
     };
     CredHandle h;
-    REQUIRE(AcquireCredentialsHandleA(NULL, "Negotiate", SECPKG_CRED_INBOUND, NULL, &data, NULL,
-                                      NULL, &h, NULL) == SEC_E_OK);
+    REQUIRE(AcquireCredentialsHandleA((LPSTR)principal, "Negotiate", SECPKG_CRED_INBOUND, NULL,
+                                      &data, NULL, NULL, &h, NULL) == SEC_E_OK);
     return h;
+}
+
+static CredHandle server_cred(bool with_keytab)
+{
+    return server_cred_named(with_keytab, NULL);
 }
 
 static const char *negotiated_package(CtxtHandle *ctx, char *buf, size_t cap)
@@ -133,7 +141,7 @@ static void test_kerberos_first_without_keytab_falls_to_ntlm(void)
 
 static void test_raw_ntlmssp_from_our_initiator(void)
 {
-    CredHandle s = server_cred(true), c;
+    CredHandle s = server_cred_named(true, "HTTP/localhost"), c;
     SEC_WINNT_AUTH_IDENTITY_A id = {(unsigned char *)"alice",   5, (unsigned char *)"EXAMPLE",  7,
                                     (unsigned char *)"Secret1", 7, SEC_WINNT_AUTH_IDENTITY_ANSI};
     REQUIRE(AcquireCredentialsHandleA(NULL, "NTLM", SECPKG_CRED_OUTBOUND, NULL, &id, NULL, NULL, &c,
@@ -166,9 +174,10 @@ static void test_raw_ntlmssp_from_our_initiator(void)
 
 /* Our Negotiate initiator with an explicit identity that has a TGT: Kerberos for a name with an
  * SPN, NTLM (same user, the realm as domain) for a name without one, as Windows falls back. */
-static void run_our_negotiate(const char *target, const char *want_pkg, const char *want_name)
+static void run_our_negotiate(const char *target, const char *principal, const char *want_pkg,
+                              const char *want_name)
 {
-    CredHandle s = server_cred(true), c;
+    CredHandle s = server_cred_named(true, principal), c;
     SEC_WINNT_AUTH_IDENTITY_A id = {(unsigned char *)"alice",        5,
                                     (unsigned char *)realm.realm,    (ULONG)strlen(realm.realm),
                                     (unsigned char *)realm.password, (ULONG)strlen(realm.password),
@@ -213,8 +222,8 @@ static void test_our_negotiate_falls_back_for_a_name_without_spn(void)
 {
     char ntlm_name[128];
     snprintf(ntlm_name, sizeof(ntlm_name), "%s\\alice", realm.realm);
-    run_our_negotiate("HTTP/localhost", "Kerberos", realm.user);
-    run_our_negotiate("HTTP/nospn.localhost", "NTLM", ntlm_name);
+    run_our_negotiate("HTTP/localhost", NULL, "Kerberos", realm.user);
+    run_our_negotiate("HTTP/nospn.localhost", "HTTP/nospn.localhost", "NTLM", ntlm_name);
 }
 
 int main(void)

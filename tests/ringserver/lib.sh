@@ -43,12 +43,14 @@ start_realm() {
 }
 
 # start_server ARGS...: runs ringserver with the realm's keytab, waits until every listener is
-# announced, and sets PORTS (array, in --listen order) and RS_PID.
+# announced, and sets PORTS (array, in --listen order) and RS_PID. With RS_NOFILE set, the
+# server runs with that descriptor limit (soft and hard).
 start_server() {
-    local nl=0 a
+    local nl=0 a limit=()
     for a in "$@"; do [[ $a == --listen* ]] && nl=$((nl + 1)); done
     [[ $nl -gt 0 ]] || nl=1
-    "$RINGSERVER" --keytab "$KRB5_KTNAME" "$@" 2>"$WORK/server.log" &
+    [[ -z ${RS_NOFILE:-} ]] || limit=(prlimit "--nofile=$RS_NOFILE:$RS_NOFILE")
+    "${limit[@]}" "$RINGSERVER" --keytab "$KRB5_KTNAME" "$@" 2>"$WORK/server.log" &
     RS_PID=$!
     local i
     for ((i = 0; i < 200; i++)); do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # py_test.sh SCRIPT.py [ringserver args...]: starts a realm and a ringserver with the given
-# arguments, runs the Python test against it (listener ports in RS_PORTS, realm env exported),
+# arguments, runs the Python test against it (listener ports in RS_PORTS, the server's
+# arguments in RS_ARGS, realm env exported),
 # then stops the server with SIGTERM and checks it exits cleanly.
 source "$(dirname "$0")/lib.sh"
 script=$1
@@ -14,7 +15,7 @@ fi
 args=()
 for a in "$@"; do args+=("${a//@WORK@/$WORK}"); done
 start_server "${args[@]}"
-export RS_PID RS_PORTS="${PORTS[*]}" RS_WORK="$WORK" RS_LOG="$WORK/server.log"
+export RS_PID RS_PORTS="${PORTS[*]}" RS_WORK="$WORK" RS_LOG="$WORK/server.log" RS_ARGS="${args[*]}"
 if ! PYTHONPATH="$HERE" "$PY" "$HERE/$script"; then
     fail "$script"
 fi

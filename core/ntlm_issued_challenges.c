@@ -1,0 +1,151 @@
+/* The outstanding server challenges: see ntlm_issued_challenges.h for the contract.
+ *
+ * Layout: a power-of-two array of 64-bit slots, 0 = free (a challenge is never 0). A challenge
+ * c lives in one slot of its window, slots (c + i) & mask for i < WINDOW; nothing ever moves.
+ * Insert CASes 0 -> c into the first free slot of the window; removal CASes c -> 0 where it
+ * finds c; a look-up reads the whole window. So removal needs no tombstone: a present challenge
+ * stays in its slot until its own acceptor removes it, and a look-up that overlaps that lifetime
+ * finds it whatever else comes and goes around it. Two acceptors drawing one 64-bit value (odds
+ * 2^-64) each insert and remove a record of their own. No other memory is published through the
+ * slots: what matters is that the insert is sequenced before the CHALLENGE leaves, and anything
+ * that hands its bytes to our initiator (another thread, the network) comes after that. */
+#define _GNU_SOURCE /* secure_getenv */
+#include "ntlm_issued_challenges.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "alloc.h"
+#include "random.h"
+
+/* 2^17 slots (1 MiB) hold ~65k handshakes in progress at half load. A full window makes the
+ * acceptor draw a new challenge (a new window) up to ISSUE_ATTEMPTS times in all. */
+enum { SET_LOG2 = 17, SET_MIN_LOG2 = 4, SET_MAX_LOG2 = 24, ISSUE_ATTEMPTS = 4 };
+
+_Static_assert((1u << SET_MIN_LOG2) >= NG_NTLM_CHALLENGE_WINDOW, "a window fits any table");
+
+struct challenge_set {
+    _Atomic uint64_t *slots; /* mmap'd, mask + 1 slots */
+    size_t map_len;
+    uint64_t mask;
+};
+
+static _Atomic(struct challenge_set *) the_set;
+
+/* NEGRING_NTLM_CHALLENGE_SET_LOG2 (4..24) sizes the set; anything else, or a setuid process,
+ * gets the default. */
+static unsigned set_log2(void)
+{
+    const char *env = secure_getenv("NEGRING_NTLM_CHALLENGE_SET_LOG2");
+    char *end;
+    if (env == NULL || *env == '\0')
+        return SET_LOG2;
+    unsigned long v = strtoul(env, &end, 10);
+    if (*end != '\0' || v < SET_MIN_LOG2 || v > SET_MAX_LOG2)
+        return SET_LOG2;
+    return (unsigned)v;
+}
+
+static void set_destroy(struct challenge_set *s)
+{
+    if (s->slots != NULL)
+        munmap((void *)s->slots, s->map_len);
+    ng_free(s);
+}
+
+static ng_status set_create(struct challenge_set **out)
+{
+    struct challenge_set *s = ng_alloc(sizeof(*s));
+    if (s == NULL)
+        return NG_ERR_NOMEM;
+    unsigned log2 = set_log2();
+    s->map_len = sizeof(uint64_t) << log2;
+    s->mask = (UINT64_C(1) << log2) - 1;
+    /* NORESERVE: untouched pages stay unbacked; zero pages are free slots. */
+    void *map = mmap(NULL, s->map_len, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (map == MAP_FAILED) {
+        ng_free(s);
+        return NG_ERR_NOMEM;
+    }
+    s->slots = map;
+    *out = s;
+    return NG_OK;
+}
+
+/* Made on first issue; a failed attempt (out of memory) is retried by the next one. */
+static ng_status get_set(struct challenge_set **out)
+{
+    struct challenge_set *s = atomic_load(&the_set);
+    if (s == NULL) {
+        NG_GUARD(set_create(&s));
+        struct challenge_set *winner = NULL;
+        if (!atomic_compare_exchange_strong(&the_set, &winner, s)) {
+            set_destroy(s); /* another thread was first */
+            s = winner;
+        }
+    }
+    *out = s;
+    return NG_OK;
+}
+
+static _Atomic uint64_t *slot(struct challenge_set *s, uint64_t c, unsigned i)
+{
+    return &s->slots[(c + i) & s->mask];
+}
+
+static bool insert(struct challenge_set *s, uint64_t c)
+{
+    for (unsigned i = 0; i < NG_NTLM_CHALLENGE_WINDOW; i++) {
+        uint64_t seen = 0;
+        if (atomic_load(slot(s, c, i)) == 0 &&
+            atomic_compare_exchange_strong(slot(s, c, i), &seen, c))
+            return true;
+    }
+    return false;
+}
+
+ng_status ng_ntlm_challenge_issue(uint8_t challenge[8])
+{
+    struct challenge_set *s;
+    NG_GUARD(get_set(&s));
+    for (int attempt = 0; attempt < ISSUE_ATTEMPTS; attempt++) {
+        uint64_t c = 0;
+        while (c == 0) /* 0 marks a free slot */
+            NG_GUARD(ng_random_bytes((uint8_t *)&c, sizeof(c)));
+        if (insert(s, c)) {
+            memcpy(challenge, &c, sizeof(c));
+            return NG_OK;
+        }
+    }
+    return NG_ERR_FULL;
+}
+
+void ng_ntlm_challenge_withdraw(const uint8_t challenge[8])
+{
+    struct challenge_set *s = atomic_load(&the_set);
+    uint64_t c;
+    memcpy(&c, challenge, sizeof(c));
+    if (s == NULL || c == 0)
+        return;
+    for (unsigned i = 0; i < NG_NTLM_CHALLENGE_WINDOW; i++) {
+        uint64_t seen = c;
+        if (atomic_compare_exchange_strong(slot(s, c, i), &seen, 0))
+            return;
+    }
+}
+
+bool ng_ntlm_challenge_outstanding(const uint8_t challenge[8])
+{
+    struct challenge_set *s = atomic_load(&the_set);
+    uint64_t c;
+    memcpy(&c, challenge, sizeof(c));
+    if (s == NULL || c == 0)
+        return false;
+    for (unsigned i = 0; i < NG_NTLM_CHALLENGE_WINDOW; i++)
+        if (atomic_load(slot(s, c, i)) == c)
+            return true;
+    return false;
+}

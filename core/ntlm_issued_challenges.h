@@ -1,0 +1,42 @@
+/* The server challenges this process's NTLM acceptors have outstanding (a CHALLENGE sent, its
+ * AUTHENTICATE not yet processed), so that this process's NTLM initiator can refuse to answer
+ * one of them: that is NTLM reflection (CVE-2008-4037, MS08-068), where an attacker passes our
+ * acceptor's CHALLENGE to our own initiator and relays its AUTHENTICATE back, to be logged on as
+ * our own account. An acceptor that names a principal needs no entry: its check of
+ * MsvAvTargetName already refuses the relayed AUTHENTICATE (MS-NLMP §3.2.5.1.2), so only
+ * acceptors without one record their challenges, and a knowing loopback to a named acceptor
+ * keeps working. Windows' msv1_0 does the same for its own client since MS08-068.
+ *
+ * One set per process (a reflection between two processes on one host is stopped only by
+ * naming the principal), made at the first issue with 2^NEGRING_NTLM_CHALLENGE_SET_LOG2 slots
+ * (environment, 4..24, default 17: 1 MiB, reserved and committed as touched). A challenge may
+ * sit in NG_NTLM_CHALLENGE_WINDOW slots from its own value masked to the table; challenges are
+ * random, so windows fill evenly. When every window tried (four fresh draws) is full, nothing is
+ * issued (NG_ERR_FULL): an untracked challenge could be reflected. Entries leave when the acceptor
+ * processes the AUTHENTICATE or its context is freed, so the set holds at most the handshakes
+ * in progress; size it at about twice the most a process keeps pending.
+ *
+ * Thread safety: every function may be called from any number of threads at once, with no lock
+ * (one CAS per insert or removal). */
+#ifndef NEGRING_CORE_NTLM_ISSUED_CHALLENGES_H
+#define NEGRING_CORE_NTLM_ISSUED_CHALLENGES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "status.h"
+
+#define NG_NTLM_CHALLENGE_WINDOW 16
+
+/* Draws a fresh random server challenge (never zero) into `challenge` and records it.
+ * NG_ERR_FULL: no room (nothing recorded); NG_ERR_NOMEM: the set could not be made;
+ * NG_ERR_INTERNAL: no random bytes. */
+ng_status ng_ntlm_challenge_issue(uint8_t challenge[8]);
+
+/* Removes one record of a challenge ng_ntlm_challenge_issue made; each is withdrawn once. */
+void ng_ntlm_challenge_withdraw(const uint8_t challenge[8]);
+
+/* Whether an acceptor of this process has `challenge` outstanding. */
+bool ng_ntlm_challenge_outstanding(const uint8_t challenge[8]);
+
+#endif
