@@ -81,7 +81,8 @@ static bool append(struct rs_conn *c, const uint8_t *data, size_t len)
     if (c->in_len + len > max_buffered(&c->w->srv->cfg))
         return false;
     if (c->in_len + len > c->in_cap) {
-        size_t cap = c->in_cap ? c->in_cap : 4096;
+        /* Small first: what most slow or hostile clients leave is a few bytes of a head. */
+        size_t cap = c->in_cap ? c->in_cap : 512;
         while (cap < c->in_len + len)
             cap *= 2;
         uint8_t *p = realloc(c->in, cap);

@@ -89,7 +89,13 @@ def start_holders():
     return children
 
 
+def server_rss_kib():
+    with open("/proc/%s/status" % os.environ["RS_PID"]) as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS"))
+
+
 baseline = metrics(http).get("negring_connections", 0)
+rss_idle = server_rss_kib()
 t0 = time.time()
 children = start_holders()
 opened_all = all(report.readline().strip() == "opened" for report, _ in children)
@@ -98,9 +104,9 @@ check("%d half-open connections opened" % N, opened_all)
 check("... before the header deadline", opened < HEADER_TIMEOUT / 2, opened)
 peak = wait_metric("negring_connections", lambda v: v >= baseline + N, 3.0)
 check("server holds all of them at once", peak >= baseline + N, (peak, baseline, N))
-with open("/proc/%s/status" % os.environ["RS_PID"]) as f:
-    rss_kib = next(int(l.split()[1]) for l in f if l.startswith("VmRSS"))
-print("server RSS holding %d connections: %.1f MiB" % (N, rss_kib / 1024))
+rss_held = server_rss_kib()
+print("server RSS: %.1f MiB idle, %.1f MiB holding %d connections (%.0f bytes each)" %
+      (rss_idle / 1024, rss_held / 1024, N, (rss_held - rss_idle) * 1024 / N))
 if os.environ.get("RS_NOFILE"):
     with open("/proc/%s/limits" % os.environ["RS_PID"]) as f:
         hard = next(int(l.split()[4]) for l in f if l.startswith("Max open files"))
