@@ -46,7 +46,9 @@ int main(int argc, char **argv)
                                                   NULL, NULL, NULL, &client_cred, &expiry);
     if (s != SEC_E_OK)
         return fail("AcquireCredentialsHandle(OUTBOUND)", s);
-    s = AcquireCredentialsHandleA(NULL, "Negotiate", SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL,
+    /* The server names itself: our own initiator refuses an unnamed acceptor of its own
+     * process, which it cannot tell from an NTLM reflection (docs/ntlm.md). */
+    s = AcquireCredentialsHandleA(service, "Negotiate", SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL,
                                   &server_cred, &expiry);
     if (s != SEC_E_OK)
         return fail("AcquireCredentialsHandle(INBOUND)", s);
