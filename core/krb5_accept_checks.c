@@ -1,10 +1,9 @@
-#define _GNU_SOURCE /* secure_getenv */
 #include "krb5_accept_checks.h"
 
 #include <stdatomic.h>
-#include <stdlib.h>
 
 #include "constant_time.h"
+#include "env_setting.h"
 #include "replay_cache.h"
 
 /* 2^22 slots (32 MiB reserved) keep the accepted window whole up to about 7,000 accepts/s with
@@ -13,27 +12,15 @@ enum { REPLAY_CACHE_LOG2 = 22, REPLAY_CACHE_MIN_LOG2 = 10, REPLAY_CACHE_MAX_LOG2
 
 static _Atomic(struct ng_replay_cache *) replay_cache;
 
-/* NEGRING_REPLAY_CACHE_LOG2 (10..32) sizes the one process-wide cache; anything else, or a
- * setuid process, gets the default. */
-static unsigned replay_cache_log2(void)
-{
-    const char *env = secure_getenv("NEGRING_REPLAY_CACHE_LOG2");
-    char *end;
-    if (env == NULL || *env == '\0')
-        return REPLAY_CACHE_LOG2;
-    unsigned long v = strtoul(env, &end, 10);
-    if (*end != '\0' || v < REPLAY_CACHE_MIN_LOG2 || v > REPLAY_CACHE_MAX_LOG2)
-        return REPLAY_CACHE_LOG2;
-    return (unsigned)v;
-}
-
 /* Made on first use. A failed attempt (out of memory) is retried by the next accept instead of
  * leaving the process without a replay cache, and so unable to accept, for good. */
 static ng_status get_replay_cache(struct ng_replay_cache **out)
 {
     struct ng_replay_cache *rc = atomic_load_explicit(&replay_cache, memory_order_acquire);
     if (rc == NULL) {
-        NG_GUARD(ng_replay_cache_create(&rc, replay_cache_log2()));
+        NG_GUARD(ng_replay_cache_create(
+            &rc, ng_env_log2("NEGRING_REPLAY_CACHE_LOG2", REPLAY_CACHE_MIN_LOG2,
+                             REPLAY_CACHE_MAX_LOG2, REPLAY_CACHE_LOG2)));
         struct ng_replay_cache *winner = NULL;
         if (!atomic_compare_exchange_strong(&replay_cache, &winner, rc)) {
             ng_replay_cache_destroy(rc); /* another thread was first */

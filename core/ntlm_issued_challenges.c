@@ -9,15 +9,14 @@
  * 2^-64) each insert and remove a record of their own. No other memory is published through the
  * slots: what matters is that the insert is sequenced before the CHALLENGE leaves, and anything
  * that hands its bytes to our initiator (another thread, the network) comes after that. */
-#define _GNU_SOURCE /* secure_getenv */
 #include "ntlm_issued_challenges.h"
 
 #include <stdatomic.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "alloc.h"
+#include "env_setting.h"
 #include "random.h"
 
 /* 2^17 slots (1 MiB) hold ~65k handshakes in progress at half load. A full window makes the
@@ -34,20 +33,6 @@ struct challenge_set {
 
 static _Atomic(struct challenge_set *) the_set;
 
-/* NEGRING_NTLM_CHALLENGE_SET_LOG2 (4..24) sizes the set; anything else, or a setuid process,
- * gets the default. */
-static unsigned set_log2(void)
-{
-    const char *env = secure_getenv("NEGRING_NTLM_CHALLENGE_SET_LOG2");
-    char *end;
-    if (env == NULL || *env == '\0')
-        return SET_LOG2;
-    unsigned long v = strtoul(env, &end, 10);
-    if (*end != '\0' || v < SET_MIN_LOG2 || v > SET_MAX_LOG2)
-        return SET_LOG2;
-    return (unsigned)v;
-}
-
 static void set_destroy(struct challenge_set *s)
 {
     if (s->slots != NULL)
@@ -60,7 +45,8 @@ static ng_status set_create(struct challenge_set **out)
     struct challenge_set *s = ng_alloc(sizeof(*s));
     if (s == NULL)
         return NG_ERR_NOMEM;
-    unsigned log2 = set_log2();
+    unsigned log2 =
+        ng_env_log2("NEGRING_NTLM_CHALLENGE_SET_LOG2", SET_MIN_LOG2, SET_MAX_LOG2, SET_LOG2);
     s->map_len = sizeof(uint64_t) << log2;
     s->mask = (UINT64_C(1) << log2) - 1;
     /* NORESERVE: untouched pages stay unbacked; zero pages are free slots. */
