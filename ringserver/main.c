@@ -80,16 +80,27 @@ static void announce(const struct rs_server *srv)
     }
 }
 
+/* A failed part keeps its old keys; the other part still takes its new ones. */
 static void reload(struct rs_server *srv)
 {
     SECURITY_STATUS s = rs_creds_reload(&srv->creds);
-    if (s == SEC_E_OK) {
+    char err[512] = "";
+    bool cookie_ok =
+        srv->cfg.cookie_key_file[0] == '\0' ||
+        rs_cookie_key_load(&srv->cookie, srv->cfg.cookie_key_file, err, sizeof(err)) == 0;
+    if (s == SEC_E_OK && cookie_ok) {
         atomic_fetch_add(&srv->reloads_ok, 1);
         rs_log(RS_LOG_INFO, "reload", "result=ok");
-    } else {
-        atomic_fetch_add(&srv->reloads_failed, 1);
+        return;
+    }
+    atomic_fetch_add(&srv->reloads_failed, 1);
+    if (s != SEC_E_OK)
         rs_log(RS_LOG_ERROR, "reload", "result=failed status=0x%08x reason=\"%s\" keys=unchanged",
                (unsigned)s, rs_status_reason(s));
+    if (!cookie_ok) {
+        char q[sizeof(err) + 64];
+        rs_log_quote(q, sizeof(q), err);
+        rs_log(RS_LOG_ERROR, "reload", "result=failed reason=%s cookie_key=unchanged", q);
     }
 }
 

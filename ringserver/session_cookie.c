@@ -11,40 +11,69 @@
 
 #include "b64.h"
 
+static void publish(struct rs_cookie_key *k, const uint64_t words[RS_COOKIE_KEY_MAX / 8],
+                    size_t len)
+{
+    atomic_fetch_add_explicit(&k->seq, 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    for (size_t i = 0; i < RS_COOKIE_KEY_MAX / 8; i++)
+        atomic_store_explicit(&k->words[i], words[i], memory_order_relaxed);
+    atomic_store_explicit(&k->len, len, memory_order_relaxed);
+    atomic_fetch_add_explicit(&k->seq, 1, memory_order_release);
+}
+
+/* The key as of one moment; its length (0: none). */
+static size_t snapshot(const struct rs_cookie_key *k, uint64_t words[RS_COOKIE_KEY_MAX / 8])
+{
+    for (;;) {
+        unsigned before = atomic_load_explicit(&k->seq, memory_order_acquire);
+        for (size_t i = 0; i < RS_COOKIE_KEY_MAX / 8; i++)
+            words[i] = atomic_load_explicit(&k->words[i], memory_order_relaxed);
+        size_t len = atomic_load_explicit(&k->len, memory_order_relaxed);
+        atomic_thread_fence(memory_order_acquire);
+        if ((before & 1) == 0 && atomic_load_explicit(&k->seq, memory_order_relaxed) == before)
+            return len;
+    }
+}
+
 int rs_cookie_key_load(struct rs_cookie_key *k, const char *path, char *err, size_t errlen)
 {
-    *k = (struct rs_cookie_key){0};
+    uint64_t words[RS_COOKIE_KEY_MAX / 8] = {0};
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         snprintf(err, errlen, "cannot open cookie key file %s: %s", path, strerror(errno));
         return -1;
     }
-    size_t n = fread(k->key, 1, sizeof(k->key), f);
+    size_t n = fread(words, 1, sizeof(words), f);
     fclose(f);
     if (n < 32) {
-        rs_cookie_key_wipe(k);
+        explicit_bzero(words, sizeof(words));
         snprintf(err, errlen,
                  "cookie key file %s holds %zu bytes; want at least 32 random bytes "
                  "(head -c 32 /dev/urandom > FILE)",
                  path, n);
         return -1;
     }
-    k->len = n;
+    publish(k, words, n);
+    explicit_bzero(words, sizeof(words));
     return 0;
 }
 
 void rs_cookie_key_wipe(struct rs_cookie_key *k)
 {
-    explicit_bzero(k, sizeof(*k));
+    uint64_t zero[RS_COOKIE_KEY_MAX / 8] = {0};
+    publish(k, zero, 0);
 }
 
 static void mac(const struct rs_cookie_key *k, const uint8_t *msg, size_t len, uint8_t out[32])
 {
+    uint64_t key[RS_COOKIE_KEY_MAX / 8];
     struct hmac_sha256_ctx h;
-    hmac_sha256_set_key(&h, k->len, k->key);
+    hmac_sha256_set_key(&h, snapshot(k, key), (const uint8_t *)key);
     hmac_sha256_update(&h, len, msg);
     hmac_sha256_digest(&h, 32, out);
     explicit_bzero(&h, sizeof(h));
+    explicit_bzero(key, sizeof(key));
 }
 
 void rs_cookie_make(struct rs_out *o, const struct rs_cookie_key *k, uint64_t expires,

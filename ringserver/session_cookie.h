@@ -1,22 +1,30 @@
 /* Signed session cookie, so a browser does not run a handshake on every request.
  * Value: base64url("1|<expiry unix seconds>|<package>|<user>") "." base64url(HMAC-SHA256(key,
  * that payload text)). The MAC is compared in constant time; expired or altered cookies are
- * ignored (the client is asked to authenticate). The key is read once at start. */
+ * ignored (the client is asked to authenticate). The key is read at start and again on SIGHUP:
+ * cookies signed with the old key then stop working (their clients log in again). */
 #ifndef RINGSERVER_SESSION_COOKIE_H
 #define RINGSERVER_SESSION_COOKIE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
 
+#define RS_COOKIE_KEY_MAX 64
+
+/* Replaced by the main thread (reload) while workers sign and verify with it, so the bytes are
+ * read under a sequence lock: a reader copies them and retries if a writer came between. */
 struct rs_cookie_key {
-    uint8_t key[64];
-    size_t len; /* 0: cookies disabled */
+    _Atomic unsigned seq; /* odd while being written */
+    _Atomic size_t len;   /* 0: cookies disabled */
+    _Atomic uint64_t words[RS_COOKIE_KEY_MAX / 8];
 };
 
-/* Reads 32..64 bytes from path. 0 or -1 with a message. */
+/* Reads 32..64 bytes from path and makes them the key. 0, or -1 with a message and the key
+ * unchanged. One writer at a time (the main thread). */
 int rs_cookie_key_load(struct rs_cookie_key *k, const char *path, char *err, size_t errlen);
 void rs_cookie_key_wipe(struct rs_cookie_key *k);
 

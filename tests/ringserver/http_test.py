@@ -4,6 +4,7 @@ answer, anyone else is a replay), garbage tokens, the session cookie, and auth_r
 Listeners: RS_PORTS[0] mode=http, RS_PORTS[1] mode=auth_request."""
 import os
 import random
+import signal
 import subprocess
 import time
 
@@ -114,6 +115,17 @@ if cookie:
     forged = name + "=" + val[:-2] + ("AA" if val[-2:] != "AA" else "BB")
     st, _, _ = Http(http).request("/", {"Cookie": forged})
     check("altered cookie -> 401", st == 401, st)
+    # A new key file and SIGHUP: the cookie signed with the old key no longer logs in.
+    with open(os.path.join(work, "cookie.key"), "wb") as f:
+        f.write(os.urandom(32))
+    reloads = metrics(http).get('negring_key_reloads_total{result="ok"}', 0)
+    os.kill(int(os.environ["RS_PID"]), signal.SIGHUP)
+    for _ in range(100):
+        if metrics(http).get('negring_key_reloads_total{result="ok"}', 0) > reloads:
+            break
+        time.sleep(0.05)
+    st, _, _ = Http(http).request("/", {"Cookie": value})
+    check("cookie of the old key after the key file changed and SIGHUP -> 401", st == 401, st)
 b.close()
 
 # 10. HEAD gets headers only.

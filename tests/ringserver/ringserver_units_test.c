@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nettle/base64.h>
 
@@ -252,11 +253,64 @@ static void test_b64_against_nettle(void)
     CHECK(accepted > 1000 && refused > 1000); /* both verdicts exercised */
 }
 
+/* Writes `n` bytes of `byte` to a fresh file; its path goes to `path` (PATH_MAX). */
+static void write_key_file(char *path, int byte, size_t n)
+{
+    strcpy(path, "/tmp/ringserver-cookie-key.XXXXXX");
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    uint8_t b[80];
+    memset(b, byte, sizeof(b));
+    REQUIRE(write(fd, b, n) == (ssize_t)n);
+    close(fd);
+}
+
+static bool load_key(struct rs_cookie_key *k, int byte, size_t n)
+{
+    char path[64], err[256];
+    write_key_file(path, byte, n);
+    bool ok = rs_cookie_key_load(k, path, err, sizeof(err)) == 0;
+    unlink(path);
+    return ok;
+}
+
+static bool verifies(const struct rs_cookie_key *k, struct rs_slice h)
+{
+    char user[64], pkg[16];
+    return rs_cookie_verify(k, "negring_session", h, 1000, user, sizeof(user), pkg, sizeof(pkg));
+}
+
+/* SIGHUP reloads the key: a new one replaces the old; a bad file keeps the old one. */
+static void test_cookie_key_reload(void)
+{
+    struct rs_cookie_key k = {0};
+    CHECK(!load_key(&k, 1, 31)); /* too short */
+    CHECK(k.len == 0);
+    REQUIRE(load_key(&k, 1, 32));
+    struct rs_out o = {0};
+    rs_out_str(&o, "negring_session=");
+    rs_cookie_make(&o, &k, 2000, "Kerberos", "alice@R");
+    REQUIRE(!o.failed);
+    struct rs_slice h = {o.data, o.len};
+    CHECK(verifies(&k, h));
+    CHECK(!load_key(&k, 2, 10));
+    CHECK(verifies(&k, h)); /* the refused file left the key as it was */
+    char err[256];
+    CHECK(rs_cookie_key_load(&k, "/nonexistent/cookie.key", err, sizeof(err)) != 0);
+    CHECK(verifies(&k, h));
+    REQUIRE(load_key(&k, 2, 64));
+    CHECK(k.len == 64);
+    CHECK(!verifies(&k, h)); /* signed with the old key */
+    rs_cookie_key_wipe(&k);
+    CHECK(k.len == 0 && !verifies(&k, h));
+    rs_out_free(&o);
+}
+
 static void test_cookie(void)
 {
-    struct rs_cookie_key k = {.len = 32}, other = {.len = 32};
-    memset(k.key, 7, 32);
-    memset(other.key, 8, 32);
+    struct rs_cookie_key k = {0}, other = {0};
+    REQUIRE(load_key(&k, 7, 32));
+    REQUIRE(load_key(&other, 8, 32));
     struct rs_out o = {0};
     rs_out_str(&o, "x=1; negring_session=");
     rs_cookie_make(&o, &k, 2000, "Kerberos", "alice@R");
@@ -385,6 +439,7 @@ int main(void)
     test_b64_strictness();
     test_b64_against_nettle();
     test_cookie();
+    test_cookie_key_reload();
     test_result_cache();
     test_timer_wheel();
     test_raw_frame();
