@@ -1,5 +1,6 @@
 #include "krb5_cached_accept.h"
 
+#include <errno.h>
 #include <profile.h>
 #include <pthread.h>
 #include <string.h>
@@ -258,9 +259,14 @@ static ng_status write_ap_rep(krb5_context kctx, krb5_key key, const struct layo
                                       ng_slice_of(sub->bytes, sub->block.length), sub->seq_number);
     krb5_crypto_iov iov[3];
     layout_iov(l, cipher, part.len, iov);
-    if (status == NG_OK &&
-        krb5_k_encrypt_iov(kctx, key, KRB5_KEYUSAGE_AP_REP_ENCPART, NULL, iov, 3) != 0)
-        status = NG_ERR_INTERNAL;
+    if (status == NG_OK) {
+        /* With a key that just decrypted the authenticator, libk5crypto fails only for want
+         * of memory: say so, so that the client is told to retry (503), not that we broke. */
+        krb5_error_code code =
+            krb5_k_encrypt_iov(kctx, key, KRB5_KEYUSAGE_AP_REP_ENCPART, NULL, iov, 3);
+        if (code != 0)
+            status = code == ENOMEM ? NG_ERR_NOMEM : NG_ERR_INTERNAL;
+    }
     struct ng_writer msg = ng_writer_fixed(rep, sizeof(rep));
     if (status == NG_OK)
         status = ng_krb5_ap_rep_write(

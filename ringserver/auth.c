@@ -123,23 +123,29 @@ void rs_handshake_reset(struct rs_handshake *hs)
     *hs = (struct rs_handshake){0};
 }
 
-/* The package the exchange chose: Negotiate's NEGOTIATION_INFO, or the package itself. */
-static void query_package(CtxtHandle *ctx, char *out, size_t out_len)
+/* The package the exchange chose: Negotiate's NEGOTIATION_INFO, or the package itself. Out of
+ * memory fails the leg: an answer naming no mechanism would be a wrong answer. */
+static SECURITY_STATUS query_package(CtxtHandle *ctx, char *out, size_t out_len)
 {
     SecPkgContext_NegotiationInfoA nego;
     SecPkgContext_PackageInfoA pkg;
     out[0] = '\0';
-    if (QueryContextAttributesA(ctx, SECPKG_ATTR_NEGOTIATION_INFO, &nego) == SEC_E_OK) {
+    SECURITY_STATUS s = QueryContextAttributesA(ctx, SECPKG_ATTR_NEGOTIATION_INFO, &nego);
+    if (s == SEC_E_OK) {
         if (nego.PackageInfo != NULL) {
             snprintf(out, out_len, "%s", nego.PackageInfo->Name);
             FreeContextBuffer(nego.PackageInfo);
         }
-    } else if (QueryContextAttributesA(ctx, SECPKG_ATTR_PACKAGE_INFO, &pkg) == SEC_E_OK) {
-        if (pkg.PackageInfo != NULL) {
-            snprintf(out, out_len, "%s", pkg.PackageInfo->Name);
-            FreeContextBuffer(pkg.PackageInfo);
-        }
+        return SEC_E_OK;
     }
+    if (s == SEC_E_INSUFFICIENT_MEMORY)
+        return s;
+    s = QueryContextAttributesA(ctx, SECPKG_ATTR_PACKAGE_INFO, &pkg);
+    if (s == SEC_E_OK && pkg.PackageInfo != NULL) {
+        snprintf(out, out_len, "%s", pkg.PackageInfo->Name);
+        FreeContextBuffer(pkg.PackageInfo);
+    }
+    return s == SEC_E_INSUFFICIENT_MEMORY ? s : SEC_E_OK;
 }
 
 static SECURITY_STATUS finish(CtxtHandle *ctx, struct rs_leg *leg)
@@ -152,8 +158,7 @@ static SECURITY_STATUS finish(CtxtHandle *ctx, struct rs_leg *leg)
     FreeContextBuffer(names.sUserName);
     if (n <= 0 || (size_t)n >= sizeof(leg->user))
         return SEC_E_INTERNAL_ERROR; /* never report a truncated (= wrong) user */
-    query_package(ctx, leg->package, sizeof(leg->package));
-    return SEC_E_OK;
+    return query_package(ctx, leg->package, sizeof(leg->package));
 }
 
 void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_package pkg,

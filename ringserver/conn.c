@@ -76,10 +76,12 @@ static void drop_input(struct rs_conn *c)
     c->partial_since_ms = 0;
 }
 
-static bool append(struct rs_conn *c, const uint8_t *data, size_t len)
+enum append_result { APPENDED, TOO_LARGE, NO_MEMORY };
+
+static enum append_result append(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     if (c->in_len + len > max_buffered(&c->w->srv->cfg))
-        return false;
+        return TOO_LARGE;
     if (c->in_len + len > c->in_cap) {
         /* Small first: what most slow or hostile clients leave is a few bytes of a head. */
         size_t cap = c->in_cap ? c->in_cap : 512;
@@ -87,7 +89,7 @@ static bool append(struct rs_conn *c, const uint8_t *data, size_t len)
             cap *= 2;
         uint8_t *p = realloc(c->in, cap);
         if (p == NULL)
-            return false;
+            return NO_MEMORY;
         c->in = p;
         c->in_cap = cap;
     }
@@ -95,7 +97,20 @@ static bool append(struct rs_conn *c, const uint8_t *data, size_t len)
     c->in_len += len;
     if (c->partial_since_ms == 0)
         c->partial_since_ms = c->w->now_ms;
-    return true;
+    return APPENDED;
+}
+
+/* Input that could not be kept: with no memory for it and no answer under way, the client
+ * hears why (the listener's ready-made 503 or raw error); otherwise it is cut off. */
+static void input_lost(struct rs_conn *c, enum append_result why)
+{
+    if (why == NO_MEMORY && !c->send_armed) {
+        drop_input(c);
+        c->out.failed = true;
+        rs_conn_send(c);
+        return;
+    }
+    rs_conn_close(c, RS_RESULT_ABORTED);
 }
 
 static void process_buffered(struct rs_conn *c)
@@ -120,21 +135,34 @@ void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len)
     if (c->in_len == 0 && !c->send_armed) {
         /* The common case: parse straight from the provided buffer, copy only a remainder. */
         size_t used = consume(c, data, len);
-        if (!c->closing && used < len && !append(c, data + used, len - used))
-            rs_conn_close(c, RS_RESULT_ABORTED);
-    } else if (!append(c, data, len)) {
-        rs_conn_close(c, RS_RESULT_ABORTED);
-    } else if (!c->send_armed) {
-        process_buffered(c);
+        enum append_result r = APPENDED;
+        if (!c->closing && used < len)
+            r = append(c, data + used, len - used);
+        if (r != APPENDED)
+            input_lost(c, r);
+    } else {
+        enum append_result r = append(c, data, len);
+        if (r != APPENDED)
+            input_lost(c, r);
+        else if (!c->send_armed)
+            process_buffered(c);
     }
     rs_conn_schedule(c);
 }
 
+/* An answer that could not be built (out of memory) gives way to the listener's ready-made
+ * refusal, and the connection closes after it. */
 void rs_conn_send(struct rs_conn *c)
 {
+    c->sending = &c->out;
     if (c->out.failed) {
-        rs_conn_close(c, RS_RESULT_ERROR);
-        return;
+        rs_out_free(&c->out);
+        if (c->lis->refusal.failed) {
+            rs_conn_close(c, RS_RESULT_ERROR);
+            return;
+        }
+        c->sending = &c->lis->refusal;
+        c->close_after_send = true;
     }
     c->served = true;
     c->out_off = 0;
@@ -156,7 +184,7 @@ void rs_conn_sent(struct rs_conn *c, int res)
         return;
     }
     c->out_off += (size_t)res;
-    if (c->out_off < c->out.len) {
+    if (c->out_off < c->sending->len) {
         c->send_armed = true;
         rs_worker_arm_send(c);
         return;

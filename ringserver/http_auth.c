@@ -29,8 +29,18 @@ static void count_status(struct rs_conn *c, int status)
     rs_count(&c->w->metrics.http_status[status / 100 % 6]);
 }
 
+static void simple_answer(struct request_ctx *r, int status, bool challenge, const char *msg);
+
+/* An answer that could not be built (out of memory) becomes a short 503, which may still fit
+ * where the whole answer did not; if even that fails, rs_conn_send closes the connection.
+ * Never a truncated answer: a 200 whose identity was cut short would be a wrong answer. */
 static void send_answer(struct request_ctx *r, int status, struct rs_out *o)
 {
+    if (o->failed && status != 503) {
+        rs_out_free(o);
+        simple_answer(r, 503, false, "out of memory");
+        return;
+    }
     count_status(r->c, status);
     r->c->out = *o;
     r->c->out.max = 0;
@@ -40,16 +50,28 @@ static void send_answer(struct request_ctx *r, int status, struct rs_out *o)
 
 static void simple_answer(struct request_ctx *r, int status, bool challenge, const char *msg)
 {
-    struct rs_out o = {0}, body = {0};
+    struct rs_out o = {0};
     rs_http_begin(&o, status);
     if (challenge)
         rs_http_challenge(&o, r->c);
     if (status == 503)
         rs_out_str(&o, "Retry-After: 1\r\n");
-    rs_out_printf(&body, "{\"error\":\"%s\"}\n", msg);
-    rs_http_end(&o, r->keep_alive, r->head, "application/json", body.data, body.len);
-    rs_out_free(&body);
+    char body[160]; /* on the stack: one allocation less for the out-of-memory answer */
+    int n = snprintf(body, sizeof(body), "{\"error\":\"%s\"}\n", msg);
+    rs_http_end(&o, r->keep_alive, r->head, "application/json", body,
+                n > 0 && (size_t)n < sizeof(body) ? (size_t)n : 0);
     send_answer(r, status, &o);
+}
+
+/* The head `o` ends with `body`, built apart; a body that could not be built fails the whole
+ * answer (send_answer then answers 503). */
+static void end_with_body(struct request_ctx *r, struct rs_out *o, struct rs_out *body,
+                          const char *content_type)
+{
+    if (body->failed)
+        o->failed = true;
+    rs_http_end(o, r->keep_alive, r->head, content_type, body->data, body->len);
+    rs_out_free(body);
 }
 
 static void bad_request(struct rs_conn *c, int status, const char *reason)
@@ -81,8 +103,7 @@ static void metrics_answer(struct request_ctx *r)
     struct rs_out body = {0}, o = {0};
     rs_metrics_render(&body, m, n, &g);
     rs_http_begin(&o, 200);
-    rs_http_end(&o, r->keep_alive, r->head, "text/plain; version=0.0.4", body.data, body.len);
-    rs_out_free(&body);
+    end_with_body(r, &o, &body, "text/plain; version=0.0.4");
     send_answer(r, 200, &o);
 }
 
@@ -118,8 +139,7 @@ static void success(struct request_ctx *r, const struct rs_identity *id, const c
         rs_out_printf(&o, "; Path=/; Max-Age=%u; HttpOnly; SameSite=Lax%s\r\n",
                       srv->cfg.cookie_ttl_s, srv->cfg.cookie_secure ? "; Secure" : "");
     }
-    rs_http_end(&o, r->keep_alive, r->head, "application/json", body.data, body.len);
-    rs_out_free(&body);
+    end_with_body(r, &o, &body, "application/json");
     send_answer(r, 200, &o);
 }
 
@@ -151,18 +171,6 @@ static void answer_result(struct request_ctx *r, const char *scheme, SECURITY_ST
     } else {
         failure(r, s);
     }
-}
-
-static enum rs_result_label result_of(SECURITY_STATUS s)
-{
-    if (s == SEC_E_OK)
-        return RS_RESULT_OK;
-    if (s == SEC_E_INVALID_TOKEN)
-        return RS_RESULT_INVALID;
-    if (s == SEC_E_INSUFFICIENT_MEMORY || s == SEC_E_INTERNAL_ERROR ||
-        s == SEC_E_SECPKG_NOT_FOUND || s == SEC_E_BUFFER_TOO_SMALL)
-        return RS_RESULT_ERROR;
-    return RS_RESULT_DENIED;
 }
 
 /* The client id of the result cache key: this very TCP connection on plain listeners; on
@@ -208,20 +216,19 @@ static void run_leg(struct request_ctx *r, const char *scheme, enum rs_package p
         return;
     }
     if (leg.status == SEC_I_CONTINUE_NEEDED) {
-        struct rs_out o = {0}, body = {0};
+        static const char body[] = "{\"error\":\"continue\"}\n";
+        struct rs_out o = {0};
         r->keep_alive = r->req->keep_alive; /* even when draining: the handshake may finish */
         rs_http_begin(&o, 401);
         rs_http_token(&o, scheme, w->answer, leg.out_len);
-        rs_out_str(&body, "{\"error\":\"continue\"}\n");
-        rs_http_end(&o, r->keep_alive, r->head, "application/json", body.data, body.len);
-        rs_out_free(&body);
+        rs_http_end(&o, r->keep_alive, r->head, "application/json", body, sizeof(body) - 1);
         send_answer(r, 401, &o);
         return;
     }
-    rs_handshake_outcome(c, scheme, leg.status, leg.package, leg.user, result_of(leg.status),
+    rs_handshake_outcome(c, scheme, leg.status, leg.package, leg.user, rs_result_of(leg.status),
                          rs_status_reason(leg.status));
     if (cacheable && leg.out_len <= sizeof(cached.token) &&
-        result_of(leg.status) != RS_RESULT_ERROR) {
+        rs_result_of(leg.status) != RS_RESULT_ERROR) {
         cached = (struct rs_cached_result){.status = leg.status, .token_len = leg.out_len};
         memcpy(cached.user, leg.user, sizeof(cached.user));
         memcpy(cached.package, leg.package, sizeof(cached.package));
@@ -355,10 +362,12 @@ size_t rs_http_consume(struct rs_conn *c, const uint8_t *data, size_t len)
     return total;
 }
 
+/* Made once per listener at start: a connection refused at accept (over max-connections, or no
+ * memory for its state) gets it without a single allocation. */
 void rs_http_refusal(struct rs_out *o)
 {
     rs_http_begin(o, 503);
     rs_out_str(o, "Retry-After: 1\r\n");
-    static const char body[] = "{\"error\":\"too many connections\"}\n";
+    static const char body[] = "{\"error\":\"too many connections or out of memory\"}\n";
     rs_http_end(o, false, false, "application/json", body, sizeof(body) - 1);
 }

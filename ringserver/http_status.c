@@ -15,3 +15,12 @@ int rs_http_failure_status(SECURITY_STATUS s, enum rs_mode mode)
         return 401;
     }
 }
+
+enum rs_result_label rs_result_of(SECURITY_STATUS s)
+{
+    if (s == SEC_E_OK)
+        return RS_RESULT_OK;
+    if (s == SEC_E_INVALID_TOKEN)
+        return RS_RESULT_INVALID;
+    return rs_http_failure_status(s, RS_MODE_HTTP) >= 500 ? RS_RESULT_ERROR : RS_RESULT_DENIED;
+}

@@ -7,11 +7,16 @@
 #include <negring/sspi.h>
 
 #include "config.h"
+#include "metrics.h"
 
 /* 400: a malformed token on a plain HTTP listener (auth_request answers 401 instead, as nginx
  * passes only 401/403 on); 503: the server ran out of memory or room, a retry may succeed;
  * 500: the server's own error (package, keys, an answer too large for its limits);
  * 401 with a fresh challenge: every other refusal. */
 int rs_http_failure_status(SECURITY_STATUS s, enum rs_mode mode);
+
+/* The same split for the handshake metrics and audit log, on every listener kind: a server-side
+ * failure (out of memory included) is an error, never a denial of the client's credentials. */
+enum rs_result_label rs_result_of(SECURITY_STATUS s);
 
 #endif

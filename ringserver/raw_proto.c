@@ -13,11 +13,21 @@
 
 #include "buf.h"
 #include "conn.h"
+#include "http_status.h"
 #include "protocol.h"
 #include "raw_frame.h"
 
-static void send_frame(struct rs_conn *c, struct rs_out *o, bool close_after)
+static void error_frame(struct rs_conn *c, SECURITY_STATUS s, const char *reason, bool close_after);
+
+/* A frame that could not be built (out of memory) becomes a short 'E' frame, which may still
+ * fit where the whole frame did not; if even that fails, rs_conn_send closes the connection. */
+static void send_frame(struct rs_conn *c, struct rs_out *o, bool close_after, bool is_error)
 {
+    if (o->failed && !is_error) {
+        rs_out_free(o);
+        error_frame(c, SEC_E_INSUFFICIENT_MEMORY, "out of memory", close_after);
+        return;
+    }
     rs_count(&c->w->metrics.raw_frames);
     c->out = *o;
     c->close_after_send = close_after;
@@ -38,7 +48,7 @@ static void error_frame(struct rs_conn *c, SECURITY_STATUS s, const char *reason
     rs_out_be32(&o, (uint32_t)s);
     rs_out_be16(&o, (uint16_t)n);
     rs_out_put(&o, reason, n);
-    send_frame(c, &o, close_after);
+    send_frame(c, &o, close_after, true);
 }
 
 static void accepted_frame(struct rs_conn *c, const struct rs_leg *leg, const uint8_t *tok)
@@ -52,7 +62,7 @@ static void accepted_frame(struct rs_conn *c, const struct rs_leg *leg, const ui
     rs_out_put(&o, leg->user, un);
     rs_out_be16(&o, (uint16_t)pn);
     rs_out_put(&o, leg->package, pn);
-    send_frame(c, &o, false);
+    send_frame(c, &o, false, false);
 }
 
 static void continue_frame(struct rs_conn *c, const uint8_t *tok, size_t len)
@@ -60,7 +70,7 @@ static void continue_frame(struct rs_conn *c, const uint8_t *tok, size_t len)
     struct rs_out o = {0};
     frame_header(&o, (uint32_t)len, 'C');
     rs_out_put(&o, tok, len);
-    send_frame(c, &o, false);
+    send_frame(c, &o, false, false);
 }
 
 static void leg(struct rs_conn *c, const uint8_t *tok, size_t len)
@@ -78,10 +88,7 @@ static void leg(struct rs_conn *c, const uint8_t *tok, size_t len)
         continue_frame(c, w->answer, res.out_len);
         return;
     }
-    enum rs_result_label result = res.status == SEC_E_OK              ? RS_RESULT_OK
-                                  : res.status == SEC_E_INVALID_TOKEN ? RS_RESULT_INVALID
-                                                                      : RS_RESULT_DENIED;
-    rs_handshake_outcome(c, scheme, res.status, res.package, res.user, result,
+    rs_handshake_outcome(c, scheme, res.status, res.package, res.user, rs_result_of(res.status),
                          rs_status_reason(res.status));
     if (res.status == SEC_E_OK)
         accepted_frame(c, &res, w->answer);
@@ -108,9 +115,10 @@ size_t rs_raw_consume(struct rs_conn *c, const uint8_t *data, size_t len)
     return f.consumed;
 }
 
+/* Made once per listener at start, like rs_http_refusal. */
 void rs_raw_refusal(struct rs_out *o)
 {
-    static const char reason[] = "too many connections";
+    static const char reason[] = "too many connections or out of memory";
     frame_header(o, 4 + 2 + sizeof(reason) - 1, 'E');
     rs_out_be32(o, (uint32_t)SEC_E_INSUFFICIENT_MEMORY);
     rs_out_be16(o, sizeof(reason) - 1);

@@ -62,7 +62,8 @@ struct rs_conn {
     bool needs_rearm;
     uint8_t *in; /* bytes received and not yet consumed; NULL when there are none */
     size_t in_len, in_cap;
-    struct rs_out out; /* the response being sent; freed once sent */
+    struct rs_out out;            /* the response being built or sent; freed once sent */
+    const struct rs_out *sending; /* &out, or the listener's refusal when out could not be built */
     size_t out_off;
     struct rs_handshake hs;
     struct rs_timer timer;
@@ -81,6 +82,7 @@ struct rs_worker {
     unsigned index;
     pthread_t thread;
     struct io_uring ring;
+    bool ring_disabled; /* made disabled: the worker thread enables it and so owns it */
     /* Accepted sockets are io_uring direct descriptors, not process file descriptors: the
      * descriptor limit (RLIMIT_NOFILE) bounds each worker's table, not the whole process. */
     unsigned nslots, slots_used, accepts_armed;

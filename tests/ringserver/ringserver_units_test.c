@@ -428,6 +428,12 @@ static void test_failure_status(void)
     CHECK_EQ(rs_http_failure_status(SEC_E_INTERNAL_ERROR, RS_MODE_HTTP), 500);
     CHECK_EQ(rs_http_failure_status(SEC_E_BUFFER_TOO_SMALL, RS_MODE_AUTH_REQUEST), 500);
     CHECK_EQ(rs_http_failure_status(SEC_E_SECPKG_NOT_FOUND, RS_MODE_HTTP), 500);
+    /* The metrics label follows the same split: out of memory is the server's error. */
+    CHECK_EQ(rs_result_of(SEC_E_OK), RS_RESULT_OK);
+    CHECK_EQ(rs_result_of(SEC_E_INVALID_TOKEN), RS_RESULT_INVALID);
+    CHECK_EQ(rs_result_of(SEC_E_LOGON_DENIED), RS_RESULT_DENIED);
+    CHECK_EQ(rs_result_of(SEC_E_INSUFFICIENT_MEMORY), RS_RESULT_ERROR);
+    CHECK_EQ(rs_result_of(SEC_E_INTERNAL_ERROR), RS_RESULT_ERROR);
 }
 
 int main(void)
