@@ -88,16 +88,31 @@ def http_outcome(st, hd, body):
     return ("bad", (st, body))
 
 
-def http_kerberos():
+def http_result(st, hd, body):
+    return http_identity(hd, body) if st == 200 else http_outcome(st, hd, body)
+
+
+def attempt(connection, port):
+    """Makes an exchange into an attempt on a fresh connection: a connection the server closed
+    without answering is the outcome "closed"."""
+    def wrap(exchange):
+        def run():
+            conn = connection(port)
+            try:
+                return exchange(conn)
+            except (EOFError, ConnectionResetError) as e:
+                return "closed", repr(e)
+            finally:
+                conn.close()
+        run.__doc__ = exchange.__doc__
+        return run
+    return wrap
+
+
+@attempt(Http, http)
+def http_kerberos(h):
     ctx = initiator()
-    tok = ctx.step()
-    h = Http(http)
-    try:
-        st, hd, body = h.request("/", {"Authorization": "Negotiate " + b64(tok)})
-    except (EOFError, ConnectionResetError) as e:
-        return "closed", repr(e)
-    finally:
-        h.close()
+    st, hd, body = h.request("/", {"Authorization": "Negotiate " + b64(ctx.step())})
     if st != 200:
         return http_outcome(st, hd, body)
     ctx.step(auth_token(hd))  # the mutual-authentication token must verify
@@ -106,102 +121,62 @@ def http_kerberos():
     return http_identity(hd, body)
 
 
-def http_kerberos_two_legs():
+@attempt(Http, http)
+def http_kerberos_two_legs(h):
     """SPNEGO without an optimistic token: leg 1 offers Kerberos and gets a NegTokenResp (401),
     leg 2 carries the AP-REQ in a NegTokenResp."""
     ctx = initiator("krb5")
-    h = Http(http)
-    try:
-        st, hd, body = h.request("/", {"Authorization": "Negotiate " + b64(spnego_init_no_token())})
-        if st != 401 or auth_token(hd) is None:
-            return http_outcome(st, hd, body)
-        st, hd, body = h.request("/", {"Authorization": "Negotiate " + b64(spnego_resp(ctx.step()))})
-    except (EOFError, ConnectionResetError) as e:
-        return "closed", repr(e)
-    finally:
-        h.close()
-    if st != 200:
+    st, hd, body = h.request("/", {"Authorization": "Negotiate " + b64(spnego_init_no_token())})
+    if st != 401 or auth_token(hd) is None:
         return http_outcome(st, hd, body)
-    return http_identity(hd, body)
+    st, hd, body = h.request("/", {"Authorization": "Negotiate " + b64(spnego_resp(ctx.step()))})
+    return http_result(st, hd, body)
 
 
-def http_kerberos_split():
+@attempt(Http, http)
+def http_kerberos_split(h):
     """The request head arrives in two reads, so the server must buffer the first part."""
-    tok = initiator().step()
     head = ("GET / HTTP/1.1\r\nHost: localhost\r\nAuthorization: Negotiate %s\r\n\r\n" %
-            b64(tok)).encode()
-    h = Http(http)
+            b64(initiator().step())).encode()
+    h.send_raw(head[:100])
+    time.sleep(0.02)
     try:
-        h.send_raw(head[:100])
-        time.sleep(0.02)
-        try:
-            h.send_raw(head[100:])
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # answered (a refusal) and closed after the first part: read that answer
-        st, hd, body = h.response()
-    except (EOFError, ConnectionResetError) as e:
-        return "closed", repr(e)
-    finally:
-        h.close()
-    return http_identity(hd, body) if st == 200 else http_outcome(st, hd, body)
+        h.send_raw(head[100:])
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # answered (a refusal) and closed after the first part: read that answer
+    return http_result(*h.response())
 
 
-def auth_request_kerberos():
+@attempt(Http, authreq)
+def auth_request_kerberos(h):
     """nginx auth_request mode, with the front-end's client id (the result cache key)."""
-    tok = initiator().step()
-    h = Http(authreq)
-    try:
-        st, hd, body = h.request("/", {"Authorization": "Negotiate " + b64(tok),
-                                       "X-Client-Connection": "10.0.0.1:4242"})
-    except (EOFError, ConnectionResetError) as e:
-        return "closed", repr(e)
-    finally:
-        h.close()
-    return http_identity(hd, body) if st == 200 else http_outcome(st, hd, body)
+    return http_result(*h.request("/", {"Authorization": "Negotiate " + b64(initiator().step()),
+                                        "X-Client-Connection": "10.0.0.1:4242"}))
 
 
-def cookie_login():
+@attempt(Http, http)
+def cookie_login(h):
     """A login by the session cookie a Kerberos login set."""
-    h = Http(http)
-    try:
-        st, hd, body = h.request("/", {"Cookie": session_cookie})
-    except (EOFError, ConnectionResetError) as e:
-        return "closed", repr(e)
-    finally:
-        h.close()
-    return http_identity(hd, body) if st == 200 else http_outcome(st, hd, body)
+    return http_result(*h.request("/", {"Cookie": session_cookie}))
 
 
-def metrics_page():
-    h = Http(http)
-    try:
-        st, hd, body = h.request("/metrics")
-    except (EOFError, ConnectionResetError) as e:
-        return "closed", repr(e)
-    finally:
-        h.close()
+@attempt(Http, http)
+def metrics_page(h):
+    st, hd, body = h.request("/metrics")
     if st != 200:
         return http_outcome(st, hd, body)
     complete = body.endswith(b"\n") and b"negring_key_reloads_total" in body
     return ("ok", "metrics") if complete else ("bad", "truncated metrics page")
 
 
-def http_ntlm():
+@attempt(Http, http)
+def http_ntlm(h):
     ctx = ntlm_client()
-    h = Http(http)
-    try:
-        st, hd, body = h.request("/", {"Authorization": "NTLM " + b64(ctx.step())})
-        challenge = auth_token(hd, "NTLM")
-        if st != 401 or challenge is None:
-            return http_outcome(st, hd, body)
-        st, hd, body = h.request("/", {"Authorization": "NTLM " + b64(ctx.step(challenge))})
-    except (EOFError, ConnectionResetError) as e:
-        return "closed", repr(e)
-    finally:
-        h.close()
-    if st != 200:
+    st, hd, body = h.request("/", {"Authorization": "NTLM " + b64(ctx.step())})
+    challenge = auth_token(hd, "NTLM")
+    if st != 401 or challenge is None:
         return http_outcome(st, hd, body)
-    return http_identity(hd, body)
+    return http_result(*h.request("/", {"Authorization": "NTLM " + b64(ctx.step(challenge))}))
 
 
 def raw_outcome(kind, res):
@@ -212,48 +187,32 @@ def raw_outcome(kind, res):
     return "bad", (kind, res)
 
 
-def raw_kerberos():
-    tok = initiator().step()
-    r = Raw(raw)
-    try:
-        r.send(tok)
-        return raw_outcome(*r.frame())
-    except (EOFError, ConnectionResetError) as e:
-        return "closed", repr(e)
-    finally:
-        r.close()
+@attempt(Raw, raw)
+def raw_kerberos(r):
+    r.send(initiator().step())
+    return raw_outcome(*r.frame())
 
 
-def raw_kerberos_offer():
+@attempt(Raw, raw)
+def raw_kerberos_offer(r):
     """An empty first frame gets the NegTokenInit2 offer; then an optimistic SPNEGO token."""
-    r = Raw(raw)
-    try:
-        r.send(b"")
-        kind, res = r.frame()
-        if kind != "C":
-            return raw_outcome(kind, res)
-        r.send(initiator().step())
-        return raw_outcome(*r.frame())
-    except (EOFError, ConnectionResetError) as e:
-        return "closed", repr(e)
-    finally:
-        r.close()
+    r.send(b"")
+    kind, res = r.frame()
+    if kind != "C":
+        return raw_outcome(kind, res)
+    r.send(initiator().step())
+    return raw_outcome(*r.frame())
 
 
-def raw_ntlm():
+@attempt(Raw, raw)
+def raw_ntlm(r):
     ctx = ntlm_client()
-    r = Raw(raw)
-    try:
-        r.send(ctx.step())
-        kind, res = r.frame()
-        if kind != "C":
-            return raw_outcome(kind, res)
-        r.send(ctx.step(res))
-        return raw_outcome(*r.frame())
-    except (EOFError, ConnectionResetError) as e:
-        return "closed", repr(e)
-    finally:
-        r.close()
+    r.send(ctx.step())
+    kind, res = r.frame()
+    if kind != "C":
+        return raw_outcome(kind, res)
+    r.send(ctx.step(res))
+    return raw_outcome(*r.frame())
 
 
 RELOADS = 'negring_key_reloads_total{result="ok"}'
