@@ -385,9 +385,11 @@ static void *run(void *arg)
     for (;;) {
         if (!w->draining && atomic_load(&w->srv->draining))
             start_drain(w);
-        if (w->draining && (w->n_conns == 0 || w->now_ms >= w->drain_deadline_ms)) {
-            /* the cancels and closes just queued: sockets must not outlive the drain */
-            io_uring_submit(&w->ring);
+        /* Done once every connection is gone and every accept has reported its cancellation:
+         * an accept still armed keeps the listening socket open (and taking clients). */
+        bool drained = w->n_conns == 0 && w->accepts_armed == 0;
+        if (w->draining && (drained || w->now_ms >= w->drain_deadline_ms)) {
+            io_uring_submit(&w->ring); /* the closes just queued */
             break;
         }
         if (!w->draining)

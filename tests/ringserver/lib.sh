@@ -87,7 +87,7 @@ stop_server() {
     wait "$RS_PID" || rc=$?
     RS_PID=
     expect_eq "ringserver exits cleanly on SIGTERM" "$rc" 0
-    if grep -q 'ERROR: \(Leak\|Address\)Sanitizer' "$WORK/server.log"; then
+    if grep -q 'ERROR: \(Leak\|Address\)Sanitizer\|WARNING: ThreadSanitizer' "$WORK/server.log"; then
         fail "sanitizer report in the server log"
     fi
 }
