@@ -82,7 +82,6 @@ struct rs_worker {
     unsigned index;
     pthread_t thread;
     struct io_uring ring;
-    bool ring_disabled; /* made disabled: the worker thread enables it and so owns it */
     /* Accepted sockets are io_uring direct descriptors, not process file descriptors: the
      * descriptor limit (RLIMIT_NOFILE) bounds each worker's table, not the whole process. */
     unsigned nslots, slots_used, accepts_armed;

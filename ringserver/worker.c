@@ -18,7 +18,6 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -357,22 +356,9 @@ static void flush_logs(struct rs_worker *w)
     }
 }
 
-/* io_uring_enable_rings, which liburing 2.3 declares but does not export. */
-static int enable_ring(struct rs_worker *w)
-{
-    return (int)syscall(__NR_io_uring_register, w->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL,
-                        0);
-}
-
 static void *run(void *arg)
 {
     struct rs_worker *w = arg;
-    if (w->ring_disabled && enable_ring(w) != 0) {
-        rs_log(RS_LOG_ERROR, "ring_failed", "worker=%u errno=%d action=shutdown", w->index, errno);
-        atomic_store(&w->srv->draining, true);
-        kill(getpid(), SIGTERM);
-        return NULL;
-    }
     rs_log_set_thread_sink(log_sink, w);
     /* krb5.conf is read now, before the ring serves anyone, not on the first accept. */
     SECURITY_STATUS prepared = rs_creds_prepare_thread(&w->srv->creds);
@@ -472,23 +458,15 @@ static int open_listeners(struct rs_server *srv, struct rs_worker *w, char *err,
 
 static int ring_init(struct rs_worker *w, char *err, size_t errlen)
 {
-    /* The ring is made here on the main thread (so start-up errors are reported before anything
-     * runs) but used only by its worker: made disabled, it becomes the worker's own when the
-     * worker enables it (SINGLE_ISSUER), and completions then run their kernel-side work only
-     * when the worker waits (DEFER_TASKRUN), not by interrupting it. Older kernels get fewer
-     * flags. */
-    static const unsigned flag_sets[] = {
-        IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER |
-            IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED,
-        IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN,
-        0,
-    };
+    struct io_uring_params p = {0};
+    /* Not SINGLE_ISSUER: the ring is made here on the main thread (so start-up errors are
+     * reported before anything runs) and used by the worker thread. */
+    p.flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL;
     unsigned entries = w->srv->cfg.ring_entries;
-    int rc = -EINVAL;
-    for (size_t i = 0; rc == -EINVAL && i < sizeof(flag_sets) / sizeof(flag_sets[0]); i++) {
-        struct io_uring_params p = {.flags = flag_sets[i]};
+    int rc = io_uring_queue_init_params(entries, &w->ring, &p);
+    if (rc == -EINVAL) { /* an older kernel without those flags */
+        memset(&p, 0, sizeof(p));
         rc = io_uring_queue_init_params(entries, &w->ring, &p);
-        w->ring_disabled = rc == 0 && (p.flags & IORING_SETUP_R_DISABLED);
     }
     if (rc == 0)
         return 0;
