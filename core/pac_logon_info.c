@@ -46,9 +46,10 @@ static bool is_win2k_pac(struct ng_slice type)
     return type.len == 2 && type.ptr[0] == 0x00 && type.ptr[1] == 0x80;
 }
 
-/* AD-IF-RELEVANT contents: AuthorizationData ::= SEQUENCE OF SEQUENCE {
- *     ad-type [0] Int32, ad-data [1] OCTET STRING } (RFC 4120 §5.2.6). */
-static bool pac_in_if_relevant(struct ng_slice der, struct ng_slice *pac)
+/* Counts the PACs in AD-IF-RELEVANT contents, AuthorizationData ::= SEQUENCE OF SEQUENCE {
+ *     ad-type [0] Int32, ad-data [1] OCTET STRING } (RFC 4120 §5.2.6), into *found; the
+ * first becomes *pac. Stops at contents it cannot read. */
+static void pacs_in_if_relevant(struct ng_slice der, struct ng_slice *pac, unsigned *found)
 {
     struct ng_reader r = ng_reader_of(der);
     struct ng_reader list = ng_der_read_expect(&r, NG_DER_SEQUENCE);
@@ -59,23 +60,20 @@ static bool pac_in_if_relevant(struct ng_slice der, struct ng_slice *pac)
         struct ng_reader d = ng_der_read_expect(&el, NG_DER_CONTEXT(1));
         struct ng_slice data = ng_der_read_octet_string(&d);
         if (el.failed || t.failed || d.failed)
-            return false;
-        if (is_win2k_pac(type)) {
+            return;
+        if (is_win2k_pac(type) && (*found)++ == 0)
             *pac = data;
-            return true;
-        }
     }
-    return false;
 }
 
-bool ng_pac_find(krb5_authdata *const *authdata, struct ng_slice *pac)
+enum ng_pac_presence ng_pac_find(krb5_authdata *const *authdata, struct ng_slice *pac)
 {
-    for (size_t i = 0; authdata != NULL && authdata[i] != NULL; i++) {
-        if (authdata[i]->ad_type == AD_IF_RELEVANT &&
-            pac_in_if_relevant(ng_slice_of(authdata[i]->contents, authdata[i]->length), pac))
-            return true;
-    }
-    return false;
+    unsigned found = 0;
+    for (size_t i = 0; authdata != NULL && authdata[i] != NULL; i++)
+        if (authdata[i]->ad_type == AD_IF_RELEVANT)
+            pacs_in_if_relevant(ng_slice_of(authdata[i]->contents, authdata[i]->length), pac,
+                                &found);
+    return found == 0 ? NG_PAC_NONE : found == 1 ? NG_PAC_ONE : NG_PAC_SEVERAL;
 }
 
 ng_status ng_pac_logon_info_from_pac(struct ng_slice pac, uint8_t **out, size_t *len)
@@ -95,7 +93,14 @@ ng_status ng_pac_logon_info_copy(krb5_authdata *const *authdata, uint8_t **out, 
     struct ng_slice pac;
     *out = NULL;
     *len = 0;
-    return ng_pac_find(authdata, &pac) ? ng_pac_logon_info_from_pac(pac, out, len) : NG_OK;
+    switch (ng_pac_find(authdata, &pac)) {
+    case NG_PAC_ONE:
+        return ng_pac_logon_info_from_pac(pac, out, len);
+    case NG_PAC_SEVERAL:
+        return NG_ERR_LOGON_DENIED;
+    default:
+        return NG_OK;
+    }
 }
 
 /* ---- NDR (MS-RPCE §2.2.6 type serialisation version 1, little-endian) ------------------ */

@@ -8,10 +8,14 @@
 #include "slice.h"
 #include "status.h"
 
-/* Finds the PAC in a decrypted ticket's authorization data (RFC 4120 §5.2.6): the first
- * AD-WIN2K-PAC (MS-PAC §2.4) inside an AD-IF-RELEVANT. *pac points into `authdata`. False when
- * there is none or the authorization data cannot be read. Cheap: one DER walk, no allocation. */
-bool ng_pac_find(krb5_authdata *const *authdata, struct ng_slice *pac);
+enum ng_pac_presence { NG_PAC_NONE, NG_PAC_ONE, NG_PAC_SEVERAL };
+
+/* Finds the PAC in a decrypted ticket's authorization data (RFC 4120 §5.2.6): an AD-WIN2K-PAC
+ * (MS-PAC §2.4) inside an AD-IF-RELEVANT; *pac points into `authdata` (the first, when there
+ * are several). A KDC puts one PAC in a ticket (MS-PAC §2.4); several, in one
+ * container or in more, make the client's identity ambiguous, and the caller refuses the ticket.
+ * NONE also when the authorization data cannot be read. Cheap: one DER walk, no allocation. */
+enum ng_pac_presence ng_pac_find(krb5_authdata *const *authdata, struct ng_slice *pac);
 
 /* Copies the bytes of the PAC_LOGON_INFO buffer of `pac` into *out (ng_alloc'd; NULL, NG_OK
  * when it has none). The PAC must have verified (pac_verify.h): the accept paths take logon

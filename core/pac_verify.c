@@ -27,8 +27,14 @@ ng_status ng_pac_verified_logon_info(krb5_context kctx, const krb5_enc_tkt_part 
     struct ng_slice bytes;
     *out = NULL;
     *len = 0;
-    if (!ng_pac_find(ticket->authorization_data, &bytes))
+    switch (ng_pac_find(ticket->authorization_data, &bytes)) {
+    case NG_PAC_NONE:
         return NG_OK;
+    case NG_PAC_SEVERAL: /* whose identity? (pac_logon_info.h) */
+        return NG_ERR_LOGON_DENIED;
+    case NG_PAC_ONE:
+        break;
+    }
     krb5_pac pac = NULL;
     krb5_error_code code = krb5_pac_parse(kctx, bytes.ptr, bytes.len, &pac);
     if (code == 0)

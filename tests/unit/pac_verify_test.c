@@ -2,7 +2,8 @@
  *   - PACs made with libkrb5 (krb5_pac_sign with a known service key): a good one gives its
  *     logon info; one signed with another key, with a byte of its logon info changed, for
  *     another client or another authtime, or that does not parse is NG_ERR_LOGON_DENIED; no PAC
- *     is no logon info and no error; the KDC (krbtgt) signature is not needed;
+ *     is no logon info and no error; the KDC (krbtgt) signature is not needed; two good PACs
+ *     (in one AD-IF-RELEVANT or in two) are NG_ERR_LOGON_DENIED;
  *   - real tickets: the test realm's MIT 1.20 KDC puts a PAC (client info, server, KDC and
  *     ticket signatures) in every ticket. A ticket whose PAC we alter (then re-encrypt with the
  *     service key, so it still decrypts) is refused with SEC_E_LOGON_DENIED, again when re-sent
@@ -78,6 +79,29 @@ static ng_status verify(const krb5_data *pac, const char *client, krb5_timestamp
     return st;
 }
 
+/* Two copies of one good PAC: in one AD-IF-RELEVANT, or each in its own. */
+static ng_status verify_two_pacs(const krb5_data *pac, const krb5_keyblock *key, bool one_container)
+{
+    krb5_authdata ad = {KV5M_AUTHDATA, KRB5_AUTHDATA_WIN2K_PAC, pac->length,
+                        (krb5_octet *)pac->data};
+    krb5_authdata *both[] = {&ad, &ad, NULL}, *single[] = {&ad, NULL};
+    krb5_authdata **first = NULL, **second = NULL;
+    REQUIRE(krb5_encode_authdata_container(k, KRB5_AUTHDATA_IF_RELEVANT,
+                                           one_container ? both : single, &first) == 0);
+    REQUIRE(krb5_encode_authdata_container(k, KRB5_AUTHDATA_IF_RELEVANT, single, &second) == 0);
+    krb5_authdata *list[] = {first[0], one_container ? NULL : second[0], NULL};
+    krb5_enc_tkt_part part = {.times.authtime = 1700000000, .authorization_data = list};
+    REQUIRE(krb5_parse_name(k, "alice@EXAMPLE.TEST", &part.client) == 0);
+    uint8_t *info = NULL;
+    size_t len = 0;
+    ng_status st = ng_pac_verified_logon_info(k, &part, key, &info, &len);
+    CHECK(info == NULL && len == 0);
+    krb5_free_principal(k, part.client);
+    krb5_free_authdata(k, first);
+    krb5_free_authdata(k, second);
+    return st;
+}
+
 static void test_libkrb5_made_pacs(void)
 {
     krb5_keyblock keys[3];
@@ -117,6 +141,9 @@ static void test_libkrb5_made_pacs(void)
              NG_ERR_LOGON_DENIED);
     CHECK_EQ(verify(NULL, "alice@EXAMPLE.TEST", 1700000000, server, &info, &len), NG_OK);
     CHECK(info == NULL && len == 0);
+    /* Two PACs, each good on its own: whose identity? Refused, in one container or in two. */
+    CHECK_EQ(verify_two_pacs(&pac, server, true), NG_ERR_LOGON_DENIED);
+    CHECK_EQ(verify_two_pacs(&pac, server, false), NG_ERR_LOGON_DENIED);
     krb5_free_data_contents(k, &pac);
     for (int i = 0; i < 3; i++)
         krb5_free_keyblock_contents(k, &keys[i]);
