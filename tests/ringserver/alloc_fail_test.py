@@ -379,4 +379,7 @@ errors = sum(v for k, v in m.items() if k.startswith("negring_handshakes_total")
 check("no handshake counted as denied", denied == 0, denied)
 check("out-of-memory handshakes counted as errors", errors > 0, errors)
 check("no handshake left pending", m["negring_pending_handshakes"] == 0, m)
+# Allocation 1 of each walk is the connection's own state: refused, and counted as such.
+check("connections refused for want of memory counted",
+      m.get('negring_refusals_total{reason="memory"}', 0) > 0, m)
 finish()
