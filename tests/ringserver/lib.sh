@@ -44,12 +44,17 @@ start_realm() {
 
 # start_server ARGS...: runs ringserver with the realm's keytab, waits until every listener is
 # announced, and sets PORTS (array, in --listen order) and RS_PID. With RS_NOFILE set, the
-# server runs with that descriptor limit (soft and hard).
+# server runs with that descriptor limit (soft and hard), or with the hard limit if lower.
 start_server() {
     local nl=0 a limit=()
     for a in "$@"; do [[ $a == --listen* ]] && nl=$((nl + 1)); done
     [[ $nl -gt 0 ]] || nl=1
-    [[ -z ${RS_NOFILE:-} ]] || limit=(prlimit "--nofile=$RS_NOFILE:$RS_NOFILE")
+    if [[ -n ${RS_NOFILE:-} ]]; then # lowered only: a hard limit cannot be raised
+        local n=$RS_NOFILE hard
+        hard=$(ulimit -Hn)
+        [[ $hard == unlimited || $hard -ge $n ]] || n=$hard
+        limit=(prlimit "--nofile=$n:$n")
+    fi
     "${limit[@]}" "$RINGSERVER" --keytab "$KRB5_KTNAME" "$@" 2>"$WORK/server.log" &
     RS_PID=$!
     local i
