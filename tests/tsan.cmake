@@ -34,12 +34,12 @@ endfunction()
 foreach(unit context_table replay_cache)
   add_executable(${unit}_tsan
                  ${CMAKE_CURRENT_SOURCE_DIR}/unit/${unit}_stress_test.c
-                 ${CMAKE_SOURCE_DIR}/core/context_table.c
-                 ${CMAKE_SOURCE_DIR}/core/replay_cache.c
-                 ${CMAKE_SOURCE_DIR}/core/alloc.c
-                 ${CMAKE_SOURCE_DIR}/core/status.c
-                 ${CMAKE_SOURCE_DIR}/core/random.c)
-  target_include_directories(${unit}_tsan PRIVATE ${CMAKE_SOURCE_DIR}/core ${CMAKE_SOURCE_DIR}/tests)
+                 ${CMAKE_SOURCE_DIR}/core/context/context_table.c
+                 ${CMAKE_SOURCE_DIR}/core/kerberos/replay_cache.c
+                 ${CMAKE_SOURCE_DIR}/core/base/alloc.c
+                 ${CMAKE_SOURCE_DIR}/core/base/status.c
+                 ${CMAKE_SOURCE_DIR}/core/base/random.c)
+  target_include_directories(${unit}_tsan PRIVATE ${NEGRING_CORE_INCLUDE_DIRS} ${CMAKE_SOURCE_DIR}/tests)
   negring_tsan_flags(${unit}_tsan)
   target_link_libraries(${unit}_tsan PRIVATE PkgConfig::NETTLE Threads::Threads)
   negring_tsan_test(${unit}_tsan)
@@ -49,28 +49,26 @@ endforeach()
 # krb5 structures, so it links libkrb5 (not instrumented: only negring's accesses are checked).
 add_executable(ticket_cache_tsan
                ${CMAKE_CURRENT_SOURCE_DIR}/unit/ticket_cache_stress_test.c
-               ${CMAKE_SOURCE_DIR}/core/ticket_cache.c
-               ${CMAKE_SOURCE_DIR}/core/krb5_session.c
-               ${CMAKE_SOURCE_DIR}/core/krb5_thread.c
-               ${CMAKE_SOURCE_DIR}/core/pac_logon_info.c
-               ${CMAKE_SOURCE_DIR}/core/der.c
-               ${CMAKE_SOURCE_DIR}/core/reader.c
-               ${CMAKE_SOURCE_DIR}/core/writer.c
-               ${CMAKE_SOURCE_DIR}/core/alloc.c
-               ${CMAKE_SOURCE_DIR}/core/status.c
-               ${CMAKE_SOURCE_DIR}/core/random.c)
-target_include_directories(ticket_cache_tsan PRIVATE ${CMAKE_SOURCE_DIR}/include
-                           ${CMAKE_SOURCE_DIR}/core ${CMAKE_SOURCE_DIR}/tests)
+               ${CMAKE_SOURCE_DIR}/core/kerberos/ticket_cache.c
+               ${CMAKE_SOURCE_DIR}/core/kerberos/krb5_session.c
+               ${CMAKE_SOURCE_DIR}/core/kerberos/krb5_thread.c
+               ${CMAKE_SOURCE_DIR}/core/kerberos/pac_logon_info.c
+               ${CMAKE_SOURCE_DIR}/core/base/der.c
+               ${CMAKE_SOURCE_DIR}/core/base/reader.c
+               ${CMAKE_SOURCE_DIR}/core/base/writer.c
+               ${CMAKE_SOURCE_DIR}/core/base/alloc.c
+               ${CMAKE_SOURCE_DIR}/core/base/status.c
+               ${CMAKE_SOURCE_DIR}/core/base/random.c)
+target_include_directories(ticket_cache_tsan PRIVATE ${NEGRING_CORE_INCLUDE_DIRS}
+                           ${CMAKE_SOURCE_DIR}/tests)
 negring_tsan_flags(ticket_cache_tsan)
 target_link_libraries(ticket_cache_tsan PRIVATE PkgConfig::KRB5 PkgConfig::NETTLE Threads::Threads)
 negring_tsan_test(ticket_cache_tsan)
 
 # Every core source is compiled with TSan once, in this object library, which each whole-library
 # TSan test below links.
-file(GLOB NEGRING_TSAN_CORE_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/core/*.c)
-add_library(negring_tsan_core OBJECT ${NEGRING_TSAN_CORE_SOURCES})
-target_include_directories(negring_tsan_core PUBLIC ${CMAKE_SOURCE_DIR}/include
-                           ${CMAKE_SOURCE_DIR}/core)
+add_library(negring_tsan_core OBJECT ${NEGRING_CORE_SOURCES})
+target_include_directories(negring_tsan_core PUBLIC ${NEGRING_CORE_INCLUDE_DIRS})
 target_compile_options(negring_tsan_core PUBLIC -fsanitize=thread -O1 -g -fno-omit-frame-pointer)
 target_link_options(negring_tsan_core PUBLIC -fsanitize=thread)
 target_link_libraries(negring_tsan_core PUBLIC PkgConfig::KRB5 PkgConfig::NETTLE Threads::Threads)
