@@ -31,10 +31,10 @@ function(negring_tsan_flags target)
   target_link_options(${target} PRIVATE -fsanitize=thread)
 endfunction()
 
-foreach(unit context_table replay_cache)
+foreach(unit handle_table replay_cache)
   add_executable(${unit}_tsan
                  ${CMAKE_CURRENT_SOURCE_DIR}/unit/${unit}_stress_test.c
-                 ${CMAKE_SOURCE_DIR}/core/context/context_table.c
+                 ${CMAKE_SOURCE_DIR}/core/context/handle_table.c
                  ${CMAKE_SOURCE_DIR}/core/kerberos/replay_cache.c
                  ${CMAKE_SOURCE_DIR}/core/base/alloc.c
                  ${CMAKE_SOURCE_DIR}/core/base/status.c

@@ -83,6 +83,11 @@ uint32_t ng_read_be32(struct ng_reader *r)
     return (uint32_t)read_be(r, 4);
 }
 
+uint64_t ng_read_be64(struct ng_reader *r)
+{
+    return read_be(r, 8);
+}
+
 struct ng_slice ng_slice_at(struct ng_slice whole, uint64_t offset, uint64_t len, bool *ok)
 {
     if (offset > whole.len || len > whole.len - offset) {

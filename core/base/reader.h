@@ -39,6 +39,7 @@ uint32_t ng_read_le32(struct ng_reader *r);
 uint64_t ng_read_le64(struct ng_reader *r);
 uint16_t ng_read_be16(struct ng_reader *r);
 uint32_t ng_read_be32(struct ng_reader *r);
+uint64_t ng_read_be64(struct ng_reader *r);
 /* Peek without consuming; 0 and failed when empty. */
 uint8_t ng_peek_u8(struct ng_reader *r);
 /* Bytes [offset, offset+len) of a whole message, as used by NTLM offset/length fields. */

@@ -1,22 +1,17 @@
-/* SSPI TimeStamp: 100-nanosecond intervals since 1601-01-01 UTC. negring reports UTC (Windows
- * recommends local time; on Linux, UTC avoids time-zone ambiguity — see docs/api.md). */
+/* Windows time for the SSPI edge and for NTLM: TimeStamp and FILETIME count 100-nanosecond
+ * intervals since 1601-01-01 UTC. negring reports UTC (Windows recommends local time; on Linux,
+ * UTC avoids time-zone ambiguity — see docs/api.md). Thread-safe, pure. */
 #ifndef NEGRING_CORE_TIMESTAMP_H
 #define NEGRING_CORE_TIMESTAMP_H
 
 #include <negring/sspi.h>
+#include <stdint.h>
 
-#define NG_EPOCH_DIFF_1601_1970 11644473600LL
-#define NG_TIMESTAMP_NEVER      INT64_MAX
+#define NG_EPOCH_DIFF_1601_1970 INT64_C(11644473600)
+#define NG_TICKS_PER_SECOND     INT64_C(10000000)
 
-/* INT64_MAX (no expiry) maps to Windows' "never": 0x7FFFFFFFFFFFFFFF. */
-static inline TimeStamp ng_timestamp_from_unix(int64_t seconds)
-{
-    TimeStamp ts;
-    if (seconds >= (INT64_MAX / 10000000) - NG_EPOCH_DIFF_1601_1970)
-        ts.QuadPart = NG_TIMESTAMP_NEVER;
-    else
-        ts.QuadPart = (seconds + NG_EPOCH_DIFF_1601_1970) * 10000000LL;
-    return ts;
-}
+/* Unix seconds as a TimeStamp. Out of range clamps: before 1601 to 0; INT64_MAX (no expiry) and
+ * anything past what 64 bits of ticks hold to Windows' "never", 0x7FFFFFFFFFFFFFFF. */
+TimeStamp ng_timestamp_from_unix(int64_t seconds);
 
 #endif

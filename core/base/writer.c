@@ -115,6 +115,11 @@ void ng_write_be32(struct ng_writer *w, uint32_t v)
     write_be(w, v, 4);
 }
 
+void ng_write_be64(struct ng_writer *w, uint64_t v)
+{
+    write_be(w, v, 8);
+}
+
 uint8_t *ng_writer_take(struct ng_writer *w, size_t *len)
 {
     uint8_t *buf = w->buf;

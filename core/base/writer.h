@@ -29,6 +29,7 @@ void ng_write_le32(struct ng_writer *w, uint32_t v);
 void ng_write_le64(struct ng_writer *w, uint64_t v);
 void ng_write_be16(struct ng_writer *w, uint16_t v);
 void ng_write_be32(struct ng_writer *w, uint32_t v);
+void ng_write_be64(struct ng_writer *w, uint64_t v);
 
 static inline ng_status ng_writer_status(const struct ng_writer *w)
 {

@@ -1,12 +1,18 @@
-/* The access token behind QuerySecurityContextToken (the public view is
- * include/negring/access_token.h): who the client is on this machine. */
+/* The access token behind QuerySecurityContextToken and SECPKG_ATTR_ACCESS_TOKEN (the public
+ * view is include/negring/access_token.h): who the client is on this machine. Built when asked
+ * for: the principal is the context's client name; the context's mechanism finds the local
+ * account (and SIDs where it has them) with ng_access_token_find_account. */
 #ifndef NEGRING_CORE_ACCESS_TOKEN_H
 #define NEGRING_CORE_ACCESS_TOKEN_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
-#include "security_context.h"
+#include "status.h"
+
+struct ng_context;
 
 struct ng_access_token {
     uint32_t magic;  /* NG_ACCESS_TOKEN_MAGIC while alive: catches foreign pointers */
@@ -28,5 +34,10 @@ struct ng_access_token {
  * ng_access_token_free. */
 ng_status ng_access_token_create(const struct ng_context *ctx, struct ng_access_token **out);
 void ng_access_token_free(struct ng_access_token *token);
+
+/* The first of `names` NSS knows becomes the token's account (uid, gid, groups); none known is
+ * no account, not an error. */
+ng_status ng_access_token_find_account(struct ng_access_token *t, const char *const *names,
+                                       size_t n);
 
 #endif

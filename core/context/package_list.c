@@ -19,28 +19,31 @@ static struct ng_slice trim(struct ng_slice s)
     return s;
 }
 
+static uint8_t ascii_lower(uint8_t c)
+{
+    return c >= 'A' && c <= 'Z' ? (uint8_t)(c - 'A' + 'a') : c;
+}
+
 static bool name_is(struct ng_slice name, const char *want)
 {
     size_t n = strlen(want);
     if (name.len != n)
         return false;
     for (size_t i = 0; i < n; i++) {
-        uint8_t c = name.ptr[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (uint8_t)(c - 'A' + 'a');
-        if (c != (uint8_t)want[i])
+        if (ascii_lower(name.ptr[i]) != ascii_lower((uint8_t)want[i]))
             return false;
     }
     return true;
 }
 
-/* 0 for names negring has no mechanism for (Negoexts, pku2u, CloudAP, ...). */
+/* The packages Negotiate chooses between; 0 for names negring has no mechanism for (Negoexts,
+ * pku2u, CloudAP, ...) and for Negotiate itself. */
 static unsigned mech_of(struct ng_slice name)
 {
-    if (name_is(name, "kerberos"))
-        return NG_MECHSET_KERBEROS;
-    if (name_is(name, "ntlm"))
-        return NG_MECHSET_NTLM;
+    for (unsigned id = 0; id < NG_PKG_COUNT; id++) {
+        if (id != NG_PKG_NEGOTIATE && name_is(name, ng_package_get(id)->name))
+            return ng_mechset_of(id);
+    }
     return 0;
 }
 

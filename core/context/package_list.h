@@ -4,17 +4,22 @@
 #ifndef NEGRING_CORE_PACKAGE_LIST_H
 #define NEGRING_CORE_PACKAGE_LIST_H
 
+#include "packages.h"
 #include "slice.h"
 #include "status.h"
 
+/* A set of the packages Negotiate may use: one bit per package id. */
+static inline unsigned ng_mechset_of(enum ng_package_id package)
+{
+    return 1u << package;
+}
+
 enum {
-    NG_MECHSET_KERBEROS = 0x1,
-    NG_MECHSET_NTLM = 0x2,
-    NG_MECHSET_ALL = NG_MECHSET_KERBEROS | NG_MECHSET_NTLM,
+    NG_MECHSET_ALL = ((1u << NG_PKG_COUNT) - 1) & ~(1u << NG_PKG_NEGOTIATE),
     NG_PACKAGE_LIST_MAX = 1024, /* bytes */
 };
 
-/* Parses `list` (UTF-8, not NUL-terminated) into NG_MECHSET_* bits. Names compare without
+/* Parses `list` (UTF-8, not NUL-terminated) into a set of packages (ng_mechset_of). Names compare without
  * regard to ASCII case and may have blanks around them; "!" excludes a name; if any name is
  * not excluded, only the names listed count. Unknown names are ignored (Windows knows
  * packages negring does not have). An empty list: NG_MECHSET_ALL. NG_ERR_NO_CREDENTIALS when

@@ -2,15 +2,20 @@
 
 #include "access_token.h"
 #include "alloc.h"
-#include "handle_registry.h"
-#include "krb5_delegation.h"
-#include "krb5_thread.h"
-#include "message_protection.h"
-#include "ntlm_state.h"
+#include "handle_table.h"
 
-static struct ng_handle to_handle(const CtxtHandle *h)
+enum { CONTEXTS_TAG = 0xC7, MAX_CONTEXTS = 1u << 22 };
+
+static _Atomic(struct ng_table *) contexts_table;
+
+static void destroy_context(void *obj)
 {
-    return (struct ng_handle){h->dwLower, h->dwUpper};
+    ng_context_free(obj);
+}
+
+static struct ng_table *contexts(void)
+{
+    return ng_table_get(&contexts_table, CONTEXTS_TAG, MAX_CONTEXTS, destroy_context);
 }
 
 ng_status ng_context_new(enum ng_ctx_role role, enum ng_package_id package,
@@ -24,68 +29,75 @@ ng_status ng_context_new(enum ng_ctx_role role, enum ng_package_id package,
     ctx->package = package;
     ctx->mech = NG_MECH_NONE;
     ctx->creds = creds;
-    ng_credentials_ref(creds);
+    if (creds != NULL)
+        ng_credentials_ref(creds);
     *out = ctx;
     return NG_OK;
+}
+
+static void free_mech_state(struct ng_context *ctx)
+{
+    if (ctx->ops != NULL && ctx->mech_state != NULL)
+        ctx->ops->free_state(ctx->mech_state);
+    ctx->mech_state = NULL;
 }
 
 void ng_context_free(struct ng_context *ctx)
 {
     if (ctx == NULL)
         return;
-    krb5_context kctx;
-    if (ctx->initiator_auth != NULL && ng_krb5_thread_context(&kctx) == NG_OK)
-        krb5_auth_con_free(kctx, ctx->initiator_auth); /* any thread's context may free it */
-    ng_ntlm_state_free(ctx->ntlm);
+    free_mech_state(ctx);
     ng_free(ctx->spnego.mech_types);
     ng_free(ctx->client_name);
     ng_free(ctx->server_name);
     ng_free(ctx->target_name);
-    ng_krb5_delegation_destroy(ctx->delegated_ccache);
-    ng_free(ctx->delegated_ccache);
-    ng_free(ctx->pac);
-    ng_krb5_msg_keys_free(&ctx->krb);
     ng_access_token_free(atomic_load(&ctx->access_token));
     ng_credentials_unref(ctx->creds);
     ng_free_secret(ctx, sizeof(*ctx));
 }
 
+void ng_context_set_mech(struct ng_context *ctx, enum ng_mech oid, const struct ng_mech_ops *ops)
+{
+    free_mech_state(ctx);
+    ctx->mech = oid;
+    ctx->ops = ops;
+}
+
 ng_status ng_context_publish(struct ng_context *ctx, CtxtHandle *out)
 {
-    struct ng_table *table = ng_registry_contexts();
+    struct ng_table *table = contexts();
     struct ng_handle handle;
     ng_status status = table ? ng_table_insert(table, ctx, &handle) : NG_ERR_NOMEM;
     if (status != NG_OK) {
         ng_context_free(ctx);
         return status;
     }
-    out->dwLower = handle.lower;
-    out->dwUpper = handle.upper;
+    ng_handle_to_sec(handle, out);
     return NG_OK;
 }
 
 ng_status ng_context_acquire(const CtxtHandle *handle, struct ng_context **out)
 {
-    struct ng_table *table = ng_registry_contexts();
+    struct ng_table *table = contexts();
     if (handle == NULL || table == NULL)
         return NG_ERR_INVALID_HANDLE;
     void *obj = NULL;
-    NG_GUARD(ng_table_acquire(table, to_handle(handle), &obj));
+    NG_GUARD(ng_table_acquire(table, ng_handle_of(handle), &obj));
     *out = obj;
     return NG_OK;
 }
 
 void ng_context_release(const CtxtHandle *handle)
 {
-    ng_table_release(ng_registry_contexts(), to_handle(handle));
+    ng_table_release(contexts(), ng_handle_of(handle));
 }
 
 ng_status ng_context_delete(const CtxtHandle *handle)
 {
-    struct ng_table *table = ng_registry_contexts();
+    struct ng_table *table = contexts();
     if (handle == NULL || table == NULL)
         return NG_ERR_INVALID_HANDLE;
-    return ng_table_remove(table, to_handle(handle));
+    return ng_table_remove(table, ng_handle_of(handle));
 }
 
 bool ng_context_enter_exclusive(struct ng_context *ctx)
@@ -112,6 +124,22 @@ bool ng_context_enter_shared(struct ng_context *ctx)
 void ng_context_leave_shared(struct ng_context *ctx)
 {
     atomic_fetch_sub(&ctx->users, 1);
+}
+
+ng_status ng_context_hold(const CtxtHandle *handle, struct ng_context **out)
+{
+    NG_GUARD(ng_context_acquire(handle, out));
+    if (!ng_context_enter_shared(*out)) { /* a leg or an export is changing it right now */
+        ng_context_release(handle);
+        return NG_ERR_INVALID_HANDLE;
+    }
+    return NG_OK;
+}
+
+void ng_context_unhold(const CtxtHandle *handle, struct ng_context *ctx)
+{
+    ng_context_leave_shared(ctx);
+    ng_context_release(handle);
 }
 
 ng_status ng_context_finish_first(struct ng_context *ctx, ng_status leg, CtxtHandle *out)

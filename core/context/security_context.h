@@ -1,20 +1,20 @@
-/* The state behind a CtxtHandle: one handshake (accepting or initiating), then the
- * established session. Owned by the context table; freed by DeleteSecurityContext (or when
- * the last user releases it). */
+/* The state behind a CtxtHandle: one handshake (accepting or initiating), then the established
+ * session. What every mechanism shares is here; the rest is the mechanism's (ops, mech_state:
+ * mechanism.h). Owned by the context table; freed by DeleteSecurityContext (or when the last
+ * user releases it). */
 #ifndef NEGRING_CORE_SECURITY_CONTEXT_H
 #define NEGRING_CORE_SECURITY_CONTEXT_H
 
-#include <krb5/krb5.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "credentials.h"
 #include "mech_oid.h"
+#include "mechanism.h"
 #include "packages.h"
 #include "slice.h"
 #include "status.h"
-
-struct ng_ntlm_state;
 
 struct ng_access_token;
 
@@ -26,24 +26,7 @@ enum ng_ctx_state {
     NG_CTX_FAILED,      /* a leg failed; only DeleteSecurityContext is useful now */
 };
 
-/* What a completed Kerberos exchange leaves behind (RFC 4121 context state). */
-struct ng_krb5_session {
-    krb5_enctype enctype;
-    uint8_t key[64]; /* the context key: acceptor subkey, else initiator subkey, else ticket key */
-    size_t key_len;
-    bool acceptor_subkey;      /* RFC 4121 §4.2.2 AcceptorSubkey flag for per-message tokens */
-    _Atomic uint64_t send_seq; /* next to send; message calls reserve numbers atomically */
-    uint64_t recv_seq;         /* next expected from the peer */
-    uint64_t recv_seen;        /* bit i: recv_seq - 1 - i arrived (replay window, 64 back) */
-    /* Message keys (libkrb5 krb5_key, which caches the keys derived per usage), made on first
-     * use, freed with the context; each direction's key and state under its own lock. */
-    krb5_key send_key, recv_key;
-    atomic_flag send_lock, recv_lock;
-    uint32_t gss_flags;                      /* RFC 4121 §4.1.1.1 flags the initiator asked for */
-    int64_t auth_time, start_time, end_time; /* seconds since the Unix epoch */
-};
-
-/* SPNEGO (RFC 4178) bookkeeping between legs. */
+/* SPNEGO (RFC 4178) bookkeeping between legs, kept by negotiate/. */
 struct ng_spnego_state {
     bool wrapped;        /* the peer speaks SPNEGO (vs a raw mechanism token) */
     uint8_t *mech_types; /* copy of the initiator's MechTypeList DER, for mechListMIC */
@@ -57,31 +40,37 @@ struct ng_context {
     atomic_int users; /* -1 while a leg changes the context; else the readers inside */
     enum ng_ctx_role role;
     enum ng_ctx_state state;
-    enum ng_package_id package;   /* the package the caller asked for (Negotiate, Kerberos) */
-    enum ng_mech mech;            /* the mechanism chosen, NG_MECH_NONE until known */
-    struct ng_credentials *creds; /* a reference, dropped when the context is freed */
-    ULONG req_flags;              /* ASC_REQ_* / ISC_REQ_* asked by the caller */
-    ULONG ret_flags;              /* ASC_RET_* / ISC_RET_* established */
+    enum ng_package_id package;    /* the package the caller asked for (Negotiate, Kerberos) */
+    enum ng_mech mech;             /* the mechanism's OID as negotiated; NG_MECH_NONE until known */
+    const struct ng_mech_ops *ops; /* the chosen mechanism; NULL until known */
+    void *mech_state;              /* the mechanism's own, freed by ops->free_state */
+    struct ng_credentials *creds;  /* a reference, dropped when the context is freed */
+    ULONG req_flags;               /* ASC_REQ_* / ISC_REQ_* asked by the caller */
+    ULONG ret_flags;               /* ASC_RET_* / ISC_RET_* established */
     struct ng_spnego_state spnego;
-    struct ng_krb5_session krb;
-    char *client_name;      /* "user@REALM"; owned */
-    char *server_name;      /* "HTTP/host@REALM"; owned */
-    char *target_name;      /* initiator: the SPN asked for; owned */
-    char *delegated_ccache; /* acceptor with ASC_REQ_DELEGATE: forwarded tickets; destroyed */
-    uint8_t *pac;           /* acceptor: the ticket PAC's logon info (MS-PAC §2.5), or NULL */
-    size_t pac_len;
+    int64_t start_time, end_time; /* Unix seconds; INT64_MAX: does not expire by itself */
+    char *client_name;            /* "user@REALM", "DOMAIN\user"; owned */
+    char *server_name;            /* "HTTP/host@REALM"; owned */
+    char *target_name;            /* initiator: the SPN asked for; owned */
     _Atomic(struct ng_access_token *) access_token; /* SECPKG_ATTR_ACCESS_TOKEN, made once */
-    krb5_auth_context initiator_auth; /* initiator between AP-REQ and AP-REP; NULL otherwise */
-    struct ng_ntlm_state *ntlm;       /* NTLM handshake and session (ntlm_state.h); owned */
 };
 
-/* Context handles: create/lookup/delete over the lock-free context table. */
+/* A new context (not yet in the table) holding a reference to `creds` (NULL for an imported
+ * context, which has none). */
 ng_status ng_context_new(enum ng_ctx_role role, enum ng_package_id package,
                          struct ng_credentials *creds, struct ng_context **out);
+/* Frees an unpublished context. */
+void ng_context_free(struct ng_context *ctx);
+
+/* The mechanism becomes `ops` under `oid`; the state of a mechanism chosen before (a fall-back)
+ * is freed. */
+void ng_context_set_mech(struct ng_context *ctx, enum ng_mech oid, const struct ng_mech_ops *ops);
+
 /* Publishes a new context and fills the caller's handle. On failure the context is freed. */
 ng_status ng_context_publish(struct ng_context *ctx, CtxtHandle *out);
 ng_status ng_context_acquire(const CtxtHandle *handle, struct ng_context **out);
 void ng_context_release(const CtxtHandle *handle);
+ng_status ng_context_delete(const CtxtHandle *handle);
 /* After a first leg: publishes the context into *out when the leg went on (NG_OK,
  * NG_CONTINUE), frees it otherwise; returns the status to report. */
 ng_status ng_context_finish_first(struct ng_context *ctx, ng_status leg, CtxtHandle *out);
@@ -97,8 +86,11 @@ bool ng_context_enter_exclusive(struct ng_context *ctx);
 void ng_context_leave_exclusive(struct ng_context *ctx);
 bool ng_context_enter_shared(struct ng_context *ctx);
 void ng_context_leave_shared(struct ng_context *ctx);
-ng_status ng_context_delete(const CtxtHandle *handle);
-/* Frees an unpublished context. */
-void ng_context_free(struct ng_context *ctx);
+
+/* A handle looked up and held shared, for the calls that only read a context (attributes,
+ * messages, tokens): NG_ERR_INVALID_HANDLE for a bad handle or while a leg changes it. Undone by
+ * ng_context_unhold. */
+ng_status ng_context_hold(const CtxtHandle *handle, struct ng_context **out);
+void ng_context_unhold(const CtxtHandle *handle, struct ng_context *ctx);
 
 #endif

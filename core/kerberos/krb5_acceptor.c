@@ -9,9 +9,10 @@
 #include "krb5_accept_checks.h"
 #include "krb5_ap_req.h"
 #include "krb5_cached_accept.h"
+#include "krb5_credentials.h"
 #include "krb5_delegation.h"
 #include "krb5_gss_checksum.h"
-#include "krb5_session.h"
+#include "krb5_state.h"
 #include "krb5_thread.h"
 #include "krb5_token.h"
 #include "pac_verify.h"
@@ -77,64 +78,79 @@ static ng_status make_ap_rep(struct accept_state *s, krb5_enctype enctype, struc
 
 /* Forwarded tickets are kept only when the server asked for them (ASC_REQ_DELEGATE). */
 static ng_status keep_delegation(struct accept_state *s, struct ng_context *ctx,
-                                 const struct ng_gss_checksum *gss)
+                                 struct ng_krb5_state *st, const struct ng_gss_checksum *gss)
 {
     if (!ng_krb5_wants_delegation(ctx, gss))
         return NG_OK;
     ng_status status =
-        ng_krb5_store_delegation(s->kctx, s->ac, gss->delegation, &ctx->delegated_ccache);
+        ng_krb5_store_delegation(s->kctx, s->ac, gss->delegation, &st->delegated_ccache);
     if (status == NG_OK)
         ctx->ret_flags |= ASC_RET_DELEGATE;
     /* Unusable forwarded tickets mean no delegation, not a failed logon (as on Windows). */
     return status == NG_ERR_NOMEM ? status : NG_OK;
 }
 
+/* The libkrb5 path: krb5_rd_req with our in-memory key, then the checks both paths share. */
+static ng_status accept_uncached(struct ng_context *ctx, struct ng_krb5_state *st,
+                                 struct accept_state *s, const struct ng_keystore *ks,
+                                 struct ng_slice ap_req, const struct ng_krb5_ap_req *req,
+                                 struct ng_slice bindings, struct ng_writer *out)
+{
+    struct ng_gss_checksum gss;
+    NG_GUARD(decrypt_ap_req(s, ks, ap_req, req));
+    /* Before the ticket is cached: the cached path trusts what the cache holds. */
+    NG_GUARD(
+        ng_pac_verified_logon_info(s->kctx, s->ticket->enc_part2, s->service_key, &s->pac, &s->pac_len));
+    ng_krb5_cache_ticket(s->kctx, ng_keystore_tickets(ks), req, s->ticket,
+                         ng_slice_of(s->pac, s->pac_len));
+    const krb5_checksum *ck = s->authenticator->checksum;
+    NG_GUARD(ng_krb5_check_gss_checksum(ck != NULL, ck ? ck->checksum_type : 0,
+                                        ck ? ng_slice_of(ck->contents, ck->length) : NG_SLICE_EMPTY,
+                                        bindings, &gss));
+    NG_GUARD(ng_krb5_check_replay(ctx, req, s->authenticator->ctime, time(NULL)));
+    bool mutual = (req->ap_options & NG_AP_OPTS_MUTUAL_REQUIRED) != 0;
+    krb5_enctype enctype = s->ticket->enc_part2->session->enctype;
+    bool made_subkey = false;
+    if (mutual)
+        NG_GUARD(make_ap_rep(s, enctype, out, &made_subkey));
+    NG_GUARD(ng_krb5_acceptor_key(s->kctx, s->ac, s->ticket, made_subkey, &s->context_key));
+    NG_GUARD(ng_krb5_session_capture(s->kctx, s->ac, s->context_key, made_subkey, &st->session));
+    ng_krb5_take_times(ctx, &st->session, &s->ticket->enc_part2->times);
+    NG_GUARD(ng_krb5_session_names(s->kctx, s->ticket, &ctx->client_name, &ctx->server_name));
+    st->pac = s->pac; /* the context owns it now */
+    st->pac_len = s->pac_len;
+    s->pac = NULL;
+    st->session.gss_flags = gss.flags;
+    ctx->ret_flags = ng_krb5_accept_ret_flags(ctx->req_flags, gss.flags, mutual);
+    return keep_delegation(s, ctx, st, &gss);
+}
+
 ng_status ng_krb5_accept(struct ng_context *ctx, struct ng_slice token, struct ng_slice bindings,
                          struct ng_writer *out)
 {
-    ng_status status = NG_OK;
-    struct accept_state s = {0};
     struct ng_slice ap_req;
     struct ng_krb5_ap_req req;
-    struct ng_gss_checksum gss;
-    const struct ng_keystore *ks = atomic_load(&ctx->creds->keys);
+    struct ng_krb5_state *st;
+    krb5_context kctx;
+    const struct ng_keystore *ks = ng_krb5_acceptor_keys(ctx->creds);
     if (ks == NULL)
         return NG_ERR_WRONG_CRED_HANDLE; /* outbound-only credentials cannot accept */
-    NG_GUARD(ng_krb5_thread_context(&s.kctx));
+    NG_GUARD(ng_krb5_state_get(ctx, &st));
+    NG_GUARD(ng_krb5_thread_context(&kctx));
     NG_GUARD(ng_krb5_unframe(token, NG_KRB5_TOK_AP_REQ, &ap_req));
     NG_GUARD(ng_krb5_ap_req_parse(ap_req, &req));
     bool handled;
-    struct ng_ticket_cache *tc = ng_keystore_tickets(ks);
-    status = ng_krb5_cached_accept(ctx, s.kctx, tc, &req, bindings, out, &handled);
-    if (handled)
+    ng_status status =
+        ng_krb5_cached_accept(ctx, st, kctx, ng_keystore_tickets(ks), &req, bindings, out, &handled);
+    if (!handled) {
+        struct accept_state s = {.kctx = kctx};
+        status = accept_uncached(ctx, st, &s, ks, ap_req, &req, bindings, out);
+        accept_state_free(&s);
+    }
+    if (status != NG_OK)
         return status;
-    NG_GUARD_CLEANUP(decrypt_ap_req(&s, ks, ap_req, &req));
-    /* Before the ticket is cached: the cached path trusts what the cache holds. */
-    NG_GUARD_CLEANUP(
-        ng_pac_verified_logon_info(s.kctx, s.ticket->enc_part2, s.service_key, &s.pac, &s.pac_len));
-    ng_krb5_cache_ticket(s.kctx, tc, &req, s.ticket, ng_slice_of(s.pac, s.pac_len));
-    const krb5_checksum *ck = s.authenticator->checksum;
-    NG_GUARD_CLEANUP(ng_krb5_check_gss_checksum(
-        ck != NULL, ck ? ck->checksum_type : 0,
-        ck ? ng_slice_of(ck->contents, ck->length) : NG_SLICE_EMPTY, bindings, &gss));
-    NG_GUARD_CLEANUP(ng_krb5_check_replay(ctx, &req, s.authenticator->ctime, time(NULL)));
-    bool mutual = (req.ap_options & NG_AP_OPTS_MUTUAL_REQUIRED) != 0;
-    krb5_enctype enctype = s.ticket->enc_part2->session->enctype;
-    bool made_subkey = false;
-    if (mutual)
-        NG_GUARD_CLEANUP(make_ap_rep(&s, enctype, out, &made_subkey));
-    NG_GUARD_CLEANUP(ng_krb5_acceptor_key(s.kctx, s.ac, s.ticket, made_subkey, &s.context_key));
-    NG_GUARD_CLEANUP(ng_krb5_session_capture(s.kctx, s.ac, s.context_key, made_subkey,
-                                             &s.ticket->enc_part2->times, &ctx->krb));
-    NG_GUARD_CLEANUP(ng_krb5_session_names(s.kctx, s.ticket, &ctx->client_name, &ctx->server_name));
-    ctx->pac = s.pac; /* the context owns it now */
-    ctx->pac_len = s.pac_len;
-    s.pac = NULL;
-    ctx->krb.gss_flags = gss.flags;
-    ctx->ret_flags = ng_krb5_accept_ret_flags(ctx->req_flags, gss.flags, mutual);
-    NG_GUARD_CLEANUP(keep_delegation(&s, ctx, &gss));
-    ctx->state = NG_CTX_COMPLETE;
-cleanup:
-    accept_state_free(&s);
-    return status;
+    if (!(ctx->ret_flags & ASC_RET_MUTUAL_AUTH))
+        st->session.send_seq = st->session.recv_seq; /* RFC 4121 §4.1: no AP-REP, one sequence */
+    st->established = true;
+    return NG_OK;
 }

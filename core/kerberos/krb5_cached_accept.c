@@ -21,7 +21,6 @@ enum {
     MAX_AP_REP = 512,
     SEQ_MASK = 0x3fffffff, /* initial sequence numbers below 2^30, as MIT makes them */
     MAX_PERMITTED = 32,
-    DEFAULT_CLOCKSKEW = 300, /* MIT's libdefaults clockskew default */
 };
 
 /* ---- what krb5_rd_req takes from the thread's krb5_context --------------------------------
@@ -40,7 +39,7 @@ static _Thread_local struct thread_config config;
 static int64_t library_skew(krb5_context kctx)
 {
     profile_t profile = NULL;
-    int skew = DEFAULT_CLOCKSKEW;
+    int skew = NG_DEFAULT_CLOCK_SKEW;
     if (krb5_get_profile(kctx, &profile) == 0) {
         (void)profile_get_integer(profile, "libdefaults", "clockskew", NULL, skew, &skew);
         profile_release(profile);
@@ -280,11 +279,12 @@ static ng_status write_ap_rep(krb5_context kctx, krb5_key key, const struct layo
 
 /* ---- the accept ----------------------------------------------------------------------------- */
 
-static ng_status complete(struct ng_context *ctx, const struct ng_ticket_entry *e,
-                          const struct ng_krb5_authenticator *a, const struct ng_gss_checksum *gss,
-                          bool mutual, const struct acceptor_subkey *sub)
+static ng_status complete(struct ng_context *ctx, struct ng_krb5_state *st,
+                          const struct ng_ticket_entry *e, const struct ng_krb5_authenticator *a,
+                          const struct ng_gss_checksum *gss, bool mutual,
+                          const struct acceptor_subkey *sub)
 {
-    struct ng_krb5_session *s = &ctx->krb;
+    struct ng_krb5_session *s = &st->session;
     uint32_t remote_seq = a->has_seq_number ? a->seq_number : 0;
     if (mutual)
         NG_GUARD(ng_krb5_session_set_key(s, sub->block.enctype,
@@ -298,21 +298,20 @@ static ng_status complete(struct ng_context *ctx, const struct ng_ticket_entry *
     s->send_seq = mutual ? sub->seq_number : remote_seq;
     s->recv_seq = remote_seq;
     s->auth_time = e->auth_time;
-    s->start_time = e->start_time;
-    s->end_time = e->end_time;
+    ctx->start_time = e->start_time;
+    ctx->end_time = e->end_time;
     s->gss_flags = gss->flags;
     ctx->client_name = ng_strdup(e->client_name);
     ctx->server_name = ng_strdup(e->server_name);
     if (ctx->client_name == NULL || ctx->server_name == NULL)
         return NG_ERR_NOMEM;
     if (e->pac != NULL) {
-        ctx->pac = ng_memdup(e->pac, e->pac_len);
-        if (ctx->pac == NULL)
+        st->pac = ng_memdup(e->pac, e->pac_len);
+        if (st->pac == NULL)
             return NG_ERR_NOMEM;
-        ctx->pac_len = e->pac_len;
+        st->pac_len = e->pac_len;
     }
     ctx->ret_flags = ng_krb5_accept_ret_flags(ctx->req_flags, gss->flags, mutual);
-    ctx->state = NG_CTX_COMPLETE;
     thread_accepts++;
     return NG_OK;
 }
@@ -330,7 +329,7 @@ static bool verify(krb5_context kctx, const struct thread_config *c, krb5_key ke
            rd_req_checks(c, e, a, now, negotiated);
 }
 
-static ng_status accept_entry(struct ng_context *ctx, krb5_context kctx,
+static ng_status accept_entry(struct ng_context *ctx, struct ng_krb5_state *st, krb5_context kctx,
                               const struct thread_config *c, const struct ng_ticket_entry *e,
                               const struct ng_krb5_ap_req *req, struct ng_slice bindings,
                               struct ng_writer *out, bool *handled)
@@ -360,7 +359,7 @@ static ng_status accept_entry(struct ng_context *ctx, krb5_context kctx,
     if (status == NG_OK && mutual)
         status = write_ap_rep(kctx, key, &l, e->session.enctype, &a, &sub, out);
     if (status == NG_OK)
-        status = complete(ctx, e, &a, &gss, mutual, &sub);
+        status = complete(ctx, st, e, &a, &gss, mutual, &sub);
 cleanup:
     explicit_bzero(plain_buf, req->authenticator_cipher.len < sizeof(plain_buf)
                                   ? req->authenticator_cipher.len
@@ -374,8 +373,8 @@ uint64_t ng_krb5_cached_accept_count(void)
     return thread_accepts;
 }
 
-ng_status ng_krb5_cached_accept(struct ng_context *ctx, krb5_context kctx,
-                                struct ng_ticket_cache *tc, const struct ng_krb5_ap_req *req,
+ng_status ng_krb5_cached_accept(struct ng_context *ctx, struct ng_krb5_state *st,
+                                krb5_context kctx, struct ng_ticket_cache *tc, const struct ng_krb5_ap_req *req,
                                 struct ng_slice bindings, struct ng_writer *out, bool *handled)
 {
     *handled = false;
@@ -387,7 +386,7 @@ ng_status ng_krb5_cached_accept(struct ng_context *ctx, krb5_context kctx,
         return NG_OK;
     ng_status status = NG_OK;
     if (e->session.enctype > 0 && ng_krb5_enctype_is_cfx(e->session.enctype))
-        status = accept_entry(ctx, kctx, c, e, req, bindings, out, handled);
+        status = accept_entry(ctx, st, kctx, c, e, req, bindings, out, handled);
     ng_ticket_entry_release(e);
     return status;
 }

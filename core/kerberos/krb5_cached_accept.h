@@ -15,14 +15,14 @@
 #include <krb5/krb5.h>
 
 #include "krb5_ap_req.h"
-#include "security_context.h"
+#include "krb5_state.h"
 #include "ticket_cache.h"
 #include "writer.h"
 
-/* When *handled, the result of the accept (NG_OK: ctx complete, AP-REP framed into `out` if
- * the client asked for mutual authentication). */
-ng_status ng_krb5_cached_accept(struct ng_context *ctx, krb5_context kctx,
-                                struct ng_ticket_cache *tc, const struct ng_krb5_ap_req *req,
+/* When *handled, the result of the accept (NG_OK: the session in `st`, the names, lifetime and
+ * ret_flags in ctx, AP-REP framed into `out` if the client asked for mutual authentication). */
+ng_status ng_krb5_cached_accept(struct ng_context *ctx, struct ng_krb5_state *st,
+                                krb5_context kctx, struct ng_ticket_cache *tc, const struct ng_krb5_ap_req *req,
                                 struct ng_slice bindings, struct ng_writer *out, bool *handled);
 
 /* After krb5_rd_req accepted `req`: puts what `ticket` (its decryption) says into `tc`, so the

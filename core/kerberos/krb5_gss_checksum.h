@@ -1,11 +1,12 @@
 /* RFC 4121 §4.1.1 the authenticator checksum of type 0x8003 that carries GSS flags, the
- * channel-binding hash and forwarded credentials; and §4.1.1.2 the channel-binding hash. */
+ * channel-binding hash (channel_bindings.h) and forwarded credentials. */
 #ifndef NEGRING_CORE_KRB5_GSS_CHECKSUM_H
 #define NEGRING_CORE_KRB5_GSS_CHECKSUM_H
 
 #include <negring/sspi.h>
 #include <stdbool.h>
 
+#include "channel_bindings.h"
 #include "slice.h"
 #include "status.h"
 #include "writer.h"
@@ -33,12 +34,5 @@ struct ng_gss_checksum {
 ng_status ng_gss_checksum_parse(struct ng_slice checksum, struct ng_gss_checksum *out);
 void ng_gss_checksum_write(struct ng_writer *w, const uint8_t bindings_hash[16], uint32_t flags,
                            struct ng_slice delegation);
-
-/* MD5 over the RFC 4121 §4.1.1.2 encoding of a SEC_CHANNEL_BINDINGS buffer (the structure
- * followed by the data its offsets point at). NG_ERR_INVALID_PARAM when an offset or length
- * points outside the buffer. An absent buffer (len 0) hashes to all zeros. */
-ng_status ng_channel_bindings_hash(struct ng_slice bindings_buffer, uint8_t hash[16]);
-
-bool ng_bindings_hash_is_zero(const uint8_t hash[16]);
 
 #endif

@@ -7,11 +7,11 @@
 #include "security_context.h"
 #include "writer.h"
 
-/* First leg: writes the GSS-framed AP-REQ. NG_OK when the context is complete already (no
- * mutual authentication), NG_CONTINUE when an AP-REP is awaited. */
-ng_status ng_krb5_initiate(struct ng_context *ctx, struct ng_slice bindings, struct ng_writer *out);
-
-/* Second leg: checks the GSS-framed AP-REP and completes the context. */
-ng_status ng_krb5_initiate_finish(struct ng_context *ctx, struct ng_slice token);
+/* First leg (the context has no Kerberos state yet): writes the GSS-framed AP-REQ; NG_OK when
+ * the exchange is complete already (no mutual authentication), NG_CONTINUE when an AP-REP is
+ * awaited. Second leg: checks the GSS-framed AP-REP in `token` (NG_ERR_NO_CONTEXT when none is
+ * awaited). */
+ng_status ng_krb5_initiate(struct ng_context *ctx, struct ng_slice token, struct ng_slice bindings,
+                           struct ng_writer *out);
 
 #endif

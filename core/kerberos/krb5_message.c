@@ -6,13 +6,15 @@
  * thread may encrypt while another decrypts; two senders (or two receivers) on one context take
  * turns. A sequence number is spent only by a message actually produced, and a received one is
  * recorded only after its token verified, so a forged token cannot move the window. */
+#include "krb5_message.h"
+
 #include <sched.h>
 #include <time.h>
 
 #include "krb5_mic.h"
+#include "krb5_state.h"
 #include "krb5_thread.h"
 #include "krb5_wrap.h"
-#include "message_protection.h"
 #include "seq_window.h"
 
 static bool we_accept(const struct ng_context *ctx)
@@ -30,8 +32,7 @@ static unsigned seq_checks(const struct ng_context *ctx)
 /* Keys do not outlive the ticket (RFC 4120 §5.3 endtime), as MIT's gss_wrap also enforces. */
 static ng_status check_expiry(const struct ng_context *ctx)
 {
-    return ctx->krb.end_time != 0 && time(NULL) > ctx->krb.end_time ? NG_ERR_CONTEXT_EXPIRED
-                                                                    : NG_OK;
+    return ctx->end_time != 0 && time(NULL) > ctx->end_time ? NG_ERR_CONTEXT_EXPIRED : NG_OK;
 }
 
 /* Held for one message's cryptography: yield rather than burn the core another thread needs. */
@@ -52,9 +53,9 @@ static ng_status direction_key(const struct ng_krb5_session *s, krb5_key *slot)
     return *slot != NULL ? NG_OK : ng_krb5_session_key(s, slot);
 }
 
-static ng_status krb5_sign(struct ng_context *ctx, struct ng_msg *m)
+ng_status ng_krb5_sign(struct ng_context *ctx, struct ng_msg *m)
 {
-    struct ng_krb5_session *s = &ctx->krb;
+    struct ng_krb5_session *s = &ng_krb5_state_of(ctx)->session;
     size_t need;
     NG_GUARD(check_expiry(ctx));
     NG_GUARD(ng_krb5_mic_len(s, &need));
@@ -71,9 +72,9 @@ static ng_status krb5_sign(struct ng_context *ctx, struct ng_msg *m)
     return status;
 }
 
-static ng_status krb5_seal(struct ng_context *ctx, struct ng_msg *m)
+ng_status ng_krb5_seal(struct ng_context *ctx, struct ng_msg *m)
 {
-    struct ng_krb5_session *s = &ctx->krb;
+    struct ng_krb5_session *s = &ng_krb5_state_of(ctx)->session;
     size_t need;
     NG_GUARD(check_expiry(ctx));
     NG_GUARD(ng_krb5_wrap_token_len(s, m->conf, &need));
@@ -93,7 +94,7 @@ static ng_status krb5_seal(struct ng_context *ctx, struct ng_msg *m)
 /* Opens a token with the receive key (MIC when `mic`, else Wrap), then records its number. */
 static ng_status receive(struct ng_context *ctx, struct ng_msg *m, bool mic)
 {
-    struct ng_krb5_session *s = &ctx->krb;
+    struct ng_krb5_session *s = &ng_krb5_state_of(ctx)->session;
     uint64_t seq = 0;
     NG_GUARD(check_expiry(ctx));
     lock(&s->recv_lock);
@@ -109,17 +110,15 @@ static ng_status receive(struct ng_context *ctx, struct ng_msg *m, bool mic)
     return status;
 }
 
-static ng_status krb5_verify(struct ng_context *ctx, struct ng_msg *m)
+ng_status ng_krb5_verify(struct ng_context *ctx, struct ng_msg *m)
 {
     return receive(ctx, m, true);
 }
 
-static ng_status krb5_unseal(struct ng_context *ctx, struct ng_msg *m)
+ng_status ng_krb5_unseal(struct ng_context *ctx, struct ng_msg *m)
 {
     return receive(ctx, m, false);
 }
-
-const struct ng_msg_mech ng_krb5_msg_mech = {krb5_sign, krb5_verify, krb5_seal, krb5_unseal};
 
 void ng_krb5_msg_keys_free(struct ng_krb5_session *s)
 {

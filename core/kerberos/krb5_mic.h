@@ -6,8 +6,8 @@
 
 #include <stdbool.h>
 
-#include "message_protection.h"
-#include "security_context.h"
+#include "krb5_session.h"
+#include "message.h"
 #include "writer.h"
 
 /* A libkrb5 key object over the context key, for the functions below (its derived keys are

@@ -33,8 +33,7 @@ ng_status ng_krb5_session_set_key(struct ng_krb5_session *out, krb5_enctype enct
 }
 
 ng_status ng_krb5_session_capture(krb5_context kctx, krb5_auth_context ac, const krb5_keyblock *key,
-                                  bool acceptor_subkey, const krb5_ticket_times *times,
-                                  struct ng_krb5_session *out)
+                                  bool acceptor_subkey, struct ng_krb5_session *out)
 {
     NG_GUARD(ng_krb5_session_set_key(out, key->enctype, ng_slice_of(key->contents, key->length),
                                      acceptor_subkey));
@@ -43,10 +42,15 @@ ng_status ng_krb5_session_capture(krb5_context kctx, krb5_auth_context ac, const
     krb5_auth_con_getremoteseqnumber(kctx, ac, &remote_seq);
     out->send_seq = (uint32_t)local_seq;
     out->recv_seq = (uint32_t)remote_seq;
-    out->auth_time = times->authtime;
-    out->start_time = times->starttime ? times->starttime : times->authtime;
-    out->end_time = times->endtime;
     return NG_OK;
+}
+
+void ng_krb5_take_times(struct ng_context *ctx, struct ng_krb5_session *s,
+                        const krb5_ticket_times *times)
+{
+    s->auth_time = times->authtime;
+    ctx->start_time = times->starttime ? times->starttime : times->authtime;
+    ctx->end_time = times->endtime;
 }
 
 ng_status ng_krb5_acceptor_key(krb5_context kctx, krb5_auth_context ac, const krb5_ticket *ticket,

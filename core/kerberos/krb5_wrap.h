@@ -14,7 +14,8 @@
 
 #include <stdbool.h>
 
-#include "message_protection.h"
+#include "krb5_session.h"
+#include "message.h"
 
 /* Bytes the TOKEN buffer needs for a Wrap token (cbSecurityTrailer for `conf`). */
 ng_status ng_krb5_wrap_token_len(const struct ng_krb5_session *s, bool conf, size_t *len);

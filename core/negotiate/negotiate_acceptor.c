@@ -1,93 +1,70 @@
 #include "negotiate_acceptor.h"
 
 #include "alloc.h"
-#include "extended_error.h"
-#include "gss_framing.h"
-#include "krb5_acceptor.h"
-#include "krb5_mic.h"
-#include "ntlm_acceptor.h"
-#include "ntlm_message.h"
-#include "ntlm_state.h"
+#include "mechanisms.h"
 #include "package_list.h"
 #include "spnego.h"
 
-static bool is_krb5(enum ng_mech mech)
-{
-    return mech == NG_MECH_KRB5 || mech == NG_MECH_KRB5_MS;
-}
+/* The leg being accepted: its input, and what was learnt of it on the way (for the error token
+ * ASC_REQ_EXTENDED_ERROR sends when it fails). */
+struct leg {
+    struct ng_slice input;
+    struct ng_slice bindings;
+    const struct ng_mech_ops *raw; /* first leg: the mechanism whose raw token `input` is */
+    struct ng_slice mech_token;    /* the token given to the mechanism, if one was */
+};
 
-/* Kerberos when the credentials hold service keys; NTLM when they hold an account database
- * (docs/ntlm.md). Credentials with both offer both, Kerberos first, as Windows does. */
-static bool mech_supported(const struct ng_context *ctx, enum ng_mech mech)
+/* A mechanism the context may accept with: the package asked for is Negotiate or the
+ * mechanism's own, and the credentials hold what the mechanism accepts with (service keys, an
+ * account database). Credentials with both offer both, Kerberos first, as Windows does. */
+static bool mech_usable(const struct ng_context *ctx, const struct ng_mech_ops *ops)
 {
-    if (is_krb5(mech))
-        return ctx->package != NG_PKG_NTLM && atomic_load(&ctx->creds->keys) != NULL;
-    if (mech == NG_MECH_NTLM)
-        return ctx->package != NG_PKG_KERBEROS && atomic_load(&ctx->creds->users) != NULL;
-    return false;
+    return ops != NULL && (ctx->package == NG_PKG_NEGOTIATE || ctx->package == ops->package) &&
+           ops->can_accept(ctx->creds);
 }
 
 /* A mechanism the credentials' package list leaves out (package_list.h). Its tokens are a
  * logon the server's policy forbids, not malformed input: SEC_E_LOGON_DENIED, the status
  * Windows gives when its policy blocks NTLM (docs/api.md). */
-static bool mech_excluded(const struct ng_context *ctx, enum ng_mech mech)
+static bool mech_excluded(const struct ng_context *ctx, const struct ng_mech_ops *ops)
 {
-    unsigned bit = is_krb5(mech) ? NG_MECHSET_KERBEROS : mech == NG_MECH_NTLM ? NG_MECHSET_NTLM : 0;
-    return ctx->package == NG_PKG_NEGOTIATE && (ctx->creds->mechs & bit) != bit;
+    return ops != NULL && ctx->package == NG_PKG_NEGOTIATE &&
+           !(ctx->creds->mechs & ng_mechset_of(ops->package));
 }
 
-/* The mechanism of a token sent without SPNEGO: NTLMSSP, or a Kerberos InitialContextToken. */
-static enum ng_mech raw_mech(struct ng_slice input)
+/* The mechanism of a token sent without SPNEGO (NTLMSSP, a Kerberos InitialContextToken). */
+static const struct ng_mech_ops *raw_mechanism(struct ng_slice input)
 {
-    struct ng_slice oid, inner;
-    if (ng_ntlm_is_message(input))
-        return NG_MECH_NTLM;
-    if (ng_gss_frame_parse(input, &oid, &inner) != NG_OK || !is_krb5(ng_mech_from_oid(oid)))
-        return NG_MECH_NONE;
-    return ng_mech_from_oid(oid);
+    for (size_t i = 0; i < ng_mechanism_count(); i++) {
+        if (ng_mechanism_at(i)->owns_raw_token(input))
+            return ng_mechanism_at(i);
+    }
+    return NULL;
 }
 
-static size_t offered_mechs(const struct ng_context *ctx, enum ng_mech mechs[3])
+static size_t offered_mechs(const struct ng_context *ctx, enum ng_mech *mechs, size_t max)
 {
-    static const enum ng_mech all[] = {NG_MECH_KRB5_MS, NG_MECH_KRB5, NG_MECH_NTLM};
     size_t n = 0;
-    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-        if (mech_supported(ctx, all[i]))
-            mechs[n++] = all[i];
+    for (size_t i = 0; i < ng_mechanism_oid_count() && n < max; i++) {
+        enum ng_mech oid = ng_mechanism_oid_at(i);
+        if (mech_usable(ctx, ng_mechanism_for_oid(oid)))
+            mechs[n++] = oid;
     }
     return n;
 }
 
-/* Whether the chosen mechanism has finished (only the mechListMIC exchange may remain). */
-static bool mech_finished(const struct ng_context *ctx)
-{
-    if (ctx->mech == NG_MECH_NTLM)
-        return ctx->ntlm != NULL && ctx->ntlm->established;
-    return ctx->krb.key_len != 0;
-}
-
 /* Runs the chosen mechanism on its token; its reply goes to `mech_out`. */
-static ng_status run_mech(struct ng_context *ctx, struct ng_slice token, struct ng_slice bindings,
+static ng_status run_mech(struct ng_context *ctx, struct leg *leg, struct ng_slice token,
                           struct ng_writer *mech_out)
 {
-    switch (ctx->mech) {
-    case NG_MECH_KRB5:
-    case NG_MECH_KRB5_MS: {
-        ng_status status = ng_krb5_accept(ctx, token, bindings, mech_out);
-        if (status == NG_OK && !(ctx->ret_flags & ASC_RET_MUTUAL_AUTH))
-            ctx->krb.send_seq = ctx->krb.recv_seq; /* RFC 4121 §4.1: no AP-REP, one sequence */
+    leg->mech_token = token;
+    ng_status status = ctx->ops->accept(ctx, token, leg->bindings, mech_out);
+    if (status != NG_OK)
         return status;
-    }
-    case NG_MECH_NTLM: {
-        ng_status status = ng_ntlm_accept(ctx, token, bindings, mech_out);
-        /* MS-SPNG §3.2.5.1: an NTLM AUTHENTICATE with a MIC obliges both mechListMICs. */
-        if (status == NG_OK && ctx->ntlm->mic_sent && ctx->spnego.wrapped)
-            ctx->spnego.mic_required = true;
-        return status;
-    }
-    default:
-        return NG_ERR_UNSUPPORTED_MECH;
-    }
+    ctx->state = NG_CTX_COMPLETE;
+    if (ctx->spnego.wrapped && ctx->ops->obliges_mic(ctx))
+        ctx->spnego.mic_required = true;
+    return NG_OK;
 }
 
 static struct ng_slice mech_types(const struct ng_context *ctx)
@@ -101,9 +78,7 @@ static ng_status check_client_mic(struct ng_context *ctx, bool has_mic, struct n
 {
     if (!has_mic)
         return NG_OK;
-    ng_status status = ctx->mech == NG_MECH_NTLM
-                           ? ng_ntlm_verify_mic(ctx->ntlm, mech_types(ctx), mic)
-                           : ng_krb5_verify_mic(&ctx->krb, false, mech_types(ctx), mic);
+    ng_status status = ctx->ops->verify_mic(ctx, mech_types(ctx), mic);
     if (status == NG_ERR_MESSAGE_ALTERED || status == NG_ERR_OUT_OF_SEQUENCE)
         return NG_ERR_DOWNGRADE;
     NG_GUARD(status);
@@ -127,9 +102,7 @@ static ng_status reply_after_mech(struct ng_context *ctx, struct ng_slice mech_r
     struct ng_writer mic = ng_writer_growable();
     ng_status status = NG_OK;
     if (!ctx->spnego.our_mic_sent)
-        status = ctx->mech == NG_MECH_NTLM
-                     ? ng_ntlm_get_mic(ctx->ntlm, mech_types(ctx), &mic)
-                     : ng_krb5_get_mic(&ctx->krb, true, mech_types(ctx), &mic);
+        status = ctx->ops->get_mic(ctx, mech_types(ctx), &mic);
     ctx->spnego.our_mic_sent = true;
     bool done = ctx->spnego.peer_mic_verified;
     if (status == NG_OK)
@@ -144,12 +117,12 @@ static ng_status reply_after_mech(struct ng_context *ctx, struct ng_slice mech_r
     return done ? NG_OK : NG_CONTINUE;
 }
 
-static ng_status mech_step(struct ng_context *ctx, struct ng_slice token, struct ng_slice bindings,
+static ng_status mech_step(struct ng_context *ctx, struct leg *leg, struct ng_slice token,
                            bool has_mic, struct ng_slice mic, bool first_reply,
                            struct ng_writer *out)
 {
     struct ng_writer mech_out = ng_writer_growable();
-    ng_status status = run_mech(ctx, token, bindings, &mech_out);
+    ng_status status = run_mech(ctx, leg, token, &mech_out);
     if (status == NG_OK)
         status = check_client_mic(ctx, has_mic, mic);
     /* NTLM's CHALLENGE (NG_CONTINUE) goes out in an accept-incomplete NegTokenResp. */
@@ -162,21 +135,22 @@ static ng_status mech_step(struct ng_context *ctx, struct ng_slice token, struct
 static ng_status choose_mech(struct ng_context *ctx, const struct ng_spnego_init *init)
 {
     for (size_t i = 0; i < init->nmechs; i++) {
-        if (mech_supported(ctx, init->mechs[i])) {
-            ctx->mech = init->mechs[i];
+        const struct ng_mech_ops *ops = ng_mechanism_for_oid(init->mechs[i]);
+        if (mech_usable(ctx, ops)) {
+            ng_context_set_mech(ctx, init->mechs[i], ops);
             ctx->spnego.mic_required = i != 0; /* RFC 4178 §5: not the preferred mech */
             return NG_OK;
         }
     }
     for (size_t i = 0; i < init->nmechs; i++) {
-        if (mech_excluded(ctx, init->mechs[i]))
+        if (mech_excluded(ctx, ng_mechanism_for_oid(init->mechs[i])))
             return NG_ERR_LOGON_DENIED;
     }
     return NG_ERR_UNSUPPORTED_MECH;
 }
 
-static ng_status accept_init(struct ng_context *ctx, const struct ng_spnego_init *init,
-                             struct ng_slice bindings, struct ng_writer *out)
+static ng_status accept_init(struct ng_context *ctx, struct leg *leg,
+                             const struct ng_spnego_init *init, struct ng_writer *out)
 {
     NG_GUARD(choose_mech(ctx, init));
     ctx->spnego.wrapped = true;
@@ -186,7 +160,7 @@ static ng_status accept_init(struct ng_context *ctx, const struct ng_spnego_init
     ctx->spnego.mech_types_len = init->mech_list.len;
     bool optimistic_usable = ctx->mech == init->mechs[0] && init->has_mech_token;
     if (optimistic_usable)
-        return mech_step(ctx, init->mech_token, bindings, init->has_mech_list_mic,
+        return mech_step(ctx, leg, init->mech_token, init->has_mech_list_mic,
                          init->mech_list_mic, true, out);
     /* The optimistic token (if any) belongs to a mechanism we did not choose: ignore it and
      * name ours; request-mic because the initiator's first choice lost (RFC 4178 §5). */
@@ -196,15 +170,15 @@ static ng_status accept_init(struct ng_context *ctx, const struct ng_spnego_init
     return NG_CONTINUE;
 }
 
-static ng_status accept_resp(struct ng_context *ctx, const struct ng_spnego_resp *resp,
-                             struct ng_slice bindings, struct ng_writer *out)
+static ng_status accept_resp(struct ng_context *ctx, struct leg *leg,
+                             const struct ng_spnego_resp *resp, struct ng_writer *out)
 {
     if (resp->neg_state == NG_NEG_STATE_REJECT)
         return NG_ERR_LOGON_DENIED;
-    if (!mech_finished(ctx)) {
+    if (!ctx->ops->established(ctx)) {
         if (!resp->has_response_token)
             return NG_ERR_INVALID_TOKEN;
-        return mech_step(ctx, resp->response_token, bindings, resp->has_mech_list_mic,
+        return mech_step(ctx, leg, resp->response_token, resp->has_mech_list_mic,
                          resp->mech_list_mic, false, out);
     }
     /* Only the initiator's mechListMIC is still owed. */
@@ -215,91 +189,81 @@ static ng_status accept_resp(struct ng_context *ctx, const struct ng_spnego_resp
     return NG_OK;
 }
 
-static bool is_raw_krb5(const struct ng_context *ctx, struct ng_slice input)
+static ng_status accept_first(struct ng_context *ctx, struct leg *leg, struct ng_writer *out)
 {
-    struct ng_slice oid, inner;
-    if (ng_gss_frame_parse(input, &oid, &inner) != NG_OK)
-        return false;
-    return mech_supported(ctx, ng_mech_from_oid(oid)) && ctx->package != NG_PKG_NTLM;
-}
-
-/* A raw NTLMSSP message (no SPNEGO), as Windows' Negotiate also accepts (MS-SPNG §3.2.5.1). */
-static bool is_raw_ntlm(const struct ng_context *ctx, struct ng_slice input)
-{
-    return ng_ntlm_is_message(input) && mech_supported(ctx, NG_MECH_NTLM);
-}
-
-static ng_status accept_first(struct ng_context *ctx, struct ng_slice input,
-                              struct ng_slice bindings, struct ng_writer *out)
-{
-    if (input.len == 0 && ctx->package == NG_PKG_NEGOTIATE) {
+    if (leg->input.len == 0 && ctx->package == NG_PKG_NEGOTIATE) {
         /* No client token yet: offer our mechanisms as NegTokenInit2 (MS-SPNG §3.2.5.2). */
-        enum ng_mech mechs[3];
-        size_t n = offered_mechs(ctx, mechs);
+        enum ng_mech mechs[8];
+        size_t n = offered_mechs(ctx, mechs, sizeof mechs / sizeof mechs[0]);
         NG_GUARD(ng_spnego_write_init2_hints(out, mechs, n));
         return NG_CONTINUE;
     }
-    if (is_raw_krb5(ctx, input)) {
-        ctx->mech = NG_MECH_KRB5;
-        return run_mech(ctx, input, bindings, out);
+    /* A raw mechanism token (no SPNEGO), as Windows' Negotiate also accepts (MS-SPNG
+     * §3.2.5.1). */
+    leg->raw = raw_mechanism(leg->input);
+    if (mech_usable(ctx, leg->raw)) {
+        ng_context_set_mech(ctx, leg->raw->oid, leg->raw);
+        return run_mech(ctx, leg, leg->input, out);
     }
-    if (is_raw_ntlm(ctx, input)) {
-        ctx->mech = NG_MECH_NTLM;
-        return run_mech(ctx, input, bindings, out);
-    }
-    if (mech_excluded(ctx, raw_mech(input)))
+    if (mech_excluded(ctx, leg->raw))
         return NG_ERR_LOGON_DENIED;
     if (ctx->package != NG_PKG_NEGOTIATE)
         return NG_ERR_INVALID_TOKEN;
     struct ng_spnego_token tok;
-    NG_GUARD(ng_spnego_parse(input, &tok));
+    NG_GUARD(ng_spnego_parse(leg->input, &tok));
     if (tok.kind != NG_SPNEGO_INIT)
         return NG_ERR_INVALID_TOKEN;
-    return accept_init(ctx, &tok.init, bindings, out);
+    return accept_init(ctx, leg, &tok.init, out);
 }
 
-static ng_status accept_leg(struct ng_context *ctx, struct ng_slice input, struct ng_slice bindings,
-                            struct ng_writer *out)
+static ng_status accept_leg(struct ng_context *ctx, struct leg *leg, struct ng_writer *out)
 {
     if (ctx->state != NG_CTX_IN_PROGRESS)
         return NG_ERR_NO_CONTEXT;
-    if (ctx->mech == NG_MECH_NONE)
-        return accept_first(ctx, input, bindings, out);
-    if (!ctx->spnego.wrapped && ctx->mech == NG_MECH_NTLM)
-        return run_mech(ctx, input, bindings, out); /* raw NTLM: the AUTHENTICATE */
+    if (ctx->ops == NULL)
+        return accept_first(ctx, leg, out);
     if (!ctx->spnego.wrapped)
-        return NG_ERR_NO_CONTEXT; /* raw Kerberos completes in one leg */
+        return run_mech(ctx, leg, leg->input, out); /* raw: the mechanism's next token */
     struct ng_spnego_token tok;
-    NG_GUARD(ng_spnego_parse(input, &tok));
+    NG_GUARD(ng_spnego_parse(leg->input, &tok));
     if (tok.kind != NG_SPNEGO_RESP)
         return NG_ERR_INVALID_TOKEN;
-    return accept_resp(ctx, &tok.resp, bindings, out);
+    return accept_resp(ctx, leg, &tok.resp, out);
+}
+
+/* ASC_REQ_EXTENDED_ERROR: a SPNEGO peer gets a reject carrying the mechanism's error token (a
+ * KRB-ERROR for Kerberos); a raw peer the mechanism's error token alone, as from MIT. */
+static void write_extended_error(struct ng_context *ctx, const struct leg *leg, ng_status failure,
+                                 struct ng_writer *out)
+{
+    bool spnego_peer = ctx->spnego.wrapped || (ctx->ops == NULL && leg->raw == NULL);
+    bool has_error_token = ctx->ops != NULL && ctx->ops->error_token != NULL;
+    if (spnego_peer && ctx->package == NG_PKG_NEGOTIATE) {
+        out->len = 0;
+        out->error = NG_OK;
+        struct ng_writer why = ng_writer_growable();
+        if (has_error_token)
+            (void)ctx->ops->error_token(ctx, leg->mech_token, failure, &why);
+        (void)ng_spnego_write_resp(out, NG_NEG_STATE_REJECT, NG_MECH_NONE, ng_writer_slice(&why),
+                                   NG_SLICE_EMPTY);
+        ng_writer_free(&why);
+    } else if (!ctx->spnego.wrapped && has_error_token) {
+        out->len = 0;
+        out->error = NG_OK;
+        (void)ctx->ops->error_token(ctx, leg->mech_token, failure, out);
+    }
 }
 
 ng_status ng_negotiate_accept(struct ng_context *ctx, struct ng_slice input,
                               struct ng_slice bindings, struct ng_writer *out)
 {
-    ng_status status = accept_leg(ctx, input, bindings, out);
+    struct leg leg = {.input = input, .bindings = bindings};
+    ng_status status = accept_leg(ctx, &leg, out);
     if (status == NG_OK || status == NG_CONTINUE || status == NG_ERR_BUFFER_TOO_SMALL ||
         status == NG_ERR_NO_CONTEXT)
         return status;
     ctx->state = NG_CTX_FAILED;
-    bool spnego_peer =
-        ctx->spnego.wrapped || (ctx->mech == NG_MECH_NONE && raw_mech(input) == NG_MECH_NONE);
-    if ((ctx->req_flags & ASC_REQ_EXTENDED_ERROR) && spnego_peer &&
-        ctx->package == NG_PKG_NEGOTIATE) {
-        out->len = 0;
-        out->error = NG_OK;
-        struct ng_writer why = ng_writer_growable(); /* KRB-ERROR for Kerberos failures */
-        (void)ng_krb5_error_token(ctx, input, status, &why);
-        (void)ng_spnego_write_resp(out, NG_NEG_STATE_REJECT, NG_MECH_NONE, ng_writer_slice(&why),
-                                   NG_SLICE_EMPTY);
-        ng_writer_free(&why);
-    } else if ((ctx->req_flags & ASC_REQ_EXTENDED_ERROR) && !ctx->spnego.wrapped &&
-               is_krb5(ctx->mech)) {
-        out->len = 0; /* a raw Kerberos peer gets the bare KRB-ERROR token, as from MIT */
-        out->error = NG_OK;
-        (void)ng_krb5_error_token(ctx, input, status, out);
-    }
+    if (ctx->req_flags & ASC_REQ_EXTENDED_ERROR)
+        write_extended_error(ctx, &leg, status, out);
     return status;
 }

@@ -1,152 +1,178 @@
 #include "negotiate_initiator.h"
 
 #include "alloc.h"
-#include "krb5_initiator.h"
-#include "krb5_mic.h"
-#include "ntlm_initiator.h"
-#include "ntlm_state.h"
+#include "mechanisms.h"
+#include "package_list.h"
 #include "spnego.h"
 
-static const enum ng_mech krb5_mechs[] = {NG_MECH_KRB5};
-static const enum ng_mech ntlm_mechs[] = {NG_MECH_NTLM};
-
-/* NTLM when the package is NTLM, or for Negotiate when the credentials hold no Kerberos
- * tickets but an NTLM identity (no KDC for that realm: Windows' Negotiate falls back too). */
-static bool use_ntlm(const struct ng_context *ctx)
+/* A mechanism Negotiate may initiate with: the package list allows it and the credentials hold
+ * what it needs (tickets, an identity). */
+static bool mech_usable(const struct ng_context *ctx, const struct ng_mech_ops *ops)
 {
-    return ctx->package == NG_PKG_NTLM ||
-           (ctx->package == NG_PKG_NEGOTIATE && ctx->creds->ccache_name == NULL &&
-            ctx->creds->ntlm_identity != NULL);
+    return (ctx->creds->mechs & ng_mechset_of(ops->package)) && ops->can_initiate(ctx->creds);
 }
 
-static const enum ng_mech *our_mechs(const struct ng_context *ctx)
+/* The first usable mechanism from position `from` on, best first; NULL when none is. */
+static const struct ng_mech_ops *usable_from(const struct ng_context *ctx, size_t from,
+                                             size_t *at)
 {
-    return ctx->mech == NG_MECH_NTLM ? ntlm_mechs : krb5_mechs;
+    for (size_t i = from; i < ng_mechanism_count(); i++) {
+        if (mech_usable(ctx, ng_mechanism_at(i))) {
+            *at = i;
+            return ng_mechanism_at(i);
+        }
+    }
+    return NULL;
 }
 
-static ng_status remember_mech_list(struct ng_context *ctx)
+/* One step of the chosen mechanism. Without SPNEGO its completion is the context's. */
+static ng_status run_mech(struct ng_context *ctx, struct ng_slice token, struct ng_slice bindings,
+                          struct ng_writer *out)
 {
-    struct ng_writer w = ng_writer_growable();
-    ng_status status = ng_spnego_write_mech_list(&w, our_mechs(ctx), 1);
-    if (status == NG_OK)
-        ctx->spnego.mech_types = ng_writer_take(&w, &ctx->spnego.mech_types_len);
-    ng_writer_free(&w);
+    ng_status status = ctx->ops->initiate(ctx, token, bindings, out);
+    if (status == NG_OK && !ctx->spnego.wrapped)
+        ctx->state = NG_CTX_COMPLETE;
     return status;
 }
 
-/* The optimistic token. Without a service ticket for the name (no such SPN, or the KDC is
- * gone), Windows' Negotiate falls back to NTLM when it holds an identity; so do we. */
-static ng_status first_mech_token(struct ng_context *ctx, struct ng_slice bindings,
+/* A first token that failed for want of a ticket (no such SPN, or the KDC is gone): Windows'
+ * Negotiate then falls back to the next mechanism it holds credentials for; so do we. */
+static bool gives_way(ng_status status)
+{
+    return status == NG_ERR_TARGET_UNKNOWN || status == NG_ERR_NO_AUTHORITY;
+}
+
+static ng_status first_mech_token(struct ng_context *ctx, size_t at, struct ng_slice bindings,
                                   struct ng_writer *token)
 {
-    if (ctx->mech == NG_MECH_NTLM)
-        return ng_ntlm_initiate(ctx, NG_SLICE_EMPTY, bindings, token);
-    ng_status status = ng_krb5_initiate(ctx, bindings, token);
-    bool no_ticket = status == NG_ERR_TARGET_UNKNOWN || status == NG_ERR_NO_AUTHORITY;
-    if (!no_ticket || ctx->creds->ntlm_identity == NULL)
-        return status;
-    token->len = 0;
-    token->error = NG_OK;
-    ctx->mech = NG_MECH_NTLM;
-    return ng_ntlm_initiate(ctx, NG_SLICE_EMPTY, bindings, token);
+    ng_status status = run_mech(ctx, NG_SLICE_EMPTY, bindings, token);
+    const struct ng_mech_ops *next;
+    while (gives_way(status) && (next = usable_from(ctx, at + 1, &at)) != NULL) {
+        token->len = 0;
+        token->error = NG_OK;
+        ng_context_set_mech(ctx, next->oid, next);
+        status = run_mech(ctx, NG_SLICE_EMPTY, bindings, token);
+    }
+    return status;
+}
+
+/* NegTokenInit (RFC 4178 §4.2.1) naming the one mechanism used, with its first token; the
+ * mechTypes are kept for the mechListMIC. */
+static ng_status write_init(struct ng_context *ctx, struct ng_slice mech_token,
+                            struct ng_writer *out)
+{
+    struct ng_writer w = ng_writer_growable();
+    ng_status status = ng_spnego_write_mech_list(&w, &ctx->mech, 1);
+    if (status == NG_OK)
+        ctx->spnego.mech_types = ng_writer_take(&w, &ctx->spnego.mech_types_len);
+    ng_writer_free(&w);
+    NG_GUARD(status);
+    return ng_spnego_write_init(out, &ctx->mech, 1, mech_token, NG_SLICE_EMPTY);
 }
 
 static ng_status initiate_first(struct ng_context *ctx, struct ng_slice bindings,
                                 struct ng_writer *out)
 {
-    ctx->mech = use_ntlm(ctx) ? NG_MECH_NTLM : NG_MECH_KRB5;
-    if (ctx->package == NG_PKG_KERBEROS)
-        return ng_krb5_initiate(ctx, bindings, out);
-    if (ctx->package == NG_PKG_NTLM)
-        return ng_ntlm_initiate(ctx, NG_SLICE_EMPTY, bindings, out);
+    size_t at = 0;
+    const struct ng_mech_ops *ops = ctx->package == NG_PKG_NEGOTIATE
+                                        ? usable_from(ctx, 0, &at)
+                                        : ng_mechanism_for_package(ctx->package);
+    if (ops == NULL)
+        return NG_ERR_NO_CREDENTIALS;
+    ng_context_set_mech(ctx, ops->oid, ops);
+    if (ctx->package != NG_PKG_NEGOTIATE)
+        return run_mech(ctx, NG_SLICE_EMPTY, bindings, out);
     ctx->spnego.wrapped = true;
     struct ng_writer mech_token = ng_writer_growable();
-    ng_status status = first_mech_token(ctx, bindings, &mech_token);
-    if (status == NG_OK || status == NG_CONTINUE) {
-        ng_status listed = remember_mech_list(ctx); /* of the mechanism finally used */
-        if (listed != NG_OK)
-            status = listed;
-    }
-    if (status == NG_OK || status == NG_CONTINUE) {
-        ng_status written = ng_spnego_write_init(out, our_mechs(ctx), 1,
-                                                 ng_writer_slice(&mech_token), NG_SLICE_EMPTY);
-        if (written != NG_OK)
-            status = written;
-    }
+    ng_status status = first_mech_token(ctx, at, bindings, &mech_token);
+    if (status == NG_OK || status == NG_CONTINUE)
+        status = write_init(ctx, ng_writer_slice(&mech_token), out);
     ng_writer_free(&mech_token);
-    if (status != NG_OK && status != NG_CONTINUE)
-        return status;
     /* With SPNEGO the acceptor always answers (RFC 4178 §4.2.2), even without mutual auth. */
-    ctx->state = NG_CTX_IN_PROGRESS;
-    return NG_CONTINUE;
+    return status == NG_OK ? NG_CONTINUE : status;
 }
 
 static ng_status check_supported_mech(const struct ng_context *ctx,
                                       const struct ng_spnego_resp *resp)
 {
-    if (resp->supported_mech == NG_MECH_NONE)
+    if (resp->supported_mech == NG_MECH_NONE ||
+        ng_mechanism_for_oid(resp->supported_mech) == ctx->ops)
         return NG_OK;
-    if (ctx->mech == NG_MECH_NTLM)
-        return resp->supported_mech == NG_MECH_NTLM ? NG_OK : NG_ERR_UNSUPPORTED_MECH;
-    return resp->supported_mech == NG_MECH_KRB5 || resp->supported_mech == NG_MECH_KRB5_MS
-               ? NG_OK
-               : NG_ERR_UNSUPPORTED_MECH;
+    return NG_ERR_UNSUPPORTED_MECH;
 }
 
-/* SPNEGO around NTLM: the CHALLENGE arrives in an accept-incomplete NegTokenResp and is answered
- * with the AUTHENTICATE plus our mechListMIC (MS-SPNG §3.3.5.1: the NTLM MIC makes it due);
- * then the acceptor's accept-completed carries its MIC, which must verify. */
-static ng_status ntlm_spnego_reply(struct ng_context *ctx, const struct ng_spnego_resp *resp,
-                                   struct ng_slice bindings, struct ng_writer *out)
+static struct ng_slice mech_types(const struct ng_context *ctx)
 {
-    struct ng_slice types = ng_slice_of(ctx->spnego.mech_types, ctx->spnego.mech_types_len);
-    if (ctx->ntlm->established) { /* the acceptor's final answer */
-        if (resp->neg_state != NG_NEG_STATE_ACCEPT_COMPLETED || !resp->has_mech_list_mic)
-            return NG_ERR_INVALID_TOKEN;
-        ng_status status = ng_ntlm_verify_mic(ctx->ntlm, types, resp->mech_list_mic);
-        NG_GUARD(status == NG_ERR_MESSAGE_ALTERED ? NG_ERR_DOWNGRADE : status);
-        ctx->spnego.peer_mic_verified = true;
-        ctx->state = NG_CTX_COMPLETE;
+    return ng_slice_of(ctx->spnego.mech_types, ctx->spnego.mech_types_len);
+}
+
+/* The acceptor's token for the mechanism, when the mechanism still waits for one (an AP-REP,
+ * an NTLM CHALLENGE); its answer goes to `mech_out`. */
+static ng_status mech_step(struct ng_context *ctx, const struct ng_spnego_resp *resp,
+                           struct ng_slice bindings, struct ng_writer *mech_out)
+{
+    if (ctx->ops->established(ctx))
         return NG_OK;
-    }
     if (!resp->has_response_token)
         return NG_ERR_INVALID_TOKEN;
-    struct ng_writer auth = ng_writer_growable(), mic = ng_writer_growable();
-    ng_status status = ng_ntlm_initiate(ctx, resp->response_token, bindings, &auth);
-    if (status == NG_OK)
-        status = ng_ntlm_get_mic(ctx->ntlm, types, &mic);
-    if (status == NG_OK)
-        status = ng_spnego_write_resp(out, NG_NEG_STATE_ABSENT, NG_MECH_NONE,
-                                      ng_writer_slice(&auth), ng_writer_slice(&mic));
-    ng_writer_free(&auth);
-    ng_writer_free(&mic);
-    ctx->spnego.our_mic_sent = status == NG_OK;
-    ctx->state = NG_CTX_IN_PROGRESS; /* the acceptor's verdict and MIC are still to come */
-    return status == NG_OK ? NG_CONTINUE : status;
+    NG_GUARD(run_mech(ctx, resp->response_token, bindings, mech_out));
+    if (ctx->ops->obliges_mic(ctx))
+        ctx->spnego.mic_required = true; /* MS-SPNG §3.3.5.1: the NTLM MIC makes it due */
+    return NG_OK;
 }
 
-/* RFC 4178 §5: verify the acceptor's MIC if sent; answer with ours when it asked for one. */
-static ng_status finish_mic(struct ng_context *ctx, const struct ng_spnego_resp *resp,
-                            struct ng_writer *out)
+/* RFC 4178 §5: the acceptor's MIC verifies if sent, and must be sent once both owe one. */
+static ng_status check_acceptor_mic(struct ng_context *ctx, const struct ng_spnego_resp *resp)
 {
-    struct ng_slice types = ng_slice_of(ctx->spnego.mech_types, ctx->spnego.mech_types_len);
-    if (resp->has_mech_list_mic) {
-        ng_status status = ng_krb5_verify_mic(&ctx->krb, true, types, resp->mech_list_mic);
-        NG_GUARD(status == NG_ERR_MESSAGE_ALTERED ? NG_ERR_DOWNGRADE : status);
-        ctx->spnego.peer_mic_verified = true;
-    }
-    bool acceptor_waits = resp->neg_state == NG_NEG_STATE_ACCEPT_INCOMPLETE ||
-                          resp->neg_state == NG_NEG_STATE_REQUEST_MIC;
-    if (!acceptor_waits)
-        return NG_OK;
+    if (!resp->has_mech_list_mic)
+        return ctx->spnego.mic_required && ctx->spnego.our_mic_sent ? NG_ERR_INVALID_TOKEN : NG_OK;
+    ng_status status = ctx->ops->verify_mic(ctx, mech_types(ctx), resp->mech_list_mic);
+    NG_GUARD(status == NG_ERR_MESSAGE_ALTERED ? NG_ERR_DOWNGRADE : status);
+    ctx->spnego.peer_mic_verified = true;
+    return NG_OK;
+}
+
+/* Our NegTokenResp: the mechanism's token and our MIC, each if there is one. */
+static ng_status write_reply(struct ng_context *ctx, struct ng_slice mech_token, bool with_mic,
+                             struct ng_writer *out)
+{
     struct ng_writer mic = ng_writer_growable();
-    ng_status status = ng_krb5_get_mic(&ctx->krb, false, types, &mic);
+    ng_status status = with_mic ? ctx->ops->get_mic(ctx, mech_types(ctx), &mic) : NG_OK;
     if (status == NG_OK)
-        status = ng_spnego_write_resp(out, NG_NEG_STATE_ABSENT, NG_MECH_NONE, NG_SLICE_EMPTY,
+        status = ng_spnego_write_resp(out, NG_NEG_STATE_ABSENT, NG_MECH_NONE, mech_token,
                                       ng_writer_slice(&mic));
     ng_writer_free(&mic);
-    ctx->spnego.our_mic_sent = status == NG_OK;
+    ctx->spnego.our_mic_sent = ctx->spnego.our_mic_sent || (with_mic && status == NG_OK);
     return status;
+}
+
+/* A NegTokenResp from the acceptor: the mechanism's step, then the MICs. Complete when the
+ * acceptor has nothing left to say: it is answered with our MIC if it waits for one; after a
+ * mechanism token of ours (an NTLM AUTHENTICATE) its verdict is still to come. */
+static ng_status answer_resp(struct ng_context *ctx, const struct ng_spnego_resp *resp,
+                             struct ng_slice bindings, struct ng_writer *out)
+{
+    struct ng_writer mech_out = ng_writer_growable();
+    ng_status status = mech_step(ctx, resp, bindings, &mech_out);
+    bool established = status == NG_OK;
+    if (established)
+        status = check_acceptor_mic(ctx, resp);
+    bool acceptor_waits = resp->neg_state == NG_NEG_STATE_ACCEPT_INCOMPLETE ||
+                          resp->neg_state == NG_NEG_STATE_REQUEST_MIC;
+    bool with_mic = established && !ctx->spnego.our_mic_sent &&
+                    (ctx->spnego.mic_required || acceptor_waits);
+    bool sends = mech_out.len > 0 || with_mic;
+    if ((status == NG_OK || status == NG_CONTINUE) && sends)
+        status = write_reply(ctx, ng_writer_slice(&mech_out), with_mic, out);
+    else if (status == NG_OK && acceptor_waits)
+        status = NG_ERR_INVALID_TOKEN; /* it waits for something we have already sent */
+    bool more = status == NG_CONTINUE || (status == NG_OK && mech_out.len > 0);
+    ng_writer_free(&mech_out);
+    NG_GUARD(status == NG_CONTINUE ? NG_OK : status);
+    if (more)
+        return NG_CONTINUE;
+    ctx->state = NG_CTX_COMPLETE;
+    return NG_OK;
 }
 
 static ng_status initiate_spnego_reply(struct ng_context *ctx, struct ng_slice input,
@@ -156,28 +182,16 @@ static ng_status initiate_spnego_reply(struct ng_context *ctx, struct ng_slice i
     NG_GUARD(ng_spnego_parse(input, &tok));
     if (tok.kind != NG_SPNEGO_RESP)
         return NG_ERR_INVALID_TOKEN;
-    const struct ng_spnego_resp *resp = &tok.resp;
-    if (resp->neg_state == NG_NEG_STATE_REJECT)
+    if (tok.resp.neg_state == NG_NEG_STATE_REJECT)
         return NG_ERR_LOGON_DENIED;
-    NG_GUARD(check_supported_mech(ctx, resp));
-    if (ctx->mech == NG_MECH_NTLM)
-        return ntlm_spnego_reply(ctx, resp, bindings, out);
-    bool ap_rep_due =
-        (ctx->req_flags & ISC_REQ_MUTUAL_AUTH) && !(ctx->ret_flags & ISC_RET_MUTUAL_AUTH);
-    if (ap_rep_due) {
-        if (!resp->has_response_token)
-            return NG_ERR_INVALID_TOKEN;
-        NG_GUARD(ng_krb5_initiate_finish(ctx, resp->response_token));
-    }
-    NG_GUARD(finish_mic(ctx, resp, out));
-    ctx->state = NG_CTX_COMPLETE;
-    return NG_OK;
+    NG_GUARD(check_supported_mech(ctx, &tok.resp));
+    return answer_resp(ctx, &tok.resp, bindings, out);
 }
 
 static ng_status initiate_leg(struct ng_context *ctx, struct ng_slice input,
                               struct ng_slice bindings, struct ng_writer *out)
 {
-    if (ctx->mech == NG_MECH_NONE)
+    if (ctx->ops == NULL)
         return initiate_first(ctx, bindings, out);
     /* A call on a finished context is refused before its input is looked at, so it cannot turn
      * an established context into a failed one. */
@@ -185,10 +199,8 @@ static ng_status initiate_leg(struct ng_context *ctx, struct ng_slice input,
         return NG_ERR_NO_CONTEXT;
     if (input.len == 0)
         return NG_ERR_INVALID_TOKEN;
-    if (!ctx->spnego.wrapped && ctx->mech == NG_MECH_NTLM)
-        return ng_ntlm_initiate(ctx, input, bindings, out);
     if (!ctx->spnego.wrapped)
-        return ng_krb5_initiate_finish(ctx, input);
+        return run_mech(ctx, input, bindings, out);
     return initiate_spnego_reply(ctx, input, bindings, out);
 }
 

@@ -5,7 +5,8 @@
 
 #include "alloc.h"
 #include "constant_time.h"
-#include "krb5_gss_checksum.h"
+#include "channel_bindings.h"
+#include "ntlm_credentials.h"
 #include "ntlm_issued_challenges.h"
 #include "ntlm_message.h"
 #include "ntlm_response.h"
@@ -39,10 +40,10 @@ static uint32_t challenge_flags(uint32_t asked)
     return flags;
 }
 
-static const char *served_domain(const struct ng_credentials *creds)
+static const char *served_domain(const struct ng_ntlm_credentials *nc)
 {
-    const char *first = ng_user_db_first_domain(atomic_load(&creds->users));
-    return creds->ntlm_domain ? creds->ntlm_domain : first ? first : "WORKGROUP";
+    const char *first = ng_user_db_first_domain(atomic_load(&nc->users));
+    return nc->domain ? nc->domain : first ? first : "WORKGROUP";
 }
 
 static bool is_ascii(const char *s, size_t len)
@@ -97,12 +98,12 @@ static ng_status write_av_name(struct ng_writer *w, uint16_t id, const char *nam
 }
 
 /* TargetInfo (§3.2.5.1.1) in Windows' order, with MsvAvTimestamp so clients send a MIC. */
-static ng_status write_target_info(const struct ng_credentials *creds, struct ng_writer *w)
+static ng_status write_target_info(const struct ng_ntlm_credentials *nc, struct ng_writer *w)
 {
-    NG_GUARD(write_av_name(w, NG_AV_NB_DOMAIN_NAME, served_domain(creds)));
-    NG_GUARD(write_av_name(w, NG_AV_NB_COMPUTER_NAME, creds->ntlm_computer));
-    NG_GUARD(write_av_name(w, NG_AV_DNS_DOMAIN_NAME, creds->dns_domain));
-    NG_GUARD(write_av_name(w, NG_AV_DNS_COMPUTER_NAME, creds->dns_computer));
+    NG_GUARD(write_av_name(w, NG_AV_NB_DOMAIN_NAME, served_domain(nc)));
+    NG_GUARD(write_av_name(w, NG_AV_NB_COMPUTER_NAME, nc->computer));
+    NG_GUARD(write_av_name(w, NG_AV_DNS_DOMAIN_NAME, nc->dns_domain));
+    NG_GUARD(write_av_name(w, NG_AV_DNS_COMPUTER_NAME, nc->dns_computer));
     uint64_t now = ng_ntlm_filetime_now();
     uint8_t ts[8];
     for (int i = 0; i < 8; i++)
@@ -135,21 +136,22 @@ static ng_status accept_negotiate(struct ng_context *ctx, struct ng_slice token,
                                   struct ng_writer *out)
 {
     struct ng_ntlm_negotiate neg;
+    const struct ng_ntlm_credentials *nc = ng_ntlm_credentials_of(ctx->creds);
     NG_GUARD(ng_ntlm_parse_negotiate(token, &neg));
-    if (atomic_load(&ctx->creds->users) == NULL)
+    if (ng_ntlm_accounts(ctx->creds) == NULL)
         return NG_ERR_NO_CREDENTIALS;
-    NG_GUARD(ng_ntlm_state_new(&ctx->ntlm));
-    struct ng_ntlm_state *st = ctx->ntlm;
+    struct ng_ntlm_state *st;
+    NG_GUARD(ng_ntlm_state_new(&st));
+    ctx->mech_state = st;
     NG_GUARD(ng_ntlm_state_keep(&st->negotiate, &st->negotiate_len, token));
     NG_GUARD(issue_challenge(ctx->creds, st));
     st->flags = challenge_flags(neg.flags);
 
     uint8_t buf[CHALLENGE_NAMES_MAX];
     struct ng_writer names = ng_writer_fixed(buf, sizeof(buf));
-    NG_GUARD(
-        write_name(&names, served_domain(ctx->creds), st->flags & NG_NTLMSSP_NEGOTIATE_UNICODE));
+    NG_GUARD(write_name(&names, served_domain(nc), st->flags & NG_NTLMSSP_NEGOTIATE_UNICODE));
     size_t target_len = names.len;
-    NG_GUARD(write_target_info(ctx->creds, &names));
+    NG_GUARD(write_target_info(nc, &names));
     if (ng_writer_status(&names) != NG_OK)
         return NG_ERR_INVALID_PARAM; /* configured names too long for a CHALLENGE */
     struct ng_ntlm_challenge c = {st->flags,
@@ -222,14 +224,14 @@ struct account {
 
 /* The account: an empty domain or our own computer name means the default domain; a domain
  * with no accounts here is not ours to judge. */
-static ng_status find_account(const struct ng_credentials *creds, const struct ng_user_db *db,
+static ng_status find_account(const struct ng_ntlm_credentials *nc, const struct ng_user_db *db,
                               const struct client_names *n, struct account *out)
 {
     const char *domain = n->domain;
-    if (domain[0] == '\0' || strcasecmp(domain, creds->ntlm_computer) == 0 ||
-        (creds->ntlm_domain != NULL && strcasecmp(domain, creds->ntlm_domain) == 0) ||
-        (creds->dns_domain != NULL && strcasecmp(domain, creds->dns_domain) == 0))
-        domain = served_domain(creds);
+    if (domain[0] == '\0' || strcasecmp(domain, nc->computer) == 0 ||
+        (nc->domain != NULL && strcasecmp(domain, nc->domain) == 0) ||
+        (nc->dns_domain != NULL && strcasecmp(domain, nc->dns_domain) == 0))
+        domain = served_domain(nc);
     struct ng_user_match m;
     ng_user_db_lookup(db, domain, n->user, &m);
     if (m.domain_spelling == NULL)
@@ -280,14 +282,14 @@ static ng_status check_target(const struct ng_credentials *creds, const struct n
 }
 
 /* MsvAvChannelBindings (§3.2.5.1.2): the MD5 of gss_channel_bindings_struct, as Kerberos. */
-static ng_status check_bindings(const struct ng_credentials *creds, const struct ng_av_pairs *av,
+static ng_status check_bindings(const struct ng_ntlm_credentials *nc, const struct ng_av_pairs *av,
                                 struct ng_slice bindings)
 {
     uint8_t zero[16] = {0}, ours[16];
     const uint8_t *theirs =
         av->present[NG_AV_CHANNEL_BINDINGS] ? av->value[NG_AV_CHANNEL_BINDINGS].ptr : zero;
     if (ng_bindings_hash_is_zero(theirs))
-        return (creds->ntlm_options & NEGRING_NTLM_REQUIRE_BINDINGS) ? NG_ERR_BAD_BINDINGS : NG_OK;
+        return (nc->options & NEGRING_NTLM_REQUIRE_BINDINGS) ? NG_ERR_BAD_BINDINGS : NG_OK;
     if (bindings.len == 0)
         return NG_OK; /* the client bound to a channel we were not told about: allowed */
     NG_GUARD(ng_channel_bindings_hash(bindings, ours));
@@ -355,29 +357,26 @@ static ng_status set_names(struct ng_context *ctx, const struct ng_user_entry *e
     memcpy(ctx->client_name, e->domain, domain);
     ctx->client_name[domain] = '\\';
     memcpy(ctx->client_name + domain + 1, e->user, user);
-    const char *server =
-        ctx->creds->acceptor_principal ? ctx->creds->acceptor_principal : ctx->creds->dns_computer;
+    const char *server = ctx->creds->acceptor_principal
+                             ? ctx->creds->acceptor_principal
+                             : ng_ntlm_credentials_of(ctx->creds)->dns_computer;
     ctx->server_name = ng_strdup(server ? server : "");
     return ctx->server_name ? NG_OK : NG_ERR_NOMEM;
 }
 
-static void establish(struct ng_context *ctx, const uint8_t exported[16])
+static void establish(struct ng_context *ctx, struct ng_ntlm_state *st, const uint8_t exported[16])
 {
-    struct ng_ntlm_state *st = ctx->ntlm;
     ng_ntlm_session_init(&st->session, st->flags, exported, false);
     st->established = true;
     ng_ntlm_state_drop_messages(st);
     ctx->ret_flags = accept_ret_flags(st->flags);
-    ctx->krb.start_time = (int64_t)time(NULL);
-    ctx->krb.end_time = INT64_MAX; /* an NTLM logon does not expire by itself */
-    ctx->state = NG_CTX_COMPLETE;
+    ng_ntlm_set_lifetime(ctx);
 }
 
 /* An allowed anonymous logon (NEGRING_NTLM_ALLOW_ANONYMOUS): a name and no session key, so no
  * message protection and no mechListMIC. */
-static ng_status establish_anonymous(struct ng_context *ctx)
+static ng_status establish_anonymous(struct ng_context *ctx, struct ng_ntlm_state *st)
 {
-    struct ng_ntlm_state *st = ctx->ntlm;
     static const struct ng_user_entry anonymous = {"NT AUTHORITY", "ANONYMOUS LOGON", {0}, false};
     NG_GUARD(set_names(ctx, &anonymous));
     st->anonymous = true;
@@ -385,16 +384,14 @@ static ng_status establish_anonymous(struct ng_context *ctx)
     st->flags = 0; /* no session security without a key */
     ng_ntlm_state_drop_messages(st);
     ctx->ret_flags = ASC_RET_CONNECTION | ASC_RET_NULL_SESSION;
-    ctx->krb.start_time = (int64_t)time(NULL);
-    ctx->krb.end_time = INT64_MAX;
-    ctx->state = NG_CTX_COMPLETE;
+    ng_ntlm_set_lifetime(ctx);
     return NG_OK;
 }
 
-static ng_status accept_authenticate(struct ng_context *ctx, struct ng_slice token,
-                                     struct ng_slice bindings)
+static ng_status accept_authenticate(struct ng_context *ctx, struct ng_ntlm_state *st,
+                                     struct ng_slice token, struct ng_slice bindings)
 {
-    struct ng_ntlm_state *st = ctx->ntlm;
+    const struct ng_ntlm_credentials *nc = ng_ntlm_credentials_of(ctx->creds);
     struct ng_ntlm_authenticate a;
     struct ng_ntlmv2_response r;
     struct client_names names = {0};
@@ -402,10 +399,10 @@ static ng_status accept_authenticate(struct ng_context *ctx, struct ng_slice tok
     uint8_t exported[16] = {0};
     ng_status status = NG_OK;
     NG_GUARD(ng_ntlm_parse_authenticate(token, &a));
-    bool allow_anonymous = (ctx->creds->ntlm_options & NEGRING_NTLM_ALLOW_ANONYMOUS) ||
+    bool allow_anonymous = (nc->options & NEGRING_NTLM_ALLOW_ANONYMOUS) ||
                            (ctx->req_flags & ASC_REQ_ALLOW_NULL_SESSION);
     if (is_anonymous(&a) && allow_anonymous)
-        return establish_anonymous(ctx);
+        return establish_anonymous(ctx, st);
     NG_GUARD(refuse_legacy(&a));
     NG_GUARD(ng_ntlmv2_parse(a.nt_response, &r));
     bool unicode = st->flags & NG_NTLMSSP_NEGOTIATE_UNICODE;
@@ -413,17 +410,17 @@ static ng_status accept_authenticate(struct ng_context *ctx, struct ng_slice tok
     st->flags &= a.flags;
     NG_GUARD_CLEANUP(decode_names(&a, unicode, &names));
     /* One snapshot for the whole check: a reload meanwhile affects the next handshake. */
-    const struct ng_user_db *db = atomic_load(&ctx->creds->users);
-    NG_GUARD_CLEANUP(find_account(ctx->creds, db, &names, &acct));
+    const struct ng_user_db *db = ng_ntlm_accounts(ctx->creds);
+    NG_GUARD_CLEANUP(find_account(nc, db, &names, &acct));
     NG_GUARD_CLEANUP(verify_proof(st, &a, &r, &acct, exported));
     if (acct.entry->disabled)
         NG_FAIL_CLEANUP(NG_ERR_LOGON_DENIED);
     NG_GUARD_CLEANUP(check_mic(st, &a, &r, token, exported));
     NG_GUARD_CLEANUP(check_time(ctx->creds, r.timestamp));
     NG_GUARD_CLEANUP(check_target(ctx->creds, &r.av));
-    NG_GUARD_CLEANUP(check_bindings(ctx->creds, &r.av, bindings));
+    NG_GUARD_CLEANUP(check_bindings(nc, &r.av, bindings));
     NG_GUARD_CLEANUP(set_names(ctx, acct.entry));
-    establish(ctx, exported);
+    establish(ctx, st, exported);
 cleanup:
     explicit_bzero(exported, sizeof(exported));
     explicit_bzero(&acct.response_key, sizeof(acct.response_key));
@@ -436,15 +433,15 @@ ng_status ng_ntlm_accept(struct ng_context *ctx, struct ng_slice token, struct n
 {
     uint32_t type;
     NG_GUARD(ng_ntlm_message_type(token, &type));
-    if (ctx->ntlm == NULL) /* an AUTHENTICATE (or CHALLENGE) with no CHALLENGE of ours */
+    struct ng_ntlm_state *st = ng_ntlm_state_of(ctx);
+    if (st == NULL) /* an AUTHENTICATE (or CHALLENGE) with no CHALLENGE of ours */
         return type == NG_NTLM_NEGOTIATE ? accept_negotiate(ctx, token, out) : NG_ERR_INVALID_TOKEN;
-    struct ng_ntlm_state *st = ctx->ntlm;
     if (type != NG_NTLM_AUTHENTICATE || st->established || st->answered)
         return NG_ERR_INVALID_TOKEN;
     /* One AUTHENTICATE per CHALLENGE, whatever its fate: then the challenge is spent and no
      * longer outstanding, so our initiator may meet it again without harm. */
     st->answered = true;
-    ng_status status = accept_authenticate(ctx, token, bindings);
+    ng_status status = accept_authenticate(ctx, st, token, bindings);
     ng_ntlm_state_withdraw_challenge(st);
     return status;
 }

@@ -3,7 +3,8 @@
 #include <time.h>
 
 #include "alloc.h"
-#include "krb5_gss_checksum.h"
+#include "channel_bindings.h"
+#include "ntlm_credentials.h"
 #include "ntlm_issued_challenges.h"
 #include "ntlm_message.h"
 #include "ntlm_response.h"
@@ -18,13 +19,14 @@ static const uint32_t our_flags =
 
 static ng_status send_negotiate(struct ng_context *ctx, struct ng_writer *out)
 {
-    NG_GUARD(ng_ntlm_state_new(&ctx->ntlm));
+    struct ng_ntlm_state *st;
+    NG_GUARD(ng_ntlm_state_new(&st));
+    ctx->mech_state = st;
     struct ng_writer msg = ng_writer_growable();
     ng_ntlm_write_negotiate(&msg, our_flags);
     ng_status status = ng_writer_status(&msg);
     if (status == NG_OK)
-        status = ng_ntlm_state_keep(&ctx->ntlm->negotiate, &ctx->ntlm->negotiate_len,
-                                    ng_writer_slice(&msg));
+        status = ng_ntlm_state_keep(&st->negotiate, &st->negotiate_len, ng_writer_slice(&msg));
     ng_write_slice(out, ng_writer_slice(&msg));
     ng_writer_free(&msg);
     if (status == NG_OK)
@@ -110,7 +112,7 @@ struct response {
 static ng_status make_response(struct ng_context *ctx, const struct ng_ntlm_challenge *c,
                                uint32_t flags, struct ng_slice bindings, struct response *resp)
 {
-    const struct ng_ntlm_identity *id = ctx->creds->ntlm_identity;
+    const struct ng_ntlm_identity *id = ng_ntlm_credentials_of(ctx->creds)->identity;
     struct ng_av_pairs av;
     NG_GUARD(ng_av_pairs_parse(c->target_info, &av));
     uint64_t when = av.present[NG_AV_TIMESTAMP] ? av.timestamp : ng_ntlm_filetime_now();
@@ -139,13 +141,14 @@ static ng_status make_response(struct ng_context *ctx, const struct ng_ntlm_chal
 }
 
 /* The AUTHENTICATE with its MIC (over NEGOTIATE || CHALLENGE || AUTHENTICATE) filled in. */
-static ng_status write_authenticate(struct ng_context *ctx, struct ng_slice challenge,
+static ng_status write_authenticate(struct ng_context *ctx, const struct ng_ntlm_state *st,
+                                    struct ng_slice challenge,
                                     uint32_t flags, const struct response *resp,
                                     struct ng_writer *out)
 {
     struct strings s = {0};
     struct ng_writer msg = ng_writer_growable();
-    ng_status status = make_strings(ctx->creds->ntlm_identity, &s);
+    ng_status status = make_strings(ng_ntlm_credentials_of(ctx->creds)->identity, &s);
     if (status == NG_OK) {
         /* With MsvAvTimestamp the LM response is Z(24) (§3.1.5.1.2). */
         static const uint8_t no_lm[24];
@@ -165,7 +168,7 @@ static ng_status write_authenticate(struct ng_context *ctx, struct ng_slice chal
     }
     if (status == NG_OK) {
         uint8_t mic[16];
-        ng_ntlm_mic(resp->exported, ng_slice_of(ctx->ntlm->negotiate, ctx->ntlm->negotiate_len),
+        ng_ntlm_mic(resp->exported, ng_slice_of(st->negotiate, st->negotiate_len),
                     challenge, ng_writer_slice(&msg), mic);
         memcpy(msg.buf + NG_NTLM_MIC_OFFSET, mic, 16);
         ng_write_slice(out, ng_writer_slice(&msg));
@@ -186,8 +189,9 @@ static ULONG initiate_ret_flags(uint32_t flags)
     return ret;
 }
 
-static ng_status answer_challenge(struct ng_context *ctx, struct ng_slice input,
-                                  struct ng_slice bindings, struct ng_writer *out)
+static ng_status answer_challenge(struct ng_context *ctx, struct ng_ntlm_state *st,
+                                  struct ng_slice input, struct ng_slice bindings,
+                                  struct ng_writer *out)
 {
     struct ng_ntlm_challenge c;
     NG_GUARD(ng_ntlm_parse_challenge(input, &c));
@@ -206,9 +210,8 @@ static ng_status answer_challenge(struct ng_context *ctx, struct ng_slice input,
     struct response resp = {.nt = ng_writer_growable()};
     ng_status status = make_response(ctx, &c, flags, bindings, &resp);
     if (status == NG_OK)
-        status = write_authenticate(ctx, input, flags, &resp, out);
+        status = write_authenticate(ctx, st, input, flags, &resp, out);
     if (status == NG_OK) {
-        struct ng_ntlm_state *st = ctx->ntlm;
         st->flags = flags;
         st->mic_sent = true;
         st->established = true;
@@ -217,9 +220,7 @@ static ng_status answer_challenge(struct ng_context *ctx, struct ng_slice input,
         ctx->ret_flags = initiate_ret_flags(flags);
         ctx->client_name = ng_strdup(ctx->creds->principal_name);
         status = ctx->client_name ? NG_OK : NG_ERR_NOMEM;
-        ctx->krb.start_time = (int64_t)time(NULL);
-        ctx->krb.end_time = INT64_MAX;
-        ctx->state = NG_CTX_COMPLETE;
+        ng_ntlm_set_lifetime(ctx);
     }
     explicit_bzero(&resp.exported, sizeof(resp.exported));
     ng_writer_free(&resp.nt);
@@ -229,13 +230,14 @@ static ng_status answer_challenge(struct ng_context *ctx, struct ng_slice input,
 ng_status ng_ntlm_initiate(struct ng_context *ctx, struct ng_slice input, struct ng_slice bindings,
                            struct ng_writer *out)
 {
-    if (ctx->creds->ntlm_identity == NULL)
+    if (!ng_ntlm_can_initiate(ctx->creds))
         return NG_ERR_NO_CREDENTIALS;
-    if (ctx->ntlm == NULL)
+    struct ng_ntlm_state *st = ng_ntlm_state_of(ctx);
+    if (st == NULL)
         return send_negotiate(ctx, out);
     uint32_t type;
     NG_GUARD(ng_ntlm_message_type(input, &type));
-    if (type != NG_NTLM_CHALLENGE || ctx->ntlm->established)
+    if (type != NG_NTLM_CHALLENGE || st->established)
         return NG_ERR_INVALID_TOKEN;
-    return answer_challenge(ctx, input, bindings, out);
+    return answer_challenge(ctx, st, input, bindings, out);
 }

@@ -7,7 +7,7 @@
  * critical section is a few microseconds of hashing, so a spin is enough. */
 static ng_status lock_session(struct ng_context *ctx, struct ng_ntlm_session **out)
 {
-    struct ng_ntlm_state *st = ctx->ntlm;
+    struct ng_ntlm_state *st = ng_ntlm_state_of(ctx);
     if (st == NULL || st->anonymous || !ng_ntlm_session_usable(&st->session))
         return NG_ERR_UNSUPPORTED; /* no session key, or the pre-ESS scheme we do not offer */
     while (atomic_flag_test_and_set_explicit(&st->busy, memory_order_acquire))
@@ -18,7 +18,7 @@ static ng_status lock_session(struct ng_context *ctx, struct ng_ntlm_session **o
 
 static void unlock_session(struct ng_context *ctx)
 {
-    atomic_flag_clear_explicit(&ctx->ntlm->busy, memory_order_release);
+    atomic_flag_clear_explicit(&ng_ntlm_state_of(ctx)->busy, memory_order_release);
 }
 
 static size_t to_parts(const struct ng_msg *m, struct ng_ntlm_part *parts, bool seal)
@@ -29,7 +29,7 @@ static size_t to_parts(const struct ng_msg *m, struct ng_ntlm_part *parts, bool 
     return m->n_parts;
 }
 
-static ng_status sign(struct ng_context *ctx, struct ng_msg *m)
+ng_status ng_ntlm_msg_sign(struct ng_context *ctx, struct ng_msg *m)
 {
     struct ng_ntlm_session *s;
     struct ng_ntlm_part parts[NG_MAX_SEC_BUFFERS];
@@ -42,7 +42,7 @@ static ng_status sign(struct ng_context *ctx, struct ng_msg *m)
     return NG_OK;
 }
 
-static ng_status verify(struct ng_context *ctx, struct ng_msg *m)
+ng_status ng_ntlm_msg_verify(struct ng_context *ctx, struct ng_msg *m)
 {
     struct ng_ntlm_session *s;
     struct ng_ntlm_part parts[NG_MAX_SEC_BUFFERS];
@@ -55,7 +55,7 @@ static ng_status verify(struct ng_context *ctx, struct ng_msg *m)
 }
 
 /* NTLM has no integrity-only wrap: SECQOP_WRAP_NO_ENCRYPT is refused (use MakeSignature). */
-static ng_status seal(struct ng_context *ctx, struct ng_msg *m)
+ng_status ng_ntlm_msg_seal(struct ng_context *ctx, struct ng_msg *m)
 {
     struct ng_ntlm_session *s;
     struct ng_ntlm_part parts[NG_MAX_SEC_BUFFERS];
@@ -71,7 +71,7 @@ static ng_status seal(struct ng_context *ctx, struct ng_msg *m)
     return NG_OK;
 }
 
-static ng_status unseal(struct ng_context *ctx, struct ng_msg *m)
+ng_status ng_ntlm_msg_unseal(struct ng_context *ctx, struct ng_msg *m)
 {
     struct ng_ntlm_session *s;
     struct ng_ntlm_part parts[NG_MAX_SEC_BUFFERS];
@@ -91,5 +91,3 @@ static ng_status unseal(struct ng_context *ctx, struct ng_msg *m)
     m->conf = true;
     return status;
 }
-
-const struct ng_msg_mech ng_ntlm_msg_mech = {sign, verify, seal, unseal};

@@ -1,5 +1,7 @@
 #include "ntlm_state.h"
 
+#include <time.h>
+
 #include "alloc.h"
 #include "ntlm_issued_challenges.h"
 
@@ -44,31 +46,38 @@ ng_status ng_ntlm_state_keep(uint8_t **copy, size_t *copy_len, struct ng_slice m
     return *copy ? NG_OK : NG_ERR_NOMEM;
 }
 
-void ng_ntlm_state_write(const struct ng_ntlm_state *st, struct ng_writer *w)
+void ng_ntlm_set_lifetime(struct ng_context *ctx)
 {
+    ctx->start_time = (int64_t)time(NULL);
+    ctx->end_time = INT64_MAX;
+}
+
+ng_status ng_ntlm_export_state(const struct ng_context *ctx, struct ng_writer *w)
+{
+    const struct ng_ntlm_state *st = ng_ntlm_state_of(ctx);
+    if (st == NULL || !st->established)
+        return NG_ERR_INTERNAL; /* a complete NTLM context always has its session */
     ng_write_be32(w, st->flags);
     ng_write_u8(w, st->anonymous);
     ng_ntlm_session_write(&st->session, w);
+    return NG_OK;
 }
 
-ng_status ng_ntlm_state_read(struct ng_reader *r, struct ng_ntlm_state **out)
+ng_status ng_ntlm_import_state(struct ng_context *ctx, struct ng_reader *r)
 {
     struct ng_ntlm_state *st;
     NG_GUARD(ng_ntlm_state_new(&st));
+    ctx->mech_state = st;
     st->flags = ng_read_be32(r);
     uint8_t anonymous = ng_read_u8(r);
-    ng_status status = ng_reader_status(r);
-    if (status == NG_OK && anonymous > 1)
-        status = NG_ERR_INVALID_TOKEN;
-    if (status == NG_OK)
-        status = ng_ntlm_session_read(r, &st->session);
-    if (status != NG_OK) {
-        ng_ntlm_state_free(st);
-        return status;
-    }
+    NG_GUARD(ng_reader_status(r));
+    if (anonymous > 1)
+        return NG_ERR_INVALID_TOKEN;
+    NG_GUARD(ng_ntlm_session_read(r, &st->session));
+    if (st->session.initiator != (ctx->role == NG_ROLE_INITIATOR))
+        return NG_ERR_INVALID_TOKEN; /* the streams would run in the wrong directions */
     st->anonymous = anonymous;
     st->established = true;
-    *out = st;
     return NG_OK;
 }
 

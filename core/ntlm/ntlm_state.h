@@ -1,4 +1,4 @@
-/* What an NTLM context keeps between legs and after them (struct ng_context's `ntlm`): the
+/* What an NTLM context keeps between legs and after them (its ctx->mech_state): the
  * first two messages (the MIC covers them, MS-NLMP §3.1.5.1.2), the server challenge, the
  * negotiated flags, and once established the session keys of ntlm_seal.h. Owned by the
  * context; freed (and wiped) with it. */
@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "ntlm_seal.h"
+#include "security_context.h"
 #include "writer.h"
 
 struct ng_ntlm_state {
@@ -28,6 +29,13 @@ struct ng_ntlm_state {
 };
 
 ng_status ng_ntlm_state_new(struct ng_ntlm_state **out);
+/* The state of a context whose mechanism is NTLM: NULL until the first NTLM message. */
+static inline struct ng_ntlm_state *ng_ntlm_state_of(const struct ng_context *ctx)
+{
+    return ctx->mech_state;
+}
+/* An NTLM logon starts now and does not expire by itself. */
+void ng_ntlm_set_lifetime(struct ng_context *ctx);
 /* Also withdraws a tracked challenge: freeing is the one end of every acceptor state. */
 void ng_ntlm_state_free(struct ng_ntlm_state *st);
 /* The acceptor's challenge leaves the issued set (once its AUTHENTICATE is processed). */
@@ -36,11 +44,12 @@ void ng_ntlm_state_withdraw_challenge(struct ng_ntlm_state *st);
 void ng_ntlm_state_drop_messages(struct ng_ntlm_state *st);
 ng_status ng_ntlm_state_keep(uint8_t **copy, size_t *copy_len, struct ng_slice msg);
 
-/* ExportSecurityContext (context_export.c): an established state as u32 flags | u8 anonymous |
- * the session record of ntlm_seal.h. Reading makes a new established state (owned by the
- * caller); NG_ERR_INVALID_TOKEN for a malformed record. */
-void ng_ntlm_state_write(const struct ng_ntlm_state *st, struct ng_writer *w);
-ng_status ng_ntlm_state_read(struct ng_reader *r, struct ng_ntlm_state **out);
+/* ExportSecurityContext (mechanism.h export_state, import_state): an established state as
+ * u32 flags | u8 anonymous | the session record of ntlm_seal.h. Importing makes a new
+ * established state for the context; NG_ERR_INVALID_TOKEN for a malformed record, or one whose
+ * streams run for the other role. */
+ng_status ng_ntlm_export_state(const struct ng_context *ctx, struct ng_writer *w);
+ng_status ng_ntlm_import_state(struct ng_context *ctx, struct ng_reader *r);
 
 /* SPNEGO mechListMIC (MS-SPNG §3.3.5.1): an NTLM signature over the DER mechTypes with the
  * session's own sequence, after which that direction's RC4 stream restarts. */

@@ -13,7 +13,8 @@
  *     edge value of NG_ERR_NO_CONTEXT — the handle does not (yet) denote a security context with
  *     those properties. FLAGS, PACKAGE_INFO and NEGOTIATION_INFO answer in any state: they are
  *     how a caller watches a negotiation in progress.
- *   - a mechanism without per-message support here yet (NTLM): SEC_E_UNSUPPORTED_FUNCTION.
+ *   - what the context's mechanism does not have (an NTLM session key of an anonymous logon,
+ *     delegated tickets): SEC_E_UNSUPPORTED_FUNCTION, SEC_E_NO_CREDENTIALS for the latter.
  *
  * Ownership: every pointer written into pBuffer is its own ng_alloc block, freed by the caller
  * with FreeContextBuffer (SecPkgInfo and its strings form one block) — except ACCESS_TOKEN,
@@ -26,52 +27,11 @@
 
 #include "access_token.h"
 #include "alloc.h"
-#include "ntlm_state.h"
 #include "package_api.h"
 #include "security_context.h"
 #include "sspi_status.h"
+#include "timestamp.h"
 #include "utf16.h"
-
-/* Per-message token sizes for each enctype. RFC 4121 §4.2.6: a MIC token is a 16-byte header
- * plus the checksum; a Wrap token with confidentiality is the header, a 16-byte confounder, the
- * encrypted copy of the header and the checksum. RC4 (RFC 4757 §7.2/§7.3) uses RFC 1964-style
- * tokens inside the RFC 2743 §3.1 framing (13 bytes for the 9-byte krb5 OID). */
-struct enctype_info {
-    krb5_enctype enctype;
-    krb5_cksumtype cksumtype;
-    ULONG key_bits;
-    ULONG max_signature;
-    ULONG security_trailer;
-    const char *encrypt_name;
-    const char *signature_name;
-};
-
-static const struct enctype_info enctypes[] = {
-    {ENCTYPE_AES128_CTS_HMAC_SHA1_96, CKSUMTYPE_HMAC_SHA1_96_AES128, 128, 16 + 12, 48 + 12,
-     "AES128-CTS-HMAC-SHA1-96", "HMAC-SHA1-96-AES128"},
-    {ENCTYPE_AES256_CTS_HMAC_SHA1_96, CKSUMTYPE_HMAC_SHA1_96_AES256, 256, 16 + 12, 48 + 12,
-     "AES256-CTS-HMAC-SHA1-96", "HMAC-SHA1-96-AES256"},
-    {ENCTYPE_AES128_CTS_HMAC_SHA256_128, CKSUMTYPE_HMAC_SHA256_128_AES128, 128, 16 + 16, 48 + 16,
-     "AES128-CTS-HMAC-SHA256-128", "HMAC-SHA256-128-AES128"},
-    {ENCTYPE_AES256_CTS_HMAC_SHA384_192, CKSUMTYPE_HMAC_SHA384_192_AES256, 256, 16 + 24, 48 + 24,
-     "AES256-CTS-HMAC-SHA384-192", "HMAC-SHA384-192-AES256"},
-    {ENCTYPE_ARCFOUR_HMAC, CKSUMTYPE_HMAC_MD5_ARCFOUR, 128, 13 + 24, 13 + 32, "RSADSI RC4-HMAC",
-     "HMAC-MD5"},
-};
-
-/* The RFC 4121 session of an established Kerberos context. */
-static ng_status krb5_session(const struct ng_context *ctx, const struct enctype_info **out)
-{
-    if (ctx->mech != NG_MECH_KRB5 && ctx->mech != NG_MECH_KRB5_MS)
-        return NG_ERR_UNSUPPORTED; /* NTLM sessions arrive with the NTLM issue */
-    for (size_t i = 0; i < sizeof enctypes / sizeof enctypes[0]; i++) {
-        if (enctypes[i].enctype == ctx->krb.enctype) {
-            *out = &enctypes[i];
-            return NG_OK;
-        }
-    }
-    return NG_ERR_INTERNAL; /* an established context always has a supported enctype */
-}
 
 /* A fresh copy for the caller: UTF-8 for the A forms, UTF-16 for the W forms. */
 static ng_status dup_string(const char *s, bool wide, void **out)
@@ -87,19 +47,13 @@ static ng_status dup_string(const char *s, bool wide, void **out)
 
 static ng_status attr_sizes(const struct ng_context *ctx, bool wide, void *buf)
 {
-    const struct enctype_info *et;
     const struct ng_package *pkg = ng_package_get(ctx->package);
-
-    if (pkg != NULL && ctx->mech == NG_MECH_NTLM) {
-        /* NTLM as Windows: 16-byte NTLMSSP_MESSAGE_SIGNATURE, RC4 is a stream (no blocks). */
-        *(SecPkgContext_Sizes *)buf = (SecPkgContext_Sizes){pkg->max_token, 16, 0, 16};
-        return NG_OK;
-    }
-    NG_GUARD(krb5_session(ctx, &et));
+    SecPkgContext_Sizes sizes = {0};
     if (pkg == NULL)
         return NG_ERR_INTERNAL;
-    *(SecPkgContext_Sizes *)buf =
-        (SecPkgContext_Sizes){pkg->max_token, et->max_signature, 1, et->security_trailer};
+    NG_GUARD(ctx->ops->sizes(ctx, &sizes));
+    sizes.cbMaxToken = pkg->max_token;
+    *(SecPkgContext_Sizes *)buf = sizes;
     return NG_OK;
 }
 
@@ -137,145 +91,63 @@ static ng_status attr_native_names(const struct ng_context *ctx, bool wide, void
     return NG_OK;
 }
 
-/* Unix seconds -> 100 ns ticks since 1601-01-01; out of range clamps to 0 / "never". */
-static TimeStamp timestamp_from_unix(int64_t seconds)
-{
-    const int64_t epoch_delta = INT64_C(11644473600), ticks = INT64_C(10000000);
-    TimeStamp ts;
-
-    if (seconds <= -epoch_delta)
-        ts.QuadPart = 0;
-    else if (seconds >= INT64_MAX / ticks - epoch_delta)
-        ts.QuadPart = INT64_MAX;
-    else
-        ts.QuadPart = (seconds + epoch_delta) * ticks;
-    return ts;
-}
-
 static ng_status attr_lifespan(const struct ng_context *ctx, bool wide, void *buf)
 {
     SecPkgContext_Lifespan *life = buf;
 
-    life->tsStart = timestamp_from_unix(ctx->krb.start_time);
-    life->tsExpiry = timestamp_from_unix(ctx->krb.end_time);
+    life->tsStart = ng_timestamp_from_unix(ctx->start_time);
+    life->tsExpiry = ng_timestamp_from_unix(ctx->end_time);
     return NG_OK;
 }
 
-/* The krb5 session key (the acceptor subkey when there is one), as Windows returns it. The block
- * is a secret: FreeContextBuffer wipes it. */
+/* The session key Windows returns for the mechanism. The block is a secret: FreeContextBuffer
+ * wipes it. */
 static ng_status attr_session_key(const struct ng_context *ctx, bool wide, void *buf)
 {
-    const uint8_t *secret;
-    size_t len;
-
-    if (ctx->mech == NG_MECH_NTLM) {
-        /* NTLM: the ExportedSessionKey (MS-NLMP §3.1.5.1.2), as Windows returns it. */
-        if (ctx->ntlm == NULL || !ctx->ntlm->established)
-            return NG_ERR_UNSUPPORTED;
-        secret = ctx->ntlm->session.exported_key;
-        len = sizeof ctx->ntlm->session.exported_key;
-    } else {
-        const struct enctype_info *et;
-        NG_GUARD(krb5_session(ctx, &et));
-        if (ctx->krb.key_len == 0 || ctx->krb.key_len > sizeof ctx->krb.key)
-            return NG_ERR_INTERNAL;
-        secret = ctx->krb.key;
-        len = ctx->krb.key_len;
-    }
-    unsigned char *key = ng_memdup(secret, len);
+    struct ng_slice secret;
+    NG_GUARD(ctx->ops->session_key(ctx, &secret));
+    unsigned char *key = ng_memdup(secret.ptr, secret.len);
     if (key == NULL)
         return NG_ERR_NOMEM;
-    *(SecPkgContext_SessionKey *)buf = (SecPkgContext_SessionKey){(ULONG)len, key};
-    return NG_OK;
-}
-
-/* NTLMv2 with extended session security (the only NTLM negring speaks) signs with HMAC-MD5
- * (KERB_CHECKSUM_HMAC_MD5, -138) and seals with RC4 (CALG_RC4), as Windows' NTLM reports. */
-static const struct enctype_info ntlm_key_info = {
-    .cksumtype = -138, .key_bits = 128, .encrypt_name = "RSADSI RC4", .signature_name = "HMAC-MD5"};
-enum { CALG_RC4 = 0x6801 };
-
-static ng_status session_key_info(const struct ng_context *ctx, const struct enctype_info **out,
-                                  ULONG *enc_alg)
-{
-    if (ctx->mech == NG_MECH_NTLM) {
-        if (ctx->ntlm == NULL || !ctx->ntlm->established)
-            return NG_ERR_UNSUPPORTED;
-        *out = &ntlm_key_info;
-        *enc_alg = CALG_RC4;
-        return NG_OK;
-    }
-    NG_GUARD(krb5_session(ctx, out));
-    *enc_alg = (ULONG)(*out)->enctype;
+    *(SecPkgContext_SessionKey *)buf = (SecPkgContext_SessionKey){(ULONG)secret.len, key};
     return NG_OK;
 }
 
 static ng_status attr_key_info(const struct ng_context *ctx, bool wide, void *buf)
 {
-    const struct enctype_info *et;
-    ULONG enc_alg;
+    struct ng_key_info info;
     void *sig, *enc;
 
-    NG_GUARD(session_key_info(ctx, &et, &enc_alg));
-    NG_GUARD(dup_string(et->signature_name, wide, &sig));
-    ng_status status = dup_string(et->encrypt_name, wide, &enc);
+    NG_GUARD(ctx->ops->key_info(ctx, &info));
+    NG_GUARD(dup_string(info.signature_name, wide, &sig));
+    ng_status status = dup_string(info.encrypt_name, wide, &enc);
     if (status != NG_OK) {
         ng_free(sig);
         return status;
     }
-    /* SignatureAlgorithm / EncryptAlgorithm are the krb5 numbers (negative ones as two's
-     * complement, as Windows does for KERB_CHECKSUM_HMAC_MD5). */
-    ULONG sig_alg = (ULONG)et->cksumtype;
     if (wide) {
-        *(SecPkgContext_KeyInfoW *)buf =
-            (SecPkgContext_KeyInfoW){sig, enc, et->key_bits, sig_alg, enc_alg};
+        *(SecPkgContext_KeyInfoW *)buf = (SecPkgContext_KeyInfoW){
+            sig, enc, info.key_bits, info.signature_algorithm, info.encrypt_algorithm};
     } else {
-        *(SecPkgContext_KeyInfoA *)buf =
-            (SecPkgContext_KeyInfoA){sig, enc, et->key_bits, sig_alg, enc_alg};
+        *(SecPkgContext_KeyInfoA *)buf = (SecPkgContext_KeyInfoA){
+            sig, enc, info.key_bits, info.signature_algorithm, info.encrypt_algorithm};
     }
     return NG_OK;
 }
 
-/* The realm of a krb5 principal name: after its first unescaped '@' (RFC 1964 §2.1.1). */
-static const char *realm_of(const char *principal)
-{
-    for (const char *p = principal; p != NULL && *p != '\0'; p++) {
-        if (*p == '\\' && p[1] != '\0')
-            p++;
-        else if (*p == '@')
-            return p + 1;
-    }
-    return NULL;
-}
-
-/* The domain of an NTLM name, "DOMAIN\\user"; a NUL-terminated copy in `out`. */
-static ng_status domain_of(const char *name, char **out)
-{
-    const char *sep = name == NULL ? NULL : strchr(name, '\\');
-    if (sep == NULL)
-        return NG_ERR_UNSUPPORTED;
-    size_t len = (size_t)(sep - name);
-    *out = ng_alloc(len + 1);
-    if (*out == NULL)
-        return NG_ERR_NOMEM;
-    memcpy(*out, name, len);
-    (*out)[len] = '\0';
-    return NG_OK;
-}
-
+/* The realm (Kerberos) or domain (NTLM) that vouched for the client. */
 static ng_status attr_authority(const struct ng_context *ctx, bool wide, void *buf)
 {
+    struct ng_slice authority;
+    NG_GUARD(ctx->ops->authority(ctx, &authority));
+    char *name = ng_alloc(authority.len + 1);
+    if (name == NULL)
+        return NG_ERR_NOMEM;
+    memcpy(name, authority.ptr, authority.len);
     void *realm;
-
-    if (ctx->mech == NG_MECH_NTLM) {
-        char *domain;
-        NG_GUARD(domain_of(ctx->client_name, &domain));
-        ng_status status = dup_string(domain, wide, &realm);
-        ng_free(domain);
-        NG_GUARD(status);
-    } else {
-        NG_GUARD(dup_string(realm_of(ctx->client_name), wide, &realm));
-    }
+    ng_status status = dup_string(name, wide, &realm);
+    ng_free(name);
+    NG_GUARD(status);
     if (wide)
         ((SecPkgContext_AuthorityW *)buf)->sAuthorityName = realm;
     else
@@ -314,18 +186,7 @@ static ng_status attr_package_info(const struct ng_context *ctx, bool wide, void
 /* The package of the mechanism Negotiate chose; until one is chosen, the context's own. */
 static enum ng_package_id negotiated_package(const struct ng_context *ctx)
 {
-    switch (ctx->mech) {
-    case NG_MECH_KRB5:
-    case NG_MECH_KRB5_MS:
-        return NG_PKG_KERBEROS;
-    case NG_MECH_NTLM:
-        return NG_PKG_NTLM;
-    case NG_MECH_NONE:
-    case NG_MECH_NEGOEX:
-    case NG_MECH_UNKNOWN:
-        break;
-    }
-    return ctx->package;
+    return ctx->ops != NULL ? ctx->ops->package : ctx->package;
 }
 
 static ng_status attr_negotiation_info(const struct ng_context *ctx, bool wide, void *buf)
@@ -440,9 +301,12 @@ static const struct attribute attributes[] = {
 
 static ng_status attr_delegated_ccache(const struct ng_context *ctx, bool wide, void *buf)
 {
-    if (wide || ctx->delegated_ccache == NULL)
+    const char *ccache = ctx->ops != NULL && ctx->ops->delegated_ccache != NULL
+                             ? ctx->ops->delegated_ccache(ctx)
+                             : NULL;
+    if (wide || ccache == NULL)
         return wide ? NG_ERR_UNSUPPORTED : NG_ERR_NO_CREDENTIALS;
-    char *name = ng_strdup(ctx->delegated_ccache);
+    char *name = ng_strdup(ccache);
     if (name == NULL)
         return NG_ERR_NOMEM;
     ((SecPkgContext_NegringDelegatedCcacheA *)buf)->sCcacheName = name;
@@ -454,12 +318,8 @@ static SECURITY_STATUS query_attributes(PCtxtHandle handle, ULONG number, void *
     struct ng_context *ctx;
     ng_status status;
 
-    if (handle == NULL || ng_context_acquire(handle, &ctx) != NG_OK)
+    if (ng_context_hold(handle, &ctx) != NG_OK) /* bad, or a leg is changing it right now */
         return SEC_E_INVALID_HANDLE;
-    if (!ng_context_enter_shared(ctx)) { /* a leg is changing this context right now */
-        ng_context_release(handle);
-        return SEC_E_INVALID_HANDLE;
-    }
     const struct attribute *attr =
         number < sizeof attributes / sizeof attributes[0] ? &attributes[number] : NULL;
     if (buf == NULL)
@@ -472,8 +332,7 @@ static SECURITY_STATUS query_attributes(PCtxtHandle handle, ULONG number, void *
         status = NG_ERR_NO_CONTEXT;
     else
         status = attr->query(ctx, wide, buf);
-    ng_context_leave_shared(ctx);
-    ng_context_release(handle);
+    ng_context_unhold(handle, ctx);
     return ng_sec_status(status);
 }
 

@@ -9,12 +9,10 @@
  * first impersonation is kept in thread-local storage; a second impersonation without a revert
  * switches to the new client and still reverts to that original identity.
  *
- * Credentials follow the identity, as on Windows: while a thread impersonates, its default
- * ccache (the one AcquireCredentialsHandle(OUTBOUND) takes without an explicit identity) is the
- * client's delegated tickets (ASC_RET_DELEGATE), so InitializeSecurityContext to a back end
- * acts as the client; without delegated tickets it names an empty MEMORY ccache, so the
- * server's own tickets are never used by mistake (SEC_E_NO_CREDENTIALS). Each thread has its
- * own krb5_context (krb5_thread.c), whose default ccache name is what changes.
+ * Credentials follow the identity, as on Windows: while a thread impersonates, every mechanism
+ * points the thread's outbound defaults at what the client delegated (mechanism.h impersonate:
+ * for Kerberos the delegated tickets, ASC_RET_DELEGATE), so InitializeSecurityContext to a back
+ * end acts as the client, and never at the server's own credentials by mistake.
  *
  * Refusals (SEC_E_NO_IMPERSONATION, nothing changed): the client maps to no local account,
  * the context was established at identify level (ASC_RET_IDENTIFY), or the process may not
@@ -30,7 +28,8 @@
 
 #include "access_token.h"
 #include "alloc.h"
-#include "krb5_thread.h"
+#include "mechanisms.h"
+#include "security_context.h"
 #include "sspi_status.h"
 
 /* The thread's own identity, from before its first impersonation. */
@@ -77,18 +76,21 @@ static ng_status save_identity(void)
     return NG_OK;
 }
 
-/* The client's delegated tickets, or a ccache that holds nothing; NULL: the usual default. */
-static ng_status set_default_ccache(const char *name)
+/* The thread's outbound defaults follow `client` (NULL: back to the thread's own). */
+static ng_status follow_client(const struct ng_context *client)
 {
-    krb5_context kctx;
-    NG_GUARD(ng_krb5_thread_context(&kctx));
-    return ng_krb5_status(krb5_cc_set_default_name(kctx, name));
+    for (size_t i = 0; i < ng_mechanism_count(); i++) {
+        const struct ng_mech_ops *ops = ng_mechanism_at(i);
+        if (ops->impersonate != NULL)
+            NG_GUARD(ops->impersonate(client));
+    }
+    return NG_OK;
 }
 
 /* Back to the saved identity: the uid first, since it restores the right to change the rest. */
 static void restore_identity(void)
 {
-    set_default_ccache(NULL);
+    follow_client(NULL);
     set_euid(saved.euid);
     set_egid(saved.egid);
     set_groups(saved.groups, (size_t)saved.n_groups);
@@ -120,8 +122,7 @@ static ng_status impersonate(const struct ng_context *ctx)
     if (status == NG_OK && saved.active && saved.euid != geteuid())
         set_euid(saved.euid); /* from one client to another: regain the right to switch */
     if (status == NG_OK)
-        status = set_default_ccache(ctx->delegated_ccache != NULL ? ctx->delegated_ccache
-                                                                  : "MEMORY:negring-no-delegation");
+        status = follow_client(ctx);
     if (status == NG_OK)
         status = switch_to(t);
     if (status != NG_OK && saved.active)
@@ -139,14 +140,10 @@ static SECURITY_STATUS edge_status(ng_status status)
 SECURITY_STATUS SEC_ENTRY ImpersonateSecurityContext(PCtxtHandle phContext)
 {
     struct ng_context *ctx;
-    if (phContext == NULL || ng_context_acquire(phContext, &ctx) != NG_OK)
+    if (ng_context_hold(phContext, &ctx) != NG_OK) /* bad, or a leg is changing it */
         return SEC_E_INVALID_HANDLE;
-    ng_status status = NG_ERR_INVALID_HANDLE;
-    if (ng_context_enter_shared(ctx)) {
-        status = impersonate(ctx);
-        ng_context_leave_shared(ctx);
-    }
-    ng_context_release(phContext);
+    ng_status status = impersonate(ctx);
+    ng_context_unhold(phContext, ctx);
     return edge_status(status);
 }
 

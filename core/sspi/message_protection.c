@@ -1,5 +1,23 @@
-/* MakeSignature, VerifySignature, EncryptMessage, DecryptMessage: the SecBufferDesc layouts
- * (message_protection.h) in one place, then a dispatch on the context's mechanism.
+/* Per-message protection after a handshake: MakeSignature, VerifySignature, EncryptMessage and
+ * DecryptMessage. Everything about SecBufferDesc layouts is here; a mechanism sees only the
+ * classified message (message.h) and implements the four operations of its table
+ * (mechanism.h).
+ *
+ * Layouts understood (as Windows' Kerberos and NTLM packages use them):
+ *   - MakeSignature / VerifySignature: one SECBUFFER_TOKEN (the signature) + SECBUFFER_DATA
+ *     buffers, in any order.
+ *   - EncryptMessage: SECBUFFER_TOKEN (the security trailer, sized by
+ *     SecPkgContext_Sizes.cbSecurityTrailer) + SECBUFFER_DATA buffers encrypted in place
+ *     [+ SECBUFFER_PADDING, set to the padding used, 0 for every RFC 4121 enctype].
+ *   - DecryptMessage: SECBUFFER_TOKEN + SECBUFFER_DATA as EncryptMessage produced them, or
+ *     SECBUFFER_STREAM (the whole message as received) + one SECBUFFER_DATA that is pointed at
+ *     the plaintext inside the stream buffer.
+ * Attribute bits on DATA buffers: SECBUFFER_READONLY_WITH_CHECKSUM — covered by the signature,
+ * never changed (sign-only); SECBUFFER_READONLY — ignored and never touched. Other buffer types
+ * (EMPTY, PKG_PARAMS, ...) are ignored.
+ *
+ * Each operation gets a context checked complete and held for shared use; the mechanism
+ * serialises its own sequence state.
  *
  * Status choices: a NULL, stale or forged handle, or a context still negotiating:
  * SEC_E_INVALID_HANDLE; a mechanism without message protection here: SEC_E_UNSUPPORTED_FUNCTION;
@@ -10,10 +28,10 @@
  *
  * Thread-safe: the context is held for shared use, so messages may be protected on one thread
  * while others are checked; a handshake leg or an export in progress refuses them. */
-#include "message_protection.h"
+#include <negring/sspi.h>
 
-#include "ntlm_protection.h"
-
+#include "message.h"
+#include "security_context.h"
 #include "sspi_status.h"
 
 enum msg_op { OP_SIGN, OP_VERIFY, OP_SEAL, OP_UNSEAL };
@@ -25,22 +43,6 @@ struct layout {
     SecBuffer *out;     /* stream: the DATA buffer that receives the plaintext */
     SecBuffer *part_of[NG_MAX_SEC_BUFFERS];
 };
-
-static const struct ng_msg_mech *mech_for(const struct ng_context *ctx)
-{
-    switch (ctx->mech) {
-    case NG_MECH_KRB5:
-    case NG_MECH_KRB5_MS:
-        return &ng_krb5_msg_mech;
-    case NG_MECH_NTLM:
-        return &ng_ntlm_msg_mech;
-    case NG_MECH_NONE:
-    case NG_MECH_NEGOEX:
-    case NG_MECH_UNKNOWN:
-        break;
-    }
-    return NULL;
-}
 
 static bool usable(const SecBuffer *b)
 {
@@ -102,13 +104,11 @@ static ng_status prepare_stream(struct ng_msg *m, struct layout *l)
 static ng_status run_op(struct ng_context *ctx, enum msg_op op, SecBufferDesc *desc, bool conf,
                         bool *was_conf)
 {
-    const struct ng_msg_mech *mech = mech_for(ctx);
+    const struct ng_mech_ops *mech = ctx->ops;
     struct ng_msg m = {.n_parts = 0, .conf = conf};
     struct layout l = {0};
     if (ctx->state != NG_CTX_COMPLETE)
         return NG_ERR_NO_CONTEXT;
-    if (mech == NULL)
-        return NG_ERR_UNSUPPORTED;
     NG_GUARD(classify(desc, op, &m, &l));
     if (m.stream)
         NG_GUARD(prepare_stream(&m, &l));
@@ -144,15 +144,10 @@ static SECURITY_STATUS protect(PCtxtHandle handle, enum msg_op op, PSecBufferDes
                                bool *was_conf)
 {
     struct ng_context *ctx;
-    if (handle == NULL || ng_context_acquire(handle, &ctx) != NG_OK)
+    if (ng_context_hold(handle, &ctx) != NG_OK) /* bad, or a leg or an export is changing it */
         return SEC_E_INVALID_HANDLE;
-    if (!ng_context_enter_shared(ctx)) { /* a leg or an export is changing the context */
-        ng_context_release(handle);
-        return SEC_E_INVALID_HANDLE;
-    }
     ng_status status = run_op(ctx, op, desc, conf, was_conf);
-    ng_context_leave_shared(ctx);
-    ng_context_release(handle);
+    ng_context_unhold(handle, ctx);
     return ng_sec_status(status);
 }
 

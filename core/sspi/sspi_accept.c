@@ -46,7 +46,7 @@ static void report(const struct ng_context *ctx, ng_status status, bool allocate
     *attrs = flags;
     /* The page: the expiry is only meaningful, and only written, on the last call. */
     if (status == NG_OK && expiry != NULL)
-        *expiry = ng_timestamp_from_unix(ctx->krb.end_time);
+        *expiry = ng_timestamp_from_unix(ctx->end_time);
 }
 
 static SECURITY_STATUS accept_first(PCredHandle cred, PSecBufferDesc in, ULONG req,

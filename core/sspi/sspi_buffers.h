@@ -8,12 +8,10 @@
 #include <negring/sspi.h>
 #include <stdbool.h>
 
+#include "message.h"
 #include "slice.h"
 #include "status.h"
 #include "writer.h"
-
-/* Upper bound on buffers in one descriptor; more is a caller error. */
-#define NG_MAX_SEC_BUFFERS 64
 
 /* The first buffer of `type` (READONLY attribute bits ignored); NULL if none. */
 ng_status ng_find_buffer(const SecBufferDesc *desc, ULONG type, SecBuffer **out);

@@ -2,6 +2,7 @@
 #include <negring/sspi.h>
 
 #include "alloc.h"
+#include "mechanisms.h"
 #include "negotiate_initiator.h"
 #include "security_context.h"
 #include "sspi_buffers.h"
@@ -19,9 +20,10 @@ static ng_status new_initiator_context(const CredHandle *cred, const char *targe
     ng_status status = NG_OK;
     if (!(creds->use & SECPKG_CRED_OUTBOUND))
         status = NG_ERR_WRONG_CRED_HANDLE;
-    /* NTLM needs no service name (the client then sends no MsvAvTargetName), as on Windows. */
+    /* Negotiate needs a service name; a mechanism's own package may not (mechanism.h). */
+    const struct ng_mech_ops *own = ng_mechanism_for_package(creds->package);
     bool no_target = target == NULL || target[0] == '\0';
-    if (status == NG_OK && no_target && creds->package != NG_PKG_NTLM)
+    if (status == NG_OK && no_target && (own == NULL || own->needs_target))
         status = NG_ERR_TARGET_UNKNOWN;
     if (status == NG_OK)
         status = ng_context_new(NG_ROLE_INITIATOR, creds->package, creds, out);
@@ -42,7 +44,7 @@ static void report(const struct ng_context *ctx, ng_status status, bool allocate
     if (attrs != NULL)
         *attrs = flags;
     if (status == NG_OK && expiry != NULL)
-        *expiry = ng_timestamp_from_unix(ctx->krb.end_time);
+        *expiry = ng_timestamp_from_unix(ctx->end_time);
 }
 
 static SECURITY_STATUS initialize_first(PCredHandle cred, const char *target, ULONG req,

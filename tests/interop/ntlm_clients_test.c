@@ -222,7 +222,7 @@ static SECURITY_STATUS python_client(const char *password, bool check_messages)
         check_client_name(&ctx);
         struct ng_context *context;
         REQUIRE(ng_context_acquire(&ctx, &context) == NG_OK);
-        struct ng_ntlm_session *s = &context->ntlm->session;
+        struct ng_ntlm_session *s = &ng_ntlm_state_of(context)->session;
         /* Python's sealed message: signature (16) then ciphertext. */
         uint8_t msg[256];
         REQUIRE(read_line(&c, line, sizeof(line)));

@@ -6,6 +6,8 @@
 
 #include "alloc.h"
 #include "check.h"
+#include "krb5_mech.h"
+#include "krb5_state.h"
 #include "security_context.h"
 
 #define CLIENT "alice@EXAMPLE.COM"
@@ -34,16 +36,19 @@ static CtxtHandle make_context(enum ng_package_id package, bool complete, krb5_e
     REQUIRE(ng_context_new(NG_ROLE_ACCEPTOR, package, creds, &ctx) == NG_OK);
     ctx->ret_flags = ASC_RET_MUTUAL_AUTH | ASC_RET_CONFIDENTIALITY;
     if (complete) {
+        struct ng_krb5_state *st;
         ctx->state = NG_CTX_COMPLETE;
-        ctx->mech = NG_MECH_KRB5;
+        ng_context_set_mech(ctx, NG_MECH_KRB5, &ng_krb5_mech);
+        REQUIRE(ng_krb5_state_get(ctx, &st) == NG_OK);
+        st->established = true;
         ctx->client_name = ng_strdup(CLIENT);
         ctx->server_name = ng_strdup(SERVER);
-        ctx->krb.enctype = enctype;
-        ctx->krb.key_len = enctype == ENCTYPE_AES128_CTS_HMAC_SHA1_96 ? 16 : 32;
-        for (size_t i = 0; i < ctx->krb.key_len; i++)
-            ctx->krb.key[i] = (uint8_t)(0xA0 + i);
-        ctx->krb.start_time = START;
-        ctx->krb.end_time = END;
+        st->session.enctype = enctype;
+        st->session.key_len = enctype == ENCTYPE_AES128_CTS_HMAC_SHA1_96 ? 16 : 32;
+        for (size_t i = 0; i < st->session.key_len; i++)
+            st->session.key[i] = (uint8_t)(0xA0 + i);
+        ctx->start_time = START;
+        ctx->end_time = END;
     }
     REQUIRE(ng_context_publish(ctx, &h) == NG_OK);
     return h;
@@ -261,7 +266,7 @@ static void test_post_handshake_attributes(void)
     CtxtHandle ih;
     REQUIRE(ng_context_new(NG_ROLE_INITIATOR, NG_PKG_KERBEROS, creds, &ctx) == NG_OK);
     ctx->state = NG_CTX_COMPLETE;
-    ctx->mech = NG_MECH_KRB5;
+    ng_context_set_mech(ctx, NG_MECH_KRB5, &ng_krb5_mech);
     ctx->client_name = ng_strdup(CLIENT);
     ctx->target_name = ng_strdup("HTTP/web.example.com");
     REQUIRE(ng_context_publish(ctx, &ih) == NG_OK);

@@ -20,6 +20,7 @@
 #include "keystore.h"
 #include "krb5_ap_req.h"
 #include "krb5_cached_accept.h"
+#include "krb5_credentials.h"
 #include "krb5_gss_checksum.h"
 #include "krb5_token.h"
 #include "mech_oid.h"
@@ -39,7 +40,7 @@ static size_t cached_tickets(PCredHandle cred)
 {
     struct ng_credentials *creds;
     REQUIRE(ng_credentials_from_handle(cred, &creds) == NG_OK);
-    size_t n = ng_ticket_cache_count(ng_keystore_tickets(atomic_load(&creds->keys)));
+    size_t n = ng_ticket_cache_count(ng_keystore_tickets(ng_krb5_acceptor_keys(creds)));
     ng_credentials_unref(creds);
     return n;
 }

@@ -285,16 +285,18 @@ static void test_move_to_another_process(void)
     release(&p);
 }
 
-/* Offsets into an NTLM server's blob (context_export.c, ntlm_state.h, ntlm_seal.h). */
+/* Offsets into an NTLM server's blob (context_export.c: the mechanism's record starts at
+ * AT_RECORD; ntlm_state.h, ntlm_seal.h inside it). */
 enum {
     AT_ROLE = 6,
-    AT_ANONYMOUS = 21,
-    AT_INITIATOR = 26,
-    AT_KEY = 27,
-    AT_SEND_READY = 47,
-    AT_SEND_S = 48,
-    AT_RECV_READY = 310,
-    AT_RECV_S = 311,
+    AT_RECORD = 33,
+    AT_ANONYMOUS = AT_RECORD + 4,
+    AT_INITIATOR = AT_RECORD + 9,
+    AT_KEY = AT_RECORD + 10,
+    AT_SEND_READY = AT_RECORD + 30,
+    AT_SEND_S = AT_RECORD + 31,
+    AT_RECV_READY = AT_RECORD + 293,
+    AT_RECV_S = AT_RECORD + 294,
 };
 
 static SECURITY_STATUS import_altered(const uint8_t *blob, ULONG len, size_t at, uint8_t value,

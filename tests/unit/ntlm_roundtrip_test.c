@@ -178,7 +178,7 @@ static void check_session_attributes(CtxtHandle *h)
     struct ng_context *ctx;
     REQUIRE(ng_context_acquire(h, &ctx) == NG_OK);
     CHECK(key.SessionKey != NULL &&
-          memcmp(key.SessionKey, ctx->ntlm->session.exported_key, 16) == 0);
+          memcmp(key.SessionKey, ng_ntlm_state_of(ctx)->session.exported_key, 16) == 0);
     ng_context_release(h);
     FreeContextBuffer(key.SessionKey);
 
@@ -219,18 +219,18 @@ static void check_seal_round_trip(CtxtHandle *client, CtxtHandle *server)
     struct ng_context *c, *s;
     REQUIRE(ng_context_acquire(client, &c) == NG_OK);
     REQUIRE(ng_context_acquire(server, &s) == NG_OK);
-    REQUIRE(c->ntlm != NULL && s->ntlm != NULL);
+    REQUIRE(ng_ntlm_state_of(c) != NULL && ng_ntlm_state_of(s) != NULL);
     uint8_t msg[32] = "a message from client to server", sig[16];
-    ng_ntlm_seal(&c->ntlm->session, msg, sizeof(msg), sig);
+    ng_ntlm_seal(&ng_ntlm_state_of(c)->session, msg, sizeof(msg), sig);
     CHECK(memcmp(msg, "a message", 9) != 0);
-    CHECK_EQ(ng_ntlm_unseal(&s->ntlm->session, msg, sizeof(msg), sig), NG_OK);
+    CHECK_EQ(ng_ntlm_unseal(&ng_ntlm_state_of(s)->session, msg, sizeof(msg), sig), NG_OK);
     CHECK(memcmp(msg, "a message from client to server", 32) == 0);
-    ng_ntlm_sign(&s->ntlm->session, ng_slice_of("reply", 5), sig);
-    CHECK_EQ(ng_ntlm_verify(&c->ntlm->session, ng_slice_of("reply", 5), sig), NG_OK);
-    ng_ntlm_sign(&s->ntlm->session, ng_slice_of("reply", 5), sig);
-    CHECK_EQ(ng_ntlm_verify(&c->ntlm->session, ng_slice_of("replY", 5), sig),
+    ng_ntlm_sign(&ng_ntlm_state_of(s)->session, ng_slice_of("reply", 5), sig);
+    CHECK_EQ(ng_ntlm_verify(&ng_ntlm_state_of(c)->session, ng_slice_of("reply", 5), sig), NG_OK);
+    ng_ntlm_sign(&ng_ntlm_state_of(s)->session, ng_slice_of("reply", 5), sig);
+    CHECK_EQ(ng_ntlm_verify(&ng_ntlm_state_of(c)->session, ng_slice_of("replY", 5), sig),
              NG_ERR_MESSAGE_ALTERED);
-    CHECK_EQ(ng_ntlm_verify(&c->ntlm->session, ng_slice_of("reply", 5), sig), NG_OK);
+    CHECK_EQ(ng_ntlm_verify(&ng_ntlm_state_of(c)->session, ng_slice_of("reply", 5), sig), NG_OK);
     ng_context_release(client);
     ng_context_release(server);
 }

@@ -1,9 +1,10 @@
-#include "extended_error.h"
+#include "krb5_error_token.h"
+
+#include <string.h>
 
 #include "krb5_ap_req.h"
 #include "krb5_thread.h"
 #include "krb5_token.h"
-#include "spnego.h"
 
 enum { KRB_ERR_GENERIC = 60 }; /* RFC 4120 §7.5.9 */
 
@@ -37,25 +38,13 @@ static krb5_int32 protocol_error(ng_status failure)
     return (krb5_int32)(code - ERROR_TABLE_BASE_krb5);
 }
 
-/* The Kerberos token of the failed leg: raw, or the mechanism token of a SPNEGO message. */
-static struct ng_slice mech_token_of(struct ng_slice input)
-{
-    struct ng_spnego_token tok;
-    if (ng_spnego_parse(input, &tok) != NG_OK)
-        return input;
-    if (tok.kind == NG_SPNEGO_INIT)
-        return tok.init.mech_token;
-    return tok.kind == NG_SPNEGO_RESP ? tok.resp.response_token : NG_SLICE_EMPTY;
-}
-
-ng_status ng_krb5_error_token(const struct ng_context *ctx, struct ng_slice input,
+ng_status ng_krb5_error_token(const struct ng_context *ctx, struct ng_slice token,
                               ng_status failure, struct ng_writer *out)
 {
     struct ng_slice ap_req;
     struct ng_krb5_ap_req req;
     krb5_context kctx;
-    if ((ctx->mech != NG_MECH_KRB5 && ctx->mech != NG_MECH_KRB5_MS) ||
-        ng_krb5_unframe(mech_token_of(input), NG_KRB5_TOK_AP_REQ, &ap_req) != NG_OK ||
+    if (ng_krb5_unframe(token, NG_KRB5_TOK_AP_REQ, &ap_req) != NG_OK ||
         ng_krb5_ap_req_parse(ap_req, &req) != NG_OK || req.server.ncomponents == 0)
         return NG_OK;
     NG_GUARD(ng_krb5_thread_context(&kctx));

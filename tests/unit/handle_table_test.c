@@ -1,8 +1,8 @@
-/* core/context_table.c: handle lifecycle, stale/forged/wrong-kind refusal, deferred destroy,
+/* core/context/handle_table.c: handle lifecycle, stale/forged/wrong-kind refusal, deferred destroy,
  * limits, lazy segment allocation and allocation failure. */
 #include "alloc.h"
 #include "check.h"
-#include "context_table.h"
+#include "handle_table.h"
 
 #include <stdint.h>
 #include <sys/random.h>

@@ -1,10 +1,10 @@
-/* core/context_table.c under contention: 8 threads race insert/acquire/release/remove over a
+/* core/context/handle_table.c under contention: 8 threads race insert/acquire/release/remove over a
  * shared array of published handles. Proves: every inserted object is destroyed exactly once,
  * never while a reference is held; a handle only ever yields the object it was issued for; a
  * removed, torn or random handle is always refused. Also built with ThreadSanitizer
- * (tests/tsan.cmake). Usage: context_table_stress_test [ops_per_thread] */
+ * (tests/tsan.cmake). Usage: handle_table_stress_test [ops_per_thread] */
 #include "check.h"
-#include "context_table.h"
+#include "handle_table.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

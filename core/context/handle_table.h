@@ -11,9 +11,11 @@
  *
  * Thread safety: every function except ng_table_create and ng_table_destroy may be called from
  * any number of threads at once, with no lock. ng_table_destroy must not race with anything. */
-#ifndef NEGRING_CORE_CONTEXT_TABLE_H
-#define NEGRING_CORE_CONTEXT_TABLE_H
+#ifndef NEGRING_CORE_HANDLE_TABLE_H
+#define NEGRING_CORE_HANDLE_TABLE_H
 
+#include <negring/sspi.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "status.h"
@@ -57,6 +59,25 @@ void ng_table_release(struct ng_table *t, struct ng_handle h);
 /* Marks the entry removed: later acquires fail; the object is destroyed when the last reference
  * is released (or now if none). NG_ERR_INVALID_HANDLE if already removed/invalid. */
 ng_status ng_table_remove(struct ng_table *t, struct ng_handle h);
+
+/* The table in `*slot`, made on first use and installed with a CAS, so a failed allocation is
+ * retried by the next caller instead of leaving the process without handles (the loser of a
+ * race frees its copy). NULL only if it could not be allocated. Owners keep their table in a
+ * static slot and hand it their destructor: the table never names the objects it holds. */
+struct ng_table *ng_table_get(_Atomic(struct ng_table *) *slot, uint8_t kind_tag,
+                              uint32_t max_entries, ng_table_destroy_fn destroy);
+
+/* The SSPI handle as the table's, and back. */
+static inline struct ng_handle ng_handle_of(const SecHandle *h)
+{
+    return (struct ng_handle){h->dwLower, h->dwUpper};
+}
+
+static inline void ng_handle_to_sec(struct ng_handle h, SecHandle *out)
+{
+    out->dwLower = h.lower;
+    out->dwUpper = h.upper;
+}
 
 /* Objects inserted and not yet destroyed (a snapshot under concurrency). */
 uint32_t ng_table_live_count(const struct ng_table *t);

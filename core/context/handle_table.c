@@ -1,4 +1,4 @@
-/* Lock-free handle table: see context_table.h for the handle layout.
+/* Lock-free handle table: see handle_table.h for the handle layout.
  *
  * Slots live in segments of 4096, allocated on first use and installed with a CAS; a segment is
  * never freed before ng_table_destroy, so a slot pointer stays valid for the table's lifetime
@@ -21,7 +21,7 @@
  *
  * The free stack is a Treiber stack of slot indices whose 64-bit head also carries a 32-bit
  * modification counter, so a pop that read a stale `next` fails its CAS (ABA). */
-#include "context_table.h"
+#include "handle_table.h"
 
 #include "alloc.h"
 #include "random.h"
@@ -325,4 +325,20 @@ ng_status ng_table_remove(struct ng_table *t, struct ng_handle h)
 uint32_t ng_table_live_count(const struct ng_table *t)
 {
     return atomic_load_explicit(&t->live, memory_order_relaxed);
+}
+
+struct ng_table *ng_table_get(_Atomic(struct ng_table *) *slot, uint8_t kind_tag,
+                              uint32_t max_entries, ng_table_destroy_fn destroy)
+{
+    struct ng_table *table = atomic_load_explicit(slot, memory_order_acquire);
+    if (table != NULL)
+        return table;
+    struct ng_table *fresh = NULL;
+    if (ng_table_create(&fresh, kind_tag, max_entries, destroy) != NG_OK)
+        return NULL;
+    if (!atomic_compare_exchange_strong(slot, &table, fresh)) {
+        ng_table_destroy(fresh);
+        return table;
+    }
+    return fresh;
 }
