@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "benchmarks.h"
-#include "context_table.h"
+#include "handle_table.h"
 #include "replay_cache.h"
 
 /* A "second" is 2^20 ns and entries live 100 of them (~0.1 s): at several million inserts a
@@ -26,7 +26,7 @@ static struct ng_table *table;
 static struct ng_replay_cache *replay;
 static atomic_long failures;
 
-static void bench_context_table(struct ng_bench_state *st, void *arg)
+static void bench_handle_table(struct ng_bench_state *st, void *arg)
 {
     if (ng_bench_thread_index(st) == 0) {
         atomic_store(&failures, 0);
@@ -89,6 +89,6 @@ static void bench_replay_cache(struct ng_bench_state *st, void *arg)
 void bench_register_tables(int max_threads)
 {
     struct ng_bench_opts opts = {.min_threads = 1, .max_threads = max_threads, .real_time = true};
-    ng_bench_register("context_table/insert_acquire_remove", bench_context_table, NULL, &opts);
+    ng_bench_register("handle_table/insert_acquire_remove", bench_handle_table, NULL, &opts);
     ng_bench_register("replay_cache/check_and_insert", bench_replay_cache, NULL, &opts);
 }
