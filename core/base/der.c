@@ -1,12 +1,6 @@
 /* X.690 DER: definite-length, minimal encodings only (X.690 §10.1). */
 #include "der.h"
 
-static void fail(struct ng_reader *r)
-{
-    r->failed = true;
-    r->len = 0;
-}
-
 /* X.690 §8.1.3: short form below 0x80, else 0x80|n followed by n big-endian octets. DER
  * forbids the indefinite form (§10.1) and requires the fewest octets. */
 static size_t read_length(struct ng_reader *r)
@@ -16,7 +10,7 @@ static size_t read_length(struct ng_reader *r)
         return first;
     size_t n = first & 0x7f;
     if (n == 0 || n > NG_DER_MAX_LEN_OCTETS) {
-        fail(r);
+        ng_reader_fail(r);
         return 0;
     }
     uint32_t len = 0;
@@ -24,7 +18,7 @@ static size_t read_length(struct ng_reader *r)
         len = (len << 8) | ng_read_u8(r);
     /* Minimal: a leading zero octet, or long form for a length below 0x80, is not DER. */
     if (len < 0x80 || (len >> (8 * (n - 1))) == 0)
-        fail(r);
+        ng_reader_fail(r);
     return len;
 }
 
@@ -34,10 +28,10 @@ bool ng_der_read_tlv(struct ng_reader *r, struct ng_der_tlv *out)
     *out = (struct ng_der_tlv){0};
     uint8_t tag = ng_read_u8(r);
     if ((tag & 0x1f) == 0x1f || tag == 0x00)
-        fail(r);
+        ng_reader_fail(r);
     size_t len = read_length(r);
     if (!r->failed && len > r->len)
-        fail(r);
+        ng_reader_fail(r);
     if (r->failed)
         return false;
     out->tag = tag;
@@ -50,7 +44,7 @@ struct ng_reader ng_der_read_expect(struct ng_reader *r, uint8_t tag)
 {
     struct ng_der_tlv tlv;
     if (ng_der_read_tlv(r, &tlv) && tlv.tag != tag)
-        fail(r);
+        ng_reader_fail(r);
     if (r->failed)
         return (struct ng_reader){NULL, 0, true};
     return ng_reader_of(tlv.value);
@@ -75,7 +69,7 @@ bool ng_der_read_optional(struct ng_reader *r, uint8_t tag, struct ng_reader *fi
 void ng_der_finish(struct ng_reader *parent, const struct ng_reader *child)
 {
     if (!ng_reader_done(child))
-        fail(parent);
+        ng_reader_fail(parent);
 }
 
 bool ng_der_oid_valid(struct ng_slice oid)
@@ -97,7 +91,7 @@ struct ng_slice ng_der_read_oid(struct ng_reader *r)
 {
     struct ng_slice oid = ng_der_read_value(r, NG_DER_OID);
     if (!r->failed && !ng_der_oid_valid(oid))
-        fail(r);
+        ng_reader_fail(r);
     return r->failed ? NG_SLICE_EMPTY : oid;
 }
 
@@ -106,7 +100,7 @@ static uint32_t read_small_uint(struct ng_reader *r, uint8_t tag)
 {
     struct ng_reader b = ng_reader_of(ng_der_read_value(r, tag));
     if (r->failed || b.len == 0 || b.len > 5) {
-        fail(r);
+        ng_reader_fail(r);
         return 0;
     }
     size_t n = b.len;
@@ -117,7 +111,7 @@ static uint32_t read_small_uint(struct ng_reader *r, uint8_t tag)
     while (b.len > 0)
         v = (v << 8) | ng_read_u8(&b);
     if (negative || padded || v > UINT32_MAX) {
-        fail(r);
+        ng_reader_fail(r);
         return 0;
     }
     return (uint32_t)v;
@@ -147,7 +141,7 @@ uint32_t ng_der_read_bit_string_flags(struct ng_reader *r)
     struct ng_reader b = ng_reader_of(ng_der_read_value(r, NG_DER_BIT_STRING));
     uint8_t unused = ng_read_u8(&b);
     if (r->failed || b.failed || unused > 7 || (b.len == 0 && unused != 0)) {
-        fail(r);
+        ng_reader_fail(r);
         return 0;
     }
     uint32_t flags = 0;

@@ -39,21 +39,3 @@ struct ng_slice ng_spnego_oid(void)
 {
     return ng_slice_of(oid_spnego, sizeof(oid_spnego));
 }
-
-const char *ng_mech_name(enum ng_mech mech)
-{
-    switch (mech) {
-    case NG_MECH_NONE:
-        return "none";
-    case NG_MECH_KRB5:
-    case NG_MECH_KRB5_MS: /* same package, two OIDs */
-        return "Kerberos";
-    case NG_MECH_NTLM:
-        return "NTLM";
-    case NG_MECH_NEGOEX:
-        return "NegoExtender";
-    case NG_MECH_UNKNOWN:
-        break;
-    }
-    return "unknown";
-}

@@ -21,7 +21,5 @@ enum ng_mech ng_mech_from_oid(struct ng_slice oid);
 struct ng_slice ng_mech_oid(enum ng_mech mech);
 /* SPNEGO itself, 1.3.6.1.5.5.2 (RFC 4178 §3). */
 struct ng_slice ng_spnego_oid(void);
-/* The SSPI package name ("Kerberos", "NTLM", "NegoExtender"), or "none" / "unknown". */
-const char *ng_mech_name(enum ng_mech mech);
 
 #endif

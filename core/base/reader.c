@@ -3,8 +3,7 @@
 struct ng_slice ng_read_slice(struct ng_reader *r, size_t n)
 {
     if (r->failed || n > r->len) {
-        r->failed = true;
-        r->len = 0;
+        ng_reader_fail(r);
         return NG_SLICE_EMPTY;
     }
     struct ng_slice s = {r->ptr, n};

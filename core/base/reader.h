@@ -28,6 +28,13 @@ static inline ng_status ng_reader_status(const struct ng_reader *r)
     return r->failed ? NG_ERR_INVALID_TOKEN : NG_OK;
 }
 
+/* A parser found the bytes malformed: the sticky error is set and nothing more can be read. */
+static inline void ng_reader_fail(struct ng_reader *r)
+{
+    r->failed = true;
+    r->len = 0;
+}
+
 struct ng_slice ng_read_slice(struct ng_reader *r, size_t n);
 struct ng_slice ng_read_rest(struct ng_reader *r);
 /* A sub-reader over the next n bytes; the parent moves past them. */

@@ -36,6 +36,12 @@ struct ng_spnego_state {
     bool our_mic_sent;
 };
 
+/* The DER MechTypeList both mechListMICs cover. */
+static inline struct ng_slice ng_spnego_mech_types(const struct ng_spnego_state *s)
+{
+    return ng_slice_of(s->mech_types, s->mech_types_len);
+}
+
 struct ng_context {
     atomic_int users; /* -1 while a leg changes the context; else the readers inside */
     enum ng_ctx_role role;

@@ -317,7 +317,7 @@ static ng_status complete(struct ng_context *ctx, struct ng_krb5_state *st,
 }
 
 /* Decrypts and checks what krb5_rd_req would; false leaves the AP-REQ to libkrb5. */
-static bool verify(krb5_context kctx, const struct thread_config *c, krb5_key key,
+static bool verify_authenticator(krb5_context kctx, const struct thread_config *c, krb5_key key,
                    const struct layout *l, const struct ng_ticket_entry *e,
                    const struct ng_krb5_ap_req *req, int64_t now, uint8_t *buf,
                    struct ng_krb5_authenticator *a, krb5_enctype *negotiated)
@@ -345,7 +345,7 @@ static ng_status accept_entry(struct ng_context *ctx, struct ng_krb5_state *st, 
     krb5_key key = session_key(kctx, e);
     ng_status status = NG_OK;
     if (key == NULL || !crypto_layout(kctx, e->session.enctype, &l) ||
-        !verify(kctx, c, key, &l, e, req, now, plain_buf, &a, &negotiated))
+        !verify_authenticator(kctx, c, key, &l, e, req, now, plain_buf, &a, &negotiated))
         goto cleanup; /* not handled */
     status =
         ng_krb5_check_gss_checksum(a.has_checksum, a.checksum_type, a.checksum, bindings, &gss);

@@ -17,7 +17,7 @@ struct leg {
 /* A mechanism the context may accept with: the package asked for is Negotiate or the
  * mechanism's own, and the credentials hold what the mechanism accepts with (service keys, an
  * account database). Credentials with both offer both, Kerberos first, as Windows does. */
-static bool mech_usable(const struct ng_context *ctx, const struct ng_mech_ops *ops)
+static bool can_accept_with(const struct ng_context *ctx, const struct ng_mech_ops *ops)
 {
     return ops != NULL && (ctx->package == NG_PKG_NEGOTIATE || ctx->package == ops->package) &&
            ops->can_accept(ctx->creds);
@@ -47,14 +47,14 @@ static size_t offered_mechs(const struct ng_context *ctx, enum ng_mech *mechs, s
     size_t n = 0;
     for (size_t i = 0; i < ng_mechanism_oid_count() && n < max; i++) {
         enum ng_mech oid = ng_mechanism_oid_at(i);
-        if (mech_usable(ctx, ng_mechanism_for_oid(oid)))
+        if (can_accept_with(ctx, ng_mechanism_for_oid(oid)))
             mechs[n++] = oid;
     }
     return n;
 }
 
 /* Runs the chosen mechanism on its token; its reply goes to `mech_out`. */
-static ng_status run_mech(struct ng_context *ctx, struct leg *leg, struct ng_slice token,
+static ng_status accept_mech_token(struct ng_context *ctx, struct leg *leg, struct ng_slice token,
                           struct ng_writer *mech_out)
 {
     leg->mech_token = token;
@@ -67,18 +67,13 @@ static ng_status run_mech(struct ng_context *ctx, struct leg *leg, struct ng_sli
     return NG_OK;
 }
 
-static struct ng_slice mech_types(const struct ng_context *ctx)
-{
-    return ng_slice_of(ctx->spnego.mech_types, ctx->spnego.mech_types_len);
-}
-
 /* After the mechanism completes: verify the client's mechListMIC if it sent one (it must when
  * the MIC is required), and say whether we send ours. RFC 4178 §5. */
 static ng_status check_client_mic(struct ng_context *ctx, bool has_mic, struct ng_slice mic)
 {
     if (!has_mic)
         return NG_OK;
-    ng_status status = ctx->ops->verify_mic(ctx, mech_types(ctx), mic);
+    ng_status status = ctx->ops->verify_mic(ctx, ng_spnego_mech_types(&ctx->spnego), mic);
     if (status == NG_ERR_MESSAGE_ALTERED || status == NG_ERR_OUT_OF_SEQUENCE)
         return NG_ERR_DOWNGRADE;
     NG_GUARD(status);
@@ -102,7 +97,7 @@ static ng_status reply_after_mech(struct ng_context *ctx, struct ng_slice mech_r
     struct ng_writer mic = ng_writer_growable();
     ng_status status = NG_OK;
     if (!ctx->spnego.our_mic_sent)
-        status = ctx->ops->get_mic(ctx, mech_types(ctx), &mic);
+        status = ctx->ops->get_mic(ctx, ng_spnego_mech_types(&ctx->spnego), &mic);
     ctx->spnego.our_mic_sent = true;
     bool done = ctx->spnego.peer_mic_verified;
     if (status == NG_OK)
@@ -117,12 +112,12 @@ static ng_status reply_after_mech(struct ng_context *ctx, struct ng_slice mech_r
     return done ? NG_OK : NG_CONTINUE;
 }
 
-static ng_status mech_step(struct ng_context *ctx, struct leg *leg, struct ng_slice token,
+static ng_status accept_step(struct ng_context *ctx, struct leg *leg, struct ng_slice token,
                            bool has_mic, struct ng_slice mic, bool first_reply,
                            struct ng_writer *out)
 {
     struct ng_writer mech_out = ng_writer_growable();
-    ng_status status = run_mech(ctx, leg, token, &mech_out);
+    ng_status status = accept_mech_token(ctx, leg, token, &mech_out);
     if (status == NG_OK)
         status = check_client_mic(ctx, has_mic, mic);
     /* NTLM's CHALLENGE (NG_CONTINUE) goes out in an accept-incomplete NegTokenResp. */
@@ -136,7 +131,7 @@ static ng_status choose_mech(struct ng_context *ctx, const struct ng_spnego_init
 {
     for (size_t i = 0; i < init->nmechs; i++) {
         const struct ng_mech_ops *ops = ng_mechanism_for_oid(init->mechs[i]);
-        if (mech_usable(ctx, ops)) {
+        if (can_accept_with(ctx, ops)) {
             ng_context_set_mech(ctx, init->mechs[i], ops);
             ctx->spnego.mic_required = i != 0; /* RFC 4178 §5: not the preferred mech */
             return NG_OK;
@@ -160,7 +155,7 @@ static ng_status accept_init(struct ng_context *ctx, struct leg *leg,
     ctx->spnego.mech_types_len = init->mech_list.len;
     bool optimistic_usable = ctx->mech == init->mechs[0] && init->has_mech_token;
     if (optimistic_usable)
-        return mech_step(ctx, leg, init->mech_token, init->has_mech_list_mic,
+        return accept_step(ctx, leg, init->mech_token, init->has_mech_list_mic,
                          init->mech_list_mic, true, out);
     /* The optimistic token (if any) belongs to a mechanism we did not choose: ignore it and
      * name ours; request-mic because the initiator's first choice lost (RFC 4178 §5). */
@@ -178,7 +173,7 @@ static ng_status accept_resp(struct ng_context *ctx, struct leg *leg,
     if (!ctx->ops->established(ctx)) {
         if (!resp->has_response_token)
             return NG_ERR_INVALID_TOKEN;
-        return mech_step(ctx, leg, resp->response_token, resp->has_mech_list_mic,
+        return accept_step(ctx, leg, resp->response_token, resp->has_mech_list_mic,
                          resp->mech_list_mic, false, out);
     }
     /* Only the initiator's mechListMIC is still owed. */
@@ -189,7 +184,7 @@ static ng_status accept_resp(struct ng_context *ctx, struct leg *leg,
     return NG_OK;
 }
 
-static ng_status accept_first(struct ng_context *ctx, struct leg *leg, struct ng_writer *out)
+static ng_status accept_first_token(struct ng_context *ctx, struct leg *leg, struct ng_writer *out)
 {
     if (leg->input.len == 0 && ctx->package == NG_PKG_NEGOTIATE) {
         /* No client token yet: offer our mechanisms as NegTokenInit2 (MS-SPNG §3.2.5.2). */
@@ -201,9 +196,9 @@ static ng_status accept_first(struct ng_context *ctx, struct leg *leg, struct ng
     /* A raw mechanism token (no SPNEGO), as Windows' Negotiate also accepts (MS-SPNG
      * §3.2.5.1). */
     leg->raw = raw_mechanism(leg->input);
-    if (mech_usable(ctx, leg->raw)) {
+    if (can_accept_with(ctx, leg->raw)) {
         ng_context_set_mech(ctx, leg->raw->oid, leg->raw);
-        return run_mech(ctx, leg, leg->input, out);
+        return accept_mech_token(ctx, leg, leg->input, out);
     }
     if (mech_excluded(ctx, leg->raw))
         return NG_ERR_LOGON_DENIED;
@@ -221,9 +216,9 @@ static ng_status accept_leg(struct ng_context *ctx, struct leg *leg, struct ng_w
     if (ctx->state != NG_CTX_IN_PROGRESS)
         return NG_ERR_NO_CONTEXT;
     if (ctx->ops == NULL)
-        return accept_first(ctx, leg, out);
+        return accept_first_token(ctx, leg, out);
     if (!ctx->spnego.wrapped)
-        return run_mech(ctx, leg, leg->input, out); /* raw: the mechanism's next token */
+        return accept_mech_token(ctx, leg, leg->input, out); /* raw: the mechanism's next token */
     struct ng_spnego_token tok;
     NG_GUARD(ng_spnego_parse(leg->input, &tok));
     if (tok.kind != NG_SPNEGO_RESP)

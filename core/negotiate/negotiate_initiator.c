@@ -7,7 +7,7 @@
 
 /* A mechanism Negotiate may initiate with: the package list allows it and the credentials hold
  * what it needs (tickets, an identity). */
-static bool mech_usable(const struct ng_context *ctx, const struct ng_mech_ops *ops)
+static bool can_initiate_with(const struct ng_context *ctx, const struct ng_mech_ops *ops)
 {
     return (ctx->creds->mechs & ng_mechset_of(ops->package)) && ops->can_initiate(ctx->creds);
 }
@@ -17,7 +17,7 @@ static const struct ng_mech_ops *usable_from(const struct ng_context *ctx, size_
                                              size_t *at)
 {
     for (size_t i = from; i < ng_mechanism_count(); i++) {
-        if (mech_usable(ctx, ng_mechanism_at(i))) {
+        if (can_initiate_with(ctx, ng_mechanism_at(i))) {
             *at = i;
             return ng_mechanism_at(i);
         }
@@ -26,7 +26,7 @@ static const struct ng_mech_ops *usable_from(const struct ng_context *ctx, size_
 }
 
 /* One step of the chosen mechanism. Without SPNEGO its completion is the context's. */
-static ng_status run_mech(struct ng_context *ctx, struct ng_slice token, struct ng_slice bindings,
+static ng_status initiate_mech_token(struct ng_context *ctx, struct ng_slice token, struct ng_slice bindings,
                           struct ng_writer *out)
 {
     ng_status status = ctx->ops->initiate(ctx, token, bindings, out);
@@ -45,13 +45,13 @@ static bool gives_way(ng_status status)
 static ng_status first_mech_token(struct ng_context *ctx, size_t at, struct ng_slice bindings,
                                   struct ng_writer *token)
 {
-    ng_status status = run_mech(ctx, NG_SLICE_EMPTY, bindings, token);
+    ng_status status = initiate_mech_token(ctx, NG_SLICE_EMPTY, bindings, token);
     const struct ng_mech_ops *next;
     while (gives_way(status) && (next = usable_from(ctx, at + 1, &at)) != NULL) {
         token->len = 0;
         token->error = NG_OK;
         ng_context_set_mech(ctx, next->oid, next);
-        status = run_mech(ctx, NG_SLICE_EMPTY, bindings, token);
+        status = initiate_mech_token(ctx, NG_SLICE_EMPTY, bindings, token);
     }
     return status;
 }
@@ -81,7 +81,7 @@ static ng_status initiate_first(struct ng_context *ctx, struct ng_slice bindings
         return NG_ERR_NO_CREDENTIALS;
     ng_context_set_mech(ctx, ops->oid, ops);
     if (ctx->package != NG_PKG_NEGOTIATE)
-        return run_mech(ctx, NG_SLICE_EMPTY, bindings, out);
+        return initiate_mech_token(ctx, NG_SLICE_EMPTY, bindings, out);
     ctx->spnego.wrapped = true;
     struct ng_writer mech_token = ng_writer_growable();
     ng_status status = first_mech_token(ctx, at, bindings, &mech_token);
@@ -101,21 +101,16 @@ static ng_status check_supported_mech(const struct ng_context *ctx,
     return NG_ERR_UNSUPPORTED_MECH;
 }
 
-static struct ng_slice mech_types(const struct ng_context *ctx)
-{
-    return ng_slice_of(ctx->spnego.mech_types, ctx->spnego.mech_types_len);
-}
-
 /* The acceptor's token for the mechanism, when the mechanism still waits for one (an AP-REP,
  * an NTLM CHALLENGE); its answer goes to `mech_out`. */
-static ng_status mech_step(struct ng_context *ctx, const struct ng_spnego_resp *resp,
+static ng_status initiate_step(struct ng_context *ctx, const struct ng_spnego_resp *resp,
                            struct ng_slice bindings, struct ng_writer *mech_out)
 {
     if (ctx->ops->established(ctx))
         return NG_OK;
     if (!resp->has_response_token)
         return NG_ERR_INVALID_TOKEN;
-    NG_GUARD(run_mech(ctx, resp->response_token, bindings, mech_out));
+    NG_GUARD(initiate_mech_token(ctx, resp->response_token, bindings, mech_out));
     if (ctx->ops->obliges_mic(ctx))
         ctx->spnego.mic_required = true; /* MS-SPNG §3.3.5.1: the NTLM MIC makes it due */
     return NG_OK;
@@ -126,7 +121,7 @@ static ng_status check_acceptor_mic(struct ng_context *ctx, const struct ng_spne
 {
     if (!resp->has_mech_list_mic)
         return ctx->spnego.mic_required && ctx->spnego.our_mic_sent ? NG_ERR_INVALID_TOKEN : NG_OK;
-    ng_status status = ctx->ops->verify_mic(ctx, mech_types(ctx), resp->mech_list_mic);
+    ng_status status = ctx->ops->verify_mic(ctx, ng_spnego_mech_types(&ctx->spnego), resp->mech_list_mic);
     NG_GUARD(status == NG_ERR_MESSAGE_ALTERED ? NG_ERR_DOWNGRADE : status);
     ctx->spnego.peer_mic_verified = true;
     return NG_OK;
@@ -137,7 +132,7 @@ static ng_status write_reply(struct ng_context *ctx, struct ng_slice mech_token,
                              struct ng_writer *out)
 {
     struct ng_writer mic = ng_writer_growable();
-    ng_status status = with_mic ? ctx->ops->get_mic(ctx, mech_types(ctx), &mic) : NG_OK;
+    ng_status status = with_mic ? ctx->ops->get_mic(ctx, ng_spnego_mech_types(&ctx->spnego), &mic) : NG_OK;
     if (status == NG_OK)
         status = ng_spnego_write_resp(out, NG_NEG_STATE_ABSENT, NG_MECH_NONE, mech_token,
                                       ng_writer_slice(&mic));
@@ -153,7 +148,7 @@ static ng_status answer_resp(struct ng_context *ctx, const struct ng_spnego_resp
                              struct ng_slice bindings, struct ng_writer *out)
 {
     struct ng_writer mech_out = ng_writer_growable();
-    ng_status status = mech_step(ctx, resp, bindings, &mech_out);
+    ng_status status = initiate_step(ctx, resp, bindings, &mech_out);
     bool established = status == NG_OK;
     if (established)
         status = check_acceptor_mic(ctx, resp);
@@ -200,7 +195,7 @@ static ng_status initiate_leg(struct ng_context *ctx, struct ng_slice input,
     if (input.len == 0)
         return NG_ERR_INVALID_TOKEN;
     if (!ctx->spnego.wrapped)
-        return run_mech(ctx, input, bindings, out);
+        return initiate_mech_token(ctx, input, bindings, out);
     return initiate_spnego_reply(ctx, input, bindings, out);
 }
 

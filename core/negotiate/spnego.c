@@ -7,12 +7,6 @@
 #include "der.h"
 #include "gss_framing.h"
 
-static void fail(struct ng_reader *r)
-{
-    r->failed = true;
-    r->len = 0;
-}
-
 /* ---- Parsing ---------------------------------------------------------------------------- */
 
 /* RFC 4178 §4.2.1: MechTypeList ::= SEQUENCE OF MechType. */
@@ -20,14 +14,14 @@ static void parse_mech_list(struct ng_reader *field, struct ng_spnego_init *init
 {
     struct ng_der_tlv list;
     if (!ng_der_read_tlv(field, &list) || list.tag != NG_DER_SEQUENCE) {
-        fail(field);
+        ng_reader_fail(field);
         return;
     }
     init->mech_list = list.whole;
     struct ng_reader items = ng_reader_of(list.value);
     while (items.len > 0 && !items.failed) {
         if (init->nmechs == NG_SPNEGO_MAX_MECHS) {
-            fail(&items);
+            ng_reader_fail(&items);
             break;
         }
         struct ng_slice oid = ng_der_read_oid(&items);
@@ -37,7 +31,7 @@ static void parse_mech_list(struct ng_reader *field, struct ng_spnego_init *init
     }
     /* §4.2.1: mechTypes holds "one or more" mechanisms. */
     if (items.failed || init->nmechs == 0)
-        fail(field);
+        ng_reader_fail(field);
 }
 
 /* MS-SPNG §2.2.1: NegHints ::= SEQUENCE {
@@ -113,7 +107,7 @@ static void parse_resp_body(struct ng_reader *seq, struct ng_spnego_resp *resp)
     if (ng_der_read_optional(seq, NG_DER_CONTEXT(0), &f)) {
         uint32_t state = ng_der_read_enumerated(&f);
         if (state > (uint32_t)NG_NEG_STATE_REQUEST_MIC)
-            fail(&f);
+            ng_reader_fail(&f);
         resp->neg_state = (enum ng_neg_state)state;
         ng_der_finish(seq, &f);
     }

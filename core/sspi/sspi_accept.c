@@ -35,7 +35,7 @@ static ng_status new_acceptor_context(const CredHandle *cred, ULONG req, struct 
     return status;
 }
 
-static void report(const struct ng_context *ctx, ng_status status, bool allocated, PULONG attrs,
+static void report_accept(const struct ng_context *ctx, ng_status status, bool allocated, PULONG attrs,
                    PTimeStamp expiry)
 {
     ULONG flags = status == NG_OK ? ctx->ret_flags : 0;
@@ -49,7 +49,7 @@ static void report(const struct ng_context *ctx, ng_status status, bool allocate
         *expiry = ng_timestamp_from_unix(ctx->end_time);
 }
 
-static SECURITY_STATUS accept_first(PCredHandle cred, PSecBufferDesc in, ULONG req,
+static SECURITY_STATUS accept_new_context(PCredHandle cred, PSecBufferDesc in, ULONG req,
                                     PCtxtHandle new_ctx, PSecBufferDesc out, PULONG attrs,
                                     PTimeStamp expiry)
 {
@@ -63,11 +63,11 @@ static SECURITY_STATUS accept_first(PCredHandle cred, PSecBufferDesc in, ULONG r
                             &allocated);
     if (ctx == NULL)
         return ng_sec_status(status);
-    report(ctx, status, allocated, attrs, expiry);
+    report_accept(ctx, status, allocated, attrs, expiry);
     return ng_sec_status(ng_context_finish_first(ctx, status, new_ctx));
 }
 
-static SECURITY_STATUS accept_next(PCtxtHandle handle, PSecBufferDesc in, ULONG req,
+static SECURITY_STATUS accept_next_leg(PCtxtHandle handle, PSecBufferDesc in, ULONG req,
                                    PCtxtHandle new_ctx, PSecBufferDesc out, PULONG attrs,
                                    PTimeStamp expiry)
 {
@@ -80,7 +80,7 @@ static SECURITY_STATUS accept_next(PCtxtHandle handle, PSecBufferDesc in, ULONG 
         (ctx->req_flags & ~(ULONG)ASC_REQ_ALLOCATE_MEMORY) | (req & ASC_REQ_ALLOCATE_MEMORY);
     status = ng_run_leg(ctx, ng_negotiate_accept, in, out,
                         (ctx->req_flags & ASC_REQ_ALLOCATE_MEMORY) != 0, &allocated);
-    report(ctx, status, allocated, attrs, expiry);
+    report_accept(ctx, status, allocated, attrs, expiry);
     ng_context_end_leg(handle, ctx, new_ctx);
     return ng_sec_status(status);
 }
@@ -95,9 +95,9 @@ SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(PCredHandle phCredential, PCtxtH
         return SEC_E_INVALID_PARAMETER;
     *pfContextAttr = 0;
     if (phContext == NULL)
-        return accept_first(phCredential, pInput, fContextReq, phNewContext, pOutput, pfContextAttr,
+        return accept_new_context(phCredential, pInput, fContextReq, phNewContext, pOutput, pfContextAttr,
                             ptsTimeStamp);
-    return accept_next(phContext, pInput, fContextReq, phNewContext, pOutput, pfContextAttr,
+    return accept_next_leg(phContext, pInput, fContextReq, phNewContext, pOutput, pfContextAttr,
                        ptsTimeStamp);
 }
 

@@ -35,7 +35,7 @@ static ng_status new_initiator_context(const CredHandle *cred, const char *targe
     return (*out)->target_name ? NG_OK : NG_ERR_NOMEM;
 }
 
-static void report(const struct ng_context *ctx, ng_status status, bool allocated, PULONG attrs,
+static void report_initialize(const struct ng_context *ctx, ng_status status, bool allocated, PULONG attrs,
                    PTimeStamp expiry)
 {
     ULONG flags = status == NG_OK ? ctx->ret_flags : 0;
@@ -61,7 +61,7 @@ static SECURITY_STATUS initialize_first(PCredHandle cred, const char *target, UL
                             (ctx->req_flags & ISC_REQ_ALLOCATE_MEMORY) != 0, &allocated);
     if (ctx == NULL)
         return ng_sec_status(status);
-    report(ctx, status, allocated, attrs, expiry);
+    report_initialize(ctx, status, allocated, attrs, expiry);
     return ng_sec_status(ng_context_finish_first(ctx, status, new_ctx));
 }
 
@@ -80,7 +80,7 @@ static SECURITY_STATUS initialize_next(PCtxtHandle handle, ULONG req, PSecBuffer
         (ctx->req_flags & ~(ULONG)ISC_REQ_ALLOCATE_MEMORY) | (req & ISC_REQ_ALLOCATE_MEMORY);
     status = ng_run_leg(ctx, ng_negotiate_initiate, in, out,
                         (ctx->req_flags & ISC_REQ_ALLOCATE_MEMORY) != 0, &allocated);
-    report(ctx, status, allocated, attrs, expiry);
+    report_initialize(ctx, status, allocated, attrs, expiry);
     ng_context_end_leg(handle, ctx, new_ctx);
     return ng_sec_status(status);
 }
