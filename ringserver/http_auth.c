@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "audit.h"
 #include "b64.h"
 #include "conn.h"
 #include "http_answer.h"
@@ -324,18 +325,18 @@ static void handle(struct rs_conn *c, const struct rs_http_request *req)
  * and a head already parsed waits for its whole body without being parsed again. */
 static bool worth_parsing(struct rs_conn *c, const uint8_t *data, size_t len, size_t max)
 {
-    if (c->http_need != 0)
-        return len >= c->http_need;
-    if (c->http_scanned == 0 || len >= max)
+    if (c->parse_need != 0)
+        return len >= c->parse_need;
+    if (c->parse_scanned == 0 || len >= max)
         return true;
-    size_t from = c->http_scanned > 3 ? c->http_scanned - 3 : 0;
+    size_t from = c->parse_scanned > 3 ? c->parse_scanned - 3 : 0;
     if (from < len && memmem(data + from, len - from, "\r\n\r\n", 4) != NULL)
         return true;
-    c->http_scanned = len;
+    c->parse_scanned = len;
     return false;
 }
 
-size_t rs_http_consume(struct rs_conn *c, const uint8_t *data, size_t len)
+static size_t consume(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     const struct rs_config *cfg = &c->w->srv->cfg;
     struct rs_http_limits lim = {cfg->max_header_bytes, cfg->max_headers, cfg->max_body_bytes,
@@ -345,7 +346,7 @@ size_t rs_http_consume(struct rs_conn *c, const uint8_t *data, size_t len)
         return 0;
     struct rs_http_request req;
     enum rs_http_result res = rs_http_parse(data, len, &lim, &req);
-    c->http_scanned = len;
+    c->parse_scanned = len;
     if (res == RS_HTTP_INCOMPLETE)
         return 0;
     if (res == RS_HTTP_ERROR) {
@@ -354,20 +355,20 @@ size_t rs_http_consume(struct rs_conn *c, const uint8_t *data, size_t len)
     }
     size_t total = req.head_len + (size_t)req.content_length;
     if (len < total) {
-        c->http_need = total;
+        c->parse_need = total;
         return 0;
     }
-    c->http_scanned = c->http_need = 0;
+    c->parse_scanned = c->parse_need = 0;
     handle(c, &req);
     return total;
 }
 
-/* Made once per listener at start: a connection refused at accept (over max-connections, or no
- * memory for its state) gets it without a single allocation. */
-void rs_http_refusal(struct rs_out *o)
+static void refusal(struct rs_out *o)
 {
     rs_http_begin(o, 503);
     rs_out_str(o, "Retry-After: 1\r\n");
     static const char body[] = "{\"error\":\"too many connections or out of memory\"}\n";
     rs_http_end(o, false, false, "application/json", body, sizeof(body) - 1);
 }
+
+const struct rs_protocol rs_http_protocol = {consume, refusal};

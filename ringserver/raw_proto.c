@@ -11,6 +11,7 @@
  * max-token-bytes gets 'E' (SEC_E_INVALID_TOKEN) and the connection is closed. */
 #include <string.h>
 
+#include "audit.h"
 #include "buf.h"
 #include "conn.h"
 #include "http_status.h"
@@ -96,7 +97,7 @@ static void leg(struct rs_conn *c, const uint8_t *tok, size_t len)
         error_frame(c, res.status, rs_status_reason(res.status), false);
 }
 
-size_t rs_raw_consume(struct rs_conn *c, const uint8_t *data, size_t len)
+static size_t consume(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     struct rs_raw_frame f = rs_raw_frame_parse(data, len, c->w->srv->cfg.max_token_bytes);
     switch (f.kind) {
@@ -115,8 +116,7 @@ size_t rs_raw_consume(struct rs_conn *c, const uint8_t *data, size_t len)
     return f.consumed;
 }
 
-/* Made once per listener at start, like rs_http_refusal. */
-void rs_raw_refusal(struct rs_out *o)
+static void refusal(struct rs_out *o)
 {
     static const char reason[] = "too many connections or out of memory";
     frame_header(o, 4 + 2 + sizeof(reason) - 1, 'E');
@@ -124,3 +124,5 @@ void rs_raw_refusal(struct rs_out *o)
     rs_out_be16(o, sizeof(reason) - 1);
     rs_out_put(o, reason, sizeof(reason) - 1);
 }
+
+const struct rs_protocol rs_raw_protocol = {consume, refusal};
