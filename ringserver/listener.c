@@ -8,7 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "protocol.h"
+#include "http_listener.h"
+#include "raw_listener.h"
 
 #define LISTEN_BACKLOG 4096
 

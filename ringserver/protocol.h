@@ -20,7 +20,4 @@ struct rs_protocol {
     void (*refusal)(struct rs_out *o);
 };
 
-extern const struct rs_protocol rs_http_protocol; /* http and auth_request listeners */
-extern const struct rs_protocol rs_raw_protocol;
-
 #endif

@@ -1,21 +1,12 @@
-/* The raw token protocol (docs/ringserver.md "Raw protocol"): easy to embed and to load-test.
- *
- *   client -> server:  u32 length (big-endian) | token                (length 0: empty token)
- *   server -> client:  u32 length (of what follows) | u8 type | payload
- *     'C' continue:  the server's token for the client's next leg
- *     'A' accepted:  u32 token length | final token (mutual auth, may be empty)
- *                    | u16 name length | name | u16 mechanism length | mechanism
- *     'E' error:     u32 SECURITY_STATUS | u16 reason length | reason (UTF-8)
- *
- * After 'A' or 'E' the connection may start another handshake. A frame longer than
- * max-token-bytes gets 'E' (SEC_E_INVALID_TOKEN) and the connection is closed. */
+/* Raw listeners (see raw_listener.h). */
+#include "raw_listener.h"
+
 #include <string.h>
 
 #include "audit.h"
 #include "buf.h"
 #include "conn.h"
 #include "http_status.h"
-#include "protocol.h"
 #include "raw_frame.h"
 
 static void error_frame(struct rs_conn *c, SECURITY_STATUS s, const char *reason, bool close_after);
