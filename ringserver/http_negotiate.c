@@ -7,13 +7,13 @@
 #include "audit.h"
 #include "b64.h"
 #include "conn.h"
-#include "http_status.h"
+#include "sec_status.h"
 
 /* A final failure: 400 for a malformed token on plain listeners (RFC 9110 §15.5.1), else 401
  * with a fresh challenge so the client may try again; nginx auth_request only passes 401. */
 static void failure(struct rs_http_ctx *r, SECURITY_STATUS s)
 {
-    int status = rs_http_failure_status(s, r->c->lis->cfg->mode);
+    int status = rs_status_http(s, r->c->lis->cfg->mode);
     switch (status) {
     case 400:
         rs_http_error(r, status, false, "malformed token");
@@ -74,7 +74,7 @@ static void cache_put(struct rs_server *srv, const uint8_t key[32], const struct
                       const uint8_t *answer)
 {
     struct rs_cached_result cached;
-    if (leg->out_len > sizeof(cached.token) || rs_result_of(leg->status) == RS_RESULT_ERROR)
+    if (leg->out_len > sizeof(cached.token) || rs_status_result(leg->status) == RS_RESULT_ERROR)
         return;
     cached = (struct rs_cached_result){.status = leg->status, .token_len = leg->out_len};
     memcpy(cached.user, leg->user, sizeof(cached.user));
@@ -109,7 +109,7 @@ static void run_leg(struct rs_http_ctx *r, const char *scheme, enum rs_package p
         continue_answer(r, scheme, &leg);
         return;
     }
-    rs_handshake_outcome(c, scheme, leg.status, leg.package, leg.user, rs_result_of(leg.status),
+    rs_handshake_outcome(c, scheme, leg.status, leg.package, leg.user, rs_status_result(leg.status),
                          rs_status_reason(leg.status));
     if (cacheable)
         cache_put(w->srv, key, &leg, w->answer);
@@ -160,11 +160,10 @@ void rs_http_authenticate(struct rs_http_ctx *r)
                                          c->w->srv->cfg.max_token_bytes, &len);
     if (b != RS_B64_OK) {
         const char *why = b == RS_B64_BAD ? "token is not base64" : "token too large";
-        rs_handshake_outcome(c, name, SEC_E_INVALID_TOKEN, "", "", RS_RESULT_INVALID, why);
-        if (c->lis->cfg->mode == RS_MODE_HTTP)
-            rs_http_error(r, 400, false, why);
-        else
-            rs_http_error(r, 401, true, why);
+        int status = rs_status_http(SEC_E_INVALID_TOKEN, c->lis->cfg->mode);
+        rs_handshake_outcome(c, name, SEC_E_INVALID_TOKEN, "", "",
+                             rs_status_result(SEC_E_INVALID_TOKEN), why);
+        rs_http_error(r, status, status == 401, why); /* a 401 comes with a fresh challenge */
         return;
     }
     run_leg(r, name, pkg, c->w->token, len);

@@ -6,8 +6,8 @@
 #include "audit.h"
 #include "buf.h"
 #include "conn.h"
-#include "http_status.h"
 #include "raw_frame.h"
+#include "sec_status.h"
 
 static void error_frame(struct rs_conn *c, SECURITY_STATUS s, const char *reason, bool close_after);
 
@@ -80,7 +80,7 @@ static void leg(struct rs_conn *c, const uint8_t *tok, size_t len)
         continue_frame(c, w->answer, res.out_len);
         return;
     }
-    rs_handshake_outcome(c, scheme, res.status, res.package, res.user, rs_result_of(res.status),
+    rs_handshake_outcome(c, scheme, res.status, res.package, res.user, rs_status_result(res.status),
                          rs_status_reason(res.status));
     if (res.status == SEC_E_OK)
         accepted_frame(c, &res, w->answer);
@@ -96,7 +96,8 @@ static size_t consume(struct rs_conn *c, const uint8_t *data, size_t len)
         return 0;
     case RS_RAW_TOO_LARGE:
         rs_count(&c->w->metrics.bad_requests);
-        rs_handshake_outcome(c, "raw", SEC_E_INVALID_TOKEN, "", "", RS_RESULT_INVALID,
+        rs_handshake_outcome(c, "raw", SEC_E_INVALID_TOKEN, "", "",
+                             rs_status_result(SEC_E_INVALID_TOKEN),
                              "frame longer than max-token-bytes");
         error_frame(c, SEC_E_INVALID_TOKEN, "frame too long", true);
         return len;

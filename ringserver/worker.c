@@ -20,6 +20,7 @@
 #include "conn.h"
 #include "listener.h"
 #include "log.h"
+#include "sec_status.h"
 #include "submit.h"
 
 static uint64_t mono_ms(void)
