@@ -1,10 +1,10 @@
-/* The record of a finished or abandoned handshake: its metrics and, for a failure, one
- * structured log line with the reason (declared in protocol.h). */
+/* The record of a finished or abandoned handshake (see audit.h). */
+#include "audit.h"
+
 #include <string.h>
 #include <time.h>
 
 #include "log.h"
-#include "protocol.h"
 
 static enum rs_mech_label mech_of(const char *package, const char *scheme)
 {
@@ -19,7 +19,6 @@ void rs_handshake_outcome(struct rs_conn *c, const char *scheme, SECURITY_STATUS
                           const char *reason)
 {
     struct rs_worker *w = c->w;
-    uint64_t start_ms = c->hs.start_us / 1000;
     uint64_t latency_us = 0;
     if (c->hs.start_us != 0) {
         struct timespec ts;
@@ -27,7 +26,6 @@ void rs_handshake_outcome(struct rs_conn *c, const char *scheme, SECURITY_STATUS
         uint64_t now_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
         latency_us = now_us > c->hs.start_us ? now_us - c->hs.start_us : 0;
     }
-    (void)start_ms;
     enum rs_mech_label mech = mech_of(package, scheme);
     rs_metrics_handshake(&w->metrics, mech, result, latency_us);
     if (result == RS_RESULT_OK && !w->srv->cfg.log_success)

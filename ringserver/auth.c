@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "sec_status.h"
+
 static uint64_t now_us(void)
 {
     struct timespec ts;
@@ -209,47 +211,5 @@ void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_
         rs_handshake_reset(hs);
         hs->start_us = start;
         hs->legs = legs;
-    }
-}
-
-const char *rs_status_reason(SECURITY_STATUS s)
-{
-    switch (s) {
-    case SEC_E_OK:
-        return "ok";
-    case SEC_E_INVALID_TOKEN:
-        return "malformed token";
-    case SEC_E_LOGON_DENIED:
-        return "logon denied";
-    case SEC_E_NO_AUTHENTICATING_AUTHORITY:
-        return "no key for the ticket's realm";
-    case SEC_E_WRONG_PRINCIPAL:
-        return "ticket for another service";
-    case SEC_E_TIME_SKEW:
-        return "clock skew too great";
-    case SEC_E_CONTEXT_EXPIRED:
-        return "ticket expired";
-    case SEC_E_BAD_BINDINGS:
-        return "channel bindings differ";
-    case SEC_E_MESSAGE_ALTERED:
-        return "mechListMIC did not verify";
-    case SEC_E_INSUFFICIENT_MEMORY:
-        return "out of memory or table full";
-    case SEC_E_INVALID_HANDLE:
-        return "stale context";
-    case SEC_E_SECPKG_NOT_FOUND:
-        return "package not available";
-    case SEC_E_INTERNAL_ERROR:
-        return "internal error";
-    case SEC_E_BUFFER_TOO_SMALL:
-        return "answer larger than the token limit";
-    case SEC_E_NO_CREDENTIALS:
-        return "no usable keys (keytab missing, empty or unreadable?)";
-    case SEC_E_UNKNOWN_CREDENTIALS:
-        return "unknown credentials";
-    case SEC_E_INVALID_PARAMETER:
-        return "invalid parameter (a malformed NTLM account file?)";
-    default:
-        return "refused";
     }
 }

@@ -65,7 +65,4 @@ void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_
 /* Deletes a pending context (connection closed, deadline, new handshake). */
 void rs_handshake_reset(struct rs_handshake *hs);
 
-/* Short reason for a failed status, for logs. */
-const char *rs_status_reason(SECURITY_STATUS s);
-
 #endif

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "log.h"
+#include "audit.h"
 #include "protocol.h"
-#include "worker.h"
+#include "submit.h"
 
 static void peer_name(const struct sockaddr *sa, socklen_t sa_len, char *out, size_t len)
 {
@@ -59,8 +59,7 @@ static size_t consume(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     size_t off = 0;
     while (off < len && !c->closing && !c->send_armed) {
-        size_t n = c->lis->cfg->mode == RS_MODE_RAW ? rs_raw_consume(c, data + off, len - off)
-                                                    : rs_http_consume(c, data + off, len - off);
+        size_t n = c->lis->proto->consume(c, data + off, len - off);
         if (n == 0)
             break;
         off += n;
@@ -101,7 +100,7 @@ static enum append_result append(struct rs_conn *c, const uint8_t *data, size_t 
 }
 
 /* Input that could not be kept: with no memory for it and no answer under way, the client
- * hears why (the listener's ready-made 503 or raw error); otherwise it is cut off. */
+ * hears why (the listener's ready-made refusal); otherwise it is cut off. */
 static void input_lost(struct rs_conn *c, enum append_result why)
 {
     if (why == NO_MEMORY && !c->send_armed) {
@@ -167,8 +166,10 @@ void rs_conn_send(struct rs_conn *c)
     c->served = true;
     c->out_off = 0;
     c->send_since_ms = c->w->now_ms;
-    c->send_armed = true;
-    rs_worker_arm_send(c);
+    if (!rs_submit_send(c)) {
+        rs_conn_close(c, RS_RESULT_ERROR);
+        return;
+    }
     rs_conn_schedule(c);
 }
 
@@ -185,14 +186,14 @@ void rs_conn_sent(struct rs_conn *c, int res)
     }
     c->out_off += (size_t)res;
     if (c->out_off < c->sending->len) {
-        c->send_armed = true;
-        rs_worker_arm_send(c);
+        if (!rs_submit_send(c))
+            rs_conn_close(c, RS_RESULT_ERROR);
         return;
     }
     rs_out_free(&c->out);
     /* Draining: a connection goes once it has no handshake left to finish. */
     if (c->close_after_send || (c->w->draining && !c->hs.active)) {
-        rs_worker_shutdown_send(c); /* FIN after the answer */
+        rs_submit_shutdown(c); /* FIN after the answer */
         rs_conn_close(c, RS_RESULT_ABORTED);
         return;
     }
@@ -251,7 +252,7 @@ void rs_conn_close(struct rs_conn *c, enum rs_result_label why)
     drop_input(c);
     if (c->recv_armed && !c->cancel_sent) {
         c->cancel_sent = true;
-        rs_worker_cancel_recv(c);
+        rs_submit_cancel_recv(c);
     }
     rs_conn_maybe_free(c);
 }
@@ -277,7 +278,7 @@ void rs_conn_destroy(struct rs_conn *c)
         unlink_rearm(c);
     rs_wheel_clear(&c->timer);
     drop_input(c);
-    rs_worker_close_conn_slot(c);
+    rs_submit_close(w, c->slot);
     if (c->prev != NULL)
         c->prev->next = c->next;
     else

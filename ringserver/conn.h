@@ -21,7 +21,7 @@ void rs_conn_sent(struct rs_conn *c, int res);
 void rs_conn_close(struct rs_conn *c, enum rs_result_label why);
 /* Frees the connection if closing and no operation is in flight. */
 void rs_conn_maybe_free(struct rs_conn *c);
-/* The shutdown rs_worker_shutdown_send queued has finished. */
+/* The shutdown rs_submit_shutdown queued has finished. */
 void rs_conn_shutdown_done(struct rs_conn *c);
 /* Recomputes the connection's deadline after a state change. */
 void rs_conn_schedule(struct rs_conn *c);

@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "config.h"
 #include "log.h"
+#include "sec_status.h"
 #include "server.h"
 #include "worker.h"
 

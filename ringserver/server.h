@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "config.h"
 #include "metrics.h"
+#include "protocol.h"
 #include "result_cache.h"
 #include "session_cookie.h"
 #include "timer_wheel.h"
@@ -47,9 +48,10 @@ struct rs_accept {
 
 struct rs_listener {
     const struct rs_listener_config *cfg;
+    const struct rs_protocol *proto; /* what it speaks, from cfg->mode (listener.c) */
     struct rs_worker *w;
     int fd;
-    struct rs_out refusal; /* the answer to a connection refused at accept (503 or raw error) */
+    struct rs_out refusal; /* the answer to a connection refused at accept (proto->refusal) */
     struct rs_accept accepts[RS_ACCEPTS_PER_LISTENER];
 };
 
@@ -69,9 +71,11 @@ struct rs_conn {
     struct rs_timer timer;
     enum rs_timeout_label timer_kind;
     uint64_t opened_ms, partial_since_ms, last_leg_ms, send_since_ms;
-    bool served;         /* answered at least one request or frame */
-    size_t http_scanned; /* bytes of the pending request already searched (http_auth.c) */
-    size_t http_need;    /* whole size of a request whose head is parsed, 0: unknown */
+    bool served; /* answered at least one request or frame */
+    /* The protocol's progress over the pending input, so a trickled request is not searched
+     * again from its start on every read. */
+    size_t parse_scanned; /* bytes of the pending request already searched */
+    size_t parse_need;    /* whole size of a request whose head is parsed, 0: unknown */
     struct rs_conn *rearm_next;
     uint64_t serial; /* unique per worker: with the worker index, names this connection */
     char peer[64];   /* "addr:port", for logs */

@@ -1,6 +1,7 @@
-/* A worker: one thread, one io_uring, its own SO_REUSEPORT listener sockets, a ring of
- * provided receive buffers, and the connections it accepted. Submissions are batched: the
- * helpers below only queue SQEs; the loop submits them all with its next wait. */
+/* A worker: one thread, one io_uring, its own SO_REUSEPORT listener sockets (listener.h), a ring
+ * of provided receive buffers, and the connections it accepted. Its event loop submits what
+ * submit.h queued with its next wait and hands each completion to the connection or listener it
+ * belongs to. */
 #ifndef RINGSERVER_WORKER_H
 #define RINGSERVER_WORKER_H
 
@@ -16,13 +17,5 @@ int rs_worker_create(struct rs_server *srv, unsigned index, struct rs_worker **o
 int rs_worker_start(struct rs_worker *w);
 void rs_worker_join(struct rs_worker *w);
 void rs_worker_destroy(struct rs_worker *w);
-
-void rs_worker_arm_recv(struct rs_conn *c);
-void rs_worker_arm_send(struct rs_conn *c);
-void rs_worker_cancel_recv(struct rs_conn *c);
-/* FIN after the answer already queued. */
-void rs_worker_shutdown_send(struct rs_conn *c);
-/* Closes the connection's socket (its direct descriptor); called once nothing is in flight. */
-void rs_worker_close_conn_slot(struct rs_conn *c);
 
 #endif

@@ -8,7 +8,11 @@ or, only where no answer can be written at all, a clean close. Never 500/400, ne
 good password, never a hang; after each attempt a handshake without failures succeeds, and the
 server exits without a leak report (py_test.sh). RS_PORTS: [0] http negotiate (with the
 session cookie), [1] raw negotiate, [2] auth_request; NEGRING\\alice in the NTLM account file;
-one worker, so counts are deterministic."""
+one worker, so counts are deterministic.
+
+The first test records who a clean handshake names (and the session cookie a login sets); each
+test after walks or storms one kind of handshake against those; the last checks the counters the
+whole run left."""
 import json
 import os
 import signal
@@ -18,7 +22,7 @@ import time
 
 from ntlm_auth.ntlm import NtlmContext
 
-from rsclient import (PORTS, Http, Raw, auth_token, b64, check, finish, initiator, metrics,
+from rsclient import (PORTS, Http, Raw, auth_token, b64, check, initiator, metrics, run,
                       spnego_init_no_token, spnego_resp)
 
 http, raw, authreq = PORTS
@@ -157,7 +161,7 @@ def auth_request_kerberos(h):
 @attempt(Http, http)
 def cookie_login(h):
     """A login by the session cookie a Kerberos login set."""
-    return http_result(*h.request("/", {"Cookie": session_cookie}))
+    return http_result(*h.request("/", {"Cookie": expected["session cookie"]}))
 
 
 @attempt(Http, http)
@@ -248,8 +252,9 @@ def walk(name, attempt, user, sticky=False, prepare=None, krb5=False):
             outcome, detail = attempt()
         except socket.timeout:
             outcome, detail = "bad", "no answer within 10 s (hang)"
-        seen = ctl.settled_count()
-        ctl.cmd("off")
+        finally:  # disarmed even when the attempt raised, for the tests after this one
+            seen = ctl.settled_count()
+            ctl.cmd("off")
         if outcome == "ok" and detail != user:
             outcome, detail = "bad", "authenticated as %r, not %r" % (detail, user)
         if outcome == "ok" and seen >= n:
@@ -279,61 +284,87 @@ def walk(name, attempt, user, sticky=False, prepare=None, krb5=False):
     return tally
 
 
-# The expected identities, from handshakes without failures.
-ok, krb_user = http_kerberos()
-check("kerberos baseline", ok == "ok" and krb_user[0].startswith("alice@") and
-      krb_user[1] == "Kerberos", krb_user)
-ok, ntlm_user = http_ntlm()
-check("ntlm baseline", ok == "ok" and ntlm_user == ("NEGRING\\alice", "NTLM"), ntlm_user)
-h = Http(http)
-_, hd, _ = h.request("/", {"Authorization": "Negotiate " + b64(initiator().step())})
-h.close()
-session_cookie = next((v.split(";")[0] for v in hd.get("set-cookie", [])
-                       if v.startswith("negring_session=")), "")
-check("a Kerberos login sets the session cookie", session_cookie != "", hd)
-cookie_user = (krb_user[0], "Kerberos")
+# Who clean handshakes name, and the session cookie a login sets: the first test fills it in.
+expected = {"metrics": "metrics"}
+
+
+def test_clean_handshakes_name_the_expected_users():
+    ok, krb_user = http_kerberos()
+    check("kerberos baseline", ok == "ok" and krb_user[0].startswith("alice@") and
+          krb_user[1] == "Kerberos", krb_user)
+    ok, ntlm_user = http_ntlm()
+    check("ntlm baseline", ok == "ok" and ntlm_user == ("NEGRING\\alice", "NTLM"), ntlm_user)
+    h = Http(http)
+    _, hd, _ = h.request("/", {"Authorization": "Negotiate " + b64(initiator().step())})
+    h.close()
+    session_cookie = next((v.split(";")[0] for v in hd.get("set-cookie", [])
+                           if v.startswith("negring_session=")), "")
+    check("a Kerberos login sets the session cookie", session_cookie != "", hd)
+    expected.update({"kerberos": krb_user, "ntlm": ntlm_user, "cookie": (krb_user[0], "Kerberos"),
+                     "session cookie": session_cookie})
+
+
+def walk_test(name, attempt, user, prepare=None, krb5=False, oom="503"):
+    """A test that fails each allocation of `attempt` in turn: some failures must be answered
+    with `oom` (the rest succeed)."""
+    def test():
+        t = walk(name, attempt, expected[user], prepare=prepare, krb5=krb5)
+        check("%s: some failures answered %s" % (name, oom), t["oom"] > 0, t)
+    test.__name__ = "each allocation failing in turn: " + name
+    return test
+
 
 # Kerberos walks on the cached-ticket path count MIT krb5's own allocations too. The full
 # krb5_rd_req path (ticket not cached) does not: there libkrb5's krb5_is_permitted_enctype
 # answers "not permitted" when its allocation fails, so out of memory turns into a refused
 # ticket (401) that nothing can tell apart; ringserver's and libnegring's allocations are walked.
+RAW_OOM = "E SEC_E_INSUFFICIENT_MEMORY"
 WALKS = [
-    # name, attempt, expected identity, prepare, krb5 counted, the out-of-memory answer
-    ("http kerberos", http_kerberos, krb_user, None, True, "503"),
-    ("http kerberos, ticket not cached", http_kerberos, krb_user, drop_ticket_cache, False, "503"),
-    ("http kerberos, two legs", http_kerberos_two_legs, krb_user, None, True, "503"),
-    ("http ntlm", http_ntlm, ntlm_user, None, False, "503"),
-    ("auth_request kerberos", auth_request_kerberos, krb_user, None, True, "503"),
-    ("cookie login", cookie_login, cookie_user, None, False, "503"),
-    ("metrics page", metrics_page, "metrics", None, False, "503"),
-    ("raw kerberos", raw_kerberos, krb_user, None, True, "E SEC_E_INSUFFICIENT_MEMORY"),
-    ("raw kerberos after the offer", raw_kerberos_offer, krb_user, None, True,
-     "E SEC_E_INSUFFICIENT_MEMORY"),
-    ("raw ntlm", raw_ntlm, ntlm_user, None, False, "E SEC_E_INSUFFICIENT_MEMORY"),
+    walk_test("http kerberos", http_kerberos, "kerberos", krb5=True),
+    walk_test("http kerberos, ticket not cached", http_kerberos, "kerberos",
+              prepare=drop_ticket_cache),
+    walk_test("http kerberos, two legs", http_kerberos_two_legs, "kerberos", krb5=True),
+    walk_test("http ntlm", http_ntlm, "ntlm"),
+    walk_test("auth_request kerberos", auth_request_kerberos, "kerberos", krb5=True),
+    walk_test("cookie login", cookie_login, "cookie"),
+    walk_test("metrics page", metrics_page, "metrics"),
+    walk_test("raw kerberos", raw_kerberos, "kerberos", krb5=True, oom=RAW_OOM),
+    walk_test("raw kerberos after the offer", raw_kerberos_offer, "kerberos", krb5=True,
+              oom=RAW_OOM),
+    walk_test("raw ntlm", raw_ntlm, "ntlm", oom=RAW_OOM),
 ]
-for name, attempt, user, prepare, krb5, oom in WALKS:
-    t = walk(name, attempt, user, prepare=prepare, krb5=krb5)
-    check("%s: some failures answered %s" % (name, oom), t["oom"] > 0, t)
 
-# A request head split over two reads is buffered in the connection (conn.c append()); when
-# that buffer cannot be allocated or grow, the listener's ready-made 503 answers.
-walk("http kerberos, head in two reads", http_kerberos_split, krb_user, krb5=True)
 
-# Every allocation from n on failing (like a heap that stays exhausted): the ready-made answer
-# still goes out; no crash, hang, leak, close without an answer or 500.
-# (MIT krb5 not counted: the cached path then falls back to krb5_rd_req, see above.)
-for name, attempt, user in (("http kerberos", http_kerberos, krb_user),
-                            ("http ntlm", http_ntlm, ntlm_user),
-                            ("raw kerberos", raw_kerberos, krb_user)):
-    t = walk(name + ", failing from n on", attempt, user, sticky=True)
-    check(name + ", failing from n on: a refused connection still gets the ready-made answer",
-          t["oom"] >= 1, t)
+def test_split_head_whose_buffer_fails_gets_the_ready_made_503():
+    """A request head split over two reads is buffered in the connection (conn.c append()); when
+    that buffer cannot be allocated or grow, the listener's ready-made 503 answers."""
+    walk("http kerberos, head in two reads", http_kerberos_split, expected["kerberos"], krb5=True)
+
+
+def sticky_walk_test(name, attempt, user):
+    """A test with every allocation from n on failing (like a heap that stays exhausted): the
+    ready-made answer still goes out; no crash, hang, leak, close without an answer or 500.
+    (MIT krb5 not counted: the cached path then falls back to krb5_rd_req, see above.)"""
+    def test():
+        t = walk(name + ", failing from n on", attempt, expected[user], sticky=True)
+        check(name + ", failing from n on: a refused connection still gets the ready-made answer",
+              t["oom"] >= 1, t)
+    test.__name__ = "every allocation failing from n on: " + name
+    return test
+
+
+STICKY_WALKS = [
+    sticky_walk_test("http kerberos", http_kerberos, "kerberos"),
+    sticky_walk_test("http ntlm", http_ntlm, "ntlm"),
+    sticky_walk_test("raw kerberos", raw_kerberos, "kerberos"),
+]
 
 
 def storm(every, threads=3, rounds=16):
     """Every `every`th allocation failing while several clients authenticate at once, so the
     handshakes interleave in the worker and a failure may hit one connection between another's
     legs. Wrong answers, closes without an answer, hangs and 5xx other than 503 are refused."""
+    krb_user, ntlm_user = expected["kerberos"], expected["ntlm"]
     kinds = [(http_kerberos, krb_user), (http_ntlm, ntlm_user), (raw_kerberos, krb_user),
              (raw_ntlm, ntlm_user)]
     results = []
@@ -367,19 +398,33 @@ def storm(every, threads=3, rounds=16):
           all(attempt() == ("ok", user) for attempt, user in kinds))
 
 
-storm(7)
-storm(23)
+def test_storm_one_in_7_allocations_failing():
+    storm(7)
 
-# Out of memory is the server's failure, never a denial of alice's good credentials.
-m = metrics(http)
-denied = sum(v for k, v in m.items() if k.startswith("negring_handshakes_total") and
-             'result="denied"' in k)
-errors = sum(v for k, v in m.items() if k.startswith("negring_handshakes_total") and
-             'result="error"' in k)
-check("no handshake counted as denied", denied == 0, denied)
-check("out-of-memory handshakes counted as errors", errors > 0, errors)
-check("no handshake left pending", m["negring_pending_handshakes"] == 0, m)
-# Allocation 1 of each walk is the connection's own state: refused, and counted as such.
-check("connections refused for want of memory counted",
-      m.get('negring_refusals_total{reason="memory"}', 0) > 0, m)
-finish()
+
+def test_storm_one_in_23_allocations_failing():
+    storm(23)
+
+
+def test_out_of_memory_counted_as_the_servers_failure():
+    """Over the whole run: never a denial of alice's good credentials."""
+    m = metrics(http)
+    denied = sum(v for k, v in m.items() if k.startswith("negring_handshakes_total") and
+                 'result="denied"' in k)
+    errors = sum(v for k, v in m.items() if k.startswith("negring_handshakes_total") and
+                 'result="error"' in k)
+    check("no handshake counted as denied", denied == 0, denied)
+    check("out-of-memory handshakes counted as errors", errors > 0, errors)
+    check("no handshake left pending", m["negring_pending_handshakes"] == 0, m)
+    # Allocation 1 of each walk is the connection's own state: refused, and counted as such.
+    check("connections refused for want of memory counted",
+          m.get('negring_refusals_total{reason="memory"}', 0) > 0, m)
+
+
+run(test_clean_handshakes_name_the_expected_users,
+    *WALKS,
+    test_split_head_whose_buffer_fails_gets_the_ready_made_503,
+    *STICKY_WALKS,
+    test_storm_one_in_7_allocations_failing,
+    test_storm_one_in_23_allocations_failing,
+    test_out_of_memory_counted_as_the_servers_failure)

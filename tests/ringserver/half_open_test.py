@@ -11,15 +11,19 @@ limit does not bound them (each worker's table is bounded by it instead: scripts
 half-open runs 100,000 with enough workers). This client does need a descriptor per
 connection, so the connections are spread over child processes of at most PER_CHILD each, each
 from its own loopback source address (its own 28k ephemeral ports).
-RS_PORTS: [0] http, [1] raw; RS_ARGS: the server's arguments (for --header-timeout)."""
+RS_PORTS: [0] http, [1] raw; RS_ARGS: the server's arguments (for --header-timeout).
+
+The connections are held once: the first test opens them, the next ones each check one behaviour
+while they are held, and the last one waits for the header deadline to close them all."""
 import os
 import re
 import resource
 import socket
 import struct
 import time
+import traceback
 
-from rsclient import PORTS, Http, Raw, b64, check, count_closed, finish, initiator, metrics
+from rsclient import PORTS, Http, Raw, b64, check, count_closed, initiator, metrics, run
 
 http, raw = PORTS[0], PORTS[1]
 N = int(os.environ.get("RS_HALF_OPEN", "3000"))
@@ -59,12 +63,18 @@ def open_half(i, source):
 
 def holder(first, count, source, report, go):
     """Child: opens its connections, says so, waits for the word (sent once the server counts
-    them all closed), then reports how many the server had closed."""
-    resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
-    held = [open_half(i, source) for i in range(first, first + count)]
-    os.write(report, b"opened\n")
-    os.read(go, 1)
-    os.write(report, b"%d\n" % count_closed(held, 0.5))
+    them all closed), then reports how many the server had closed. It leaves only by os._exit,
+    never back into the test runner it was forked from."""
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE,
+                           (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
+        held = [open_half(i, source) for i in range(first, first + count)]
+        os.write(report, b"opened\n")
+        os.read(go, 1)
+        os.write(report, b"%d\n" % count_closed(held, 0.5))
+    except BaseException:
+        traceback.print_exc()
+        os._exit(1)
     os._exit(0)
 
 
@@ -95,51 +105,67 @@ server_limit = server_nofile() if os.environ.get("RS_NOFILE") else None
 if server_limit is not None:
     workers = int(re.findall(r"--workers (\d+)", os.environ["RS_ARGS"])[-1])
     N = min(N, workers * (server_limit - 64) * 9 // 10)
+scene = {}  # baseline: the server's connections before; children: the holders' pipes
 
-baseline = metrics(http).get("negring_connections", 0)
-rss_idle = server_rss_kib()
-t0 = time.time()
-children = start_holders()
-opened_all = all(report.readline().strip() == "opened" for report, _ in children)
-opened = time.time() - t0
-check("%d half-open connections opened" % N, opened_all)
-check("... before the header deadline", opened < HEADER_TIMEOUT / 2, opened)
-peak = wait_metric("negring_connections", lambda v: v >= baseline + N, 3.0)
-check("server holds all of them at once", peak >= baseline + N, (peak, baseline, N))
-rss_held = server_rss_kib()
-print("server RSS: %.1f MiB idle, %.1f MiB holding %d connections (%.0f bytes each)" %
-      (rss_idle / 1024, rss_held / 1024, N, (rss_held - rss_idle) * 1024 / N))
-if server_limit is not None:
-    check("... more than its descriptor limit", server_limit < N, (server_limit, N))
 
-t0 = time.time()
-h = Http(http)
-st, _, _ = h.request("/", {"Authorization": "Negotiate " + b64(initiator().step())})
-h.close()
-took = time.time() - t0
-check("HTTP Negotiate client authenticates while %d are half-open" % N, st == 200, st)
-check("... within %.0f s" % DEADLINE, took < DEADLINE, took)
+def test_half_open_connections_all_held():
+    scene["baseline"] = metrics(http).get("negring_connections", 0)
+    rss_idle = server_rss_kib()
+    t0 = time.time()
+    scene["children"] = start_holders()
+    opened_all = all(report.readline().strip() == "opened" for report, _ in scene["children"])
+    opened = time.time() - t0
+    check("%d half-open connections opened" % N, opened_all)
+    check("... before the header deadline", opened < HEADER_TIMEOUT / 2, opened)
+    baseline = scene["baseline"]
+    peak = wait_metric("negring_connections", lambda v: v >= baseline + N, 3.0)
+    check("server holds all of them at once", peak >= baseline + N, (peak, baseline, N))
+    rss_held = server_rss_kib()
+    print("server RSS: %.1f MiB idle, %.1f MiB holding %d connections (%.0f bytes each)" %
+          (rss_idle / 1024, rss_held / 1024, N, (rss_held - rss_idle) * 1024 / N))
+    if server_limit is not None:
+        check("... more than its descriptor limit", server_limit < N, (server_limit, N))
 
-t0 = time.time()
-r = Raw(raw)
-r.send(initiator().step())
-kind, res = r.frame()
-r.close()
-took = time.time() - t0
-check("raw client authenticates while %d are half-open" % N, kind == "A", (kind, res))
-check("... within %.0f s" % DEADLINE, took < DEADLINE, took)
 
-# The header deadline (counted from each connection's open) closes every held connection.
-t0 = time.time()
-left = wait_metric("negring_connections", lambda v: v <= baseline + 1, HEADER_TIMEOUT + 15)
-check("all half-open connections closed by the header deadline", left <= baseline + 1,
-      (left, baseline, time.time() - t0))
-for _, go in children:
-    os.write(go, b"!")
-closed = sum(int(report.readline()) for report, _ in children)
-for _ in children:
-    os.wait()
-check("client sees every one closed", closed == N, closed)
-check("header timeouts counted",
-      metrics(http).get('negring_timeouts_total{kind="header"}', 0) >= N)
-finish()
+def test_http_client_authenticates_meanwhile():
+    t0 = time.time()
+    h = Http(http)
+    st, _, _ = h.request("/", {"Authorization": "Negotiate " + b64(initiator().step())})
+    h.close()
+    took = time.time() - t0
+    check("HTTP Negotiate client authenticates while %d are half-open" % N, st == 200, st)
+    check("... within %.0f s" % DEADLINE, took < DEADLINE, took)
+
+
+def test_raw_client_authenticates_meanwhile():
+    t0 = time.time()
+    r = Raw(raw)
+    r.send(initiator().step())
+    kind, res = r.frame()
+    r.close()
+    took = time.time() - t0
+    check("raw client authenticates while %d are half-open" % N, kind == "A", (kind, res))
+    check("... within %.0f s" % DEADLINE, took < DEADLINE, took)
+
+
+def test_header_deadline_closes_every_one():
+    """Counted from each connection's open."""
+    baseline, children = scene["baseline"], scene["children"]
+    t0 = time.time()
+    left = wait_metric("negring_connections", lambda v: v <= baseline + 1, HEADER_TIMEOUT + 15)
+    check("all half-open connections closed by the header deadline", left <= baseline + 1,
+          (left, baseline, time.time() - t0))
+    for _, go in children:
+        os.write(go, b"!")
+    closed = sum(int(report.readline()) for report, _ in children)
+    for _ in children:
+        os.wait()
+    check("client sees every one closed", closed == N, closed)
+    check("header timeouts counted",
+          metrics(http).get('negring_timeouts_total{kind="header"}', 0) >= N)
+
+
+run(test_half_open_connections_all_held,
+    test_http_client_authenticates_meanwhile,
+    test_raw_client_authenticates_meanwhile,
+    test_header_deadline_closes_every_one)

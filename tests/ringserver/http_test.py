@@ -8,114 +8,169 @@ import signal
 import subprocess
 import time
 
-from rsclient import (PORTS, Http, auth_token, b64, check, finish, initiator, metrics,
+from rsclient import (PORTS, Http, auth_token, b64, check, initiator, metrics, run,
                       spnego_init_no_token, spnego_resp)
 
 http, authreq = PORTS[0], PORTS[1]
 work = os.environ["RS_WORK"]
 realm = os.environ["NEGRING_REALM"]
 alice = "alice@" + realm
+bob = "bob@" + realm
 
-# 1. No credentials: 401 with the challenge.
-c = Http(http)
-st, h, _ = c.request("/")
-check("no credentials -> 401", st == 401, st)
-check("challenge offers Negotiate", "Negotiate" in h.get("www-authenticate", []), h)
 
-# 2. One-leg SPNEGO/Kerberos with mutual authentication, on the same keep-alive connection.
-ctx = initiator()
-tok = ctx.step()
-st, h, body = c.request("/app", {"Authorization": "Negotiate " + b64(tok)})
-check("SPNEGO token -> 200", st == 200, (st, body))
-check("X-Remote-User names alice", h.get("x-remote-user") == [alice], h)
-check("X-Remote-Realm", h.get("x-remote-realm") == [realm], h)
-check("X-Auth-Mechanism Kerberos", h.get("x-auth-mechanism") == ["Kerberos"], h)
-check("JSON body names the user", b'"user":"%s"' % alice.encode() in body, body)
-final = auth_token(h)
-check("mutual-auth token returned with the 200", final is not None)
-if final is not None:
-    ctx.step(final)
-    check("MIT initiator accepts the final token", ctx.complete)
+def negotiate(tok):
+    return {"Authorization": "Negotiate " + b64(tok)}
 
-# 3. The same token again on the same connection: the cached answer, not a replay error.
-st, h, _ = c.request("/app", {"Authorization": "Negotiate " + b64(tok)})
-check("re-sent token on the same connection -> 200", st == 200, st)
-check("answered from the result cache", h.get("x-auth-source") == ["cache"], h)
-check("cached answer names the same user", h.get("x-remote-user") == [alice], h)
-# ... and on another connection it is a replay.
-d = Http(http)
-st, h, _ = d.request("/app", {"Authorization": "Negotiate " + b64(tok)})
-check("same token on another connection is refused as a replay (401)", st == 401, st)
-d.close()
 
-# 4. Two legs on one keep-alive connection: NegTokenInit without an optimistic token, then
-#    the Kerberos token in a NegTokenResp.
-m0 = metrics(http)
-k = initiator("krb5")
-st, h, _ = c.request("/", {"Authorization": "Negotiate " + b64(spnego_init_no_token())})
-check("leg 1 -> 401 with a continuation token", st == 401 and auth_token(h) is not None, (st, h))
-check("one pending handshake", metrics(http)["negring_pending_handshakes"] == 1)
-st, h, body = c.request("/", {"Authorization": "Negotiate " + b64(spnego_resp(k.step()))})
-check("leg 2 -> 200 for alice", st == 200 and h.get("x-remote-user") == [alice], (st, body))
-check("no pending handshake left", metrics(http)["negring_pending_handshakes"] == 0)
-c.close()
+def wait_pending_zero():
+    for _ in range(250):
+        if metrics(http)["negring_pending_handshakes"] == 0:
+            return
+        time.sleep(0.02)
 
-# 5. Client vanishing between legs: the context is freed at once.
-v = Http(http)
-st, _, _ = v.request("/", {"Authorization": "Negotiate " + b64(spnego_init_no_token())})
-check("vanishing client got leg 1", st == 401)
-v.close()
-for _ in range(250):
-    if metrics(http)["negring_pending_handshakes"] == 0:
-        break
-    time.sleep(0.02)
-check("pending context freed when the client vanished",
-      metrics(http)["negring_pending_handshakes"] == 0)
-check("aborted handshake counted",
-      metrics(http).get('negring_handshakes_total{mech="unknown",result="aborted"}', 0) >= 1)
 
-# 6. A second leg on a connection that never had a first one is refused, nothing crashes.
-e = Http(http)
-st, _, _ = e.request("/", {"Authorization": "Negotiate " + b64(spnego_resp(b"\x01\x02"))})
-check("stray second leg -> 400", st == 400, st)
+def bob_login():
+    """A handshake with bob's ticket on a new connection: (status, headers)."""
+    cc = "FILE:" + work + "/bob.ccache"
+    subprocess.run(["kinit", "-c", cc, bob], input=b"bob-Pass-2\n", check=True,
+                   stdout=subprocess.DEVNULL)
+    b = Http(http)
+    st, h, _ = b.request("/", negotiate(initiator(ccache=cc).step()))
+    b.close()
+    return st, h
 
-# 7. Garbage.
-for what, value, want in [
-    ("not base64", "Negotiate !!!!", 400),
-    ("base64 of junk", "Negotiate AAAA", 400),
-    ("random 20 KiB", "Negotiate " + b64(random.randbytes(20000)), 400),
-    ("GSS framing around junk", "Negotiate " + b64(b"\x60\x05\x06\x03\x2a\x03\x04"), 400),
-    ("unsupported scheme", "Basic YWxpY2U6eA==", 401),
-    ("scheme only", "Negotiate", 401),
-]:
+
+def bob_cookies():
+    """The session cookies (name=value) a login as bob sets, with that login's headers."""
+    _, h = bob_login()
+    cookies = [v for v in h.get("set-cookie", []) if v.startswith("negring_session=")]
+    return [v.split(";")[0] for v in cookies], h
+
+
+def bob_cookie():
+    cookies, h = bob_cookies()
+    if len(cookies) != 1:
+        raise AssertionError("no session cookie from bob's login: %r" % h)
+    return cookies[0]
+
+
+def test_no_credentials_gets_the_challenge():
+    c = Http(http)
+    st, h, _ = c.request("/")
+    check("no credentials -> 401", st == 401, st)
+    check("challenge offers Negotiate", "Negotiate" in h.get("www-authenticate", []), h)
+    c.close()
+
+
+def test_one_leg_kerberos_with_mutual_auth_on_keep_alive():
+    """After the challenge, on the same keep-alive connection."""
+    c = Http(http)
+    c.request("/")
+    ctx = initiator()
+    st, h, body = c.request("/app", negotiate(ctx.step()))
+    check("SPNEGO token -> 200", st == 200, (st, body))
+    check("X-Remote-User names alice", h.get("x-remote-user") == [alice], h)
+    check("X-Remote-Realm", h.get("x-remote-realm") == [realm], h)
+    check("X-Auth-Mechanism Kerberos", h.get("x-auth-mechanism") == ["Kerberos"], h)
+    check("JSON body names the user", b'"user":"%s"' % alice.encode() in body, body)
+    final = auth_token(h)
+    check("mutual-auth token returned with the 200", final is not None)
+    if final is not None:
+        ctx.step(final)
+        check("MIT initiator accepts the final token", ctx.complete)
+    c.close()
+
+
+def test_resent_token_answered_from_cache_only_on_its_connection():
+    c = Http(http)
+    tok = initiator().step()
+    c.request("/app", negotiate(tok))
+    st, h, _ = c.request("/app", negotiate(tok))
+    check("re-sent token on the same connection -> 200", st == 200, st)
+    check("answered from the result cache", h.get("x-auth-source") == ["cache"], h)
+    check("cached answer names the same user", h.get("x-remote-user") == [alice], h)
+    c.close()
+    d = Http(http)
+    st, h, _ = d.request("/app", negotiate(tok))
+    check("same token on another connection is refused as a replay (401)", st == 401, st)
+    d.close()
+
+
+def test_two_legs_on_one_keep_alive_connection():
+    """NegTokenInit without an optimistic token, then the Kerberos token in a NegTokenResp."""
+    c = Http(http)
+    k = initiator("krb5")
+    st, h, _ = c.request("/", negotiate(spnego_init_no_token()))
+    check("leg 1 -> 401 with a continuation token", st == 401 and auth_token(h) is not None, (st, h))
+    check("one pending handshake", metrics(http)["negring_pending_handshakes"] == 1)
+    st, h, body = c.request("/", negotiate(spnego_resp(k.step())))
+    check("leg 2 -> 200 for alice", st == 200 and h.get("x-remote-user") == [alice], (st, body))
+    check("no pending handshake left", metrics(http)["negring_pending_handshakes"] == 0)
+    c.close()
+
+
+def test_vanishing_client_frees_its_context():
+    v = Http(http)
+    st, _, _ = v.request("/", negotiate(spnego_init_no_token()))
+    check("vanishing client got leg 1", st == 401)
+    v.close()
+    wait_pending_zero()
+    check("pending context freed when the client vanished",
+          metrics(http)["negring_pending_handshakes"] == 0)
+    check("aborted handshake counted",
+          metrics(http).get('negring_handshakes_total{mech="unknown",result="aborted"}', 0) >= 1)
+
+
+def test_stray_second_leg_refused():
+    """A second leg on a connection that never had a first one: refused, nothing crashes."""
     e = Http(http)
-    st, h, _ = e.request("/", {"Authorization": value})
-    check("garbage (%s) -> %d" % (what, want), st == want, st)
+    st, _, _ = e.request("/", negotiate(spnego_resp(b"\x01\x02")))
+    check("stray second leg -> 400", st == 400, st)
     e.close()
-st, _, _ = Http(http).request("/healthz")
-check("server still healthy after garbage", st == 200)
 
-# 8. Another user's ticket gives that user, never alice.
-bob_cc = "FILE:" + work + "/bob.ccache"
-subprocess.run(["kinit", "-c", bob_cc, "bob@" + realm], input=b"bob-Pass-2\n", check=True,
-               stdout=subprocess.DEVNULL)
-b = Http(http)
-st, h, _ = b.request("/", {"Authorization": "Negotiate " + b64(initiator(ccache=bob_cc).step())})
-check("bob's ticket -> bob", st == 200 and h.get("x-remote-user") == ["bob@" + realm], h)
 
-# 9. Session cookie (server runs with --cookie-key-file and --cookie-secure no).
-cookie = [v for v in h.get("set-cookie", []) if v.startswith("negring_session=")]
-check("Set-Cookie on success", len(cookie) == 1, h)
-if cookie:
-    value = cookie[0].split(";")[0]
-    st, h, _ = Http(http).request("/", {"Cookie": "a=b; " + value})
-    check("cookie alone -> 200 bob", st == 200 and h.get("x-remote-user") == ["bob@" + realm], h)
-    check("cookie login marked", h.get("x-auth-source") == ["cookie"], h)
-    name, val = value.split("=", 1)
+def test_garbage_refused_and_server_stays_healthy():
+    for what, value, want in [
+        ("not base64", "Negotiate !!!!", 400),
+        ("base64 of junk", "Negotiate AAAA", 400),
+        ("random 20 KiB", "Negotiate " + b64(random.randbytes(20000)), 400),
+        ("GSS framing around junk", "Negotiate " + b64(b"\x60\x05\x06\x03\x2a\x03\x04"), 400),
+        ("unsupported scheme", "Basic YWxpY2U6eA==", 401),
+        ("scheme only", "Negotiate", 401),
+    ]:
+        e = Http(http)
+        st, h, _ = e.request("/", {"Authorization": value})
+        check("garbage (%s) -> %d" % (what, want), st == want, st)
+        e.close()
+    st, _, _ = Http(http).request("/healthz")
+    check("server still healthy after garbage", st == 200)
+
+
+def test_other_users_ticket_names_that_user():
+    st, h = bob_login()
+    check("bob's ticket -> bob", st == 200 and h.get("x-remote-user") == [bob], h)
+
+
+def test_session_cookie_logs_in():
+    """The server runs with --cookie-key-file and --cookie-secure no."""
+    cookies, h = bob_cookies()
+    check("Set-Cookie on success", len(cookies) == 1, h)
+    if cookies:
+        st, h, _ = Http(http).request("/", {"Cookie": "a=b; " + cookies[0]})
+        check("cookie alone -> 200 bob", st == 200 and h.get("x-remote-user") == [bob], h)
+        check("cookie login marked", h.get("x-auth-source") == ["cookie"], h)
+
+
+def test_altered_cookie_refused():
+    name, val = bob_cookie().split("=", 1)
     forged = name + "=" + val[:-2] + ("AA" if val[-2:] != "AA" else "BB")
     st, _, _ = Http(http).request("/", {"Cookie": forged})
     check("altered cookie -> 401", st == 401, st)
-    # A new key file and SIGHUP: the cookie signed with the old key no longer logs in.
+
+
+def test_cookie_of_old_key_refused_after_reload():
+    """A new key file and SIGHUP: the cookie signed with the old key no longer logs in."""
+    value = bob_cookie()
     with open(os.path.join(work, "cookie.key"), "wb") as f:
         f.write(os.urandom(32))
     reloads = metrics(http).get('negring_key_reloads_total{result="ok"}', 0)
@@ -126,42 +181,86 @@ if cookie:
         time.sleep(0.05)
     st, _, _ = Http(http).request("/", {"Cookie": value})
     check("cookie of the old key after the key file changed and SIGHUP -> 401", st == 401, st)
-b.close()
 
-# 10. HEAD gets headers only.
-st, h, body = Http(http).request("/", method="HEAD")
-check("HEAD -> 401 without body", st == 401 and body == b"", (st, body))
 
-# 11. auth_request mode: 401 (never 400) for garbage, headers on success, and the cache keyed
-#     on the front-end's client id header.
-st, h, _ = Http(authreq).request("/auth", {"Authorization": "Negotiate AAAA"})
-check("auth_request: garbage -> 401 with challenge",
-      st == 401 and "Negotiate" in h.get("www-authenticate", []), (st, h))
-tok = initiator().step()
-st, h, _ = Http(authreq).request("/auth", {"Authorization": "Negotiate " + b64(tok),
-                                           "X-Client-Connection": "10.0.0.1:5555 c1"})
-check("auth_request: 200 + X-Remote-User", st == 200 and h.get("x-remote-user") == [alice], h)
-st, h, _ = Http(authreq).request("/auth", {"Authorization": "Negotiate " + b64(tok),
-                                           "X-Client-Connection": "10.0.0.1:5555 c1"})
-check("auth_request: same client, new upstream connection -> cached 200",
-      st == 200 and h.get("x-auth-source") == ["cache"], h)
-st, h, _ = Http(authreq).request("/auth", {"Authorization": "Negotiate " + b64(tok),
-                                           "X-Client-Connection": "10.9.9.9:1 c7"})
-check("auth_request: same token from another client -> 401 (replay)", st == 401, st)
-# Without the header an auth_request answer is never cached: the upstream connection is shared.
-a = Http(authreq)
-tok2 = initiator().step()
-st, _, _ = a.request("/auth", {"Authorization": "Negotiate " + b64(tok2)})
-check("auth_request without client id: 200", st == 200, st)
-st, _, _ = a.request("/auth", {"Authorization": "Negotiate " + b64(tok2)})
-check("auth_request without client id: a re-sent token is a replay (401)", st == 401, st)
-st, _, _ = Http(http).request("/auth", {"Authorization": "Negotiate " + b64(tok),
-                                        "X-Client-Connection": "10.0.0.1:5555 c1"})
-check("http listener ignores the client id header (replay)", st == 401, st)
+def test_head_gets_headers_only():
+    st, h, body = Http(http).request("/", method="HEAD")
+    check("HEAD -> 401 without body", st == 401 and body == b"", (st, body))
 
-m = metrics(http)
-check("metrics: kerberos ok handshakes counted",
-      m['negring_handshakes_total{mech="kerberos",result="ok"}'] >= 4, m)
-check("metrics: result cache hits", m["negring_result_cache_hits_total"] >= 2)
-check("metrics: latency histogram filled", m["negring_handshake_duration_seconds_count"] >= 4)
-finish()
+
+def test_auth_request_garbage_gets_401_with_challenge():
+    """Never 400: nginx auth_request passes only 401 on."""
+    st, h, _ = Http(authreq).request("/auth", {"Authorization": "Negotiate AAAA"})
+    check("auth_request: garbage -> 401 with challenge",
+          st == 401 and "Negotiate" in h.get("www-authenticate", []), (st, h))
+
+
+def test_auth_request_cache_keyed_on_client_id_header():
+    tok = initiator().step()
+    c1 = {**negotiate(tok), "X-Client-Connection": "10.0.0.1:5555 c1"}
+    st, h, _ = Http(authreq).request("/auth", c1)
+    check("auth_request: 200 + X-Remote-User", st == 200 and h.get("x-remote-user") == [alice], h)
+    st, h, _ = Http(authreq).request("/auth", c1)
+    check("auth_request: same client, new upstream connection -> cached 200",
+          st == 200 and h.get("x-auth-source") == ["cache"], h)
+    c7 = {**negotiate(tok), "X-Client-Connection": "10.9.9.9:1 c7"}
+    st, h, _ = Http(authreq).request("/auth", c7)
+    check("auth_request: same token from another client -> 401 (replay)", st == 401, st)
+
+
+def test_auth_request_without_client_id_never_cached():
+    """The upstream connection is shared by many browsers."""
+    a = Http(authreq)
+    tok2 = initiator().step()
+    st, _, _ = a.request("/auth", negotiate(tok2))
+    check("auth_request without client id: 200", st == 200, st)
+    st, _, _ = a.request("/auth", negotiate(tok2))
+    check("auth_request without client id: a re-sent token is a replay (401)", st == 401, st)
+    a.close()
+
+
+def test_http_listener_ignores_client_id_header():
+    tok = initiator().step()
+    c1 = {**negotiate(tok), "X-Client-Connection": "10.0.0.1:5555 c1"}
+    Http(authreq).request("/auth", c1)
+    st, _, _ = Http(http).request("/auth", c1)
+    check("http listener ignores the client id header (replay)", st == 401, st)
+
+
+def test_metrics_count_handshakes_cache_hits_and_latency():
+    """Counted from this test's own handshakes: four logins, two of them re-sent."""
+    m0 = metrics(http)
+    for i in range(4):
+        c = Http(http)
+        tok = initiator().step()
+        c.request("/", negotiate(tok))
+        if i < 2:
+            c.request("/", negotiate(tok))
+        c.close()
+    m = metrics(http)
+    ok = 'negring_handshakes_total{mech="kerberos",result="ok"}'
+    check("metrics: kerberos ok handshakes counted", m[ok] - m0[ok] >= 4, m)
+    check("metrics: result cache hits",
+          m["negring_result_cache_hits_total"] - m0["negring_result_cache_hits_total"] >= 2)
+    check("metrics: latency histogram filled",
+          m["negring_handshake_duration_seconds_count"] -
+          m0["negring_handshake_duration_seconds_count"] >= 4)
+
+
+run(test_no_credentials_gets_the_challenge,
+    test_one_leg_kerberos_with_mutual_auth_on_keep_alive,
+    test_resent_token_answered_from_cache_only_on_its_connection,
+    test_two_legs_on_one_keep_alive_connection,
+    test_vanishing_client_frees_its_context,
+    test_stray_second_leg_refused,
+    test_garbage_refused_and_server_stays_healthy,
+    test_other_users_ticket_names_that_user,
+    test_session_cookie_logs_in,
+    test_altered_cookie_refused,
+    test_cookie_of_old_key_refused_after_reload,
+    test_head_gets_headers_only,
+    test_auth_request_garbage_gets_401_with_challenge,
+    test_auth_request_cache_keyed_on_client_id_header,
+    test_auth_request_without_client_id_never_cached,
+    test_http_listener_ignores_client_id_header,
+    test_metrics_count_handshakes_cache_hits_and_latency)

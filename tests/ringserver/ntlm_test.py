@@ -9,7 +9,7 @@ import time
 
 from ntlm_auth.ntlm import NtlmContext
 
-from rsclient import PORTS, Http, Raw, auth_token, b64, check, finish, initiator, metrics
+from rsclient import PORTS, Http, Raw, auth_token, b64, check, initiator, metrics, run
 
 nego, ntlm_only, krb_only, raw, raw_krb, raw_nego = PORTS
 SEC_E_LOGON_DENIED = 0x8009030C
@@ -18,6 +18,7 @@ KRB5_OID = bytes.fromhex("06092a864886f712010202")  # 1.2.840.113554.1.2.2
 # ntlm_auth takes "LMHASH:NTHASH" in place of a password; OpenSSL 3 has no MD4 to hash one.
 nt_hash = open(os.path.join(os.environ["RS_WORK"], "users")).read().split(":")[2]
 password = "aad3b435b51404eeaad3b435b51404ee:" + nt_hash
+wrong_password = "aad3b435b51404eeaad3b435b51404ee:" + "0" * 32
 
 
 def client(pw=password):
@@ -35,64 +36,8 @@ def ntlm_login(port, scheme="NTLM", pw=password, conn=None):
     return st, h, body
 
 
-# 1. The NTLM scheme on a Negotiate listener: offered, and three legs on one connection.
-st, h, _ = Http(nego).request("/")
-check("negotiate listener offers NTLM too", "NTLM" in h.get("www-authenticate", []), h)
-st, h, body = ntlm_login(nego)
-check("NTLM scheme -> 200", st == 200, (st, body))
-check("NTLM user is NEGRING\\alice", h.get("x-remote-user") == ["NEGRING\\alice"], h)
-check("mechanism NTLM", h.get("x-auth-mechanism") == ["NTLM"], h)
-
-# 2. Wrong password: 401, logged, counted.
-st, _, _ = ntlm_login(nego, pw="aad3b435b51404eeaad3b435b51404ee:" + "0" * 32)
-check("wrong NTLM password -> 401", st == 401, st)
-
-# 3. Raw NTLMSSP under the Negotiate scheme (what Windows clients do without Kerberos).
-st, h, body = ntlm_login(nego, scheme="Negotiate")
-check("NTLMSSP in Negotiate -> 200 NTLM", st == 200 and h.get("x-auth-mechanism") == ["NTLM"],
-      (st, h, body))
-
-# 4. The AUTHENTICATE is bound to the connection that got the CHALLENGE.
-a, b = Http(nego), Http(nego)
-ctx = client()
-st, h, _ = a.request("/", {"Authorization": "NTLM " + b64(ctx.step())})
-auth = ctx.step(auth_token(h, "NTLM"))
-st, _, _ = b.request("/", {"Authorization": "NTLM " + b64(auth)})
-check("AUTHENTICATE on another connection is refused", st in (400, 401), st)
-st, h, _ = a.request("/", {"Authorization": "NTLM " + b64(auth)})
-check("... and accepted on its own connection", st == 200, st)
-
-# 5. Per-listener mechanisms.
-st, h, _ = Http(ntlm_only).request("/")
-check("mechs=ntlm offers only NTLM", h.get("www-authenticate") == ["NTLM"], h)
-st, h, _ = Http(ntlm_only).request("/", {"Authorization": "Negotiate " + b64(initiator().step())})
-check("mechs=ntlm refuses Kerberos (401 + NTLM challenge)", st == 401, st)
-st, h, _ = ntlm_login(ntlm_only)
-check("mechs=ntlm accepts NTLM", st == 200, st)
-st, h, _ = Http(krb_only).request("/")
-check("mechs=kerberos offers only Negotiate", h.get("www-authenticate") == ["Negotiate"], h)
-st, h, _ = ntlm_login(krb_only, scheme="Negotiate")
-check("mechs=kerberos refuses NTLMSSP in Negotiate", st == 401 and h.get("x-remote-user") is None,
-      st)
-st, h, _ = ntlm_login(krb_only, scheme="NTLM")
-check("mechs=kerberos refuses the NTLM scheme", st == 401, st)
-st, h, _ = Http(krb_only).request("/", {"Authorization": "Negotiate " + b64(initiator().step())})
-check("mechs=kerberos accepts Kerberos", st == 200, st)
-
-# 6. Raw protocol, NTLM: NEGOTIATE -> 'C' CHALLENGE -> AUTHENTICATE -> 'A'.
-r = Raw(raw)
-ctx = client()
-r.send(ctx.step())
-kind, challenge = r.frame()
-check("raw NTLM: challenge frame", kind == "C" and challenge.startswith(b"NTLMSSP\0\x02"), kind)
-r.send(ctx.step(challenge))
-kind, res = r.frame()
-check("raw NTLM: accepted as NEGRING\\alice", kind == "A" and res[1] == "NEGRING\\alice", res)
-
-# 7. mechs=kerberos acquires Negotiate credentials with the package list "Kerberos": the
-# library's own offer (the NegTokenInit2 answering an empty first frame) names no NTLM, and
-# NTLMSSP is refused by the library itself, raw or after a Kerberos login on the same connection.
 def offer(port):
+    """The library's own offer: the NegTokenInit2 answering an empty first raw frame."""
     o = Raw(port)
     o.send(b"")
     frame = o.frame()
@@ -100,26 +45,6 @@ def offer(port):
     return frame
 
 
-kind, tok = offer(raw_krb)
-check("raw mechs=kerberos: NegTokenInit2 lists Kerberos and no NTLM",
-      kind == "C" and KRB5_OID in tok and NTLM_OID not in tok, (kind, tok.hex()))
-kind, tok = offer(raw_nego)
-check("raw negotiate (same accounts): NegTokenInit2 lists NTLM too",
-      kind == "C" and KRB5_OID in tok and NTLM_OID in tok, (kind, tok.hex()))
-r = Raw(raw_krb)
-r.send(client().step())
-kind, res = r.frame()
-check("raw mechs=kerberos: raw NTLMSSP -> E SEC_E_LOGON_DENIED",
-      kind == "E" and res[0] == SEC_E_LOGON_DENIED, (kind, res))
-r.send(initiator("krb5").step())
-kind, res = r.frame()
-check("raw mechs=kerberos: Kerberos on the same connection -> A", kind == "A", (kind, res))
-r.close()
-r = Raw(raw_nego)
-r.send(client().step())
-kind, res = r.frame()
-check("raw negotiate: raw NTLMSSP -> C (challenge)", kind == "C", (kind, res))
-r.close()
 def log_has(*parts, wait=5.0):
     """Worker log lines reach the file through io_uring writes: poll for them."""
     deadline = time.monotonic() + wait
@@ -130,11 +55,131 @@ def log_has(*parts, wait=5.0):
         time.sleep(0.05)
 
 
-check("mechs=kerberos NTLM refusal logged as logon denied",
-      log_has("status=0x8009030c", 'reason="logon denied"'))
+def test_ntlm_scheme_on_a_negotiate_listener():
+    """Offered, and three legs on one connection."""
+    st, h, _ = Http(nego).request("/")
+    check("negotiate listener offers NTLM too", "NTLM" in h.get("www-authenticate", []), h)
+    st, h, body = ntlm_login(nego)
+    check("NTLM scheme -> 200", st == 200, (st, body))
+    check("NTLM user is NEGRING\\alice", h.get("x-remote-user") == ["NEGRING\\alice"], h)
+    check("mechanism NTLM", h.get("x-auth-mechanism") == ["NTLM"], h)
 
-m = metrics(nego)
-check("ntlm ok handshakes counted", m['negring_handshakes_total{mech="ntlm",result="ok"}'] >= 5, m)
-check("ntlm denials counted", m['negring_handshakes_total{mech="ntlm",result="denied"}'] >= 1)
-check("no handshake left pending", m["negring_pending_handshakes"] == 0)
-finish()
+
+def test_wrong_ntlm_password_refused():
+    st, _, _ = ntlm_login(nego, pw=wrong_password)
+    check("wrong NTLM password -> 401", st == 401, st)
+
+
+def test_ntlmssp_under_the_negotiate_scheme():
+    """What Windows clients do without Kerberos."""
+    st, h, body = ntlm_login(nego, scheme="Negotiate")
+    check("NTLMSSP in Negotiate -> 200 NTLM", st == 200 and h.get("x-auth-mechanism") == ["NTLM"],
+          (st, h, body))
+
+
+def test_authenticate_bound_to_the_challenge_connection():
+    a, b = Http(nego), Http(nego)
+    ctx = client()
+    st, h, _ = a.request("/", {"Authorization": "NTLM " + b64(ctx.step())})
+    auth = ctx.step(auth_token(h, "NTLM"))
+    st, _, _ = b.request("/", {"Authorization": "NTLM " + b64(auth)})
+    check("AUTHENTICATE on another connection is refused", st in (400, 401), st)
+    st, h, _ = a.request("/", {"Authorization": "NTLM " + b64(auth)})
+    check("... and accepted on its own connection", st == 200, st)
+    a.close()
+    b.close()
+
+
+def test_mechs_ntlm_listener_takes_only_ntlm():
+    st, h, _ = Http(ntlm_only).request("/")
+    check("mechs=ntlm offers only NTLM", h.get("www-authenticate") == ["NTLM"], h)
+    st, h, _ = Http(ntlm_only).request("/", {"Authorization": "Negotiate " + b64(initiator().step())})
+    check("mechs=ntlm refuses Kerberos (401 + NTLM challenge)", st == 401, st)
+    st, h, _ = ntlm_login(ntlm_only)
+    check("mechs=ntlm accepts NTLM", st == 200, st)
+
+
+def test_mechs_kerberos_listener_takes_only_kerberos():
+    st, h, _ = Http(krb_only).request("/")
+    check("mechs=kerberos offers only Negotiate", h.get("www-authenticate") == ["Negotiate"], h)
+    st, h, _ = ntlm_login(krb_only, scheme="Negotiate")
+    check("mechs=kerberos refuses NTLMSSP in Negotiate",
+          st == 401 and h.get("x-remote-user") is None, st)
+    st, h, _ = ntlm_login(krb_only, scheme="NTLM")
+    check("mechs=kerberos refuses the NTLM scheme", st == 401, st)
+    st, h, _ = Http(krb_only).request("/", {"Authorization": "Negotiate " + b64(initiator().step())})
+    check("mechs=kerberos accepts Kerberos", st == 200, st)
+
+
+def test_raw_ntlm():
+    """NEGOTIATE -> 'C' CHALLENGE -> AUTHENTICATE -> 'A'."""
+    r = Raw(raw)
+    ctx = client()
+    r.send(ctx.step())
+    kind, challenge = r.frame()
+    check("raw NTLM: challenge frame", kind == "C" and challenge.startswith(b"NTLMSSP\0\x02"), kind)
+    r.send(ctx.step(challenge))
+    kind, res = r.frame()
+    check("raw NTLM: accepted as NEGRING\\alice", kind == "A" and res[1] == "NEGRING\\alice", res)
+    r.close()
+
+
+def test_raw_mechs_kerberos_offer_names_no_ntlm():
+    """mechs=kerberos acquires Negotiate credentials with the package list "Kerberos"."""
+    kind, tok = offer(raw_krb)
+    check("raw mechs=kerberos: NegTokenInit2 lists Kerberos and no NTLM",
+          kind == "C" and KRB5_OID in tok and NTLM_OID not in tok, (kind, tok.hex()))
+    kind, tok = offer(raw_nego)
+    check("raw negotiate (same accounts): NegTokenInit2 lists NTLM too",
+          kind == "C" and KRB5_OID in tok and NTLM_OID in tok, (kind, tok.hex()))
+
+
+def test_raw_mechs_kerberos_library_refuses_ntlmssp():
+    """Refused by the library itself, raw or after a Kerberos login on the same connection, and
+    logged as such."""
+    r = Raw(raw_krb)
+    r.send(client().step())
+    kind, res = r.frame()
+    check("raw mechs=kerberos: raw NTLMSSP -> E SEC_E_LOGON_DENIED",
+          kind == "E" and res[0] == SEC_E_LOGON_DENIED, (kind, res))
+    r.send(initiator("krb5").step())
+    kind, res = r.frame()
+    check("raw mechs=kerberos: Kerberos on the same connection -> A", kind == "A", (kind, res))
+    r.close()
+    check("mechs=kerberos NTLM refusal logged as logon denied",
+          log_has("status=0x8009030c", 'reason="logon denied"'))
+
+
+def test_raw_negotiate_answers_ntlmssp_with_a_challenge():
+    r = Raw(raw_nego)
+    r.send(client().step())
+    kind, res = r.frame()
+    check("raw negotiate: raw NTLMSSP -> C (challenge)", kind == "C", (kind, res))
+    r.close()
+
+
+def test_ntlm_handshakes_counted():
+    """Counted from this test's own handshakes: five logins and one wrong password."""
+    ok = 'negring_handshakes_total{mech="ntlm",result="ok"}'
+    denied = 'negring_handshakes_total{mech="ntlm",result="denied"}'
+    m0 = metrics(nego)
+    for _ in range(5):
+        ntlm_login(nego)
+    ntlm_login(nego, pw=wrong_password)
+    m = metrics(nego)
+    check("ntlm ok handshakes counted", m[ok] - m0[ok] >= 5, m)
+    check("ntlm denials counted", m[denied] - m0[denied] >= 1)
+    check("no handshake left pending", m["negring_pending_handshakes"] == 0)
+
+
+run(test_ntlm_scheme_on_a_negotiate_listener,
+    test_wrong_ntlm_password_refused,
+    test_ntlmssp_under_the_negotiate_scheme,
+    test_authenticate_bound_to_the_challenge_connection,
+    test_mechs_ntlm_listener_takes_only_ntlm,
+    test_mechs_kerberos_listener_takes_only_kerberos,
+    test_raw_ntlm,
+    test_raw_mechs_kerberos_offer_names_no_ntlm,
+    test_raw_mechs_kerberos_library_refuses_ntlmssp,
+    test_raw_negotiate_answers_ntlmssp_with_a_challenge,
+    test_ntlm_handshakes_counted)

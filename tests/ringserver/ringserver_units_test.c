@@ -1,8 +1,8 @@
 /* Unit tests of ringserver's parsers and small modules, compiled against their sources:
  * the strict HTTP parser (RFC 9112 cases, every prefix of valid requests is "incomplete",
  * random mutations never crash or read out of bounds under ASan), strict base64, the session
- * cookie (round trip, tampering, expiry, wrong key), the result cache, the timer wheel and the
- * raw protocol's framing. */
+ * cookie (round trip, tampering, expiry, wrong key), the result cache, the timer wheel, the
+ * raw protocol's framing and the SECURITY_STATUS table. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +13,9 @@
 #include "b64.h"
 #include "check.h"
 #include "http_parser.h"
-#include "http_status.h"
 #include "raw_frame.h"
 #include "result_cache.h"
+#include "sec_status.h"
 #include "session_cookie.h"
 #include "timer_wheel.h"
 
@@ -419,21 +419,59 @@ static void test_raw_frame(void)
  * server's own error (500). */
 static void test_failure_status(void)
 {
-    CHECK_EQ(rs_http_failure_status(SEC_E_LOGON_DENIED, RS_MODE_HTTP), 401);
-    CHECK_EQ(rs_http_failure_status(SEC_E_TIME_SKEW, RS_MODE_AUTH_REQUEST), 401);
-    CHECK_EQ(rs_http_failure_status(SEC_E_INVALID_TOKEN, RS_MODE_HTTP), 400);
-    CHECK_EQ(rs_http_failure_status(SEC_E_INVALID_TOKEN, RS_MODE_AUTH_REQUEST), 401);
-    CHECK_EQ(rs_http_failure_status(SEC_E_INSUFFICIENT_MEMORY, RS_MODE_HTTP), 503);
-    CHECK_EQ(rs_http_failure_status(SEC_E_INSUFFICIENT_MEMORY, RS_MODE_AUTH_REQUEST), 503);
-    CHECK_EQ(rs_http_failure_status(SEC_E_INTERNAL_ERROR, RS_MODE_HTTP), 500);
-    CHECK_EQ(rs_http_failure_status(SEC_E_BUFFER_TOO_SMALL, RS_MODE_AUTH_REQUEST), 500);
-    CHECK_EQ(rs_http_failure_status(SEC_E_SECPKG_NOT_FOUND, RS_MODE_HTTP), 500);
+    CHECK_EQ(rs_status_http(SEC_E_LOGON_DENIED, RS_MODE_HTTP), 401);
+    CHECK_EQ(rs_status_http(SEC_E_TIME_SKEW, RS_MODE_AUTH_REQUEST), 401);
+    CHECK_EQ(rs_status_http(SEC_E_INVALID_TOKEN, RS_MODE_HTTP), 400);
+    CHECK_EQ(rs_status_http(SEC_E_INVALID_TOKEN, RS_MODE_AUTH_REQUEST), 401);
+    CHECK_EQ(rs_status_http(SEC_E_INSUFFICIENT_MEMORY, RS_MODE_HTTP), 503);
+    CHECK_EQ(rs_status_http(SEC_E_INSUFFICIENT_MEMORY, RS_MODE_AUTH_REQUEST), 503);
+    CHECK_EQ(rs_status_http(SEC_E_INTERNAL_ERROR, RS_MODE_HTTP), 500);
+    CHECK_EQ(rs_status_http(SEC_E_BUFFER_TOO_SMALL, RS_MODE_AUTH_REQUEST), 500);
+    CHECK_EQ(rs_status_http(SEC_E_SECPKG_NOT_FOUND, RS_MODE_HTTP), 500);
+    CHECK_EQ(rs_status_http(SEC_E_NO_CREDENTIALS, RS_MODE_HTTP), 401);
+    CHECK_EQ(rs_status_http(SEC_E_OUT_OF_SEQUENCE, RS_MODE_HTTP), 401); /* not in the table */
     /* The metrics label follows the same split: out of memory is the server's error. */
-    CHECK_EQ(rs_result_of(SEC_E_OK), RS_RESULT_OK);
-    CHECK_EQ(rs_result_of(SEC_E_INVALID_TOKEN), RS_RESULT_INVALID);
-    CHECK_EQ(rs_result_of(SEC_E_LOGON_DENIED), RS_RESULT_DENIED);
-    CHECK_EQ(rs_result_of(SEC_E_INSUFFICIENT_MEMORY), RS_RESULT_ERROR);
-    CHECK_EQ(rs_result_of(SEC_E_INTERNAL_ERROR), RS_RESULT_ERROR);
+    CHECK_EQ(rs_status_result(SEC_E_OK), RS_RESULT_OK);
+    CHECK_EQ(rs_status_result(SEC_E_INVALID_TOKEN), RS_RESULT_INVALID);
+    CHECK_EQ(rs_status_result(SEC_E_LOGON_DENIED), RS_RESULT_DENIED);
+    CHECK_EQ(rs_status_result(SEC_E_INSUFFICIENT_MEMORY), RS_RESULT_ERROR);
+    CHECK_EQ(rs_status_result(SEC_E_INTERNAL_ERROR), RS_RESULT_ERROR);
+    CHECK_EQ(rs_status_result(SEC_E_SECPKG_NOT_FOUND), RS_RESULT_ERROR);
+    CHECK_EQ(rs_status_result(SEC_E_BUFFER_TOO_SMALL), RS_RESULT_ERROR);
+    CHECK_EQ(rs_status_result(SEC_E_TIME_SKEW), RS_RESULT_DENIED);
+    CHECK_EQ(rs_status_result(SEC_E_OUT_OF_SEQUENCE), RS_RESULT_DENIED);
+}
+
+/* The reason texts reach logs, raw 'E' frames and JSON errors, where operators and tests read
+ * them: each one exactly. */
+static void test_status_reasons(void)
+{
+    static const struct {
+        SECURITY_STATUS s;
+        const char *reason;
+    } want[] = {
+        {SEC_E_OK, "ok"},
+        {SEC_E_INVALID_TOKEN, "malformed token"},
+        {SEC_E_LOGON_DENIED, "logon denied"},
+        {SEC_E_NO_AUTHENTICATING_AUTHORITY, "no key for the ticket's realm"},
+        {SEC_E_WRONG_PRINCIPAL, "ticket for another service"},
+        {SEC_E_TIME_SKEW, "clock skew too great"},
+        {SEC_E_CONTEXT_EXPIRED, "ticket expired"},
+        {SEC_E_BAD_BINDINGS, "channel bindings differ"},
+        {SEC_E_MESSAGE_ALTERED, "mechListMIC did not verify"},
+        {SEC_E_INSUFFICIENT_MEMORY, "out of memory or table full"},
+        {SEC_E_INVALID_HANDLE, "stale context"},
+        {SEC_E_SECPKG_NOT_FOUND, "package not available"},
+        {SEC_E_INTERNAL_ERROR, "internal error"},
+        {SEC_E_BUFFER_TOO_SMALL, "answer larger than the token limit"},
+        {SEC_E_NO_CREDENTIALS, "no usable keys (keytab missing, empty or unreadable?)"},
+        {SEC_E_UNKNOWN_CREDENTIALS, "unknown credentials"},
+        {SEC_E_INVALID_PARAMETER, "invalid parameter (a malformed NTLM account file?)"},
+        {SEC_E_OUT_OF_SEQUENCE, "refused"},
+        {SEC_I_CONTINUE_NEEDED, "refused"},
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        CHECK(strcmp(rs_status_reason(want[i].s), want[i].reason) == 0);
 }
 
 int main(void)
@@ -450,5 +488,6 @@ int main(void)
     test_timer_wheel();
     test_raw_frame();
     test_failure_status();
+    test_status_reasons();
     return check_report();
 }

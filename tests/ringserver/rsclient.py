@@ -1,11 +1,12 @@
-"""Client helpers for the ringserver tests: MIT GSSAPI tokens (python3-gssapi), hand-built
-SPNEGO wrappers for multi-leg exchanges, a minimal HTTP/1.1 client over one socket (so the test
-controls keep-alive), and the raw protocol's frames (docs/ringserver.md)."""
+"""Client helpers for the ringserver tests: the test runner, MIT GSSAPI tokens (python3-gssapi),
+hand-built SPNEGO wrappers for multi-leg exchanges, a minimal HTTP/1.1 client over one socket (so
+the test controls keep-alive), and the raw protocol's frames (docs/ringserver.md)."""
 import base64
 import os
 import socket
 import struct
 import sys
+import traceback
 
 import gssapi
 
@@ -23,7 +24,23 @@ def check(what, cond, detail=""):
         print("FAIL: %s %s" % (what, detail), file=sys.stderr)
 
 
-def finish():
+def run(*tests):
+    """Runs the test functions in turn, then exits 1 if any check failed. A test that raises
+    counts as a failure (with its traceback) and the next one still runs, so one broken step does
+    not hide the rest."""
+    global FAILS
+    for test in tests:
+        print("== " + test.__name__)
+        before = FAILS
+        try:
+            test()
+        except Exception:
+            FAILS += 1
+            traceback.print_exc()
+            print("FAIL: %s raised" % test.__name__, file=sys.stderr)
+            continue
+        if FAILS > before:
+            print("FAIL: %s" % test.__name__, file=sys.stderr)
     if FAILS:
         print("%d check(s) failed" % FAILS, file=sys.stderr)
         sys.exit(1)

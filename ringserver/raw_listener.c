@@ -1,21 +1,13 @@
-/* The raw token protocol (docs/ringserver.md "Raw protocol"): easy to embed and to load-test.
- *
- *   client -> server:  u32 length (big-endian) | token                (length 0: empty token)
- *   server -> client:  u32 length (of what follows) | u8 type | payload
- *     'C' continue:  the server's token for the client's next leg
- *     'A' accepted:  u32 token length | final token (mutual auth, may be empty)
- *                    | u16 name length | name | u16 mechanism length | mechanism
- *     'E' error:     u32 SECURITY_STATUS | u16 reason length | reason (UTF-8)
- *
- * After 'A' or 'E' the connection may start another handshake. A frame longer than
- * max-token-bytes gets 'E' (SEC_E_INVALID_TOKEN) and the connection is closed. */
+/* Raw listeners (see raw_listener.h). */
+#include "raw_listener.h"
+
 #include <string.h>
 
+#include "audit.h"
 #include "buf.h"
 #include "conn.h"
-#include "http_status.h"
-#include "protocol.h"
 #include "raw_frame.h"
+#include "sec_status.h"
 
 static void error_frame(struct rs_conn *c, SECURITY_STATUS s, const char *reason, bool close_after);
 
@@ -88,7 +80,7 @@ static void leg(struct rs_conn *c, const uint8_t *tok, size_t len)
         continue_frame(c, w->answer, res.out_len);
         return;
     }
-    rs_handshake_outcome(c, scheme, res.status, res.package, res.user, rs_result_of(res.status),
+    rs_handshake_outcome(c, scheme, res.status, res.package, res.user, rs_status_result(res.status),
                          rs_status_reason(res.status));
     if (res.status == SEC_E_OK)
         accepted_frame(c, &res, w->answer);
@@ -96,7 +88,7 @@ static void leg(struct rs_conn *c, const uint8_t *tok, size_t len)
         error_frame(c, res.status, rs_status_reason(res.status), false);
 }
 
-size_t rs_raw_consume(struct rs_conn *c, const uint8_t *data, size_t len)
+static size_t consume(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     struct rs_raw_frame f = rs_raw_frame_parse(data, len, c->w->srv->cfg.max_token_bytes);
     switch (f.kind) {
@@ -104,7 +96,8 @@ size_t rs_raw_consume(struct rs_conn *c, const uint8_t *data, size_t len)
         return 0;
     case RS_RAW_TOO_LARGE:
         rs_count(&c->w->metrics.bad_requests);
-        rs_handshake_outcome(c, "raw", SEC_E_INVALID_TOKEN, "", "", RS_RESULT_INVALID,
+        rs_handshake_outcome(c, "raw", SEC_E_INVALID_TOKEN, "", "",
+                             rs_status_result(SEC_E_INVALID_TOKEN),
                              "frame longer than max-token-bytes");
         error_frame(c, SEC_E_INVALID_TOKEN, "frame too long", true);
         return len;
@@ -115,8 +108,7 @@ size_t rs_raw_consume(struct rs_conn *c, const uint8_t *data, size_t len)
     return f.consumed;
 }
 
-/* Made once per listener at start, like rs_http_refusal. */
-void rs_raw_refusal(struct rs_out *o)
+static void refusal(struct rs_out *o)
 {
     static const char reason[] = "too many connections or out of memory";
     frame_header(o, 4 + 2 + sizeof(reason) - 1, 'E');
@@ -124,3 +116,5 @@ void rs_raw_refusal(struct rs_out *o)
     rs_out_be16(o, sizeof(reason) - 1);
     rs_out_put(o, reason, sizeof(reason) - 1);
 }
+
+const struct rs_protocol rs_raw_protocol = {consume, refusal};
