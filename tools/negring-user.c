@@ -22,8 +22,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "ntlm_crypto.h"
-#include "user_database.h"
+#include "negring_internal.h"
 
 #define MAX_LINES 100000
 
@@ -67,7 +66,7 @@ static bool read_file(const char *path, struct file *f)
     FILE *in = fopen(path, "r");
     if (in == NULL)
         return errno == ENOENT;
-    char line[NG_USER_DB_MAX_LINE];
+    char line[NEGRING_ACCOUNT_LINE_MAX];
     bool ok = true;
     while (ok && fgets(line, sizeof(line), in) != NULL) {
         line[strcspn(line, "\r\n")] = '\0';
@@ -99,7 +98,7 @@ static bool write_file(const char *path, const struct file *f)
 }
 
 /* "DOMAIN\user" into an entry's names. */
-static bool split_name(const char *arg, struct ng_user_entry *e)
+static bool split_name(const char *arg, struct negring_account *e)
 {
     const char *slash = strchr(arg, '\\');
     if (slash == NULL || slash == arg || slash[1] == '\0')
@@ -111,11 +110,11 @@ static bool split_name(const char *arg, struct ng_user_entry *e)
     e->domain[dlen] = '\0';
     memcpy(e->user, slash + 1, ulen + 1);
     /* Validate through the file format itself. */
-    char line[NG_USER_DB_MAX_LINE];
-    struct ng_user_entry check;
+    char line[NEGRING_ACCOUNT_LINE_MAX];
+    struct negring_account check;
     bool is_entry;
-    ng_user_db_format_line(e, line, sizeof(line));
-    return ng_user_db_parse_line(line, &check, &is_entry) == NG_OK && is_entry;
+    negring_account_format(e, line, sizeof(line));
+    return negring_account_parse(line, &check, &is_entry) == 0 && is_entry;
 }
 
 /* One line of input with echo off when it comes from a terminal. */
@@ -150,24 +149,24 @@ static bool read_password(uint8_t hash[16])
             fputs("negring-user: the passwords differ\n", stderr);
         explicit_bzero(second, sizeof(second));
     }
-    ok = ok && ng_nt_hash(first, strlen(first), hash) == NG_OK;
+    ok = ok && negring_nt_hash(first, strlen(first), hash) == 0;
     explicit_bzero(first, sizeof(first));
     return ok;
 }
 
-static bool same_account(const struct ng_user_entry *a, const struct ng_user_entry *b)
+static bool same_account(const struct negring_account *a, const struct negring_account *b)
 {
     return strcasecmp(a->domain, b->domain) == 0 && strcasecmp(a->user, b->user) == 0;
 }
 
 /* Applies `cmd` to the account's line; false when it is not there (except for add). */
-static bool apply(const char *cmd, struct file *f, struct ng_user_entry *want)
+static bool apply(const char *cmd, struct file *f, struct negring_account *want)
 {
-    char line[NG_USER_DB_MAX_LINE];
+    char line[NEGRING_ACCOUNT_LINE_MAX];
     for (size_t i = 0; i < f->count; i++) {
-        struct ng_user_entry e;
+        struct negring_account e;
         bool is_entry;
-        if (ng_user_db_parse_line(f->lines[i], &e, &is_entry) != NG_OK || !is_entry ||
+        if (negring_account_parse(f->lines[i], &e, &is_entry) != 0 || !is_entry ||
             !same_account(&e, want))
             continue;
         if (strcmp(cmd, "remove") == 0) {
@@ -180,7 +179,7 @@ static bool apply(const char *cmd, struct file *f, struct ng_user_entry *want)
             memcpy(e.nt_hash, want->nt_hash, sizeof(e.nt_hash));
         else
             e.disabled = strcmp(cmd, "disable") == 0;
-        ng_user_db_format_line(&e, line, sizeof(line));
+        negring_account_format(&e, line, sizeof(line));
         free(f->lines[i]);
         f->lines[i] = strdup(line);
         explicit_bzero(&e, sizeof(e));
@@ -188,16 +187,16 @@ static bool apply(const char *cmd, struct file *f, struct ng_user_entry *want)
     }
     if (strcmp(cmd, "add") != 0)
         return false;
-    ng_user_db_format_line(want, line, sizeof(line));
+    negring_account_format(want, line, sizeof(line));
     return push_line(f, line);
 }
 
 static int list(const struct file *f)
 {
     for (size_t i = 0; i < f->count; i++) {
-        struct ng_user_entry e;
+        struct negring_account e;
         bool is_entry;
-        if (ng_user_db_parse_line(f->lines[i], &e, &is_entry) == NG_OK && is_entry)
+        if (negring_account_parse(f->lines[i], &e, &is_entry) == 0 && is_entry)
             printf("%s\\%s%s\n", e.domain, e.user, e.disabled ? " (disabled)" : "");
     }
     return 0;
@@ -223,7 +222,7 @@ int main(int argc, char **argv)
         file_free(&f);
         return rc;
     }
-    struct ng_user_entry want = {0};
+    struct negring_account want = {0};
     if (!split_name(argv[4], &want)) {
         fprintf(stderr, "negring-user: \"%s\" is not DOMAIN\\user\n", argv[4]);
         file_free(&f);

@@ -299,7 +299,7 @@ static bool keep_server_token(struct lg_conn *c, const uint8_t *p, size_t n)
     return true;
 }
 
-/* ringserver's answers (ringserver/raw_proto.c): u32 length | type | payload, where 'C' carries
+/* ringserver's answers (ringserver/raw_listener.h): u32 length | type | payload, where 'C' carries
  * the next token, 'A' = u32 token length | final token | u16 name | u16 mechanism, 'E' =
  * u32 SECURITY_STATUS | u16 reason. */
 static void raw_answer(struct lg_worker *w, struct lg_conn *c, uint8_t type, struct frame_reader *r)

@@ -28,8 +28,7 @@
 #include <unistd.h>
 
 #include "benchmarks.h"
-#include "ntlm_crypto.h"
-#include "user_database.h"
+#include "negring_internal.h"
 
 enum { BATCH = 32, ACCOUNTS = 1000, TOKEN_MAX = 2888 /* Windows' NTLM cbMaxToken */ };
 
@@ -68,15 +67,15 @@ static bool write_accounts(char *path, size_t size)
     FILE *f = fopen(path, "w");
     if (f == NULL)
         return false;
-    struct ng_user_entry e = {.domain = "EXAMPLE"};
-    bool ok = ng_nt_hash(password, strlen(password), e.nt_hash) == NG_OK;
+    struct negring_account e = {.domain = "EXAMPLE"};
+    bool ok = negring_nt_hash(password, strlen(password), e.nt_hash) == 0;
     for (int i = 0; ok && i < ACCOUNTS; i++) {
-        char line[NG_USER_DB_MAX_LINE];
+        char line[NEGRING_ACCOUNT_LINE_MAX];
         if (i == ACCOUNTS / 2)
             snprintf(e.user, sizeof(e.user), "alice");
         else
             snprintf(e.user, sizeof(e.user), "user%04d", i);
-        ng_user_db_format_line(&e, line, sizeof(line));
+        negring_account_format(&e, line, sizeof(line));
         ok = fprintf(f, "%s\n", line) > 0;
     }
     return fclose(f) == 0 && ok;
