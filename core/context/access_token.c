@@ -100,4 +100,3 @@ void ng_access_token_free(struct ng_access_token *t)
     t->magic = 0;
     ng_free(t);
 }
-

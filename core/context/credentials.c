@@ -16,8 +16,7 @@ static void destroy_credentials(void *obj)
 
 static struct ng_table *credentials(void)
 {
-    return ng_table_get(&credentials_table, CREDENTIALS_TAG, MAX_CREDENTIALS,
-                        destroy_credentials);
+    return ng_table_get(&credentials_table, CREDENTIALS_TAG, MAX_CREDENTIALS, destroy_credentials);
 }
 
 void ng_identity_free(struct ng_identity *id)

@@ -43,8 +43,8 @@ struct ng_msg {
 };
 
 /* Statuses the four operations return: NG_ERR_BUFFER_TOO_SMALL (token capacity; nothing
- * changed and no sequence number used), NG_ERR_INVALID_TOKEN (malformed), NG_ERR_MESSAGE_ALTERED (bad
- * checksum, a replay, a reflected token), NG_ERR_OUT_OF_SEQUENCE (with sequence detection),
+ * changed and no sequence number used), NG_ERR_INVALID_TOKEN (malformed), NG_ERR_MESSAGE_ALTERED
+ * (bad checksum, a replay, a reflected token), NG_ERR_OUT_OF_SEQUENCE (with sequence detection),
  * NG_ERR_UNSUPPORTED (a session kind without message protection). */
 
 #endif

@@ -19,8 +19,8 @@ enum {
     NG_PACKAGE_LIST_MAX = 1024, /* bytes */
 };
 
-/* Parses `list` (UTF-8, not NUL-terminated) into a set of packages (ng_mechset_of). Names compare without
- * regard to ASCII case and may have blanks around them; "!" excludes a name; if any name is
+/* Parses `list` (UTF-8, not NUL-terminated) into a set of packages (ng_mechset_of). Names compare
+ * without regard to ASCII case and may have blanks around them; "!" excludes a name; if any name is
  * not excluded, only the names listed count. Unknown names are ignored (Windows knows
  * packages negring does not have). An empty list: NG_MECHSET_ALL. NG_ERR_NO_CREDENTIALS when
  * nothing is left; NG_ERR_INVALID_PARAM when longer than NG_PACKAGE_LIST_MAX. */

@@ -112,8 +112,8 @@ size_t negring_spnego_encode_init(uint8_t *out, size_t cap, const uint8_t *mech_
                                   size_t token_len)
 {
     struct ng_writer w = ng_writer_fixed(out, cap);
-    ng_status status = ng_spnego_write_init(&w, offered, 3, ng_slice_of(mech_token, token_len),
-                                            NG_SLICE_EMPTY);
+    ng_status status =
+        ng_spnego_write_init(&w, offered, 3, ng_slice_of(mech_token, token_len), NG_SLICE_EMPTY);
     return written(status, &w);
 }
 

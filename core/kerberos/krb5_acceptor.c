@@ -99,8 +99,8 @@ static ng_status accept_uncached(struct ng_context *ctx, struct ng_krb5_state *s
     struct ng_gss_checksum gss;
     NG_GUARD(decrypt_ap_req(s, ks, ap_req, req));
     /* Before the ticket is cached: the cached path trusts what the cache holds. */
-    NG_GUARD(
-        ng_pac_verified_logon_info(s->kctx, s->ticket->enc_part2, s->service_key, &s->pac, &s->pac_len));
+    NG_GUARD(ng_pac_verified_logon_info(s->kctx, s->ticket->enc_part2, s->service_key, &s->pac,
+                                        &s->pac_len));
     ng_krb5_cache_ticket(s->kctx, ng_keystore_tickets(ks), req, s->ticket,
                          ng_slice_of(s->pac, s->pac_len));
     const krb5_checksum *ck = s->authenticator->checksum;
@@ -140,8 +140,8 @@ ng_status ng_krb5_accept(struct ng_context *ctx, struct ng_slice token, struct n
     NG_GUARD(ng_krb5_unframe(token, NG_KRB5_TOK_AP_REQ, &ap_req));
     NG_GUARD(ng_krb5_ap_req_parse(ap_req, &req));
     bool handled;
-    ng_status status =
-        ng_krb5_cached_accept(ctx, st, kctx, ng_keystore_tickets(ks), &req, bindings, out, &handled);
+    ng_status status = ng_krb5_cached_accept(ctx, st, kctx, ng_keystore_tickets(ks), &req, bindings,
+                                             out, &handled);
     if (!handled) {
         struct accept_state s = {.kctx = kctx};
         status = accept_uncached(ctx, st, &s, ks, ap_req, &req, bindings, out);

@@ -318,9 +318,9 @@ static ng_status complete(struct ng_context *ctx, struct ng_krb5_state *st,
 
 /* Decrypts and checks what krb5_rd_req would; false leaves the AP-REQ to libkrb5. */
 static bool verify_authenticator(krb5_context kctx, const struct thread_config *c, krb5_key key,
-                   const struct layout *l, const struct ng_ticket_entry *e,
-                   const struct ng_krb5_ap_req *req, int64_t now, uint8_t *buf,
-                   struct ng_krb5_authenticator *a, krb5_enctype *negotiated)
+                                 const struct layout *l, const struct ng_ticket_entry *e,
+                                 const struct ng_krb5_ap_req *req, int64_t now, uint8_t *buf,
+                                 struct ng_krb5_authenticator *a, krb5_enctype *negotiated)
 {
     struct ng_slice plain;
     return req->authenticator_etype == e->session.enctype &&
@@ -373,8 +373,8 @@ uint64_t ng_krb5_cached_accept_count(void)
     return thread_accepts;
 }
 
-ng_status ng_krb5_cached_accept(struct ng_context *ctx, struct ng_krb5_state *st,
-                                krb5_context kctx, struct ng_ticket_cache *tc, const struct ng_krb5_ap_req *req,
+ng_status ng_krb5_cached_accept(struct ng_context *ctx, struct ng_krb5_state *st, krb5_context kctx,
+                                struct ng_ticket_cache *tc, const struct ng_krb5_ap_req *req,
                                 struct ng_slice bindings, struct ng_writer *out, bool *handled)
 {
     *handled = false;

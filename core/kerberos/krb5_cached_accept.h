@@ -21,8 +21,8 @@
 
 /* When *handled, the result of the accept (NG_OK: the session in `st`, the names, lifetime and
  * ret_flags in ctx, AP-REP framed into `out` if the client asked for mutual authentication). */
-ng_status ng_krb5_cached_accept(struct ng_context *ctx, struct ng_krb5_state *st,
-                                krb5_context kctx, struct ng_ticket_cache *tc, const struct ng_krb5_ap_req *req,
+ng_status ng_krb5_cached_accept(struct ng_context *ctx, struct ng_krb5_state *st, krb5_context kctx,
+                                struct ng_ticket_cache *tc, const struct ng_krb5_ap_req *req,
                                 struct ng_slice bindings, struct ng_writer *out, bool *handled);
 
 /* After krb5_rd_req accepted `req`: puts what `ticket` (its decryption) says into `tc`, so the

@@ -149,8 +149,8 @@ static int64_t ccache_expiry(krb5_context kctx, krb5_ccache cc)
 }
 
 /* The default ccache must hold a principal and a TGT lifetime we can report. */
-static ng_status use_default_ccache(krb5_context kctx, struct ng_krb5_credentials *kc,
-                                    char **name, int64_t *expiry)
+static ng_status use_default_ccache(krb5_context kctx, struct ng_krb5_credentials *kc, char **name,
+                                    int64_t *expiry)
 {
     krb5_ccache cc = NULL;
     krb5_principal client = NULL;

@@ -129,8 +129,7 @@ static ng_status send_ap_req(struct ng_context *ctx, struct ng_krb5_state *st,
     NG_GUARD_CLEANUP(ng_krb5_unparse(s.kctx, s.service_creds->client, &ctx->client_name));
     NG_GUARD_CLEANUP(ng_krb5_unparse(s.kctx, s.service_creds->server, &ctx->server_name));
     const krb5_keyblock *key = s.subkey ? s.subkey : &s.service_creds->keyblock;
-    NG_GUARD_CLEANUP(
-        ng_krb5_session_capture(s.kctx, st->initiator_auth, key, false, &st->session));
+    NG_GUARD_CLEANUP(ng_krb5_session_capture(s.kctx, st->initiator_auth, key, false, &st->session));
     ng_krb5_take_times(ctx, &st->session, &s.service_creds->times);
     st->session.gss_flags = gss_flags_for(ctx->req_flags);
     ctx->ret_flags = isc_ret_flags(ctx->req_flags);

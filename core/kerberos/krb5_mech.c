@@ -37,8 +37,8 @@ static bool obliges_mic(const struct ng_context *ctx)
 
 static ng_status get_mic(struct ng_context *ctx, struct ng_slice message, struct ng_writer *out)
 {
-    return ng_krb5_get_mic(&ng_krb5_state_of(ctx)->session, ctx->role == NG_ROLE_ACCEPTOR,
-                           message, out);
+    return ng_krb5_get_mic(&ng_krb5_state_of(ctx)->session, ctx->role == NG_ROLE_ACCEPTOR, message,
+                           out);
 }
 
 static ng_status verify_mic(struct ng_context *ctx, struct ng_slice message, struct ng_slice mic)
@@ -55,9 +55,8 @@ static ng_status verify_mic(struct ng_context *ctx, struct ng_slice message, str
  * (krb5_thread.h), whose default ccache name is what changes. */
 static ng_status impersonate(const struct ng_context *client)
 {
-    const char *delegated = client != NULL && client->ops == &ng_krb5_mech
-                                ? ng_krb5_delegated_ccache(client)
-                                : NULL;
+    const char *delegated =
+        client != NULL && client->ops == &ng_krb5_mech ? ng_krb5_delegated_ccache(client) : NULL;
     const char *name = client == NULL ? NULL
                        : delegated    ? delegated
                                       : "MEMORY:negring-no-delegation";

@@ -55,7 +55,7 @@ static size_t offered_mechs(const struct ng_context *ctx, enum ng_mech *mechs, s
 
 /* Runs the chosen mechanism on its token; its reply goes to `mech_out`. */
 static ng_status accept_mech_token(struct ng_context *ctx, struct leg *leg, struct ng_slice token,
-                          struct ng_writer *mech_out)
+                                   struct ng_writer *mech_out)
 {
     leg->mech_token = token;
     ng_status status = ctx->ops->accept(ctx, token, leg->bindings, mech_out);
@@ -113,8 +113,8 @@ static ng_status reply_after_mech(struct ng_context *ctx, struct ng_slice mech_r
 }
 
 static ng_status accept_step(struct ng_context *ctx, struct leg *leg, struct ng_slice token,
-                           bool has_mic, struct ng_slice mic, bool first_reply,
-                           struct ng_writer *out)
+                             bool has_mic, struct ng_slice mic, bool first_reply,
+                             struct ng_writer *out)
 {
     struct ng_writer mech_out = ng_writer_growable();
     ng_status status = accept_mech_token(ctx, leg, token, &mech_out);
@@ -155,8 +155,8 @@ static ng_status accept_init(struct ng_context *ctx, struct leg *leg,
     ctx->spnego.mech_types_len = init->mech_list.len;
     bool optimistic_usable = ctx->mech == init->mechs[0] && init->has_mech_token;
     if (optimistic_usable)
-        return accept_step(ctx, leg, init->mech_token, init->has_mech_list_mic,
-                         init->mech_list_mic, true, out);
+        return accept_step(ctx, leg, init->mech_token, init->has_mech_list_mic, init->mech_list_mic,
+                           true, out);
     /* The optimistic token (if any) belongs to a mechanism we did not choose: ignore it and
      * name ours; request-mic because the initiator's first choice lost (RFC 4178 §5). */
     enum ng_neg_state st =
@@ -174,7 +174,7 @@ static ng_status accept_resp(struct ng_context *ctx, struct leg *leg,
         if (!resp->has_response_token)
             return NG_ERR_INVALID_TOKEN;
         return accept_step(ctx, leg, resp->response_token, resp->has_mech_list_mic,
-                         resp->mech_list_mic, false, out);
+                           resp->mech_list_mic, false, out);
     }
     /* Only the initiator's mechListMIC is still owed. */
     if (!resp->has_mech_list_mic || resp->has_response_token)

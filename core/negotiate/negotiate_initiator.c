@@ -13,8 +13,7 @@ static bool can_initiate_with(const struct ng_context *ctx, const struct ng_mech
 }
 
 /* The first usable mechanism from position `from` on, best first; NULL when none is. */
-static const struct ng_mech_ops *usable_from(const struct ng_context *ctx, size_t from,
-                                             size_t *at)
+static const struct ng_mech_ops *usable_from(const struct ng_context *ctx, size_t from, size_t *at)
 {
     for (size_t i = from; i < ng_mechanism_count(); i++) {
         if (can_initiate_with(ctx, ng_mechanism_at(i))) {
@@ -26,8 +25,8 @@ static const struct ng_mech_ops *usable_from(const struct ng_context *ctx, size_
 }
 
 /* One step of the chosen mechanism. Without SPNEGO its completion is the context's. */
-static ng_status initiate_mech_token(struct ng_context *ctx, struct ng_slice token, struct ng_slice bindings,
-                          struct ng_writer *out)
+static ng_status initiate_mech_token(struct ng_context *ctx, struct ng_slice token,
+                                     struct ng_slice bindings, struct ng_writer *out)
 {
     ng_status status = ctx->ops->initiate(ctx, token, bindings, out);
     if (status == NG_OK && !ctx->spnego.wrapped)
@@ -104,7 +103,7 @@ static ng_status check_supported_mech(const struct ng_context *ctx,
 /* The acceptor's token for the mechanism, when the mechanism still waits for one (an AP-REP,
  * an NTLM CHALLENGE); its answer goes to `mech_out`. */
 static ng_status initiate_step(struct ng_context *ctx, const struct ng_spnego_resp *resp,
-                           struct ng_slice bindings, struct ng_writer *mech_out)
+                               struct ng_slice bindings, struct ng_writer *mech_out)
 {
     if (ctx->ops->established(ctx))
         return NG_OK;
@@ -121,7 +120,8 @@ static ng_status check_acceptor_mic(struct ng_context *ctx, const struct ng_spne
 {
     if (!resp->has_mech_list_mic)
         return ctx->spnego.mic_required && ctx->spnego.our_mic_sent ? NG_ERR_INVALID_TOKEN : NG_OK;
-    ng_status status = ctx->ops->verify_mic(ctx, ng_spnego_mech_types(&ctx->spnego), resp->mech_list_mic);
+    ng_status status =
+        ctx->ops->verify_mic(ctx, ng_spnego_mech_types(&ctx->spnego), resp->mech_list_mic);
     NG_GUARD(status == NG_ERR_MESSAGE_ALTERED ? NG_ERR_DOWNGRADE : status);
     ctx->spnego.peer_mic_verified = true;
     return NG_OK;
@@ -132,7 +132,8 @@ static ng_status write_reply(struct ng_context *ctx, struct ng_slice mech_token,
                              struct ng_writer *out)
 {
     struct ng_writer mic = ng_writer_growable();
-    ng_status status = with_mic ? ctx->ops->get_mic(ctx, ng_spnego_mech_types(&ctx->spnego), &mic) : NG_OK;
+    ng_status status =
+        with_mic ? ctx->ops->get_mic(ctx, ng_spnego_mech_types(&ctx->spnego), &mic) : NG_OK;
     if (status == NG_OK)
         status = ng_spnego_write_resp(out, NG_NEG_STATE_ABSENT, NG_MECH_NONE, mech_token,
                                       ng_writer_slice(&mic));
@@ -154,8 +155,8 @@ static ng_status answer_resp(struct ng_context *ctx, const struct ng_spnego_resp
         status = check_acceptor_mic(ctx, resp);
     bool acceptor_waits = resp->neg_state == NG_NEG_STATE_ACCEPT_INCOMPLETE ||
                           resp->neg_state == NG_NEG_STATE_REQUEST_MIC;
-    bool with_mic = established && !ctx->spnego.our_mic_sent &&
-                    (ctx->spnego.mic_required || acceptor_waits);
+    bool with_mic =
+        established && !ctx->spnego.our_mic_sent && (ctx->spnego.mic_required || acceptor_waits);
     bool sends = mech_out.len > 0 || with_mic;
     if ((status == NG_OK || status == NG_CONTINUE) && sends)
         status = write_reply(ctx, ng_writer_slice(&mech_out), with_mic, out);

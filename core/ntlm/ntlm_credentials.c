@@ -144,8 +144,8 @@ ng_status ng_ntlm_acquire_outbound(struct ng_credentials *creds, const struct ng
     ng_status status = ng_nt_hash(id->password, strlen(id->password), ni->nt_hash);
     if (status == NG_ERR_INVALID_PARAM)
         status = NG_ERR_UNKNOWN_CREDS;
-    if (status == NG_OK && ((ni->user = ng_strdup(id->user)) == NULL ||
-                            (ni->domain = ng_strdup(id->domain)) == NULL))
+    if (status == NG_OK &&
+        ((ni->user = ng_strdup(id->user)) == NULL || (ni->domain = ng_strdup(id->domain)) == NULL))
         status = NG_ERR_NOMEM;
     if (status == NG_OK)
         status = principal_name(ni, name);

@@ -142,9 +142,8 @@ static ng_status make_response(struct ng_context *ctx, const struct ng_ntlm_chal
 
 /* The AUTHENTICATE with its MIC (over NEGOTIATE || CHALLENGE || AUTHENTICATE) filled in. */
 static ng_status write_authenticate(struct ng_context *ctx, const struct ng_ntlm_state *st,
-                                    struct ng_slice challenge,
-                                    uint32_t flags, const struct response *resp,
-                                    struct ng_writer *out)
+                                    struct ng_slice challenge, uint32_t flags,
+                                    const struct response *resp, struct ng_writer *out)
 {
     struct strings s = {0};
     struct ng_writer msg = ng_writer_growable();
@@ -168,8 +167,8 @@ static ng_status write_authenticate(struct ng_context *ctx, const struct ng_ntlm
     }
     if (status == NG_OK) {
         uint8_t mic[16];
-        ng_ntlm_mic(resp->exported, ng_slice_of(st->negotiate, st->negotiate_len),
-                    challenge, ng_writer_slice(&msg), mic);
+        ng_ntlm_mic(resp->exported, ng_slice_of(st->negotiate, st->negotiate_len), challenge,
+                    ng_writer_slice(&msg), mic);
         memcpy(msg.buf + NG_NTLM_MIC_OFFSET, mic, 16);
         ng_write_slice(out, ng_writer_slice(&msg));
         status = ng_writer_status(out);

@@ -97,8 +97,7 @@ static ng_status fill_access_token(const struct ng_context *ctx, struct ng_acces
     for (char *c = lower; *c != '\0'; c++)
         *c = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : *c;
     const char *names[] = {t->principal, sep + 1, lower};
-    ng_status status =
-        ng_access_token_find_account(t, names, strcmp(lower, sep + 1) != 0 ? 3 : 2);
+    ng_status status = ng_access_token_find_account(t, names, strcmp(lower, sep + 1) != 0 ? 3 : 2);
     ng_free(lower);
     return status;
 }

@@ -14,13 +14,13 @@
  *   | string client | string server | string target      (u16 length, 0xFFFF: none)
  *
  * Version 1 (before the mechanism interface) put the mechanism's fields in the middle; it is
- * refused. Only established contexts export (others: SEC_E_INVALID_HANDLE while negotiating). The export holds the context exclusively, so it never sees a sequence number
- * or an RC4 stream half-updated; SECPKG_CONTEXT_EXPORT_DELETE_OLD then deletes the old handle,
- * otherwise both contexts live on independently (their sequence numbers and NTLM streams would
- * then diverge from the peer's: use one of them). SECPKG_CONTEXT_EXPORT_RESET_NEW has nothing
- * to reset and is accepted; SECPKG_CONTEXT_EXPORT_TO_KERNEL is unsupported. The
- * imported context has no credentials handle behind it: it serves messages and attributes,
- * not further handshake legs. Thread-safe. */
+ * refused. Only established contexts export (others: SEC_E_INVALID_HANDLE while negotiating). The
+ * export holds the context exclusively, so it never sees a sequence number or an RC4 stream
+ * half-updated; SECPKG_CONTEXT_EXPORT_DELETE_OLD then deletes the old handle, otherwise both
+ * contexts live on independently (their sequence numbers and NTLM streams would then diverge from
+ * the peer's: use one of them). SECPKG_CONTEXT_EXPORT_RESET_NEW has nothing to reset and is
+ * accepted; SECPKG_CONTEXT_EXPORT_TO_KERNEL is unsupported. The imported context has no credentials
+ * handle behind it: it serves messages and attributes, not further handshake legs. Thread-safe. */
 #include <negring/sspi.h>
 #include <string.h>
 

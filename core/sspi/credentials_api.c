@@ -110,8 +110,7 @@ static ng_status new_credentials(const char *principal, const struct ng_package 
     NG_GUARD(ng_credentials_new(pkg->id, use, out));
     struct ng_credentials *creds = *out;
     creds->mechs = in->mechs; /* all but for Negotiate with a package list */
-    if ((use & SECPKG_CRED_INBOUND) && in->acceptor != NULL &&
-        in->acceptor->ClockSkewSeconds != 0)
+    if ((use & SECPKG_CRED_INBOUND) && in->acceptor != NULL && in->acceptor->ClockSkewSeconds != 0)
         creds->clock_skew = in->acceptor->ClockSkewSeconds;
     if ((use & SECPKG_CRED_INBOUND) && principal != NULL &&
         (creds->acceptor_principal = ng_strdup(principal)) == NULL)

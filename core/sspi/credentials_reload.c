@@ -39,9 +39,8 @@ static SECURITY_STATUS set_credentials_attributes(PCredHandle cred, ULONG attrib
     struct ng_credentials *creds = NULL;
     ng_status status = ng_credentials_from_handle(cred, &creds);
     if (status == NG_OK) {
-        status = attribute == SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS
-                     ? reload(creds)
-                     : prepare_thread(creds);
+        status = attribute == SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS ? reload(creds)
+                                                                   : prepare_thread(creds);
         ng_credentials_unref(creds);
     }
     return ng_sec_status(status);

@@ -35,8 +35,8 @@ static ng_status new_acceptor_context(const CredHandle *cred, ULONG req, struct 
     return status;
 }
 
-static void report_accept(const struct ng_context *ctx, ng_status status, bool allocated, PULONG attrs,
-                   PTimeStamp expiry)
+static void report_accept(const struct ng_context *ctx, ng_status status, bool allocated,
+                          PULONG attrs, PTimeStamp expiry)
 {
     ULONG flags = status == NG_OK ? ctx->ret_flags : 0;
     if (allocated)
@@ -50,8 +50,8 @@ static void report_accept(const struct ng_context *ctx, ng_status status, bool a
 }
 
 static SECURITY_STATUS accept_new_context(PCredHandle cred, PSecBufferDesc in, ULONG req,
-                                    PCtxtHandle new_ctx, PSecBufferDesc out, PULONG attrs,
-                                    PTimeStamp expiry)
+                                          PCtxtHandle new_ctx, PSecBufferDesc out, PULONG attrs,
+                                          PTimeStamp expiry)
 {
     struct ng_context *ctx = NULL;
     bool allocated = false;
@@ -68,8 +68,8 @@ static SECURITY_STATUS accept_new_context(PCredHandle cred, PSecBufferDesc in, U
 }
 
 static SECURITY_STATUS accept_next_leg(PCtxtHandle handle, PSecBufferDesc in, ULONG req,
-                                   PCtxtHandle new_ctx, PSecBufferDesc out, PULONG attrs,
-                                   PTimeStamp expiry)
+                                       PCtxtHandle new_ctx, PSecBufferDesc out, PULONG attrs,
+                                       PTimeStamp expiry)
 {
     struct ng_context *ctx = NULL;
     bool allocated = false;
@@ -95,10 +95,10 @@ SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(PCredHandle phCredential, PCtxtH
         return SEC_E_INVALID_PARAMETER;
     *pfContextAttr = 0;
     if (phContext == NULL)
-        return accept_new_context(phCredential, pInput, fContextReq, phNewContext, pOutput, pfContextAttr,
-                            ptsTimeStamp);
+        return accept_new_context(phCredential, pInput, fContextReq, phNewContext, pOutput,
+                                  pfContextAttr, ptsTimeStamp);
     return accept_next_leg(phContext, pInput, fContextReq, phNewContext, pOutput, pfContextAttr,
-                       ptsTimeStamp);
+                           ptsTimeStamp);
 }
 
 SECURITY_STATUS SEC_ENTRY DeleteSecurityContext(PCtxtHandle phContext)

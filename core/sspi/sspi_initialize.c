@@ -35,8 +35,8 @@ static ng_status new_initiator_context(const CredHandle *cred, const char *targe
     return (*out)->target_name ? NG_OK : NG_ERR_NOMEM;
 }
 
-static void report_initialize(const struct ng_context *ctx, ng_status status, bool allocated, PULONG attrs,
-                   PTimeStamp expiry)
+static void report_initialize(const struct ng_context *ctx, ng_status status, bool allocated,
+                              PULONG attrs, PTimeStamp expiry)
 {
     ULONG flags = status == NG_OK ? ctx->ret_flags : 0;
     if (allocated)

@@ -132,8 +132,12 @@ static gss_buffer_desc first_token(gss_OID mech, OM_uint32 flags, bool bindings)
 static size_t accept_reply(const gss_buffer_desc *tok, struct ng_accept_leg *leg)
 {
     CtxtHandle ctx;
-    ng_accept_leg_run(&negotiate, NULL, &ctx, tok->value, tok->length, ASC_REQ_ALLOW_CONTEXT_REPLAY,
-                      NULL, 0, leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &negotiate,
+                                               .ctx_out = &ctx,
+                                               .in = tok->value,
+                                               .in_len = tok->length,
+                                               .req = ASC_REQ_ALLOW_CONTEXT_REPLAY},
+                      leg);
     if (leg->status == SEC_E_OK || leg->status == SEC_I_CONTINUE_NEEDED)
         DeleteSecurityContext(&ctx);
     return leg->status == SEC_E_OK || leg->status == SEC_I_CONTINUE_NEEDED ? leg->out_len : 0;
@@ -288,8 +292,13 @@ static void mic_exchange_seed(struct ng_accept_leg *leg)
         write_seed("spnego", name, legs[i].buf, legs[i].len);
         write_seed("der", name, legs[i].buf, legs[i].len);
         seq_add(&s, legs[i].buf, legs[i].len);
-        ng_accept_leg_run(&negotiate, i ? &ctx : NULL, &ctx, legs[i].buf, legs[i].len,
-                          ASC_REQ_ALLOW_CONTEXT_REPLAY, NULL, 0, leg);
+        ng_accept_leg_run(&(struct ng_accept_call){.cred = &negotiate,
+                                                   .ctx_in = i ? &ctx : NULL,
+                                                   .ctx_out = &ctx,
+                                                   .in = legs[i].buf,
+                                                   .in_len = legs[i].len,
+                                                   .req = ASC_REQ_ALLOW_CONTEXT_REPLAY},
+                          leg);
         if (leg->status != expected[i]) {
             fprintf(stderr, "make_seeds: mic exchange leg %d: 0x%x\n", i + 1,
                     (unsigned)leg->status);
@@ -545,7 +554,10 @@ static void initiator_seeds(void)
             die("InitializeSecurityContext");
         struct ng_accept_leg *l = calloc(1, sizeof(*l));
         CtxtHandle server;
-        ng_accept_leg_run(&negotiate, NULL, &server, tok, ob.cbBuffer, 0, NULL, 0, l);
+        ng_accept_leg_run(
+            &(struct ng_accept_call){
+                .cred = &negotiate, .ctx_out = &server, .in = tok, .in_len = ob.cbBuffer},
+            l);
         if (l->status != SEC_E_OK || l->out_len == 0)
             die("our acceptor refused our initiator");
         static struct seq s;

@@ -120,19 +120,19 @@ void ng_gss_initiator_report(const struct ng_gss_initiator *c, const char *what)
 
 /* ---- the negring side ------------------------------------------------------------------- */
 
-void ng_accept_leg_run(PCredHandle cred, PCtxtHandle ctx_in, PCtxtHandle ctx_out, const void *in,
-                       size_t in_len, ULONG req, const void *bindings, size_t bindings_len,
-                       struct ng_accept_leg *leg)
+void ng_accept_leg_run(const struct ng_accept_call *call, struct ng_accept_leg *leg)
 {
-    SecBuffer in_bufs[2] = {{(ULONG)in_len, SECBUFFER_TOKEN, (void *)in},
-                            {(ULONG)bindings_len, SECBUFFER_CHANNEL_BINDINGS, (void *)bindings}};
-    SecBufferDesc in_desc = {SECBUFFER_VERSION, bindings ? 2 : 1, in_bufs};
+    SecBuffer in_bufs[2] = {
+        {(ULONG)call->in_len, SECBUFFER_TOKEN, (void *)call->in},
+        {(ULONG)call->bindings_len, SECBUFFER_CHANNEL_BINDINGS, (void *)call->bindings}};
+    SecBufferDesc in_desc = {SECBUFFER_VERSION, call->bindings ? 2 : 1, in_bufs};
     SecBuffer out_buf = {sizeof(leg->out), SECBUFFER_TOKEN, leg->out};
     SecBufferDesc out_desc = {SECBUFFER_VERSION, 1, &out_buf};
     leg->expiry.QuadPart = NG_PEER_EXPIRY_SENTINEL;
     leg->attrs = 0xdeadbeef;
-    leg->status = AcceptSecurityContext(cred, ctx_in, &in_desc, req, SECURITY_NATIVE_DREP, ctx_out,
-                                        &out_desc, &leg->attrs, &leg->expiry);
+    leg->status =
+        AcceptSecurityContext(call->cred, call->ctx_in, &in_desc, call->req, SECURITY_NATIVE_DREP,
+                              call->ctx_out, &out_desc, &leg->attrs, &leg->expiry);
     leg->out_len = out_buf.cbBuffer;
 }
 
@@ -166,8 +166,15 @@ SECURITY_STATUS ng_handshake(PCredHandle cred, struct ng_gss_initiator *c, ULONG
     }
     for (;;) {
         bool first = *legs == 0;
-        ng_accept_leg_run(cred, first ? NULL : ctx, ctx, tok.value, tok.length, req, bindings,
-                          bindings_len, final);
+        ng_accept_leg_run(&(struct ng_accept_call){.cred = cred,
+                                                   .ctx_in = first ? NULL : ctx,
+                                                   .ctx_out = ctx,
+                                                   .in = tok.value,
+                                                   .in_len = tok.length,
+                                                   .req = req,
+                                                   .bindings = bindings,
+                                                   .bindings_len = bindings_len},
+                          final);
         (*legs)++;
         gss_release_buffer(&minor, &tok);
         if (final->status != SEC_E_OK && final->status != SEC_I_CONTINUE_NEEDED)

@@ -63,11 +63,21 @@ struct ng_accept_leg {
 
 #define NG_PEER_EXPIRY_SENTINEL INT64_C(0x1122334455667788)
 
-/* phContext: NULL on the first leg, else the context. bindings: a SEC_CHANNEL_BINDINGS buffer
- * (struct then data) or NULL. */
-void ng_accept_leg_run(PCredHandle cred, PCtxtHandle ctx_in, PCtxtHandle ctx_out, const void *in,
-                       size_t in_len, ULONG req, const void *bindings, size_t bindings_len,
-                       struct ng_accept_leg *leg);
+/* One AcceptSecurityContext call. Fields left out keep their zero: a first leg (ctx_in NULL),
+ * no ASC_REQ flags, no channel bindings. bindings: a SEC_CHANNEL_BINDINGS buffer (struct then
+ * data). */
+struct ng_accept_call {
+    PCredHandle cred;
+    PCtxtHandle ctx_in; /* NULL on the first leg, else the context */
+    PCtxtHandle ctx_out;
+    const void *in;
+    size_t in_len;
+    ULONG req;
+    const void *bindings;
+    size_t bindings_len;
+};
+
+void ng_accept_leg_run(const struct ng_accept_call *call, struct ng_accept_leg *leg);
 
 /* A SEC_CHANNEL_BINDINGS buffer carrying `app` as application data; ng_free'd by free(). */
 unsigned char *ng_sec_bindings_new(const void *app, size_t app_len, size_t *out_len);

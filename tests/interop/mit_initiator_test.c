@@ -252,7 +252,10 @@ static SECURITY_STATUS request_mic_exchange(bool mutual, enum mic_tamper tamper)
     SECURITY_STATUS result = SEC_E_INTERNAL_ERROR;
 
     /* Leg 1: request-mic, Kerberos chosen, no token. */
-    ng_accept_leg_run(&negotiate_cred, NULL, &ctx, msg.buf, msg.len, 0, NULL, 0, leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){
+            .cred = &negotiate_cred, .ctx_out = &ctx, .in = msg.buf, .in_len = msg.len},
+        leg);
     CHECK_EQ(leg->status, SEC_I_CONTINUE_NEEDED);
     CHECK_EQ(leg->expiry.QuadPart, NG_PEER_EXPIRY_SENTINEL);
     CHECK_EQ(leg->attrs & ~(ULONG)ASC_RET_ALLOCATED_MEMORY, 0);
@@ -284,7 +287,12 @@ static SECURITY_STATUS request_mic_exchange(bool mutual, enum mic_tamper tamper)
     REQUIRE(ng_spnego_write_resp(&msg, NG_NEG_STATE_ABSENT, NG_MECH_NONE,
                                  ng_slice_of(ap_req.value, ap_req.length),
                                  ng_slice_of(mic.value, mic.length)) == NG_OK);
-    ng_accept_leg_run(&negotiate_cred, &ctx, &ctx, msg.buf, msg.len, 0, NULL, 0, leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &negotiate_cred,
+                                               .ctx_in = &ctx,
+                                               .ctx_out = &ctx,
+                                               .in = msg.buf,
+                                               .in_len = msg.len},
+                      leg);
     if (!mutual) {
         result = leg->status;
         if (leg->status == SEC_E_OK) {
@@ -324,7 +332,12 @@ static SECURITY_STATUS request_mic_exchange(bool mutual, enum mic_tamper tamper)
     msg = ng_writer_growable();
     REQUIRE(ng_spnego_write_resp(&msg, NG_NEG_STATE_ABSENT, NG_MECH_NONE, NG_SLICE_EMPTY,
                                  ng_slice_of(mic.value, mic.length)) == NG_OK);
-    ng_accept_leg_run(&negotiate_cred, &ctx, &ctx, msg.buf, msg.len, 0, NULL, 0, leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &negotiate_cred,
+                                               .ctx_in = &ctx,
+                                               .ctx_out = &ctx,
+                                               .in = msg.buf,
+                                               .in_len = msg.len},
+                      leg);
     result = leg->status;
     if (result == SEC_E_OK) {
         CHECK_EQ(leg->out_len, 0);
@@ -390,7 +403,12 @@ static void test_microsoft_krb5_oid_first(void)
                                  NG_SLICE_EMPTY) == NG_OK);
     struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
     CtxtHandle ctx;
-    ng_accept_leg_run(&negotiate_cred, NULL, &ctx, msg.buf, msg.len, base_req, NULL, 0, leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &negotiate_cred,
+                                               .ctx_out = &ctx,
+                                               .in = msg.buf,
+                                               .in_len = msg.len,
+                                               .req = base_req},
+                      leg);
     CHECK_EQ(leg->status, SEC_E_OK);
     struct ng_spnego_token tok;
     if (leg->status == SEC_E_OK &&
@@ -426,9 +444,19 @@ static void accept_twice(ULONG req, SECURITY_STATUS *first, SECURITY_STATUS *sec
     REQUIRE(!GSS_ERROR(ng_gss_initiator_step(&c, NULL, 0, &tok)));
     struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
     CtxtHandle a, b;
-    ng_accept_leg_run(&negotiate_cred, NULL, &a, tok.value, tok.length, req, NULL, 0, leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &negotiate_cred,
+                                               .ctx_out = &a,
+                                               .in = tok.value,
+                                               .in_len = tok.length,
+                                               .req = req},
+                      leg);
     *first = leg->status;
-    ng_accept_leg_run(&negotiate_cred, NULL, &b, tok.value, tok.length, req, NULL, 0, leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &negotiate_cred,
+                                               .ctx_out = &b,
+                                               .in = tok.value,
+                                               .in_len = tok.length,
+                                               .req = req},
+                      leg);
     *second = leg->status;
     if (*first == SEC_E_OK || *first == SEC_I_CONTINUE_NEEDED)
         DeleteSecurityContext(&a);

@@ -121,7 +121,10 @@ static SECURITY_STATUS accept_b64(CredHandle *cred, CtxtHandle *ctx, bool first,
 {
     static uint8_t token[NG_PEER_MAX_TOKEN];
     size_t len = b64_decode(line, token);
-    ng_accept_leg_run(cred, first ? NULL : ctx, ctx, token, len, 0, NULL, 0, leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){
+            .cred = cred, .ctx_in = first ? NULL : ctx, .ctx_out = ctx, .in = token, .in_len = len},
+        leg);
     return leg->status;
 }
 

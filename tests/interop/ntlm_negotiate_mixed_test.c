@@ -64,7 +64,7 @@ static void test_offer_lists_kerberos_then_ntlm(void)
     CredHandle s = server_cred(true);
     static struct ng_accept_leg leg;
     CtxtHandle ctx;
-    ng_accept_leg_run(&s, NULL, &ctx, NULL, 0, 0, NULL, 0, &leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &s, .ctx_out = &ctx}, &leg);
     CHECK_EQ(leg.status, SEC_I_CONTINUE_NEEDED);
     struct ng_spnego_token tok;
     REQUIRE(ng_spnego_parse(ng_slice_of(leg.out, leg.out_len), &tok) == NG_OK);
@@ -154,7 +154,8 @@ static void test_raw_ntlmssp_from_our_initiator(void)
     REQUIRE(InitializeSecurityContextA(&c, NULL, "HTTP/localhost", 0, 0, SECURITY_NATIVE_DREP, NULL,
                                        0, &cc, &od, &attrs, NULL) == SEC_I_CONTINUE_NEEDED);
     static struct ng_accept_leg leg;
-    ng_accept_leg_run(&s, NULL, &sc, a, ob.cbBuffer, 0, NULL, 0, &leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){.cred = &s, .ctx_out = &sc, .in = a, .in_len = ob.cbBuffer}, &leg);
     REQUIRE(leg.status == SEC_I_CONTINUE_NEEDED);
     memcpy(b, leg.out, leg.out_len);
     SecBuffer ib = {leg.out_len, SECBUFFER_TOKEN, b};
@@ -162,7 +163,10 @@ static void test_raw_ntlmssp_from_our_initiator(void)
     ob.cbBuffer = sizeof(a);
     REQUIRE(InitializeSecurityContextA(&c, &cc, "HTTP/localhost", 0, 0, SECURITY_NATIVE_DREP, &id_,
                                        0, &cc, &od, &attrs, NULL) == SEC_E_OK);
-    ng_accept_leg_run(&s, &sc, &sc, a, ob.cbBuffer, 0, NULL, 0, &leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){
+            .cred = &s, .ctx_in = &sc, .ctx_out = &sc, .in = a, .in_len = ob.cbBuffer},
+        &leg);
     CHECK_EQ(leg.status, SEC_E_OK);
     char pkg[32];
     CHECK(strcmp(negotiated_package(&sc, pkg, sizeof(pkg)), "NTLM") == 0);
@@ -197,7 +201,12 @@ static void run_our_negotiate(const char *target, const char *principal, const c
                                         &attrs, NULL);
         if ((cs != SEC_E_OK && cs != SEC_I_CONTINUE_NEEDED) || ob.cbBuffer == 0)
             break;
-        ng_accept_leg_run(&s, i ? &sc : NULL, &sc, a, ob.cbBuffer, 0, NULL, 0, &leg);
+        ng_accept_leg_run(&(struct ng_accept_call){.cred = &s,
+                                                   .ctx_in = i ? &sc : NULL,
+                                                   .ctx_out = &sc,
+                                                   .in = a,
+                                                   .in_len = ob.cbBuffer},
+                          &leg);
         ss = leg.status;
         memcpy(b, leg.out, leg.out_len);
         blen = leg.out_len;

@@ -69,7 +69,9 @@ static SECURITY_STATUS accept_once(PCredHandle c, const void *tok, size_t len, U
                                    struct ng_accept_leg *leg)
 {
     CtxtHandle ctx;
-    ng_accept_leg_run(c, NULL, &ctx, tok, len, req, NULL, 0, leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){.cred = c, .ctx_out = &ctx, .in = tok, .in_len = len, .req = req},
+        leg);
     if (leg->status == SEC_E_OK || leg->status == SEC_I_CONTINUE_NEEDED)
         CHECK_EQ(DeleteSecurityContext(&ctx), SEC_E_OK);
     return leg->status;
@@ -275,7 +277,7 @@ static void test_continue_needed_empty_first_input(void)
 {
     struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
     CtxtHandle ctx;
-    ng_accept_leg_run(&cred, NULL, &ctx, NULL, 0, 0, NULL, 0, leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &cred, .ctx_out = &ctx}, leg);
     CHECK_EQ(leg->status, SEC_I_CONTINUE_NEEDED);
     CHECK_EQ(leg->attrs, 0);
     CHECK_EQ(leg->expiry.QuadPart, NG_PEER_EXPIRY_SENTINEL);
@@ -289,7 +291,10 @@ static void test_continue_needed_empty_first_input(void)
           (tok.init.mechs[0] == NG_MECH_KRB5_MS || tok.init.mechs[0] == NG_MECH_KRB5));
     REQUIRE(leg->status == SEC_I_CONTINUE_NEEDED);
     gss_buffer_desc t = client_token(gss_mech_spnego, mutual_flags, NULL, NULL);
-    ng_accept_leg_run(&cred, &ctx, &ctx, t.value, t.length, 0, NULL, 0, leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){
+            .cred = &cred, .ctx_in = &ctx, .ctx_out = &ctx, .in = t.value, .in_len = t.length},
+        leg);
     CHECK_EQ(leg->status, SEC_E_OK);
     CHECK(leg->attrs & ASC_RET_MUTUAL_AUTH);
     CHECK_EQ(DeleteSecurityContext(&ctx), SEC_E_OK);
@@ -395,44 +400,73 @@ static void test_invalid_handle(void)
 
     /* An empty first input gives a context in progress to play with. */
     CtxtHandle ctx, stale;
-    ng_accept_leg_run(&cred, NULL, &ctx, NULL, 0, 0, NULL, 0, leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &cred, .ctx_out = &ctx}, leg);
     REQUIRE(leg->status == SEC_I_CONTINUE_NEEDED);
     stale = ctx;
     gss_buffer_desc t = client_token(gss_mech_spnego, mutual_flags, NULL, NULL);
 
     /* A credential handle where a context handle goes, and the other way round. */
     CtxtHandle as_ctx = cred;
-    ng_accept_leg_run(&cred, &as_ctx, &as_ctx, t.value, t.length, 0, NULL, 0, leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &cred,
+                                               .ctx_in = &as_ctx,
+                                               .ctx_out = &as_ctx,
+                                               .in = t.value,
+                                               .in_len = t.length},
+                      leg);
     CHECK_EQ(leg->status, SEC_E_INVALID_HANDLE);
     CredHandle as_cred = ctx;
     CtxtHandle unused;
-    ng_accept_leg_run(&as_cred, NULL, &unused, t.value, t.length, 0, NULL, 0, leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){
+            .cred = &as_cred, .ctx_out = &unused, .in = t.value, .in_len = t.length},
+        leg);
     CHECK_EQ(leg->status, SEC_E_INVALID_HANDLE);
 
     /* Forged handles. */
     CtxtHandle forged = {ctx.dwLower, ctx.dwUpper ^ 1};
-    ng_accept_leg_run(&cred, &forged, &forged, t.value, t.length, 0, NULL, 0, leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &cred,
+                                               .ctx_in = &forged,
+                                               .ctx_out = &forged,
+                                               .in = t.value,
+                                               .in_len = t.length},
+                      leg);
     CHECK_EQ(leg->status, SEC_E_INVALID_HANDLE);
     CtxtHandle invalid;
     SecInvalidateHandle(&invalid);
-    ng_accept_leg_run(&cred, &invalid, &invalid, t.value, t.length, 0, NULL, 0, leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &cred,
+                                               .ctx_in = &invalid,
+                                               .ctx_out = &invalid,
+                                               .in = t.value,
+                                               .in_len = t.length},
+                      leg);
     CHECK_EQ(leg->status, SEC_E_INVALID_HANDLE);
     CredHandle bad_cred = {0x1234, 0x5678};
-    ng_accept_leg_run(&bad_cred, NULL, &unused, t.value, t.length, 0, NULL, 0, leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){
+            .cred = &bad_cred, .ctx_out = &unused, .in = t.value, .in_len = t.length},
+        leg);
     CHECK_EQ(leg->status, SEC_E_INVALID_HANDLE);
 
     /* Stale after DeleteSecurityContext; deleting twice. */
     CHECK_EQ(DeleteSecurityContext(&ctx), SEC_E_OK);
-    ng_accept_leg_run(&cred, &stale, &stale, t.value, t.length, 0, NULL, 0, leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){
+            .cred = &cred, .ctx_in = &stale, .ctx_out = &stale, .in = t.value, .in_len = t.length},
+        leg);
     CHECK_EQ(leg->status, SEC_E_INVALID_HANDLE);
     CHECK_EQ(DeleteSecurityContext(&stale), SEC_E_INVALID_HANDLE);
     CHECK_EQ(DeleteSecurityContext(&forged), SEC_E_INVALID_HANDLE);
     CHECK_EQ(DeleteSecurityContext(NULL), SEC_E_INVALID_HANDLE);
 
     /* A second AcceptSecurityContext after the context completed. */
-    ng_accept_leg_run(&cred, NULL, &ctx, t.value, t.length, 0, NULL, 0, leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){.cred = &cred, .ctx_out = &ctx, .in = t.value, .in_len = t.length},
+        leg);
     CHECK_EQ(leg->status, SEC_E_OK);
-    ng_accept_leg_run(&cred, &ctx, &ctx, t.value, t.length, 0, NULL, 0, leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){
+            .cred = &cred, .ctx_in = &ctx, .ctx_out = &ctx, .in = t.value, .in_len = t.length},
+        leg);
     CHECK_EQ(leg->status, SEC_E_INVALID_HANDLE);
     /* ...which leaves the established context usable. */
     SecPkgContext_NamesA names = {0};
@@ -857,7 +891,7 @@ static void test_complete_auth_token(void)
 {
     CtxtHandle ctx;
     struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
-    ng_accept_leg_run(&cred, NULL, &ctx, NULL, 0, 0, NULL, 0, leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &cred, .ctx_out = &ctx}, leg);
     REQUIRE(leg->status == SEC_I_CONTINUE_NEEDED);
     SecBuffer b = {0, SECBUFFER_TOKEN, NULL};
     SecBufferDesc d = {SECBUFFER_VERSION, 1, &b};

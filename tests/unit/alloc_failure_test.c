@@ -236,7 +236,10 @@ static SECURITY_STATUS query_names(unsigned long fail_at, unsigned long *seen)
     gss_buffer_desc t = mit_token(gss_mech_spnego, mutual);
     struct ng_accept_leg *l = calloc(1, sizeof(*l));
     CtxtHandle ctx;
-    ng_accept_leg_run(&negotiate, NULL, &ctx, t.value, t.length, 0, NULL, 0, l);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){
+            .cred = &negotiate, .ctx_out = &ctx, .in = t.value, .in_len = t.length},
+        l);
     REQUIRE(l->status == SEC_E_OK);
     SecPkgContext_NamesA names = {0};
     ng_alloc_fail_after(fail_at);
@@ -286,7 +289,10 @@ static SECURITY_STATUS initiator(unsigned long fail_at, unsigned long *seen)
             have_client = true;
         if (!injected) {
             REQUIRE(st == SEC_I_CONTINUE_NEEDED);
-            ng_accept_leg_run(&negotiate, NULL, &server, tok, out_buf.cbBuffer, 0, NULL, 0, l);
+            ng_accept_leg_run(
+                &(struct ng_accept_call){
+                    .cred = &negotiate, .ctx_out = &server, .in = tok, .in_len = out_buf.cbBuffer},
+                l);
             REQUIRE(l->status == SEC_E_OK);
             have_server = true;
         }

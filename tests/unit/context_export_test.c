@@ -134,7 +134,12 @@ static void test_move_to_another_thread(void)
         /* An imported context serves messages, not further legs. */
         struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
         REQUIRE(leg != NULL);
-        ng_accept_leg_run(&acceptor, &w.imported, &w.imported, "x", 1, 0, NULL, 0, leg);
+        ng_accept_leg_run(&(struct ng_accept_call){.cred = &acceptor,
+                                                   .ctx_in = &w.imported,
+                                                   .ctx_out = &w.imported,
+                                                   .in = "x",
+                                                   .in_len = 1},
+                          leg);
         CHECK_EQ(leg->status, SEC_E_INVALID_HANDLE);
         free(leg);
         CHECK_EQ(DeleteSecurityContext(&w.imported), SEC_E_OK);
@@ -268,7 +273,8 @@ static void test_unfinished_context(void)
     struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
     REQUIRE(leg != NULL);
     CtxtHandle ctx;
-    ng_accept_leg_run(&acceptor, NULL, &ctx, NULL, 0, 0, NULL, 0, leg); /* empty first input */
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &acceptor, .ctx_out = &ctx},
+                      leg); /* empty first input */
     REQUIRE(leg->status == SEC_I_CONTINUE_NEEDED);
     SecBuffer blob = {0, SECBUFFER_EMPTY, NULL};
     CHECK_EQ(ExportSecurityContext(&ctx, 0, &blob, NULL), SEC_E_INVALID_HANDLE);

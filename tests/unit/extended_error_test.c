@@ -95,11 +95,19 @@ static void test_replay_is_explained(void)
     struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
     REQUIRE(leg != NULL);
     CtxtHandle first, second;
-    ng_accept_leg_run(&cred, NULL, &first, tok.value, tok.length, ASC_REQ_EXTENDED_ERROR, NULL, 0,
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &cred,
+                                               .ctx_out = &first,
+                                               .in = tok.value,
+                                               .in_len = tok.length,
+                                               .req = ASC_REQ_EXTENDED_ERROR},
                       leg);
     CHECK_EQ(leg->status, SEC_E_OK);
     DeleteSecurityContext(&first);
-    ng_accept_leg_run(&cred, NULL, &second, tok.value, tok.length, ASC_REQ_EXTENDED_ERROR, NULL, 0,
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &cred,
+                                               .ctx_out = &second,
+                                               .in = tok.value,
+                                               .in_len = tok.length,
+                                               .req = ASC_REQ_EXTENDED_ERROR},
                       leg);
     CHECK_EQ(leg->status, SEC_E_LOGON_DENIED);
     char server[128] = "";

@@ -53,7 +53,13 @@ static SECURITY_STATUS accept_first(PCredHandle cred, struct ng_slice in, const 
     struct ng_accept_leg *l = calloc(1, sizeof(*l));
     REQUIRE(l != NULL);
     CtxtHandle ctx;
-    ng_accept_leg_run(cred, NULL, &ctx, in.ptr, in.len, 0, bindings, bindings_len, l);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = cred,
+                                               .ctx_out = &ctx,
+                                               .in = in.ptr,
+                                               .in_len = in.len,
+                                               .bindings = bindings,
+                                               .bindings_len = bindings_len},
+                      l);
     SECURITY_STATUS st = l->status;
     if (st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED)
         CHECK_EQ(DeleteSecurityContext(&ctx), SEC_E_OK);
@@ -156,9 +162,17 @@ static void test_replay_in_second_leg(void)
                                  NG_SLICE_EMPTY) == NG_OK);
     struct ng_accept_leg *l = calloc(1, sizeof(*l));
     CtxtHandle ctx;
-    ng_accept_leg_run(&negotiate, NULL, &ctx, init.buf, init.len, 0, NULL, 0, l);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){
+            .cred = &negotiate, .ctx_out = &ctx, .in = init.buf, .in_len = init.len},
+        l);
     REQUIRE(l->status == SEC_I_CONTINUE_NEEDED);
-    ng_accept_leg_run(&negotiate, &ctx, &ctx, resp.buf, resp.len, 0, NULL, 0, l);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &negotiate,
+                                               .ctx_in = &ctx,
+                                               .ctx_out = &ctx,
+                                               .in = resp.buf,
+                                               .in_len = resp.len},
+                      l);
     CHECK_EQ(l->status, SEC_E_LOGON_DENIED);
     CHECK_EQ(DeleteSecurityContext(&ctx), SEC_E_OK);
     free(l);

@@ -66,7 +66,13 @@ static void client_mic(struct client *c, const enum ng_mech *mechs, size_t n, st
 static SECURITY_STATUS leg(PCtxtHandle ctx_in, PCtxtHandle ctx_out, struct ng_slice in, ULONG req,
                            struct ng_accept_leg *out)
 {
-    ng_accept_leg_run(&cred, ctx_in, ctx_out, in.ptr, in.len, req, NULL, 0, out);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &cred,
+                                               .ctx_in = ctx_in,
+                                               .ctx_out = ctx_out,
+                                               .in = in.ptr,
+                                               .in_len = in.len,
+                                               .req = req},
+                      out);
     return out->status;
 }
 

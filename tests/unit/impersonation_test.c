@@ -230,7 +230,10 @@ static char *back_end_sees(CredHandle *cred)
     DeleteSecurityContext(&ictx);
     struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
     REQUIRE(leg != NULL);
-    ng_accept_leg_run(&acceptor, NULL, &actx, buf, ob.cbBuffer, 0, NULL, 0, leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){
+            .cred = &acceptor, .ctx_out = &actx, .in = buf, .in_len = ob.cbBuffer},
+        leg);
     char *name = NULL;
     if (leg->status == SEC_E_OK) {
         SecPkgContext_NamesA names = {0};

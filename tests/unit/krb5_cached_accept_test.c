@@ -74,7 +74,14 @@ static SECURITY_STATUS accept_bytes(PCredHandle cred, const void *tok, size_t le
     size_t blen = 0;
     unsigned char *b = bindings ? ng_sec_bindings_new(bindings, strlen(bindings), &blen) : NULL;
     CtxtHandle ctx;
-    ng_accept_leg_run(cred, NULL, &ctx, tok, len, req_flags, b, blen, leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = cred,
+                                               .ctx_out = &ctx,
+                                               .in = tok,
+                                               .in_len = len,
+                                               .req = req_flags,
+                                               .bindings = b,
+                                               .bindings_len = blen},
+                      leg);
     SECURITY_STATUS st = leg->status;
     if (st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED)
         CHECK_EQ(DeleteSecurityContext(&ctx), SEC_E_OK);
@@ -299,8 +306,12 @@ static void test_delegation_left_to_libkrb5(void)
     struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
     CtxtHandle ctx;
     uint64_t before = ng_krb5_cached_accept_count();
-    ng_accept_leg_run(&warm, NULL, &ctx, tok.value, tok.length, req_flags | ASC_REQ_DELEGATE, NULL,
-                      0, leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = &warm,
+                                               .ctx_out = &ctx,
+                                               .in = tok.value,
+                                               .in_len = tok.length,
+                                               .req = req_flags | ASC_REQ_DELEGATE},
+                      leg);
     CHECK_EQ(leg->status, SEC_E_OK);
     CHECK(leg->attrs & ASC_RET_DELEGATE);
     CHECK_EQ(ng_krb5_cached_accept_count(), before);

@@ -68,7 +68,10 @@ static void make_tokens(void)
 static SECURITY_STATUS accept_one(PCredHandle cred, int i, struct ng_accept_leg *leg)
 {
     CtxtHandle ctx;
-    ng_accept_leg_run(cred, NULL, &ctx, tokens[i].buf, tokens[i].len, 0, NULL, 0, leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){
+            .cred = cred, .ctx_out = &ctx, .in = tokens[i].buf, .in_len = tokens[i].len},
+        leg);
     if (leg->status == SEC_E_OK)
         CHECK_EQ(DeleteSecurityContext(&ctx), SEC_E_OK);
     return leg->status;

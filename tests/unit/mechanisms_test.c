@@ -47,8 +47,8 @@ static void test_every_required_operation_is_there(void)
         const struct ng_mech_ops *m = ng_mechanism_at(i);
         CHECK(m->acquire_inbound && m->acquire_outbound && m->can_accept && m->can_initiate &&
               m->reload);
-        CHECK(m->owns_raw_token && m->accept && m->initiate && m->established &&
-              m->obliges_mic && m->get_mic && m->verify_mic);
+        CHECK(m->owns_raw_token && m->accept && m->initiate && m->established && m->obliges_mic &&
+              m->get_mic && m->verify_mic);
         CHECK(m->sizes && m->session_key && m->key_info && m->authority);
         CHECK(m->sign && m->verify && m->seal && m->unseal);
         CHECK(m->export_state && m->import_state && m->fill_access_token && m->free_state);
@@ -59,8 +59,8 @@ static void test_every_required_operation_is_there(void)
 static void test_raw_tokens_have_one_owner(void)
 {
     static const uint8_t ntlmssp[] = "NTLMSSP\0\1\0\0\0\0\0\0\0";
-    static const uint8_t krb5[] = {0x60, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-                                   0xf7, 0x12, 0x01, 0x02, 0x02};
+    static const uint8_t krb5[] = {0x60, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48,
+                                   0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};
     static const uint8_t garbage[] = {0x01, 0x02, 0x03};
     const struct ng_mech_ops *k = ng_mechanism_for_package(NG_PKG_KERBEROS);
     const struct ng_mech_ops *n = ng_mechanism_for_package(NG_PKG_NTLM);
@@ -68,7 +68,8 @@ static void test_raw_tokens_have_one_owner(void)
     struct ng_slice krb5_tok = ng_slice_of(krb5, sizeof krb5);
     CHECK(n->owns_raw_token(ntlm_tok) && !k->owns_raw_token(ntlm_tok));
     CHECK(k->owns_raw_token(krb5_tok) && !n->owns_raw_token(krb5_tok));
-    CHECK(!k->owns_raw_token(ng_slice_of(garbage, 3)) && !n->owns_raw_token(ng_slice_of(garbage, 3)));
+    CHECK(!k->owns_raw_token(ng_slice_of(garbage, 3)) &&
+          !n->owns_raw_token(ng_slice_of(garbage, 3)));
 }
 
 int main(void)

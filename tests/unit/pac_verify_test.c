@@ -208,7 +208,9 @@ static SECURITY_STATUS accept_ticket(CredHandle *server, krb5_creds *creds)
     ap_req(creds, &w);
     static struct ng_accept_leg leg;
     CtxtHandle ctx;
-    ng_accept_leg_run(server, NULL, &ctx, w.buf, w.len, 0, NULL, 0, &leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){.cred = server, .ctx_out = &ctx, .in = w.buf, .in_len = w.len},
+        &leg);
     ng_writer_free(&w);
     if (leg.status == SEC_E_OK)
         DeleteSecurityContext(&ctx);

@@ -75,7 +75,7 @@ static size_t offer(CredHandle *s, enum ng_mech mechs[NG_SPNEGO_MAX_MECHS])
 {
     static struct ng_accept_leg leg;
     CtxtHandle ctx;
-    ng_accept_leg_run(s, NULL, &ctx, NULL, 0, 0, NULL, 0, &leg);
+    ng_accept_leg_run(&(struct ng_accept_call){.cred = s, .ctx_out = &ctx}, &leg);
     REQUIRE(leg.status == SEC_I_CONTINUE_NEEDED);
     struct ng_spnego_token tok;
     REQUIRE(ng_spnego_parse(ng_slice_of(leg.out, leg.out_len), &tok) == NG_OK);
@@ -129,7 +129,8 @@ static SECURITY_STATUS accept_one(CredHandle *s, const uint8_t *tok, size_t len)
 {
     static struct ng_accept_leg leg;
     CtxtHandle ctx;
-    ng_accept_leg_run(s, NULL, &ctx, tok, len, 0, NULL, 0, &leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){.cred = s, .ctx_out = &ctx, .in = tok, .in_len = len}, &leg);
     if (leg.status == SEC_E_OK || leg.status == SEC_I_CONTINUE_NEEDED)
         DeleteSecurityContext(&ctx);
     return leg.status;

@@ -34,7 +34,8 @@ static SECURITY_STATUS accept_token(const uint8_t *tok, size_t len)
 {
     static _Thread_local struct ng_accept_leg leg;
     CtxtHandle ctx;
-    ng_accept_leg_run(&server, NULL, &ctx, tok, len, 0, NULL, 0, &leg);
+    ng_accept_leg_run(
+        &(struct ng_accept_call){.cred = &server, .ctx_out = &ctx, .in = tok, .in_len = len}, &leg);
     if (leg.status == SEC_E_OK)
         DeleteSecurityContext(&ctx);
     return leg.status;
