@@ -103,5 +103,5 @@ negring_tsan_library_test(ntlm_issued_challenges_tsan ntlm_issued_challenges_tes
 negring_tsan_library_test(cached_accept_reload_tsan cached_accept_reload_stress_test.c
                           realm.c gss_peer.c)
 # Per-message protection with one context encrypting on one thread while another decrypts
-# (test_full_duplex_threads): the per-direction locks and krb5_key caches of core/krb5_message.c.
+# (test_full_duplex_threads): the per-direction locks and krb5_key caches of core/kerberos/krb5_message.c.
 negring_tsan_library_test(message_protection_tsan message_protection_test.c realm.c gss_peer.c)

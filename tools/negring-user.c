@@ -1,5 +1,5 @@
 /* negring-user: manages the NTLM account database read by negring's acceptor (format in
- * core/user_database.h and docs/ntlm.md).
+ * core/ntlm/user_database.h and docs/ntlm.md).
  *
  *   negring-user add     --db FILE DOMAIN\user   password from stdin (prompted twice, unechoed,
  *                                                on a terminal); replaces an existing hash

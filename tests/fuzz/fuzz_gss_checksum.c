@@ -1,5 +1,5 @@
 /* RFC 4121 §4.1.1 the 0x8003 authenticator checksum, and §4.1.1.2 the channel-binding hash over
- * a caller's SEC_CHANNEL_BINDINGS buffer (core/krb5_gss_checksum.c). The checksum arrives
+ * a caller's SEC_CHANNEL_BINDINGS buffer (core/kerberos/krb5_gss_checksum.c). The checksum arrives
  * inside a decrypted authenticator (so from an authenticated but possibly hostile client); the
  * bindings buffer comes from the application. A checksum that parses re-encodes to its prefix. */
 #include <stdint.h>

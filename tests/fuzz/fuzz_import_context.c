@@ -1,5 +1,5 @@
-/* ImportSecurityContextA (core/context_export.c, with the NTLM session record of
- * core/ntlm_state.c and core/ntlm_seal.c): a blob from another process is parsed with the
+/* ImportSecurityContextA (core/sspi/context_export.c, with the NTLM session record of
+ * core/ntlm/ntlm_state.c and core/ntlm/ntlm_seal.c): a blob from another process is parsed with the
  * bounded reader. LLVMFuzzerInitialize runs one real NTLM handshake (our initiator against our
  * acceptor over a throwaway account file, no KDC needed), seals one message each way and exports
  * both contexts, so mutations of genuine blobs reach every field.

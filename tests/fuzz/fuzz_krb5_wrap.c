@@ -1,5 +1,5 @@
 /* RFC 4121 per-message tokens as DecryptMessage / VerifySignature receive them
- * (core/krb5_wrap.c, core/krb5_mic.c): header parsing, EC/RRC handling, the in-place, scratch
+ * (core/kerberos/krb5_wrap.c, core/kerberos/krb5_mic.c): header parsing, EC/RRC handling, the in-place, scratch
  * and stream layouts. A fixed AES256 session key stands in for a handshake, so the checksums
  * never verify: what is fuzzed is everything before and around the cryptography, which runs on
  * whatever bytes the layout picked. The first input byte chooses the form, the second where a

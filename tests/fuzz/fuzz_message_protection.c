@@ -1,4 +1,4 @@
-/* DecryptMessage and VerifySignature (core/message_protection.c, RFC 4121 §4.2.6 Wrap and MIC
+/* DecryptMessage and VerifySignature (core/sspi/message_protection.c, RFC 4121 §4.2.6 Wrap and MIC
  * tokens, MS-NLMP §3.4 for NTLM) on an established acceptor context: after logon any client
  * chooses these bytes. LLVMFuzzerInitialize runs one real handshake (our initiator with the
  * realm's ccache against our acceptor with its keytab, Negotiate, mutual, integrity and

@@ -1,5 +1,5 @@
-/* MS-NLMP §2.2.1.3 AUTHENTICATE_MESSAGE (core/ntlm_message.c) with the NTLMv2 response inside
- * it (§2.2.2.8, core/ntlm_response.c) and the client's AV pairs: everything the acceptor reads
+/* MS-NLMP §2.2.1.3 AUTHENTICATE_MESSAGE (core/ntlm/ntlm_message.c) with the NTLMv2 response inside
+ * it (§2.2.2.8, core/ntlm/ntlm_response.c) and the client's AV pairs: everything the acceptor reads
  * before it knows whether the client has the password. Fields must lie in the message, the MIC
  * is 16 bytes or absent, strings convert or are refused cleanly, and a parsed message written
  * back parses to the same fields. */

@@ -1,4 +1,4 @@
-/* MS-NLMP §2.2.2.1 AV_PAIR lists (core/ntlm_av_pairs.c), as in a CHALLENGE's TargetInfo and in
+/* MS-NLMP §2.2.2.1 AV_PAIR lists (core/ntlm/ntlm_av_pairs.c), as in a CHALLENGE's TargetInfo and in
  * the NTLMv2 client challenge: loops, lengths past the end, missing MsvAvEOL, wrong sizes of
  * known ids. The pair-by-pair walk must agree with the parser, and a list rebuilt from the
  * walk parses to the same result. */

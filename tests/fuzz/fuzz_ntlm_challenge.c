@@ -1,5 +1,5 @@
-/* MS-NLMP §2.2.1.2 CHALLENGE_MESSAGE (core/ntlm_message.c) and its TargetInfo AV pairs
- * (core/ntlm_av_pairs.c): what our initiator parses from a server. Fields must lie in the
+/* MS-NLMP §2.2.1.2 CHALLENGE_MESSAGE (core/ntlm/ntlm_message.c) and its TargetInfo AV pairs
+ * (core/ntlm/ntlm_av_pairs.c): what our initiator parses from a server. Fields must lie in the
  * message, and a parsed challenge written back parses to the same fields. */
 #include <stdint.h>
 

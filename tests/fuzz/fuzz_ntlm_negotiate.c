@@ -1,4 +1,4 @@
-/* MS-NLMP §2.2.1.1 NEGOTIATE_MESSAGE (core/ntlm_message.c): the first bytes an NTLM client
+/* MS-NLMP §2.2.1.1 NEGOTIATE_MESSAGE (core/ntlm/ntlm_message.c): the first bytes an NTLM client
  * sends, before any authentication. Fields must lie in the message; the OEM strings convert or
  * are refused cleanly; what parses, written back with its flags, parses to the same flags. */
 #include <stdint.h>

@@ -30,7 +30,7 @@ static const OM_uint32 mutual_flags = GSS_C_MUTUAL_FLAG | GSS_C_INTEG_FLAG | GSS
 static const uint8_t spnego_reject[] = {0xa1, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x0a, 0x01, 0x02};
 
 /* A Kerberos failure under ASC_REQ_EXTENDED_ERROR: a SPNEGO reject carrying a KRB-ERROR token
- * (core/extended_error.c; its contents are checked in tests/unit/extended_error_test.c). */
+ * (core/kerberos/krb5_error_token.c, written by core/negotiate/negotiate_acceptor.c; its contents are checked in tests/unit/krb5_error_token_test.c). */
 static bool is_reject_with_krb_error(const struct ng_accept_leg *leg)
 {
     struct ng_spnego_token tok;

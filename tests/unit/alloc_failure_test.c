@@ -1,4 +1,4 @@
-/* Allocation-failure injection over whole operations (core/alloc.h ng_alloc_fail_after): for
+/* Allocation-failure injection over whole operations (core/base/alloc.h ng_alloc_fail_after): for
  * n = 1, 2, ... the n-th allocation and every later one fail, until a run sees fewer than n
  * allocations, i.e. every allocation point has been made to fail once. Each failing run must end
  * in SEC_E_INSUFFICIENT_MEMORY (or, where a failure is absorbed, success), never a crash, a

@@ -1,4 +1,4 @@
-/* core/der.c: X.690 DER reading (strict lengths, tags, small integers, OIDs, flag bit strings)
+/* core/base/der.c: X.690 DER reading (strict lengths, tags, small integers, OIDs, flag bit strings)
  * and size-first writing. */
 #include "check.h"
 #include "der.h"

@@ -1,4 +1,4 @@
-/* core/gss_framing.c: RFC 2743 §3.1 InitialContextToken framing. */
+/* core/base/gss_framing.c: RFC 2743 §3.1 InitialContextToken framing. */
 #include "check.h"
 #include "der.h"
 #include "gss_framing.h"

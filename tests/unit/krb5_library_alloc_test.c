@@ -5,7 +5,7 @@
  * falling back from the ticket cache to krb5_rd_req) or SEC_E_INSUFFICIENT_MEMORY, never
  * another status, and the ASan build finds no leak.
  *
- * The accepts take the cached-ticket path (core/krb5_cached_accept.c) with mutual
+ * The accepts take the cached-ticket path (core/kerberos/krb5_cached_accept.c) with mutual
  * authentication, as a client reusing its service ticket does. The full krb5_rd_req path is not
  * walked: there libkrb5's krb5_is_permitted_enctype answers "not permitted" when its own
  * allocation fails, so an out-of-memory ticket looks like a refused enctype

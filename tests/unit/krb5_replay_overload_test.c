@@ -1,4 +1,4 @@
-/* The Kerberos acceptor's replay cache (core/krb5_accept_checks.c, core/replay_cache.c) run far
+/* The Kerberos acceptor's replay cache (core/kerberos/krb5_accept_checks.c, core/kerberos/replay_cache.c) run far
  * past its size through AcceptSecurityContext: NEGRING_REPLAY_CACHE_LOG2=10 gives 1,024 slots,
  * and 3,000 AP-REQs made by libkrb5 with authenticator times spread over the 300 s skew arrive
  * oldest first (about 24 per 4 s tick, fewer than a probe window). Before the watermark this

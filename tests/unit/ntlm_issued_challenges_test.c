@@ -1,4 +1,4 @@
-/* The process's set of outstanding NTLM server challenges (core/ntlm_issued_challenges.c),
+/* The process's set of outstanding NTLM server challenges (core/ntlm/ntlm_issued_challenges.c),
  * under concurrency and alone. Threads run at once, from the set's first use on (so its lazy
  * creation races too): acceptors with no principal issue challenges and finish them (a refused
  * AUTHENTICATE, or DeleteSecurityContext), each checking its challenge is in the set while it

@@ -10,7 +10,7 @@
  * name and nothing else.
  *
  * An acceptor with no principal: its challenge is in the process's set of outstanding challenges
- * (core/ntlm_issued_challenges.h) until the AUTHENTICATE is processed or the context deleted,
+ * (core/ntlm/ntlm_issued_challenges.h) until the AUTHENTICATE is processed or the context deleted,
  * and our initiator refuses to answer it (SEC_E_WRONG_PRINCIPAL, no AUTHENTICATE made). The
  * control: the same acceptor authenticates our initiator run in a child process (an independent
  * client: its set is its own). A full set refuses the NEGOTIATE rather than issue an untracked

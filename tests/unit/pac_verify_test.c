@@ -1,4 +1,4 @@
-/* PAC verification (core/pac_verify.c):
+/* PAC verification (core/kerberos/pac_verify.c):
  *   - PACs made with libkrb5 (krb5_pac_sign with a known service key): a good one gives its
  *     logon info; one signed with another key, with a byte of its logon info changed, for
  *     another client or another authtime, or that does not parse is NG_ERR_LOGON_DENIED; no PAC

@@ -1,4 +1,4 @@
-/* Negotiate's per-credential package list (core/package_list.c), as Windows' PackageList:
+/* Negotiate's per-credential package list (core/context/package_list.c), as Windows' PackageList:
  *   - the list syntax ("Kerberos", "!NTLM", blanks, case, unknown names, nothing left);
  *   - a Kerberos-only acceptor (NEGRING_ACCEPTOR_AUTH_DATA3 "Kerberos" / "!NTLM") with an
  *     account database never lists NTLM in its NegTokenInit2 and refuses NTLMSSP, raw or in

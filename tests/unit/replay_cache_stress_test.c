@@ -1,4 +1,4 @@
-/* core/replay_cache.c under contention: 8 threads insert the same keys at once, and exactly one
+/* core/kerberos/replay_cache.c under contention: 8 threads insert the same keys at once, and exactly one
  * may win each key. Phase 1: every thread walks the same 200k keys with the same clock.
  * Phase 2: the threads disagree on `now` by one tick while the probe windows are full of entries
  * expiring at exactly that tick, so racers disagree on which are unexpired. Phase 3: a small

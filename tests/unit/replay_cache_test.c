@@ -1,4 +1,4 @@
-/* core/replay_cache.c: first sight vs replay, expiry and slot reuse, eviction and the
+/* core/kerberos/replay_cache.c: first sight vs replay, expiry and slot reuse, eviction and the
  * watermark (a full probe window, a lagging clock, a cache overfilled 30 times), time clamping
  * and wrap-around, parameter and allocation failures. */
 #include "alloc.h"

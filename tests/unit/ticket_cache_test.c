@@ -1,4 +1,4 @@
-/* core/ticket_cache.c: a ticket is found only by exactly its bytes (a changed byte anywhere, the
+/* core/kerberos/ticket_cache.c: a ticket is found only by exactly its bytes (a changed byte anywhere, the
  * same tail with a different body, another length are all misses), it is not served after its
  * end time plus the clock skew, the cache stays within its bound and evicts the entry that
  * expires first, an entry outlives a clear while someone holds it, and retiring a keystore (a

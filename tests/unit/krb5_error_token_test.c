@@ -1,7 +1,7 @@
-/* extended_error: with ASC_REQ_EXTENDED_ERROR a failed Kerberos accept answers MIT's SPNEGO
- * initiator with a reject whose responseToken is a KRB-ERROR (RFC 4121 §4.1 TOK_ID 03 00) that
- * names the cause (RFC 4120 §7.5.9 code), the service and the server's time; without the flag
- * nothing is sent. */
+/* krb5_error_token, and the SPNEGO reject negotiate_acceptor.c wraps it in: with
+ * ASC_REQ_EXTENDED_ERROR a failed Kerberos accept answers MIT's SPNEGO initiator with a reject
+ * whose responseToken is a KRB-ERROR (RFC 4121 §4.1 TOK_ID 03 00) that names the cause (RFC
+ * 4120 §7.5.9 code), the service and the server's time; without the flag nothing is sent. */
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_krb5.h>
 #include <krb5/krb5.h>
