@@ -13,7 +13,11 @@
 #       initiator's work paused out of the time), 1..N threads, and the whole handshake both
 #       sides for comparison; medians of REPS repetitions (default 5).
 #   scripts/bench.sh micro [GOOGLE-BENCHMARK FLAGS...]
-#       every micro-benchmark (SPNEGO, Kerberos accept, context table, replay cache 1..N threads).
+#       every micro-benchmark (SPNEGO, Kerberos accept, handle table, replay cache 1..N threads).
+#   scripts/bench.sh instructions
+#       instructions per accepted context (Kerberos cached and first use, NTLM, NTLM in
+#       Negotiate), counted by callgrind: repeatable where time on a shared machine is not, for
+#       comparing two builds (run it in each tree).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${NEGRING_BUILD:-$root/build/bench}
@@ -86,9 +90,30 @@ ntlm() {
     "load average before the run: \($load)"' "$json"
 }
 
+instructions() {
+  build_bench
+  local out filter
+  out=$(mktemp)
+  trap 'rm -f "$out"' RETURN
+  echo "| benchmark | instructions | accepts | contexts | instructions per context |"
+  echo "|---|---|---|---|---|"
+  for filter in 'krb5_accept/negring/' 'krb5_accept/negring_uncached/' 'ntlm_accept/negring$' \
+                'ntlm_accept/negotiate_spnego$'; do
+    valgrind --tool=callgrind --callgrind-out-file="$out" \
+      --toggle-collect=AcceptSecurityContext --toggle-collect=DeleteSecurityContext \
+      "$build/bench/micro/negring-bench" --benchmark_filter="$filter" --benchmark_min_time=0.5 \
+      --tokens=2000 --warmup=2000 >/dev/null 2>&1
+    python3 "$root/scripts/lib/callgrind_per_context.py" "$out" "$filter"
+  done
+  echo
+  echo "command: scripts/bench.sh instructions ($(git -C "$root" rev-parse --short HEAD))"
+  echo "machine: $(machine), $(valgrind --version)"
+}
+
 case "${1:-}" in
   inprocess) shift; inprocess "$@" ;;
+  instructions) shift; instructions ;;
   ntlm) shift; ntlm "$@" ;;
   micro) shift; build_bench; "$build/bench/micro/negring-bench" "$@" ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

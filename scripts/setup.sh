@@ -13,7 +13,7 @@ packages=(
   curl gss-ntlmssp winbind python3-ntlm-auth python3-gssapi           # independent clients
   nginx-light apache2 libapache2-mod-auth-gssapi                      # front-ends, comparisons
   gnuplot-nox                                                         # benchmark plots
-  jq linux-perf                                                       # bench.sh figures, profiles
+  jq linux-perf valgrind                                              # bench.sh figures, profiles
   strace                                                              # ringserver_prepare test
 )
 
