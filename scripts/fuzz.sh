@@ -19,7 +19,8 @@ mode=${1:-smoke}
 shift || true
 
 cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNEGRING_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNEGRING_FUZZ=ON -DBUILD_TESTING=OFF \
+  -DNEGRING_WERROR=ON >/dev/null
 cmake --build "$build" -j2 --target fuzz_targets fuzz_make_seeds >/dev/null
 
 realm="$build/realm"

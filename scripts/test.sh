@@ -9,12 +9,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
 
 cmake -S "$root" -B "$root/build/test-asan" -DCMAKE_BUILD_TYPE=Debug \
-  -DNEGRING_SANITIZE=address,undefined >/dev/null
+  -DNEGRING_SANITIZE=address,undefined -DNEGRING_WERROR=ON >/dev/null
 cmake --build "$root/build/test-asan" -j"$jobs"
 (cd "$root/build/test-asan" && ASAN_OPTIONS=detect_leaks=1 \
   LSAN_OPTIONS=suppressions="$root/tests/lsan.supp" ctest -j"$jobs" --output-on-failure)
 
-cmake -S "$root" -B "$root/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S "$root" -B "$root/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNEGRING_WERROR=ON >/dev/null
 cmake --build "$root/build/test" -j"$jobs"
 (cd "$root/build/test" && ctest -j"$jobs" --output-on-failure)
 

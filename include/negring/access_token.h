@@ -30,6 +30,8 @@
 extern "C" {
 #endif
 
+#pragma GCC visibility push(default) /* libnegring's public ABI, as sspi.h */
+
 /* The client principal, "user@REALM" (NTLM: "DOMAIN\user"). Valid until the token is closed. */
 const char *negring_token_principal(const void *token);
 
@@ -45,6 +47,8 @@ size_t negring_token_sids(const void *token, const char *const **sids);
 
 /* Frees the token (NULL is ignored). */
 void negring_token_close(void *token);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,10 @@
 extern "C" {
 #endif
 
+/* Everything declared here is libnegring's public ABI, exported from the shared library; the
+ * rest of the library is built with hidden visibility. */
+#pragma GCC visibility push(default)
+
 #define SEC_ENTRY
 #define SEC_FAR
 
@@ -887,6 +891,8 @@ typedef struct _SECURITY_FUNCTION_TABLE_W {
 
 PSecurityFunctionTableA SEC_ENTRY InitSecurityInterfaceA(void);
 PSecurityFunctionTableW SEC_ENTRY InitSecurityInterfaceW(void);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
