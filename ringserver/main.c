@@ -16,6 +16,7 @@
 #include "log.h"
 #include "sec_status.h"
 #include "server.h"
+#include "service_notify.h"
 #include "worker.h"
 
 #ifdef RS_WITH_JEMALLOC
@@ -113,9 +114,12 @@ static void signal_loop(struct rs_server *srv, const sigset_t *set)
         if (sigwait(set, &sig) != 0)
             continue;
         if (sig == SIGHUP) {
+            rs_notify_reloading();
             reload(srv);
+            rs_notify("READY=1");
             continue;
         }
+        rs_notify("STOPPING=1");
         rs_log(RS_LOG_INFO, "draining", "signal=%d timeout_ms=%u", sig, srv->cfg.drain_timeout_ms);
         atomic_store(&srv->draining, true);
         return;
@@ -182,6 +186,7 @@ int main(int argc, char **argv)
     while (atomic_load(&srv.workers_prepared) < srv.n_workers)
         usleep(1000);
     announce(&srv);
+    rs_notify("READY=1\nSTATUS=listening");
     signal_loop(&srv, &set);
     for (unsigned i = 0; i < srv.n_workers; i++)
         rs_worker_join(srv.workers[i]);

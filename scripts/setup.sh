@@ -15,7 +15,7 @@ packages=(
   gnuplot-nox                                                         # benchmark plots
   jq linux-perf valgrind                                              # bench.sh figures, profiles
   strace                                                              # ringserver_prepare test
-  groff-base                                                          # man page checks
+  groff-base systemd                                                  # man pages, unit checks
 )
 
 missing=()
