@@ -14,6 +14,7 @@ packages=(
   nginx-light apache2 libapache2-mod-auth-gssapi                      # front-ends, comparisons
   gnuplot-nox                                                         # benchmark plots
   jq linux-perf valgrind                                              # bench.sh figures, profiles
+  debhelper lintian                                                   # scripts/package-test.sh
   strace                                                              # ringserver_prepare test
   groff-base systemd                                                  # man pages, unit checks
 )

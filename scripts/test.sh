@@ -2,7 +2,8 @@
 # Installs, builds and runs the whole test suite twice: once with AddressSanitizer +
 # UndefinedBehaviorSanitizer over everything, once as a plain build (which also builds the
 # ThreadSanitizer stress tests of the lock-free tables). Each run ends with ctest's summary.
-# Then a short fuzz smoke run of every libFuzzer target (scripts/fuzz.sh smoke).
+# Then a short fuzz smoke run of every libFuzzer target (scripts/fuzz.sh smoke), and the Debian
+# packages built, installed and used (scripts/package-test.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
@@ -20,3 +21,6 @@ cmake --build "$root/build/test" -j"$jobs"
 
 # Fuzz smoke: every libFuzzer target replays its regression inputs, then runs 7 s (clang).
 "$root/scripts/fuzz.sh" smoke
+
+# The Debian packages: built, linted, installed, used, removed (about a minute).
+"$root/scripts/package-test.sh"
