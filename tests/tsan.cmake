@@ -50,6 +50,7 @@ endforeach()
 add_executable(ticket_cache_tsan
                ${CMAKE_CURRENT_SOURCE_DIR}/unit/ticket_cache_stress_test.c
                ${CMAKE_SOURCE_DIR}/core/kerberos/ticket_cache.c
+               ${CMAKE_SOURCE_DIR}/core/kerberos/krb5_aes.c
                ${CMAKE_SOURCE_DIR}/core/kerberos/krb5_session.c
                ${CMAKE_SOURCE_DIR}/core/kerberos/krb5_thread.c
                ${CMAKE_SOURCE_DIR}/core/kerberos/pac_logon_info.c

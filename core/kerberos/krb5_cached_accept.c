@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <profile.h>
-#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,9 +14,8 @@
 #include "random.h"
 
 enum {
-    THREAD_KEYS = 64,         /* session keys (with their derived keys) kept per thread */
     MAX_AUTHENTICATOR = 4096, /* longer authenticators take the libkrb5 path */
-    MAX_KEY = 64,
+    MAX_KEY = 32,             /* AES-256 */
     MAX_AP_REP = 512,
     SEQ_MASK = 0x3fffffff, /* initial sequence numbers below 2^30, as MIT makes them */
     MAX_PERMITTED = 32,
@@ -73,91 +71,18 @@ void ng_krb5_cached_accept_prepare(krb5_context kctx)
     (void)thread_config(kctx); /* without it the cached path is off: nothing to report */
 }
 
-/* ---- per-thread session keys ---------------------------------------------------------------
- * A krb5_key caches the keys derived from it (RFC 3961 §5.1), but libkrb5 updates that cache
- * and its reference counts without locks, so a krb5_key is never shared between threads: each
- * thread keeps its own for the tickets it serves, tagged with the cache entry's id. */
+/* ---- crypto on nettle (krb5_aes.h), with the keys the ticket's entry derived once ---------- */
 
-struct thread_key {
-    uint64_t id;
-    krb5_key key;
-};
-
-static _Thread_local struct thread_key thread_keys[THREAD_KEYS];
 static _Thread_local uint64_t thread_accepts;
-static _Thread_local bool thread_keys_registered;
-static pthread_key_t thread_keys_exit;
-static pthread_once_t thread_keys_once = PTHREAD_ONCE_INIT;
-
-static void free_thread_keys(void *arg)
-{
-    struct thread_key *keys = arg;
-    for (size_t i = 0; i < THREAD_KEYS; i++) {
-        krb5_k_free_key(NULL, keys[i].key); /* wipes the key */
-        keys[i] = (struct thread_key){0};
-    }
-}
-
-static void create_exit_key(void)
-{
-    (void)pthread_key_create(&thread_keys_exit, free_thread_keys);
-}
-
-static krb5_key session_key(krb5_context kctx, const struct ng_ticket_entry *e)
-{
-    struct thread_key *k = &thread_keys[e->id % THREAD_KEYS];
-    if (k->id == e->id)
-        return k->key;
-    if (!thread_keys_registered) { /* frees this thread's keys when it exits */
-        pthread_once(&thread_keys_once, create_exit_key);
-        thread_keys_registered = pthread_setspecific(thread_keys_exit, thread_keys) == 0;
-    }
-    krb5_key key;
-    if (krb5_k_create_key(kctx, &e->session, &key) != 0)
-        return NULL;
-    krb5_k_free_key(kctx, k->key);
-    *k = (struct thread_key){e->id, key};
-    return key;
-}
-
-/* ---- crypto through libkrb5, in caller buffers ---------------------------------------------- */
-
-struct layout {
-    unsigned header, trailer;
-};
-
-static bool crypto_layout(krb5_context kctx, krb5_enctype enctype, struct layout *l)
-{
-    unsigned padding = 0;
-    return krb5_c_crypto_length(kctx, enctype, KRB5_CRYPTO_TYPE_HEADER, &l->header) == 0 &&
-           krb5_c_crypto_length(kctx, enctype, KRB5_CRYPTO_TYPE_TRAILER, &l->trailer) == 0 &&
-           krb5_c_crypto_length(kctx, enctype, KRB5_CRYPTO_TYPE_PADDING, &padding) == 0 &&
-           padding == 0;
-}
-
-static void layout_iov(const struct layout *l, uint8_t *buf, size_t data_len,
-                       krb5_crypto_iov iov[3])
-{
-    iov[0] = (krb5_crypto_iov){KRB5_CRYPTO_TYPE_HEADER, {KV5M_DATA, l->header, (char *)buf}};
-    iov[1] = (krb5_crypto_iov){KRB5_CRYPTO_TYPE_DATA,
-                               {KV5M_DATA, (unsigned)data_len, (char *)buf + l->header}};
-    iov[2] = (krb5_crypto_iov){KRB5_CRYPTO_TYPE_TRAILER,
-                               {KV5M_DATA, l->trailer, (char *)buf + l->header + data_len}};
-}
 
 /* RFC 4120 §5.5.1: the authenticator is encrypted in the ticket session key, key usage 11. */
-static bool decrypt_authenticator(krb5_context kctx, krb5_key key, const struct layout *l,
-                                  struct ng_slice cipher, uint8_t *buf, struct ng_slice *plain)
+static bool decrypt_authenticator(const struct ng_ticket_keys *keys, struct ng_slice cipher,
+                                  uint8_t *buf, struct ng_slice *plain)
 {
-    if (cipher.len > MAX_AUTHENTICATOR || cipher.len < (size_t)l->header + l->trailer)
+    const struct ng_krb5_aes_keys *k = &keys->authenticator;
+    if (cipher.len > MAX_AUTHENTICATOR || ng_krb5_aes_decrypt(k, cipher, buf) != NG_OK)
         return false;
-    size_t data_len = cipher.len - l->header - l->trailer;
-    memcpy(buf, cipher.ptr, cipher.len);
-    krb5_crypto_iov iov[3];
-    layout_iov(l, buf, data_len, iov);
-    if (krb5_k_decrypt_iov(kctx, key, KRB5_KEYUSAGE_AP_REQ_AUTH, NULL, iov, 3) != 0)
-        return false;
-    *plain = ng_slice_of(buf + l->header, data_len);
+    *plain = ng_slice_of(buf, cipher.len - ng_krb5_aes_overhead(k));
     return true;
 }
 
@@ -213,8 +138,7 @@ static bool rd_req_checks(const struct thread_config *c, const struct ng_ticket_
     return !a->other_authdata && same_principal(e->client, &a->client) &&
            e->start_time <= now + c->skew && now <= e->end_time + c->skew &&
            a->ctime <= now + c->skew && a->ctime >= now - c->skew &&
-           negotiate_etype(c, e, a, negotiated) && *negotiated > 0 &&
-           ng_krb5_enctype_is_cfx(*negotiated);
+           negotiate_etype(c, e, a, negotiated) && ng_krb5_aes_supported(*negotiated);
 }
 
 /* ---- the AP-REP ----------------------------------------------------------------------------- */
@@ -225,52 +149,44 @@ struct acceptor_subkey {
     uint32_t seq_number;
 };
 
-/* A random key of the negotiated enctype (what krb5_mk_rep makes with USE_SUBKEY) and a random
- * initial sequence number. */
-static ng_status make_subkey(krb5_context kctx, krb5_enctype enctype, struct acceptor_subkey *k)
+/* A random key of the negotiated enctype (what krb5_mk_rep makes with USE_SUBKEY: random bytes
+ * are an AES key as they are, RFC 3962 §6) and a random initial sequence number. */
+static ng_status make_subkey(krb5_enctype enctype, struct acceptor_subkey *k)
 {
-    size_t keybytes, keylength;
-    uint8_t random[MAX_KEY + 4];
-    if (krb5_c_keylengths(kctx, enctype, &keybytes, &keylength) != 0 || keybytes > MAX_KEY ||
-        keylength > MAX_KEY)
-        return NG_ERR_UNSUPPORTED;
-    NG_GUARD(ng_random_bytes(random, keybytes + 4));
-    k->block = (krb5_keyblock){KV5M_KEYBLOCK, enctype, (unsigned)keylength, k->bytes};
-    krb5_data seed = {KV5M_DATA, (unsigned)keybytes, (char *)random};
-    krb5_error_code code = krb5_c_random_to_key(kctx, enctype, &seed, &k->block);
-    memcpy(&k->seq_number, random + keybytes, 4);
-    explicit_bzero(random, sizeof(random));
+    size_t len =
+        enctype == ENCTYPE_AES128_CTS_HMAC_SHA1_96 || enctype == ENCTYPE_AES128_CTS_HMAC_SHA256_128
+            ? 16
+            : 32;
+    uint8_t random[4];
+    NG_GUARD(ng_random_bytes(k->bytes, len));
+    NG_GUARD(ng_random_bytes(random, sizeof random));
+    k->block = (krb5_keyblock){KV5M_KEYBLOCK, enctype, (unsigned)len, k->bytes};
+    memcpy(&k->seq_number, random, 4);
     k->seq_number &= SEQ_MASK;
     if (k->seq_number == 0)
         k->seq_number = 1;
-    return code == 0 ? NG_OK : NG_ERR_INTERNAL;
+    return NG_OK;
 }
 
-static ng_status write_ap_rep(krb5_context kctx, krb5_key key, const struct layout *l,
-                              krb5_enctype etype, const struct ng_krb5_authenticator *a,
+static ng_status write_ap_rep(const struct ng_ticket_keys *keys, krb5_enctype etype,
+                              const struct ng_krb5_authenticator *a,
                               const struct acceptor_subkey *sub, struct ng_writer *out)
 {
-    uint8_t cipher[MAX_AP_REP], rep[MAX_AP_REP];
-    size_t room = sizeof(cipher) - l->header - l->trailer;
-    struct ng_writer part = ng_writer_fixed(cipher + l->header, room);
+    uint8_t part_buf[MAX_AP_REP], cipher[MAX_AP_REP], rep[MAX_AP_REP], confounder[16];
+    const struct ng_krb5_aes_keys *k = &keys->ap_rep;
+    struct ng_writer part = ng_writer_fixed(part_buf, sizeof(part_buf) - ng_krb5_aes_overhead(k));
     ng_status status =
         ng_krb5_enc_ap_rep_part_write(&part, a->ctime_der, a->cusec, (uint32_t)sub->block.enctype,
                                       ng_slice_of(sub->bytes, sub->block.length), sub->seq_number);
-    krb5_crypto_iov iov[3];
-    layout_iov(l, cipher, part.len, iov);
-    if (status == NG_OK) {
-        /* With a key that just decrypted the authenticator, libk5crypto fails only for want
-         * of memory: say so, so that the client is told to retry (503), not that we broke. */
-        krb5_error_code code =
-            krb5_k_encrypt_iov(kctx, key, KRB5_KEYUSAGE_AP_REP_ENCPART, NULL, iov, 3);
-        if (code != 0)
-            status = code == ENOMEM ? NG_ERR_NOMEM : NG_ERR_INTERNAL;
-    }
+    if (status == NG_OK)
+        status = ng_random_bytes(confounder, sizeof confounder);
+    if (status == NG_OK)
+        ng_krb5_aes_encrypt(k, confounder, ng_writer_slice(&part), cipher);
     struct ng_writer msg = ng_writer_fixed(rep, sizeof(rep));
     if (status == NG_OK)
-        status = ng_krb5_ap_rep_write(
-            &msg, (uint32_t)etype, ng_slice_of(cipher, (size_t)l->header + part.len + l->trailer));
-    explicit_bzero(cipher, sizeof(cipher));
+        status = ng_krb5_ap_rep_write(&msg, (uint32_t)etype,
+                                      ng_slice_of(cipher, part.len + ng_krb5_aes_overhead(k)));
+    explicit_bzero(part_buf, sizeof(part_buf));
     if (status != NG_OK)
         return status;
     ng_krb5_frame(out, NG_KRB5_TOK_AP_REP, ng_writer_slice(&msg));
@@ -317,19 +233,18 @@ static ng_status complete(struct ng_context *ctx, struct ng_krb5_state *st,
 }
 
 /* Decrypts and checks what krb5_rd_req would; false leaves the AP-REQ to libkrb5. */
-static bool verify_authenticator(krb5_context kctx, const struct thread_config *c, krb5_key key,
-                                 const struct layout *l, const struct ng_ticket_entry *e,
+static bool verify_authenticator(const struct thread_config *c, const struct ng_ticket_entry *e,
                                  const struct ng_krb5_ap_req *req, int64_t now, uint8_t *buf,
                                  struct ng_krb5_authenticator *a, krb5_enctype *negotiated)
 {
     struct ng_slice plain;
     return req->authenticator_etype == e->session.enctype &&
-           decrypt_authenticator(kctx, key, l, req->authenticator_cipher, buf, &plain) &&
+           decrypt_authenticator(e->keys, req->authenticator_cipher, buf, &plain) &&
            ng_krb5_authenticator_parse(plain, a) == NG_OK &&
            rd_req_checks(c, e, a, now, negotiated);
 }
 
-static ng_status accept_entry(struct ng_context *ctx, struct ng_krb5_state *st, krb5_context kctx,
+static ng_status accept_entry(struct ng_context *ctx, struct ng_krb5_state *st,
                               const struct thread_config *c, const struct ng_ticket_entry *e,
                               const struct ng_krb5_ap_req *req, struct ng_slice bindings,
                               struct ng_writer *out, bool *handled)
@@ -338,26 +253,23 @@ static ng_status accept_entry(struct ng_context *ctx, struct ng_krb5_state *st, 
     struct ng_krb5_authenticator a;
     struct ng_gss_checksum gss;
     struct acceptor_subkey sub = {0};
-    struct layout l;
     krb5_enctype negotiated = ENCTYPE_NULL;
     int64_t now = time(NULL);
     bool mutual = (req->ap_options & NG_AP_OPTS_MUTUAL_REQUIRED) != 0;
-    krb5_key key = session_key(kctx, e);
     ng_status status = NG_OK;
-    if (key == NULL || !crypto_layout(kctx, e->session.enctype, &l) ||
-        !verify_authenticator(kctx, c, key, &l, e, req, now, plain_buf, &a, &negotiated))
+    if (!verify_authenticator(c, e, req, now, plain_buf, &a, &negotiated))
         goto cleanup; /* not handled */
     status =
         ng_krb5_check_gss_checksum(a.has_checksum, a.checksum_type, a.checksum, bindings, &gss);
     if (status == NG_OK && ng_krb5_wants_delegation(ctx, &gss))
         goto cleanup; /* forwarded tickets need libkrb5's auth context: not handled */
-    if (status == NG_OK && mutual && make_subkey(kctx, negotiated, &sub) != NG_OK)
+    if (status == NG_OK && mutual && make_subkey(negotiated, &sub) != NG_OK)
         goto cleanup; /* left to krb5_mk_rep */
     *handled = true;
     if (status == NG_OK)
         status = ng_krb5_check_replay(ctx, req, a.ctime, now);
     if (status == NG_OK && mutual)
-        status = write_ap_rep(kctx, key, &l, e->session.enctype, &a, &sub, out);
+        status = write_ap_rep(e->keys, e->session.enctype, &a, &sub, out);
     if (status == NG_OK)
         status = complete(ctx, st, e, &a, &gss, mutual, &sub);
 cleanup:
@@ -385,8 +297,8 @@ ng_status ng_krb5_cached_accept(struct ng_context *ctx, struct ng_krb5_state *st
     if (e == NULL)
         return NG_OK;
     ng_status status = NG_OK;
-    if (e->session.enctype > 0 && ng_krb5_enctype_is_cfx(e->session.enctype))
-        status = accept_entry(ctx, st, kctx, c, e, req, bindings, out, handled);
+    if (e->keys != NULL)
+        status = accept_entry(ctx, st, c, e, req, bindings, out, handled);
     ng_ticket_entry_release(e);
     return status;
 }

@@ -46,7 +46,24 @@ static void entry_free(struct ng_ticket_entry *e)
     ng_free(e->client_name);
     ng_free(e->server_name);
     ng_free(e->pac);
+    if (e->keys != NULL)
+        ng_free_secret(e->keys, sizeof(*e->keys));
     ng_free(e);
+}
+
+/* Derived once per ticket, shared by every thread that accepts it (they only read them). */
+static ng_status derive_keys(struct ng_ticket_entry *e)
+{
+    if (!ng_krb5_aes_supported(e->session.enctype))
+        return NG_OK; /* left to libkrb5 */
+    struct ng_slice key = ng_slice_of(e->session.contents, e->session.length);
+    e->keys = ng_alloc(sizeof(*e->keys));
+    if (e->keys == NULL)
+        return NG_ERR_NOMEM;
+    NG_GUARD(ng_krb5_aes_derive(e->session.enctype, key, KRB5_KEYUSAGE_AP_REQ_AUTH,
+                                &e->keys->authenticator));
+    return ng_krb5_aes_derive(e->session.enctype, key, KRB5_KEYUSAGE_AP_REP_ENCPART,
+                              &e->keys->ap_rep);
 }
 
 void ng_ticket_entry_release(struct ng_ticket_entry *e)
@@ -229,6 +246,7 @@ ng_status ng_ticket_entry_new(krb5_context kctx, struct ng_slice ticket_der,
     e->start_time =
         (uint32_t)(part->times.starttime ? part->times.starttime : part->times.authtime);
     e->end_time = (uint32_t)part->times.endtime;
+    NG_GUARD_CLEANUP(derive_keys(e));
     *out = e;
     e = NULL;
 cleanup:

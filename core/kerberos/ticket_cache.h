@@ -26,6 +26,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "krb5_aes.h"
 #include "slice.h"
 #include "status.h"
 
@@ -33,9 +34,16 @@
 #define NG_TICKET_CACHE_WINDOW 8u    /* slots probed per ticket */
 
 /* What decrypting a ticket gave. Read-only once inserted. */
+/* The keys the session key derives for what the cached accept path encrypts: the authenticator
+ * (RFC 4120 key usage 11) and the AP-REP's encrypted part (usage 12). Read-only once made. */
+struct ng_ticket_keys {
+    struct ng_krb5_aes_keys authenticator;
+    struct ng_krb5_aes_keys ap_rep;
+};
+
 struct ng_ticket_entry {
     atomic_uint refs;
-    uint64_t id; /* unique in the process: per-thread derived-key caches are tagged with it */
+    uint64_t id; /* unique in the process */
     uint64_t hash;
     uint8_t *ticket; /* copy of the Ticket TLV */
     size_t ticket_len;
@@ -46,6 +54,7 @@ struct ng_ticket_entry {
     uint8_t *pac;          /* the PAC's logon info (pac_logon_info.h), or NULL */
     size_t pac_len;
     int64_t auth_time, start_time, end_time; /* seconds since the Unix epoch */
+    struct ng_ticket_keys *keys; /* AES session keys (krb5_aes.h); NULL for other enctypes */
 };
 
 struct ng_ticket_cache;
