@@ -82,9 +82,24 @@ void ng_krb5_aes_checksum(const struct ng_krb5_hmac_key *kc, struct ng_slice mes
 
 enum { NFOLD_MAX = 32 }; /* bytes out: a block here; more for the tests' vectors */
 
-static unsigned bit_of(const uint8_t *s, size_t bit)
+/* Byte m of the input rotated right by r bits (the input seen as one big-endian bit string). */
+static size_t gcd(size_t a, size_t b)
 {
-    return (s[bit / 8] >> (7 - bit % 8)) & 1u;
+    while (b != 0) {
+        size_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+static uint8_t rotated_byte(const uint8_t *in, size_t len, size_t r, size_t m)
+{
+    size_t bits = len * 8, from = (m * 8 + bits - r % bits) % bits;
+    size_t q = from / 8, shift = from % 8;
+    if (shift == 0)
+        return in[q];
+    return (uint8_t)(in[q] << shift | in[(q + 1) % len] >> (8 - shift));
 }
 
 /* acc += x, both big-endian, with end-around carry (one's-complement addition). */
@@ -108,21 +123,13 @@ static void add_ones_complement(uint8_t *acc, const uint8_t *x, size_t n)
  * are added with one's-complement addition. */
 void ng_krb5_nfold(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len)
 {
-    size_t a = in_len, b = out_len;
-    while (b != 0) {
-        size_t t = a % b;
-        a = b;
-        b = t;
-    }
-    size_t in_bits = in_len * 8, chunks = in_len / a; /* lcm / out_len */
+    size_t chunks = in_len / gcd(in_len, out_len); /* lcm / out_len */
     memset(out, 0, out_len);
     for (size_t c = 0; c < chunks; c++) {
-        uint8_t chunk[NFOLD_MAX] = {0};
-        for (size_t bit = 0; bit < out_len * 8; bit++) {
-            size_t pos = c * out_len * 8 + bit; /* in the repeated input */
-            size_t copy = pos / in_bits, within = pos % in_bits;
-            size_t from = (within + in_bits - (13 * copy) % in_bits) % in_bits;
-            chunk[bit / 8] |= (uint8_t)(bit_of(in, from) << (7 - bit % 8));
+        uint8_t chunk[NFOLD_MAX];
+        for (size_t i = 0; i < out_len; i++) {
+            size_t pos = c * out_len + i; /* byte of the repeated input */
+            chunk[i] = rotated_byte(in, in_len, 13 * (pos / in_len), pos % in_len);
         }
         add_ones_complement(out, chunk, out_len);
     }
