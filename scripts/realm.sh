@@ -250,7 +250,7 @@ alive() {
 ours() {
     local pid=$1 dir=$2
     if [[ -r /proc/$pid/environ ]]; then
-        tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "KRB5_KDC_PROFILE=$dir/kdc.conf"
+        tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -xF "KRB5_KDC_PROFILE=$dir/kdc.conf" >/dev/null
     else
         return 0 # no /proc (or not ours to read): trust the pid file
     fi

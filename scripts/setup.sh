@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang-format
   libkrb5-dev libgssapi-krb5-2 krb5-kdc krb5-admin-server krb5-user   # Kerberos + test realm
-  nettle-dev                                                          # MD5/MD4/HMAC/RC4
+  nettle-dev                                                          # AES, MD4/MD5, SHA, HMAC
+  libssl-dev                                                          # RC4 (OpenSSL libcrypto)
   liburing-dev libjemalloc-dev libbenchmark-dev                       # ringserver, bench
   libasan8 libubsan1 libtsan2                                         # sanitizer runtimes
   clang libfuzzer-14-dev                                              # fuzz targets

@@ -72,7 +72,7 @@ add_library(negring_tsan_core OBJECT ${NEGRING_CORE_SOURCES})
 target_include_directories(negring_tsan_core PUBLIC ${NEGRING_CORE_INCLUDE_DIRS})
 target_compile_options(negring_tsan_core PUBLIC -fsanitize=thread -O1 -g -fno-omit-frame-pointer)
 target_link_options(negring_tsan_core PUBLIC -fsanitize=thread)
-target_link_libraries(negring_tsan_core PUBLIC PkgConfig::KRB5 PkgConfig::NETTLE Threads::Threads)
+target_link_libraries(negring_tsan_core PUBLIC ${NEGRING_CORE_DEPS} Threads::Threads)
 
 # A whole-library TSan test: tests/unit/<test source> plus the named harness sources (realm.c,
 # gss_peer.c), all built with TSan through negring_tsan_core's flags.

@@ -14,7 +14,8 @@ char *ng_strdup(const char *s);
 void *ng_memdup(const void *ptr, size_t size);
 
 /* Test hook: the `n`th allocation from now (1-based) and every one after it fails, until
- * reset with 0. Counted per process, atomically. Returns allocations seen since the last set. */
+ * reset with 0. Counted per process, atomically, from the first call on. Returns allocations
+ * seen since the last call. */
 unsigned long ng_alloc_fail_after(unsigned long n);
 
 #endif

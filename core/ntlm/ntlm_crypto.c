@@ -4,6 +4,7 @@
 #include <nettle/md4.h>
 #include <nettle/md5.h>
 #include <pthread.h>
+#include <string.h>
 #include <wctype.h>
 
 #include "alloc.h"
@@ -47,9 +48,24 @@ void ng_md5(struct ng_slice a, struct ng_slice b, uint8_t out[NG_NTLM_HASH_LEN])
     explicit_bzero(&md5, sizeof(md5));
 }
 
+/* RC4_KEY holds S as RC4_INT entries, except where libcrypto's x86-64 assembly chose a byte per
+ * entry for the CPU (RC4_options() then says "char"); i and j are x and y either way. */
+static bool schedule_bytewise(void)
+{
+    return sizeof(RC4_INT) == 1 || strstr(RC4_options(), "char") != NULL;
+}
+
 void ng_rc4_init(struct ng_rc4 *rc4, const uint8_t *key, size_t key_len)
 {
-    arcfour_set_key(&rc4->ctx, key_len, key);
+    RC4_KEY schedule;
+    RC4_set_key(&schedule, (int)key_len, key);
+    const uint8_t *bytes = (const uint8_t *)schedule.data;
+    bool bytewise = schedule_bytewise();
+    for (size_t k = 0; k < 256; k++)
+        rc4->ctx.S[k] = bytewise ? bytes[k] : (uint8_t)schedule.data[k];
+    rc4->ctx.i = (uint8_t)schedule.x;
+    rc4->ctx.j = (uint8_t)schedule.y;
+    explicit_bzero(&schedule, sizeof(schedule));
 }
 
 void ng_rc4_crypt(struct ng_rc4 *rc4, uint8_t *dst, const uint8_t *src, size_t len)

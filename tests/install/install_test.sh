@@ -25,7 +25,7 @@ nm -g --defined-only "$libdir/libnegring.a" | awk 'NF == 3 && $2 ~ /[TDBR]/ {pri
   sort >"$work/static"
 diff -u "$work/abi" "$work/shared"
 diff -u "$work/abi" "$work/static"
-objdump -p "$libdir/libnegring.so" | grep -q 'SONAME *libnegring.so.0'
+objdump -p "$libdir/libnegring.so" | grep 'SONAME *libnegring.so.0' >/dev/null
 echo "exports: $(wc -l <"$work/abi") public functions, nothing else (shared and static)"
 
 # An account for the consumer's handshake, written by the installed tool.
@@ -43,8 +43,8 @@ for consumer in "$work/consumer-pc" "$work/consumer-static" "$work/cmake/consume
   out=$("$consumer" "$work/users")
   [[ $out == 'ok EXAMPLE\alice' ]] || { echo "$consumer printed: $out" >&2; exit 1; }
 done
-ldd "$work/consumer-pc" | grep -q "$libdir/libnegring.so.0"
-! ldd "$work/consumer-static" | grep -q libnegring
+ldd "$work/consumer-pc" | grep -F "$libdir/libnegring.so.0" >/dev/null
+! ldd "$work/consumer-static" | grep libnegring >/dev/null
 echo "consumers: pkg-config (shared), pkg-config --static, find_package: all authenticated alice"
 
 # The installed daemon with the installed configuration, against a throwaway realm's keytab.

@@ -1,6 +1,8 @@
 /* ntlm_crypto, ntlm_response, ntlm_seal, ntlm_message: the MS-NLMP §4.2.4 worked example
  * (NTLMv2 with extended session security and key exchange), byte for byte. */
 #include <ctype.h>
+#include <nettle/arcfour.h>
+#include <stdlib.h>
 
 #include "alloc.h"
 #include "check.h"
@@ -283,6 +285,44 @@ static void test_hostile_fields_are_refused(void)
     ng_free(out);
 }
 
+/* RFC 6229 §2, the 40-bit key 0x0102030405: keystream bytes 0-15. */
+static void test_rc4_rfc6229(void)
+{
+    static const uint8_t key[] = {1, 2, 3, 4, 5};
+    static const uint8_t expected[16] = {0xb2, 0x39, 0x63, 0x05, 0xf0, 0x3d, 0xc0, 0x27,
+                                         0xcc, 0xc3, 0x52, 0x4a, 0x0a, 0x11, 0x18, 0xa8};
+    uint8_t zeros[16] = {0}, stream[16];
+    struct ng_rc4 rc4;
+    ng_rc4_init(&rc4, key, sizeof(key));
+    ng_rc4_crypt(&rc4, stream, zeros, sizeof(zeros));
+    CHECK(memcmp(stream, expected, sizeof(expected)) == 0);
+}
+
+/* Differentially against nettle's RC4 alone: every key length NTLM uses (5 and 7 bytes for the
+ * 40- and 56-bit sealing keys, 16) gives the same keystream, continued over several calls. */
+static void test_rc4_matches_nettle(void)
+{
+    static const size_t key_lens[] = {5, 7, 16};
+    srand(6229);
+    for (int round = 0; round < 300; round++) {
+        uint8_t key[16], data[300], ours[300], theirs[300];
+        size_t key_len = key_lens[round % 3];
+        for (size_t k = 0; k < sizeof(key); k++)
+            key[k] = (uint8_t)rand();
+        for (size_t k = 0; k < sizeof(data); k++)
+            data[k] = (uint8_t)rand();
+        size_t first = (size_t)rand() % sizeof(data);
+        struct ng_rc4 rc4;
+        struct arcfour_ctx reference;
+        ng_rc4_init(&rc4, key, key_len);
+        arcfour_set_key(&reference, key_len, key);
+        ng_rc4_crypt(&rc4, ours, data, first);
+        ng_rc4_crypt(&rc4, ours + first, data + first, sizeof(data) - first);
+        arcfour_crypt(&reference, sizeof(data), theirs, data);
+        CHECK(memcmp(ours, theirs, sizeof(data)) == 0);
+    }
+}
+
 int main(void)
 {
     RUN(test_nt_hash_and_ntowfv2);
@@ -291,5 +331,7 @@ int main(void)
     RUN(test_session_keys_signature_and_seal);
     RUN(test_sign_without_key_exchange_is_plain_hmac);
     RUN(test_hostile_fields_are_refused);
+    RUN(test_rc4_rfc6229);
+    RUN(test_rc4_matches_nettle);
     return check_report();
 }
