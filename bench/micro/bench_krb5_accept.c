@@ -109,7 +109,8 @@ static void bench_negring_accept(struct ng_bench_state *st, void *arg)
 }
 
 /* Every accept a ticket-cache miss: the credentials' keys are reloaded (untimed) before each
- * one, which starts an empty ticket cache, so each accept runs krb5_rd_req and fills the cache. */
+ * one, which starts an empty ticket cache, so each accept is a ticket's first use (the ordinary
+ * ticket's path without krb5_rd_req, krb5_first_use.h) and fills the cache. */
 static void bench_negring_uncached(struct ng_bench_state *st, void *arg)
 {
     size_t i, warmup;

@@ -11,6 +11,7 @@
 #include "krb5_cached_accept.h"
 #include "krb5_credentials.h"
 #include "krb5_delegation.h"
+#include "krb5_first_use.h"
 #include "krb5_gss_checksum.h"
 #include "krb5_state.h"
 #include "krb5_thread.h"
@@ -142,6 +143,8 @@ ng_status ng_krb5_accept(struct ng_context *ctx, struct ng_slice token, struct n
     bool handled;
     ng_status status = ng_krb5_cached_accept(ctx, st, kctx, ng_keystore_tickets(ks), &req, bindings,
                                              out, &handled);
+    if (!handled)
+        status = ng_krb5_first_use_accept(ctx, st, kctx, ks, &req, bindings, out, &handled);
     if (!handled) {
         struct accept_state s = {.kctx = kctx};
         status = accept_uncached(ctx, st, &s, ks, ap_req, &req, bindings, out);

@@ -144,6 +144,34 @@ static void usage_constant(uint32_t usage, uint8_t which, uint8_t out[5])
     out[4] = which;
 }
 
+/* The n-folded constant depends on the usage alone, not on the key, and n-fold is slow (a
+ * rotation per byte of 80): each thread folds a usage's constants once. */
+enum { FOLDED_CACHE = 16 };
+
+struct folded_constant {
+    uint32_t usage;
+    uint8_t which; /* 0: the slot is empty */
+    uint8_t block[BLOCK];
+};
+
+static _Thread_local struct folded_constant folded[FOLDED_CACHE];
+static _Thread_local unsigned folded_next;
+
+static void fold_usage(uint32_t usage, uint8_t which, uint8_t block[BLOCK])
+{
+    for (size_t i = 0; i < FOLDED_CACHE; i++)
+        if (folded[i].which == which && folded[i].usage == usage) {
+            memcpy(block, folded[i].block, BLOCK);
+            return;
+        }
+    uint8_t constant[5];
+    usage_constant(usage, which, constant);
+    ng_krb5_nfold(constant, sizeof constant, block, BLOCK);
+    struct folded_constant *slot = &folded[folded_next++ % FOLDED_CACHE];
+    *slot = (struct folded_constant){usage, which, {0}};
+    memcpy(slot->block, block, BLOCK);
+}
+
 /* RFC 3961 §5.1 DK = random-to-key(DR(base, constant)), random-to-key being the identity for
  * AES: the n-folded constant encrypted again and again with the base key until enough bytes. */
 static void derive_dk(const struct profile *p, struct ng_slice base, uint32_t usage, uint8_t which,
@@ -153,9 +181,8 @@ static void derive_dk(const struct profile *p, struct ng_slice base, uint32_t us
         struct aes128_ctx aes128;
         struct aes256_ctx aes256;
     } ctx;
-    uint8_t constant[5], block[BLOCK];
-    usage_constant(usage, which, constant);
-    ng_krb5_nfold(constant, sizeof constant, block, BLOCK);
+    uint8_t block[BLOCK];
+    fold_usage(usage, which, block);
     p->aes->set_encrypt_key(&ctx, base.ptr);
     for (size_t done = 0; done < base.len; done += BLOCK) {
         p->aes->encrypt(&ctx, BLOCK, block, block);

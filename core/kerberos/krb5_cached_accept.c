@@ -1,12 +1,12 @@
 #include "krb5_cached_accept.h"
 
 #include <errno.h>
-#include <profile.h>
 #include <string.h>
 #include <time.h>
 
 #include "alloc.h"
 #include "krb5_accept_checks.h"
+#include "krb5_accept_config.h"
 #include "krb5_ap_rep.h"
 #include "krb5_authenticator.h"
 #include "krb5_session.h"
@@ -18,57 +18,11 @@ enum {
     MAX_KEY = 32,             /* AES-256 */
     MAX_AP_REP = 512,
     SEQ_MASK = 0x3fffffff, /* initial sequence numbers below 2^30, as MIT makes them */
-    MAX_PERMITTED = 32,
 };
-
-/* ---- what krb5_rd_req takes from the thread's krb5_context --------------------------------
- * The permitted enctypes and libdefaults clockskew, read once per krb5_context, so the cached
- * path applies exactly the configuration the libkrb5 path would on this thread. */
-
-struct thread_config {
-    krb5_context kctx; /* the context these were read from */
-    int64_t skew;
-    size_t npermitted;
-    krb5_enctype permitted[MAX_PERMITTED];
-};
-
-static _Thread_local struct thread_config config;
-
-static int64_t library_skew(krb5_context kctx)
-{
-    profile_t profile = NULL;
-    int skew = NG_DEFAULT_CLOCK_SKEW;
-    if (krb5_get_profile(kctx, &profile) == 0) {
-        (void)profile_get_integer(profile, "libdefaults", "clockskew", NULL, skew, &skew);
-        profile_release(profile);
-    }
-    return skew;
-}
-
-/* NULL when the configuration cannot be read or is longer than we keep: no cached path. */
-static const struct thread_config *thread_config(krb5_context kctx)
-{
-    if (config.kctx == kctx)
-        return &config;
-    krb5_enctype *etypes = NULL;
-    size_t n = 0;
-    if (krb5_get_permitted_enctypes(kctx, &etypes) != 0)
-        return NULL;
-    while (etypes[n] != ENCTYPE_NULL)
-        n++;
-    if (n <= MAX_PERMITTED) {
-        memcpy(config.permitted, etypes, n * sizeof(*etypes));
-        config.npermitted = n;
-        config.skew = library_skew(kctx);
-        config.kctx = kctx;
-    }
-    krb5_free_enctypes(kctx, etypes);
-    return config.kctx == kctx ? &config : NULL;
-}
 
 void ng_krb5_cached_accept_prepare(krb5_context kctx)
 {
-    (void)thread_config(kctx); /* without it the cached path is off: nothing to report */
+    (void)ng_krb5_accept_config(kctx); /* without it the cached path is off: nothing to report */
 }
 
 /* ---- crypto on nettle (krb5_aes.h), with the keys the ticket's entry derived once ---------- */
@@ -99,17 +53,9 @@ static bool same_principal(krb5_const_principal p, const struct ng_principal_ref
     return true;
 }
 
-static bool permitted(const struct thread_config *c, int32_t etype)
-{
-    for (size_t i = 0; i < c->npermitted; i++)
-        if (c->permitted[i] == etype)
-            return true;
-    return false;
-}
-
 /* RFC 4537 as krb5_rd_req applies it: the subkey's and session key's enctypes must be permitted;
  * the first permitted enctype (in our order of preference) the client listed wins. */
-static bool negotiate_etype(const struct thread_config *c, const struct ng_ticket_entry *e,
+static bool negotiate_etype(const struct ng_krb5_accept_config *c, const struct ng_ticket_entry *e,
                             const struct ng_krb5_authenticator *a, krb5_enctype *out)
 {
     int32_t desired[NG_AUTHENTICATOR_MAX_ETYPES + 2];
@@ -119,7 +65,7 @@ static bool negotiate_etype(const struct thread_config *c, const struct ng_ticke
         desired[n++] = a->subkey_type;
     desired[n++] = e->session.enctype;
     for (size_t i = mandatory; i < n; i++)
-        if (!permitted(c, desired[i]))
+        if (!ng_krb5_accept_config_permits(c, desired[i]))
             return false;
     for (size_t j = 0; j < c->npermitted; j++)
         for (size_t i = 0; i < n; i++)
@@ -131,7 +77,7 @@ static bool negotiate_etype(const struct thread_config *c, const struct ng_ticke
 }
 
 /* Everything krb5_rd_req checks beyond decryption, on a ticket it accepted before. */
-static bool rd_req_checks(const struct thread_config *c, const struct ng_ticket_entry *e,
+static bool rd_req_checks(const struct ng_krb5_accept_config *c, const struct ng_ticket_entry *e,
                           const struct ng_krb5_authenticator *a, int64_t now,
                           krb5_enctype *negotiated)
 {
@@ -228,14 +174,14 @@ static ng_status complete(struct ng_context *ctx, struct ng_krb5_state *st,
         st->pac_len = e->pac_len;
     }
     ctx->ret_flags = ng_krb5_accept_ret_flags(ctx->req_flags, gss->flags, mutual);
-    thread_accepts++;
     return NG_OK;
 }
 
 /* Decrypts and checks what krb5_rd_req would; false leaves the AP-REQ to libkrb5. */
-static bool verify_authenticator(const struct thread_config *c, const struct ng_ticket_entry *e,
-                                 const struct ng_krb5_ap_req *req, int64_t now, uint8_t *buf,
-                                 struct ng_krb5_authenticator *a, krb5_enctype *negotiated)
+static bool verify_authenticator(const struct ng_krb5_accept_config *c,
+                                 const struct ng_ticket_entry *e, const struct ng_krb5_ap_req *req,
+                                 int64_t now, uint8_t *buf, struct ng_krb5_authenticator *a,
+                                 krb5_enctype *negotiated)
 {
     struct ng_slice plain;
     return req->authenticator_etype == e->session.enctype &&
@@ -244,10 +190,10 @@ static bool verify_authenticator(const struct thread_config *c, const struct ng_
            rd_req_checks(c, e, a, now, negotiated);
 }
 
-static ng_status accept_entry(struct ng_context *ctx, struct ng_krb5_state *st,
-                              const struct thread_config *c, const struct ng_ticket_entry *e,
-                              const struct ng_krb5_ap_req *req, struct ng_slice bindings,
-                              struct ng_writer *out, bool *handled)
+ng_status ng_krb5_accept_ticket_entry(struct ng_context *ctx, struct ng_krb5_state *st,
+                                      krb5_context kctx, const struct ng_ticket_entry *e,
+                                      const struct ng_krb5_ap_req *req, struct ng_slice bindings,
+                                      struct ng_writer *out, bool *handled)
 {
     static _Thread_local uint8_t plain_buf[MAX_AUTHENTICATOR];
     struct ng_krb5_authenticator a;
@@ -257,6 +203,10 @@ static ng_status accept_entry(struct ng_context *ctx, struct ng_krb5_state *st,
     int64_t now = time(NULL);
     bool mutual = (req->ap_options & NG_AP_OPTS_MUTUAL_REQUIRED) != 0;
     ng_status status = NG_OK;
+    const struct ng_krb5_accept_config *c = ng_krb5_accept_config(kctx);
+    *handled = false;
+    if (c == NULL || e->keys == NULL || (req->ap_options & NG_AP_OPTS_USE_SESSION_KEY))
+        return NG_OK;
     if (!verify_authenticator(c, e, req, now, plain_buf, &a, &negotiated))
         goto cleanup; /* not handled */
     status =
@@ -290,15 +240,15 @@ ng_status ng_krb5_cached_accept(struct ng_context *ctx, struct ng_krb5_state *st
                                 struct ng_slice bindings, struct ng_writer *out, bool *handled)
 {
     *handled = false;
-    const struct thread_config *c = thread_config(kctx);
+    const struct ng_krb5_accept_config *c = ng_krb5_accept_config(kctx);
     if (tc == NULL || c == NULL || (req->ap_options & NG_AP_OPTS_USE_SESSION_KEY))
         return NG_OK;
     struct ng_ticket_entry *e = ng_ticket_cache_get(tc, req->ticket, time(NULL), c->skew);
     if (e == NULL)
         return NG_OK;
-    ng_status status = NG_OK;
-    if (e->keys != NULL)
-        status = accept_entry(ctx, st, c, e, req, bindings, out, handled);
+    ng_status status = ng_krb5_accept_ticket_entry(ctx, st, kctx, e, req, bindings, out, handled);
+    if (*handled && status == NG_OK)
+        thread_accepts++;
     ng_ticket_entry_release(e);
     return status;
 }
@@ -307,7 +257,7 @@ void ng_krb5_cache_ticket(krb5_context kctx, struct ng_ticket_cache *tc,
                           const struct ng_krb5_ap_req *req, const krb5_ticket *ticket,
                           struct ng_slice pac_logon_info)
 {
-    const struct thread_config *c = thread_config(kctx);
+    const struct ng_krb5_accept_config *c = ng_krb5_accept_config(kctx);
     struct ng_ticket_entry *e = NULL;
     if (tc == NULL || c == NULL || (req->ap_options & NG_AP_OPTS_USE_SESSION_KEY) ||
         ng_ticket_entry_new(kctx, req->ticket, ticket, pac_logon_info, &e) != NG_OK)

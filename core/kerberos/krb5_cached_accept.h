@@ -1,9 +1,9 @@
 /* The Kerberos accept for a ticket already in the ticket cache (ticket_cache.h): only the
- * authenticator is decrypted (key usage 11, with the session key's derived keys kept per
- * thread), decoded with our DER reader and checked as libkrb5's krb5_rd_req would (client
- * matches the ticket, ticket times, clock skew, RFC 4537 enctype negotiation), then the shared
- * checks run (krb5_accept_checks.h) and the AP-REP is built (key usage 12) with a fresh acceptor
- * subkey. All crypto is libkrb5's.
+ * authenticator is decrypted (key usage 11, with the keys the ticket's entry derived once),
+ * decoded with our DER reader and checked as libkrb5's krb5_rd_req would (client matches the
+ * ticket, ticket times, clock skew, RFC 4537 enctype negotiation), then the shared checks run
+ * (krb5_accept_checks.h) and the AP-REP is built (key usage 12) with a fresh acceptor subkey.
+ * The crypto is nettle's (krb5_aes.h), the AES enctypes only.
  *
  * Anything the cached path does not settle the same way krb5_rd_req would (a cache miss, a
  * failed decryption, unusual authorization data, delegation, non-RFC 4121 enctypes, any
@@ -24,6 +24,13 @@
 ng_status ng_krb5_cached_accept(struct ng_context *ctx, struct ng_krb5_state *st, krb5_context kctx,
                                 struct ng_ticket_cache *tc, const struct ng_krb5_ap_req *req,
                                 struct ng_slice bindings, struct ng_writer *out, bool *handled);
+
+/* The same accept for a ticket entry in hand (the first use of a ticket, krb5_first_use.h, makes
+ * one before the cache holds it). */
+ng_status ng_krb5_accept_ticket_entry(struct ng_context *ctx, struct ng_krb5_state *st,
+                                      krb5_context kctx, const struct ng_ticket_entry *e,
+                                      const struct ng_krb5_ap_req *req, struct ng_slice bindings,
+                                      struct ng_writer *out, bool *handled);
 
 /* After krb5_rd_req accepted `req`: puts what `ticket` (its decryption) says into `tc`, so the
  * client's next AP-REQs with it take the cached path. `pac_logon_info`: the ticket PAC's logon

@@ -25,8 +25,15 @@ int32_t ng_krb5_read_explicit_int32(struct ng_reader *r, uint8_t ctx_tag)
 
 void ng_krb5_read_principal_name(struct ng_reader *r, struct ng_principal_ref *p)
 {
+    int32_t unused;
+    ng_krb5_read_principal_name_typed(r, p, &unused);
+}
+
+void ng_krb5_read_principal_name_typed(struct ng_reader *r, struct ng_principal_ref *p,
+                                       int32_t *name_type)
+{
     struct ng_reader seq = ng_der_read_expect(r, NG_DER_SEQUENCE);
-    (void)ng_krb5_read_explicit_int32(&seq, 0);
+    *name_type = ng_krb5_read_explicit_int32(&seq, 0);
     struct ng_reader names_field = ng_der_read_expect(&seq, NG_DER_CONTEXT(1));
     struct ng_reader names = ng_der_read_expect(&names_field, NG_DER_SEQUENCE);
     p->ncomponents = 0;

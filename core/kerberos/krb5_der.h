@@ -17,6 +17,9 @@ int32_t ng_krb5_read_explicit_int32(struct ng_reader *r, uint8_t ctx_tag);
 /* PrincipalName ::= SEQUENCE { name-type [0] Int32, name-string [1] SEQUENCE OF KerberosString }
  * into p's components (at most 8, at least 1); the name type is not kept. */
 void ng_krb5_read_principal_name(struct ng_reader *r, struct ng_principal_ref *p);
+/* The same, with the name type. */
+void ng_krb5_read_principal_name_typed(struct ng_reader *r, struct ng_principal_ref *p,
+                                       int32_t *name_type);
 
 /* KerberosTime (RFC 4120 §5.2.3) contents: exactly "YYYYMMDDHHMMSSZ" with a valid date and time
  * (no leap second); seconds since the Unix epoch in *out. */

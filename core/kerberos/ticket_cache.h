@@ -4,8 +4,9 @@
  * what a ticket told it for the ticket's lifetime).
  *
  * Keyed on the whole Ticket as received (realm, sname, etype, kvno and ciphertext): a hit
- * compares every byte, so a ticket differing in any bit is a miss and goes through libkrb5.
- * Only tickets libkrb5 decrypted and accepted are ever inserted. The bucket index comes from the
+ * compares every byte, so a ticket differing in any bit is a miss and is decrypted again. Only
+ * tickets that decrypted with our key and were accepted (by krb5_rd_req, or by the first-use
+ * path's same checks, krb5_first_use.h) are ever inserted. The bucket index comes from the
  * last 16 bytes of the ticket, the MAC of its encryption (RFC 3961 §5.3): for a real ticket
  * they are a keyed hash the client cannot steer, mixed with a per-cache random seed.
  *
@@ -72,8 +73,8 @@ void ng_ticket_cache_clear(struct ng_ticket_cache *tc);
 struct ng_ticket_entry *ng_ticket_cache_get(struct ng_ticket_cache *tc, struct ng_slice ticket,
                                             int64_t now, int64_t skew);
 
-/* Makes an entry from a ticket libkrb5 has just decrypted and accepted (`ticket_der` the Ticket
- * TLV it came from; `pac_logon_info` its PAC's logon info once verified, pac_verify.h, or
+/* Makes an entry from a ticket just decrypted (`ticket` as libkrb5 decodes it, or a view of the
+ * first-use path's decoding; `ticket_der` the Ticket TLV it came from; `pac_logon_info` its PAC's logon info once verified, pac_verify.h, or
  * empty: copied). The caller owns *out (ng_ticket_entry_release). */
 ng_status ng_ticket_entry_new(krb5_context kctx, struct ng_slice ticket_der,
                               const krb5_ticket *ticket, struct ng_slice pac_logon_info,

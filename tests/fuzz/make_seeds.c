@@ -180,6 +180,19 @@ static void krb5_parts(const char *name, const gss_buffer_desc *tok)
         die("cannot decrypt the authenticator");
     write_seed("krb5_authenticator", name, plain.data, plain.length);
     free(plain.data);
+    /* The ticket's EncTicketPart: decrypted with the service key (key usage 2). */
+    krb5_keytab_entry entry;
+    if (krb5_kt_get_entry(k, kt, ticket->server, ticket->enc_part.kvno, ticket->enc_part.enctype,
+                          &entry) != 0)
+        die("no keytab key for the ticket");
+    plain = (krb5_data){KV5M_DATA, ticket->enc_part.ciphertext.length,
+                        malloc(ticket->enc_part.ciphertext.length)};
+    if (plain.data == NULL ||
+        krb5_c_decrypt(k, &entry.key, 2, NULL, &ticket->enc_part, &plain) != 0)
+        die("cannot decrypt the ticket");
+    write_seed("enc_ticket", name, plain.data, plain.length);
+    free(plain.data);
+    krb5_free_keytab_entry_contents(k, &entry);
     krb5_free_authenticator(k, auth);
     krb5_free_ticket(k, ticket);
     krb5_auth_con_free(k, ac);
