@@ -6,8 +6,8 @@
 #include "env_setting.h"
 #include "replay_cache.h"
 
-/* 2^22 slots (32 MiB reserved) keep the accepted window whole up to about 7,000 accepts/s with
- * the default 300 s skew (slots >= 2 x rate x skew: replay_cache.h). */
+/* 2^22 slots (32 MiB, backed at creation) keep the accepted window whole up to about 7,000
+ * accepts/s with the default 300 s skew (slots >= 2 x rate x skew: replay_cache.h). */
 enum { REPLAY_CACHE_LOG2 = 22, REPLAY_CACHE_MIN_LOG2 = 10, REPLAY_CACHE_MAX_LOG2 = 32 };
 
 static _Atomic(struct ng_replay_cache *) replay_cache;
@@ -29,6 +29,12 @@ static ng_status get_replay_cache(struct ng_replay_cache **out)
     }
     *out = rc;
     return NG_OK;
+}
+
+ng_status ng_krb5_replay_cache_prepare(void)
+{
+    struct ng_replay_cache *rc;
+    return get_replay_cache(&rc);
 }
 
 ng_status ng_krb5_check_gss_checksum(bool present, int32_t type, struct ng_slice contents,

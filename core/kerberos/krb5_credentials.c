@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "krb5_accept_checks.h"
 #include "krb5_cached_accept.h"
 #include "krb5_session.h"
 #include "krb5_thread.h"
@@ -79,6 +80,9 @@ ng_status ng_krb5_acquire_inbound(struct ng_credentials *creds,
         return status;
     }
     atomic_store(&kc->keys, keys);
+    /* The replay cache's pages are backed now rather than under the first accepts; should that
+     * fail for want of memory, the first accept tries again and reports it. */
+    (void)ng_krb5_replay_cache_prepare();
     return NG_OK;
 }
 
