@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "class_stats.h"
 #include "histogram.h"
 
 enum lg_failure {
@@ -35,6 +36,15 @@ struct lg_stats {
     uint64_t abandoned;     /* in flight when a -d run ended (not counted either way) */
     uint64_t retries;       /* requests resent after a keep-alive connection was closed */
     struct lg_histogram latency_ns;
+    struct lg_class_stats classes[LG_CLASS_COUNT]; /* the same handshakes, by class */
+    /* --rate: how far behind its schedule each handshake began, the starts that fell due but
+     * had not begun when a -d run ended, and the starts more than LG_LATE_NS behind */
+    struct lg_histogram start_lag_ns;
+    uint64_t overdue;
+    uint64_t late_starts;
 };
+
+/* A start this far behind its schedule counts as late. */
+#define LG_LATE_NS 1000000u
 
 #endif
