@@ -19,7 +19,7 @@ static void class_text(FILE *f, const struct lg_report *r, enum lg_class k, cons
     fprintf(f, "%-12s %" PRIu64 " ok, %" PRIu64 " failed, %.1f/s; latency", label, c->ok, c->failed,
             per_s(r, c->ok));
     for (int i = 0; i < 3; i++)
-        fprintf(f, "  %s %.0f", quantile_names[i],
+        fprintf(f, "%s%s %.0f", i ? "  " : " ", quantile_names[i],
                 lg_report_us(lg_hist_quantile(&c->latency_ns, quantiles[i])));
     fprintf(f, "  max %.0f us\n", lg_report_us(c->latency_ns.max));
 }
