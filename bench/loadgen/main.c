@@ -11,6 +11,7 @@
 #include "engine.h"
 #include "population.h"
 #include "report.h"
+#include "server_cpu.h"
 
 /* Each connection is a descriptor; keep room for the rest of the process (krb5 files,
  * epoll sets). Root may go past the hard limit, up to fs.nr_open. */
@@ -117,12 +118,24 @@ int main(int argc, char **argv)
             return 2;
         pool_seconds = (double)(lg_now_ns() - t0) / 1e9;
     }
+    double server_cpu[2] = {0, 0};
+    if (o.server_pid && !lg_server_cpu_s(o.server_pid, &server_cpu[0])) {
+        fprintf(stderr, "negring-load: no process %d to measure (--server-pid)\n", o.server_pid);
+        return 2;
+    }
     if (!lg_engine_run(&run))
         return 2;
+    if (o.server_pid && !lg_server_cpu_s(o.server_pid, &server_cpu[1]))
+        fprintf(stderr, "negring-load: process %d is gone (--server-pid)\n", o.server_pid);
     static struct lg_stats totals;
     lg_engine_totals(&run, &totals);
     struct lg_report r = {
-        .run = &run, .totals = &totals, .pool_seconds = pool_seconds, .url = argv[argc - 1]};
+        .run = &run,
+        .totals = &totals,
+        .pool_seconds = pool_seconds,
+        .url = argv[argc - 1],
+        .server_cpu_s = server_cpu[1] - server_cpu[0],
+    };
     if (o.users > 0) {
         r.population = &pop;
         r.warm_up = &warm;

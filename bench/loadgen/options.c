@@ -52,6 +52,8 @@ static const char usage_text[] =
     "      --rate R           open loop: start R handshakes/s on a fixed schedule, whether or\n"
     "                         not earlier ones were answered; latency runs from each scheduled\n"
     "                         start (a start waiting for a free connection is late, not omitted)\n"
+    "      --server-pid PID   also report the CPU time that process and its descendants spend\n"
+    "                         in the timed phase, per handshake (a server on this machine)\n"
     "      --json             print the results as one JSON object on stdout\n"
     "  -q, --quiet            no progress line\n"
     "Kerberos tokens come from the default ccache (KRB5CCNAME, copied into memory once) through\n"
@@ -187,6 +189,7 @@ enum {
     OPT_USER_PASSWORD,
     OPT_FIRST_USE,
     OPT_RATE,
+    OPT_SERVER_PID,
 };
 
 static const struct option long_options[] = {
@@ -218,6 +221,7 @@ static const struct option long_options[] = {
     {"user-password", required_argument, NULL, OPT_USER_PASSWORD},
     {"first-use", required_argument, NULL, OPT_FIRST_USE},
     {"rate", required_argument, NULL, OPT_RATE},
+    {"server-pid", required_argument, NULL, OPT_SERVER_PID},
     {NULL, 0, NULL, 0},
 };
 
@@ -265,6 +269,11 @@ static bool apply_number(int c, const char *arg, struct lg_options *o, bool *han
         return true;
     case OPT_FIRST_USE:
         return parse_real(arg, 100, &o->first_use_pct) || bad("--first-use wants 0..100");
+    case OPT_SERVER_PID:
+        if (!parse_u64(arg, 1, 1u << 22, &v)) /* pid_max's ceiling on Linux */
+            return bad("--server-pid wants a process id");
+        o->server_pid = (int)v;
+        return true;
     case OPT_RATE:
         return (parse_real(arg, 1e7, &o->rate) && o->rate > 0) ||
                bad("--rate wants handshakes per second, above 0");

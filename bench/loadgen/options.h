@@ -39,6 +39,7 @@ struct lg_options {
     const char *user_password; /* their password */
     double first_use_pct;      /* share of handshakes with a ticket the server never saw */
     double rate;               /* --rate: open loop at this many handshakes/s (0: closed loop) */
+    int server_pid;            /* --server-pid: the server's CPU time is reported (0: not) */
     bool json;
     bool quiet;
 };

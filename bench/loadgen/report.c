@@ -67,6 +67,9 @@ void lg_report_text(FILE *f, const struct lg_report *r)
             t->requests, t->connects, t->server_tokens, t->verified);
     fprintf(f, "client CPU   %.1f us per handshake (this process, timed phase)\n",
             t->ok ? r->run->cpu_s * 1e6 / (double)t->ok : 0.0);
+    if (o->server_pid)
+        fprintf(f, "server CPU   %.1f us per handshake (pid %d and its descendants, timed phase)\n",
+                t->ok ? r->server_cpu_s * 1e6 / (double)t->ok : 0.0, o->server_pid);
     if (t->retries)
         fprintf(f, "retried      %" PRIu64 " requests on a new connection (keep-alive closed)\n",
                 t->retries);
@@ -131,6 +134,8 @@ void lg_report_json(FILE *f, const struct lg_report *r)
             ",\"verified\":%" PRIu64 ",\"abandoned\":%" PRIu64 ",\"retries\":%" PRIu64,
             t->requests, t->connects, t->server_tokens, t->verified, t->abandoned, t->retries);
     fprintf(f, ",\"client_cpu_s\":%.3f", r->run->cpu_s);
+    if (o->server_pid)
+        fprintf(f, ",\"server_pid\":%d,\"server_cpu_s\":%.3f", o->server_pid, r->server_cpu_s);
     fprintf(f, ",\"hold_s\":%.3f,\"held_pending\":%u,\"held_at_s\":%.3f", o->hold_s,
             r->run->held_pending, r->run->held_at_s);
     fprintf(f, ",\"pool_size\":%" PRIu64 ",\"pool_seconds\":%.3f,\"pool_exhausted\":%s",

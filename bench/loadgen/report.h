@@ -12,6 +12,7 @@ struct lg_report {
     const struct lg_stats *totals;
     double pool_seconds; /* time spent making the pool before the timed phase */
     const char *url;
+    double server_cpu_s; /* --server-pid: the server's CPU time in the timed phase */
     /* --users: the population, its untimed warm-up run and that run's counters; else NULL */
     const struct lg_population *population;
     const struct lg_run *warm_up;

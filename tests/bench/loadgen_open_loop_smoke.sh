@@ -10,7 +10,7 @@ set -euo pipefail
 LOADGEN=$1
 export RINGSERVER=$2 REALM_SH
 REALM_SH=$(cd "$(dirname "$0")/../.." && pwd)/scripts/realm.sh
-# shellcheck source=../ringserver/lib.sh
+# shellcheck source-path=SCRIPTDIR source=../ringserver/lib.sh
 . "$(dirname "$0")/../ringserver/lib.sh"
 
 start_realm
