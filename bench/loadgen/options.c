@@ -47,8 +47,8 @@ static const char usage_text[] =
     "      --user-format F    their names: F with %u for 1..N, @REALM optional (default user%u)\n"
     "      --user-password P  their password (all the same)\n"
     "      --first-use PCT    share of handshakes, 0..100 (default 0), whose service ticket is a\n"
-    "                         new one the server has never seen (a TGS exchange of its own,\n"
-    "                         made in advance); the others reuse their user's ticket\n"
+    "                         new one the server has never seen (a sign-in and TGS exchange of\n"
+    "                         its own, made in advance); the others reuse their user's ticket\n"
     "      --rate R           open loop: start R handshakes/s on a fixed schedule, whether or\n"
     "                         not earlier ones were answered; latency runs from each scheduled\n"
     "                         start (a start waiting for a free connection is late, not omitted)\n"
@@ -56,10 +56,11 @@ static const char usage_text[] =
     "                         in the timed phase, per handshake (a server on this machine)\n"
     "      --json             print the results as one JSON object on stdout\n"
     "  -q, --quiet            no progress line\n"
-    "Kerberos tokens come from the default ccache (KRB5CCNAME, copied into memory once) through\n"
-    "libnegring's InitializeSecurityContextA. Latency runs from a handshake's first byte (its\n"
-    "connect with -F), or with --rate its scheduled start, to the final answer. Exit status:\n"
-    "0 when every handshake succeeded, 1 when any failed, 2 on a usage or setup error.\n";
+    "Kerberos tokens come from the default ccache (KRB5CCNAME, copied into memory once), or the\n"
+    "users' sign-ins, through libnegring's InitializeSecurityContextA. Latency runs from a\n"
+    "handshake's first byte (its connect with -F), or with --rate its scheduled start, to the\n"
+    "final answer. Exit status: 0 when every handshake succeeded, 1 when any failed, 2 on a\n"
+    "usage or setup error.\n";
 
 static unsigned online_cpus(void)
 {
@@ -262,21 +263,40 @@ static bool apply_number(int c, const char *arg, struct lg_options *o, bool *han
         return parse_seconds(arg, &o->timeout_s) || bad("--timeout wants seconds");
     case OPT_HOLD:
         return parse_seconds(arg, &o->hold_s) || bad("--hold wants seconds");
+    default:
+        *handled = false;
+        return true;
+    }
+}
+
+/* The population, the open loop and the server's CPU (--users ... --server-pid); *handled false
+ * when c is not one of them. */
+static bool apply_load_shape(int c, const char *arg, struct lg_options *o, bool *handled)
+{
+    uint64_t v;
+    *handled = true;
+    switch (c) {
     case OPT_USERS:
         if (!parse_u64(arg, 1, 1000000, &v))
             return bad("--users wants 1..1000000");
         o->users = (uint32_t)v;
         return true;
+    case OPT_USER_FORMAT:
+        o->user_format = arg;
+        return true;
+    case OPT_USER_PASSWORD:
+        o->user_password = arg;
+        return true;
     case OPT_FIRST_USE:
         return parse_real(arg, 100, &o->first_use_pct) || bad("--first-use wants 0..100");
+    case OPT_RATE:
+        return (parse_real(arg, 1e7, &o->rate) && o->rate > 0) ||
+               bad("--rate wants handshakes per second, above 0");
     case OPT_SERVER_PID:
         if (!parse_u64(arg, 1, 1u << 22, &v)) /* pid_max's ceiling on Linux */
             return bad("--server-pid wants a process id");
         o->server_pid = (int)v;
         return true;
-    case OPT_RATE:
-        return (parse_real(arg, 1e7, &o->rate) && o->rate > 0) ||
-               bad("--rate wants handshakes per second, above 0");
     default:
         *handled = false;
         return true;
@@ -313,12 +333,6 @@ static bool apply_name(int c, const char *arg, struct lg_options *o)
     case OPT_PASSWORD:
         o->password = arg;
         return true;
-    case OPT_USER_FORMAT:
-        o->user_format = arg;
-        return true;
-    case OPT_USER_PASSWORD:
-        o->user_password = arg;
-        return true;
     default:
         return bad("unknown option");
     }
@@ -329,6 +343,9 @@ static bool apply(int c, const char *arg, struct lg_options *o)
 {
     bool handled;
     bool ok = apply_number(c, arg, o, &handled);
+    if (handled)
+        return ok;
+    ok = apply_load_shape(c, arg, o, &handled);
     if (handled)
         return ok;
     switch (c) {
