@@ -192,7 +192,9 @@ void lg_conn_fail(struct lg_worker *w, struct lg_conn *c, enum lg_failure why)
 
 void lg_conn_succeed(struct lg_worker *w, struct lg_conn *c, bool keep_alive)
 {
-    uint64_t latency = lg_now_ns() - c->t0_ns;
+    uint64_t now = lg_now_ns();
+    uint64_t latency = now - c->t0_ns;
+    w->stats.last_done_ns = now;
     lg_hist_record(&w->stats.latency_ns, latency);
     lg_class_record_ok(&w->stats.classes[c->tok->klass], latency);
     atomic_fetch_add_explicit(&w->stats.ok, 1, memory_order_relaxed);
@@ -384,13 +386,19 @@ static void abandon_all(struct lg_worker *w)
     w->active = 0;
 }
 
-/* Waits for events no longer than a tick, or than the next scheduled start (--rate) in
- * nanoseconds: a millisecond's rounding would make every start late. */
+/* Waits for events no longer than a tick, than the end of a -d run, or than the next scheduled
+ * start (--rate) in nanoseconds: a millisecond's rounding would make every start late. */
 static int wait_events(struct lg_worker *w, struct epoll_event *events, int max)
 {
-    uint64_t wait = lg_open_loop_wait_ns(w, lg_now_ns());
+    uint64_t now = lg_now_ns();
+    uint64_t wait = lg_open_loop_wait_ns(w, now);
     if (wait > TICK_MS * 1000000u)
         wait = TICK_MS * 1000000u;
+    if (w->o->duration_s > 0) {
+        uint64_t left = w->run->t_end_ns > now ? w->run->t_end_ns - now : 0;
+        if (left < wait)
+            wait = left;
+    }
     struct timespec ts = {(time_t)(wait / 1000000000u), (long)(wait % 1000000000u)};
     return epoll_pwait2(w->epfd, events, max, &ts, NULL);
 }
@@ -571,6 +579,8 @@ void lg_engine_totals(const struct lg_run *run, struct lg_stats *out)
             lg_class_stats_merge(&out->classes[k], &s->classes[k]);
         lg_hist_merge(&out->start_lag_ns, &s->start_lag_ns);
         out->overdue += s->overdue;
+        if (s->last_done_ns > out->last_done_ns)
+            out->last_done_ns = s->last_done_ns;
         out->late_starts += s->late_starts;
     }
 }

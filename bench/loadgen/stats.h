@@ -35,6 +35,7 @@ struct lg_stats {
     uint64_t verified;      /* of those, verified by our initiator (--verify / live) */
     uint64_t abandoned;     /* in flight when a -d run ended (not counted either way) */
     uint64_t retries;       /* requests resent after a keep-alive connection was closed */
+    uint64_t last_done_ns;  /* when the last handshake succeeded (lg_now_ns) */
     struct lg_histogram latency_ns;
     struct lg_class_stats classes[LG_CLASS_COUNT]; /* the same handshakes, by class */
     /* --rate: how far behind its schedule each handshake began, the starts that fell due but
