@@ -8,7 +8,8 @@
 #include "krb5_aes.h"
 #include "krb5_cached_accept.h"
 #include "krb5_enc_ticket.h"
-#include "pac_verify.h"
+#include "pac_logon_info.h"
+#include "pac_signature.h"
 #include "ticket_cache.h"
 
 enum {
@@ -157,7 +158,30 @@ static void make_view(const struct ng_krb5_enc_ticket *t, const struct ng_krb5_a
 
 /* ---- the accept --------------------------------------------------------------------------- */
 
-/* The entry for the ticket in `plain` (decrypted), when it is ordinary and its PAC verifies. */
+/* The logon info of the ticket's PAC once proven good (*settled false: left to libkrb5's path,
+ * which verifies it itself). No PAC: settled, no logon info. */
+static ng_status proven_logon_info(const struct ng_krb5_enc_ticket *t, const struct krb5_view *v,
+                                   const krb5_keyblock *service_key, bool *settled,
+                                   uint8_t **logon_info, size_t *len)
+{
+    struct ng_slice pac;
+    *settled = false;
+    switch (ng_pac_find(v->part.authorization_data, &pac)) {
+    case NG_PAC_NONE:
+        *settled = true;
+        return NG_OK;
+    case NG_PAC_ONE:
+        if (!ng_pac_proven_good(pac, service_key, &t->client, t->auth_time))
+            return NG_OK;
+        *settled = true;
+        return ng_pac_logon_info_from_pac(pac, logon_info, len);
+    case NG_PAC_SEVERAL:
+        break;
+    }
+    return NG_OK;
+}
+
+/* The entry for the ticket in `plain` (decrypted), when it is ordinary and its PAC proven good. */
 static ng_status entry_of(krb5_context kctx, const struct ng_krb5_accept_config *c,
                           const struct ng_krb5_ap_req *req, const krb5_keyblock *service_key,
                           struct ng_slice plain, struct ng_ticket_entry **out)
@@ -166,18 +190,18 @@ static ng_status entry_of(krb5_context kctx, const struct ng_krb5_accept_config 
     struct krb5_view v;
     uint8_t *pac = NULL;
     size_t pac_len = 0;
+    bool settled = false;
     *out = NULL;
     if (ng_krb5_enc_ticket_parse(plain, &t) != NG_OK || t.client.ncomponents > 8 ||
         !ordinary(&t, req, c, time(NULL)))
         return NG_OK;
     make_view(&t, req, &v);
-    ng_status status = ng_pac_verified_logon_info(kctx, &v.part, service_key, &pac, &pac_len);
-    if (status == NG_OK)
+    ng_status status = proven_logon_info(&t, &v, service_key, &settled, &pac, &pac_len);
+    if (status == NG_OK && settled)
         status = ng_ticket_entry_new(kctx, req->ticket, &v.ticket,
                                      pac != NULL ? ng_slice_of(pac, pac_len) : NG_SLICE_EMPTY, out);
     ng_free(pac);
-    /* A PAC that fails is libkrb5's path's to report, after the checks it makes first. */
-    return status == NG_ERR_NOMEM ? status : NG_OK;
+    return status;
 }
 
 static ng_status decrypt_ticket(const struct ng_krb5_ap_req *req, const krb5_keyblock *key,

@@ -83,7 +83,7 @@ ng_status ng_pac_logon_info_from_pac(struct ng_slice pac, uint8_t **out, size_t 
     *len = 0;
     if (!find_logon_info(pac, &info))
         return NG_OK;
-    *out = ng_memdup(info.ptr, info.len > 0 ? info.len : 1);
+    *out = ng_memdup(info.ptr, info.len); /* an empty buffer still gives a (1-byte) allocation */
     *len = info.len;
     return *out != NULL ? NG_OK : NG_ERR_NOMEM;
 }

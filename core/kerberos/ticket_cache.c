@@ -236,7 +236,7 @@ ng_status ng_ticket_entry_new(krb5_context kctx, struct ng_slice ticket_der,
         NG_FAIL_CLEANUP(NG_ERR_NOMEM);
     NG_GUARD_CLEANUP(ng_krb5_session_names(kctx, ticket, &e->client_name, &e->server_name));
     if (pac_logon_info.ptr != NULL) { /* present, even if empty: as the libkrb5 path has it */
-        e->pac = ng_memdup(pac_logon_info.ptr, pac_logon_info.len > 0 ? pac_logon_info.len : 1);
+        e->pac = ng_memdup(pac_logon_info.ptr, pac_logon_info.len); /* non-NULL even if empty */
         if (e->pac == NULL)
             NG_FAIL_CLEANUP(NG_ERR_NOMEM);
         e->pac_len = pac_logon_info.len;

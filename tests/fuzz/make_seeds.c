@@ -536,6 +536,26 @@ static void pac_seeds(void)
                                          0xcc, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
                                          0x00, 0x00, 0x00, 0x00, 0x02, 0x00};
     write_seed("pac_logon_info", "ndr_headers_then_zeros", blob, sizeof(blob));
+
+    /* PACs signed by libkrb5 with fuzz_pac_signature's key, for its client and authtime. */
+    static uint8_t key_bytes[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
+                                    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+    krb5_keyblock key = {KV5M_KEYBLOCK, ENCTYPE_AES256_CTS_HMAC_SHA1_96, sizeof(key_bytes),
+                         key_bytes};
+    krb5_context k;
+    krb5_pac pac;
+    krb5_principal alice;
+    krb5_data logon = {KV5M_DATA, sizeof(blob), (char *)blob}, signed_pac;
+    if (krb5_init_context(&k) != 0 || krb5_pac_init(k, &pac) != 0 ||
+        krb5_pac_add_buffer(k, pac, 1, &logon) != 0 ||
+        krb5_parse_name(k, "alice@EXAMPLE.TEST", &alice) != 0 ||
+        krb5_pac_sign(k, pac, 1700000000, alice, &key, &key, &signed_pac) != 0)
+        die("krb5_pac_sign");
+    write_seed("pac_signature", "signed_with_logon_info", signed_pac.data, signed_pac.length);
+    krb5_free_data_contents(k, &signed_pac);
+    krb5_free_principal(k, alice);
+    krb5_pac_free(k, pac);
+    krb5_free_context(k);
 }
 
 static void http_seeds(void)

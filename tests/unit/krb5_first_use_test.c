@@ -33,6 +33,7 @@ enum { KEY_USAGE_TICKET = 2, MUTATIONS = 300 };
 
 static struct ng_test_realm realm;
 static krb5_context k;
+static const krb5_keyblock *service_key_now; /* the key the ticket being remade is under */
 
 /* ---- tickets remade with the service key ------------------------------------------------- */
 
@@ -79,6 +80,7 @@ static krb5_creds *remade_ticket(change_fn *change, const krb5_keyblock *key)
     REQUIRE(krb5_decode_ticket(&creds->ticket, &t) == 0);
     service_key(t, realm.keytab, &ent);
     REQUIRE(krb5_decrypt_tkt_part(k, &ent.key, t) == 0);
+    service_key_now = &ent.key;
     if (change != NULL)
         change(t->enc_part2, creds);
     free(t->enc_part.ciphertext.data);
@@ -227,6 +229,59 @@ static void unknown_top_level(krb5_enc_tkt_part *p, krb5_creds *c)
     add_authdata(p, 999, false);
 }
 
+/* The ticket's PAC replaced by one libkrb5 signs with the service key, for `client` at the
+ * ticket's authtime plus `skew_seconds`; `alter_signature` then changes the server signature. */
+static void replace_pac(krb5_enc_tkt_part *p, const char *client, int skew_seconds,
+                        bool alter_signature)
+{
+    krb5_pac pac;
+    krb5_principal principal;
+    krb5_keyblock kdc;
+    krb5_data signed_pac;
+    REQUIRE(krb5_c_make_random_key(k, ENCTYPE_AES256_CTS_HMAC_SHA1_96, &kdc) == 0);
+    REQUIRE(krb5_pac_init(k, &pac) == 0);
+    REQUIRE(krb5_parse_name(k, client, &principal) == 0);
+    REQUIRE(krb5_pac_sign(k, pac, p->times.authtime + skew_seconds, principal, service_key_now,
+                          &kdc, &signed_pac) == 0);
+    if (alter_signature) /* a byte the server signature covers (libkrb5 refuses the PAC) */
+        signed_pac.data[signed_pac.length - 40] ^= 1;
+    krb5_authdata element = {KV5M_AUTHDATA, KRB5_AUTHDATA_WIN2K_PAC, signed_pac.length,
+                             (krb5_octet *)signed_pac.data};
+    krb5_authdata *inner[] = {&element, NULL};
+    krb5_free_authdata(k, p->authorization_data);
+    p->authorization_data = NULL;
+    REQUIRE(krb5_encode_authdata_container(k, KRB5_AUTHDATA_IF_RELEVANT, inner,
+                                           &p->authorization_data) == 0);
+    krb5_free_data_contents(k, &signed_pac);
+    krb5_free_principal(k, principal);
+    krb5_pac_free(k, pac);
+    krb5_free_keyblock_contents(k, &kdc);
+}
+
+static void pac_resigned(krb5_enc_tkt_part *p, krb5_creds *c)
+{
+    (void)c;
+    replace_pac(p, "alice@NEGRING.TEST", 0, false);
+}
+
+static void pac_for_bob(krb5_enc_tkt_part *p, krb5_creds *c)
+{
+    (void)c;
+    replace_pac(p, "bob@NEGRING.TEST", 0, false);
+}
+
+static void pac_other_authtime(krb5_enc_tkt_part *p, krb5_creds *c)
+{
+    (void)c;
+    replace_pac(p, "alice@NEGRING.TEST", 1, false);
+}
+
+static void pac_signature_altered(krb5_enc_tkt_part *p, krb5_creds *c)
+{
+    (void)c;
+    replace_pac(p, "alice@NEGRING.TEST", 0, true);
+}
+
 static void aes128_session(krb5_enc_tkt_part *p, krb5_creds *c)
 {
     krb5_keyblock *key;
@@ -368,6 +423,7 @@ static void test_ordinary_tickets_take_the_first_use_path(void)
         {"starts within the skew", within_skew},
         {"AES-128 session key", aes128_session},
         {"MS-KILE restriction entry", ms_kile_restrictions},
+        {"PAC signed again by libkrb5", pac_resigned},
     };
     for (size_t i = 0; i < sizeof(ordinary) / sizeof(ordinary[0]); i++) {
         krb5_creds *creds = remade_ticket(ordinary[i].change, NULL);
@@ -391,6 +447,9 @@ static void test_other_tickets_are_left_to_libkrb5(void)
         {"client in another realm", client_elsewhere, false},
         {"unknown AD-IF-RELEVANT element", unknown_if_relevant, true},
         {"unknown top-level authorization data", unknown_top_level, true},
+        {"PAC for another client", pac_for_bob, false},
+        {"PAC for another authtime", pac_other_authtime, false},
+        {"PAC with an altered signature", pac_signature_altered, false},
     };
     for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
         krb5_creds *creds = remade_ticket(others[i].change, NULL);
