@@ -2,7 +2,8 @@
 # Throwaway MIT Kerberos realm on loopback, for negring's tests and demo.
 #
 #   scripts/realm.sh start DIR [REALM]   create realm + KDC in DIR (default realm NEGRING.TEST);
-#                                        prints DIR/env (export lines) on stdout
+#                                        writes DIR/env (export lines: `. DIR/env` to use the
+#                                        realm) and prints that file's path on stdout
 #   scripts/realm.sh stop DIR            kill the KDC and remove DIR
 #   scripts/realm.sh kadmin DIR 'cmd'    run one kadmin.local command against the realm
 #   scripts/realm.sh kinit DIR PRINC CCACHE [KINIT_FLAGS...]
@@ -36,7 +37,7 @@ die() {
 
 usage() {
     cat >&2 <<'EOF'
-usage: realm.sh start DIR [REALM]
+usage: realm.sh start DIR [REALM]     prints the path of DIR/env; '. DIR/env' to use it
        realm.sh stop DIR
        realm.sh kadmin DIR 'kadmin.local command'
        realm.sh kinit DIR PRINCIPAL CCACHE [KINIT_FLAGS...]   (password on stdin)
