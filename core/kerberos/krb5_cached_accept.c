@@ -387,6 +387,8 @@ ng_status ng_krb5_cached_accept(struct ng_context *ctx, struct ng_krb5_state *st
     ng_status status = NG_OK;
     if (e->session.enctype > 0 && ng_krb5_enctype_is_cfx(e->session.enctype))
         status = accept_entry(ctx, st, kctx, c, e, req, bindings, out, handled);
+    if (*handled && status != NG_OK)
+        ng_context_note_user(ctx, e->client_name);
     ng_ticket_entry_release(e);
     return status;
 }

@@ -97,7 +97,7 @@ ng_status ng_pac_logon_info_copy(krb5_authdata *const *authdata, uint8_t **out, 
     case NG_PAC_ONE:
         return ng_pac_logon_info_from_pac(pac, out, len);
     case NG_PAC_SEVERAL:
-        return NG_ERR_LOGON_DENIED;
+        return NG_ERR_BAD_PAC;
     default:
         return NG_OK;
     }

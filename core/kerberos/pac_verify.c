@@ -9,7 +9,8 @@
  * the PAC in it was not signed for us — copied from another ticket, or altered by whoever
  * could rewrite the authorization data. MIT's GSSAPI acceptor keeps such a ticket and only
  * marks the PAC's attributes as unauthenticated; Windows refuses the ticket: the logon fails.
- * negring follows Windows, with SEC_E_LOGON_DENIED (as for KRB_AP_ERR_MODIFIED):
+ * negring follows Windows, with SEC_E_LOGON_DENIED (as for KRB_AP_ERR_MODIFIED; inside,
+ * NG_ERR_BAD_PAC, so the server's log can say why):
  * its callers (QuerySecurityContextToken, group SIDs) have no "unauthenticated" flag to
  * look at, so accepting the logon while dropping the PAC would silently give a user without
  * groups; refusing is the safe and Windows-compatible answer. Verification happens once, when
@@ -31,7 +32,7 @@ ng_status ng_pac_verified_logon_info(krb5_context kctx, const krb5_enc_tkt_part 
     case NG_PAC_NONE:
         return NG_OK;
     case NG_PAC_SEVERAL: /* whose identity? (pac_logon_info.h) */
-        return NG_ERR_LOGON_DENIED;
+        return NG_ERR_BAD_PAC;
     case NG_PAC_ONE:
         break;
     }
@@ -43,6 +44,6 @@ ng_status ng_pac_verified_logon_info(krb5_context kctx, const krb5_enc_tkt_part 
     if (code == ENOMEM)
         return NG_ERR_NOMEM;
     if (code != 0)
-        return NG_ERR_LOGON_DENIED;
+        return NG_ERR_BAD_PAC;
     return ng_pac_logon_info_from_pac(bytes, out, len);
 }

@@ -1,5 +1,6 @@
 #include "ntlm_acceptor.h"
 
+#include <stdio.h>
 #include <strings.h>
 #include <time.h>
 
@@ -186,22 +187,26 @@ static bool is_anonymous(const struct ng_ntlm_authenticate *a)
            (a->user.len == 0 && a->nt_response.len == 0 && a->lm_response.len <= 1);
 }
 
-/* LM, NTLMv1 and anonymous answers (§3.2.5.1.2): refused and counted. */
-static ng_status refuse_legacy(const struct ng_ntlm_authenticate *a)
+/* LM, NTLMv1 and anonymous answers (§3.2.5.1.2): refused by policy, and counted. */
+static ng_status refuse_legacy(struct ng_context *ctx, const struct ng_ntlm_authenticate *a)
 {
+    atomic_ulong *counter = NULL;
+    const char *what = NULL;
     if (is_anonymous(a)) {
-        atomic_fetch_add(&refused_anonymous, 1);
-        return NG_ERR_LOGON_DENIED;
+        counter = &refused_anonymous;
+        what = "an anonymous logon";
+    } else if (a->nt_response.len == 0) {
+        counter = &refused_lm;
+        what = "an LM response";
+    } else if (a->nt_response.len == 24) {
+        counter = &refused_v1;
+        what = "an NTLMv1 response";
     }
-    if (a->nt_response.len == 0) {
-        atomic_fetch_add(&refused_lm, 1);
-        return NG_ERR_LOGON_DENIED;
-    }
-    if (a->nt_response.len == 24) {
-        atomic_fetch_add(&refused_v1, 1);
-        return NG_ERR_LOGON_DENIED;
-    }
-    return NG_OK;
+    if (counter == NULL)
+        return NG_OK;
+    atomic_fetch_add(counter, 1);
+    ng_context_note_detail(ctx, "the client sent %s; only NTLMv2 is accepted", what);
+    return NG_ERR_POLICY;
 }
 
 /* Equal up to ASCII case, byte for byte: names that uppercase alike in NTOWFv2 whatever the
@@ -218,7 +223,8 @@ static bool same_ascii_case(const char *a, const char *b)
 
 /* The account to check, and its ResponseKeyNT as a keyed HMAC state (secret). */
 struct account {
-    const struct ng_user_entry *entry;
+    const struct ng_user_entry *entry; /* the account, or the stand-in of an unknown user */
+    bool exists;
     struct ng_hmac_md5 response_key;
 };
 
@@ -239,6 +245,7 @@ static ng_status find_account(const struct ng_ntlm_credentials *nc, const struct
     /* An unknown user is checked against a disabled stand-in, so the answer takes as long as
      * for a real account and cannot tell which names exist. */
     out->entry = m.checked;
+    out->exists = m.entry != NULL;
     /* The snapshot's precomputed key serves when the client spelled the names as it did; the
      * rule does not look at whether the user exists (the stand-in has a key too), so neither
      * does the time taken. */
@@ -317,7 +324,10 @@ static ng_status verify_proof(struct ng_ntlm_state *st, const struct ng_ntlm_aut
     else
         memcpy(exported, base, 16);
     explicit_bzero(base, sizeof(base));
-    return ok ? NG_OK : NG_ERR_LOGON_DENIED;
+    if (ok)
+        return NG_OK;
+    /* Told apart only now, after the same work for both (find_account's stand-in). */
+    return acct->exists ? NG_ERR_WRONG_PASSWORD : NG_ERR_UNKNOWN_USER;
 }
 
 /* A MIC promised by MsvAvFlags must be there and cover the three messages (§3.2.5.1.2). */
@@ -388,6 +398,29 @@ static ng_status establish_anonymous(struct ng_context *ctx, struct ng_ntlm_stat
     return NG_OK;
 }
 
+/* The refused client as it named itself, "DOMAIN\\user", and what failed in NTLM's terms. */
+static void note_refusal(struct ng_context *ctx, const struct client_names *n, ng_status status)
+{
+    if (n->user != NULL && n->domain != NULL) {
+        char name[NG_NOTE_NAME_MAX];
+        snprintf(name, sizeof(name), "%s\\%s", n->domain, n->user);
+        ng_context_note_user(ctx, name);
+    }
+    switch (status) {
+    case NG_ERR_NO_AUTHORITY:
+        ng_context_note_detail(ctx, "no accounts of domain '%s' here", n->domain);
+        break;
+    case NG_ERR_LOGON_DENIED:
+        ng_context_note_detail(ctx, "the AUTHENTICATE's MIC does not verify");
+        break;
+    case NG_ERR_TIME_SKEW:
+        ng_context_note_detail(ctx, "the NTLMv2 time stamp is outside the clock-skew window");
+        break;
+    default:
+        break;
+    }
+}
+
 static ng_status accept_authenticate(struct ng_context *ctx, struct ng_ntlm_state *st,
                                      struct ng_slice token, struct ng_slice bindings)
 {
@@ -403,7 +436,7 @@ static ng_status accept_authenticate(struct ng_context *ctx, struct ng_ntlm_stat
                            (ctx->req_flags & ASC_REQ_ALLOW_NULL_SESSION);
     if (is_anonymous(&a) && allow_anonymous)
         return establish_anonymous(ctx, st);
-    NG_GUARD(refuse_legacy(&a));
+    NG_GUARD(refuse_legacy(ctx, &a));
     NG_GUARD(ng_ntlmv2_parse(a.nt_response, &r));
     bool unicode = st->flags & NG_NTLMSSP_NEGOTIATE_UNICODE;
     /* §3.2.5.1.2: the AUTHENTICATE's flags are the ones in force, within what we offered. */
@@ -414,7 +447,7 @@ static ng_status accept_authenticate(struct ng_context *ctx, struct ng_ntlm_stat
     NG_GUARD_CLEANUP(find_account(nc, db, &names, &acct));
     NG_GUARD_CLEANUP(verify_proof(st, &a, &r, &acct, exported));
     if (acct.entry->disabled)
-        NG_FAIL_CLEANUP(NG_ERR_LOGON_DENIED);
+        NG_FAIL_CLEANUP(NG_ERR_ACCOUNT_DISABLED);
     NG_GUARD_CLEANUP(check_mic(st, &a, &r, token, exported));
     NG_GUARD_CLEANUP(check_time(ctx->creds, r.timestamp));
     NG_GUARD_CLEANUP(check_target(ctx->creds, &r.av));
@@ -422,6 +455,8 @@ static ng_status accept_authenticate(struct ng_context *ctx, struct ng_ntlm_stat
     NG_GUARD_CLEANUP(set_names(ctx, acct.entry));
     establish(ctx, st, exported);
 cleanup:
+    if (status != NG_OK)
+        note_refusal(ctx, &names, status);
     explicit_bzero(exported, sizeof(exported));
     explicit_bzero(&acct.response_key, sizeof(acct.response_key));
     client_names_free(&names);
