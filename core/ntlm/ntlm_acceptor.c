@@ -114,17 +114,35 @@ static ng_status write_target_info(const struct ng_ntlm_credentials *nc, struct 
     return ng_writer_status(w);
 }
 
-/* The server challenge (§3.2.5.1.1). An acceptor that names no principal cannot tell a relayed
- * AUTHENTICATE by its MsvAvTargetName (check_target), so its challenge is recorded for this
- * process's initiator to refuse (ntlm_issued_challenges.h: reflection); with no room to record
- * it, no challenge goes out (NG_ERR_FULL, SEC_E_INSUFFICIENT_MEMORY) rather than an untracked
- * one. */
+/* What the acceptor does with the client's MsvAvTargetName (MS-NLMP §3.2.5.1.2). */
+enum target_policy {
+    TARGET_UNCHECKED,     /* no principal to compare with, or NEGRING_NTLM_TARGET_NAME_OFF */
+    TARGET_WHEN_SUPPLIED, /* a supplied name must name our service; none is accepted */
+    TARGET_REQUIRED,      /* a name must be supplied and name our service */
+};
+
+static enum target_policy target_policy(const struct ng_credentials *creds)
+{
+    ULONG options = ng_ntlm_credentials_of(creds)->options;
+    if (creds->acceptor_principal == NULL || (options & NEGRING_NTLM_TARGET_NAME_OFF))
+        return TARGET_UNCHECKED;
+    return (options & NEGRING_NTLM_TARGET_NAME_REQUIRED) ? TARGET_REQUIRED : TARGET_WHEN_SUPPLIED;
+}
+
+/* The server challenge (§3.2.5.1.1). Unless every AUTHENTICATE must carry a target name we check
+ * (TARGET_REQUIRED), a relayed AUTHENTICATE might not be told by its name, so the challenge is
+ * recorded, with what we check, for this process's initiator to refuse reflection
+ * (ntlm_issued_challenges.h); with no room to record it, no challenge goes out (NG_ERR_FULL,
+ * SEC_E_INSUFFICIENT_MEMORY) rather than an untracked one. */
 static ng_status issue_challenge(const struct ng_credentials *creds, struct ng_ntlm_state *st)
 {
-    if (creds->acceptor_principal != NULL)
+    enum target_policy policy = target_policy(creds);
+    if (policy == TARGET_REQUIRED)
         return ng_random_bytes(st->server_challenge, sizeof(st->server_challenge));
-    NG_GUARD(ng_ntlm_challenge_issue(st->server_challenge));
-    st->challenge_tracked = true;
+    enum ng_ntlm_challenge_kind kind =
+        policy == TARGET_WHEN_SUPPLIED ? NG_NTLM_CHALLENGE_NAME_CHECKED : NG_NTLM_CHALLENGE_UNNAMED;
+    NG_GUARD(ng_ntlm_challenge_issue(st->server_challenge, kind));
+    st->challenge_kind = kind;
     return NG_OK;
 }
 
@@ -265,25 +283,39 @@ static ng_status check_time(const struct ng_credentials *creds, uint64_t client_
     return diff <= window ? NG_OK : NG_ERR_TIME_SKEW;
 }
 
-/* An SPN without its realm: "HTTP/host@REALM" and "HTTP/host" name the same service (NTLM
- * clients send the bare SPN, a configured Kerberos principal may carry the realm). */
-static size_t spn_length(const char *spn)
+/* The service an SPN names: its service class and host, up to ASCII case. An SPN's realm
+ * ("HTTP/host@REALM": a configured Kerberos principal) and port ("HTTP/host:8080": Chromium
+ * sends the URL's port) do not change the service; a name without a '/' is compared whole. */
+static bool same_service(const char *a, const char *b)
 {
-    return strcspn(spn, "@");
+    size_t class_a = strcspn(a, "/@"), class_b = strcspn(b, "/@");
+    if (class_a != class_b || strncasecmp(a, b, class_a) != 0 || a[class_a] != b[class_b])
+        return false;
+    if (a[class_a] != '/')
+        return true;
+    a += class_a + 1;
+    b += class_b + 1;
+    size_t host_a = strcspn(a, ":/@"), host_b = strcspn(b, ":/@");
+    return host_a == host_b && strncasecmp(a, b, host_a) == 0;
 }
 
-/* MsvAvTargetName (§3.2.5.1.2) must name the acceptor principal when one is configured. */
-static ng_status check_target(const struct ng_credentials *creds, const struct ng_av_pairs *av)
+/* MsvAvTargetName (§3.2.5.1.2) against the principal, as the target name policy says. */
+static ng_status check_target(struct ng_context *ctx, const struct ng_av_pairs *av)
 {
-    const char *ours = creds->acceptor_principal;
-    if (ours == NULL)
+    enum target_policy policy = target_policy(ctx->creds);
+    bool supplied = av->present[NG_AV_TARGET_NAME] && av->value[NG_AV_TARGET_NAME].len > 0;
+    if (policy == TARGET_UNCHECKED || (!supplied && policy == TARGET_WHEN_SUPPLIED))
         return NG_OK;
-    if (!av->present[NG_AV_TARGET_NAME])
+    if (!supplied) {
+        ng_context_note_detail(ctx, "no target name (MsvAvTargetName); the policy requires one");
         return NG_ERR_WRONG_PRINCIPAL;
+    }
     char *target = NULL;
     NG_GUARD(ng_ntlm_string_to_utf8(av->value[NG_AV_TARGET_NAME], true, &target));
-    size_t n = spn_length(ours);
-    bool same = spn_length(target) == n && strncasecmp(target, ours, n) == 0;
+    bool same = same_service(target, ctx->creds->acceptor_principal);
+    if (!same)
+        ng_context_note_detail(ctx, "target name '%s' names another service than %s", target,
+                               ctx->creds->acceptor_principal);
     ng_free(target);
     return same ? NG_OK : NG_ERR_WRONG_PRINCIPAL;
 }
@@ -450,7 +482,7 @@ static ng_status accept_authenticate(struct ng_context *ctx, struct ng_ntlm_stat
         NG_FAIL_CLEANUP(NG_ERR_ACCOUNT_DISABLED);
     NG_GUARD_CLEANUP(check_mic(st, &a, &r, token, exported));
     NG_GUARD_CLEANUP(check_time(ctx->creds, r.timestamp));
-    NG_GUARD_CLEANUP(check_target(ctx->creds, &r.av));
+    NG_GUARD_CLEANUP(check_target(ctx, &r.av));
     NG_GUARD_CLEANUP(check_bindings(nc, &r.av, bindings));
     NG_GUARD_CLEANUP(set_names(ctx, acct.entry));
     establish(ctx, st, exported);

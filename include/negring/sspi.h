@@ -671,13 +671,21 @@ typedef struct _NEGRING_ACCEPTOR_AUTH_DATA3 {
     const char *PackageList; /* "Kerberos", "NTLM", "!NTLM", ...; NULL: all */
 } NEGRING_ACCEPTOR_AUTH_DATA3, *PNEGRING_ACCEPTOR_AUTH_DATA3;
 
-/* NtlmOptions. With a principal passed to AcquireCredentialsHandle, NTLM also requires the
- * client's MsvAvTargetName to name it (MS-NLMP §3.2.5.1.2 target name check). */
+/* NtlmOptions. With a principal passed to AcquireCredentialsHandle, NTLM also checks the
+ * client's MsvAvTargetName against it (MS-NLMP §3.2.5.1.2), as the TARGET_NAME_* flags say. */
 /* REQUIRE_BINDINGS: refuse clients that send no channel bindings. ALLOW_ANONYMOUS: accept the
  * anonymous logon ("NT AUTHORITY\\ANONYMOUS LOGON", ASC_RET_NULL_SESSION, no session key), as
  * ASC_REQ_ALLOW_NULL_SESSION does for one context. */
 #define NEGRING_NTLM_REQUIRE_BINDINGS 0x1u
 #define NEGRING_NTLM_ALLOW_ANONYMOUS  0x2u
+/* The target name policy (with a principal; docs/ntlm.md), Windows' three SPN target name
+ * validation levels ("Microsoft network server: Server SPN target name validation level": off,
+ * accept if provided by client, required from client). Neither flag: a target name the client
+ * supplies must name the principal's service (service class and host, any port); none is
+ * accepted. TARGET_NAME_OFF: not looked at. TARGET_NAME_REQUIRED: one must be supplied and name
+ * it. Both: SEC_E_INVALID_PARAMETER. */
+#define NEGRING_NTLM_TARGET_NAME_OFF      0x4u
+#define NEGRING_NTLM_TARGET_NAME_REQUIRED 0x8u
 
 /* ---- negring extension: why an AcceptSecurityContext leg failed ---------------------------
  * Windows writes the reason for a refused logon to its event log only; the caller sees one
