@@ -32,7 +32,8 @@ static const struct enctype_info enctypes[] = {
      "AES128-CTS-HMAC-SHA256-128", "HMAC-SHA256-128-AES128"},
     {ENCTYPE_AES256_CTS_HMAC_SHA384_192, CKSUMTYPE_HMAC_SHA384_192_AES256, 256, 16 + 24, 48 + 24,
      "AES256-CTS-HMAC-SHA384-192", "HMAC-SHA384-192-AES256"},
-    {ENCTYPE_ARCFOUR_HMAC, CKSUMTYPE_HMAC_MD5_ARCFOUR, 128, 13 + 24, 13 + 32, "RSADSI RC4-HMAC",
+    /* RC4's trailer allows for the framing's length field of a message of any size. */
+    {ENCTYPE_ARCFOUR_HMAC, CKSUMTYPE_HMAC_MD5_ARCFOUR, 128, 13 + 24, 17 + 32, "RSADSI RC4-HMAC",
      "HMAC-MD5"},
 };
 

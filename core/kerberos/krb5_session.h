@@ -6,6 +6,7 @@
 #include <krb5/krb5.h>
 #include <stdbool.h>
 
+#include "mech_oid.h"
 #include "security_context.h"
 
 /* What a completed Kerberos exchange leaves behind (RFC 4121 context state). */
@@ -21,8 +22,9 @@ struct ng_krb5_session {
      * use, freed with the context; each direction's key and state under its own lock. */
     krb5_key send_key, recv_key;
     atomic_flag send_lock, recv_lock;
-    uint32_t gss_flags; /* RFC 4121 §4.1.1.1 flags the initiator asked for */
-    int64_t auth_time;  /* the ticket's, in Unix seconds (the lifetime is the context's) */
+    uint32_t gss_flags;      /* RFC 4121 §4.1.1.1 flags the initiator asked for */
+    enum ng_mech token_mech; /* the OID framing RFC 1964-style (RC4) tokens: the negotiated one */
+    int64_t auth_time;       /* the ticket's, in Unix seconds (the lifetime is the context's) */
 };
 
 /* RFC 4121 applies to every enctype except the DES, 3DES and RC4 families (RFC 1964/4757). */
