@@ -28,7 +28,7 @@ struct accept_state {
     krb5_data ap_rep;
     krb5_keyblock *context_key;
     const krb5_keyblock *service_key; /* the keystore's, which outlives the accept */
-    uint8_t *pac;                     /* verified PAC_LOGON_INFO, or NULL */
+    uint8_t *pac;                     /* the verified PAC, or NULL */
     size_t pac_len;
 };
 
@@ -137,8 +137,12 @@ static ng_status accept_uncached(struct ng_context *ctx, struct ng_krb5_state *s
     struct ng_gss_checksum gss;
     NG_GUARD(decrypt_ap_req(ctx, s, ks, ap_req, req));
     /* Before the ticket is cached: the cached path trusts what the cache holds. */
-    NG_GUARD(ng_pac_verified_logon_info(s->kctx, s->ticket->enc_part2, s->service_key, &s->pac,
-                                        &s->pac_len));
+    char why[WHY_MAX];
+    ng_status pac_status = ng_pac_verified(s->kctx, s->ticket->enc_part2, s->service_key, &s->pac,
+                                           &s->pac_len, why, sizeof(why));
+    if (pac_status == NG_ERR_BAD_PAC)
+        ng_context_note_detail(ctx, "%s", why);
+    NG_GUARD(pac_status);
     ng_krb5_cache_ticket(s->kctx, ng_keystore_tickets(ks), req, s->ticket,
                          ng_slice_of(s->pac, s->pac_len));
     const krb5_checksum *ck = s->authenticator->checksum;
@@ -154,7 +158,8 @@ static ng_status accept_uncached(struct ng_context *ctx, struct ng_krb5_state *s
     NG_GUARD(ng_krb5_acceptor_key(s->kctx, s->ac, s->ticket, made_subkey, &s->context_key));
     NG_GUARD(ng_krb5_session_capture(s->kctx, s->ac, s->context_key, made_subkey, &st->session));
     ng_krb5_take_times(ctx, &st->session, &s->ticket->enc_part2->times);
-    NG_GUARD(ng_krb5_session_names(s->kctx, s->ticket, &ctx->client_name, &ctx->server_name));
+    NG_GUARD(ng_krb5_session_names(s->kctx, s->ticket, ng_slice_of(s->pac, s->pac_len),
+                                   &ctx->client_name, &ctx->server_name));
     st->pac = s->pac; /* the context owns it now */
     st->pac_len = s->pac_len;
     s->pac = NULL;

@@ -47,9 +47,12 @@ void ng_krb5_take_times(struct ng_context *ctx, struct ng_krb5_session *s,
 ng_status ng_krb5_acceptor_key(krb5_context kctx, krb5_auth_context ac, const krb5_ticket *ticket,
                                bool made_acceptor_subkey, krb5_keyblock **key);
 
-/* "user@REALM" and "service/host@REALM" from a decrypted ticket; ng_alloc'd. */
-ng_status ng_krb5_session_names(krb5_context kctx, const krb5_ticket *ticket, char **client,
-                                char **server);
+/* "user@REALM" and "service/host@REALM" from a decrypted ticket and its verified PAC (empty:
+ * none); ng_alloc'd. With a PAC the client is its canonical name (pac_identity.h): the account
+ * name in the client's realm, whatever name the client logged on with (an enterprise name, a
+ * UPN, another case). */
+ng_status ng_krb5_session_names(krb5_context kctx, const krb5_ticket *ticket, struct ng_slice pac,
+                                char **client, char **server);
 
 /* Unparses a principal into an ng_alloc'd string. */
 ng_status ng_krb5_unparse(krb5_context kctx, krb5_const_principal p, char **out);

@@ -19,11 +19,28 @@
 #include "pac_verify.h"
 
 #include <errno.h>
+#include <stdio.h>
 
+#include "alloc.h"
+#include "pac_identity.h"
 #include "pac_logon_info.h"
 
-ng_status ng_pac_verified_logon_info(krb5_context kctx, const krb5_enc_tkt_part *ticket,
-                                     const krb5_keyblock *server_key, uint8_t **out, size_t *len)
+/* What else a PAC must be before it is trusted: a requestor naming its user, and buffers that
+ * parse (a PAC we could not read later would give a user without groups). */
+static ng_status check_contents(struct ng_slice pac, char *why, size_t why_len)
+{
+    NG_GUARD(ng_pac_check_requestor(pac, why, why_len));
+    struct ng_pac_identity id;
+    ng_status status = ng_pac_identity_read(pac, &id);
+    ng_pac_identity_free(&id);
+    if (status == NG_ERR_INVALID_TOKEN)
+        snprintf(why, why_len, "a PAC buffer does not parse");
+    return status == NG_ERR_INVALID_TOKEN ? NG_ERR_BAD_PAC : status;
+}
+
+ng_status ng_pac_verified(krb5_context kctx, const krb5_enc_tkt_part *ticket,
+                          const krb5_keyblock *server_key, uint8_t **out, size_t *len, char *why,
+                          size_t why_len)
 {
     struct ng_slice bytes;
     *out = NULL;
@@ -32,6 +49,7 @@ ng_status ng_pac_verified_logon_info(krb5_context kctx, const krb5_enc_tkt_part 
     case NG_PAC_NONE:
         return NG_OK;
     case NG_PAC_SEVERAL: /* whose identity? (pac_logon_info.h) */
+        snprintf(why, why_len, "the ticket holds more than one PAC");
         return NG_ERR_BAD_PAC;
     case NG_PAC_ONE:
         break;
@@ -43,7 +61,12 @@ ng_status ng_pac_verified_logon_info(krb5_context kctx, const krb5_enc_tkt_part 
     krb5_pac_free(kctx, pac);
     if (code == ENOMEM)
         return NG_ERR_NOMEM;
-    if (code != 0)
+    if (code != 0) {
+        snprintf(why, why_len, "the PAC's server signature or client info does not verify");
         return NG_ERR_BAD_PAC;
-    return ng_pac_logon_info_from_pac(bytes, out, len);
+    }
+    NG_GUARD(check_contents(bytes, why, why_len));
+    *out = ng_memdup(bytes.ptr, bytes.len > 0 ? bytes.len : 1);
+    *len = bytes.len;
+    return *out != NULL ? NG_OK : NG_ERR_NOMEM;
 }
