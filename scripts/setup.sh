@@ -15,6 +15,7 @@ packages=(
   gnuplot-nox                                                         # benchmark plots
   jq linux-perf valgrind                                              # bench.sh figures, profiles
   strace                                                              # ringserver_prepare test
+  samba samba-ad-provision samba-dsdb-modules ldb-tools iproute2      # AD DC tests (tests/ad)
 )
 
 missing=()
