@@ -163,6 +163,17 @@ static SECURITY_STATUS finish(CtxtHandle *ctx, struct rs_leg *leg)
     return query_package(ctx, leg->package, sizeof(leg->package));
 }
 
+/* A refused leg names the mechanism it failed in and the client it had learned. */
+static void name_failure(struct rs_leg *leg)
+{
+    const NEGRING_FAILURE_INFO *f = &leg->failure;
+    if (f->MechanismRpcId == RPC_C_AUTHN_GSS_KERBEROS)
+        snprintf(leg->package, sizeof(leg->package), "Kerberos");
+    else if (f->MechanismRpcId == RPC_C_AUTHN_WINNT)
+        snprintf(leg->package, sizeof(leg->package), "NTLM");
+    snprintf(leg->user, sizeof(leg->user), "%s", f->UserName);
+}
+
 void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_package pkg,
                  bool kerberos_only, const uint8_t *in, size_t in_len, uint8_t *scratch,
                  size_t scratch_len, struct rs_leg *leg)
@@ -184,8 +195,9 @@ void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_
     }
     SecBuffer ib = {(ULONG)in_len, SECBUFFER_TOKEN, (void *)in};
     SecBufferDesc idesc = {SECBUFFER_VERSION, 1, &ib};
-    SecBuffer ob = {(ULONG)scratch_len, SECBUFFER_TOKEN, scratch};
-    SecBufferDesc odesc = {SECBUFFER_VERSION, 1, &ob};
+    SecBuffer ob[2] = {{(ULONG)scratch_len, SECBUFFER_TOKEN, scratch},
+                       {sizeof(leg->failure), SECBUFFER_NEGRING_FAILURE, &leg->failure}};
+    SecBufferDesc odesc = {SECBUFFER_VERSION, 2, ob};
     ULONG attrs = 0;
     TimeStamp expiry;
     CtxtHandle next;
@@ -199,11 +211,13 @@ void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_
     }
     hs->had_input = hs->had_input || in_len > 0;
     leg->out_len =
-        (leg->status == SEC_E_OK || leg->status == SEC_I_CONTINUE_NEEDED) ? ob.cbBuffer : 0;
+        (leg->status == SEC_E_OK || leg->status == SEC_I_CONTINUE_NEEDED) ? ob[0].cbBuffer : 0;
     if (leg->status == SEC_E_OK) {
         SECURITY_STATUS s = finish(&hs->ctx, leg);
         if (s != SEC_E_OK)
             leg->status = s;
+    } else if (leg->status != SEC_I_CONTINUE_NEEDED) {
+        name_failure(leg);
     }
     if (leg->status != SEC_I_CONTINUE_NEEDED) {
         uint64_t start = hs->start_us;

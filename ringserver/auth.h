@@ -47,8 +47,13 @@ struct rs_handshake {
 struct rs_leg {
     SECURITY_STATUS status; /* SEC_E_OK, SEC_I_CONTINUE_NEEDED or a failure */
     ULONG out_len;          /* token to send back, in the caller's scratch buffer */
-    char user[256];         /* on SEC_E_OK: "alice@REALM" or "DOMAIN\user" */
-    char package[32];       /* "Kerberos", "NTLM", or "" when unknown */
+    char user[256];         /* "alice@REALM" or "DOMAIN\user"; on a failure the name the
+                             * mechanism had learned, or "" */
+    char package[32];       /* "Kerberos", "NTLM", or "" when unknown; on a failure the
+                             * mechanism it happened in */
+    /* On a failure, why, as libnegring tells it (SECBUFFER_NEGRING_FAILURE): the reason and a
+     * sentence in the mechanism's terms. */
+    NEGRING_FAILURE_INFO failure;
 };
 
 /* True if `tok` opens a new handshake (a GSS InitialContextToken or an NTLM NEGOTIATE_MESSAGE),

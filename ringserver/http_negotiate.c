@@ -109,8 +109,7 @@ static void run_leg(struct rs_http_ctx *r, const char *scheme, enum rs_package p
         continue_answer(r, scheme, &leg);
         return;
     }
-    rs_handshake_outcome(c, scheme, leg.status, leg.package, leg.user, rs_status_result(leg.status),
-                         rs_status_reason(leg.status));
+    rs_leg_outcome(c, scheme, &leg);
     if (cacheable)
         cache_put(w->srv, key, &leg, w->answer);
     answer_result(r, scheme, leg.status, leg.user, leg.package, "handshake", w->answer,

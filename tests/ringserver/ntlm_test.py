@@ -146,8 +146,9 @@ def test_raw_mechs_kerberos_library_refuses_ntlmssp():
     kind, res = r.frame()
     check("raw mechs=kerberos: Kerberos on the same connection -> A", kind == "A", (kind, res))
     r.close()
-    check("mechs=kerberos NTLM refusal logged as logon denied",
-          log_has("status=0x8009030c", 'reason="logon denied"'))
+    check("mechs=kerberos NTLM refusal logged as the package list's policy",
+          log_has("status=0x8009030c", "reason=policy",
+                  "detail=\"NTLM is left out by the credentials' package list\""))
 
 
 def test_raw_negotiate_answers_ntlmssp_with_a_challenge():
@@ -156,6 +157,19 @@ def test_raw_negotiate_answers_ntlmssp_with_a_challenge():
     kind, res = r.frame()
     check("raw negotiate: raw NTLMSSP -> C (challenge)", kind == "C", (kind, res))
     r.close()
+
+
+def test_wrong_password_attributed_to_ntlm_with_the_user():
+    """The library's reason reaches the log and /metrics: NTLM, the user the AUTHENTICATE named,
+    wrong_password (not a Kerberos wording, not mech=unknown)."""
+    key = 'negring_auth_failures_total{mech="ntlm",reason="wrong_password"}'
+    m0 = metrics(nego)
+    ntlm_login(nego, pw=wrong_password)
+    check("wrong password logged with mech, user and reason",
+          log_has("event=auth_failed", "mech=ntlm", r'user="NEGRING\\alice"',
+                  "reason=wrong_password"))
+    m = metrics(nego)
+    check("wrong password counted by mechanism and reason", m.get(key, 0) - m0.get(key, 0) >= 1, m)
 
 
 def test_ntlm_handshakes_counted():
@@ -182,4 +196,5 @@ run(test_ntlm_scheme_on_a_negotiate_listener,
     test_raw_mechs_kerberos_offer_names_no_ntlm,
     test_raw_mechs_kerberos_library_refuses_ntlmssp,
     test_raw_negotiate_answers_ntlmssp_with_a_challenge,
+    test_wrong_password_attributed_to_ntlm_with_the_user,
     test_ntlm_handshakes_counted)
