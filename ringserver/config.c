@@ -33,7 +33,8 @@ struct opt {
 
 static const struct opt options[] = {
     {"listen", OPT_LISTEN, 0, 0, "127.0.0.1:8080 mode=http mechs=negotiate",
-     "ADDR:PORT [mode=http|auth_request|raw] [mechs=negotiate|kerberos|ntlm]; repeatable"},
+     "ADDR:PORT [mode=http|auth_request|raw] [mechs=negotiate|kerberos|ntlm] "
+     "[conn-login=ntlm|all|none]; repeatable"},
     {"workers", OPT_UINT, O(workers), "0", "worker threads, one io_uring each (0: one per CPU)"},
     {"keytab", OPT_STR, O(keytab), "", "service keytab (default: KRB5_KTNAME or the system one)"},
     {"principal", OPT_STR, O(principal), "", "accept only tickets for this service principal"},
@@ -220,6 +221,12 @@ static int parse_listen(struct rs_config *cfg, const char *value, char *err, siz
             l->mechs = RS_MECHS_KERBEROS;
         else if (strcmp(part, "mechs=ntlm") == 0)
             l->mechs = RS_MECHS_NTLM;
+        else if (strcmp(part, "conn-login=ntlm") == 0)
+            l->conn_login = RS_CONN_LOGIN_NTLM;
+        else if (strcmp(part, "conn-login=all") == 0)
+            l->conn_login = RS_CONN_LOGIN_ALL;
+        else if (strcmp(part, "conn-login=none") == 0)
+            l->conn_login = RS_CONN_LOGIN_NONE;
         else
             return fail(err, errlen, "listen: unknown part '%s'", part);
     }

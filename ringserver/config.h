@@ -24,12 +24,22 @@ enum rs_mechs {
 
 #define RS_MAX_LISTENERS 16
 
+/* Which logins stay on their connection (conn-login=): the connection's later requests without
+ * an Authorization header are answered as that client, as IIS does (NTLM always, Kerberos when
+ * authPersistNonNTLM is set) and mod_auth_gssapi's GssapiConnectionBound. */
+enum rs_conn_login {
+    RS_CONN_LOGIN_NTLM, /* NTLM logins (the default: browsers send NTLM once per connection) */
+    RS_CONN_LOGIN_ALL,  /* Kerberos logins too */
+    RS_CONN_LOGIN_NONE,
+};
+
 struct rs_listener_config {
     char text[128]; /* as written, for logs and metrics */
     struct sockaddr_storage addr;
     socklen_t addr_len;
     enum rs_mode mode;
     enum rs_mechs mechs;
+    enum rs_conn_login conn_login; /* mode=http only: auth_request's connection is nginx's */
 };
 
 struct rs_config {

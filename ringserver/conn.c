@@ -288,6 +288,7 @@ void rs_conn_destroy(struct rs_conn *c)
     w->n_conns--;
     atomic_fetch_sub_explicit(&w->srv->connections, 1, memory_order_relaxed);
     rs_out_free(&c->out);
+    free(c->bound);
     free(c);
 }
 

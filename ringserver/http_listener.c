@@ -43,7 +43,7 @@ static void handle(struct rs_conn *c, const struct rs_http_request *req)
         return;
     if (req->has_authorization)
         rs_http_authenticate(&r);
-    else if (!cookie_login(&r))
+    else if (!rs_http_bound_login(&r) && !cookie_login(&r))
         rs_http_error(&r, 401, true, "authentication required");
 }
 

@@ -134,6 +134,10 @@ void rs_metrics_render(struct rs_out *o, struct rs_metrics *const *workers, unsi
                   (unsigned long long)SUM(result_cache_hits));
     header(o, "negring_cookie_logins_total", "counter", "Requests authenticated by cookie.");
     rs_out_printf(o, "negring_cookie_logins_total %llu\n", (unsigned long long)SUM(cookie_logins));
+    header(o, "negring_connection_logins_total", "counter",
+           "Requests without Authorization answered by their connection's login (conn-login).");
+    rs_out_printf(o, "negring_connection_logins_total %llu\n",
+                  (unsigned long long)SUM(connection_logins));
     header(o, "negring_key_reloads_total", "counter", "SIGHUP key reloads.");
     rs_out_printf(o, "negring_key_reloads_total{result=\"ok\"} %llu\n",
                   (unsigned long long)g->reloads_ok);

@@ -45,6 +45,7 @@ struct rs_metrics {
     _Atomic uint64_t accepted, refusals[RS_REFUSE_COUNT], timeouts[RS_TIMEOUT_COUNT];
     _Atomic uint64_t http_status[6]; /* by class: index 1..5 */
     _Atomic uint64_t bad_requests, result_cache_hits, cookie_logins, raw_frames;
+    _Atomic uint64_t connection_logins; /* requests answered by a connection-bound login */
 } __attribute__((aligned(64)));
 
 struct rs_gauges {
