@@ -1,7 +1,9 @@
 /* Acceptor credentials and handshake legs over the SSPI API (see auth.h). */
 #include "auth.h"
 
+#include <negring/access_token.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -163,6 +165,48 @@ static SECURITY_STATUS finish(CtxtHandle *ctx, struct rs_leg *leg)
     return query_package(ctx, leg->package, sizeof(leg->package));
 }
 
+/* "S-1-..,S-1-.." of `n` SIDs, malloc'd; NULL when there are none or no memory (*ok false). */
+static char *join_sids(const char *const *sids, size_t n, bool *ok)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(sids[i]) + 1;
+    if (n == 0)
+        return NULL;
+    char *out = malloc(len), *p = out;
+    if (out == NULL) {
+        *ok = false;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(sids[i]);
+        memcpy(p, sids[i], l);
+        p[l] = i + 1 < n ? ',' : '\0';
+        p += l + 1;
+    }
+    return out;
+}
+
+/* The PAC's SIDs through the access token (include/negring/access_token.h). Out of memory
+ * fails the leg: an answer leaving out a group could grant less, or let a deny rule miss. */
+static SECURITY_STATUS query_sids(CtxtHandle *ctx, struct rs_leg *leg)
+{
+    void *token = NULL;
+    SECURITY_STATUS s = QuerySecurityContextToken(ctx, &token);
+    if (s != SEC_E_OK)
+        return s;
+    const char *user = negring_token_user_sid(token),
+               *primary = negring_token_primary_group_sid(token);
+    snprintf(leg->user_sid, sizeof(leg->user_sid), "%s", user ? user : "");
+    snprintf(leg->primary_group_sid, sizeof(leg->primary_group_sid), "%s", primary ? primary : "");
+    const char *const *sids;
+    size_t n = negring_token_sids(token, &sids);
+    bool ok = true;
+    leg->group_sids = join_sids(sids, n, &ok);
+    negring_token_close(token);
+    return ok ? SEC_E_OK : SEC_E_INSUFFICIENT_MEMORY;
+}
+
 /* A refused leg names the mechanism it failed in and the client it had learned. */
 static void name_failure(struct rs_leg *leg)
 {
@@ -175,8 +219,8 @@ static void name_failure(struct rs_leg *leg)
 }
 
 void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_package pkg,
-                 bool kerberos_only, const uint8_t *in, size_t in_len, uint8_t *scratch,
-                 size_t scratch_len, struct rs_leg *leg)
+                 bool kerberos_only, bool want_sids, const uint8_t *in, size_t in_len,
+                 uint8_t *scratch, size_t scratch_len, struct rs_leg *leg)
 {
     *leg = (struct rs_leg){0};
     if (hs->active && (hs->pkg != pkg || (hs->had_input && rs_token_starts_handshake(in, in_len))))
@@ -214,6 +258,8 @@ void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_
         (leg->status == SEC_E_OK || leg->status == SEC_I_CONTINUE_NEEDED) ? ob[0].cbBuffer : 0;
     if (leg->status == SEC_E_OK) {
         SECURITY_STATUS s = finish(&hs->ctx, leg);
+        if (s == SEC_E_OK && want_sids)
+            s = query_sids(&hs->ctx, leg);
         if (s != SEC_E_OK)
             leg->status = s;
     } else if (leg->status != SEC_I_CONTINUE_NEEDED) {

@@ -74,6 +74,9 @@ static const struct opt options[] = {
     {"metrics-path", OPT_STR, O(metrics_path), "/metrics",
      "Prometheus text metrics on HTTP listeners (\"\" to disable)"},
     {"log-success", OPT_BOOL, O(log_success), "no", "also log one line per successful login"},
+    {"sid-headers", OPT_BOOL, O(sid_headers), "no",
+     "HTTP answers name the user's and primary group's SIDs (headers, JSON) and the group SIDs "
+     "(JSON) from the ticket's PAC"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))

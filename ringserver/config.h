@@ -77,6 +77,7 @@ struct rs_config {
 
     char metrics_path[64]; /* "": no metrics on HTTP listeners */
     bool log_success;
+    bool sid_headers; /* the PAC's SIDs in HTTP answers */
 };
 
 /* Fills defaults, reads --config FILE if given, then applies the flags. On error writes a

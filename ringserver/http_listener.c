@@ -30,7 +30,7 @@ static bool cookie_login(struct rs_http_ctx *r)
     if (!rs_http_cookie_check(r->c->w->srv, r->req, user, sizeof(user), package, sizeof(package)))
         return false;
     rs_count(&r->c->w->metrics.cookie_logins);
-    struct rs_identity id = {user, package, "cookie"};
+    struct rs_identity id = {.user = user, .package = package, .source = "cookie"};
     rs_http_authenticated(r, &id, "", NULL, 0);
     return true;
 }

@@ -33,7 +33,7 @@ static void answer_result(struct rs_http_ctx *r, const char *scheme, SECURITY_ST
                           const uint8_t *tok, size_t tok_len)
 {
     if (s == SEC_E_OK) {
-        struct rs_identity id = {user, package, source};
+        struct rs_identity id = {.user = user, .package = package, .source = source};
         rs_http_authenticated(r, &id, scheme, tok, tok_len);
     } else {
         failure(r, s);
@@ -104,6 +104,9 @@ static void keep_login(struct rs_conn *c, const struct rs_leg *leg)
         return;
     memcpy(c->bound->user, leg->user, sizeof(c->bound->user));
     memcpy(c->bound->package, leg->package, sizeof(c->bound->package));
+    memcpy(c->bound->user_sid, leg->user_sid, sizeof(c->bound->user_sid));
+    memcpy(c->bound->primary_group_sid, leg->primary_group_sid,
+           sizeof(c->bound->primary_group_sid));
 }
 
 bool rs_http_bound_login(struct rs_http_ctx *r)
@@ -112,7 +115,8 @@ bool rs_http_bound_login(struct rs_http_ctx *r)
     if (b == NULL)
         return false;
     rs_count(&r->c->w->metrics.connection_logins);
-    struct rs_identity id = {b->user, b->package, "connection"};
+    struct rs_identity id = {b->user,     b->package,           "connection",
+                             b->user_sid, b->primary_group_sid, NULL};
     rs_http_authenticated(r, &id, "", NULL, 0);
     return true;
 }
@@ -147,8 +151,14 @@ static void run_leg(struct rs_http_ctx *r, const char *scheme, enum rs_package p
     keep_login(c, &leg);
     if (cacheable)
         cache_put(w->srv, key, &leg, w->answer);
-    answer_result(r, scheme, leg.status, leg.user, leg.package, "handshake", w->answer,
-                  leg.out_len);
+    if (leg.status == SEC_E_OK) {
+        struct rs_identity who = {leg.user,     leg.package,           "handshake",
+                                  leg.user_sid, leg.primary_group_sid, leg.group_sids};
+        rs_http_authenticated(r, &who, scheme, w->answer, leg.out_len);
+    } else {
+        failure(r, leg.status);
+    }
+    free(leg.group_sids);
 }
 
 /* The scheme the listener takes, or NULL: Negotiate unless mechs=ntlm, NTLM unless

@@ -1,6 +1,7 @@
 /* Raw listeners (see raw_listener.h). */
 #include "raw_listener.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
@@ -81,6 +82,7 @@ static void leg(struct rs_conn *c, const uint8_t *tok, size_t len)
         return;
     }
     rs_leg_outcome(c, scheme, &res);
+    free(res.group_sids); /* never asked for on raw listeners */
     if (res.status == SEC_E_OK)
         accepted_frame(c, &res, w->answer);
     else

@@ -59,6 +59,7 @@ struct rs_listener {
 struct rs_bound_login {
     char user[256];
     char package[32];
+    char user_sid[96], primary_group_sid[96]; /* sid-headers; the group SIDs are not kept */
 };
 
 struct rs_conn {

@@ -8,5 +8,6 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 groups=${1:-5500}
 bash "$root/scripts/setup.sh"
 cmake -S "$root" -B "$root/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$root/build/test" -j2 --target ad_test >/dev/null
-time bash "$root/tests/ad/run.sh" "$root/build/test/tests/ad_test" "$groups"
+cmake --build "$root/build/test" -j2 --target ad_test ringserver >/dev/null
+time bash "$root/tests/ad/run.sh" "$root/build/test/tests/ad_test" "$groups" \
+    "$root/build/test/ringserver/ringserver"
