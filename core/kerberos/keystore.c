@@ -33,8 +33,8 @@ static unsigned char ascii_lower(unsigned char c)
     return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
 }
 
-/* SPN components are case-insensitive in AD (MS-ADTS §5.1.1.1.2); only ASCII is folded, as
- * Windows' own comparison does not depend on a locale either. */
+/* SPN components are case-insensitive in AD (MS-ADTS, servicePrincipalName); only ASCII is
+ * folded, so the comparison does not depend on a locale. */
 static bool data_eq_nocase(const char *a, size_t alen, const void *b, size_t blen)
 {
     if (alen != blen)

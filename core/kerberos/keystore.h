@@ -47,9 +47,9 @@ struct ng_key_query {
 
 /* The key for a ticket; it lives as long as the keystore.
  *
- * Names compare as Active Directory compares SPNs (MS-ADTS §5.1.1.1.2 — servicePrincipalName
- * values are case-insensitive — and MS-KILE §3.3.5.1.1: the KDC finds the account by any of
- * its SPNs): the name components without regard to ASCII case, the realm exactly. A key of the
+ * Names compare as Active Directory compares SPNs (MS-ADTS: servicePrincipalName is a
+ * case-insensitive attribute; MS-KILE §3.3.5: the KDC finds the account by any of its SPNs):
+ * the name components without regard to ASCII case, the realm exactly. A key of the
  * ticket's name, enctype and kvno is taken at once (the newest when the ticket gives no kvno).
  * Otherwise every key of the ticket's enctype that may serve is tried on the ticket, as MIT's
  * acceptor tries every keytab entry (krb5_rd_req without a server): those of the ticket's name
