@@ -11,6 +11,7 @@ packages=(
   libasan8 libubsan1 libtsan2                                         # sanitizer runtimes
   clang libfuzzer-14-dev                                              # fuzz targets
   curl gss-ntlmssp winbind python3-ntlm-auth python3-gssapi           # independent clients
+  openjdk-17-jdk-headless                                             # Java's NTLM (interop)
   nginx-light apache2 libapache2-mod-auth-gssapi                      # front-ends, comparisons
   gnuplot-nox                                                         # benchmark plots
   jq linux-perf valgrind                                              # bench.sh figures, profiles

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# NTLM from independent clients to a ringserver that names its principal (HTTP/localhost), under
+# the default target name policy ("when supplied", docs/ntlm.md): curl --ntlm and Java's own NTLM
+# (HttpURLConnection) send no target name and log in; gss-ntlmssp through curl --negotiate names
+# HTTP/localhost and logs in, and, aimed at 127.0.0.1, names another service and is refused
+# (401, logged as wrong_service with mech=ntlm). Before the policy, a principal refused all
+# clients that send no target name. Uses the ringserver test library; needs RINGSERVER, REALM_SH,
+# NEGRING_USER_TOOL and JAVA_SRC (tests/CMakeLists.txt).
+source "$(dirname "$0")/../ringserver/lib.sh"
+start_realm
+"$NEGRING_USER_TOOL" add --db "$WORK/users" 'EXAMPLE\alice' <<<"Secret1" >/dev/null
+start_server --listen 127.0.0.1:0 --workers 2 --user-db "$WORK/users" --ntlm-domain EXAMPLE \
+    --principal HTTP/localhost
+url="http://localhost:$PORT/"
+
+code=$(curl -s -o "$WORK/curl.json" -w '%{http_code}' --ntlm -u 'EXAMPLE\alice:Secret1' "$url")
+expect_eq "curl --ntlm (no target name) to a server with a principal: 200" "$code" 200
+
+javac -d "$WORK" "$JAVA_SRC/NtlmClient.java"
+out=$(java -cp "$WORK" NtlmClient "$url" 'EXAMPLE\alice' Secret1 2>&1 || true)
+expect_eq "Java NTLM (no target name): 200" "${out%% *}" 200
+grep -q '"mechanism":"NTLM"' <<<"$out" || fail "Java NTLM: mechanism ($out)"
+
+export KRB5CCNAME="FILE:$WORK/no-such-ccache" # no ticket: SPNEGO picks NTLM (gss-ntlmssp)
+printf 'EXAMPLE:alice:Secret1\n' >"$WORK/ntlm-user"
+code=$(NTLM_USER_FILE="$WORK/ntlm-user" curl -s -o /dev/null -w '%{http_code}' --negotiate -u : "$url")
+expect_eq "gss-ntlmssp naming HTTP/localhost: 200" "$code" 200
+code=$(NTLM_USER_FILE="$WORK/ntlm-user" curl -s -o /dev/null -w '%{http_code}' --negotiate -u : \
+    "http://127.0.0.1:$PORT/")
+expect_eq "gss-ntlmssp naming HTTP/127.0.0.1: 401" "$code" 401
+for _ in $(seq 100); do grep -q 'reason=wrong_service' "$WORK/server.log" && break; sleep 0.05; done
+grep -q 'mech=ntlm user="EXAMPLE\\\\alice".*reason=wrong_service detail="target name' "$WORK/server.log" &&
+    ok "logged as wrong_service, NTLM, with the user and the target name" ||
+    fail "no wrong_service line"
+stop_server
+finish
