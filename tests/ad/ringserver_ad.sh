@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ringserver in front of the AD DC that tests/ad/run.sh started (its environment is in force):
-# curl --negotiate as alice, with sid-headers: X-Remote-User-SID is alice's objectSid, the JSON
+# curl --negotiate and requests-kerberos as alice, with sid-headers: X-Remote-User-SID is alice's objectSid, the JSON
 # lists her group SIDs as tokenGroups does; then svc-web's password changes, a fresh ticket is
 # refused as a stale key (logged with both kvnos, counted by reason), the keytab is exported
 # again, SIGHUP, and the same kind of ticket logs in.
@@ -43,6 +43,16 @@ hdr=$(sed -n 's/^X-Remote-User-SID: \(.*\)\r$/\1/p' "$WORK/first.h")
 [[ -n $sid && $hdr == "$sid" ]] && ok "X-Remote-User-SID is alice's objectSid" || fail "user SID '$hdr' vs '$sid'"
 grep -q "^X-Remote-Primary-Group-SID: ${sid%-*}-513" "$WORK/first.h" &&
     ok "X-Remote-Primary-Group-SID is Domain Users" || fail "primary group SID"
+# requests-kerberos (python3-gssapi underneath) as the client, the SPN named by hostname_override.
+py_user=$(KRB5CCNAME="FILE:$WORK/a.cc" /usr/bin/python3 - "$PORT" <<'PY'
+import sys, requests
+from requests_kerberos import HTTPKerberosAuth, OPTIONAL
+auth = HTTPKerberosAuth(mutual_authentication=OPTIONAL, hostname_override="web.corp.example")
+r = requests.get("http://127.0.0.1:%s/" % sys.argv[1], auth=auth, timeout=10)
+print(r.status_code, r.headers.get("X-Remote-User-SID", ""))
+PY
+)
+[[ $py_user == "200 $sid" ]] && ok "requests-kerberos -> 200 with the user SID" || fail "requests-kerberos: '$py_user'"
 missing=0
 while read -r g; do
     [[ $g == "${sid%-*}"-* ]] || continue
