@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # NTLM from independent clients to a ringserver that names its principal (HTTP/localhost), under
 # the default target name policy ("when supplied", docs/ntlm.md): curl --ntlm and Java's own NTLM
-# (HttpURLConnection) send no target name and log in; gss-ntlmssp through curl --negotiate names
-# HTTP/localhost and logs in, and, aimed at 127.0.0.1, names another service and is refused
-# (401, logged as wrong_service with mech=ntlm). Before the policy, a principal refused all
-# clients that send no target name. Uses the ringserver test library; needs RINGSERVER, REALM_SH,
+# (HttpURLConnection) send no target name and log in; headless Chromium sends HTTP/localhost:PORT
+# and logs in (the port does not make another service); gss-ntlmssp through curl --negotiate
+# names HTTP/localhost and logs in, and, aimed at 127.0.0.1, names another service and is refused
+# (401, logged as wrong_service with mech=ntlm). Before the policy, a principal refused every
+# client but pyspnego. Uses the ringserver test library; needs RINGSERVER, REALM_SH,
 # NEGRING_USER_TOOL and JAVA_SRC (tests/CMakeLists.txt).
 source "$(dirname "$0")/../ringserver/lib.sh"
 start_realm
@@ -20,6 +21,15 @@ javac -d "$WORK" "$JAVA_SRC/NtlmClient.java"
 out=$(java -cp "$WORK" NtlmClient "$url" 'EXAMPLE\alice' Secret1 2>&1 || true)
 expect_eq "Java NTLM (no target name): 200" "${out%% *}" 200
 grep -q '"mechanism":"NTLM"' <<<"$out" || fail "Java NTLM: mechanism ($out)"
+
+# Chromium's own NTLM (--auth-schemes=ntlm), credentials from the URL; the flags the machine
+# notes give for a headless Chromium without network.
+dom=$(timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$WORK/chromium" --auth-schemes=ntlm \
+    --dump-dom "http://EXAMPLE%5Calice:Secret1@localhost:$PORT/" 2>/dev/null || true)
+grep -q '"user":"EXAMPLE\\\\alice","realm":"EXAMPLE","mechanism":"NTLM"' <<<"$dom" &&
+    ok "headless Chromium NTLM (target HTTP/localhost:PORT): logged in" || fail "Chromium: $dom"
 
 export KRB5CCNAME="FILE:$WORK/no-such-ccache" # no ticket: SPNEGO picks NTLM (gss-ntlmssp)
 printf 'EXAMPLE:alice:Secret1\n' >"$WORK/ntlm-user"
