@@ -60,6 +60,15 @@ while read -r g; do
 done < <(sam alice tokenGroups)
 [[ $missing -eq 0 ]] && ok "JSON group_sids hold every domain group of tokenGroups" || fail "$missing groups missing"
 
+# The user in NEGRING_AD_GROUPS groups: a token of that size through HTTP, every group listed.
+kdestroy -c "FILE:$WORK/m.cc" 2>/dev/null || true
+KRB5CCNAME="FILE:$WORK/m.cc" kinit many <<<"$NEGRING_AD_MANY_PASS" >/dev/null
+KRB5CCNAME="FILE:$WORK/m.cc" curl -s -o "$WORK/many.b" --negotiate -u : \
+    --resolve "web.corp.example:$PORT:127.0.0.1" "http://web.corp.example:$PORT/" || true
+n=$(jq '.group_sids | length' "$WORK/many.b" 2>/dev/null || echo 0)
+[[ $n -ge $NEGRING_AD_GROUPS ]] && ok "the user in $NEGRING_AD_GROUPS groups: $n group SIDs in the JSON" ||
+    fail "many groups: $n SIDs"
+
 samba-tool user setpassword svc-web --newpassword='Svc-Pass-6!' -H "$NEGRING_AD_SAM" >/dev/null 2>&1
 login "FILE:$WORK/b.cc" "$WORK/stale"
 grep -q '^HTTP/1.1 401' "$WORK/stale.h" && ok "ticket of the new key -> 401" || fail "stale: $(head -1 "$WORK/stale.h")"
