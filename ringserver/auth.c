@@ -16,10 +16,26 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* The target name policy (docs/ntlm.md) as NtlmOptions; false for an unknown name. */
+static bool target_name_policy(const char *name, ULONG *options)
+{
+    *options = 0;
+    if (strcmp(name, "when-supplied") == 0)
+        return true;
+    if (strcmp(name, "required") == 0)
+        *options = NEGRING_NTLM_TARGET_NAME_REQUIRED;
+    else if (strcmp(name, "off") == 0)
+        *options = NEGRING_NTLM_TARGET_NAME_OFF;
+    return *options != 0;
+}
+
 /* `packages`: Negotiate's package list (Windows' PackageList), or NULL for all. */
 static SECURITY_STATUS acquire(const struct rs_config *cfg, const char *package,
                                const char *packages, CredHandle *out)
 {
+    ULONG ntlm_options;
+    if (!target_name_policy(cfg->ntlm_target_name, &ntlm_options))
+        return SEC_E_INVALID_PARAMETER; /* rs_creds_acquire names the option first */
     /* Version 2 added the NTLM account file (docs/ntlm.md; NULL: $NEGRING_USER_DB), Version 3
      * the package list. */
     NEGRING_ACCEPTOR_AUTH_DATA3 data = {
@@ -28,6 +44,7 @@ static SECURITY_STATUS acquire(const struct rs_config *cfg, const char *package,
         .ClockSkewSeconds = cfg->clock_skew,
         .UserDatabase = cfg->user_db[0] ? cfg->user_db : NULL,
         .NtlmDomain = cfg->ntlm_domain[0] ? cfg->ntlm_domain : NULL,
+        .NtlmOptions = ntlm_options,
         .PackageList = packages,
     };
     TimeStamp expiry;
@@ -57,6 +74,12 @@ static bool wants_kerberos_only(const struct rs_config *cfg)
 int rs_creds_acquire(struct rs_creds *c, const struct rs_config *cfg, char *err, size_t errlen)
 {
     *c = (struct rs_creds){0};
+    ULONG ignored;
+    if (!target_name_policy(cfg->ntlm_target_name, &ignored)) {
+        snprintf(err, errlen, "ntlm-target-name: want when-supplied, required or off, got '%s'",
+                 cfg->ntlm_target_name);
+        return -1;
+    }
     SECURITY_STATUS s = acquire(cfg, "Negotiate", NULL, &c->negotiate);
     if (s != SEC_E_OK) {
         snprintf(err, errlen,

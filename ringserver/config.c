@@ -41,6 +41,8 @@ static const struct opt options[] = {
     {"user-db", OPT_STR, O(user_db), "",
      "NTLM account file (negring-user; default: $NEGRING_USER_DB, else no NTLM)"},
     {"ntlm-domain", OPT_STR, O(ntlm_domain), "", "NetBIOS domain for NTLM (default: the file's)"},
+    {"ntlm-target-name", OPT_STR, O(ntlm_target_name), "when-supplied",
+     "with a principal, the client's NTLM target name: when-supplied, required or off"},
     {"clock-skew", OPT_DURATION_S, O(clock_skew), "0", "Kerberos clock skew (0: krb5.conf's)"},
     {"max-connections", OPT_UINT, O(max_connections), "20000", "open connections, all workers"},
     {"max-pending", OPT_UINT, O(max_pending), "20000", "handshakes waiting for a next leg"},

@@ -48,9 +48,10 @@ struct rs_config {
     unsigned workers; /* 0: one per online CPU */
     char keytab[512]; /* "": KRB5_KTNAME or the default keytab */
     char principal[256];
-    char user_db[512];    /* NTLM account file; "": $NEGRING_USER_DB, else no NTLM */
-    char ntlm_domain[64]; /* NetBIOS domain in the NTLM CHALLENGE; "": the file's first */
-    unsigned clock_skew;  /* seconds; 0: the krb5 profile's */
+    char user_db[512];         /* NTLM account file; "": $NEGRING_USER_DB, else no NTLM */
+    char ntlm_domain[64];      /* NetBIOS domain in the NTLM CHALLENGE; "": the file's first */
+    char ntlm_target_name[16]; /* with a principal: when-supplied, required or off (ntlm.md) */
+    unsigned clock_skew;       /* seconds; 0: the krb5 profile's */
 
     unsigned max_connections;
     unsigned max_pending; /* handshakes waiting for their next leg, all workers together */

@@ -5,7 +5,7 @@
 # and logs in (the port does not make another service); gss-ntlmssp through curl --negotiate
 # names HTTP/localhost and logs in, and, aimed at 127.0.0.1, names another service and is refused
 # (401, logged as wrong_service with mech=ntlm). Before the policy, a principal refused every
-# client but pyspnego. Uses the ringserver test library; needs RINGSERVER, REALM_SH,
+# client but pyspnego. Then ntlm-target-name = required: curl --ntlm refused, gss-ntlmssp not. Uses the ringserver test library; needs RINGSERVER, REALM_SH,
 # NEGRING_USER_TOOL and JAVA_SRC (tests/CMakeLists.txt).
 source "$(dirname "$0")/../ringserver/lib.sh"
 start_realm
@@ -42,5 +42,18 @@ for _ in $(seq 100); do grep -q 'reason=wrong_service' "$WORK/server.log" && bre
 grep -q 'mech=ntlm user="EXAMPLE\\\\alice".*reason=wrong_service detail="target name' "$WORK/server.log" &&
     ok "logged as wrong_service, NTLM, with the user and the target name" ||
     fail "no wrong_service line"
+stop_server
+
+# ntlm-target-name = required: a client that names no service is refused, one naming it is not.
+start_server --listen 127.0.0.1:0 --workers 1 --user-db "$WORK/users" --ntlm-domain EXAMPLE \
+    --principal HTTP/localhost --ntlm-target-name required
+url="http://localhost:$PORT/"
+code=$(curl -s -o /dev/null -w '%{http_code}' --ntlm -u 'EXAMPLE\alice:Secret1' "$url")
+expect_eq "required: curl --ntlm (no target name): 401" "$code" 401
+code=$(NTLM_USER_FILE="$WORK/ntlm-user" curl -s -o /dev/null -w '%{http_code}' --negotiate -u : "$url")
+expect_eq "required: gss-ntlmssp naming HTTP/localhost: 200" "$code" 200
+for _ in $(seq 100); do grep -q 'policy requires one' "$WORK/server.log" && break; sleep 0.05; done
+grep -q 'reason=wrong_service detail="no target name' "$WORK/server.log" &&
+    ok "required: logged as wrong_service, no target name" || fail "no 'no target name' line"
 stop_server
 finish
