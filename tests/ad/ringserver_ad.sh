@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ringserver in front of the AD DC that tests/ad/run.sh started (its environment is in force):
-# curl --negotiate and requests-kerberos as alice, with sid-headers: X-Remote-User-SID is alice's objectSid, the JSON
+# curl --negotiate, requests-kerberos and Java (JGSS) as alice, with sid-headers: X-Remote-User-SID is alice's objectSid, the JSON
 # lists her group SIDs as tokenGroups does; then svc-web's password changes, a fresh ticket is
 # refused as a stale key (logged with both kvnos, counted by reason), the keytab is exported
 # again, SIGHUP, and the same kind of ticket logs in.
@@ -53,6 +53,13 @@ print(r.status_code, r.headers.get("X-Remote-User-SID", ""))
 PY
 )
 [[ $py_user == "200 $sid" ]] && ok "requests-kerberos -> 200 with the user SID" || fail "requests-kerberos: '$py_user'"
+# Java's own Negotiate (JGSS, the same ticket cache), the host mapped by jdk.net.hosts.file.
+javac -d "$WORK" "$(dirname "$0")/../interop/java/HttpLogin.java"
+echo "127.0.0.1 web.corp.example" >"$WORK/hosts"
+java_out=$(KRB5CCNAME="FILE:$WORK/a.cc" java -Djava.security.krb5.conf="$KRB5_CONFIG" \
+    -Djavax.security.auth.useSubjectCredsOnly=false -Djdk.net.hosts.file="$WORK/hosts" \
+    -cp "$WORK" HttpLogin "http://web.corp.example:$PORT/" 2>&1 || true)
+[[ $java_out == "200 $sid "* ]] && ok "Java JGSS -> 200 with the user SID" || fail "Java: '$java_out'"
 missing=0
 while read -r g; do
     [[ $g == "${sid%-*}"-* ]] || continue

@@ -17,8 +17,8 @@ url="http://localhost:$PORT/"
 code=$(curl -s -o "$WORK/curl.json" -w '%{http_code}' --ntlm -u 'EXAMPLE\alice:Secret1' "$url")
 expect_eq "curl --ntlm (no target name) to a server with a principal: 200" "$code" 200
 
-javac -d "$WORK" "$JAVA_SRC/NtlmClient.java"
-out=$(java -cp "$WORK" NtlmClient "$url" 'EXAMPLE\alice' Secret1 2>&1 || true)
+javac -d "$WORK" "$JAVA_SRC/HttpLogin.java"
+out=$(java -cp "$WORK" HttpLogin "$url" 'EXAMPLE\alice' Secret1 2>&1 || true)
 expect_eq "Java NTLM (no target name): 200" "${out%% *}" 200
 grep -q '"mechanism":"NTLM"' <<<"$out" || fail "Java NTLM: mechanism ($out)"
 
