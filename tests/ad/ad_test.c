@@ -209,7 +209,7 @@ static void check_token_against_directory(CtxtHandle *ctx, const char *account, 
     CHECK(domain_groups >= min_groups);
     CHECK_EQ(missing, 0);
     CHECK_EQ(extra, 0);
-    CHECK(has_sid(sids, n, "S-1-18-1")); /* a password (AS) logon ... */
+    CHECK(has_sid(sids, n, "S-1-18-1"));  /* a password (AS) logon ... */
     CHECK(!has_sid(sids, n, "S-1-18-2")); /* ... not one a service asserted */
     negring_token_close(token);
 }
