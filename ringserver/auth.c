@@ -1,7 +1,9 @@
 /* Acceptor credentials and handshake legs over the SSPI API (see auth.h). */
 #include "auth.h"
 
+#include <negring/access_token.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,10 +16,26 @@ static uint64_t now_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* The target name policy (docs/ntlm.md) as NtlmOptions; false for an unknown name. */
+static bool target_name_policy(const char *name, ULONG *options)
+{
+    *options = 0;
+    if (strcmp(name, "when-supplied") == 0)
+        return true;
+    if (strcmp(name, "required") == 0)
+        *options = NEGRING_NTLM_TARGET_NAME_REQUIRED;
+    else if (strcmp(name, "off") == 0)
+        *options = NEGRING_NTLM_TARGET_NAME_OFF;
+    return *options != 0;
+}
+
 /* `packages`: Negotiate's package list (Windows' PackageList), or NULL for all. */
 static SECURITY_STATUS acquire(const struct rs_config *cfg, const char *package,
                                const char *packages, CredHandle *out)
 {
+    ULONG ntlm_options;
+    if (!target_name_policy(cfg->ntlm_target_name, &ntlm_options))
+        return SEC_E_INVALID_PARAMETER; /* rs_creds_acquire names the option first */
     /* Version 2 added the NTLM account file (docs/ntlm.md; NULL: $NEGRING_USER_DB), Version 3
      * the package list. */
     NEGRING_ACCEPTOR_AUTH_DATA3 data = {
@@ -26,6 +44,7 @@ static SECURITY_STATUS acquire(const struct rs_config *cfg, const char *package,
         .ClockSkewSeconds = cfg->clock_skew,
         .UserDatabase = cfg->user_db[0] ? cfg->user_db : NULL,
         .NtlmDomain = cfg->ntlm_domain[0] ? cfg->ntlm_domain : NULL,
+        .NtlmOptions = ntlm_options,
         .PackageList = packages,
     };
     TimeStamp expiry;
@@ -55,6 +74,12 @@ static bool wants_kerberos_only(const struct rs_config *cfg)
 int rs_creds_acquire(struct rs_creds *c, const struct rs_config *cfg, char *err, size_t errlen)
 {
     *c = (struct rs_creds){0};
+    ULONG ignored;
+    if (!target_name_policy(cfg->ntlm_target_name, &ignored)) {
+        snprintf(err, errlen, "ntlm-target-name: want when-supplied, required or off, got '%s'",
+                 cfg->ntlm_target_name);
+        return -1;
+    }
     SECURITY_STATUS s = acquire(cfg, "Negotiate", NULL, &c->negotiate);
     if (s != SEC_E_OK) {
         snprintf(err, errlen,
@@ -163,9 +188,62 @@ static SECURITY_STATUS finish(CtxtHandle *ctx, struct rs_leg *leg)
     return query_package(ctx, leg->package, sizeof(leg->package));
 }
 
+/* "S-1-..,S-1-.." of `n` SIDs, malloc'd; NULL when there are none or no memory (*ok false). */
+static char *join_sids(const char *const *sids, size_t n, bool *ok)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(sids[i]) + 1;
+    if (n == 0)
+        return NULL;
+    char *out = malloc(len), *p = out;
+    if (out == NULL) {
+        *ok = false;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(sids[i]);
+        memcpy(p, sids[i], l);
+        p[l] = i + 1 < n ? ',' : '\0';
+        p += l + 1;
+    }
+    return out;
+}
+
+/* The PAC's SIDs through the access token (include/negring/access_token.h). Out of memory
+ * fails the leg: an answer leaving out a group could grant less, or let a deny rule miss. */
+static SECURITY_STATUS query_sids(CtxtHandle *ctx, struct rs_leg *leg)
+{
+    void *token = NULL;
+    SECURITY_STATUS s = QuerySecurityContextToken(ctx, &token);
+    if (s != SEC_E_OK)
+        return s;
+    const char *user = negring_token_user_sid(token),
+               *primary = negring_token_primary_group_sid(token);
+    snprintf(leg->user_sid, sizeof(leg->user_sid), "%s", user ? user : "");
+    snprintf(leg->primary_group_sid, sizeof(leg->primary_group_sid), "%s", primary ? primary : "");
+    const char *const *sids;
+    size_t n = negring_token_sids(token, &sids);
+    bool ok = true;
+    leg->group_sids = join_sids(sids, n, &ok);
+    negring_token_close(token);
+    return ok ? SEC_E_OK : SEC_E_INSUFFICIENT_MEMORY;
+}
+
+/* A refused leg names the mechanism it failed in and the client it had learned. */
+static void name_failure(struct rs_leg *leg)
+{
+    const NEGRING_FAILURE_INFO *f = &leg->failure;
+    if (f->MechanismRpcId == RPC_C_AUTHN_GSS_KERBEROS)
+        snprintf(leg->package, sizeof(leg->package), "Kerberos");
+    else if (f->MechanismRpcId == RPC_C_AUTHN_WINNT)
+        snprintf(leg->package, sizeof(leg->package), "NTLM");
+    snprintf(leg->user, sizeof(leg->user), "%s", f->UserName);
+}
+
 void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_package pkg,
-                 bool kerberos_only, const uint8_t *in, size_t in_len, uint8_t *scratch,
-                 size_t scratch_len, struct rs_leg *leg)
+                 bool kerberos_only, bool want_sids, const uint8_t *in, size_t in_len,
+                 uint8_t *scratch, size_t scratch_len, struct rs_leg *leg)
 {
     *leg = (struct rs_leg){0};
     if (hs->active && (hs->pkg != pkg || (hs->had_input && rs_token_starts_handshake(in, in_len))))
@@ -184,8 +262,9 @@ void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_
     }
     SecBuffer ib = {(ULONG)in_len, SECBUFFER_TOKEN, (void *)in};
     SecBufferDesc idesc = {SECBUFFER_VERSION, 1, &ib};
-    SecBuffer ob = {(ULONG)scratch_len, SECBUFFER_TOKEN, scratch};
-    SecBufferDesc odesc = {SECBUFFER_VERSION, 1, &ob};
+    SecBuffer ob[2] = {{(ULONG)scratch_len, SECBUFFER_TOKEN, scratch},
+                       {sizeof(leg->failure), SECBUFFER_NEGRING_FAILURE, &leg->failure}};
+    SecBufferDesc odesc = {SECBUFFER_VERSION, 2, ob};
     ULONG attrs = 0;
     TimeStamp expiry;
     CtxtHandle next;
@@ -199,11 +278,15 @@ void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_
     }
     hs->had_input = hs->had_input || in_len > 0;
     leg->out_len =
-        (leg->status == SEC_E_OK || leg->status == SEC_I_CONTINUE_NEEDED) ? ob.cbBuffer : 0;
+        (leg->status == SEC_E_OK || leg->status == SEC_I_CONTINUE_NEEDED) ? ob[0].cbBuffer : 0;
     if (leg->status == SEC_E_OK) {
         SECURITY_STATUS s = finish(&hs->ctx, leg);
+        if (s == SEC_E_OK && want_sids)
+            s = query_sids(&hs->ctx, leg);
         if (s != SEC_E_OK)
             leg->status = s;
+    } else if (leg->status != SEC_I_CONTINUE_NEEDED) {
+        name_failure(leg);
     }
     if (leg->status != SEC_I_CONTINUE_NEEDED) {
         uint64_t start = hs->start_us;

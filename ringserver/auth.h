@@ -47,8 +47,17 @@ struct rs_handshake {
 struct rs_leg {
     SECURITY_STATUS status; /* SEC_E_OK, SEC_I_CONTINUE_NEEDED or a failure */
     ULONG out_len;          /* token to send back, in the caller's scratch buffer */
-    char user[256];         /* on SEC_E_OK: "alice@REALM" or "DOMAIN\user" */
-    char package[32];       /* "Kerberos", "NTLM", or "" when unknown */
+    char user[256];         /* "alice@REALM" or "DOMAIN\user"; on a failure the name the
+                             * mechanism had learned, or "" */
+    char package[32];       /* "Kerberos", "NTLM", or "" when unknown; on a failure the
+                             * mechanism it happened in */
+    /* On a failure, why, as libnegring tells it (SECBUFFER_NEGRING_FAILURE): the reason and a
+     * sentence in the mechanism's terms. */
+    NEGRING_FAILURE_INFO failure;
+    /* On SEC_E_OK when asked for (want_sids): the SIDs of the ticket's PAC, "" without one.
+     * group_sids: "S-1-...,S-1-..." (malloc'd, NULL without any; the caller frees it). */
+    char user_sid[96], primary_group_sid[96];
+    char *group_sids;
 };
 
 /* True if `tok` opens a new handshake (a GSS InitialContextToken or an NTLM NEGOTIATE_MESSAGE),
@@ -60,8 +69,8 @@ bool rs_token_starts_handshake(const uint8_t *tok, size_t len);
  * SEC_E_OK and on failure the context is deleted at once; on SEC_I_CONTINUE_NEEDED it stays in
  * hs. `kerberos_only`: Negotiate through the Kerberos-only credentials (mechs=kerberos). */
 void rs_auth_leg(struct rs_handshake *hs, const struct rs_creds *creds, enum rs_package pkg,
-                 bool kerberos_only, const uint8_t *in, size_t in_len, uint8_t *scratch,
-                 size_t scratch_len, struct rs_leg *leg);
+                 bool kerberos_only, bool want_sids, const uint8_t *in, size_t in_len,
+                 uint8_t *scratch, size_t scratch_len, struct rs_leg *leg);
 /* Deletes a pending context (connection closed, deadline, new handshake). */
 void rs_handshake_reset(struct rs_handshake *hs);
 

@@ -33,13 +33,16 @@ struct opt {
 
 static const struct opt options[] = {
     {"listen", OPT_LISTEN, 0, 0, "127.0.0.1:8080 mode=http mechs=negotiate",
-     "ADDR:PORT [mode=http|auth_request|raw] [mechs=negotiate|kerberos|ntlm]; repeatable"},
+     "ADDR:PORT [mode=http|auth_request|raw] [mechs=negotiate|kerberos|ntlm] "
+     "[conn-login=ntlm|all|none]; repeatable"},
     {"workers", OPT_UINT, O(workers), "0", "worker threads, one io_uring each (0: one per CPU)"},
     {"keytab", OPT_STR, O(keytab), "", "service keytab (default: KRB5_KTNAME or the system one)"},
     {"principal", OPT_STR, O(principal), "", "accept only tickets for this service principal"},
     {"user-db", OPT_STR, O(user_db), "",
      "NTLM account file (negring-user; default: $NEGRING_USER_DB, else no NTLM)"},
     {"ntlm-domain", OPT_STR, O(ntlm_domain), "", "NetBIOS domain for NTLM (default: the file's)"},
+    {"ntlm-target-name", OPT_STR, O(ntlm_target_name), "when-supplied",
+     "with a principal, the client's NTLM target name: when-supplied, required or off"},
     {"clock-skew", OPT_DURATION_S, O(clock_skew), "0", "Kerberos clock skew (0: krb5.conf's)"},
     {"max-connections", OPT_UINT, O(max_connections), "20000", "open connections, all workers"},
     {"max-pending", OPT_UINT, O(max_pending), "20000", "handshakes waiting for a next leg"},
@@ -73,6 +76,9 @@ static const struct opt options[] = {
     {"metrics-path", OPT_STR, O(metrics_path), "/metrics",
      "Prometheus text metrics on HTTP listeners (\"\" to disable)"},
     {"log-success", OPT_BOOL, O(log_success), "no", "also log one line per successful login"},
+    {"sid-headers", OPT_BOOL, O(sid_headers), "no",
+     "HTTP answers name the user's and primary group's SIDs (headers, JSON) and the group SIDs "
+     "(JSON) from the ticket's PAC"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -223,6 +229,12 @@ static int parse_listen(struct rs_config *cfg, const char *value, char *err, siz
             l->mechs = RS_MECHS_KERBEROS;
         else if (strcmp(part, "mechs=ntlm") == 0)
             l->mechs = RS_MECHS_NTLM;
+        else if (strcmp(part, "conn-login=ntlm") == 0)
+            l->conn_login = RS_CONN_LOGIN_NTLM;
+        else if (strcmp(part, "conn-login=all") == 0)
+            l->conn_login = RS_CONN_LOGIN_ALL;
+        else if (strcmp(part, "conn-login=none") == 0)
+            l->conn_login = RS_CONN_LOGIN_NONE;
         else
             return fail(err, errlen, "listen: unknown part '%s'", part);
     }

@@ -24,12 +24,22 @@ enum rs_mechs {
 
 #define RS_MAX_LISTENERS 16
 
+/* Which logins stay on their connection (conn-login=): the connection's later requests without
+ * an Authorization header are answered as that client, as IIS does (NTLM always, Kerberos when
+ * authPersistNonNTLM is set) and mod_auth_gssapi's GssapiConnectionBound. */
+enum rs_conn_login {
+    RS_CONN_LOGIN_NTLM, /* NTLM logins (the default: browsers send NTLM once per connection) */
+    RS_CONN_LOGIN_ALL,  /* Kerberos logins too */
+    RS_CONN_LOGIN_NONE,
+};
+
 struct rs_listener_config {
     char text[128]; /* as written, for logs and metrics */
     struct sockaddr_storage addr;
     socklen_t addr_len;
     enum rs_mode mode;
     enum rs_mechs mechs;
+    enum rs_conn_login conn_login; /* mode=http only: auth_request's connection is nginx's */
 };
 
 struct rs_config {
@@ -38,9 +48,10 @@ struct rs_config {
     unsigned workers; /* 0: one per online CPU */
     char keytab[512]; /* "": KRB5_KTNAME or the default keytab */
     char principal[256];
-    char user_db[512];    /* NTLM account file; "": $NEGRING_USER_DB, else no NTLM */
-    char ntlm_domain[64]; /* NetBIOS domain in the NTLM CHALLENGE; "": the file's first */
-    unsigned clock_skew;  /* seconds; 0: the krb5 profile's */
+    char user_db[512];         /* NTLM account file; "": $NEGRING_USER_DB, else no NTLM */
+    char ntlm_domain[64];      /* NetBIOS domain in the NTLM CHALLENGE; "": the file's first */
+    char ntlm_target_name[16]; /* with a principal: when-supplied, required or off (ntlm.md) */
+    unsigned clock_skew;       /* seconds; 0: the krb5 profile's */
 
     unsigned max_connections;
     unsigned max_pending; /* handshakes waiting for their next leg, all workers together */
@@ -67,6 +78,7 @@ struct rs_config {
 
     char metrics_path[64]; /* "": no metrics on HTTP listeners */
     bool log_success;
+    bool sid_headers; /* the PAC's SIDs in HTTP answers */
 };
 
 /* Fills defaults, reads --config FILE if given, then applies the flags. On error writes a

@@ -223,8 +223,9 @@ bool rs_conn_auth_leg(struct rs_conn *c, enum rs_package pkg, const char *scheme
 {
     struct rs_worker *w = c->w;
     bool was_active = c->hs.active;
-    rs_auth_leg(&c->hs, &w->srv->creds, pkg, c->lis->cfg->mechs == RS_MECHS_KERBEROS, tok, len,
-                w->answer, RS_ANSWER_MAX, leg);
+    bool want_sids = w->srv->cfg.sid_headers && c->lis->cfg->mode != RS_MODE_RAW;
+    rs_auth_leg(&c->hs, &w->srv->creds, pkg, c->lis->cfg->mechs == RS_MECHS_KERBEROS, want_sids,
+                tok, len, w->answer, RS_ANSWER_MAX, leg);
     pending_update(c, was_active);
     if (leg->status != SEC_I_CONTINUE_NEEDED || !pending_full(c))
         return true;
@@ -288,6 +289,7 @@ void rs_conn_destroy(struct rs_conn *c)
     w->n_conns--;
     atomic_fetch_sub_explicit(&w->srv->connections, 1, memory_order_relaxed);
     rs_out_free(&c->out);
+    free(c->bound);
     free(c);
 }
 

@@ -30,7 +30,7 @@ static bool cookie_login(struct rs_http_ctx *r)
     if (!rs_http_cookie_check(r->c->w->srv, r->req, user, sizeof(user), package, sizeof(package)))
         return false;
     rs_count(&r->c->w->metrics.cookie_logins);
-    struct rs_identity id = {user, package, "cookie"};
+    struct rs_identity id = {.user = user, .package = package, .source = "cookie"};
     rs_http_authenticated(r, &id, "", NULL, 0);
     return true;
 }
@@ -43,7 +43,7 @@ static void handle(struct rs_conn *c, const struct rs_http_request *req)
         return;
     if (req->has_authorization)
         rs_http_authenticate(&r);
-    else if (!cookie_login(&r))
+    else if (!rs_http_bound_login(&r) && !cookie_login(&r))
         rs_http_error(&r, 401, true, "authentication required");
 }
 

@@ -55,6 +55,13 @@ struct rs_listener {
     struct rs_accept accepts[RS_ACCEPTS_PER_LISTENER];
 };
 
+/* The client a connection logged in as, kept until it closes or sends a new Authorization. */
+struct rs_bound_login {
+    char user[256];
+    char package[32];
+    char user_sid[96], primary_group_sid[96]; /* sid-headers; the group SIDs are not kept */
+};
+
 struct rs_conn {
     struct rs_worker *w;
     struct rs_listener *lis;
@@ -68,6 +75,7 @@ struct rs_conn {
     const struct rs_out *sending; /* &out, or the listener's refusal when out could not be built */
     size_t out_off;
     struct rs_handshake hs;
+    struct rs_bound_login *bound; /* a login kept on this connection (conn-login), or NULL */
     struct rs_timer timer;
     enum rs_timeout_label timer_kind;
     uint64_t opened_ms, partial_since_ms, last_leg_ms, send_since_ms;

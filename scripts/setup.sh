@@ -12,12 +12,14 @@ packages=(
   libasan8 libubsan1 libtsan2                                         # sanitizer runtimes
   clang libfuzzer-14-dev                                              # fuzz targets
   curl gss-ntlmssp winbind python3-ntlm-auth python3-gssapi           # independent clients
+  openjdk-17-jdk-headless chromium                                    # Java's, Chromium's NTLM
   nginx-light apache2 libapache2-mod-auth-gssapi                      # front-ends, comparisons
   gnuplot-nox                                                         # benchmark plots
   jq linux-perf valgrind                                              # bench.sh figures, profiles
   debhelper lintian                                                   # scripts/package-test.sh
   strace                                                              # ringserver_prepare test
   groff-base systemd                                                  # man pages, unit checks
+  samba samba-ad-provision samba-dsdb-modules ldb-tools iproute2      # AD DC tests (tests/ad)
 )
 
 missing=()

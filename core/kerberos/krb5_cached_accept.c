@@ -227,6 +227,8 @@ cleanup:
                                   ? req->authenticator_cipher.len
                                   : sizeof(plain_buf));
     explicit_bzero(&sub, sizeof(sub));
+    if (*handled && status != NG_OK)
+        ng_context_note_user(ctx, e->client_name); /* the ticket opened: the failure names it */
     return *handled ? status : NG_OK;
 }
 
@@ -255,12 +257,12 @@ ng_status ng_krb5_cached_accept(struct ng_context *ctx, struct ng_krb5_state *st
 
 void ng_krb5_cache_ticket(krb5_context kctx, struct ng_ticket_cache *tc,
                           const struct ng_krb5_ap_req *req, const krb5_ticket *ticket,
-                          struct ng_slice pac_logon_info)
+                          struct ng_slice pac)
 {
     const struct ng_krb5_accept_config *c = ng_krb5_accept_config(kctx);
     struct ng_ticket_entry *e = NULL;
     if (tc == NULL || c == NULL || (req->ap_options & NG_AP_OPTS_USE_SESSION_KEY) ||
-        ng_ticket_entry_new(kctx, req->ticket, ticket, pac_logon_info, &e) != NG_OK)
+        ng_ticket_entry_new(kctx, req->ticket, ticket, pac, &e) != NG_OK)
         return;
     ng_ticket_cache_put(tc, e, time(NULL), c->skew);
     ng_ticket_entry_release(e);

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "krb5_rc4.h"
 #include "krb5_session.h"
 #include "krb5_thread.h"
 #include "reader.h"
@@ -50,6 +51,10 @@ static ng_status checksum_len(krb5_context kctx, const struct ng_krb5_session *s
 ng_status ng_krb5_mic_len(const struct ng_krb5_session *s, size_t *len)
 {
     krb5_context kctx;
+    if (ng_krb5_enctype_is_rc4(s->enctype)) {
+        *len = ng_krb5_rc4_mic_len();
+        return NG_OK;
+    }
     NG_GUARD(ng_krb5_thread_context(&kctx));
     NG_GUARD(checksum_len(kctx, s, len));
     *len += HEADER_LEN;
@@ -82,6 +87,8 @@ ng_status ng_krb5_mic_make(const struct ng_krb5_session *s, krb5_key key, bool b
     krb5_crypto_iov iov[NG_MAX_SEC_BUFFERS + 2];
     if (n_parts > NG_MAX_SEC_BUFFERS)
         return NG_ERR_INVALID_PARAM;
+    if (ng_krb5_enctype_is_rc4(s->enctype))
+        return ng_krb5_rc4_mic_make(s, by_acceptor, seq, parts, n_parts, out, out_len);
     NG_GUARD(ng_krb5_thread_context(&kctx));
     NG_GUARD(checksum_len(kctx, s, &cksum_len));
     if (*out_len < HEADER_LEN + cksum_len)
@@ -128,6 +135,8 @@ ng_status ng_krb5_mic_check(const struct ng_krb5_session *s, krb5_key key, bool 
     krb5_crypto_iov iov[NG_MAX_SEC_BUFFERS + 2];
     if (n_parts > NG_MAX_SEC_BUFFERS)
         return NG_ERR_INVALID_PARAM;
+    if (ng_krb5_enctype_is_rc4(s->enctype))
+        return ng_krb5_rc4_mic_check(s, from_acceptor, parts, n_parts, token, seq);
     NG_GUARD(ng_krb5_thread_context(&kctx));
     NG_GUARD(checksum_len(kctx, s, &cksum_len));
     NG_GUARD(parse_mic(token, from_acceptor, s->acceptor_subkey, seq, &sum));

@@ -1,6 +1,6 @@
 /* RFC 4121 §4.2.6.1 MIC tokens over a Kerberos context key: used for the SPNEGO mechListMIC
- * (RFC 4178 §5) and for MakeSignature/VerifySignature. CFX enctypes only (AES, Camellia);
- * RC4 and DES contexts get NG_ERR_UNSUPPORTED. */
+ * (RFC 4178 §5) and for MakeSignature/VerifySignature. CFX enctypes (AES, Camellia); RC4
+ * contexts get RFC 4757 tokens (krb5_rc4.h); DES contexts NG_ERR_UNSUPPORTED. */
 #ifndef NEGRING_CORE_KRB5_MIC_H
 #define NEGRING_CORE_KRB5_MIC_H
 

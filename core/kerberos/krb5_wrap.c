@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "krb5_rc4.h"
 #include "krb5_session.h"
 #include "krb5_thread.h"
 #include "reader.h"
@@ -116,6 +117,10 @@ ng_status ng_krb5_wrap_token_len(const struct ng_krb5_session *s, bool conf, siz
 {
     krb5_context kctx;
     struct wrap_sizes sz;
+    if (ng_krb5_enctype_is_rc4(s->enctype)) { /* the least; a longer message's framing grows */
+        *len = ng_krb5_rc4_wrap_header_min();
+        return NG_OK;
+    }
     NG_GUARD(ng_krb5_thread_context(&kctx));
     NG_GUARD(wrap_sizes(kctx, s->enctype, &sz));
     *len = HEADER_LEN + (conf ? HEADER_LEN + sz.trailer + sz.confounder : sz.checksum);
@@ -179,6 +184,8 @@ ng_status ng_krb5_wrap(const struct ng_krb5_session *s, krb5_key key, bool by_ac
     struct wrap_sizes sz;
     if (m->n_parts > NG_MAX_SEC_BUFFERS)
         return NG_ERR_INVALID_PARAM;
+    if (ng_krb5_enctype_is_rc4(s->enctype))
+        return ng_krb5_rc4_wrap(s, by_acceptor, seq, m);
     NG_GUARD(ng_krb5_thread_context(&kctx));
     NG_GUARD(wrap_sizes(kctx, s->enctype, &sz));
     struct wrap_header h = {
@@ -359,6 +366,8 @@ ng_status ng_krb5_unwrap(const struct ng_krb5_session *s, krb5_key key, bool fro
     struct opening o = {.key = key};
     if (m->n_parts > NG_MAX_SEC_BUFFERS)
         return NG_ERR_INVALID_PARAM;
+    if (ng_krb5_enctype_is_rc4(s->enctype))
+        return ng_krb5_rc4_unwrap(s, from_acceptor, m, seq);
     NG_GUARD(parse_header(ng_slice_of(m->token, m->token_len), &o.h));
     if (((o.h.flags & FLAG_SENT_BY_ACCEPTOR) != 0) != from_acceptor)
         return NG_ERR_MESSAGE_ALTERED; /* a reflected token */

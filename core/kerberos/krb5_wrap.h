@@ -1,5 +1,6 @@
 /* RFC 4121 §4.2.6.2 Wrap tokens (EncryptMessage / DecryptMessage on Kerberos contexts), with
- * confidentiality and without (SECQOP_WRAP_NO_ENCRYPT). CFX enctypes only.
+ * confidentiality and without (SECQOP_WRAP_NO_ENCRYPT). CFX enctypes; RC4 contexts get RFC 4757
+ * Wrap tokens (krb5_rc4.h).
  *
  * Layout on the wire: the 16-byte header, then the body rotated right by RRC octets (§4.2.5).
  * EncryptMessage writes what Windows writes: RRC = EC + 16 + trailer with confidentiality (the

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include "gss_peer.h"
+#include "pac_builder.h"
 #include "krb5_ap_req.h"
 #include "krb5_token.h"
 #include "alloc.h"
@@ -527,6 +528,42 @@ static void curl_request(const char *name, bool with_token)
     alarm(0);
 }
 
+/* A whole PAC for the pac_identity target: the logon info, a UPN_DNS_INFO and a PAC_REQUESTOR
+ * encoded from MS-PAC (tests/harness/pac_builder.c), signed by libkrb5 under a fixed key. */
+static void pac_identity_seed(void)
+{
+    struct ng_test_buf info, upn, sid;
+    ng_test_validation_info(&info);
+    ng_test_upn_dns_info(&upn, "alice@test.example", "TEST.EXAMPLE");
+    ng_test_sid_bytes(&sid, 1104);
+    krb5_context k;
+    krb5_pac pac;
+    krb5_principal client;
+    krb5_keyblock *key;
+    krb5_data out;
+    if (krb5_init_context(&k) != 0 || krb5_pac_init(k, &pac) != 0)
+        die("krb5_pac_init");
+    const struct ng_test_buf *bufs[] = {&info, &upn, &sid};
+    const krb5_ui_4 types[] = {1, 12, 18}; /* LOGON_INFO, UPN_DNS_INFO, PAC_REQUESTOR */
+    for (int i = 0; i < 3; i++) {
+        krb5_data d = {KV5M_DATA, (unsigned int)bufs[i]->len, (char *)bufs[i]->buf};
+        if (krb5_pac_add_buffer(k, pac, types[i], &d) != 0)
+            die("krb5_pac_add_buffer");
+    }
+    if (krb5_parse_name(k, "alice@TEST.EXAMPLE", &client) != 0 ||
+        krb5_init_keyblock(k, ENCTYPE_AES256_CTS_HMAC_SHA1_96, 32, &key) != 0)
+        die("krb5");
+    memset(key->contents, 0x42, 32);
+    if (krb5_pac_sign(k, pac, 1700000000, client, key, key, &out) != 0)
+        die("krb5_pac_sign");
+    write_seed("pac_identity", "signed_pac_upn_requestor", out.data, out.length);
+    krb5_free_data_contents(k, &out);
+    krb5_free_keyblock(k, key);
+    krb5_free_principal(k, client);
+    krb5_pac_free(k, pac);
+    krb5_free_context(k);
+}
+
 /* MIT's KDC puts no PAC_LOGON_INFO in tickets, so the NDR target starts from a blob that gets
  * past the MS-RPCE §2.2.6 headers (version 1, little-endian, private header, referent) into a
  * zeroed KERB_VALIDATION_INFO; the fuzzer fills in the rest. */
@@ -536,6 +573,7 @@ static void pac_seeds(void)
                                          0xcc, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
                                          0x00, 0x00, 0x00, 0x00, 0x02, 0x00};
     write_seed("pac_logon_info", "ndr_headers_then_zeros", blob, sizeof(blob));
+    pac_identity_seed();
 
     /* PACs signed by libkrb5 with fuzz_pac_signature's key, for its client and authtime. */
     static uint8_t key_bytes[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,

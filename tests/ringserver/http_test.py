@@ -227,6 +227,21 @@ def test_http_listener_ignores_client_id_header():
     check("http listener ignores the client id header (replay)", st == 401, st)
 
 
+def test_replay_attributed_to_kerberos():
+    """A replay inside Negotiate is a Kerberos denial with its reason and client, in the log and
+    in /metrics."""
+    denied = 'negring_handshakes_total{mech="kerberos",result="denied"}'
+    replays = 'negring_auth_failures_total{mech="kerberos",reason="replay"}'
+    m0 = metrics(http)
+    tok = initiator().step()
+    Http(http).request("/", negotiate(tok))
+    st, _, _ = Http(http).request("/", negotiate(tok))
+    check("replay on another connection -> 401", st == 401, st)
+    m = metrics(http)
+    check("replay counted as a kerberos denial", m.get(denied, 0) - m0.get(denied, 0) >= 1, m)
+    check("replay counted by reason", m.get(replays, 0) - m0.get(replays, 0) >= 1, m)
+
+
 def test_metrics_count_handshakes_cache_hits_and_latency():
     """Counted from this test's own handshakes: four logins, two of them re-sent."""
     m0 = metrics(http)
@@ -250,6 +265,7 @@ def test_metrics_count_handshakes_cache_hits_and_latency():
 run(test_no_credentials_gets_the_challenge,
     test_one_leg_kerberos_with_mutual_auth_on_keep_alive,
     test_resent_token_answered_from_cache_only_on_its_connection,
+    test_replay_attributed_to_kerberos,
     test_two_legs_on_one_keep_alive_connection,
     test_vanishing_client_frees_its_context,
     test_stray_second_leg_refused,

@@ -608,34 +608,53 @@ static void test_channel_bindings(void)
              SEC_E_BAD_BINDINGS);
 }
 
-static SECURITY_STATUS with_target(const char *principal, const char *target)
+/* Our initiator aimed at `target` against an acceptor named `principal` with the target name
+ * policy in `options`: the first refusal, the initiator's or the acceptor's. */
+static SECURITY_STATUS with_target(const char *principal, ULONG options, const char *target)
 {
-    CredHandle c, s = server_cred("NTLM", principal, 0);
+    CredHandle c, s = server_cred("NTLM", principal, options);
     REQUIRE(client_cred("NTLM", "alice", "EXAMPLE", "Secret1", &c) == SEC_E_OK);
     struct run r = {0};
     handshake(&r, &c, &s, target, NULL);
-    SECURITY_STATUS out = r.ss;
+    SECURITY_STATUS out = r.cs != SEC_E_OK && r.cs != SEC_I_CONTINUE_NEEDED ? r.cs : r.ss;
     finish(&r);
     FreeCredentialsHandle(&c);
     FreeCredentialsHandle(&s);
     return out;
 }
 
+/* The default policy, "when supplied": a supplied name must name the principal's service (class
+ * and host up to case; realm and port aside). A client that supplies none is accepted — from an
+ * independent client (ntlm_target_policy_test.c); our own initiator, in the process of an
+ * acceptor that would accept it, refuses to answer without one (reflection). */
 static void test_target_name_check(void)
 {
-    CHECK_EQ(with_target("HTTP/server.example.test", "HTTP/server.example.test"), SEC_E_OK);
-    CHECK_EQ(with_target("HTTP/server.example.test", "http/SERVER.example.test"), SEC_E_OK);
-    CHECK_EQ(with_target("HTTP/server.example.test@EXAMPLE.TEST", "HTTP/server.example.test"),
+    CHECK_EQ(with_target(OURS, 0, "HTTP/server.example.test"), SEC_E_OK);
+    CHECK_EQ(with_target(OURS, 0, "http/SERVER.example.test"), SEC_E_OK);
+    CHECK_EQ(with_target("HTTP/server.example.test@EXAMPLE.TEST", 0, "HTTP/server.example.test"),
              SEC_E_OK);
-    CHECK_EQ(with_target("HTTP/server.example.test", "HTTP/server.example.test@EXAMPLE.TEST"),
+    CHECK_EQ(with_target(OURS, 0, "HTTP/server.example.test@EXAMPLE.TEST"), SEC_E_OK);
+    CHECK_EQ(with_target(OURS, 0, "HTTP/server.example.test:8443"), SEC_E_OK);
+    CHECK_EQ(with_target(OURS, 0, "HTTP/server.example.testing"), SEC_E_WRONG_PRINCIPAL);
+    CHECK_EQ(with_target(OURS, 0, "HOST/server.example.test"), SEC_E_WRONG_PRINCIPAL);
+    CHECK_EQ(with_target(OURS, 0, "HTTP/evil.example.test"), SEC_E_WRONG_PRINCIPAL);
+    CHECK_EQ(with_target(OURS, 0, NULL), SEC_E_WRONG_PRINCIPAL); /* refused by our initiator */
+    /* Required: a missing name is the acceptor's refusal. */
+    CHECK_EQ(with_target(OURS, NEGRING_NTLM_TARGET_NAME_REQUIRED, NULL), SEC_E_WRONG_PRINCIPAL);
+    CHECK_EQ(with_target(OURS, NEGRING_NTLM_TARGET_NAME_REQUIRED, "HTTP/server.example.test:80"),
              SEC_E_OK);
-    CHECK_EQ(with_target("HTTP/server.example.test", "HTTP/server.example.testing"),
+    CHECK_EQ(with_target(OURS, NEGRING_NTLM_TARGET_NAME_REQUIRED, "HTTP/evil.example.test"),
              SEC_E_WRONG_PRINCIPAL);
-    /* NTLM may be initiated without a target name, which an acceptor with no principal accepts
-     * from an independent client: ntlm_reflection_test.c (our own initiator refuses it). */
-    CHECK_EQ(with_target("HTTP/server.example.test", NULL), SEC_E_WRONG_PRINCIPAL);
-    CHECK_EQ(with_target("HTTP/server.example.test", "HTTP/evil.example.test"),
-             SEC_E_WRONG_PRINCIPAL);
+    /* Both flags at once is no policy. */
+    NEGRING_ACCEPTOR_AUTH_DATA2 data = {.Version = NEGRING_ACCEPTOR_AUTH_DATA_VERSION_2,
+                                        .Keytab = "FILE:/nonexistent/keytab",
+                                        .UserDatabase = db_path,
+                                        .NtlmOptions = NEGRING_NTLM_TARGET_NAME_OFF |
+                                                       NEGRING_NTLM_TARGET_NAME_REQUIRED};
+    CredHandle h;
+    CHECK_EQ(AcquireCredentialsHandleA(OURS, "NTLM", SECPKG_CRED_INBOUND, NULL, &data, NULL, NULL,
+                                       &h, NULL),
+             SEC_E_INVALID_PARAMETER);
 }
 
 static void test_reload_keeps_handshakes_in_flight(void)
