@@ -12,6 +12,8 @@ packages=(
   clang libfuzzer-14-dev                                              # fuzz targets
   curl gss-ntlmssp winbind python3-ntlm-auth python3-gssapi           # independent clients
   nginx-light apache2 libapache2-mod-auth-gssapi                      # front-ends, comparisons
+  nginx-dev                                                           # the nginx module (nginx/)
+  python3-requests-kerberos python3-requests-ntlm                     # its Python clients
   gnuplot-nox                                                         # benchmark plots
   jq linux-perf valgrind                                              # bench.sh figures, profiles
   debhelper lintian                                                   # scripts/package-test.sh

@@ -225,6 +225,7 @@ static void single_leg_seeds(struct ng_accept_leg *leg)
             seq_add(&s, cb, cb_len);
         write_seed("accept", kinds[i].name, s.buf, s.len);
         write_seed("gss_framing", kinds[i].name, t.value, t.length);
+        write_seed("authenticator_key", kinds[i].name, t.value, t.length);
         raw_frame_seed(kinds[i].name, t.value, t.length);
         write_seed("der", kinds[i].name, t.value, t.length);
         if (kinds[i].mech == gss_mech_spnego) {
