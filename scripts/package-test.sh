@@ -6,7 +6,8 @@
 # (installed configuration, keytab as a credential) against a throwaway realm and used by
 # curl --negotiate; an accidental ABI change (one more exported function) failing the package
 # build; the nginx module enabled as Debian enables it and logged in through with curl
-# --negotiate, in front of an application. Removes the packages again. Needs root (apt). About
+# --negotiate, in front of an application; the Squid helper answering a Kerberos login over
+# Squid's helper protocol. Removes the packages again. Needs root (apt). About
 # a minute on 2 cores.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -105,6 +106,15 @@ user=$(curl -sf --negotiate -u : "http://localhost:$nginx_port/" |
   sed -n 's/.*"X-Remote-User": "\([^"]*\)".*/\1/p')
 [[ $user == "$NEGRING_USER" ]] || { cat "$work/nginx/error.log"; exit 1; }
 echo "Debian's nginx with the packaged module (modules-enabled) authenticated $user"
+
+# The packaged Squid helper, as Squid runs it: one Kerberos login over the helper protocol.
+token=$(/usr/bin/python3 -c 'import base64, gssapi
+n = gssapi.Name("HTTP@localhost", gssapi.NameType.hostbased_service)
+c = gssapi.SecurityContext(name=n, usage="initiate", mech=gssapi.OID.from_int_seq("1.3.6.1.5.5.2"))
+print(base64.b64encode(c.step()).decode())')
+answer=$(echo "YR $token" | /usr/lib/squid/negring-squid-auth -k "$KRB5_KTNAME" -c "$work")
+[[ $answer == "AF "*" \"$NEGRING_USER\"" ]] || { echo "negring-squid-auth answered: $answer"; exit 1; }
+echo "the packaged negring-squid-auth logged $NEGRING_USER in over Squid's helper protocol"
 
 # One more exported function than the symbols file lists: the package build must fail.
 copy_tree "$work/abi/negring"

@@ -14,6 +14,7 @@ packages=(
   nginx-light apache2 libapache2-mod-auth-gssapi                      # front-ends, comparisons
   nginx-dev                                                           # the nginx module (nginx/)
   python3-requests-kerberos python3-requests-ntlm                     # its Python clients
+  squid                                                               # negring-squid-auth tests
   gnuplot-nox                                                         # benchmark plots
   jq linux-perf valgrind                                              # bench.sh figures, profiles
   debhelper lintian                                                   # scripts/package-test.sh
