@@ -132,7 +132,7 @@ static char *ngx_http_negotiate_enable(ngx_conf_t *cf, ngx_command_t *cmd, void 
 }
 
 /* One of a directive's words (cmd->post lists them); the error names the directive and every
- * word it takes, which ngx_conf_set_enum_slot does not. */
+ * word it takes ("use negotiate, kerberos or ntlm"), which ngx_conf_set_enum_slot does not. */
 static char *ngx_http_negotiate_set_choice(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_uint_t *field = (ngx_uint_t *)((u_char *)conf + cmd->offset);
@@ -140,21 +140,19 @@ static char *ngx_http_negotiate_set_choice(ngx_conf_t *cf, ngx_command_t *cmd, v
     ngx_str_t *value = cf->args->elts;
     if (*field != NGX_CONF_UNSET_UINT)
         return "is duplicate";
-    for (ngx_uint_t i = 0; e[i].name.len != 0; i++) {
-        if (e[i].name.len == value[1].len && ngx_strcasecmp(e[i].name.data, value[1].data) == 0) {
-            *field = e[i].value;
+    ngx_uint_t n;
+    for (n = 0; e[n].name.len != 0; n++) {
+        if (e[n].name.len == value[1].len && ngx_strcasecmp(e[n].name.data, value[1].data) == 0) {
+            *field = e[n].value;
             return NGX_CONF_OK;
         }
     }
-    ngx_conf_log_error(
-        NGX_LOG_EMERG, cf, 0, "invalid value \"%V\" in \"%V\": use %s", &value[1], &cmd->name,
-        e == ngx_http_negotiate_binds ? "off, ntlm or all" : "negotiate, kerberos or ntlm");
+    u_char words[128], *p = words, *end = words + sizeof(words);
+    for (ngx_uint_t i = 0; i < n; i++)
+        p = ngx_slprintf(p, end, "%s%V", i == 0 ? "" : i + 1 == n ? " or " : ", ", &e[i].name);
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid value \"%V\" in \"%V\": use %*s", &value[1],
+                       &cmd->name, p - words, words);
     return NGX_CONF_ERROR;
-}
-
-static ngx_flag_t ngx_http_negotiate_str_eq(ngx_str_t *a, ngx_str_t *b)
-{
-    return a->len == b->len && (a->len == 0 || ngx_strncmp(a->data, b->data, a->len) == 0);
 }
 
 /* A size within bounds that keep a configuration sane: a token below 1 KiB cannot hold a
@@ -167,6 +165,11 @@ static char *ngx_http_negotiate_set_token_size(ngx_conf_t *cf, ngx_command_t *cm
     if (rv == NGX_CONF_OK && (size < 1024 || size > 1048576))
         return "must be between 1k and 1m";
     return rv;
+}
+
+static ngx_flag_t ngx_http_negotiate_str_eq(ngx_str_t *a, ngx_str_t *b)
+{
+    return a->len == b->len && (a->len == 0 || ngx_strncmp(a->data, b->data, a->len) == 0);
 }
 
 /* Whether two blocks describe the same credentials (a child then shares its parent's). The
