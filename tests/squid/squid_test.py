@@ -162,9 +162,10 @@ def start_squid():
     shutil.copy(os.environ["KRB5_KTNAME"].split(":", 1)[1], os.path.join(d, "http.keytab"))
     shutil.copy(os.environ["KRB5_CONFIG"], os.path.join(d, "krb5.conf"))
     shutil.copy(work.users, os.path.join(d, "users"))
-    proxy = pwd.getpwnam("proxy")
-    for name in os.listdir(d) + ["."]:
-        os.chown(os.path.join(d, name), proxy.pw_uid, proxy.pw_gid)
+    if os.geteuid() == 0:  # Squid started as root runs its helpers as proxy
+        proxy = pwd.getpwnam("proxy")
+        for name in os.listdir(d) + ["."]:
+            os.chown(os.path.join(d, name), proxy.pw_uid, proxy.pw_gid)
     port = free_port()
     with open(os.path.join(d, "squid.conf"), "w") as f:
         f.write("""
