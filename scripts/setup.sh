@@ -14,6 +14,9 @@ packages=(
   curl gss-ntlmssp winbind python3-ntlm-auth python3-gssapi           # independent clients
   openjdk-17-jdk-headless chromium                                    # Java's, Chromium's NTLM
   nginx-light apache2 libapache2-mod-auth-gssapi                      # front-ends, comparisons
+  nginx-dev                                                           # the nginx module (nginx/)
+  python3-requests-kerberos python3-requests-ntlm                     # its Python clients
+  squid                                                               # negring-squid-auth tests
   gnuplot-nox                                                         # benchmark plots
   jq linux-perf valgrind                                              # bench.sh figures, profiles
   debhelper lintian                                                   # scripts/package-test.sh

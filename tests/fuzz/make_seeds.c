@@ -26,6 +26,7 @@
 #include "krb5_ap_req.h"
 #include "krb5_token.h"
 #include "alloc.h"
+#include "base64.h"
 #include "ntlm_av_pairs.h"
 #include "ntlm_crypto.h"
 #include "ntlm_message.h"
@@ -56,6 +57,18 @@ static void write_seed(const char *target, const char *name, const void *a, size
     FILE *f = fopen(path, "wb");
     if (f == NULL || fwrite(a, 1, alen, f) != alen || fclose(f) != 0)
         die(path);
+}
+
+/* A fuzz_squid_helper_line seed: the token-size selector (4: 96 KiB), then a Squid helper
+ * request line carrying `tok` (squid/helper_line.h). */
+static void squid_line_seed(const char *name, const char *request, const void *tok, size_t len)
+{
+    static char line[1 + 32 + 2 * 65536];
+    size_t n = (size_t)snprintf(line, sizeof(line), "%c%s ", 4, request);
+    if (n + ne_b64_encoded_len(len) + 1 > sizeof(line))
+        die("squid seed too long");
+    n += ne_b64_encode(tok, len, line + n);
+    write_seed("squid_helper_line", name, line, n);
 }
 
 /* A fuzz_raw_frame seed: the limit selector (4: 65536), then `tok` framed as a raw-protocol
@@ -239,6 +252,10 @@ static void single_leg_seeds(struct ng_accept_leg *leg)
             seq_add(&s, cb, cb_len);
         write_seed("accept", kinds[i].name, s.buf, s.len);
         write_seed("gss_framing", kinds[i].name, t.value, t.length);
+        write_seed("authenticator_key", kinds[i].name, t.value, t.length);
+        squid_line_seed(kinds[i].name, i % 2 ? "3 KK" : "YR", t.value, t.length);
+        if (i == 0)
+            write_seed("squid_helper_line", "quit", "\4QQ", 3);
         raw_frame_seed(kinds[i].name, t.value, t.length);
         write_seed("der", kinds[i].name, t.value, t.length);
         if (kinds[i].mech == gss_mech_spnego) {
