@@ -6,7 +6,7 @@
 #include "env_setting.h"
 #include "replay_cache.h"
 
-/* 2^22 slots (32 MiB, backed at creation) keep the accepted window whole up to about 7,000
+/* 2^22 slots (32 MiB reserved) keep the accepted window whole up to about 7,000
  * accepts/s with the default 300 s skew (slots >= 2 x rate x skew: replay_cache.h). */
 enum { REPLAY_CACHE_LOG2 = 22, REPLAY_CACHE_MIN_LOG2 = 10, REPLAY_CACHE_MAX_LOG2 = 32 };
 
@@ -34,7 +34,9 @@ static ng_status get_replay_cache(struct ng_replay_cache **out)
 ng_status ng_krb5_replay_cache_prepare(void)
 {
     struct ng_replay_cache *rc;
-    return get_replay_cache(&rc);
+    NG_GUARD(get_replay_cache(&rc));
+    ng_replay_cache_commit(rc);
+    return NG_OK;
 }
 
 ng_status ng_krb5_check_gss_checksum(bool present, int32_t type, struct ng_slice contents,

@@ -22,8 +22,9 @@ ng_status ng_krb5_check_gss_checksum(bool present, int32_t type, struct ng_slice
 ng_status ng_krb5_check_replay(const struct ng_context *ctx, const struct ng_krb5_ap_req *req,
                                int64_t ctime, int64_t now);
 
-/* Makes the process's replay cache now, if not yet made (acquiring acceptor credentials does,
- * so that the first accepts find it backed). */
+/* Makes the process's replay cache now, if not yet made, and backs all its memory
+ * (SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD), so that the first accepts run as fast as later ones.
+ */
 ng_status ng_krb5_replay_cache_prepare(void);
 
 /* The ASC_RET_* flags of a completed Kerberos accept. */

@@ -68,6 +68,7 @@ struct ng_replay_cache {
     _Atomic int64_t watermark;
     char pad[64 - sizeof(int64_t)];
     _Atomic uint64_t *words; /* mmap'd, 2^capacity_log2 words */
+    atomic_flag committed;   /* ng_replay_cache_commit has run */
     size_t map_len;
     uint64_t mask;
     unsigned window;
@@ -237,7 +238,7 @@ static bool is_stale(struct ng_replay_cache *rc, const struct probe *p)
  * page anyway (replay_cache.h), and faulting them in one by one under the first accepts made a
  * fresh process's accepts a fifth slower than a warm one's (a first use of a ticket more still).
  * Huge pages also spare the TLB a miss on nearly every probe of the random slots. */
-static void commit(void *map, size_t len)
+static void back_pages(void *map, size_t len)
 {
     (void)madvise(map, len, MADV_HUGEPAGE);
     if (madvise(map, len, MADV_POPULATE_WRITE) == 0)
@@ -266,12 +267,13 @@ ng_status ng_replay_cache_create(struct ng_replay_cache **out, unsigned capacity
         return NG_ERR_NOMEM;
     atomic_init(&rc->watermark, INT64_MIN);
     rc->map_len = sizeof(uint64_t) << capacity_log2;
-    /* Zero pages are empty words. */
-    map = mmap(NULL, rc->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* NORESERVE: untouched pages stay unbacked until ng_replay_cache_commit; zero pages are
+     * empty words. */
+    map = mmap(NULL, rc->map_len, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (map == MAP_FAILED)
         NG_FAIL_CLEANUP(NG_ERR_NOMEM);
     rc->words = map;
-    commit(map, rc->map_len);
     rc->mask = (UINT64_C(1) << capacity_log2) - 1;
     rc->window =
         rc->mask < NG_REPLAY_CACHE_WINDOW ? (unsigned)rc->mask + 1 : NG_REPLAY_CACHE_WINDOW;
@@ -284,6 +286,12 @@ cleanup:
     explicit_bzero(key, sizeof key);
     ng_replay_cache_destroy(rc);
     return status;
+}
+
+void ng_replay_cache_commit(struct ng_replay_cache *rc)
+{
+    if (!atomic_flag_test_and_set(&rc->committed))
+        back_pages((void *)rc->words, rc->map_len);
 }
 
 void ng_replay_cache_destroy(struct ng_replay_cache *rc)

@@ -5,7 +5,7 @@
  * fingerprint of the key material and its expiry, so a claim is one CAS. Entries are keyed by
  * HMAC-SHA256 under a per-cache random key: an attacker cannot aim keys at one probe window.
  *
- * Bounded memory (the watermark): 8 bytes per slot, committed at creation. When a key's probe
+ * Bounded memory (the watermark): 8 bytes per slot, reserved at creation. When a key's probe
  * window holds no free slot, the entry with the earliest expiry is evicted, and before it is
  * removed a cache-wide watermark is raised to that expiry. A key whose expires_at falls below
  * the watermark can no longer be proven fresh and is refused with NG_ERR_TIME_SKEW (an evicted
@@ -16,9 +16,9 @@
  * with 2^capacity_log2 >= 2 x R x L slots a probe window practically always holds a free or
  * expired entry, eviction takes only expired ones and the watermark stays below every unexpired
  * entry (e.g. 14k/s x 300 s -> 2^23 slots, 64 MiB). Expired entries keep their slots (see the
- * clock bound below), so a long-running busy process touches every page: they are all backed
- * at creation (huge pages where the kernel allows), and the first accepts run as fast as the
- * millionth.
+ * clock bound below), so a long-running busy process touches, and commits, every page; a server
+ * that wants its first accepts as fast as the millionth commits them all at once
+ * (ng_replay_cache_commit).
  *
  * Times are seconds on one clock the callers share (`now` and `expires_at` must agree).
  * Expiry is kept in ticks of NG_REPLAY_CACHE_GRANULARITY seconds, rounded up, so an entry may
@@ -45,10 +45,14 @@
 
 struct ng_replay_cache;
 
-/* 2^capacity_log2 entries, capacity_log2 in 1..32, 8 bytes each, backed now (a few
- * milliseconds for the default 32 MiB). The caller owns *out and frees it
+/* 2^capacity_log2 entries, capacity_log2 in 1..32. Memory is reserved, not committed: only
+ * pages that entries land on cost RAM (8 bytes per entry). The caller owns *out and frees it
  * with ng_replay_cache_destroy. */
 ng_status ng_replay_cache_create(struct ng_replay_cache **out, unsigned capacity_log2);
+
+/* Backs every page now (huge pages where the kernel gives them; a few milliseconds for 32 MiB),
+ * so that no accept pays a page fault. Idempotent; may run beside check_and_insert. */
+void ng_replay_cache_commit(struct ng_replay_cache *rc);
 
 /* NULL is a no-op. */
 void ng_replay_cache_destroy(struct ng_replay_cache *rc);

@@ -473,9 +473,12 @@ typedef struct _SecPkgContext_NegringDelegatedCcacheA {
 /* negring extension for SetCredentialsAttributes (pBuffer NULL, cbBuffer 0): prepares the
  * calling thread for accepts with these credentials, so its first AcceptSecurityContext does no
  * file I/O: the thread's krb5_context is made (krb5.conf read) and the configuration the
- * Kerberos accept takes from it is loaded. Call it once on each worker thread at start (an
+ * Kerberos accept takes from it is loaded; for inbound credentials the process's replay cache
+ * is made and all its memory backed (2^NEGRING_REPLAY_CACHE_LOG2 x 8 bytes, 32 MiB by default),
+ * so that no accept pays a page fault. Call it once on each worker thread at start (an
  * event-loop thread must not block later). SEC_E_OK, also for NTLM-only credentials (nothing
- * to prepare); SEC_E_INTERNAL_ERROR when krb5.conf cannot be read. */
+ * to prepare); SEC_E_INTERNAL_ERROR when krb5.conf cannot be read, SEC_E_INSUFFICIENT_MEMORY
+ * when the replay cache cannot be made. */
 #define SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD 0x4E470101u
 
 #define SECPKG_NEGOTIATION_COMPLETE      0
