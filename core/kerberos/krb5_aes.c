@@ -12,19 +12,34 @@ enum { BLOCK = AES_BLOCK_SIZE, MAX_KEY = 32 };
 /* RFC 3961 §5.3 key usage constants' last byte: which key of the usage. */
 enum { KC = 0x99, KE = 0xAA, KI = 0x55 };
 
+/* The decryption schedule from the encryption one (nettle's aes*_invert_key): cheaper than
+ * expanding the key a second time. */
+typedef void invert_fn(void *decrypt, const void *encrypt);
+
+static void invert128(void *decrypt, const void *encrypt)
+{
+    aes128_invert_key(decrypt, encrypt);
+}
+
+static void invert256(void *decrypt, const void *encrypt)
+{
+    aes256_invert_key(decrypt, encrypt);
+}
+
 struct profile {
     krb5_enctype enctype;
     const struct nettle_cipher *aes;
+    invert_fn *invert;
     const struct nettle_hash *hash;
     size_t mac_len;
     bool rfc8009;
 };
 
 static const struct profile profiles[] = {
-    {ENCTYPE_AES128_CTS_HMAC_SHA1_96, &nettle_aes128, &nettle_sha1, 12, false},
-    {ENCTYPE_AES256_CTS_HMAC_SHA1_96, &nettle_aes256, &nettle_sha1, 12, false},
-    {ENCTYPE_AES128_CTS_HMAC_SHA256_128, &nettle_aes128, &nettle_sha256, 16, true},
-    {ENCTYPE_AES256_CTS_HMAC_SHA384_192, &nettle_aes256, &nettle_sha384, 24, true},
+    {ENCTYPE_AES128_CTS_HMAC_SHA1_96, &nettle_aes128, invert128, &nettle_sha1, 12, false},
+    {ENCTYPE_AES256_CTS_HMAC_SHA1_96, &nettle_aes256, invert256, &nettle_sha1, 12, false},
+    {ENCTYPE_AES128_CTS_HMAC_SHA256_128, &nettle_aes128, invert128, &nettle_sha256, 16, true},
+    {ENCTYPE_AES256_CTS_HMAC_SHA384_192, &nettle_aes256, invert256, &nettle_sha384, 24, true},
 };
 
 static const struct profile *profile_of(krb5_enctype enctype)
@@ -172,30 +187,45 @@ static void fold_usage(uint32_t usage, uint8_t which, uint8_t block[BLOCK])
     memcpy(slot->block, block, BLOCK);
 }
 
-/* RFC 3961 §5.1 DK = random-to-key(DR(base, constant)), random-to-key being the identity for
- * AES: the n-folded constant encrypted again and again with the base key until enough bytes. */
-static void derive_dk(const struct profile *p, struct ng_slice base, uint32_t usage, uint8_t which,
-                      uint8_t *out)
-{
+/* A base key made ready once for the keys a usage derives from it: its AES schedule (DK) or
+ * its HMAC key (KDF-HMAC-SHA2). */
+struct base_key {
+    const struct profile *p;
+    size_t len;
     union {
         struct aes128_ctx aes128;
         struct aes256_ctx aes256;
-    } ctx;
+    } aes;
+    struct ng_krb5_hmac_key hmac;
+};
+
+static void base_key_init(struct base_key *b, const struct profile *p, struct ng_slice base)
+{
+    b->p = p;
+    b->len = base.len;
+    if (p->rfc8009)
+        hmac_key(&b->hmac, p->hash, 0, base);
+    else
+        p->aes->set_encrypt_key(&b->aes, base.ptr);
+}
+
+/* RFC 3961 §5.1 DK = random-to-key(DR(base, constant)), random-to-key being the identity for
+ * AES: the n-folded constant encrypted again and again with the base key until enough bytes. */
+static void derive_dk(const struct base_key *b, uint32_t usage, uint8_t which, uint8_t *out)
+{
     uint8_t block[BLOCK];
     fold_usage(usage, which, block);
-    p->aes->set_encrypt_key(&ctx, base.ptr);
-    for (size_t done = 0; done < base.len; done += BLOCK) {
-        p->aes->encrypt(&ctx, BLOCK, block, block);
-        memcpy(out + done, block, base.len - done < BLOCK ? base.len - done : BLOCK);
+    for (size_t done = 0; done < b->len; done += BLOCK) {
+        b->p->aes->encrypt(&b->aes, BLOCK, block, block);
+        memcpy(out + done, block, b->len - done < BLOCK ? b->len - done : BLOCK);
     }
-    explicit_bzero(&ctx, sizeof ctx);
     explicit_bzero(block, sizeof block);
 }
 
 /* RFC 8009 §3 KDF-HMAC-SHA2(base, label, k) = the first k bits of
  * HMAC(base, 0x00000001 | label | 0x00 | k), label = usage | which, k in bits. */
-static void derive_kdf(const struct profile *p, struct ng_slice base, uint32_t usage, uint8_t which,
-                       size_t out_len, uint8_t *out)
+static void derive_kdf(const struct base_key *b, uint32_t usage, uint8_t which, size_t out_len,
+                       uint8_t *out)
 {
     static const uint8_t counter[4] = {0, 0, 0, 1}, separator = 0;
     uint8_t label[5], bits[4], digest[SHA512_DIGEST_SIZE];
@@ -203,27 +233,23 @@ static void derive_kdf(const struct profile *p, struct ng_slice base, uint32_t u
     usage_constant(usage, which, label);
     bits[0] = (uint8_t)(k >> 24), bits[1] = (uint8_t)(k >> 16), bits[2] = (uint8_t)(k >> 8);
     bits[3] = (uint8_t)k;
-    struct ng_krb5_hmac_key hk;
-    hmac_key(&hk, p->hash, 0, base);
     struct ng_slice parts[] = {ng_slice_of(counter, 4), ng_slice_of(label, 5),
                                ng_slice_of(&separator, 1), ng_slice_of(bits, 4)};
-    hmac_full(&hk, parts, 4, digest);
+    hmac_full(&b->hmac, parts, 4, digest);
     memcpy(out, digest, out_len);
-    explicit_bzero(&hk, sizeof hk);
     explicit_bzero(digest, sizeof digest);
 }
 
 /* The usage's key of kind `which`: Ke (the AES key length), Ki and Kc (RFC 3962: the AES key
  * length; RFC 8009: the MAC length). */
-static size_t derive(const struct profile *p, struct ng_slice base, uint32_t usage, uint8_t which,
-                     uint8_t out[MAX_KEY])
+static size_t derive(const struct base_key *b, uint32_t usage, uint8_t which, uint8_t out[MAX_KEY])
 {
-    if (!p->rfc8009) {
-        derive_dk(p, base, usage, which, out);
-        return base.len;
+    if (!b->p->rfc8009) {
+        derive_dk(b, usage, which, out);
+        return b->len;
     }
-    size_t len = which == KE ? base.len : p->mac_len;
-    derive_kdf(p, base, usage, which, len, out);
+    size_t len = which == KE ? b->len : b->p->mac_len;
+    derive_kdf(b, usage, which, len, out);
     return len;
 }
 
@@ -243,7 +269,7 @@ ng_status ng_krb5_aes_set_cipher_key(struct ng_krb5_aes_keys *k, krb5_enctype en
     k->aes = p->aes;
     k->mac_over_ciphertext = p->rfc8009;
     p->aes->set_encrypt_key(&k->encrypt, ke.ptr);
-    p->aes->set_decrypt_key(&k->decrypt, ke.ptr);
+    p->invert(&k->decrypt, &k->encrypt);
     return NG_OK;
 }
 
@@ -252,12 +278,15 @@ ng_status ng_krb5_aes_derive(krb5_enctype enctype, struct ng_slice base, uint32_
 {
     const struct profile *p = profile_of(enctype);
     uint8_t key[MAX_KEY];
+    struct base_key b;
     NG_GUARD(check_base(p, base));
-    size_t len = derive(p, base, usage, KE, key);
+    base_key_init(&b, p, base);
+    size_t len = derive(&b, usage, KE, key);
     ng_krb5_aes_set_cipher_key(out, enctype, ng_slice_of(key, len));
-    len = derive(p, base, usage, KI, key);
+    len = derive(&b, usage, KI, key);
     hmac_key(&out->integrity, p->hash, p->mac_len, ng_slice_of(key, len));
     explicit_bzero(key, sizeof key);
+    explicit_bzero(&b, sizeof b);
     return NG_OK;
 }
 
@@ -266,10 +295,13 @@ ng_status ng_krb5_aes_derive_checksum(krb5_enctype enctype, struct ng_slice base
 {
     const struct profile *p = profile_of(enctype);
     uint8_t key[MAX_KEY];
+    struct base_key b;
     NG_GUARD(check_base(p, base));
-    size_t len = derive(p, base, usage, KC, key);
+    base_key_init(&b, p, base);
+    size_t len = derive(&b, usage, KC, key);
     hmac_key(out, p->hash, p->mac_len, ng_slice_of(key, len));
     explicit_bzero(key, sizeof key);
+    explicit_bzero(&b, sizeof b);
     return NG_OK;
 }
 
