@@ -284,9 +284,10 @@ static void pac_signature_altered(krb5_enc_tkt_part *p, krb5_creds *c)
 
 static void aes128_session(krb5_enc_tkt_part *p, krb5_creds *c)
 {
-    krb5_keyblock *key;
-    REQUIRE(krb5_init_keyblock(k, ENCTYPE_AES128_CTS_HMAC_SHA1_96, 16, &key) == 0);
-    REQUIRE(krb5_c_make_random_key(k, ENCTYPE_AES128_CTS_HMAC_SHA1_96, key) == 0);
+    krb5_keyblock fresh, *key;
+    REQUIRE(krb5_c_make_random_key(k, ENCTYPE_AES128_CTS_HMAC_SHA1_96, &fresh) == 0);
+    REQUIRE(krb5_copy_keyblock(k, &fresh, &key) == 0);
+    krb5_free_keyblock_contents(k, &fresh);
     krb5_free_keyblock(k, p->session);
     p->session = key;
     krb5_free_keyblock_contents(k, &c->keyblock);
