@@ -18,24 +18,43 @@ enum {
 
 /* ---- finding the buffer ---------------------------------------------------------------- */
 
-/* MS-PAC §2.3 PACTYPE and §2.4 PAC_INFO_BUFFER, little-endian: the first buffer of `type`. */
+struct ng_pac_walk ng_pac_walk_begin(struct ng_slice pac)
+{
+    struct ng_pac_walk w = {.pac = pac, .entries = ng_reader_of(pac)};
+    w.left = ng_read_le32(&w.entries);
+    uint32_t version = ng_read_le32(&w.entries);
+    w.malformed = w.entries.failed || version != 0 || w.left > MAX_PAC_BUFFERS;
+    return w;
+}
+
+size_t ng_pac_header_len(const struct ng_pac_walk *w)
+{
+    return w->pac.len - w->entries.len + (size_t)w->left * 16;
+}
+
+bool ng_pac_walk_next(struct ng_pac_walk *w, struct ng_pac_info_buffer *out)
+{
+    if (w->malformed || w->left == 0)
+        return false;
+    out->type = ng_read_le32(&w->entries);
+    uint32_t size = ng_read_le32(&w->entries);
+    out->offset = ng_read_le64(&w->entries);
+    bool inside = true; /* ng_slice_at only ever clears it */
+    out->data = ng_slice_at(w->pac, out->offset, size, &inside);
+    w->malformed = w->entries.failed || !inside;
+    w->left--;
+    return !w->malformed;
+}
+
 bool ng_pac_buffer(struct ng_slice pac, uint32_t wanted, struct ng_slice *out)
 {
-    struct ng_reader r = ng_reader_of(pac);
-    uint32_t count = ng_read_le32(&r), version = ng_read_le32(&r);
-    if (r.failed || version != 0 || count > MAX_PAC_BUFFERS)
-        return false;
-    for (uint32_t i = 0; i < count; i++) {
-        uint32_t type = ng_read_le32(&r), size = ng_read_le32(&r);
-        uint64_t offset = ng_read_le64(&r);
-        if (r.failed)
-            return false;
-        if (type == wanted) {
-            bool ok = true; /* ng_slice_at only ever clears it */
-            *out = ng_slice_at(pac, offset, size, &ok);
-            return ok;
+    struct ng_pac_walk w = ng_pac_walk_begin(pac);
+    struct ng_pac_info_buffer b;
+    while (ng_pac_walk_next(&w, &b))
+        if (b.type == wanted) {
+            *out = b.data;
+            return true;
         }
-    }
     return false;
 }
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "reader.h"
 #include "slice.h"
 #include "status.h"
 
@@ -21,8 +22,28 @@ enum {
     NG_PAC_REQUESTOR = 18,
 };
 
-/* The first buffer of `type` in a PAC (MS-PAC §2.3 PACTYPE); false when there is none or the
- * PAC's buffer list is malformed. *out points into `pac`. */
+/* A walk over a PAC's buffers (MS-PAC §2.3 PACTYPE, §2.4 PAC_INFO_BUFFER, little-endian). */
+struct ng_pac_walk {
+    struct ng_slice pac;
+    struct ng_reader entries;
+    uint32_t left;
+    bool malformed; /* a version other than 0, too many buffers, an entry outside the PAC */
+};
+
+struct ng_pac_info_buffer {
+    uint32_t type;
+    uint64_t offset;
+    struct ng_slice data; /* inside the PAC */
+};
+
+struct ng_pac_walk ng_pac_walk_begin(struct ng_slice pac);
+/* The next buffer; false at the end, or when the walk found the PAC malformed. */
+bool ng_pac_walk_next(struct ng_pac_walk *w, struct ng_pac_info_buffer *out);
+/* Bytes the PACTYPE header and its PAC_INFO_BUFFERs take: where buffer data may start. */
+size_t ng_pac_header_len(const struct ng_pac_walk *w);
+
+/* The first buffer of `type` in a PAC; false when there is none or the PAC's buffer list is
+ * malformed. *out points into `pac`. */
 bool ng_pac_buffer(struct ng_slice pac, uint32_t type, struct ng_slice *out);
 
 /* Finds the PAC in a decrypted ticket's authorization data (RFC 4120 §5.2.6): an AD-WIN2K-PAC

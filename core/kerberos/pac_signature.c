@@ -5,18 +5,17 @@
 #include "alloc.h"
 #include "constant_time.h"
 #include "krb5_aes.h"
+#include "pac_logon_info.h"
 #include "reader.h"
 #include "utf16.h"
 
 enum {
-    PAC_VERSION = 0,
     PAC_SERVER_CHECKSUM = 6,
     PAC_PRIVSVR_CHECKSUM = 7,
     PAC_CLIENT_INFO = 10,
     PAC_ALIGNMENT = 8,
     SIGNATURE_TYPE_LEN = 4,        /* PAC_SIGNATURE_DATA: SignatureType, then the signature */
     CLIENT_INFO_HEADER = 10,       /* ClientId (FILETIME), NameLength */
-    MAX_BUFFERS = 128,             /* a Windows PAC has a dozen */
     MAX_NAME_UNITS = 256,          /* UTF-16 units of a client name */
     KEY_USAGE_APP_DATA_CKSUM = 17, /* RFC 4120 §7.5.1, as MS-PAC §2.8 has it */
 };
@@ -29,41 +28,31 @@ struct pac_buffers {
     size_t server_offset, privsvr_offset; /* where each signature buffer starts in the PAC */
 };
 
-/* PACTYPE and its PAC_INFO_BUFFERs (MS-PAC §2.3-2.4), as libkrb5's parser reads them. */
+/* PACTYPE and its PAC_INFO_BUFFERs as libkrb5's parser takes them: each buffer 8-aligned, after
+ * the header; one server signature, one KDC signature, one client info. */
 static bool find_buffers(struct ng_slice pac, struct pac_buffers *b)
 {
-    struct ng_reader r = ng_reader_of(pac);
-    uint32_t count = ng_read_le32(&r);
-    uint32_t version = ng_read_le32(&r);
-    if (r.failed || version != PAC_VERSION || count > MAX_BUFFERS)
-        return false;
-    size_t header = 8 + (size_t)count * 16;
+    struct ng_pac_walk w = ng_pac_walk_begin(pac);
+    struct ng_pac_info_buffer info;
     unsigned servers = 0, privsvrs = 0, client_infos = 0;
     *b = (struct pac_buffers){0};
-    for (uint32_t i = 0; i < count; i++) {
-        uint32_t type = ng_read_le32(&r);
-        uint32_t size = ng_read_le32(&r);
-        uint64_t offset = ng_read_le64(&r);
-        bool inside = true;
-        if (r.failed || offset % PAC_ALIGNMENT != 0 || offset < header)
+    while (ng_pac_walk_next(&w, &info)) {
+        if (info.offset % PAC_ALIGNMENT != 0 || info.offset < ng_pac_header_len(&w))
             return false;
-        struct ng_slice data = ng_slice_at(pac, offset, size, &inside);
-        if (!inside)
-            return false;
-        if (type == PAC_SERVER_CHECKSUM) {
-            b->server = data;
-            b->server_offset = (size_t)offset;
+        if (info.type == PAC_SERVER_CHECKSUM) {
+            b->server = info.data;
+            b->server_offset = (size_t)info.offset;
             servers++;
-        } else if (type == PAC_PRIVSVR_CHECKSUM) {
-            b->privsvr = data;
-            b->privsvr_offset = (size_t)offset;
+        } else if (info.type == PAC_PRIVSVR_CHECKSUM) {
+            b->privsvr = info.data;
+            b->privsvr_offset = (size_t)info.offset;
             privsvrs++;
-        } else if (type == PAC_CLIENT_INFO) {
-            b->client_info = data;
+        } else if (info.type == PAC_CLIENT_INFO) {
+            b->client_info = info.data;
             client_infos++;
         }
     }
-    return servers == 1 && privsvrs == 1 && client_infos == 1 &&
+    return !w.malformed && servers == 1 && privsvrs == 1 && client_infos == 1 &&
            b->server.len >= SIGNATURE_TYPE_LEN && b->privsvr.len >= SIGNATURE_TYPE_LEN;
 }
 
