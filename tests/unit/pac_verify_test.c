@@ -15,6 +15,7 @@
 #include "alloc.h"
 #include "check.h"
 #include "gss_peer.h"
+#include "krb5_tickets.h"
 #include "krb5_cached_accept.h"
 #include "krb5_gss_checksum.h"
 #include "krb5_token.h"
@@ -208,26 +209,10 @@ static void reencrypt_ticket(krb5_creds *creds, bool alter)
     krb5_free_ticket(k, t);
 }
 
-/* A GSS-framed AP-REQ (mutual, RFC 4121 §4.1.1 checksum without bindings) for the ticket. */
-static void ap_req(krb5_creds *creds, struct ng_writer *out)
-{
-    uint8_t ck[24] = {16};
-    krb5_data ckd = {KV5M_DATA, sizeof(ck), (char *)ck};
-    krb5_auth_context ac = NULL;
-    krb5_data ap = {0};
-    REQUIRE(krb5_auth_con_init(k, &ac) == 0);
-    REQUIRE(krb5_auth_con_set_req_cksumtype(k, ac, NG_GSS_CHECKSUM_TYPE) == 0);
-    REQUIRE(krb5_mk_req_extended(k, &ac, AP_OPTS_MUTUAL_REQUIRED, &ckd, creds, &ap) == 0);
-    ng_krb5_frame(out, NG_KRB5_TOK_AP_REQ, ng_slice_of(ap.data, ap.length));
-    REQUIRE(out->error == NG_OK);
-    krb5_free_data_contents(k, &ap);
-    krb5_auth_con_free(k, ac);
-}
-
 static SECURITY_STATUS accept_ticket(CredHandle *server, krb5_creds *creds)
 {
     struct ng_writer w = ng_writer_growable();
-    ap_req(creds, &w);
+    REQUIRE(ng_test_ap_req(k, creds, true, &w) == 0);
     static struct ng_accept_leg leg;
     CtxtHandle ctx;
     ng_accept_leg_run(
@@ -239,24 +224,12 @@ static SECURITY_STATUS accept_ticket(CredHandle *server, krb5_creds *creds)
     return leg.status;
 }
 
-static krb5_creds *service_ticket(void)
-{
-    krb5_ccache cc;
-    krb5_creds in = {0}, *creds = NULL;
-    REQUIRE(krb5_cc_resolve(k, realm.ccache, &cc) == 0);
-    REQUIRE(krb5_cc_get_principal(k, cc, &in.client) == 0);
-    REQUIRE(krb5_parse_name(k, realm.service, &in.server) == 0);
-    REQUIRE(krb5_get_credentials(k, 0, cc, &in, &creds) == 0);
-    krb5_free_cred_contents(k, &in);
-    krb5_cc_close(k, cc);
-    return creds;
-}
-
 static void test_real_tickets(void)
 {
     CredHandle server;
     REQUIRE(ng_acquire_acceptor(NULL, "Kerberos", realm.keytab, 0, &server) == SEC_E_OK);
-    krb5_creds *good = service_ticket(), *bad = service_ticket();
+    krb5_creds *good = ng_test_service_ticket(k, &realm), *bad = ng_test_service_ticket(k, &realm);
+    REQUIRE(good != NULL && bad != NULL);
     reencrypt_ticket(good, false);
     reencrypt_ticket(bad, true);
     uint64_t cached = ng_krb5_cached_accept_count();
