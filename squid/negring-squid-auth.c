@@ -59,7 +59,7 @@ struct helper {
     size_t answer_len;
 };
 
-static void say(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
