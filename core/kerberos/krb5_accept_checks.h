@@ -5,6 +5,8 @@
 #ifndef NEGRING_CORE_KRB5_ACCEPT_CHECKS_H
 #define NEGRING_CORE_KRB5_ACCEPT_CHECKS_H
 
+#include <krb5/krb5.h>
+
 #include "krb5_ap_req.h"
 #include "krb5_gss_checksum.h"
 #include "security_context.h"
@@ -17,9 +19,10 @@ ng_status ng_krb5_check_gss_checksum(bool present, int32_t type, struct ng_slice
 /* The authenticator time `ctime` must be within the credentials' clock skew of `now`; then,
  * unless the caller allowed context replay, the authenticator must not have been seen
  * (NG_ERR_REPLAY), nor, when the replay cache is overloaded, be older than it can vouch for
- * (NG_ERR_TIME_SKEW: core/kerberos/replay_cache.h). The cache has 2^NEGRING_REPLAY_CACHE_LOG2 slots. */
+ * (NG_ERR_TIME_SKEW: core/kerberos/replay_cache.h). The cache has 2^NEGRING_REPLAY_CACHE_LOG2
+ * slots. `client`: the ticket's client, whose flood of authenticators evicts its own. */
 ng_status ng_krb5_check_replay(const struct ng_context *ctx, const struct ng_krb5_ap_req *req,
-                               int64_t ctime, int64_t now);
+                               krb5_const_principal client, int64_t ctime, int64_t now);
 
 /* The ASC_RET_* flags of a completed Kerberos accept. */
 ULONG ng_krb5_accept_ret_flags(ULONG req, uint32_t gss_flags, bool mutual);

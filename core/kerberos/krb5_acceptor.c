@@ -107,7 +107,8 @@ static ng_status accept_uncached(struct ng_context *ctx, struct ng_krb5_state *s
     NG_GUARD(ng_krb5_check_gss_checksum(ck != NULL, ck ? ck->checksum_type : 0,
                                         ck ? ng_slice_of(ck->contents, ck->length) : NG_SLICE_EMPTY,
                                         bindings, &gss));
-    NG_GUARD(ng_krb5_check_replay(ctx, req, s->authenticator->ctime, time(NULL)));
+    NG_GUARD(ng_krb5_check_replay(ctx, req, s->ticket->enc_part2->client, s->authenticator->ctime,
+                                  time(NULL)));
     bool mutual = (req->ap_options & NG_AP_OPTS_MUTUAL_REQUIRED) != 0;
     krb5_enctype enctype = s->ticket->enc_part2->session->enctype;
     bool made_subkey = false;

@@ -355,7 +355,7 @@ static ng_status accept_entry(struct ng_context *ctx, struct ng_krb5_state *st, 
         goto cleanup; /* left to krb5_mk_rep */
     *handled = true;
     if (status == NG_OK)
-        status = ng_krb5_check_replay(ctx, req, a.ctime, now);
+        status = ng_krb5_check_replay(ctx, req, e->client, a.ctime, now);
     if (status == NG_OK && mutual)
         status = write_ap_rep(kctx, key, &l, e->session.enctype, &a, &sub, out);
     if (status == NG_OK)
