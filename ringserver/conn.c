@@ -55,15 +55,21 @@ static size_t max_buffered(const struct rs_config *cfg)
     return cfg->max_header_bytes + cfg->max_body_bytes + cfg->max_token_bytes + 64;
 }
 
+/* An answer that cannot be queued closes the connection from inside the protocol's consume;
+ * `consuming` keeps it allocated until this loop has looked at it for the last time (the
+ * caller frees it if it closed). Without it, a send completing on a connection whose receive
+ * had ended (-ENOBUFS) freed the connection under the loop. */
 static size_t consume(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     size_t off = 0;
+    c->consuming = true;
     while (off < len && !c->closing && !c->send_armed) {
         size_t n = c->lis->proto->consume(c, data + off, len - off);
         if (n == 0)
             break;
         off += n;
     }
+    c->consuming = false;
     return off;
 }
 
@@ -199,6 +205,10 @@ void rs_conn_sent(struct rs_conn *c, int res)
     }
     if (c->in_len > 0)
         process_buffered(c);
+    if (c->closing) { /* no receive may be armed to free it later */
+        rs_conn_maybe_free(c);
+        return;
+    }
     rs_conn_schedule(c);
 }
 
@@ -293,7 +303,7 @@ void rs_conn_destroy(struct rs_conn *c)
 
 void rs_conn_maybe_free(struct rs_conn *c)
 {
-    if (c->closing && !c->recv_armed && !c->send_armed && !c->shutdown_armed)
+    if (c->closing && !c->recv_armed && !c->send_armed && !c->shutdown_armed && !c->consuming)
         rs_conn_destroy(c);
 }
 

@@ -62,6 +62,7 @@ struct rs_conn {
     unsigned slot; /* the socket: an index in the worker's table of io_uring direct descriptors */
     bool recv_armed, send_armed, shutdown_armed, cancel_sent, closing, close_after_send;
     bool needs_rearm;
+    bool consuming; /* inside conn.c's consume loop: not freed until it returns */
     uint8_t *in; /* bytes received and not yet consumed; NULL when there are none */
     size_t in_len, in_cap;
     struct rs_out out;            /* the response being built or sent; freed once sent */

@@ -22,44 +22,14 @@ import time
 
 from ntlm_auth.ntlm import NtlmContext
 
-from rsclient import (PORTS, Http, Raw, auth_token, b64, check, initiator, metrics, run,
-                      spnego_init_no_token, spnego_resp)
+from rsclient import (PORTS, Control, Http, Raw, auth_token, b64, check, initiator, metrics,
+                      run, spnego_init_no_token, spnego_resp)
 
 http, raw, authreq = PORTS
 SEC_E_INSUFFICIENT_MEMORY = 0x80090300
 MAX_N = 2000  # far above any handshake's allocations; reaching it means counting is broken
 nt_hash = open(os.path.join(os.environ["RS_WORK"], "users")).read().split(":")[2]
 password = "aad3b435b51404eeaad3b435b51404ee:" + nt_hash
-
-
-class Control:
-    """The fault_control.c unix socket."""
-
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(10)
-        self.sock.connect(path)
-        self.buf = b""
-
-    def cmd(self, line):
-        self.sock.sendall(line.encode() + b"\n")
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(64)
-            if not chunk:
-                raise EOFError("control socket closed")
-            self.buf += chunk
-        answer, self.buf = self.buf.split(b"\n", 1)
-        return answer.decode()
-
-    def settled_count(self):
-        """Allocations since arming, once the server stopped allocating for this attempt."""
-        last = int(self.cmd("count"))
-        while True:
-            time.sleep(0.005)
-            now = int(self.cmd("count"))
-            if now == last:
-                return now
-            last = now
 
 
 ctl = Control(os.environ["RS_FAULT_CONTROL"])

@@ -16,8 +16,14 @@
  *                (tests/harness/krb5_alloc_hook.h; off at start)
  *   count        allocations seen since the last arming            -> the number
  *   off          disarm                                            -> allocations seen
+ *   submitfail N  every Nth io_uring_submit fails with -EBUSY, submitting nothing (0: none)
+ *                                                                  -> "ok"
+ * The last is linked in with -Wl,--wrap=io_uring_submit: the ring's submission queue cannot be
+ * flushed, so a helper that finds it full gets no entry (submit.c), as when the kernel refuses
+ * submissions while completions overflow.
  * With RS_FAULT_BACKTRACE set, each failed allocation writes its call stack to stderr
  * ("addr2line -e ringserver_faulty +OFFSET" names the lines), to see which one a step hit. */
+#include <errno.h>
 #include <execinfo.h>
 #include <pthread.h>
 #include <signal.h>
@@ -39,6 +45,9 @@ void *__real_realloc(void *ptr, size_t size);
 void *__wrap_malloc(size_t size);
 void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *ptr, size_t size);
+struct io_uring;
+int __real_io_uring_submit(struct io_uring *ring);
+int __wrap_io_uring_submit(struct io_uring *ring);
 
 enum fail_mode { FAIL_ONE, FAIL_FROM, FAIL_EVERY };
 
@@ -47,6 +56,7 @@ static atomic_int fail_mode;
 static atomic_ulong seen;
 static bool backtraces;
 static atomic_bool krb5_counted;
+static atomic_ulong submit_fail_every, submits;
 static bool hooked;
 static char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
@@ -95,6 +105,14 @@ void *__wrap_realloc(void *ptr, size_t size)
     return injected() ? NULL : __real_realloc(ptr, size); /* a failed realloc keeps ptr */
 }
 
+int __wrap_io_uring_submit(struct io_uring *ring)
+{
+    unsigned long every = atomic_load_explicit(&submit_fail_every, memory_order_relaxed);
+    if (every != 0 && atomic_fetch_add_explicit(&submits, 1, memory_order_relaxed) % every == 0)
+        return -EBUSY;
+    return __real_io_uring_submit(ring);
+}
+
 static void arm(unsigned long n, enum fail_mode mode)
 {
     atomic_store(&fail_at, 0);
@@ -121,6 +139,9 @@ static void answer(int fd, const char *line)
         bool on = strcmp(line, "krb5 on") == 0;
         atomic_store(&krb5_counted, on);
         len = snprintf(out, sizeof(out), on && !hooked ? "error krb5 not hooked\n" : "ok\n");
+    } else if (sscanf(line, "submitfail %lu", &n) == 1) {
+        atomic_store(&submit_fail_every, n);
+        len = snprintf(out, sizeof(out), "ok\n");
     } else if (strcmp(line, "count") == 0) {
         len = snprintf(out, sizeof(out), "%lu\n", atomic_load(&seen));
     } else if (strcmp(line, "off") == 0) {

@@ -1,11 +1,13 @@
 """Client helpers for the ringserver tests: the test runner, MIT GSSAPI tokens (python3-gssapi),
 hand-built SPNEGO wrappers for multi-leg exchanges, a minimal HTTP/1.1 client over one socket (so
-the test controls keep-alive), and the raw protocol's frames (docs/ringserver.md)."""
+the test controls keep-alive), the raw protocol's frames (docs/ringserver.md), and the fault
+control socket of ringserver_faulty (fault_control.c)."""
 import base64
 import os
 import socket
 import struct
 import sys
+import time
 import traceback
 
 import gssapi
@@ -196,6 +198,36 @@ def metrics(port):
             k, v = line.rsplit(" ", 1)
             out[k] = float(v)
     return out
+
+
+class Control:
+    """The fault_control.c unix socket."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(10)
+        self.sock.connect(path)
+        self.buf = b""
+
+    def cmd(self, line):
+        self.sock.sendall(line.encode() + b"\n")
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(64)
+            if not chunk:
+                raise EOFError("control socket closed")
+            self.buf += chunk
+        answer, self.buf = self.buf.split(b"\n", 1)
+        return answer.decode()
+
+    def settled_count(self):
+        """Allocations since arming, once the server stopped allocating for this attempt."""
+        last = int(self.cmd("count"))
+        while True:
+            time.sleep(0.005)
+            now = int(self.cmd("count"))
+            if now == last:
+                return now
+            last = now
 
 
 PORTS = [int(p) for p in os.environ.get("RS_PORTS", "").split()]
