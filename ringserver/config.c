@@ -33,7 +33,8 @@ struct opt {
 
 static const struct opt options[] = {
     {"listen", OPT_LISTEN, 0, 0, "127.0.0.1:8080 mode=http mechs=negotiate",
-     "ADDR:PORT [mode=http|auth_request|raw] [mechs=negotiate|kerberos|ntlm]; repeatable"},
+     "ADDR:PORT [mode=http|auth_request|raw] [mechs=negotiate|kerberos|ntlm] [service=NAME]; "
+     "repeatable"},
     {"workers", OPT_UINT, O(workers), "0", "worker threads, one io_uring each (0: one per CPU)"},
     {"keytab", OPT_STR, O(keytab), "", "service keytab (default: KRB5_KTNAME or the system one)"},
     {"principal", OPT_STR, O(principal), "", "accept only tickets for this service principal"},
@@ -64,7 +65,15 @@ static const struct opt options[] = {
      "how long a re-sent token from the same client gets the same answer (0: off)"},
     {"result-cache-entries", OPT_UINT, O(result_cache_entries), "65536", "result cache size"},
     {"client-id-header", OPT_STR, O(client_id_header), "X-Client-Connection",
-     "auth_request listeners: header naming the client's connection (result cache key)"},
+     "auth_request listeners: header naming the client's connection (result cache key), "
+     "trusted only from an authenticated front-end"},
+    {"frontend-secret-file", OPT_STR, O(frontend_secret_file), "",
+     "auth_request listeners: the front-end must send this file's secret (16-64 printable "
+     "characters) in frontend-secret-header; needed off loopback"},
+    {"frontend-secret-header", OPT_STR, O(frontend_secret_header), "X-Negring-Frontend",
+     "header carrying the front-end's secret"},
+    {"revocation-file", OPT_STR, O(revocation_file), "",
+     "revoked sessions, 'UNIX-SECONDS USER' lines (ringserver --revoke USER appends one)"},
     {"cookie-key-file", OPT_STR, O(cookie_key_file), "",
      "file with >= 32 secret bytes: enables the HMAC-SHA256 session cookie"},
     {"cookie-name", OPT_STR, O(cookie_name), "negring_session", "session cookie name"},
@@ -99,6 +108,16 @@ const char *rs_mode_name(enum rs_mode m)
 const char *rs_mechs_name(enum rs_mechs m)
 {
     return m == RS_MECHS_NEGOTIATE ? "negotiate" : m == RS_MECHS_KERBEROS ? "kerberos" : "ntlm";
+}
+
+bool rs_listener_is_loopback(const struct rs_listener_config *l)
+{
+    if (l->addr.ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&l->addr;
+        return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+    }
+    const struct in6_addr *a6 = &((const struct sockaddr_in6 *)&l->addr)->sin6_addr;
+    return IN6_IS_ADDR_LOOPBACK(a6) || (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -190,7 +209,18 @@ static int parse_addr(const char *text, struct rs_listener_config *l)
     return 0;
 }
 
-/* "ADDR:PORT [mode=...] [mechs=...]" (blanks or commas between the parts). */
+/* service=NAME: it goes into cookies between '|' separators, so a plain token. */
+static bool service_ok(const char *s)
+{
+    if (*s == '\0' || strlen(s) >= sizeof(((struct rs_listener_config *)0)->service))
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && strchr(".-_:/@[]", *s) == NULL)
+            return false;
+    return true;
+}
+
+/* "ADDR:PORT [mode=...] [mechs=...] [service=...]" (blanks or commas between the parts). */
 static int parse_listen(struct rs_config *cfg, const char *value, char *err, size_t errlen)
 {
     if (cfg->n_listeners == RS_MAX_LISTENERS)
@@ -220,6 +250,8 @@ static int parse_listen(struct rs_config *cfg, const char *value, char *err, siz
             l->mechs = RS_MECHS_KERBEROS;
         else if (strcmp(part, "mechs=ntlm") == 0)
             l->mechs = RS_MECHS_NTLM;
+        else if (strncmp(part, "service=", 8) == 0 && service_ok(part + 8))
+            strcpy(l->service, part + 8);
         else
             return fail(err, errlen, "listen: unknown part '%s'", part);
     }
@@ -331,15 +363,19 @@ void rs_config_usage(FILE *f)
                "nginx auth_request backend, or over a raw length-prefixed token protocol.\n"
                "Every option may also be written in the config file as 'option = value'.\n"
                "Sizes take k/m suffixes, durations ms/s/m/h (plain numbers are seconds).\n"
-               "Signals: SIGHUP reloads the keytab, SIGTERM/SIGINT drain and exit.\n\n"
+               "Signals: SIGHUP reloads keys, accounts, secrets and revocations and empties the\n"
+               "result cache; SIGTERM/SIGINT drain and exit.\n\n"
                "  --config FILE              read options from FILE first\n"
                "  --check                    validate the configuration and exit\n"
+               "  --revoke USER              revoke USER's sessions (revocation-file), then "
+               "SIGHUP\n"
                "  --help, --version\n");
     for (size_t i = 0; i < N_OPTIONS; i++)
         fprintf(f, "  --%-24s %s (default: %s)\n", options[i].name, options[i].help,
                 options[i].def[0] ? options[i].def : "none");
-    fprintf(f, "\nExample:\n  KRB5_KTNAME=/etc/http.keytab ringserver --listen '0.0.0.0:8080 "
-               "mode=auth_request' --listen '127.0.0.1:9000 mode=raw'\n"
+    fprintf(f, "\nExample (nginx on this host in front, docs/ringserver.md):\n"
+               "  KRB5_KTNAME=/etc/http.keytab ringserver --listen '127.0.0.1:8081 "
+               "mode=auth_request' --frontend-secret-file /etc/negring/frontend.secret\n"
                "Documentation: docs/ringserver.md\n");
 }
 
@@ -377,6 +413,10 @@ static int apply_flags(struct rs_config *cfg, int argc, char **argv, bool *liste
         name[n] = '\0';
         if (strcmp(name, "check") == 0)
             continue;
+        if (strcmp(name, "revoke") == 0) { /* the caller's, with its user */
+            i += value == NULL;
+            continue;
+        }
         if (value == NULL) {
             if (i + 1 >= argc)
                 return fail(err, errlen, "--%s needs a value", name);

@@ -30,6 +30,9 @@ struct rs_listener_config {
     socklen_t addr_len;
     enum rs_mode mode;
     enum rs_mechs mechs;
+    /* What a session cookie is bound to, with the mechanisms: service=NAME, by default the
+     * address (text). Cookies from another listener's service or mechanisms are refused. */
+    char service[128];
 };
 
 struct rs_config {
@@ -59,6 +62,11 @@ struct rs_config {
     unsigned result_cache_ttl_s; /* 0: off */
     unsigned result_cache_entries;
     char client_id_header[64]; /* auth_request listeners: header naming the client connection */
+    /* auth_request listeners: the front-end proves itself with this header holding the secret
+     * of the file; only then is client_id_header trusted. */
+    char frontend_secret_file[512];
+    char frontend_secret_header[64];
+    char revocation_file[512]; /* "UNIX-SECONDS USER" lines: sessions revoked (--revoke) */
 
     char cookie_key_file[512]; /* "": no session cookie */
     char cookie_name[64];
@@ -69,13 +77,16 @@ struct rs_config {
     bool log_success;
 };
 
-/* Fills defaults, reads --config FILE if given, then applies the flags. On error writes a
- * message to err and returns -1; returns 1 when --help or --version was handled (exit 0). */
+/* Fills defaults, reads --config FILE if given, then applies the flags (--check and --revoke
+ * are the caller's). On error writes a message to err and returns -1; returns 1 when --help or
+ * --version was handled (exit 0). */
 int rs_config_load(struct rs_config *cfg, int argc, char **argv, char *err, size_t errlen);
 void rs_config_usage(FILE *f);
 /* "127.0.0.1:8080" or "[::1]:8080" from the listener's address. */
 void rs_listener_name(const struct rs_listener_config *l, char *out, size_t len);
 const char *rs_mode_name(enum rs_mode m);
+/* 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
+bool rs_listener_is_loopback(const struct rs_listener_config *l);
 const char *rs_mechs_name(enum rs_mechs m);
 
 #endif

@@ -8,6 +8,7 @@ script=$1
 shift
 start_realm
 head -c 32 /dev/urandom >"$WORK/cookie.key"
+head -c 24 /dev/urandom | base64 >"$WORK/frontend.secret"
 # NTLM accounts (docs/ntlm.md) for tests that pass --user-db @WORK@/users.
 if [[ -x ${NEGRING_USER_TOOL:-} ]]; then
     "$NEGRING_USER_TOOL" add --db "$WORK/users" 'NEGRING\alice' <<<"$NEGRING_USER_PASSWORD" >/dev/null
