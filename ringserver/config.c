@@ -33,7 +33,8 @@ struct opt {
 
 static const struct opt options[] = {
     {"listen", OPT_LISTEN, 0, 0, "127.0.0.1:8080 mode=http mechs=negotiate",
-     "ADDR:PORT [mode=http|auth_request|raw] [mechs=negotiate|kerberos|ntlm] [service=NAME]; "
+     "ADDR:PORT [mode=http|auth_request|raw] [mechs=negotiate|kerberos|ntlm] [service=NAME] "
+     "[tls cert=FILE key=FILE [client-ca=FILE] [bindings=off|when-supplied|require]]; "
      "repeatable"},
     {"workers", OPT_UINT, O(workers), "0", "worker threads, one io_uring each (0: one per CPU)"},
     {"keytab", OPT_STR, O(keytab), "", "service keytab (default: KRB5_KTNAME or the system one)"},
@@ -79,6 +80,15 @@ static const struct opt options[] = {
     {"cookie-name", OPT_STR, O(cookie_name), "negring_session", "session cookie name"},
     {"cookie-ttl", OPT_DURATION_S, O(cookie_ttl_s), "1h", "session cookie lifetime"},
     {"cookie-secure", OPT_BOOL, O(cookie_secure), "yes", "mark the cookie Secure (HTTPS only)"},
+    {"tls-ciphers", OPT_STR, O(tls_ciphers),
+     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
+     "TLS 1.2 ciphers (forward secret AEAD only; TLS 1.1 and below are refused)"},
+    {"tls-ciphersuites", OPT_STR, O(tls_ciphersuites),
+     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+     "TLS 1.3 suites"},
+    {"tls-ticket-rotation", OPT_DURATION_S, O(tls_ticket_rotation_s), "1h",
+     "session ticket keys: a new one this often; tickets of the one before still resume"},
     {"metrics-path", OPT_STR, O(metrics_path), "/metrics",
      "Prometheus text metrics on HTTP listeners (\"\" to disable)"},
     {"log-success", OPT_BOOL, O(log_success), "no", "also log one line per successful login"},
@@ -103,6 +113,11 @@ void rs_listener_name(const struct rs_listener_config *l, char *out, size_t len)
 const char *rs_mode_name(enum rs_mode m)
 {
     return m == RS_MODE_HTTP ? "http" : m == RS_MODE_AUTH_REQUEST ? "auth_request" : "raw";
+}
+
+const char *rs_bindings_name(enum rs_bindings b)
+{
+    return b == RS_BINDINGS_OFF ? "off" : b == RS_BINDINGS_REQUIRE ? "require" : "when-supplied";
 }
 
 const char *rs_mechs_name(enum rs_mechs m)
@@ -220,14 +235,60 @@ static bool service_ok(const char *s)
     return true;
 }
 
-/* "ADDR:PORT [mode=...] [mechs=...] [service=...]" (blanks or commas between the parts). */
+static int copy_path(char *dst, size_t size, const char *src)
+{
+    if (*src == '\0' || strlen(src) >= size)
+        return -1;
+    strcpy(dst, src);
+    return 0;
+}
+
+/* tls, cert=, key=, client-ca=, bindings=. */
+static int parse_tls_part(struct rs_listener_config *l, const char *part)
+{
+    if (strcmp(part, "tls") == 0)
+        l->tls = true;
+    else if (strncmp(part, "cert=", 5) == 0)
+        return copy_path(l->cert, sizeof(l->cert), part + 5);
+    else if (strncmp(part, "key=", 4) == 0)
+        return copy_path(l->key, sizeof(l->key), part + 4);
+    else if (strncmp(part, "client-ca=", 10) == 0)
+        return copy_path(l->client_ca, sizeof(l->client_ca), part + 10);
+    else if (strcmp(part, "bindings=off") == 0)
+        l->bindings = RS_BINDINGS_OFF, l->bindings_set = true;
+    else if (strcmp(part, "bindings=when-supplied") == 0)
+        l->bindings = RS_BINDINGS_WHEN_SUPPLIED, l->bindings_set = true;
+    else if (strcmp(part, "bindings=require") == 0)
+        l->bindings = RS_BINDINGS_REQUIRE, l->bindings_set = true;
+    else
+        return -1;
+    return 0;
+}
+
+/* The listener's TLS parts agree; without bindings= a TLS listener binds when supplied. */
+static int check_listen(struct rs_config *cfg, struct rs_listener_config *l, char *err,
+                        size_t errlen)
+{
+    bool tls_parts = l->cert[0] || l->key[0] || l->client_ca[0];
+    if (l->tls && (!l->cert[0] || !l->key[0]))
+        return fail(err, errlen, "listen %s: tls needs cert=FILE and key=FILE", l->text);
+    if (!l->tls && (tls_parts || l->bindings_set))
+        return fail(err, errlen, "listen %s: cert=, key=, client-ca= and bindings= need tls",
+                    l->text);
+    if (l->tls && !l->bindings_set)
+        l->bindings = RS_BINDINGS_WHEN_SUPPLIED;
+    cfg->n_listeners++;
+    return 0;
+}
+
+/* "ADDR:PORT [mode=...] [mechs=...] [service=...] [tls ...]" (blanks or commas between). */
 static int parse_listen(struct rs_config *cfg, const char *value, char *err, size_t errlen)
 {
     if (cfg->n_listeners == RS_MAX_LISTENERS)
         return fail(err, errlen, "more than %d listeners", RS_MAX_LISTENERS);
     struct rs_listener_config *l = &cfg->listeners[cfg->n_listeners];
     *l = (struct rs_listener_config){.mode = RS_MODE_HTTP, .mechs = RS_MECHS_NEGOTIATE};
-    char copy[256];
+    char copy[1024];
     if (strlen(value) >= sizeof(copy))
         return fail(err, errlen, "listen value too long");
     strcpy(copy, value);
@@ -252,11 +313,10 @@ static int parse_listen(struct rs_config *cfg, const char *value, char *err, siz
             l->mechs = RS_MECHS_NTLM;
         else if (strncmp(part, "service=", 8) == 0 && service_ok(part + 8))
             strcpy(l->service, part + 8);
-        else
+        else if (parse_tls_part(l, part) != 0)
             return fail(err, errlen, "listen: unknown part '%s'", part);
     }
-    cfg->n_listeners++;
-    return 0;
+    return check_listen(cfg, l, err, errlen);
 }
 
 static const struct opt *find_opt(const char *name)

@@ -22,6 +22,13 @@ enum rs_mechs {
     RS_MECHS_NTLM,      /* NTLM scheme only */
 };
 
+/* Extended Protection (RFC 5929 tls-server-end-point channel bindings), as IIS sets it. */
+enum rs_bindings {
+    RS_BINDINGS_OFF,           /* none passed to AcceptSecurityContext: clients' are ignored */
+    RS_BINDINGS_WHEN_SUPPLIED, /* a client's bindings must match; a client without is accepted */
+    RS_BINDINGS_REQUIRE,       /* every client must send matching bindings */
+};
+
 #define RS_MAX_LISTENERS 16
 
 struct rs_listener_config {
@@ -33,6 +40,12 @@ struct rs_listener_config {
     /* What a session cookie is bound to, with the mechanisms: service=NAME, by default the
      * address (text). Cookies from another listener's service or mechanisms are refused. */
     char service[128];
+    /* TLS (tls_context.h): certificate chain and key files (PEM), and client-ca: clients must
+     * present a certificate it signed (a front-end proving itself to an auth_request listener). */
+    bool tls;
+    char cert[256], key[256], client_ca[256];
+    enum rs_bindings bindings; /* Extended Protection, TLS listeners only */
+    bool bindings_set;         /* bindings= was given */
 };
 
 struct rs_config {
@@ -73,6 +86,10 @@ struct rs_config {
     unsigned cookie_ttl_s;
     bool cookie_secure;
 
+    char tls_ciphers[512];      /* TLS 1.2 cipher list (OpenSSL syntax) */
+    char tls_ciphersuites[256]; /* TLS 1.3 suites */
+    unsigned tls_ticket_rotation_s;
+
     char metrics_path[64]; /* "": no metrics on HTTP listeners */
     bool log_success;
 };
@@ -88,5 +105,6 @@ const char *rs_mode_name(enum rs_mode m);
 /* 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
 bool rs_listener_is_loopback(const struct rs_listener_config *l);
 const char *rs_mechs_name(enum rs_mechs m);
+const char *rs_bindings_name(enum rs_bindings b);
 
 #endif

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "audit.h"
+#include "log.h"
 #include "protocol.h"
 #include "submit.h"
 
@@ -28,6 +29,17 @@ static void peer_name(const struct sockaddr *sa, socklen_t sa_len, char *out, si
     snprintf(out, len, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, port);
 }
 
+/* A TLS listener's connection gets a session on the listener's current context. */
+static bool tls_start(struct rs_conn *c)
+{
+    struct rs_server *srv = c->w->srv;
+    if (!c->lis->cfg->tls)
+        return true;
+    SSL_CTX *ctx = atomic_load(&srv->tls_ctx[c->lis->cfg - srv->cfg.listeners]);
+    c->tls = rs_tls_session_new(ctx);
+    return c->tls != NULL;
+}
+
 struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, unsigned slot,
                             const struct sockaddr *peer, socklen_t peer_len)
 {
@@ -36,6 +48,10 @@ struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, unsign
         return NULL;
     c->w = w;
     c->lis = lis;
+    if (!tls_start(c)) {
+        free(c);
+        return NULL;
+    }
     c->slot = slot;
     c->opened_ms = w->now_ms;
     c->serial = ++w->conn_serial;
@@ -133,7 +149,7 @@ static void process_buffered(struct rs_conn *c)
         c->partial_since_ms = c->w->now_ms;
 }
 
-void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len)
+static void received_plain(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     if (c->closing)
         return;
@@ -155,8 +171,85 @@ void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len)
     rs_conn_schedule(c);
 }
 
+/* Sends c->sending from its start. */
+static void start_send(struct rs_conn *c)
+{
+    c->out_off = 0;
+    c->send_since_ms = c->w->now_ms;
+    if (!rs_submit_send(c)) {
+        rs_conn_close(c, RS_RESULT_ERROR);
+        return;
+    }
+    rs_conn_schedule(c);
+}
+
+/* TLS: the ciphertext OpenSSL has written (a handshake flight, tickets, an answer) goes out,
+ * unless a send is under way: then it waits in the session for that send to finish. */
+static bool tls_flush(struct rs_conn *c)
+{
+    if (c->send_armed || !rs_tls_take_output(c->tls, &c->wire))
+        return false;
+    c->sending = &c->wire;
+    start_send(c);
+    return true;
+}
+
+/* A failed TLS session: its alert, if it wrote one, goes out before the close. */
+static void tls_failed(struct rs_conn *c)
+{
+    rs_count(&c->w->metrics.tls_failures);
+    char q[160];
+    rs_log_quote(q, sizeof(q), rs_tls_failure(c->tls));
+    rs_log(RS_LOG_WARN, "tls_failed", "listener=%s peer=%s established=%s reason=%s",
+           c->lis->cfg->text, c->peer, rs_tls_established(c->tls) ? "yes" : "no", q);
+    c->close_after_send = true;
+    if (!tls_flush(c) && !c->send_armed)
+        rs_conn_close(c, RS_RESULT_ABORTED);
+}
+
+/* Ciphertext in: the handshake as far as it goes, then each record's plaintext to the
+ * protocol, then whatever OpenSSL wrote back. */
+static void received_tls(struct rs_conn *c, const uint8_t *data, size_t len)
+{
+    bool was_established = rs_tls_established(c->tls);
+    rs_tls_offer(c->tls, data, len);
+    for (;;) {
+        size_t n;
+        enum rs_tls_read r = rs_tls_read(c->tls, c->w->plain, RS_TLS_RECORD_MAX, &n);
+        if (!was_established && rs_tls_established(c->tls)) {
+            was_established = true;
+            rs_count(&c->w->metrics.tls_handshakes[rs_tls_resumed(c->tls)]);
+        }
+        if (r == RS_TLS_PLAINTEXT) {
+            received_plain(c, c->w->plain, n);
+            if (c->closing)
+                return;
+            continue;
+        }
+        if (r == RS_TLS_FAILED)
+            tls_failed(c);
+        else if (r == RS_TLS_CLOSED)
+            rs_conn_close(c, RS_RESULT_ABORTED);
+        break;
+    }
+    if (!c->closing)
+        tls_flush(c);
+    rs_conn_schedule(c);
+}
+
+void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len)
+{
+    if (c->closing)
+        return;
+    if (c->tls != NULL)
+        received_tls(c, data, len);
+    else
+        received_plain(c, data, len);
+}
+
 /* An answer that could not be built (out of memory) gives way to the listener's ready-made
- * refusal, and the connection closes after it. */
+ * refusal, and the connection closes after it. On TLS the answer is sealed first (with
+ * close_notify when the connection closes after it). */
 void rs_conn_send(struct rs_conn *c)
 {
     c->sending = &c->out;
@@ -170,13 +263,14 @@ void rs_conn_send(struct rs_conn *c)
         c->close_after_send = true;
     }
     c->served = true;
-    c->out_off = 0;
-    c->send_since_ms = c->w->now_ms;
-    if (!rs_submit_send(c)) {
-        rs_conn_close(c, RS_RESULT_ERROR);
+    if (c->tls == NULL) {
+        start_send(c);
         return;
     }
-    rs_conn_schedule(c);
+    bool sealed = rs_tls_seal(c->tls, c->sending->data, c->sending->len, c->close_after_send);
+    rs_out_free(&c->out);
+    if (!sealed || !tls_flush(c))
+        rs_conn_close(c, RS_RESULT_ERROR);
 }
 
 void rs_conn_sent(struct rs_conn *c, int res)
@@ -197,6 +291,11 @@ void rs_conn_sent(struct rs_conn *c, int res)
         return;
     }
     rs_out_free(&c->out);
+    if (c->tls != NULL) {
+        rs_out_free(&c->wire);
+        if (tls_flush(c)) /* written while this went out */
+            return;
+    }
     /* Draining: a connection goes once it has no handshake left to finish. */
     if (c->close_after_send || (c->w->draining && !c->hs.active)) {
         rs_submit_shutdown(c); /* FIN after the answer */
@@ -288,6 +387,8 @@ void rs_conn_destroy(struct rs_conn *c)
         unlink_rearm(c);
     rs_wheel_clear(&c->timer);
     drop_input(c);
+    rs_tls_session_free(c->tls);
+    rs_out_free(&c->wire);
     rs_submit_close(w, c->slot);
     if (c->prev != NULL)
         c->prev->next = c->next;

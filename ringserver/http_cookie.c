@@ -29,7 +29,7 @@ void rs_http_cookie_issue(struct rs_out *o, const struct rs_conn *c, const struc
     rs_out_printf(o, "Set-Cookie: %s=", srv->cfg.cookie_name);
     rs_cookie_make(o, &srv->cookie_key, &claims);
     rs_out_printf(o, "; Path=/; Max-Age=%u; HttpOnly; SameSite=Lax%s\r\n", srv->cfg.cookie_ttl_s,
-                  srv->cfg.cookie_secure ? "; Secure" : "");
+                  srv->cfg.cookie_secure || c->lis->cfg->tls ? "; Secure" : "");
 }
 
 bool rs_http_cookie_check(const struct rs_conn *c, const struct rs_http_request *req,

@@ -40,7 +40,14 @@ static bool cookie_login(struct rs_http_ctx *r)
 static bool frontend_refused(struct rs_http_ctx *r)
 {
     struct rs_conn *c = r->c;
-    if (c->lis->cfg->mode != RS_MODE_AUTH_REQUEST || c->w->srv->cfg.frontend_secret_file[0] == '\0')
+    if (c->lis->cfg->mode != RS_MODE_AUTH_REQUEST)
+        return false;
+    if (c->lis->cfg->client_ca[0]) { /* the handshake verified the front-end's certificate */
+        r->frontend = rs_tls_peer_verified(c->tls);
+        if (r->frontend || c->w->srv->cfg.frontend_secret_file[0] == '\0')
+            return false;
+    }
+    if (c->w->srv->cfg.frontend_secret_file[0] == '\0')
         return false;
     r->frontend =
         r->req->has_frontend && rs_secret_equals(&c->w->srv->frontend_secret, r->req->frontend);

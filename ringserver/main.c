@@ -42,12 +42,12 @@ static int check_frontend(const struct rs_config *cfg, const struct rs_listener_
                           char *err, size_t errlen)
 {
     if (l->mode != RS_MODE_AUTH_REQUEST || rs_listener_is_loopback(l) ||
-        cfg->frontend_secret_file[0])
+        cfg->frontend_secret_file[0] || (l->tls && l->client_ca[0]))
         return 0;
     snprintf(err, errlen,
              "listener %s: mode=auth_request off loopback needs the front-end to authenticate "
-             "itself: set frontend-secret-file (nginx sends it in %s, docs/ringserver.md) or "
-             "listen on 127.0.0.1",
+             "itself: set frontend-secret-file (nginx sends it in %s, docs/ringserver.md), or "
+             "tls with client-ca=FILE, or listen on 127.0.0.1",
              l->text, cfg->frontend_secret_header);
     return -1;
 }
@@ -75,12 +75,42 @@ static void warn_plain(const struct rs_config *cfg)
 {
     for (unsigned i = 0; i < cfg->n_listeners; i++) {
         const struct rs_listener_config *l = &cfg->listeners[i];
-        if (l->mode != RS_MODE_RAW && !rs_listener_is_loopback(l))
+        if (l->mode != RS_MODE_RAW && !l->tls && !rs_listener_is_loopback(l))
             rs_log(RS_LOG_WARN, "plain_http",
                    "listener=%s mode=%s reason=\"plain HTTP off "
                    "loopback: tokens and cookies can be captured; use TLS\"",
                    l->text, rs_mode_name(l->mode));
     }
+}
+
+/* Every TLS listener's context, into ctx[] (NULL for the others). */
+static int load_tls(struct rs_server *srv, SSL_CTX *ctx[RS_MAX_LISTENERS], char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < srv->cfg.n_listeners; i++) {
+        const struct rs_listener_config *l = &srv->cfg.listeners[i];
+        ctx[i] = l->tls ? rs_tls_context_new(&srv->cfg, l, &srv->tickets, err, errlen) : NULL;
+        if (l->tls && ctx[i] == NULL) {
+            while (i-- > 0)
+                SSL_CTX_free(ctx[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void tls_start(struct rs_server *srv)
+{
+    char why[160];
+    bool ktls = rs_tls_ktls_available(why, sizeof(why));
+    for (unsigned i = 0; i < srv->cfg.n_listeners; i++)
+        if (srv->cfg.listeners[i].tls)
+            rs_log(RS_LOG_INFO, "tls",
+                   "listener=%s bindings=%s client_ca=%s record_layer=userspace "
+                   "ktls=%s reason=\"%s%s\"",
+                   srv->cfg.listeners[i].text, rs_bindings_name(srv->cfg.listeners[i].bindings),
+                   srv->cfg.listeners[i].client_ca[0] ? "yes" : "no",
+                   ktls ? "unused" : "unavailable", why,
+                   ktls ? "; ringserver's kernel record layer is not implemented" : "");
 }
 
 /* The secrets and the revocation snapshot, at start and on SIGHUP. */
@@ -118,8 +148,13 @@ static int start(struct rs_server *srv, char *err, size_t errlen)
     if (check_listeners(srv, err, errlen) != 0)
         return -1;
     struct rs_revocation *r = NULL;
+    SSL_CTX *ctx[RS_MAX_LISTENERS];
     if (load_cookie_key(srv, err, errlen) != 0 || load_frontend_secret(srv, err, errlen) != 0 ||
-        rs_revocation_load(&srv->cfg, &r, err, errlen) != 0)
+        rs_ticket_keys_rotate(&srv->tickets) != 0 || load_tls(srv, ctx, err, errlen) != 0)
+        return -1;
+    for (unsigned i = 0; i < srv->cfg.n_listeners; i++)
+        atomic_store(&srv->tls_ctx[i], ctx[i]);
+    if (rs_revocation_load(&srv->cfg, &r, err, errlen) != 0)
         return -1;
     atomic_store(&srv->revocation, r);
     srv->cache = rs_result_cache_create(srv->cfg.result_cache_entries, srv->cfg.result_cache_ttl_s);
@@ -137,16 +172,27 @@ static void announce(const struct rs_server *srv)
     }
 }
 
-/* Swaps in a new snapshot, then frees the old one once every worker has started a new turn of
- * its loop (none can still be reading it). */
-static void publish_revocation(struct rs_server *srv, struct rs_revocation *r)
+/* Returns once every worker has started a new turn of its loop: none still reads what was
+ * replaced before the call. */
+static void wait_workers(struct rs_server *srv)
 {
-    struct rs_revocation *old = atomic_exchange(&srv->revocation, r);
     uint64_t epoch = atomic_fetch_add(&srv->epoch, 1) + 1;
     for (unsigned i = 0; i < srv->n_workers; i++)
         while (atomic_load(&srv->workers[i]->seen_epoch) < epoch)
             usleep(1000);
+}
+
+/* New revocations and TLS contexts; the old ones go once no worker can be reading them. */
+static void publish(struct rs_server *srv, struct rs_revocation *r, SSL_CTX *ctx[])
+{
+    struct rs_revocation *old = r ? atomic_exchange(&srv->revocation, r) : NULL;
+    SSL_CTX *old_ctx[RS_MAX_LISTENERS] = {0};
+    for (unsigned i = 0; ctx != NULL && i < srv->cfg.n_listeners; i++)
+        old_ctx[i] = atomic_exchange(&srv->tls_ctx[i], ctx[i]);
+    wait_workers(srv);
     rs_revocation_free(old);
+    for (unsigned i = 0; i < srv->cfg.n_listeners; i++)
+        SSL_CTX_free(old_ctx[i]); /* connections still on it hold their own reference */
 }
 
 static void reload_failed(const char *err, const char *unchanged)
@@ -171,23 +217,39 @@ static void reload(struct rs_server *srv)
         ok = false, reload_failed(err, "cookie_key");
     if (load_frontend_secret(srv, err, sizeof(err)) != 0)
         ok = false, reload_failed(err, "frontend_secret");
-    struct rs_revocation *r;
-    if (rs_revocation_load(&srv->cfg, &r, err, sizeof(err)) == 0)
-        publish_revocation(srv, r);
-    else
-        ok = false, reload_failed(err, "revocations");
+    struct rs_revocation *r = NULL;
+    SSL_CTX *ctx[RS_MAX_LISTENERS];
+    if (rs_revocation_load(&srv->cfg, &r, err, sizeof(err)) != 0)
+        ok = false, r = NULL, reload_failed(err, "revocations");
+    bool tls_ok = load_tls(srv, ctx, err, sizeof(err)) == 0;
+    if (!tls_ok)
+        ok = false, reload_failed(err, "tls");
+    publish(srv, r, tls_ok ? ctx : NULL);
     atomic_fetch_add(ok ? &srv->reloads_ok : &srv->reloads_failed, 1);
     if (ok)
         rs_log(RS_LOG_INFO, "reload", "result=ok");
 }
 
-/* Signals arrive here only (blocked in every worker): SIGHUP reloads, SIGTERM/SIGINT drain. */
+/* Signals arrive here only (blocked in every worker): SIGHUP reloads, SIGTERM/SIGINT drain.
+ * Between them, a new session ticket key every tls-ticket-rotation. */
 static void signal_loop(struct rs_server *srv, const sigset_t *set)
 {
+    time_t next_rotation = time(NULL) + srv->cfg.tls_ticket_rotation_s;
     for (;;) {
-        int sig = 0;
-        if (sigwait(set, &sig) != 0)
-            continue;
+        time_t now = time(NULL);
+        if (srv->cfg.tls_ticket_rotation_s > 0 && now >= next_rotation) {
+            if (rs_ticket_keys_rotate(&srv->tickets) != 0)
+                rs_log(RS_LOG_ERROR, "ticket_rotation", "result=failed reason=\"RAND_bytes\"");
+            else
+                rs_log(RS_LOG_INFO, "ticket_rotation", "result=ok");
+            next_rotation = now + srv->cfg.tls_ticket_rotation_s;
+        }
+        struct timespec wait = {next_rotation > now ? next_rotation - now : 1, 0};
+        if (srv->cfg.tls_ticket_rotation_s == 0)
+            wait.tv_sec = 3600;
+        int sig = sigtimedwait(set, NULL, &wait);
+        if (sig < 0)
+            continue; /* the rotation's time, or EINTR */
         if (sig == SIGHUP) {
             reload(srv);
             continue;
@@ -207,6 +269,9 @@ static void teardown(struct rs_server *srv)
     rs_revocation_free(atomic_load(&srv->revocation));
     rs_secret_wipe(&srv->cookie_key);
     rs_secret_wipe(&srv->frontend_secret);
+    rs_ticket_keys_wipe(&srv->tickets);
+    for (unsigned i = 0; i < srv->cfg.n_listeners; i++)
+        SSL_CTX_free(atomic_load(&srv->tls_ctx[i]));
     rs_creds_free(&srv->creds);
 }
 
@@ -295,6 +360,7 @@ int main(int argc, char **argv)
         usleep(1000);
     announce(&srv);
     warn_plain(&srv.cfg);
+    tls_start(&srv);
     signal_loop(&srv, &set);
     for (unsigned i = 0; i < srv.n_workers; i++)
         rs_worker_join(srv.workers[i]);

@@ -22,6 +22,8 @@
 #include "revocation.h"
 #include "secret.h"
 #include "timer_wheel.h"
+#include "tls_context.h"
+#include "tls_session.h"
 
 struct rs_server {
     struct rs_config cfg;
@@ -33,6 +35,11 @@ struct rs_server {
      * after the swap (worker.c: each stores the epoch at the top of its loop). */
     _Atomic(struct rs_revocation *) revocation;
     _Atomic uint64_t epoch;
+    /* Per TLS listener (by its index in cfg.listeners), replaced by SIGHUP under the same epochs:
+     * the main thread's reference goes once every worker has turned its loop; a connection's
+     * SSL holds its own. */
+    _Atomic(SSL_CTX *) tls_ctx[RS_MAX_LISTENERS];
+    struct rs_ticket_keys tickets;
     struct rs_worker **workers;
     unsigned n_workers;
     _Atomic long connections, pending;
@@ -72,7 +79,10 @@ struct rs_conn {
     uint8_t *in;    /* bytes received and not yet consumed; NULL when there are none */
     size_t in_len, in_cap;
     struct rs_out out;            /* the response being built or sent; freed once sent */
-    const struct rs_out *sending; /* &out, or the listener's refusal when out could not be built */
+    const struct rs_out *sending; /* &out, or the listener's refusal when out could not be built;
+                                   * on TLS connections &wire */
+    struct rs_tls_session *tls;   /* TLS listeners: the record layer; NULL on plain ones */
+    struct rs_out wire;           /* TLS: the ciphertext being sent */
     size_t out_off;
     struct rs_handshake hs;
     struct rs_timer timer;
@@ -109,6 +119,7 @@ struct rs_worker {
     struct rs_conn *rearm; /* connections whose receive ran out of buffers */
     uint8_t *token;        /* decoded client token, cfg.max_token_bytes */
     uint8_t *answer;       /* AcceptSecurityContext output, RS_ANSWER_MAX */
+    uint8_t *plain;        /* TLS: one record's plaintext, RS_TLS_RECORD_MAX */
     uint64_t now_ms;
     unsigned log_inflight; /* log lines queued as io_uring writes */
     uint64_t conn_serial;  /* last connection serial handed out */
@@ -117,6 +128,7 @@ struct rs_worker {
     uint64_t drain_deadline_ms;
 };
 
-#define RS_ANSWER_MAX 65536
+#define RS_ANSWER_MAX     65536
+#define RS_TLS_RECORD_MAX 16384 /* RFC 8446 §5.1 TLSPlaintext.length */
 
 #endif

@@ -357,7 +357,8 @@ int rs_worker_create(struct rs_server *srv, unsigned index, struct rs_worker **o
         return -1;
     w->token = malloc(srv->cfg.max_token_bytes);
     w->answer = malloc(RS_ANSWER_MAX);
-    if (w->token == NULL || w->answer == NULL) {
+    w->plain = malloc(RS_TLS_RECORD_MAX);
+    if (w->token == NULL || w->answer == NULL || w->plain == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -390,5 +391,6 @@ void rs_worker_destroy(struct rs_worker *w)
     free(w->bufs);
     free(w->token);
     free(w->answer);
+    free(w->plain);
     free(w);
 }

@@ -10,7 +10,9 @@ packages=(
   liburing-dev libjemalloc-dev libbenchmark-dev                       # ringserver, bench
   libasan8 libubsan1 libtsan2                                         # sanitizer runtimes
   clang libfuzzer-14-dev                                              # fuzz targets
+  libssl-dev openssl                                                  # TLS listeners (OpenSSL 3)
   curl gss-ntlmssp winbind python3-ntlm-auth python3-gssapi           # independent clients
+  python3-requests-kerberos python3-requests-ntlm                     # clients with bindings
   nginx-light apache2 libapache2-mod-auth-gssapi                      # front-ends, comparisons
   gnuplot-nox                                                         # benchmark plots
   jq linux-perf valgrind                                              # bench.sh figures, profiles

@@ -13,6 +13,8 @@ head -c 24 /dev/urandom | base64 >"$WORK/frontend.secret"
 if [[ -x ${NEGRING_USER_TOOL:-} ]]; then
     "$NEGRING_USER_TOOL" add --db "$WORK/users" 'NEGRING\alice' <<<"$NEGRING_USER_PASSWORD" >/dev/null
 fi
+# A throwaway PKI for tests whose listeners name its files (make_certs.sh).
+if [[ "$*" == *@WORK@/pki/* ]]; then "$HERE/make_certs.sh" "$WORK/pki"; fi
 args=()
 for a in "$@"; do args+=("${a//@WORK@/$WORK}"); done
 start_server "${args[@]}"

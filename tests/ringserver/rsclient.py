@@ -86,11 +86,27 @@ def b64(data):
     return base64.b64encode(data).decode()
 
 
-class Http:
-    """One keep-alive HTTP/1.1 connection."""
+def tls_client(cafile=None, alpn=("http/1.1",), **versions):
+    """A client ssl.SSLContext trusting `cafile` (default: the test PKI's CA), offering `alpn`;
+    versions: minimum_version / maximum_version (ssl.TLSVersion)."""
+    import ssl
+    ctx = ssl.create_default_context(cafile=cafile or os.path.join(os.environ["RS_WORK"],
+                                                                   "pki", "ca.pem"))
+    if alpn:
+        ctx.set_alpn_protocols(list(alpn))
+    for k, v in versions.items():
+        setattr(ctx, k, v)
+    return ctx
 
-    def __init__(self, port):
+
+class Http:
+    """One keep-alive HTTP/1.1 connection; over TLS with an ssl.SSLContext (and a session to
+    resume)."""
+
+    def __init__(self, port, tls=None, session=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname="localhost", session=session)
         self.buf = b""
 
     def send_raw(self, data):
@@ -148,10 +164,12 @@ def auth_token(hdrs, scheme="Negotiate"):
 
 
 class Raw:
-    """One raw-protocol connection."""
+    """One raw-protocol connection (over TLS with an ssl.SSLContext)."""
 
-    def __init__(self, port):
+    def __init__(self, port, tls=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname="localhost")
 
     def send(self, token):
         self.sock.sendall(struct.pack(">I", len(token)) + token)
@@ -188,8 +206,8 @@ class Raw:
         self.sock.close()
 
 
-def metrics(port):
-    h = Http(port)
+def metrics(port, tls=None):
+    h = Http(port, tls)
     status, _, body = h.request("/metrics")
     h.close()
     out = {}
