@@ -32,13 +32,17 @@ static ng_status get_replay_cache(struct ng_replay_cache **out)
     return NG_OK;
 }
 
-ng_status ng_krb5_check_gss_checksum(bool present, int32_t type, struct ng_slice contents,
-                                     struct ng_slice bindings, struct ng_gss_checksum *gss)
+ng_status ng_krb5_check_gss_checksum(const struct ng_context *ctx, bool present, int32_t type,
+                                     struct ng_slice contents, struct ng_slice bindings,
+                                     struct ng_gss_checksum *gss)
 {
     if (!present || type != NG_GSS_CHECKSUM_TYPE)
         return NG_ERR_INVALID_TOKEN;
     NG_GUARD(ng_gss_checksum_parse(contents, gss));
-    if (bindings.len == 0 || ng_bindings_hash_is_zero(gss->bindings_hash))
+    bool unbound = bindings.len == 0 || ng_bindings_hash_is_zero(gss->bindings_hash);
+    if (unbound && atomic_load_explicit(&ctx->creds->require_bindings, memory_order_relaxed))
+        return NG_ERR_BAD_BINDINGS; /* Extended Protection required (credentials.h) */
+    if (unbound)
         return NG_OK; /* bindings missing on one side: accepted, as Windows does by default */
     uint8_t expected[16];
     NG_GUARD(ng_channel_bindings_hash(bindings, expected));

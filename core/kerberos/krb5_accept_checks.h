@@ -12,9 +12,11 @@
 #include "security_context.h"
 
 /* The authenticator's checksum (present, its type and contents) must be a GSS checksum whose
- * channel-binding hash matches `bindings` when both sides have bindings. */
-ng_status ng_krb5_check_gss_checksum(bool present, int32_t type, struct ng_slice contents,
-                                     struct ng_slice bindings, struct ng_gss_checksum *gss);
+ * channel-binding hash matches `bindings` when both sides have bindings, and when ctx's
+ * credentials require bindings, both sides must have them. */
+ng_status ng_krb5_check_gss_checksum(const struct ng_context *ctx, bool present, int32_t type,
+                                     struct ng_slice contents, struct ng_slice bindings,
+                                     struct ng_gss_checksum *gss);
 
 /* The authenticator time `ctime` must be within the credentials' clock skew of `now`; then,
  * unless the caller allowed context replay, the authenticator must not have been seen

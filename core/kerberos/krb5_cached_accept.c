@@ -347,8 +347,8 @@ static ng_status accept_entry(struct ng_context *ctx, struct ng_krb5_state *st, 
     if (key == NULL || !crypto_layout(kctx, e->session.enctype, &l) ||
         !verify_authenticator(kctx, c, key, &l, e, req, now, plain_buf, &a, &negotiated))
         goto cleanup; /* not handled */
-    status =
-        ng_krb5_check_gss_checksum(a.has_checksum, a.checksum_type, a.checksum, bindings, &gss);
+    status = ng_krb5_check_gss_checksum(ctx, a.has_checksum, a.checksum_type, a.checksum, bindings,
+                                        &gss);
     if (status == NG_OK && ng_krb5_wants_delegation(ctx, &gss))
         goto cleanup; /* forwarded tickets need libkrb5's auth context: not handled */
     if (status == NG_OK && mutual && make_subkey(kctx, negotiated, &sub) != NG_OK)
