@@ -332,8 +332,16 @@ bool rs_conn_auth_leg(struct rs_conn *c, enum rs_package pkg, const char *scheme
 {
     struct rs_worker *w = c->w;
     bool was_active = c->hs.active;
-    rs_auth_leg(&c->hs, &w->srv->creds, pkg, c->lis->cfg->mechs == RS_MECHS_KERBEROS, tok, len,
-                w->answer, RS_ANSWER_MAX, leg);
+    const struct rs_listener_config *lc = c->lis->cfg;
+    struct rs_leg_policy policy = {
+        .pkg = pkg,
+        .kerberos_only = lc->mechs == RS_MECHS_KERBEROS && pkg == RS_PKG_NEGOTIATE,
+        .require_bindings = lc->tls && lc->bindings == RS_BINDINGS_REQUIRE};
+    if (c->tls != NULL && lc->bindings != RS_BINDINGS_OFF) {
+        const struct rs_tls_bindings *b = rs_tls_session_bindings(c->tls);
+        policy.bindings = b->buf, policy.bindings_len = b->len;
+    }
+    rs_auth_leg(&c->hs, &w->srv->creds, &policy, tok, len, w->answer, RS_ANSWER_MAX, leg);
     pending_update(c, was_active);
     if (leg->status != SEC_I_CONTINUE_NEEDED || !pending_full(c))
         return true;

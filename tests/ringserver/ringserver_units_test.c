@@ -2,8 +2,8 @@
  * the strict HTTP parser (RFC 9112 cases, every prefix of valid requests is "incomplete",
  * random mutations never crash or read out of bounds under ASan), strict base64, the session
  * cookie (round trip, tampering, expiry, wrong key, its claims), the secrets, revocations, the
- * result cache, the timer wheel, the raw protocol's framing, loopback listeners and the
- * SECURITY_STATUS table. */
+ * result cache, the timer wheel, the raw protocol's framing, loopback listeners, the
+ * tls-server-end-point channel bindings and the SECURITY_STATUS table. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,9 @@
 #include <unistd.h>
 
 #include <nettle/base64.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "b64.h"
 #include "check.h"
@@ -23,6 +26,7 @@
 #include "secret.h"
 #include "session_cookie.h"
 #include "timer_wheel.h"
+#include "tls_context.h"
 
 static const struct rs_http_limits limits = {8192, 20, 100, "X-Client-Connection",
                                              "X-Negring-Frontend"};
@@ -431,6 +435,53 @@ static void test_revocation(void)
     rmdir(dir);
 }
 
+/* A self-signed certificate over a fresh key, signed with `md`: P-256, or RSA for MD5 (ECDSA
+ * has no MD5). */
+static X509 *self_signed(const EVP_MD *md)
+{
+    EVP_PKEY *key = md == EVP_md5() ? EVP_RSA_gen(1024) : EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    REQUIRE(key != NULL && x != NULL);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                               (const unsigned char *)"localhost", -1, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    REQUIRE(X509_set_pubkey(x, key) == 1 && X509_sign(x, key, md) > 0);
+    EVP_PKEY_free(key);
+    return x;
+}
+
+/* RFC 5929 §4.1 as Windows computes it: the signature's hash, but SHA-256 for MD5 and SHA-1. */
+static void test_tls_server_end_point(void)
+{
+    struct {
+        const EVP_MD *sign, *hash;
+    } cases[] = {{EVP_sha256(), EVP_sha256()},
+                 {EVP_sha384(), EVP_sha384()},
+                 {EVP_sha512(), EVP_sha512()},
+                 {EVP_sha1(), EVP_sha256()},
+                 {EVP_md5(), EVP_sha256()}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        X509 *x = self_signed(cases[i].sign);
+        struct rs_tls_bindings b;
+        REQUIRE(rs_tls_end_point_bindings(x, &b));
+        uint8_t want[EVP_MAX_MD_SIZE];
+        unsigned want_len = 0;
+        REQUIRE(X509_digest(x, cases[i].hash, want, &want_len) == 1);
+        SEC_CHANNEL_BINDINGS head;
+        memcpy(&head, b.buf, sizeof(head));
+        CHECK_EQ(head.dwApplicationDataOffset, sizeof(head));
+        CHECK_EQ(head.cbApplicationDataLength, 21 + want_len);
+        CHECK_EQ(b.len, sizeof(head) + 21 + want_len);
+        CHECK_MEM(b.buf + sizeof(head), "tls-server-end-point:", 21);
+        CHECK_MEM(b.buf + sizeof(head) + 21, want, want_len);
+        CHECK_EQ(head.cbInitiatorLength + head.cbAcceptorLength, 0);
+        X509_free(x);
+    }
+}
+
 static void test_loopback(void)
 {
     struct rs_config cfg;
@@ -618,6 +669,7 @@ int main(void)
     test_frontend_secret();
     test_revocation();
     test_loopback();
+    test_tls_server_end_point();
     test_result_cache();
     test_timer_wheel();
     test_raw_frame();

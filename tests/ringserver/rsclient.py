@@ -49,15 +49,18 @@ def run(*tests):
     print("all checks passed")
 
 
-def initiator(mech="spnego", ccache=None):
-    """A fresh MIT initiator context for HTTP@localhost."""
+def initiator(mech="spnego", ccache=None, bindings=None):
+    """A fresh MIT initiator context for HTTP@localhost; `bindings`: the channel bindings'
+    application data (e.g. tls-server-end-point:HASH, RFC 5929)."""
     name = gssapi.Name("HTTP@localhost", gssapi.NameType.hostbased_service)
     oid = gssapi.MechType.kerberos if mech == "krb5" else gssapi.OID.from_int_seq("1.3.6.1.5.5.2")
     creds = None
     if ccache:
         creds = gssapi.Credentials(usage="initiate", store={"ccache": ccache})
     flags = [gssapi.RequirementFlag.mutual_authentication]
-    return gssapi.SecurityContext(name=name, mech=oid, usage="initiate", flags=flags, creds=creds)
+    cb = gssapi.raw.ChannelBindings(application_data=bindings) if bindings else None
+    return gssapi.SecurityContext(name=name, mech=oid, usage="initiate", flags=flags, creds=creds,
+                                  channel_bindings=cb)
 
 
 def der(tag, content):
