@@ -136,6 +136,9 @@ bool rs_listener_is_loopback(const struct rs_listener_config *l)
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -29,17 +29,6 @@ static void peer_name(const struct sockaddr *sa, socklen_t sa_len, char *out, si
     snprintf(out, len, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, port);
 }
 
-/* A TLS listener's connection gets a session on the listener's current context. */
-static bool tls_start(struct rs_conn *c)
-{
-    struct rs_server *srv = c->w->srv;
-    if (!c->lis->cfg->tls)
-        return true;
-    SSL_CTX *ctx = atomic_load(&srv->tls_ctx[c->lis->cfg - srv->cfg.listeners]);
-    c->tls = rs_tls_session_new(ctx);
-    return c->tls != NULL;
-}
-
 struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, unsigned slot,
                             const struct sockaddr *peer, socklen_t peer_len)
 {
@@ -48,10 +37,6 @@ struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, unsign
         return NULL;
     c->w = w;
     c->lis = lis;
-    if (!tls_start(c)) {
-        free(c);
-        return NULL;
-    }
     c->slot = slot;
     c->opened_ms = w->now_ms;
     c->serial = ++w->conn_serial;
@@ -207,12 +192,31 @@ static void tls_failed(struct rs_conn *c)
         rs_conn_close(c, RS_RESULT_ABORTED);
 }
 
+/* A TLS listener's connection gets its session on the listener's current context with its
+ * first bytes: until then (a silent client) it holds none. */
+static bool tls_start(struct rs_conn *c)
+{
+    struct rs_server *srv = c->w->srv;
+    if (c->tls == NULL) {
+        SSL_CTX *ctx = atomic_load(&srv->tls_ctx[c->lis->cfg - srv->cfg.listeners]);
+        c->tls = rs_tls_session_new(ctx);
+    }
+    return c->tls != NULL;
+}
+
 /* Ciphertext in: the handshake as far as it goes, then each record's plaintext to the
  * protocol, then whatever OpenSSL wrote back. */
 static void received_tls(struct rs_conn *c, const uint8_t *data, size_t len)
 {
+    if (!tls_start(c)) { /* no memory: a refusal would reach the client as a broken record */
+        rs_conn_close(c, RS_RESULT_ERROR);
+        return;
+    }
     bool was_established = rs_tls_established(c->tls);
-    rs_tls_offer(c->tls, data, len);
+    if (!rs_tls_offer(c->tls, data, len)) {
+        tls_failed(c);
+        return;
+    }
     for (;;) {
         size_t n;
         enum rs_tls_read r = rs_tls_read(c->tls, c->w->plain, RS_TLS_RECORD_MAX, &n);
@@ -241,7 +245,7 @@ void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     if (c->closing)
         return;
-    if (c->tls != NULL)
+    if (c->lis->cfg->tls)
         received_tls(c, data, len);
     else
         received_plain(c, data, len);
@@ -263,11 +267,12 @@ void rs_conn_send(struct rs_conn *c)
         c->close_after_send = true;
     }
     c->served = true;
-    if (c->tls == NULL) {
+    if (!c->lis->cfg->tls) {
         start_send(c);
         return;
     }
-    bool sealed = rs_tls_seal(c->tls, c->sending->data, c->sending->len, c->close_after_send);
+    bool sealed = c->tls != NULL &&
+                  rs_tls_seal(c->tls, c->sending->data, c->sending->len, c->close_after_send);
     rs_out_free(&c->out);
     if (!sealed || !tls_flush(c))
         rs_conn_close(c, RS_RESULT_ERROR);

@@ -128,7 +128,6 @@ struct rs_worker {
     uint64_t drain_deadline_ms;
 };
 
-#define RS_ANSWER_MAX     65536
-#define RS_TLS_RECORD_MAX 16384 /* RFC 8446 §5.1 TLSPlaintext.length */
+#define RS_ANSWER_MAX 65536
 
 #endif

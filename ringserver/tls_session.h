@@ -27,9 +27,15 @@ enum rs_tls_read {
 /* NULL when out of memory. */
 struct rs_tls_session *rs_tls_session_new(SSL_CTX *ctx);
 void rs_tls_session_free(struct rs_tls_session *s);
-/* Offers received ciphertext to the next rs_tls_read calls; it must be read out (until
- * RS_TLS_AGAIN) before the bytes go away. */
-void rs_tls_offer(struct rs_tls_session *s, const uint8_t *data, size_t len);
+/* A record's plaintext at most (RFC 8446 §5.1 TLSPlaintext.length: 2^14). */
+#define RS_TLS_RECORD_MAX 16384
+/* The largest record length TLS 1.2 allows on the wire (RFC 5246 §6.2.3: 2^14 + 2048). */
+#define RS_TLS_RECORD_LIMIT (16384 + 2048)
+
+/* Offers received ciphertext to the next rs_tls_read calls, which must read it out (until
+ * RS_TLS_AGAIN) before `data` goes away; the part of a record not yet whole is kept here.
+ * false: no memory to keep it (the session has failed). */
+bool rs_tls_offer(struct rs_tls_session *s, const uint8_t *data, size_t len);
 /* Runs the handshake as far as the offered bytes go, then decrypts into buf. */
 enum rs_tls_read rs_tls_read(struct rs_tls_session *s, uint8_t *buf, size_t cap, size_t *n);
 /* Encrypts an answer (then close_notify, with `last`). false: out of memory. */

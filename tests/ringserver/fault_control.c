@@ -3,9 +3,10 @@
  *
  * The executable is linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc: every call of
  * those from the ringserver objects and from libnegring.a (whose ng_alloc/ng_realloc are the
- * library's only calloc/realloc callers) comes here first, so one counter numbers all the
- * allocations of a handshake in the order they happen. Shared libraries (libc, libkrb5,
- * liburing) keep their own allocations uncounted.
+ * library's only calloc/realloc callers) comes here first, and OpenSSL's allocations are routed
+ * here too (CRYPTO_set_mem_functions, before OpenSSL allocates anything), so one counter numbers
+ * all the allocations of a TLS handshake and its login in the order they happen. Other shared
+ * libraries (libc, libkrb5, liburing) keep their own allocations uncounted.
  *
  * Control: when RS_FAULT_CONTROL names a unix socket path, a thread serves it. One command per
  * line, one answer line each:
@@ -25,6 +26,7 @@
  * ("addr2line -e ringserver_faulty +OFFSET" names the lines), to see which one a step hit. */
 #include <errno.h>
 #include <execinfo.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -191,11 +193,33 @@ static void *serve(void *arg)
     return NULL;
 }
 
+static void *crypto_malloc(size_t size, const char *file, int line)
+{
+    (void)file, (void)line;
+    return __wrap_malloc(size);
+}
+
+static void *crypto_realloc(void *ptr, size_t size, const char *file, int line)
+{
+    (void)file, (void)line;
+    return __wrap_realloc(ptr, size);
+}
+
+static void crypto_free(void *ptr, const char *file, int line)
+{
+    (void)file, (void)line;
+    free(ptr);
+}
+
 __attribute__((constructor)) static void fault_control_start(void)
 {
     const char *path = getenv("RS_FAULT_CONTROL");
     if (path == NULL || *path == '\0')
         return;
+    if (CRYPTO_set_mem_functions(crypto_malloc, crypto_realloc, crypto_free) != 1) {
+        fprintf(stderr, "ringserver_faulty: OpenSSL allocated before its allocator was set\n");
+        exit(2);
+    }
     backtraces = getenv("RS_FAULT_BACKTRACE") != NULL;
     hooked = ng_test_hook_krb5_allocs(krb5_injected) > 0; /* before any worker thread runs */
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
