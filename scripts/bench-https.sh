@@ -8,6 +8,7 @@
 # connection per Negotiate handshake, its TLS session resumed from the connection before).
 # Kerberos tokens are pre-made, each used once (the replay caches stay on). Prints the table
 # with server CPU per handshake and the ratios; docs/benchmarks.md ("HTTPS handshakes").
+# "ring-plain" is the same ringserver's plain HTTP listener, for what TLS adds.
 #
 #   scripts/bench-https.sh [-n HANDSHAKES] [-c CONNECTIONS] [-t LOADGEN_THREADS]
 #                          [--modes "keepalive fresh resumed"] [--servers "apache nginx ringserver"]
@@ -31,7 +32,7 @@ repeat=1
 extra=
 
 usage() {
-    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -141,6 +142,9 @@ if [[ " $servers " == *" ringserver "* ]]; then
         wait_port "$tls_port" "$ring_pid"
         url[ringserver]=https://localhost:$tls_port/
         pid_of[ringserver]=$ring_pid
+        # The same server's plain HTTP listener, for what TLS adds (no TLS session to resume).
+        url[ring-plain]=http://localhost:$port/
+        pid_of[ring-plain]=$ring_pid
         echo "ringserver: $ring" >&2
     fi
 fi
@@ -154,6 +158,7 @@ echo "load: ${common[*]} [-F [--tls-resume]] $(mech_args kerberos) $extra URL" >
 measure() { # SERVER MODE REP
     local server=$1 mode=$2 rep=$3 u=${url[$1]:-} out before flags=() rc=0
     [[ -n $u ]] || return 0
+    [[ $server == ring-plain && $mode == resumed ]] && return 0
     case $mode in
     fresh) flags=(-F) ;;
     resumed) flags=(-F --tls-resume) ;;
@@ -174,7 +179,7 @@ measure() { # SERVER MODE REP
 }
 for mode in $modes; do
     for ((rep = 1; rep <= repeat; rep++)); do
-        for server in apache nginx ringserver; do
+        for server in apache nginx ringserver ring-plain; do
             measure "$server" "$mode" "$rep"
         done
     done
@@ -207,7 +212,7 @@ print(f"{'mode':<14} {'server':<11} {'handshakes/s':>12} {'p50 us':>9} {'p99 us'
 lines = []
 targets = {"keepalive": 8.0, "resumed": 5.0}
 for mode in modes:
-    rows = {s: load(s, mode) for s in ("apache", "nginx", "ringserver")}
+    rows = {s: load(s, mode) for s in ("apache", "nginx", "ringserver", "ring-plain")}
     for s, r in rows.items():
         if r:
             l = r["latency_us"]
