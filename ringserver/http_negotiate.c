@@ -41,9 +41,10 @@ static void answer_result(struct rs_http_ctx *r, const char *scheme, SECURITY_ST
 }
 
 /* The client id of the result cache key: this very TCP connection on plain listeners; on
- * auth_request listeners what the trusted front-end says its client's connection is. Without
- * that header an auth_request answer is not cached: the upstream connection is shared by many
- * browsers, so a token replayed by one of them must not find another's answer. */
+ * auth_request listeners what the front-end, once it proved itself, says its client's
+ * connection is. Without both an auth_request answer is not cached: the upstream connection
+ * is shared by many browsers, so a token replayed by one of them must not find another's
+ * answer, and a client reaching the listener itself must not name a victim's connection. */
 static bool client_id(const struct rs_http_ctx *r, char *out, size_t len)
 {
     const struct rs_http_request *req = r->req;
@@ -51,7 +52,8 @@ static bool client_id(const struct rs_http_ctx *r, char *out, size_t len)
         snprintf(out, len, "conn:%u.%llu", r->c->w->index, (unsigned long long)r->c->serial);
         return true;
     }
-    if (!req->has_client_id || req->client_id.len == 0 || req->client_id.len >= len - 4)
+    if (!r->frontend || !req->has_client_id || req->client_id.len == 0 ||
+        req->client_id.len >= len - 4)
         return false;
     memcpy(out, "hdr:", 4);
     memcpy(out + 4, req->client_id.ptr, req->client_id.len);

@@ -138,6 +138,14 @@ void rs_metrics_render(struct rs_out *o, struct rs_metrics *const *workers, unsi
            "Requests without Authorization answered by their connection's login (conn-login).");
     rs_out_printf(o, "negring_connection_logins_total %llu\n",
                   (unsigned long long)SUM(connection_logins));
+    header(o, "negring_tls_handshakes_total", "counter", "TLS handshakes completed.");
+    rs_out_printf(o, "negring_tls_handshakes_total{resumed=\"no\"} %llu\n",
+                  (unsigned long long)SUM(tls_handshakes[0]));
+    rs_out_printf(o, "negring_tls_handshakes_total{resumed=\"yes\"} %llu\n",
+                  (unsigned long long)SUM(tls_handshakes[1]));
+    header(o, "negring_tls_failures_total", "counter",
+           "TLS connections ended by a failed handshake or a bad record.");
+    rs_out_printf(o, "negring_tls_failures_total %llu\n", (unsigned long long)SUM(tls_failures));
     header(o, "negring_key_reloads_total", "counter", "SIGHUP key reloads.");
     rs_out_printf(o, "negring_key_reloads_total{result=\"ok\"} %llu\n",
                   (unsigned long long)g->reloads_ok);

@@ -46,6 +46,8 @@ struct rs_metrics {
     _Atomic uint64_t http_status[6]; /* by class: index 1..5 */
     _Atomic uint64_t bad_requests, result_cache_hits, cookie_logins, raw_frames;
     _Atomic uint64_t connection_logins; /* requests answered by a connection-bound login */
+    _Atomic uint64_t tls_handshakes[2]; /* [0] full, [1] resumed */
+    _Atomic uint64_t tls_failures;      /* handshakes or records refused */
 } __attribute__((aligned(64)));
 
 struct rs_gauges {

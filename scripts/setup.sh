@@ -11,6 +11,7 @@ packages=(
   liburing-dev libjemalloc-dev libbenchmark-dev                       # ringserver, bench
   libasan8 libubsan1 libtsan2                                         # sanitizer runtimes
   clang libfuzzer-14-dev                                              # fuzz targets
+  libssl-dev openssl                                                  # TLS listeners (OpenSSL 3)
   curl gss-ntlmssp winbind python3-ntlm-auth python3-gssapi           # independent clients
   openjdk-17-jdk-headless chromium                                    # Java's, Chromium's NTLM
   nginx-light apache2 libapache2-mod-auth-gssapi                      # front-ends, comparisons

@@ -147,10 +147,11 @@ static ng_status accept_uncached(struct ng_context *ctx, struct ng_krb5_state *s
     ng_krb5_cache_ticket(s->kctx, ng_keystore_tickets(ks), req, s->ticket,
                          ng_slice_of(s->pac, s->pac_len));
     const krb5_checksum *ck = s->authenticator->checksum;
-    NG_GUARD(ng_krb5_check_gss_checksum(ck != NULL, ck ? ck->checksum_type : 0,
+    NG_GUARD(ng_krb5_check_gss_checksum(ctx, ck != NULL, ck ? ck->checksum_type : 0,
                                         ck ? ng_slice_of(ck->contents, ck->length) : NG_SLICE_EMPTY,
                                         bindings, &gss));
-    NG_GUARD(ng_krb5_check_replay(ctx, req, s->authenticator->ctime, time(NULL)));
+    NG_GUARD(ng_krb5_check_replay(ctx, req, s->ticket->enc_part2->client, s->authenticator->ctime,
+                                  time(NULL)));
     bool mutual = (req->ap_options & NG_AP_OPTS_MUTUAL_REQUIRED) != 0;
     krb5_enctype enctype = s->ticket->enc_part2->session->enctype;
     bool made_subkey = false;

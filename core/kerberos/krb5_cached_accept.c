@@ -209,15 +209,15 @@ ng_status ng_krb5_accept_ticket_entry(struct ng_context *ctx, struct ng_krb5_sta
         return NG_OK;
     if (!verify_authenticator(c, e, req, now, plain_buf, &a, &negotiated))
         goto cleanup; /* not handled */
-    status =
-        ng_krb5_check_gss_checksum(a.has_checksum, a.checksum_type, a.checksum, bindings, &gss);
+    status = ng_krb5_check_gss_checksum(ctx, a.has_checksum, a.checksum_type, a.checksum, bindings,
+                                        &gss);
     if (status == NG_OK && ng_krb5_wants_delegation(ctx, &gss))
         goto cleanup; /* forwarded tickets need libkrb5's auth context: not handled */
     if (status == NG_OK && mutual && make_subkey(negotiated, &sub) != NG_OK)
         goto cleanup; /* left to krb5_mk_rep */
     *handled = true;
     if (status == NG_OK)
-        status = ng_krb5_check_replay(ctx, req, a.ctime, now);
+        status = ng_krb5_check_replay(ctx, req, e->client, a.ctime, now);
     if (status == NG_OK && mutual)
         status = write_ap_rep(e->keys, e->session.enctype, &a, &sub, out);
     if (status == NG_OK)

@@ -320,17 +320,18 @@ static ng_status check_target(struct ng_context *ctx, const struct ng_av_pairs *
     return same ? NG_OK : NG_ERR_WRONG_PRINCIPAL;
 }
 
-/* MsvAvChannelBindings (§3.2.5.1.2): the MD5 of gss_channel_bindings_struct, as Kerberos. */
-static ng_status check_bindings(const struct ng_ntlm_credentials *nc, const struct ng_av_pairs *av,
+/* MsvAvChannelBindings (§3.2.5.1.2): the MD5 of gss_channel_bindings_struct, as Kerberos.
+ * `required`: Extended Protection required (NtlmOptions or the credentials' policy). */
+static ng_status check_bindings(bool required, const struct ng_av_pairs *av,
                                 struct ng_slice bindings)
 {
     uint8_t zero[16] = {0}, ours[16];
     const uint8_t *theirs =
         av->present[NG_AV_CHANNEL_BINDINGS] ? av->value[NG_AV_CHANNEL_BINDINGS].ptr : zero;
     if (ng_bindings_hash_is_zero(theirs))
-        return (nc->options & NEGRING_NTLM_REQUIRE_BINDINGS) ? NG_ERR_BAD_BINDINGS : NG_OK;
-    if (bindings.len == 0)
-        return NG_OK; /* the client bound to a channel we were not told about: allowed */
+        return required ? NG_ERR_BAD_BINDINGS : NG_OK;
+    if (bindings.len == 0) /* the client bound to a channel we were not told about */
+        return required ? NG_ERR_BAD_BINDINGS : NG_OK;
     NG_GUARD(ng_channel_bindings_hash(bindings, ours));
     return ng_ct_equal(ours, theirs, 16) ? NG_OK : NG_ERR_BAD_BINDINGS;
 }
@@ -483,7 +484,9 @@ static ng_status accept_authenticate(struct ng_context *ctx, struct ng_ntlm_stat
     NG_GUARD_CLEANUP(check_mic(st, &a, &r, token, exported));
     NG_GUARD_CLEANUP(check_time(ctx->creds, r.timestamp));
     NG_GUARD_CLEANUP(check_target(ctx, &r.av));
-    NG_GUARD_CLEANUP(check_bindings(nc, &r.av, bindings));
+    NG_GUARD_CLEANUP(check_bindings((nc->options & NEGRING_NTLM_REQUIRE_BINDINGS) ||
+                                        atomic_load(&ctx->creds->require_bindings),
+                                    &r.av, bindings));
     NG_GUARD_CLEANUP(set_names(ctx, acct.entry));
     establish(ctx, st, exported);
 cleanup:

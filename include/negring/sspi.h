@@ -480,6 +480,18 @@ typedef struct _SecPkgContext_NegringDelegatedCcacheA {
  * to prepare); SEC_E_INTERNAL_ERROR when krb5.conf cannot be read, SEC_E_INSUFFICIENT_MEMORY
  * when the replay cache cannot be made. */
 #define SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD 0x4E470101u
+/* negring extension for SetCredentialsAttributes (pBuffer a ULONG, cbBuffer sizeof(ULONG)):
+ * the Extended Protection policy of INBOUND credentials, for Kerberos (the 0x8003 checksum's
+ * Bnd) and NTLM (MsvAvChannelBindings) alike, as IIS's extendedProtection tokenChecking:
+ * WHEN_SUPPLIED (the default): a client's bindings must match the SECBUFFER_CHANNEL_BINDINGS
+ * passed to AcceptSecurityContext (SEC_E_BAD_BINDINGS otherwise); a client that sends none is
+ * accepted. REQUIRED: a client that sends none is refused too (SEC_E_BAD_BINDINGS), and so is
+ * every client when the caller passes no bindings. Takes effect for the contexts started after
+ * it; SEC_E_INVALID_PARAMETER for another value or size, SEC_E_WRONG_CREDENTIAL_HANDLE for
+ * OUTBOUND credentials. */
+#define SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS 0x4E470102u
+#define NEGRING_CHANNEL_BINDINGS_WHEN_SUPPLIED    0u
+#define NEGRING_CHANNEL_BINDINGS_REQUIRED         1u
 
 #define SECPKG_NEGOTIATION_COMPLETE      0
 #define SECPKG_NEGOTIATION_OPTIMISTIC    1

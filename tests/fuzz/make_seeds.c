@@ -101,6 +101,21 @@ static void raw_frame_edge_seeds(void)
     write_seed("raw_frame", "partial", partial, sizeof(partial));
 }
 
+/* fuzz_tls_http scripts (its header comment): a request sent and delivered whole over TLS 1.3;
+ * one split over two records and delivered in pieces over TLS 1.2, answered; one whose
+ * ciphertext is altered before delivery. */
+static void tls_http_seeds(void)
+{
+    static const unsigned char whole[] =
+        "\x01\x00\x28GET / HTTP/1.1\r\nHost: x\r\nX: 12345678\r\n\r\n\x01\xff\x04\x02";
+    static const unsigned char pieces[] = "\x00\x00\x10GET / HTTP/1.1\r\n\x01\x01\x00\x10"
+                                          "Host: x\r\n\r\nGET \x01\x01\x01\xff\x04\x05";
+    static const unsigned char altered[] = "\x01\x00\x12GET / HTTP/1.1\r\n\r\n\x02\x07\x01\xff";
+    write_seed("tls_http", "request-whole", whole, sizeof(whole) - 1);
+    write_seed("tls_http", "request-in-pieces", pieces, sizeof(pieces) - 1);
+    write_seed("tls_http", "altered-record", altered, sizeof(altered) - 1);
+}
+
 /* An accept seed: control byte, then the legs joined by the separator. */
 struct seq {
     unsigned char buf[65536];
@@ -704,6 +719,7 @@ int main(int argc, char **argv)
     initiator_seeds();
     pac_seeds();
     raw_frame_edge_seeds();
+    tls_http_seeds();
     free(leg);
     FreeCredentialsHandle(&negotiate);
     return 0;

@@ -1,10 +1,14 @@
 """NTLM through ringserver (python3-ntlm-auth as the independent client): the HTTP NTLM scheme
 (three legs on one keep-alive connection), raw NTLMSSP under the Negotiate scheme, per-listener
-mechanism choice, the raw protocol, wrong passwords, and the AUTHENTICATE bound to its
-connection. RS_PORTS: [0] http negotiate, [1] http mechs=ntlm, [2] http mechs=kerberos,
-[3] raw mechs=ntlm, [4] raw mechs=kerberos, [5] raw negotiate, [6] http conn-login=all. Accounts: NEGRING\\alice (alice's
+mechanism choice, the raw protocol, wrong passwords, the AUTHENTICATE bound to its connection,
+connection-bound logins, and NTLM session cookies (bound to their listener, refused once the
+account is disabled). RS_PORTS: [0] http negotiate, [1] http mechs=ntlm, [2] http
+mechs=kerberos, [3] raw mechs=ntlm, [4] raw mechs=kerberos, [5] raw negotiate, [6] http
+conn-login=all. Accounts: NEGRING\\alice (alice's
 Kerberos password)."""
 import os
+import signal
+import subprocess
 import time
 
 from ntlm_auth.ntlm import NtlmContext
@@ -224,6 +228,52 @@ def test_ntlm_handshakes_counted():
     check("no handshake left pending", m["negring_pending_handshakes"] == 0)
 
 
+def cookie_of(h):
+    values = [v.split(";")[0] for v in h.get("set-cookie", [])]
+    return values[0] if values else None
+
+
+def test_ntlm_cookie_not_taken_by_a_kerberos_listener():
+    """Browsers send a host's cookies to every port: the session of a mechs=ntlm listener must
+    not log in on the mechs=kerberos one."""
+    st, h, _ = ntlm_login(ntlm_only)
+    value = cookie_of(h)
+    check("NTLM login sets a cookie", st == 200 and value is not None, (st, h))
+    st, _, _ = Http(krb_only).request("/", {"Cookie": value})
+    check("the NTLM cookie on the mechs=kerberos listener -> 401", st == 401, st)
+    st, h, _ = Http(ntlm_only).request("/", {"Cookie": value})
+    check("it logs in where it was issued", st == 200 and
+          h.get("x-remote-user") == ["NEGRING\\alice"], (st, h))
+
+
+def set_account(verb):
+    """negring-user VERB alice in the account file, then SIGHUP and wait for the reload."""
+    db = os.path.join(os.environ["RS_WORK"], "users")
+    subprocess.run([os.environ["NEGRING_USER_TOOL"], verb, "--db", db, "NEGRING\\alice"],
+                   check=True, stdout=subprocess.DEVNULL)
+    before = metrics(nego).get('negring_key_reloads_total{result="ok"}', 0)
+    os.kill(int(os.environ["RS_PID"]), signal.SIGHUP)
+    for _ in range(100):
+        if metrics(nego).get('negring_key_reloads_total{result="ok"}', 0) > before:
+            return
+        time.sleep(0.05)
+    raise AssertionError("no reload after SIGHUP")
+
+
+def test_disabled_account_cookie_refused_at_once():
+    st, h, _ = ntlm_login(ntlm_only)
+    value = cookie_of(h)
+    check("NTLM login sets a cookie", st == 200 and value is not None, (st, h))
+    set_account("disable")
+    st, _, _ = Http(ntlm_only).request("/", {"Cookie": value})
+    check("disabled account + SIGHUP: its cookie -> 401", st == 401, st)
+    st, _, _ = ntlm_login(ntlm_only)
+    check("and its login -> 401", st == 401, st)
+    set_account("enable")
+    st, _, _ = ntlm_login(ntlm_only)
+    check("enabled again: logs in", st == 200, st)
+
+
 run(test_ntlm_scheme_on_a_negotiate_listener,
     test_wrong_ntlm_password_refused,
     test_ntlmssp_under_the_negotiate_scheme,
@@ -237,4 +287,6 @@ run(test_ntlm_scheme_on_a_negotiate_listener,
     test_wrong_password_attributed_to_ntlm_with_the_user,
     test_ntlm_login_kept_on_its_connection,
     test_kerberos_login_kept_only_when_configured,
-    test_ntlm_handshakes_counted)
+    test_ntlm_handshakes_counted,
+    test_ntlm_cookie_not_taken_by_a_kerberos_listener,
+    test_disabled_account_cookie_refused_at_once)

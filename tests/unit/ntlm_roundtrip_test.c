@@ -579,10 +579,14 @@ static SEC_CHANNEL_BINDINGS *make_bindings(const char *app, ULONG *len)
     return cb;
 }
 
-static SECURITY_STATUS with_bindings(const char *client_app, const char *server_app, ULONG options)
+/* `policy`: SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS of the acceptor. */
+static SECURITY_STATUS with_bindings(const char *client_app, const char *server_app, ULONG options,
+                                     ULONG policy)
 {
     CredHandle c, s = server_cred("NTLM", OURS, options);
     REQUIRE(client_cred("NTLM", "alice", "EXAMPLE", "Secret1", &c) == SEC_E_OK);
+    REQUIRE(SetCredentialsAttributesA(&s, SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS, &policy,
+                                      sizeof(policy)) == SEC_E_OK);
     struct run r = {0};
     if (client_app)
         r.client_cb = make_bindings(client_app, &r.client_cb_len);
@@ -600,12 +604,19 @@ static SECURITY_STATUS with_bindings(const char *client_app, const char *server_
 
 static void test_channel_bindings(void)
 {
-    CHECK_EQ(with_bindings("tls-server-end-point:AAAA", "tls-server-end-point:AAAA", 0), SEC_E_OK);
-    CHECK_EQ(with_bindings("tls-server-end-point:AAAA", "tls-server-end-point:BBBB", 0),
-             SEC_E_BAD_BINDINGS);
-    CHECK_EQ(with_bindings(NULL, "tls-server-end-point:AAAA", 0), SEC_E_OK);
-    CHECK_EQ(with_bindings(NULL, "tls-server-end-point:AAAA", NEGRING_NTLM_REQUIRE_BINDINGS),
-             SEC_E_BAD_BINDINGS);
+    const char *a = "tls-server-end-point:AAAA", *b = "tls-server-end-point:BBBB";
+    const ULONG when = NEGRING_CHANNEL_BINDINGS_WHEN_SUPPLIED,
+                req = NEGRING_CHANNEL_BINDINGS_REQUIRED;
+    CHECK_EQ(with_bindings(a, a, 0, when), SEC_E_OK);
+    CHECK_EQ(with_bindings(a, b, 0, when), SEC_E_BAD_BINDINGS);
+    CHECK_EQ(with_bindings(NULL, a, 0, when), SEC_E_OK);
+    CHECK_EQ(with_bindings(a, NULL, 0, when), SEC_E_OK);
+    CHECK_EQ(with_bindings(NULL, a, NEGRING_NTLM_REQUIRE_BINDINGS, when), SEC_E_BAD_BINDINGS);
+    /* Extended Protection required through the credentials' policy, as for Kerberos */
+    CHECK_EQ(with_bindings(a, a, 0, req), SEC_E_OK);
+    CHECK_EQ(with_bindings(a, b, 0, req), SEC_E_BAD_BINDINGS);
+    CHECK_EQ(with_bindings(NULL, a, 0, req), SEC_E_BAD_BINDINGS);
+    CHECK_EQ(with_bindings(a, NULL, 0, req), SEC_E_BAD_BINDINGS);
 }
 
 /* Our initiator aimed at `target` against an acceptor named `principal` with the target name
