@@ -5,6 +5,7 @@
 #include <nettle/memxor.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "constant_time.h"
 
 enum { BLOCK = AES_BLOCK_SIZE, MAX_KEY = 32 };
@@ -49,6 +50,12 @@ static const struct profile *profile_of(krb5_enctype enctype)
             return &profiles[i];
     }
     return NULL;
+}
+
+size_t ng_krb5_aes_mac_len(krb5_enctype enctype)
+{
+    const struct profile *p = profile_of(enctype);
+    return p != NULL ? p->mac_len : 0;
 }
 
 bool ng_krb5_aes_supported(krb5_enctype enctype)
@@ -409,4 +416,121 @@ ng_status ng_krb5_aes_decrypt(const struct ng_krb5_aes_keys *k, struct ng_slice 
     }
     memmove(out, out + NG_KRB5_AES_CONFOUNDER, len - NG_KRB5_AES_CONFOUNDER);
     return NG_OK;
+}
+
+/* ---- a message in pieces (RFC 3961's IOV interface, as MIT's krb5_k_encrypt_iov has it) ----- */
+
+enum { MAX_IOV_SLICES = NG_KRB5_AES_MAX_IOV + 2 };
+
+/* The pieces that are encrypted (the confounder, then every piece not sign-only), in order. */
+static size_t encrypted_len(const struct ng_krb5_iov *v, size_t n)
+{
+    size_t len = NG_KRB5_AES_CONFOUNDER;
+    for (size_t i = 0; i < n; i++)
+        len += v[i].sign_only ? 0 : v[i].len;
+    return len;
+}
+
+static void gather(uint8_t *buf, const uint8_t *confounder, const struct ng_krb5_iov *v, size_t n)
+{
+    memcpy(buf, confounder, NG_KRB5_AES_CONFOUNDER);
+    size_t at = NG_KRB5_AES_CONFOUNDER;
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].sign_only && v[i].len > 0) {
+            memcpy(buf + at, v[i].ptr, v[i].len);
+            at += v[i].len;
+        }
+}
+
+static void scatter(const uint8_t *buf, uint8_t *confounder, const struct ng_krb5_iov *v, size_t n)
+{
+    memcpy(confounder, buf, NG_KRB5_AES_CONFOUNDER);
+    size_t at = NG_KRB5_AES_CONFOUNDER;
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].sign_only && v[i].len > 0) {
+            memcpy(v[i].ptr, buf + at, v[i].len);
+            at += v[i].len;
+        }
+}
+
+/* The MAC over the pieces in order, sign-only ones included (RFC 8009: after the zero IV, and
+ * over the ciphertext; RFC 3962: over the plaintext). */
+static void mac_iov(const struct ng_krb5_aes_keys *k, const uint8_t *confounder,
+                    const struct ng_krb5_iov *v, size_t n, uint8_t digest[SHA512_DIGEST_SIZE])
+{
+    static const uint8_t zero_iv[BLOCK];
+    struct ng_slice parts[MAX_IOV_SLICES];
+    size_t m = 0;
+    if (k->mac_over_ciphertext)
+        parts[m++] = ng_slice_of(zero_iv, BLOCK);
+    parts[m++] = ng_slice_of(confounder, NG_KRB5_AES_CONFOUNDER);
+    for (size_t i = 0; i < n; i++)
+        parts[m++] = ng_slice_of(v[i].ptr, v[i].len);
+    hmac_full(&k->integrity, parts, m, digest);
+}
+
+/* CTS over the encrypted pieces as one message: gathered, run, scattered back. */
+static ng_status cts_iov(const struct ng_krb5_aes_keys *k, uint8_t *confounder,
+                         const struct ng_krb5_iov *v, size_t n, bool encrypt)
+{
+    size_t len = encrypted_len(v, n);
+    uint8_t *buf = ng_alloc(len);
+    if (buf == NULL)
+        return NG_ERR_NOMEM;
+    gather(buf, confounder, v, n);
+    if (encrypt)
+        ng_krb5_aes_cts_encrypt(k, buf, len, buf);
+    else
+        ng_krb5_aes_cts_decrypt(k, buf, len, buf);
+    scatter(buf, confounder, v, n);
+    ng_free_secret(buf, len);
+    return NG_OK;
+}
+
+ng_status ng_krb5_aes_encrypt_iov(const struct ng_krb5_aes_keys *k,
+                                  uint8_t confounder[NG_KRB5_AES_CONFOUNDER],
+                                  const struct ng_krb5_iov *v, size_t n, uint8_t *mac)
+{
+    uint8_t digest[SHA512_DIGEST_SIZE];
+    if (n > NG_KRB5_AES_MAX_IOV)
+        return NG_ERR_INVALID_PARAM;
+    if (!k->mac_over_ciphertext)
+        mac_iov(k, confounder, v, n, digest);
+    NG_GUARD(cts_iov(k, confounder, v, n, true));
+    if (k->mac_over_ciphertext)
+        mac_iov(k, confounder, v, n, digest);
+    memcpy(mac, digest, k->integrity.mac_len);
+    explicit_bzero(digest, sizeof digest);
+    return NG_OK;
+}
+
+ng_status ng_krb5_aes_decrypt_iov(const struct ng_krb5_aes_keys *k,
+                                  uint8_t confounder[NG_KRB5_AES_CONFOUNDER],
+                                  const struct ng_krb5_iov *v, size_t n, const uint8_t *mac)
+{
+    uint8_t digest[SHA512_DIGEST_SIZE];
+    bool same = true;
+    if (n > NG_KRB5_AES_MAX_IOV)
+        return NG_ERR_INVALID_PARAM;
+    if (k->mac_over_ciphertext) {
+        mac_iov(k, confounder, v, n, digest);
+        same = ng_ct_equal(digest, mac, k->integrity.mac_len);
+    }
+    ng_status status = same ? cts_iov(k, confounder, v, n, false) : NG_OK;
+    if (status == NG_OK && same && !k->mac_over_ciphertext) {
+        mac_iov(k, confounder, v, n, digest);
+        same = ng_ct_equal(digest, mac, k->integrity.mac_len);
+    }
+    explicit_bzero(digest, sizeof digest);
+    NG_GUARD(status);
+    return same ? NG_OK : NG_ERR_MESSAGE_ALTERED;
+}
+
+void ng_krb5_aes_checksum_parts(const struct ng_krb5_hmac_key *kc, const struct ng_slice *parts,
+                                size_t n, uint8_t out[NG_KRB5_AES_MAX_MAC])
+{
+    uint8_t digest[SHA512_DIGEST_SIZE];
+    hmac_full(kc, parts, n, digest);
+    memcpy(out, digest, kc->mac_len);
+    explicit_bzero(digest, sizeof digest);
 }

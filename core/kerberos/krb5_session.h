@@ -9,6 +9,8 @@
 #include "mech_oid.h"
 #include "security_context.h"
 
+struct ng_cfx_keys; /* krb5_cfx_keys.h */
+
 /* What a completed Kerberos exchange leaves behind (RFC 4121 context state). */
 struct ng_krb5_session {
     krb5_enctype enctype;
@@ -18,9 +20,9 @@ struct ng_krb5_session {
     _Atomic uint64_t send_seq; /* next to send; message calls reserve numbers atomically */
     uint64_t recv_seq;         /* next expected from the peer */
     uint64_t recv_seen;        /* bit i: recv_seq - 1 - i arrived (replay window, 64 back) */
-    /* Message keys (libkrb5 krb5_key, which caches the keys derived per usage), made on first
-     * use, freed with the context; each direction's key and state under its own lock. */
-    krb5_key send_key, recv_key;
+    /* Message keys (krb5_cfx_keys.h: the keys each direction's usages derive), made on first use,
+     * freed with the context; each direction's keys and state under its own lock. */
+    struct ng_cfx_keys *send_keys, *recv_keys;
     atomic_flag send_lock, recv_lock;
     uint32_t gss_flags;      /* RFC 4121 §4.1.1.1 flags the initiator asked for */
     enum ng_mech token_mech; /* the OID framing RFC 1964-style (RC4) tokens: the negotiated one */

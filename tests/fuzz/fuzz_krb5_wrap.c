@@ -11,8 +11,8 @@
 
 #include "alloc.h"
 #include "fuzz_check.h"
+#include "krb5_cfx_keys.h"
 #include "krb5_mic.h"
-#include "krb5_thread.h"
 #include "krb5_wrap.h"
 
 enum { MODE_STREAM = 1, MODE_MIC = 2, MODE_FROM_ACCEPTOR = 4, MODE_SUBKEY = 8, MODE_RC4 = 16 };
@@ -42,8 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(s.key, 0x5a, s.key_len);
     s.acceptor_subkey = (mode & MODE_SUBKEY) != 0;
     bool from_acceptor = (mode & MODE_FROM_ACCEPTOR) != 0;
-    krb5_key key;
-    if (ng_krb5_session_key(&s, &key) != NG_OK) {
+    struct ng_cfx_keys keys;
+    if (ng_cfx_keys_make(&s, from_acceptor, &keys) != NG_OK) {
         ng_free(copy);
         return 0;
     }
@@ -56,15 +56,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mode & MODE_MIC) {
         uint64_t seq;
         m.parts[m.n_parts++] = (struct ng_msg_part){copy + split, body - split, NG_PART_PROTECT};
-        st = ng_krb5_mic_check(&s, key, from_acceptor, m.parts, m.n_parts, ng_slice_of(copy, split),
-                               &seq);
+        st = ng_krb5_mic_check(&s, &keys, from_acceptor, m.parts, m.n_parts,
+                               ng_slice_of(copy, split), &seq);
     } else if (mode & MODE_STREAM) {
         uint64_t seq;
         m.stream = true;
         m.token = copy;
         m.token_len = body;
         m.parts[m.n_parts++] = (struct ng_msg_part){NULL, 0, NG_PART_PROTECT};
-        st = ng_krb5_unwrap(&s, key, from_acceptor, &m, &seq);
+        st = ng_krb5_unwrap(&s, &keys, from_acceptor, &m, &seq);
         if (st == NG_OK)
             FUZZ_CHECK(fuzz_inside(
                 ng_slice_of(m.parts[m.n_parts - 1].ptr, m.parts[m.n_parts - 1].len), copy, body));
@@ -77,12 +77,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         m.padding_cap = pad;
         m.parts[m.n_parts++] =
             (struct ng_msg_part){copy + split, body - split - pad, NG_PART_PROTECT};
-        st = ng_krb5_unwrap(&s, key, from_acceptor, &m, &seq);
+        st = ng_krb5_unwrap(&s, &keys, from_acceptor, &m, &seq);
     }
     FUZZ_CHECK(allowed(st));
-    krb5_context kctx;
-    if (ng_krb5_thread_context(&kctx) == NG_OK)
-        krb5_k_free_key(kctx, key);
+    ng_cfx_keys_free(&keys);
     ng_free(copy);
     return 0;
 }
