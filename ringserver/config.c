@@ -33,13 +33,18 @@ struct opt {
 
 static const struct opt options[] = {
     {"listen", OPT_LISTEN, 0, 0, "127.0.0.1:8080 mode=http mechs=negotiate",
-     "ADDR:PORT [mode=http|auth_request|raw] [mechs=negotiate|kerberos|ntlm]; repeatable"},
+     "ADDR:PORT [mode=http|auth_request|raw] [mechs=negotiate|kerberos|ntlm] "
+     "[conn-login=ntlm|all|none] [service=NAME] "
+     "[tls cert=FILE key=FILE [client-ca=FILE] [bindings=off|when-supplied|require]]; "
+     "repeatable"},
     {"workers", OPT_UINT, O(workers), "0", "worker threads, one io_uring each (0: one per CPU)"},
     {"keytab", OPT_STR, O(keytab), "", "service keytab (default: KRB5_KTNAME or the system one)"},
     {"principal", OPT_STR, O(principal), "", "accept only tickets for this service principal"},
     {"user-db", OPT_STR, O(user_db), "",
      "NTLM account file (negring-user; default: $NEGRING_USER_DB, else no NTLM)"},
     {"ntlm-domain", OPT_STR, O(ntlm_domain), "", "NetBIOS domain for NTLM (default: the file's)"},
+    {"ntlm-target-name", OPT_STR, O(ntlm_target_name), "when-supplied",
+     "with a principal, the client's NTLM target name: when-supplied, required or off"},
     {"clock-skew", OPT_DURATION_S, O(clock_skew), "0", "Kerberos clock skew (0: krb5.conf's)"},
     {"max-connections", OPT_UINT, O(max_connections), "20000", "open connections, all workers"},
     {"max-pending", OPT_UINT, O(max_pending), "20000", "handshakes waiting for a next leg"},
@@ -64,15 +69,35 @@ static const struct opt options[] = {
      "how long a re-sent token from the same client gets the same answer (0: off)"},
     {"result-cache-entries", OPT_UINT, O(result_cache_entries), "65536", "result cache size"},
     {"client-id-header", OPT_STR, O(client_id_header), "X-Client-Connection",
-     "auth_request listeners: header naming the client's connection (result cache key)"},
+     "auth_request listeners: header naming the client's connection (result cache key), "
+     "trusted only from an authenticated front-end"},
+    {"frontend-secret-file", OPT_STR, O(frontend_secret_file), "",
+     "auth_request listeners: the front-end must send this file's secret (16-64 printable "
+     "characters) in frontend-secret-header; needed off loopback"},
+    {"frontend-secret-header", OPT_STR, O(frontend_secret_header), "X-Negring-Frontend",
+     "header carrying the front-end's secret"},
+    {"revocation-file", OPT_STR, O(revocation_file), "",
+     "revoked sessions, 'UNIX-SECONDS USER' lines (ringserver --revoke USER appends one)"},
     {"cookie-key-file", OPT_STR, O(cookie_key_file), "",
      "file with >= 32 secret bytes: enables the HMAC-SHA256 session cookie"},
     {"cookie-name", OPT_STR, O(cookie_name), "negring_session", "session cookie name"},
     {"cookie-ttl", OPT_DURATION_S, O(cookie_ttl_s), "1h", "session cookie lifetime"},
     {"cookie-secure", OPT_BOOL, O(cookie_secure), "yes", "mark the cookie Secure (HTTPS only)"},
+    {"tls-ciphers", OPT_STR, O(tls_ciphers),
+     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
+     "TLS 1.2 ciphers (forward secret AEAD only; TLS 1.1 and below are refused)"},
+    {"tls-ciphersuites", OPT_STR, O(tls_ciphersuites),
+     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+     "TLS 1.3 suites"},
+    {"tls-ticket-rotation", OPT_DURATION_S, O(tls_ticket_rotation_s), "1h",
+     "session ticket keys: a new one this often; tickets of the one before still resume"},
     {"metrics-path", OPT_STR, O(metrics_path), "/metrics",
      "Prometheus text metrics on HTTP listeners (\"\" to disable)"},
     {"log-success", OPT_BOOL, O(log_success), "no", "also log one line per successful login"},
+    {"sid-headers", OPT_BOOL, O(sid_headers), "no",
+     "HTTP answers name the user's and primary group's SIDs (headers, JSON) and the group SIDs "
+     "(JSON) from the ticket's PAC"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -96,9 +121,24 @@ const char *rs_mode_name(enum rs_mode m)
     return m == RS_MODE_HTTP ? "http" : m == RS_MODE_AUTH_REQUEST ? "auth_request" : "raw";
 }
 
+const char *rs_bindings_name(enum rs_bindings b)
+{
+    return b == RS_BINDINGS_OFF ? "off" : b == RS_BINDINGS_REQUIRE ? "require" : "when-supplied";
+}
+
 const char *rs_mechs_name(enum rs_mechs m)
 {
     return m == RS_MECHS_NEGOTIATE ? "negotiate" : m == RS_MECHS_KERBEROS ? "kerberos" : "ntlm";
+}
+
+bool rs_listener_is_loopback(const struct rs_listener_config *l)
+{
+    if (l->addr.ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&l->addr;
+        return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+    }
+    const struct in6_addr *a6 = &((const struct sockaddr_in6 *)&l->addr)->sin6_addr;
+    return IN6_IS_ADDR_LOOPBACK(a6) || (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -193,14 +233,71 @@ static int parse_addr(const char *text, struct rs_listener_config *l)
     return 0;
 }
 
-/* "ADDR:PORT [mode=...] [mechs=...]" (blanks or commas between the parts). */
+/* service=NAME: it goes into cookies between '|' separators, so a plain token. */
+static bool service_ok(const char *s)
+{
+    if (*s == '\0' || strlen(s) >= sizeof(((struct rs_listener_config *)0)->service))
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && strchr(".-_:/@[]", *s) == NULL)
+            return false;
+    return true;
+}
+
+static int copy_path(char *dst, size_t size, const char *src)
+{
+    if (*src == '\0' || strlen(src) >= size)
+        return -1;
+    strcpy(dst, src);
+    return 0;
+}
+
+/* tls, cert=, key=, client-ca=, bindings=. */
+static int parse_tls_part(struct rs_listener_config *l, const char *part)
+{
+    if (strcmp(part, "tls") == 0)
+        l->tls = true;
+    else if (strncmp(part, "cert=", 5) == 0)
+        return copy_path(l->cert, sizeof(l->cert), part + 5);
+    else if (strncmp(part, "key=", 4) == 0)
+        return copy_path(l->key, sizeof(l->key), part + 4);
+    else if (strncmp(part, "client-ca=", 10) == 0)
+        return copy_path(l->client_ca, sizeof(l->client_ca), part + 10);
+    else if (strcmp(part, "bindings=off") == 0)
+        l->bindings = RS_BINDINGS_OFF, l->bindings_set = true;
+    else if (strcmp(part, "bindings=when-supplied") == 0)
+        l->bindings = RS_BINDINGS_WHEN_SUPPLIED, l->bindings_set = true;
+    else if (strcmp(part, "bindings=require") == 0)
+        l->bindings = RS_BINDINGS_REQUIRE, l->bindings_set = true;
+    else
+        return -1;
+    return 0;
+}
+
+/* The listener's TLS parts agree; without bindings= a TLS listener binds when supplied. */
+static int check_listen(struct rs_config *cfg, struct rs_listener_config *l, char *err,
+                        size_t errlen)
+{
+    bool tls_parts = l->cert[0] || l->key[0] || l->client_ca[0];
+    if (l->tls && (!l->cert[0] || !l->key[0]))
+        return fail(err, errlen, "listen %s: tls needs cert=FILE and key=FILE", l->text);
+    if (!l->tls && (tls_parts || l->bindings_set))
+        return fail(err, errlen, "listen %s: cert=, key=, client-ca= and bindings= need tls",
+                    l->text);
+    if (l->tls && !l->bindings_set)
+        l->bindings = RS_BINDINGS_WHEN_SUPPLIED;
+    cfg->n_listeners++;
+    return 0;
+}
+
+/* "ADDR:PORT [mode=...] [mechs=...] [service=...] [tls ...]" (blanks or commas between). */
 static int parse_listen(struct rs_config *cfg, const char *value, char *err, size_t errlen)
 {
     if (cfg->n_listeners == RS_MAX_LISTENERS)
         return fail(err, errlen, "more than %d listeners", RS_MAX_LISTENERS);
     struct rs_listener_config *l = &cfg->listeners[cfg->n_listeners];
     *l = (struct rs_listener_config){.mode = RS_MODE_HTTP, .mechs = RS_MECHS_NEGOTIATE};
-    char copy[256];
+    char copy[1024];
     if (strlen(value) >= sizeof(copy))
         return fail(err, errlen, "listen value too long");
     strcpy(copy, value);
@@ -223,11 +320,18 @@ static int parse_listen(struct rs_config *cfg, const char *value, char *err, siz
             l->mechs = RS_MECHS_KERBEROS;
         else if (strcmp(part, "mechs=ntlm") == 0)
             l->mechs = RS_MECHS_NTLM;
-        else
+        else if (strcmp(part, "conn-login=ntlm") == 0)
+            l->conn_login = RS_CONN_LOGIN_NTLM;
+        else if (strcmp(part, "conn-login=all") == 0)
+            l->conn_login = RS_CONN_LOGIN_ALL;
+        else if (strcmp(part, "conn-login=none") == 0)
+            l->conn_login = RS_CONN_LOGIN_NONE;
+        else if (strncmp(part, "service=", 8) == 0 && service_ok(part + 8))
+            strcpy(l->service, part + 8);
+        else if (parse_tls_part(l, part) != 0)
             return fail(err, errlen, "listen: unknown part '%s'", part);
     }
-    cfg->n_listeners++;
-    return 0;
+    return check_listen(cfg, l, err, errlen);
 }
 
 static const struct opt *find_opt(const char *name)
@@ -334,15 +438,19 @@ void rs_config_usage(FILE *f)
                "nginx auth_request backend, or over a raw length-prefixed token protocol.\n"
                "Every option may also be written in the config file as 'option = value'.\n"
                "Sizes take k/m suffixes, durations ms/s/m/h (plain numbers are seconds).\n"
-               "Signals: SIGHUP reloads the keytab, SIGTERM/SIGINT drain and exit.\n\n"
+               "Signals: SIGHUP reloads keys, accounts, secrets and revocations and empties the\n"
+               "result cache; SIGTERM/SIGINT drain and exit.\n\n"
                "  --config FILE              read options from FILE first\n"
                "  --check                    validate the configuration and exit\n"
+               "  --revoke USER              revoke USER's sessions (revocation-file), then "
+               "SIGHUP\n"
                "  --help, --version\n");
     for (size_t i = 0; i < N_OPTIONS; i++)
         fprintf(f, "  --%-24s %s (default: %s)\n", options[i].name, options[i].help,
                 options[i].def[0] ? options[i].def : "none");
-    fprintf(f, "\nExample:\n  KRB5_KTNAME=/etc/http.keytab ringserver --listen '0.0.0.0:8080 "
-               "mode=auth_request' --listen '127.0.0.1:9000 mode=raw'\n"
+    fprintf(f, "\nExample (nginx on this host in front, docs/ringserver.md):\n"
+               "  KRB5_KTNAME=/etc/http.keytab ringserver --listen '127.0.0.1:8081 "
+               "mode=auth_request' --frontend-secret-file /etc/negring/frontend.secret\n"
                "Documentation: docs/ringserver.md\n");
 }
 
@@ -380,6 +488,10 @@ static int apply_flags(struct rs_config *cfg, int argc, char **argv, bool *liste
         name[n] = '\0';
         if (strcmp(name, "check") == 0)
             continue;
+        if (strcmp(name, "revoke") == 0) { /* the caller's, with its user */
+            i += value == NULL;
+            continue;
+        }
         if (value == NULL) {
             if (i + 1 >= argc)
                 return fail(err, errlen, "--%s needs a value", name);

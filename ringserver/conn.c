@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "audit.h"
+#include "log.h"
 #include "protocol.h"
 #include "submit.h"
 
@@ -55,15 +56,21 @@ static size_t max_buffered(const struct rs_config *cfg)
     return cfg->max_header_bytes + cfg->max_body_bytes + cfg->max_token_bytes + 64;
 }
 
+/* An answer that cannot be queued closes the connection from inside the protocol's consume;
+ * `consuming` keeps it allocated until this loop has looked at it for the last time (the
+ * caller frees it if it closed). Without it, a send completing on a connection whose receive
+ * had ended (-ENOBUFS) freed the connection under the loop. */
 static size_t consume(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     size_t off = 0;
+    c->consuming = true;
     while (off < len && !c->closing && !c->send_armed) {
         size_t n = c->lis->proto->consume(c, data + off, len - off);
         if (n == 0)
             break;
         off += n;
     }
+    c->consuming = false;
     return off;
 }
 
@@ -127,7 +134,7 @@ static void process_buffered(struct rs_conn *c)
         c->partial_since_ms = c->w->now_ms;
 }
 
-void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len)
+static void received_plain(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     if (c->closing)
         return;
@@ -149,8 +156,104 @@ void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len)
     rs_conn_schedule(c);
 }
 
+/* Sends c->sending from its start. */
+static void start_send(struct rs_conn *c)
+{
+    c->out_off = 0;
+    c->send_since_ms = c->w->now_ms;
+    if (!rs_submit_send(c)) {
+        rs_conn_close(c, RS_RESULT_ERROR);
+        return;
+    }
+    rs_conn_schedule(c);
+}
+
+/* TLS: the ciphertext OpenSSL has written (a handshake flight, tickets, an answer) goes out,
+ * unless a send is under way: then it waits in the session for that send to finish. */
+static bool tls_flush(struct rs_conn *c)
+{
+    if (c->send_armed || !rs_tls_take_output(c->tls, &c->wire))
+        return false;
+    c->sending = &c->wire;
+    start_send(c);
+    return true;
+}
+
+/* A failed TLS session: its alert, if it wrote one, goes out before the close. */
+static void tls_failed(struct rs_conn *c)
+{
+    rs_count(&c->w->metrics.tls_failures);
+    char q[160];
+    rs_log_quote(q, sizeof(q), rs_tls_failure(c->tls));
+    rs_log(RS_LOG_WARN, "tls_failed", "listener=%s peer=%s established=%s reason=%s",
+           c->lis->cfg->text, c->peer, rs_tls_established(c->tls) ? "yes" : "no", q);
+    c->close_after_send = true;
+    if (!tls_flush(c) && !c->send_armed)
+        rs_conn_close(c, RS_RESULT_ABORTED);
+}
+
+/* A TLS listener's connection gets its session on the listener's current context with its
+ * first bytes: until then (a silent client) it holds none. */
+static bool tls_start(struct rs_conn *c)
+{
+    struct rs_server *srv = c->w->srv;
+    if (c->tls == NULL) {
+        SSL_CTX *ctx = atomic_load(&srv->tls_ctx[c->lis->cfg - srv->cfg.listeners]);
+        c->tls = rs_tls_session_new(ctx);
+    }
+    return c->tls != NULL;
+}
+
+/* Ciphertext in: the handshake as far as it goes, then each record's plaintext to the
+ * protocol, then whatever OpenSSL wrote back. */
+static void received_tls(struct rs_conn *c, const uint8_t *data, size_t len)
+{
+    if (!tls_start(c)) { /* no memory: a refusal would reach the client as a broken record */
+        rs_conn_close(c, RS_RESULT_ERROR);
+        return;
+    }
+    bool was_established = rs_tls_established(c->tls);
+    if (!rs_tls_offer(c->tls, data, len)) {
+        tls_failed(c);
+        return;
+    }
+    for (;;) {
+        size_t n;
+        enum rs_tls_read r = rs_tls_read(c->tls, c->w->plain, RS_TLS_RECORD_MAX, &n);
+        if (!was_established && rs_tls_established(c->tls)) {
+            was_established = true;
+            rs_count(&c->w->metrics.tls_handshakes[rs_tls_resumed(c->tls)]);
+        }
+        if (r == RS_TLS_PLAINTEXT) {
+            received_plain(c, c->w->plain, n);
+            if (c->closing)
+                return;
+            continue;
+        }
+        if (r == RS_TLS_FAILED)
+            tls_failed(c);
+        else if (r == RS_TLS_CLOSED)
+            rs_conn_close(c, RS_RESULT_ABORTED);
+        break;
+    }
+    if (!c->closing)
+        tls_flush(c);
+    rs_conn_schedule(c);
+}
+
+void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len)
+{
+    if (c->closing)
+        return;
+    if (c->lis->cfg->tls)
+        received_tls(c, data, len);
+    else
+        received_plain(c, data, len);
+}
+
 /* An answer that could not be built (out of memory) gives way to the listener's ready-made
- * refusal, and the connection closes after it. */
+ * refusal, and the connection closes after it. On TLS the answer is sealed first (with
+ * close_notify when the connection closes after it). */
 void rs_conn_send(struct rs_conn *c)
 {
     c->sending = &c->out;
@@ -164,13 +267,15 @@ void rs_conn_send(struct rs_conn *c)
         c->close_after_send = true;
     }
     c->served = true;
-    c->out_off = 0;
-    c->send_since_ms = c->w->now_ms;
-    if (!rs_submit_send(c)) {
-        rs_conn_close(c, RS_RESULT_ERROR);
+    if (!c->lis->cfg->tls) {
+        start_send(c);
         return;
     }
-    rs_conn_schedule(c);
+    bool sealed = c->tls != NULL &&
+                  rs_tls_seal(c->tls, c->sending->data, c->sending->len, c->close_after_send);
+    rs_out_free(&c->out);
+    if (!sealed || !tls_flush(c))
+        rs_conn_close(c, RS_RESULT_ERROR);
 }
 
 void rs_conn_sent(struct rs_conn *c, int res)
@@ -191,6 +296,11 @@ void rs_conn_sent(struct rs_conn *c, int res)
         return;
     }
     rs_out_free(&c->out);
+    if (c->tls != NULL) {
+        rs_out_free(&c->wire);
+        if (tls_flush(c)) /* written while this went out */
+            return;
+    }
     /* Draining: a connection goes once it has no handshake left to finish. */
     if (c->close_after_send || (c->w->draining && !c->hs.active)) {
         rs_submit_shutdown(c); /* FIN after the answer */
@@ -199,6 +309,10 @@ void rs_conn_sent(struct rs_conn *c, int res)
     }
     if (c->in_len > 0)
         process_buffered(c);
+    if (c->closing) { /* no receive may be armed to free it later */
+        rs_conn_maybe_free(c);
+        return;
+    }
     rs_conn_schedule(c);
 }
 
@@ -223,8 +337,17 @@ bool rs_conn_auth_leg(struct rs_conn *c, enum rs_package pkg, const char *scheme
 {
     struct rs_worker *w = c->w;
     bool was_active = c->hs.active;
-    rs_auth_leg(&c->hs, &w->srv->creds, pkg, c->lis->cfg->mechs == RS_MECHS_KERBEROS, tok, len,
-                w->answer, RS_ANSWER_MAX, leg);
+    const struct rs_listener_config *lc = c->lis->cfg;
+    struct rs_leg_policy policy = {
+        .pkg = pkg,
+        .kerberos_only = lc->mechs == RS_MECHS_KERBEROS && pkg == RS_PKG_NEGOTIATE,
+        .want_sids = w->srv->cfg.sid_headers && lc->mode != RS_MODE_RAW,
+        .require_bindings = lc->tls && lc->bindings == RS_BINDINGS_REQUIRE};
+    if (c->tls != NULL && lc->bindings != RS_BINDINGS_OFF) {
+        const struct rs_tls_bindings *b = rs_tls_session_bindings(c->tls);
+        policy.bindings = b->buf, policy.bindings_len = b->len;
+    }
+    rs_auth_leg(&c->hs, &w->srv->creds, &policy, tok, len, w->answer, RS_ANSWER_MAX, leg);
     pending_update(c, was_active);
     if (leg->status != SEC_I_CONTINUE_NEEDED || !pending_full(c))
         return true;
@@ -278,6 +401,8 @@ void rs_conn_destroy(struct rs_conn *c)
         unlink_rearm(c);
     rs_wheel_clear(&c->timer);
     drop_input(c);
+    rs_tls_session_free(c->tls);
+    rs_out_free(&c->wire);
     rs_submit_close(w, c->slot);
     if (c->prev != NULL)
         c->prev->next = c->next;
@@ -288,12 +413,13 @@ void rs_conn_destroy(struct rs_conn *c)
     w->n_conns--;
     atomic_fetch_sub_explicit(&w->srv->connections, 1, memory_order_relaxed);
     rs_out_free(&c->out);
+    free(c->bound);
     free(c);
 }
 
 void rs_conn_maybe_free(struct rs_conn *c)
 {
-    if (c->closing && !c->recv_armed && !c->send_armed && !c->shutdown_armed)
+    if (c->closing && !c->recv_armed && !c->send_armed && !c->shutdown_armed && !c->consuming)
         rs_conn_destroy(c);
 }
 

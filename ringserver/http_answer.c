@@ -14,6 +14,8 @@ static const char *reason(int status)
         return "Bad Request";
     case 401:
         return "Unauthorized";
+    case 403:
+        return "Forbidden";
     case 404:
         return "Not Found";
     case 408:
@@ -97,6 +99,27 @@ static void realm_of(const char *user, char *out, size_t len)
     out[n] = '\0';
 }
 
+/* sid-headers: SIDs are digits, dashes and "S" (library-made): header-safe as they are. */
+static void sids(struct rs_out *o, struct rs_out *body, const struct rs_identity *id)
+{
+    if (id->user_sid != NULL && id->user_sid[0] != '\0') {
+        rs_out_printf(o, "X-Remote-User-SID: %s\r\n", id->user_sid);
+        rs_out_str(body, ",\"user_sid\":");
+        json_string(body, id->user_sid);
+    }
+    if (id->primary_group_sid != NULL && id->primary_group_sid[0] != '\0') {
+        rs_out_printf(o, "X-Remote-Primary-Group-SID: %s\r\n", id->primary_group_sid);
+        rs_out_str(body, ",\"primary_group_sid\":");
+        json_string(body, id->primary_group_sid);
+    }
+    if (id->group_sids == NULL)
+        return;
+    rs_out_str(body, ",\"group_sids\":[\"");
+    for (const char *p = id->group_sids; *p != '\0'; p++)
+        rs_out_put(body, *p == ',' ? "\",\"" : p, *p == ',' ? 3 : 1);
+    rs_out_str(body, "\"]");
+}
+
 bool rs_http_identity(struct rs_out *o, struct rs_out *body, const struct rs_identity *id)
 {
     if (!header_safe(id->user) || (id->package[0] && !header_safe(id->package)))
@@ -115,6 +138,7 @@ bool rs_http_identity(struct rs_out *o, struct rs_out *body, const struct rs_ide
     json_string(body, id->package);
     rs_out_str(body, ",\"source\":");
     json_string(body, id->source);
+    sids(o, body, id);
     rs_out_str(body, "}\n");
     return true;
 }

@@ -13,7 +13,10 @@
 struct rs_identity {
     const char *user;    /* as the library names it: alice@REALM or DOMAIN\user */
     const char *package; /* Kerberos, NTLM */
-    const char *source;  /* handshake, cache, cookie */
+    const char *source;  /* handshake, cache, cookie, connection */
+    /* sid-headers: the PAC's SIDs, NULL (or "") when not reported. */
+    const char *user_sid, *primary_group_sid;
+    const char *group_sids; /* "S-1-..,S-1-..": the JSON body only, never a header */
 };
 
 void rs_http_begin(struct rs_out *o, int status);

@@ -15,7 +15,7 @@
 static void bad_request(struct rs_conn *c, int status, const char *reason)
 {
     struct rs_http_request none = {0};
-    struct rs_http_ctx r = {c, &none, false, false};
+    struct rs_http_ctx r = {c, &none, false, false, false};
     rs_count(&c->w->metrics.bad_requests);
     char q[96];
     rs_log_quote(q, sizeof(q), reason);
@@ -26,24 +26,48 @@ static void bad_request(struct rs_conn *c, int status, const char *reason)
 
 static bool cookie_login(struct rs_http_ctx *r)
 {
-    char user[256], package[32];
-    if (!rs_http_cookie_check(r->c->w->srv, r->req, user, sizeof(user), package, sizeof(package)))
+    struct rs_cookie_claims claims;
+    if (!rs_http_cookie_check(r->c, r->req, &claims))
         return false;
     rs_count(&r->c->w->metrics.cookie_logins);
-    struct rs_identity id = {user, package, "cookie"};
+    struct rs_identity id = {.user = claims.user, .package = claims.package, .source = "cookie"};
     rs_http_authenticated(r, &id, "", NULL, 0);
+    return true;
+}
+
+/* On auth_request listeners the front-end proves itself with the shared secret, when one is
+ * configured (off loopback it must be: main.c); only then is its client id trusted. */
+static bool frontend_refused(struct rs_http_ctx *r)
+{
+    struct rs_conn *c = r->c;
+    if (c->lis->cfg->mode != RS_MODE_AUTH_REQUEST)
+        return false;
+    if (c->lis->cfg->client_ca[0]) { /* the handshake verified the front-end's certificate */
+        r->frontend = rs_tls_peer_verified(c->tls);
+        if (r->frontend || c->w->srv->cfg.frontend_secret_file[0] == '\0')
+            return false;
+    }
+    if (c->w->srv->cfg.frontend_secret_file[0] == '\0')
+        return false;
+    r->frontend =
+        r->req->has_frontend && rs_secret_equals(&c->w->srv->frontend_secret, r->req->frontend);
+    if (r->frontend)
+        return false;
+    rs_log(RS_LOG_WARN, "frontend_refused", "listener=%s peer=%s reason=\"%s\"", c->lis->cfg->text,
+           c->peer, r->req->has_frontend ? "wrong front-end secret" : "no front-end secret");
+    rs_http_error(r, 403, false, "front-end not authenticated");
     return true;
 }
 
 static void handle(struct rs_conn *c, const struct rs_http_request *req)
 {
     struct rs_http_ctx r = {c, req, req->keep_alive && !c->w->draining,
-                            rs_slice_eq_nocase(req->method, "HEAD")};
-    if (rs_http_monitor(&r))
+                            rs_slice_eq_nocase(req->method, "HEAD"), false};
+    if (rs_http_monitor(&r) || frontend_refused(&r))
         return;
     if (req->has_authorization)
         rs_http_authenticate(&r);
-    else if (!cookie_login(&r))
+    else if (!rs_http_bound_login(&r) && !cookie_login(&r))
         rs_http_error(&r, 401, true, "authentication required");
 }
 
@@ -66,9 +90,10 @@ static bool worth_parsing(struct rs_conn *c, const uint8_t *data, size_t len, si
 static size_t consume(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     const struct rs_config *cfg = &c->w->srv->cfg;
+    bool auth_request = c->lis->cfg->mode == RS_MODE_AUTH_REQUEST;
     struct rs_http_limits lim = {cfg->max_header_bytes, cfg->max_headers, cfg->max_body_bytes,
-                                 c->lis->cfg->mode == RS_MODE_AUTH_REQUEST ? cfg->client_id_header
-                                                                           : ""};
+                                 auth_request ? cfg->client_id_header : "",
+                                 auth_request ? cfg->frontend_secret_header : ""};
     if (!worth_parsing(c, data, len, cfg->max_header_bytes))
         return 0;
     struct rs_http_request req;

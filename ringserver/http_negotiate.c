@@ -2,6 +2,7 @@
 #include "http_negotiate.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
@@ -32,7 +33,7 @@ static void answer_result(struct rs_http_ctx *r, const char *scheme, SECURITY_ST
                           const uint8_t *tok, size_t tok_len)
 {
     if (s == SEC_E_OK) {
-        struct rs_identity id = {user, package, source};
+        struct rs_identity id = {.user = user, .package = package, .source = source};
         rs_http_authenticated(r, &id, scheme, tok, tok_len);
     } else {
         failure(r, s);
@@ -40,9 +41,10 @@ static void answer_result(struct rs_http_ctx *r, const char *scheme, SECURITY_ST
 }
 
 /* The client id of the result cache key: this very TCP connection on plain listeners; on
- * auth_request listeners what the trusted front-end says its client's connection is. Without
- * that header an auth_request answer is not cached: the upstream connection is shared by many
- * browsers, so a token replayed by one of them must not find another's answer. */
+ * auth_request listeners what the front-end, once it proved itself, says its client's
+ * connection is. Without both an auth_request answer is not cached: the upstream connection
+ * is shared by many browsers, so a token replayed by one of them must not find another's
+ * answer, and a client reaching the listener itself must not name a victim's connection. */
 static bool client_id(const struct rs_http_ctx *r, char *out, size_t len)
 {
     const struct rs_http_request *req = r->req;
@@ -50,7 +52,8 @@ static bool client_id(const struct rs_http_ctx *r, char *out, size_t len)
         snprintf(out, len, "conn:%u.%llu", r->c->w->index, (unsigned long long)r->c->serial);
         return true;
     }
-    if (!req->has_client_id || req->client_id.len == 0 || req->client_id.len >= len - 4)
+    if (!r->frontend || !req->has_client_id || req->client_id.len == 0 ||
+        req->client_id.len >= len - 4)
         return false;
     memcpy(out, "hdr:", 4);
     memcpy(out + 4, req->client_id.ptr, req->client_id.len);
@@ -83,6 +86,43 @@ static void cache_put(struct rs_server *srv, const uint8_t key[32], const struct
     rs_result_cache_put(srv->cache, key, &cached);
 }
 
+/* conn-login: whether this listener keeps a login of `package` on its connection. */
+static bool keeps_login(const struct rs_conn *c, const char *package)
+{
+    const struct rs_listener_config *l = c->lis->cfg;
+    if (l->mode != RS_MODE_HTTP) /* auth_request: the connection is nginx's, shared by clients */
+        return false;
+    return l->conn_login == RS_CONN_LOGIN_ALL ||
+           (l->conn_login == RS_CONN_LOGIN_NTLM && strcmp(package, "NTLM") == 0);
+}
+
+/* Out of memory leaves the connection unbound: its next request gets a challenge, no more. */
+static void keep_login(struct rs_conn *c, const struct rs_leg *leg)
+{
+    if (leg->status != SEC_E_OK || !keeps_login(c, leg->package))
+        return;
+    c->bound = malloc(sizeof(*c->bound));
+    if (c->bound == NULL)
+        return;
+    memcpy(c->bound->user, leg->user, sizeof(c->bound->user));
+    memcpy(c->bound->package, leg->package, sizeof(c->bound->package));
+    memcpy(c->bound->user_sid, leg->user_sid, sizeof(c->bound->user_sid));
+    memcpy(c->bound->primary_group_sid, leg->primary_group_sid,
+           sizeof(c->bound->primary_group_sid));
+}
+
+bool rs_http_bound_login(struct rs_http_ctx *r)
+{
+    const struct rs_bound_login *b = r->c->bound;
+    if (b == NULL)
+        return false;
+    rs_count(&r->c->w->metrics.connection_logins);
+    struct rs_identity id = {b->user,     b->package,           "connection",
+                             b->user_sid, b->primary_group_sid, NULL};
+    rs_http_authenticated(r, &id, "", NULL, 0);
+    return true;
+}
+
 static void run_leg(struct rs_http_ctx *r, const char *scheme, enum rs_package pkg,
                     const uint8_t *tok, size_t len)
 {
@@ -109,12 +149,18 @@ static void run_leg(struct rs_http_ctx *r, const char *scheme, enum rs_package p
         continue_answer(r, scheme, &leg);
         return;
     }
-    rs_handshake_outcome(c, scheme, leg.status, leg.package, leg.user, rs_status_result(leg.status),
-                         rs_status_reason(leg.status));
+    rs_leg_outcome(c, scheme, &leg);
+    keep_login(c, &leg);
     if (cacheable)
         cache_put(w->srv, key, &leg, w->answer);
-    answer_result(r, scheme, leg.status, leg.user, leg.package, "handshake", w->answer,
-                  leg.out_len);
+    if (leg.status == SEC_E_OK) {
+        struct rs_identity who = {leg.user,     leg.package,           "handshake",
+                                  leg.user_sid, leg.primary_group_sid, leg.group_sids};
+        rs_http_authenticated(r, &who, scheme, w->answer, leg.out_len);
+    } else {
+        failure(r, leg.status);
+    }
+    free(leg.group_sids);
 }
 
 /* The scheme the listener takes, or NULL: Negotiate unless mechs=ntlm, NTLM unless
@@ -138,6 +184,8 @@ static const char *scheme_of(const struct rs_conn *c, struct rs_slice scheme, en
 void rs_http_authenticate(struct rs_http_ctx *r)
 {
     struct rs_conn *c = r->c;
+    free(c->bound); /* a new Authorization header starts over (IIS does the same) */
+    c->bound = NULL;
     struct rs_slice a = r->req->authorization;
     size_t sp = 0;
     while (sp < a.len && a.ptr[sp] != ' ')

@@ -13,4 +13,8 @@
 
 void rs_http_authenticate(struct rs_http_ctx *r);
 
+/* A request without Authorization on a connection that keeps a login (conn-login): answered
+ * 200 as that client (X-Auth-Source: connection) and true; false when there is none. */
+bool rs_http_bound_login(struct rs_http_ctx *r);
+
 #endif

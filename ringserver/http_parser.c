@@ -138,6 +138,11 @@ static enum rs_http_result field(struct rs_http_request *req, const struct rs_ht
             return fail(req, 400, "repeated client id header");
         req->has_client_id = true;
         req->client_id = value;
+    } else if (lim->frontend_header[0] != '\0' && rs_slice_eq_nocase(name, lim->frontend_header)) {
+        if (req->has_frontend)
+            return fail(req, 400, "repeated front-end header");
+        req->has_frontend = true;
+        req->frontend = value;
     }
     return RS_HTTP_DONE;
 }

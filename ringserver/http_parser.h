@@ -22,12 +22,13 @@ struct rs_http_limits {
     size_t max_header_bytes; /* request line + fields + final CRLF */
     unsigned max_headers;
     size_t max_body_bytes;
-    const char *client_id_header; /* extra field to capture, or "" */
+    const char *client_id_header; /* extra fields to capture, or "" */
+    const char *frontend_header;
 };
 
 struct rs_http_request {
-    struct rs_slice method, target, authorization, cookie, client_id;
-    bool has_authorization, has_cookie, has_client_id;
+    struct rs_slice method, target, authorization, cookie, client_id, frontend;
+    bool has_authorization, has_cookie, has_client_id, has_frontend;
     int minor_version; /* HTTP/1.<minor>: 0 or 1 */
     bool keep_alive;
     uint64_t content_length;

@@ -66,7 +66,7 @@ void rs_http_authenticated(struct rs_http_ctx *r, const struct rs_identity *id, 
         rs_http_error(r, 500, false, "name cannot be reported");
         return;
     }
-    rs_http_cookie_issue(&o, r->c->w->srv, id);
+    rs_http_cookie_issue(&o, r->c, id);
     rs_http_end_with_body(r, &o, &body, "application/json");
     rs_http_send(r, 200, &o);
 }

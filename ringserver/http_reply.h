@@ -19,6 +19,7 @@ struct rs_http_ctx {
     const struct rs_http_request *req;
     bool keep_alive; /* the connection stays open after this answer */
     bool head;       /* a HEAD request: the answer has no body */
+    bool frontend;   /* auth_request: the front-end proved itself (its client id is trusted) */
 };
 
 /* Sends the answer `o` (taking it over) with status `status`, counted in the metrics. */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,12 +20,15 @@ static const struct rs_protocol *protocol_of(enum rs_mode mode)
     return mode == RS_MODE_RAW ? &rs_raw_protocol : &rs_http_protocol;
 }
 
+/* TCP_NODELAY is inherited by the accepted sockets: an answer written right after another
+ * write (a TLS session ticket, then the HTTP answer) must not wait for the peer's delayed ACK. */
 static int make_listener(const struct rs_listener_config *lc, char *err, size_t errlen)
 {
     int fd = socket(lc->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
         bind(fd, (const struct sockaddr *)&lc->addr, lc->addr_len) != 0 ||
         listen(fd, LISTEN_BACKLOG) != 0) {
         snprintf(err, errlen, "cannot listen on %s: %s", lc->text, strerror(errno));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -17,6 +18,7 @@
 #include "sec_status.h"
 #include "server.h"
 #include "service_notify.h"
+#include "session_cookie.h"
 #include "worker.h"
 
 #ifdef RS_WITH_JEMALLOC
@@ -34,17 +36,99 @@ static void raise_fd_limit(void)
     }
 }
 
+/* An auth_request listener answers "who is this?" and, for an authenticated front-end, keys
+ * its result cache on the client the front-end names: reachable by anyone, it would hand a
+ * captured token's answer to whoever names the victim's connection. */
+static int check_frontend(const struct rs_config *cfg, const struct rs_listener_config *l,
+                          char *err, size_t errlen)
+{
+    if (l->mode != RS_MODE_AUTH_REQUEST || rs_listener_is_loopback(l) ||
+        cfg->frontend_secret_file[0] || (l->tls && l->client_ca[0]))
+        return 0;
+    snprintf(err, errlen,
+             "listener %s: mode=auth_request off loopback needs the front-end to authenticate "
+             "itself: set frontend-secret-file (nginx sends it in %s, docs/ringserver.md), or "
+             "tls with client-ca=FILE, or listen on 127.0.0.1",
+             l->text, cfg->frontend_secret_header);
+    return -1;
+}
+
 static int check_listeners(struct rs_server *srv, char *err, size_t errlen)
 {
-    for (unsigned i = 0; i < srv->cfg.n_listeners; i++)
-        if (srv->cfg.listeners[i].mechs == RS_MECHS_NTLM && !srv->creds.has_ntlm) {
+    for (unsigned i = 0; i < srv->cfg.n_listeners; i++) {
+        const struct rs_listener_config *l = &srv->cfg.listeners[i];
+        if (l->mechs == RS_MECHS_NTLM && !srv->creds.has_ntlm) {
             snprintf(err, errlen,
                      "listener %s wants mechs=ntlm but libnegring has no NTLM "
                      "package (or its credentials could not be acquired)",
-                     srv->cfg.listeners[i].text);
+                     l->text);
             return -1;
         }
+        if (check_frontend(&srv->cfg, l, err, errlen) != 0)
+            return -1;
+    }
     return 0;
+}
+
+/* Tokens and cookies in clear on a network anyone may watch can be captured and replayed (and
+ * NTLM relayed): allowed, but said. */
+static void warn_plain(const struct rs_config *cfg)
+{
+    for (unsigned i = 0; i < cfg->n_listeners; i++) {
+        const struct rs_listener_config *l = &cfg->listeners[i];
+        if (l->mode != RS_MODE_RAW && !l->tls && !rs_listener_is_loopback(l))
+            rs_log(RS_LOG_WARN, "plain_http",
+                   "listener=%s mode=%s reason=\"plain HTTP off "
+                   "loopback: tokens and cookies can be captured; use TLS\"",
+                   l->text, rs_mode_name(l->mode));
+    }
+}
+
+/* Every TLS listener's context, into ctx[] (NULL for the others). */
+static int load_tls(struct rs_server *srv, SSL_CTX *ctx[RS_MAX_LISTENERS], char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < srv->cfg.n_listeners; i++) {
+        const struct rs_listener_config *l = &srv->cfg.listeners[i];
+        ctx[i] = l->tls ? rs_tls_context_new(&srv->cfg, l, &srv->tickets, err, errlen) : NULL;
+        if (l->tls && ctx[i] == NULL) {
+            while (i-- > 0)
+                SSL_CTX_free(ctx[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void tls_start(struct rs_server *srv)
+{
+    char why[160];
+    bool ktls = rs_tls_ktls_available(why, sizeof(why));
+    for (unsigned i = 0; i < srv->cfg.n_listeners; i++)
+        if (srv->cfg.listeners[i].tls)
+            rs_log(RS_LOG_INFO, "tls",
+                   "listener=%s bindings=%s client_ca=%s record_layer=userspace "
+                   "ktls=%s reason=\"%s%s\"",
+                   srv->cfg.listeners[i].text, rs_bindings_name(srv->cfg.listeners[i].bindings),
+                   srv->cfg.listeners[i].client_ca[0] ? "yes" : "no",
+                   ktls ? "unused" : "unavailable", why,
+                   ktls ? "; ringserver's kernel record layer is not implemented" : "");
+}
+
+/* The secrets and the revocation snapshot, at start and on SIGHUP. */
+static int load_cookie_key(struct rs_server *srv, char *err, size_t errlen)
+{
+    return srv->cfg.cookie_key_file[0] == '\0'
+               ? 0
+               : rs_secret_load(&srv->cookie_key, srv->cfg.cookie_key_file, RS_COOKIE_KEY_MIN,
+                                RS_SECRET_BYTES, err, errlen);
+}
+
+static int load_frontend_secret(struct rs_server *srv, char *err, size_t errlen)
+{
+    return srv->cfg.frontend_secret_file[0] == '\0'
+               ? 0
+               : rs_secret_load(&srv->frontend_secret, srv->cfg.frontend_secret_file, 16,
+                                RS_SECRET_TEXT, err, errlen);
 }
 
 /* Rings first: without io_uring nothing else matters, and its message says how to fix it. */
@@ -64,9 +148,16 @@ static int start(struct rs_server *srv, char *err, size_t errlen)
         return -1;
     if (check_listeners(srv, err, errlen) != 0)
         return -1;
-    if (srv->cfg.cookie_key_file[0] &&
-        rs_cookie_key_load(&srv->cookie, srv->cfg.cookie_key_file, err, errlen) != 0)
+    struct rs_revocation *r = NULL;
+    SSL_CTX *ctx[RS_MAX_LISTENERS];
+    if (load_cookie_key(srv, err, errlen) != 0 || load_frontend_secret(srv, err, errlen) != 0 ||
+        rs_ticket_keys_rotate(&srv->tickets) != 0 || load_tls(srv, ctx, err, errlen) != 0)
         return -1;
+    for (unsigned i = 0; i < srv->cfg.n_listeners; i++)
+        atomic_store(&srv->tls_ctx[i], ctx[i]);
+    if (rs_revocation_load(&srv->cfg, &r, err, errlen) != 0)
+        return -1;
+    atomic_store(&srv->revocation, r);
     srv->cache = rs_result_cache_create(srv->cfg.result_cache_entries, srv->cfg.result_cache_ttl_s);
     return 0;
 }
@@ -82,37 +173,84 @@ static void announce(const struct rs_server *srv)
     }
 }
 
-/* A failed part keeps its old keys; the other part still takes its new ones. */
+/* Returns once every worker has started a new turn of its loop: none still reads what was
+ * replaced before the call. */
+static void wait_workers(struct rs_server *srv)
+{
+    uint64_t epoch = atomic_fetch_add(&srv->epoch, 1) + 1;
+    for (unsigned i = 0; i < srv->n_workers; i++)
+        while (atomic_load(&srv->workers[i]->seen_epoch) < epoch)
+            usleep(1000);
+}
+
+/* New revocations and TLS contexts; the old ones go once no worker can be reading them. */
+static void publish(struct rs_server *srv, struct rs_revocation *r, SSL_CTX *ctx[])
+{
+    struct rs_revocation *old = r ? atomic_exchange(&srv->revocation, r) : NULL;
+    SSL_CTX *old_ctx[RS_MAX_LISTENERS] = {0};
+    for (unsigned i = 0; ctx != NULL && i < srv->cfg.n_listeners; i++)
+        old_ctx[i] = atomic_exchange(&srv->tls_ctx[i], ctx[i]);
+    wait_workers(srv);
+    rs_revocation_free(old);
+    for (unsigned i = 0; i < srv->cfg.n_listeners; i++)
+        SSL_CTX_free(old_ctx[i]); /* connections still on it hold their own reference */
+}
+
+static void reload_failed(const char *err, const char *unchanged)
+{
+    char q[600];
+    rs_log_quote(q, sizeof(q), err);
+    rs_log(RS_LOG_ERROR, "reload", "result=failed reason=%s %s=unchanged", q, unchanged);
+}
+
+/* A failed part keeps its old state; the other parts still take their new ones. The result
+ * cache is emptied whatever happened: an account disabled since must not find its answers. */
 static void reload(struct rs_server *srv)
 {
     SECURITY_STATUS s = rs_creds_reload(&srv->creds);
     char err[512] = "";
-    bool cookie_ok =
-        srv->cfg.cookie_key_file[0] == '\0' ||
-        rs_cookie_key_load(&srv->cookie, srv->cfg.cookie_key_file, err, sizeof(err)) == 0;
-    if (s == SEC_E_OK && cookie_ok) {
-        atomic_fetch_add(&srv->reloads_ok, 1);
-        rs_log(RS_LOG_INFO, "reload", "result=ok");
-        return;
-    }
-    atomic_fetch_add(&srv->reloads_failed, 1);
-    if (s != SEC_E_OK)
+    bool ok = s == SEC_E_OK;
+    if (!ok)
         rs_log(RS_LOG_ERROR, "reload", "result=failed status=0x%08x reason=\"%s\" keys=unchanged",
                (unsigned)s, rs_status_reason(s));
-    if (!cookie_ok) {
-        char q[sizeof(err) + 64];
-        rs_log_quote(q, sizeof(q), err);
-        rs_log(RS_LOG_ERROR, "reload", "result=failed reason=%s cookie_key=unchanged", q);
-    }
+    rs_result_cache_clear(srv->cache);
+    if (load_cookie_key(srv, err, sizeof(err)) != 0)
+        ok = false, reload_failed(err, "cookie_key");
+    if (load_frontend_secret(srv, err, sizeof(err)) != 0)
+        ok = false, reload_failed(err, "frontend_secret");
+    struct rs_revocation *r = NULL;
+    SSL_CTX *ctx[RS_MAX_LISTENERS];
+    if (rs_revocation_load(&srv->cfg, &r, err, sizeof(err)) != 0)
+        ok = false, r = NULL, reload_failed(err, "revocations");
+    bool tls_ok = load_tls(srv, ctx, err, sizeof(err)) == 0;
+    if (!tls_ok)
+        ok = false, reload_failed(err, "tls");
+    publish(srv, r, tls_ok ? ctx : NULL);
+    atomic_fetch_add(ok ? &srv->reloads_ok : &srv->reloads_failed, 1);
+    if (ok)
+        rs_log(RS_LOG_INFO, "reload", "result=ok");
 }
 
-/* Signals arrive here only (blocked in every worker): SIGHUP reloads, SIGTERM/SIGINT drain. */
+/* Signals arrive here only (blocked in every worker): SIGHUP reloads, SIGTERM/SIGINT drain.
+ * Between them, a new session ticket key every tls-ticket-rotation. */
 static void signal_loop(struct rs_server *srv, const sigset_t *set)
 {
+    time_t next_rotation = time(NULL) + srv->cfg.tls_ticket_rotation_s;
     for (;;) {
-        int sig = 0;
-        if (sigwait(set, &sig) != 0)
-            continue;
+        time_t now = time(NULL);
+        if (srv->cfg.tls_ticket_rotation_s > 0 && now >= next_rotation) {
+            if (rs_ticket_keys_rotate(&srv->tickets) != 0)
+                rs_log(RS_LOG_ERROR, "ticket_rotation", "result=failed reason=\"RAND_bytes\"");
+            else
+                rs_log(RS_LOG_INFO, "ticket_rotation", "result=ok");
+            next_rotation = now + srv->cfg.tls_ticket_rotation_s;
+        }
+        struct timespec wait = {next_rotation > now ? next_rotation - now : 1, 0};
+        if (srv->cfg.tls_ticket_rotation_s == 0)
+            wait.tv_sec = 3600;
+        int sig = sigtimedwait(set, NULL, &wait);
+        if (sig < 0)
+            continue; /* the rotation's time, or EINTR */
         if (sig == SIGHUP) {
             rs_notify_reloading();
             reload(srv);
@@ -132,8 +270,43 @@ static void teardown(struct rs_server *srv)
         rs_worker_destroy(srv->workers[i]);
     free(srv->workers);
     rs_result_cache_free(srv->cache);
-    rs_cookie_key_wipe(&srv->cookie);
+    rs_revocation_free(atomic_load(&srv->revocation));
+    rs_secret_wipe(&srv->cookie_key);
+    rs_secret_wipe(&srv->frontend_secret);
+    rs_ticket_keys_wipe(&srv->tickets);
+    for (unsigned i = 0; i < srv->cfg.n_listeners; i++)
+        SSL_CTX_free(atomic_load(&srv->tls_ctx[i]));
     rs_creds_free(&srv->creds);
+}
+
+/* --revoke USER or --revoke=USER, else NULL. */
+static const char *revoke_arg(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--revoke") == 0 && i + 1 < argc)
+            return argv[i + 1];
+        if (strncmp(argv[i], "--revoke=", 9) == 0)
+            return argv[i] + 9;
+    }
+    return NULL;
+}
+
+/* Appends the revocation; the running server takes it on its next SIGHUP. */
+static int revoke_user(const struct rs_config *cfg, const char *user)
+{
+    char err[600];
+    time_t now = time(NULL);
+    if (cfg->revocation_file[0] == '\0') {
+        fprintf(stderr, "ringserver: --revoke needs revocation-file in the configuration\n");
+        return 2;
+    }
+    if (rs_revocation_append(cfg->revocation_file, user, (uint64_t)now, err, sizeof(err)) != 0) {
+        fprintf(stderr, "ringserver: %s\n", err);
+        return 1;
+    }
+    printf("ringserver: sessions of %s issued until %lld revoked in %s; send SIGHUP to apply\n",
+           user, (long long)now, cfg->revocation_file);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -149,6 +322,9 @@ int main(int argc, char **argv)
     bool check_only = false;
     for (int i = 1; i < argc; i++)
         check_only = check_only || strcmp(argv[i], "--check") == 0;
+    const char *revoke = revoke_arg(argc, argv);
+    if (revoke != NULL)
+        return revoke_user(&srv.cfg, revoke);
 
     signal(SIGPIPE, SIG_IGN);
     sigset_t set;
@@ -168,6 +344,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (check_only) {
+        warn_plain(&srv.cfg);
         printf("ringserver: configuration OK (%u listeners, %u workers)\n", srv.cfg.n_listeners,
                srv.n_workers);
         teardown(&srv);
@@ -187,6 +364,8 @@ int main(int argc, char **argv)
         usleep(1000);
     announce(&srv);
     rs_notify("READY=1\nSTATUS=listening");
+    warn_plain(&srv.cfg);
+    tls_start(&srv);
     signal_loop(&srv, &set);
     for (unsigned i = 0; i < srv.n_workers; i++)
         rs_worker_join(srv.workers[i]);

@@ -1,6 +1,8 @@
 /* Prometheus text exposition format 0.0.4. */
 #include "metrics.h"
 
+#include <negring/sspi.h>
+
 #include <stddef.h>
 #include <string.h>
 
@@ -80,10 +82,31 @@ static void render_handshakes(struct rs_out *o, struct rs_metrics *const *worker
     rs_out_printf(o, "negring_handshake_duration_seconds_count %llu\n", (unsigned long long)count);
 }
 
+void rs_metrics_auth_failure(struct rs_metrics *m, enum rs_mech_label mech, unsigned long reason)
+{
+    rs_count(
+        &m->auth_failures[mech][reason < RS_FAILURE_REASONS ? reason : RS_FAILURE_REASONS - 1]);
+}
+
+/* Only the pairs seen: most mechanisms never meet most reasons. */
+static void render_failures(struct rs_out *o, struct rs_metrics *const *workers, unsigned n)
+{
+    header(o, "negring_auth_failures_total", "counter",
+           "Refused handshakes by the mechanism that refused and libnegring's reason.");
+    for (unsigned m = 0; m < RS_MECH_COUNT; m++)
+        for (unsigned r = 1; r < RS_FAILURE_REASONS; r++) {
+            uint64_t v = SUM(auth_failures[m][r]);
+            if (v != 0)
+                rs_out_printf(o, "negring_auth_failures_total{mech=\"%s\",reason=\"%s\"} %llu\n",
+                              mech_names[m], negring_failure_reason_name(r), (unsigned long long)v);
+        }
+}
+
 void rs_metrics_render(struct rs_out *o, struct rs_metrics *const *workers, unsigned n,
                        const struct rs_gauges *g)
 {
     render_handshakes(o, workers, n);
+    render_failures(o, workers, n);
     header(o, "negring_pending_handshakes", "gauge", "Handshakes waiting for a next leg.");
     rs_out_printf(o, "negring_pending_handshakes %ld\n", g->pending);
     header(o, "negring_connections", "gauge", "Open client connections.");
@@ -111,6 +134,18 @@ void rs_metrics_render(struct rs_out *o, struct rs_metrics *const *workers, unsi
                   (unsigned long long)SUM(result_cache_hits));
     header(o, "negring_cookie_logins_total", "counter", "Requests authenticated by cookie.");
     rs_out_printf(o, "negring_cookie_logins_total %llu\n", (unsigned long long)SUM(cookie_logins));
+    header(o, "negring_connection_logins_total", "counter",
+           "Requests without Authorization answered by their connection's login (conn-login).");
+    rs_out_printf(o, "negring_connection_logins_total %llu\n",
+                  (unsigned long long)SUM(connection_logins));
+    header(o, "negring_tls_handshakes_total", "counter", "TLS handshakes completed.");
+    rs_out_printf(o, "negring_tls_handshakes_total{resumed=\"no\"} %llu\n",
+                  (unsigned long long)SUM(tls_handshakes[0]));
+    rs_out_printf(o, "negring_tls_handshakes_total{resumed=\"yes\"} %llu\n",
+                  (unsigned long long)SUM(tls_handshakes[1]));
+    header(o, "negring_tls_failures_total", "counter",
+           "TLS connections ended by a failed handshake or a bad record.");
+    rs_out_printf(o, "negring_tls_failures_total %llu\n", (unsigned long long)SUM(tls_failures));
     header(o, "negring_key_reloads_total", "counter", "SIGHUP key reloads.");
     rs_out_printf(o, "negring_key_reloads_total{result=\"ok\"} %llu\n",
                   (unsigned long long)g->reloads_ok);

@@ -35,14 +35,19 @@ enum rs_timeout_label {
 };
 
 #define RS_LATENCY_BUCKETS 16
+#define RS_FAILURE_REASONS 20 /* NEGRING_REASON_* values counted; more land in the last */
 
 struct rs_metrics {
     _Atomic uint64_t handshakes[RS_MECH_COUNT][RS_RESULT_COUNT];
+    _Atomic uint64_t auth_failures[RS_MECH_COUNT][RS_FAILURE_REASONS]; /* by NEGRING_REASON_* */
     _Atomic uint64_t latency_bucket[RS_LATENCY_BUCKETS]; /* cumulative at render time */
     _Atomic uint64_t latency_count, latency_sum_us;
     _Atomic uint64_t accepted, refusals[RS_REFUSE_COUNT], timeouts[RS_TIMEOUT_COUNT];
     _Atomic uint64_t http_status[6]; /* by class: index 1..5 */
     _Atomic uint64_t bad_requests, result_cache_hits, cookie_logins, raw_frames;
+    _Atomic uint64_t connection_logins; /* requests answered by a connection-bound login */
+    _Atomic uint64_t tls_handshakes[2]; /* [0] full, [1] resumed */
+    _Atomic uint64_t tls_failures;      /* handshakes or records refused */
 } __attribute__((aligned(64)));
 
 struct rs_gauges {
@@ -57,6 +62,7 @@ static inline void rs_count(_Atomic uint64_t *c)
 
 void rs_metrics_handshake(struct rs_metrics *m, enum rs_mech_label mech,
                           enum rs_result_label result, uint64_t latency_us);
+void rs_metrics_auth_failure(struct rs_metrics *m, enum rs_mech_label mech, unsigned long reason);
 void rs_metrics_render(struct rs_out *o, struct rs_metrics *const *workers, unsigned n,
                        const struct rs_gauges *g);
 enum rs_mech_label rs_mech_label_of(const char *package_name);

@@ -1,6 +1,7 @@
 /* Raw listeners (see raw_listener.h). */
 #include "raw_listener.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
@@ -80,8 +81,8 @@ static void leg(struct rs_conn *c, const uint8_t *tok, size_t len)
         continue_frame(c, w->answer, res.out_len);
         return;
     }
-    rs_handshake_outcome(c, scheme, res.status, res.package, res.user, rs_status_result(res.status),
-                         rs_status_reason(res.status));
+    rs_leg_outcome(c, scheme, &res);
+    free(res.group_sids); /* never asked for on raw listeners */
     if (res.status == SEC_E_OK)
         accepted_frame(c, &res, w->answer);
     else

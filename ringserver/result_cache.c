@@ -142,3 +142,16 @@ void rs_result_cache_put(struct rs_result_cache *c, const uint8_t key[32],
     pthread_mutex_unlock(&s->lock);
     free(old);
 }
+
+void rs_result_cache_clear(struct rs_result_cache *c)
+{
+    if (c == NULL)
+        return;
+    for (unsigned i = 0; i < SHARDS; i++) {
+        struct shard *s = &c->shards[i];
+        pthread_mutex_lock(&s->lock);
+        for (size_t e = 0; e < (size_t)s->buckets * WAYS; e++)
+            s->entries[e].expires_ms = 0;
+        pthread_mutex_unlock(&s->lock);
+    }
+}

@@ -34,6 +34,9 @@ void rs_result_cache_key(const char *client_id, const uint8_t *tok, size_t len, 
 /* 1 and *out filled on a live hit, else 0. */
 int rs_result_cache_get(struct rs_result_cache *c, const uint8_t key[32],
                         struct rs_cached_result *out);
+/* Empties the cache (SIGHUP: an account disabled since must not find its answers). Any thread;
+ * a put racing with it may survive it. */
+void rs_result_cache_clear(struct rs_result_cache *c);
 /* Results whose token does not fit are not cached. */
 void rs_result_cache_put(struct rs_result_cache *c, const uint8_t key[32],
                          const struct rs_cached_result *r);

@@ -1,8 +1,8 @@
 /* The daemon's shared state (struct rs_server), its workers (one thread and one io_uring each)
  * and their connections. Ownership: main owns the server; each worker owns its ring, its
  * receive buffers, its listener sockets and its connections, and is the only thread touching
- * them. Cross-worker state is atomics (counts, drain flag), the shared SSPI credentials and the
- * sharded result cache. */
+ * them. Cross-worker state is atomics (counts, drain flag), the shared SSPI credentials, the
+ * sharded result cache, the secrets (sequence locks) and the revocation snapshot (epochs). */
 #ifndef RINGSERVER_SERVER_H
 #define RINGSERVER_SERVER_H
 
@@ -19,14 +19,27 @@
 #include "metrics.h"
 #include "protocol.h"
 #include "result_cache.h"
-#include "session_cookie.h"
+#include "revocation.h"
+#include "secret.h"
 #include "timer_wheel.h"
+#include "tls_context.h"
+#include "tls_session.h"
 
 struct rs_server {
     struct rs_config cfg;
     struct rs_creds creds;
     struct rs_result_cache *cache;
-    struct rs_cookie_key cookie;
+    struct rs_secret cookie_key, frontend_secret;
+    /* Replaced by SIGHUP; a worker reads it within one turn of its loop only. The main thread
+     * frees a replaced snapshot once every worker's `seen_epoch` has reached the epoch it bumped
+     * after the swap (worker.c: each stores the epoch at the top of its loop). */
+    _Atomic(struct rs_revocation *) revocation;
+    _Atomic uint64_t epoch;
+    /* Per TLS listener (by its index in cfg.listeners), replaced by SIGHUP under the same epochs:
+     * the main thread's reference goes once every worker has turned its loop; a connection's
+     * SSL holds its own. */
+    _Atomic(SSL_CTX *) tls_ctx[RS_MAX_LISTENERS];
+    struct rs_ticket_keys tickets;
     struct rs_worker **workers;
     unsigned n_workers;
     _Atomic long connections, pending;
@@ -55,6 +68,13 @@ struct rs_listener {
     struct rs_accept accepts[RS_ACCEPTS_PER_LISTENER];
 };
 
+/* The client a connection logged in as, kept until it closes or sends a new Authorization. */
+struct rs_bound_login {
+    char user[256];
+    char package[32];
+    char user_sid[96], primary_group_sid[96]; /* sid-headers; the group SIDs are not kept */
+};
+
 struct rs_conn {
     struct rs_worker *w;
     struct rs_listener *lis;
@@ -62,12 +82,17 @@ struct rs_conn {
     unsigned slot; /* the socket: an index in the worker's table of io_uring direct descriptors */
     bool recv_armed, send_armed, shutdown_armed, cancel_sent, closing, close_after_send;
     bool needs_rearm;
-    uint8_t *in; /* bytes received and not yet consumed; NULL when there are none */
+    bool consuming; /* inside conn.c's consume loop: not freed until it returns */
+    uint8_t *in;    /* bytes received and not yet consumed; NULL when there are none */
     size_t in_len, in_cap;
     struct rs_out out;            /* the response being built or sent; freed once sent */
-    const struct rs_out *sending; /* &out, or the listener's refusal when out could not be built */
+    const struct rs_out *sending; /* &out, or the listener's refusal when out could not be built;
+                                   * on TLS connections &wire */
+    struct rs_tls_session *tls;   /* TLS listeners: the record layer; NULL on plain ones */
+    struct rs_out wire;           /* TLS: the ciphertext being sent */
     size_t out_off;
     struct rs_handshake hs;
+    struct rs_bound_login *bound; /* a login kept on this connection (conn-login), or NULL */
     struct rs_timer timer;
     enum rs_timeout_label timer_kind;
     uint64_t opened_ms, partial_since_ms, last_leg_ms, send_since_ms;
@@ -84,6 +109,7 @@ struct rs_conn {
 struct rs_worker {
     struct rs_server *srv;
     unsigned index;
+    _Atomic uint64_t seen_epoch; /* srv->epoch at the top of the last turn; UINT64_MAX: ended */
     pthread_t thread;
     struct io_uring ring;
     /* Accepted sockets are io_uring direct descriptors, not process file descriptors: the
@@ -101,6 +127,7 @@ struct rs_worker {
     struct rs_conn *rearm; /* connections whose receive ran out of buffers */
     uint8_t *token;        /* decoded client token, cfg.max_token_bytes */
     uint8_t *answer;       /* AcceptSecurityContext output, RS_ANSWER_MAX */
+    uint8_t *plain;        /* TLS: one record's plaintext, RS_TLS_RECORD_MAX */
     uint64_t now_ms;
     unsigned log_inflight; /* log lines queued as io_uring writes */
     uint64_t conn_serial;  /* last connection serial handed out */

@@ -11,82 +11,31 @@
 
 #include "b64.h"
 
-static void publish(struct rs_cookie_key *k, const uint64_t words[RS_COOKIE_KEY_MAX / 8],
-                    size_t len)
-{
-    atomic_fetch_add_explicit(&k->seq, 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
-    for (size_t i = 0; i < RS_COOKIE_KEY_MAX / 8; i++)
-        atomic_store_explicit(&k->words[i], words[i], memory_order_relaxed);
-    atomic_store_explicit(&k->len, len, memory_order_relaxed);
-    atomic_fetch_add_explicit(&k->seq, 1, memory_order_release);
-}
+#define PAYLOAD_MAX 560
 
-/* The key as of one moment; its length (0: none). */
-static size_t snapshot(const struct rs_cookie_key *k, uint64_t words[RS_COOKIE_KEY_MAX / 8])
+static void mac(const struct rs_secret *k, const uint8_t *msg, size_t len, uint8_t out[32])
 {
-    for (;;) {
-        unsigned before = atomic_load_explicit(&k->seq, memory_order_acquire);
-        for (size_t i = 0; i < RS_COOKIE_KEY_MAX / 8; i++)
-            words[i] = atomic_load_explicit(&k->words[i], memory_order_relaxed);
-        size_t len = atomic_load_explicit(&k->len, memory_order_relaxed);
-        atomic_thread_fence(memory_order_acquire);
-        if ((before & 1) == 0 && atomic_load_explicit(&k->seq, memory_order_relaxed) == before)
-            return len;
-    }
-}
-
-int rs_cookie_key_load(struct rs_cookie_key *k, const char *path, char *err, size_t errlen)
-{
-    uint64_t words[RS_COOKIE_KEY_MAX / 8] = {0};
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(err, errlen, "cannot open cookie key file %s: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t n = fread(words, 1, sizeof(words), f);
-    fclose(f);
-    if (n < 32) {
-        explicit_bzero(words, sizeof(words));
-        snprintf(err, errlen,
-                 "cookie key file %s holds %zu bytes; want at least 32 random bytes "
-                 "(head -c 32 /dev/urandom > FILE)",
-                 path, n);
-        return -1;
-    }
-    publish(k, words, n);
-    explicit_bzero(words, sizeof(words));
-    return 0;
-}
-
-void rs_cookie_key_wipe(struct rs_cookie_key *k)
-{
-    uint64_t zero[RS_COOKIE_KEY_MAX / 8] = {0};
-    publish(k, zero, 0);
-}
-
-static void mac(const struct rs_cookie_key *k, const uint8_t *msg, size_t len, uint8_t out[32])
-{
-    uint64_t key[RS_COOKIE_KEY_MAX / 8];
+    uint64_t key[RS_SECRET_MAX / 8];
     struct hmac_sha256_ctx h;
-    hmac_sha256_set_key(&h, snapshot(k, key), (const uint8_t *)key);
+    hmac_sha256_set_key(&h, rs_secret_snapshot(k, key), (const uint8_t *)key);
     hmac_sha256_update(&h, len, msg);
     hmac_sha256_digest(&h, 32, out);
     explicit_bzero(&h, sizeof(h));
     explicit_bzero(key, sizeof(key));
 }
 
-void rs_cookie_make(struct rs_out *o, const struct rs_cookie_key *k, uint64_t expires,
-                    const char *package, const char *user)
+void rs_cookie_make(struct rs_out *o, const struct rs_secret *key, const struct rs_cookie_claims *c)
 {
-    char payload[400];
-    int n = snprintf(payload, sizeof(payload), "1|%" PRIu64 "|%s|%s", expires, package, user);
-    if (n < 0 || (size_t)n >= sizeof(payload)) {
+    char payload[PAYLOAD_MAX];
+    int n = snprintf(payload, sizeof(payload), "2|%" PRIu64 "|%" PRIu64 "|%s|%s|%s", c->issued,
+                     c->expires, c->scope, c->package, c->user);
+    if (n < 0 || (size_t)n >= sizeof(payload) || strchr(c->scope, '|') != NULL ||
+        strchr(c->package, '|') != NULL) {
         o->failed = true;
         return;
     }
     uint8_t m[32];
-    mac(k, (const uint8_t *)payload, (size_t)n, m);
+    mac(key, (const uint8_t *)payload, (size_t)n, m);
     rs_b64_encode(o, (const uint8_t *)payload, (size_t)n, true);
     rs_out_put(o, ".", 1);
     rs_b64_encode(o, m, sizeof(m), true);
@@ -111,48 +60,64 @@ static bool find_cookie(struct rs_slice h, const char *name, struct rs_slice *va
     return false;
 }
 
-static bool parse_payload(const char *p, uint64_t now, char *user, size_t user_len, char *package,
-                          size_t pkg_len)
+/* The next '|'-ended field of the payload cursor, copied into out (size cap). */
+static bool take_field(struct rs_cursor *c, char *out, size_t cap)
 {
-    if (strncmp(p, "1|", 2) != 0)
+    ptrdiff_t bar = rs_cursor_find(c, '|');
+    if (bar < 0 || (size_t)bar >= cap)
         return false;
-    char *end;
-    errno = 0;
-    unsigned long long expires = strtoull(p + 2, &end, 10);
-    if (errno != 0 || *end != '|' || expires <= now)
-        return false;
-    const char *pkg = end + 1, *bar = strchr(pkg, '|');
-    if (bar == NULL || (size_t)(bar - pkg) >= pkg_len || strlen(bar + 1) >= user_len ||
-        bar[1] == '\0')
-        return false;
-    memcpy(package, pkg, (size_t)(bar - pkg));
-    package[bar - pkg] = '\0';
-    strcpy(user, bar + 1);
+    struct rs_slice f = rs_cursor_take(c, (size_t)bar + 1);
+    memcpy(out, f.ptr, (size_t)bar);
+    out[bar] = '\0';
     return true;
 }
 
-bool rs_cookie_verify(const struct rs_cookie_key *k, const char *name, struct rs_slice header,
-                      uint64_t now, char *user, size_t user_len, char *package, size_t pkg_len)
+static bool take_u64(struct rs_cursor *c, uint64_t *v)
+{
+    char digits[24], *end;
+    if (!take_field(c, digits, sizeof(digits)) || digits[0] < '0' || digits[0] > '9')
+        return false;
+    errno = 0;
+    unsigned long long x = strtoull(digits, &end, 10);
+    *v = x;
+    return errno == 0 && *end == '\0';
+}
+
+/* "2|issued|expires|scope|package|user": the user is the rest, not empty. */
+static bool parse_payload(const uint8_t *p, size_t len, struct rs_cookie_claims *out)
+{
+    struct rs_cursor c = rs_cursor_make(p, len);
+    char version[4];
+    if (!take_field(&c, version, sizeof(version)) || strcmp(version, "2") != 0 ||
+        !take_u64(&c, &out->issued) || !take_u64(&c, &out->expires) ||
+        !take_field(&c, out->scope, sizeof(out->scope)) ||
+        !take_field(&c, out->package, sizeof(out->package)) || c.len == 0 ||
+        c.len >= sizeof(out->user) || memchr(c.ptr, '\0', c.len) != NULL)
+        return false;
+    memcpy(out->user, c.ptr, c.len);
+    out->user[c.len] = '\0';
+    return true;
+}
+
+bool rs_cookie_verify(const struct rs_secret *key, const char *name, struct rs_slice header,
+                      uint64_t now, struct rs_cookie_claims *out)
 {
     struct rs_slice v;
-    if (k->len == 0 || !find_cookie(header, name, &v))
+    if (atomic_load(&key->len) == 0 || !find_cookie(header, name, &v))
         return false;
     const uint8_t *dot = memchr(v.ptr, '.', v.len);
     if (dot == NULL)
         return false;
-    uint8_t payload[401], m[33], want[32];
+    uint8_t payload[PAYLOAD_MAX], m[33], want[32];
     size_t plen, mlen;
-    if (rs_b64_decode(v.ptr, (size_t)(dot - v.ptr), true, payload, sizeof(payload) - 1, &plen) !=
+    if (rs_b64_decode(v.ptr, (size_t)(dot - v.ptr), true, payload, sizeof(payload), &plen) !=
             RS_B64_OK ||
         rs_b64_decode(dot + 1, v.len - (size_t)(dot - v.ptr) - 1, true, m, sizeof(m), &mlen) !=
             RS_B64_OK ||
         mlen != 32)
         return false;
-    mac(k, payload, plen, want);
+    mac(key, payload, plen, want);
     if (!memeql_sec(want, m, 32))
         return false;
-    payload[plen] = '\0';
-    if (memchr(payload, '\0', plen) != NULL)
-        return false;
-    return parse_payload((const char *)payload, now, user, user_len, package, pkg_len);
+    return parse_payload(payload, plen, out) && out->expires > now;
 }

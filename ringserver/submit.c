@@ -126,10 +126,11 @@ void rs_submit_shutdown(struct rs_conn *c)
 }
 
 /* The send is queued before the close and holds the socket until it is done; on a fresh socket
- * it completes at once. */
+ * it completes at once. A TLS client would read plaintext as a broken record: it is only
+ * closed. */
 void rs_submit_refusal(struct rs_listener *l, unsigned slot)
 {
-    struct io_uring_sqe *sqe = l->refusal.failed ? NULL : get_sqe(l->w);
+    struct io_uring_sqe *sqe = l->refusal.failed || l->cfg->tls ? NULL : get_sqe(l->w);
     if (sqe != NULL) {
         io_uring_prep_send(sqe, (int)slot, l->refusal.data, l->refusal.len, MSG_NOSIGNAL);
         sqe->flags |= IOSQE_FIXED_FILE;

@@ -41,7 +41,8 @@ void rs_submit_cancel_recv(struct rs_conn *c);
 void rs_submit_shutdown(struct rs_conn *c);
 /* Closes a direct descriptor (an accepted socket); called once nothing is in flight on it. */
 void rs_submit_close(struct rs_worker *w, unsigned slot);
-/* The listener's ready-made refusal on a just-accepted socket, then its close. */
+/* The listener's ready-made refusal on a just-accepted socket (not on TLS listeners), then its
+ * close. */
 void rs_submit_refusal(struct rs_listener *l, unsigned slot);
 /* A log sink (log.h) for the worker `arg`: the line goes out as an io_uring write to stderr. */
 bool rs_submit_log(void *arg, const char *line, size_t len);

@@ -212,6 +212,8 @@ static void *run(void *arg)
     w->now_ms = mono_ms();
     rs_wheel_init(&w->wheel, w->now_ms);
     for (;;) {
+        /* Nothing read from a replaced revocation snapshot survives a turn (server.h). */
+        atomic_store(&w->seen_epoch, atomic_load(&w->srv->epoch));
         if (!w->draining && atomic_load(&w->srv->draining))
             start_drain(w);
         /* Done once every connection is gone and every accept has reported its cancellation:
@@ -245,6 +247,7 @@ static void *run(void *arg)
         io_uring_cq_advance(&w->ring, seen);
         rs_wheel_advance(&w->wheel, w->now_ms, rs_conn_expired, w);
     }
+    atomic_store(&w->seen_epoch, UINT64_MAX);
     flush_logs(w);
     return NULL;
 }
@@ -354,7 +357,8 @@ int rs_worker_create(struct rs_server *srv, unsigned index, struct rs_worker **o
         return -1;
     w->token = malloc(srv->cfg.max_token_bytes);
     w->answer = malloc(RS_ANSWER_MAX);
-    if (w->token == NULL || w->answer == NULL) {
+    w->plain = malloc(RS_TLS_RECORD_MAX);
+    if (w->token == NULL || w->answer == NULL || w->plain == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -387,5 +391,6 @@ void rs_worker_destroy(struct rs_worker *w)
     free(w->bufs);
     free(w->token);
     free(w->answer);
+    free(w->plain);
     free(w);
 }

@@ -196,12 +196,13 @@ rss_run() {
     lg=$!
     while kill -0 "$lg" 2>/dev/null && ! grep -qs 'held pending' "$f.err"; do sleep 0.05; done
     if grep -qs 'held pending' "$f.err"; then
+        # The gauge first: on a loaded machine the samples below may outlast a short hold.
+        [[ $server == ringserver ]] && pend=$(ring_pending)
         for _ in 1 2 3; do
             r=$(rss_kib "$pid")
             ((r > best)) && best=$r
             sleep "$(awk -v h="$hold" 'BEGIN { print h / 4 }')"
         done
-        [[ $server == ringserver ]] && pend=$(ring_pending)
     fi
     wait "$lg" || rc=$?
     echo "$best" >"$f.peak"

@@ -2,7 +2,8 @@
 # Throwaway MIT Kerberos realm on loopback, for negring's tests and demo.
 #
 #   scripts/realm.sh start DIR [REALM]   create realm + KDC in DIR (default realm NEGRING.TEST);
-#                                        prints DIR/env (export lines) on stdout
+#                                        writes DIR/env (export lines: `. DIR/env` to use the
+#                                        realm) and prints that file's path on stdout
 #   scripts/realm.sh stop DIR            kill the KDC and remove DIR
 #   scripts/realm.sh kadmin DIR 'cmd'    run one kadmin.local command against the realm
 #   scripts/realm.sh kinit DIR PRINC CCACHE [KINIT_FLAGS...]
@@ -18,6 +19,7 @@
 # The KDC runs as the invoking user on a free 127.0.0.1 TCP+UDP port, so any number of realms
 # can run side by side.
 #
+# NEGRING_REALM_RC4=1 when starting also permits arcfour-hmac (RC4 sessions, as AD issues them).
 # If NEGRING_REALM_WATCH_PID is set when starting, a small watchdog stops the realm once that
 # process is gone (the C test harness sets it to the test's pid, so a crashed test leaves no KDC).
 set -u
@@ -35,6 +37,13 @@ POPULATION_MAX=1000000
 MARKER='.negring-realm'
 ENCTYPES_PERMITTED='aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96 aes256-cts-hmac-sha384-192 aes128-cts-hmac-sha256-128'
 ENCTYPES_SUPPORTED='aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal aes256-cts-hmac-sha384-192:normal aes128-cts-hmac-sha256-128:normal'
+# NEGRING_REALM_RC4=1 at start: arcfour-hmac is permitted too, last, as in an Active Directory
+# domain (a service principal made with only an RC4 key then gets RC4 tickets and sessions).
+if [[ ${NEGRING_REALM_RC4:-} == 1 ]]; then
+    ENCTYPES_PERMITTED="$ENCTYPES_PERMITTED arcfour-hmac"
+    ENCTYPES_SUPPORTED="$ENCTYPES_SUPPORTED arcfour-hmac:normal"
+    RC4_SETTING='allow_rc4 = true'
+fi
 
 die() {
     echo "realm.sh: $*" >&2
@@ -43,7 +52,7 @@ die() {
 
 usage() {
     cat >&2 <<'EOF'
-usage: realm.sh start DIR [REALM]
+usage: realm.sh start DIR [REALM]     prints the path of DIR/env; '. DIR/env' to use it
        realm.sh stop DIR
        realm.sh kadmin DIR 'kadmin.local command'
        realm.sh kinit DIR PRINCIPAL CCACHE [KINIT_FLAGS...]   (password on stdin)
@@ -173,6 +182,7 @@ write_krb5_conf() {
     default_ccache_name = FILE:$dir/alice.ccache
     default_keytab_name = FILE:$dir/service.keytab
     kdc_timesync = 1
+    ${RC4_SETTING:-}
 
 [realms]
     $realm = {

@@ -7,17 +7,22 @@ packages=(
   build-essential cmake pkg-config clang-format
   libkrb5-dev libgssapi-krb5-2 krb5-kdc krb5-admin-server krb5-user   # Kerberos + test realm
   nettle-dev                                                          # AES, MD4/MD5, SHA, HMAC
-  libssl-dev                                                          # RC4 (OpenSSL libcrypto)
   liburing-dev libjemalloc-dev libbenchmark-dev                       # ringserver, bench
   libasan8 libubsan1 libtsan2                                         # sanitizer runtimes
   clang libfuzzer-14-dev                                              # fuzz targets
+  libssl-dev openssl                                                  # TLS listeners, NTLM's RC4
   curl gss-ntlmssp winbind python3-ntlm-auth python3-gssapi           # independent clients
+  openjdk-17-jdk-headless chromium                                    # Java's, Chromium's NTLM
   nginx-light apache2 libapache2-mod-auth-gssapi                      # front-ends, comparisons
+  nginx-dev                                                           # the nginx module (nginx/)
+  python3-requests-kerberos python3-requests-ntlm                     # its Python clients
+  squid                                                               # negring-squid-auth tests
   gnuplot-nox                                                         # benchmark plots
   jq linux-perf valgrind                                              # bench.sh figures, profiles
   debhelper lintian                                                   # scripts/package-test.sh
   strace                                                              # ringserver_prepare test
   groff-base systemd                                                  # man pages, unit checks
+  samba samba-ad-provision samba-dsdb-modules ldb-tools iproute2      # AD DC tests (tests/ad)
 )
 
 missing=()

@@ -54,6 +54,8 @@ add_executable(ticket_cache_tsan
                ${CMAKE_SOURCE_DIR}/core/kerberos/krb5_session.c
                ${CMAKE_SOURCE_DIR}/core/kerberos/krb5_thread.c
                ${CMAKE_SOURCE_DIR}/core/kerberos/pac_logon_info.c
+               ${CMAKE_SOURCE_DIR}/core/kerberos/pac_identity.c
+               ${CMAKE_SOURCE_DIR}/core/base/utf16.c
                ${CMAKE_SOURCE_DIR}/core/base/der.c
                ${CMAKE_SOURCE_DIR}/core/base/reader.c
                ${CMAKE_SOURCE_DIR}/core/base/writer.c

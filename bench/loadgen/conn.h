@@ -13,11 +13,13 @@
 #include "http_response.h"
 #include "schedule.h"
 #include "stats.h"
+#include "tls.h"
 #include "tokens.h"
 
 enum lg_conn_state {
     LG_CONN_IDLE,       /* no handshake (between two, or finished) */
     LG_CONN_CONNECTING, /* non-blocking connect in progress */
+    LG_CONN_TLS,        /* https: the TLS handshake in progress */
     LG_CONN_SENDING,    /* part of a request still to write */
     LG_CONN_RECEIVING,  /* request sent, waiting for the answer */
     LG_CONN_HOLDING,    /* --hold: between two legs, until the run releases it */
@@ -25,7 +27,9 @@ enum lg_conn_state {
 };
 
 struct lg_conn {
-    int fd; /* -1: not connected */
+    int fd;               /* -1: not connected */
+    SSL *ssl;             /* https: the connection's TLS, NULL before and after */
+    SSL_SESSION *session; /* --tls-resume: the last session of this connection slot */
     enum lg_conn_state state;
     bool challenge_pending; /* --challenge: the current request carries no token */
     unsigned legs;          /* answers with a token so far in this handshake */

@@ -34,6 +34,14 @@ uint64_t lg_now_ns(void)
 
 static void close_fd(struct lg_conn *c)
 {
+    if (c->ssl != NULL) {
+        SSL_SESSION *s = lg_tls_close(c->ssl, true); /* resumed by the next connection or not */
+        c->ssl = NULL;
+        if (s != NULL) {
+            SSL_SESSION_free(c->session);
+            c->session = s;
+        }
+    }
     if (c->fd >= 0)
         close(c->fd); /* also removes it from the epoll set */
     c->fd = -1;
@@ -261,10 +269,8 @@ void lg_conn_closed(struct lg_worker *w, struct lg_conn *c)
 static void write_pending(struct lg_worker *w, struct lg_conn *c)
 {
     while (c->out_off < c->out_len) {
-        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
+        ssize_t n = lg_io_send(c->fd, c->ssl, c->out + c->out_off, c->out_len - c->out_off);
+        if (n == LG_IO_AGAIN)
             return; /* the next EPOLLOUT edge resumes */
         if (n <= 0) {
             lg_conn_closed(w, c);
@@ -281,12 +287,12 @@ static void write_pending(struct lg_worker *w, struct lg_conn *c)
 void lg_conn_send(struct lg_worker *w, struct lg_conn *c, const void *buf, size_t n)
 {
     w->stats.requests++;
-    ssize_t sent = send(c->fd, buf, n, MSG_NOSIGNAL);
+    ssize_t sent = lg_io_send(c->fd, c->ssl, buf, n);
     if (sent == (ssize_t)n) {
         c->state = LG_CONN_RECEIVING;
         return;
     }
-    if (sent < 0 && errno != EAGAIN && errno != EINTR) {
+    if (sent != LG_IO_AGAIN && sent <= 0) {
         lg_conn_closed(w, c);
         return;
     }
@@ -302,6 +308,23 @@ void lg_conn_send(struct lg_worker *w, struct lg_conn *c, const void *buf, size_
     c->state = LG_CONN_SENDING;
 }
 
+/* https: the TLS handshake, as far as the socket lets it go; then the first leg. */
+static void tls_progress(struct lg_worker *w, struct lg_conn *c)
+{
+    int r = lg_tls_handshake(c->ssl);
+    if (r < 0) {
+        lg_conn_fail(w, c, LG_FAIL_TLS);
+        return;
+    }
+    if (r == 0)
+        return; /* the next edge resumes */
+    if (SSL_session_reused(c->ssl))
+        w->stats.tls_resumed++;
+    else
+        w->stats.tls_full++;
+    lg_hs_send_leg(w, c);
+}
+
 static void connected(struct lg_worker *w, struct lg_conn *c)
 {
     int err = 0;
@@ -310,7 +333,17 @@ static void connected(struct lg_worker *w, struct lg_conn *c)
         lg_conn_fail(w, c, LG_FAIL_CONNECT);
         return;
     }
-    lg_hs_send_leg(w, c);
+    if (!w->o->tls) {
+        lg_hs_send_leg(w, c);
+        return;
+    }
+    c->ssl = lg_tls_new(&w->run->tls, w->o, c->fd, w->o->tls_resume ? c->session : NULL);
+    if (c->ssl == NULL) {
+        lg_conn_fail(w, c, LG_FAIL_TLS);
+        return;
+    }
+    c->state = LG_CONN_TLS;
+    tls_progress(w, c);
 }
 
 /* Reads everything available (edge-triggered) and lets the protocol consume it. */
@@ -327,16 +360,14 @@ static void read_input(struct lg_worker *w, struct lg_conn *c)
             c->in = grown;
             c->in_cap = cap;
         }
-        ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
+        ssize_t n = lg_io_recv(c->fd, c->ssl, c->in + c->in_len, c->in_cap - c->in_len);
+        if (n == LG_IO_AGAIN)
             return;
-        if (n < 0) {
+        if (n == LG_IO_ERROR) {
             lg_conn_closed(w, c);
             return;
         }
-        if (n == 0) {
+        if (n == LG_IO_EOF) {
             lg_hs_eof(w, c);
             return;
         }
@@ -349,6 +380,8 @@ static void on_event(struct lg_worker *w, struct lg_conn *c, uint32_t events)
 {
     if (c->state == LG_CONN_CONNECTING && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
         connected(w, c);
+    else if (c->state == LG_CONN_TLS)
+        tls_progress(w, c);
     if (c->state == LG_CONN_SENDING && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
         write_pending(w, c);
     if (c->state == LG_CONN_RECEIVING && (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)))
@@ -464,6 +497,7 @@ static void worker_free(struct lg_worker *w)
 {
     for (unsigned i = 0; i < w->nconns; i++) {
         close_fd(&w->conns[i]);
+        SSL_SESSION_free(w->conns[i].session);
         free(w->conns[i].in);
         lg_token_release(&w->conns[i].live);
     }
@@ -574,6 +608,8 @@ void lg_engine_totals(const struct lg_run *run, struct lg_stats *out)
         out->verified += s->verified;
         out->abandoned += s->abandoned;
         out->retries += s->retries;
+        out->tls_full += s->tls_full;
+        out->tls_resumed += s->tls_resumed;
         lg_hist_merge(&out->latency_ns, &s->latency_ns);
         for (int k = 0; k < LG_CLASS_COUNT; k++)
             lg_class_stats_merge(&out->classes[k], &s->classes[k]);

@@ -10,12 +10,14 @@
 
 #include "options.h"
 #include "stats.h"
+#include "tls.h"
 #include "tokens.h"
 
 struct lg_run {
     const struct lg_options *o;
     struct sockaddr_storage addr;
     socklen_t addr_len;
+    struct lg_tls tls; /* https:// only */
     struct lg_auth auth;
     struct lg_pool pool; /* pool mode only */
     _Atomic bool stop;   /* duration over or pool spent: begin no more */

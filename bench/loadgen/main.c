@@ -100,8 +100,17 @@ int main(int argc, char **argv)
         return 2;
     if (o.mech == LG_MECH_KERBEROS && o.users == 0 && !lg_ccache_to_memory())
         return 2;
+    if (o.tls &&
+        (!lg_tls_init(&run.tls, &o) ||
+         (o.channel_bindings &&
+          !lg_tls_probe_bindings(&run.tls, &o, (struct sockaddr *)&run.addr, run.addr_len))))
+        return 2;
     if (!lg_auth_init(&run.auth, &o))
         return 2;
+    if (run.tls.bindings_len > 0) {
+        run.auth.bindings = run.tls.bindings;
+        run.auth.bindings_len = run.tls.bindings_len;
+    }
     double pool_seconds = 0;
     static struct lg_population pop;
     static struct lg_run warm;
@@ -151,5 +160,6 @@ int main(int argc, char **argv)
     lg_pool_free(&run.pool);
     lg_population_free(&pop);
     lg_auth_free(&run.auth);
+    lg_tls_free(&run.tls);
     return totals.failed == 0 && totals.ok > 0 ? 0 : 1;
 }

@@ -12,7 +12,8 @@
 
 static const char usage_text[] =
     "usage: negring-load [options] URL\n"
-    "  URL                http://HOST:PORT/PATH (HTTP Negotiate/NTLM, RFC 4559) or\n"
+    "  URL                http://HOST:PORT/PATH (HTTP Negotiate/NTLM, RFC 4559),\n"
+    "                     https://HOST:PORT/PATH (the same over TLS 1.2/1.3) or\n"
     "                     raw://HOST:PORT (ringserver's length-prefixed token protocol)\n"
     "  -c, --connections N    concurrent connections, 1..1000000 (default 10)\n"
     "  -t, --threads N        worker threads, one epoll loop each (default: online CPUs)\n"
@@ -54,6 +55,12 @@ static const char usage_text[] =
     "                         start (a start waiting for a free connection is late, not omitted)\n"
     "      --server-pid PID   also report the CPU time that process and its descendants spend\n"
     "                         in the timed phase, per handshake (a server on this machine)\n"
+    "      --tls-resume       https: each new connection resumes its last TLS session\n"
+    "                         (with -F: a resumed handshake per Negotiate handshake)\n"
+    "      --channel-bindings https: bind every token to the server certificate (RFC 5929\n"
+    "                         tls-server-end-point, learnt from one connection before the run)\n"
+    "      --cacert FILE      https: verify the server's certificate and name against FILE\n"
+    "                         (default: no verification)\n"
     "      --json             print the results as one JSON object on stdout\n"
     "  -q, --quiet            no progress line\n"
     "Kerberos tokens come from the default ccache (KRB5CCNAME, copied into memory once), or the\n"
@@ -108,13 +115,17 @@ static bool copy(char *dst, size_t cap, const char *src, size_t n)
     return true;
 }
 
-/* http://HOST[:PORT][/PATH] or raw://HOST:PORT; HOST may be a [v6] literal. */
+/* http(s)://HOST[:PORT][/PATH] or raw://HOST:PORT; HOST may be a [v6] literal. */
 static bool parse_url(const char *url, struct lg_options *o)
 {
     const char *rest;
     if (strncmp(url, "http://", 7) == 0) {
         o->protocol = LG_PROTO_HTTP;
         rest = url + 7;
+    } else if (strncmp(url, "https://", 8) == 0) {
+        o->protocol = LG_PROTO_HTTP;
+        o->tls = true;
+        rest = url + 8;
     } else if (strncmp(url, "raw://", 6) == 0) {
         o->protocol = LG_PROTO_RAW;
         rest = url + 6;
@@ -144,7 +155,7 @@ static bool parse_url(const char *url, struct lg_options *o)
         if (!copy(o->port, sizeof(o->port), colon + 1, (size_t)(rest + authority - colon - 1)))
             return false;
     } else if (o->protocol == LG_PROTO_HTTP) {
-        strcpy(o->port, "80");
+        strcpy(o->port, o->tls ? "443" : "80");
     } else {
         return false;
     }
@@ -191,6 +202,9 @@ enum {
     OPT_FIRST_USE,
     OPT_RATE,
     OPT_SERVER_PID,
+    OPT_TLS_RESUME,
+    OPT_CHANNEL_BINDINGS,
+    OPT_CACERT,
 };
 
 static const struct option long_options[] = {
@@ -223,6 +237,9 @@ static const struct option long_options[] = {
     {"first-use", required_argument, NULL, OPT_FIRST_USE},
     {"rate", required_argument, NULL, OPT_RATE},
     {"server-pid", required_argument, NULL, OPT_SERVER_PID},
+    {"tls-resume", no_argument, NULL, OPT_TLS_RESUME},
+    {"channel-bindings", no_argument, NULL, OPT_CHANNEL_BINDINGS},
+    {"cacert", required_argument, NULL, OPT_CACERT},
     {NULL, 0, NULL, 0},
 };
 
@@ -333,6 +350,8 @@ static bool apply_name(int c, const char *arg, struct lg_options *o)
     case OPT_PASSWORD:
         o->password = arg;
         return true;
+    case OPT_CACERT:
+        return copy(o->cacert, sizeof(o->cacert), arg, strlen(arg)) || bad("bad --cacert");
     default:
         return bad("unknown option");
     }
@@ -369,6 +388,12 @@ static bool apply(int c, const char *arg, struct lg_options *o)
         return true;
     case OPT_JSON:
         o->json = true;
+        return true;
+    case OPT_TLS_RESUME:
+        o->tls_resume = true;
+        return true;
+    case OPT_CHANNEL_BINDINGS:
+        o->channel_bindings = true;
         return true;
     default:
         return apply_name(c, arg, o);
@@ -413,6 +438,8 @@ static bool finish(struct lg_options *o)
         return bad("give -n or -d, not both");
     if (o->hold_s > 0 && o->duration_s > 0)
         return bad("--hold goes with -n (a count), not -d");
+    if (!o->tls && (o->tls_resume || o->channel_bindings || o->cacert[0]))
+        return bad("--tls-resume, --channel-bindings and --cacert need an https:// URL");
     if (o->challenge && o->protocol == LG_PROTO_RAW)
         return bad("--challenge is for HTTP (the raw protocol has no unauthenticated request)");
     if (o->service[0] == '\0')
@@ -447,6 +474,6 @@ bool lg_options_parse(int argc, char **argv, struct lg_options *o)
     if (optind != argc - 1)
         return bad("one URL expected");
     if (!parse_url(argv[optind], o))
-        return bad("URL must be http://HOST[:PORT][/PATH] or raw://HOST:PORT");
+        return bad("URL must be http(s)://HOST[:PORT][/PATH] or raw://HOST:PORT");
     return finish(o);
 }

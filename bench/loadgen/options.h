@@ -42,6 +42,10 @@ struct lg_options {
     int server_pid;            /* --server-pid: the server's CPU time is reported (0: not) */
     bool json;
     bool quiet;
+    bool tls;              /* https:// */
+    bool tls_resume;       /* --tls-resume: each new connection resumes the last session */
+    bool channel_bindings; /* --channel-bindings: tokens bound to the server certificate */
+    char cacert[512];      /* --cacert: verify the server against it ("": no verification) */
 };
 
 /* Parses argv into o; on a usage error prints it and returns false. */

@@ -12,6 +12,7 @@ const char *const lg_failure_names[LG_FAIL_COUNT] = {
     [LG_FAIL_NO_CHALLENGE] = "no_challenge",
     [LG_FAIL_BAD_TOKEN] = "bad_token",
     [LG_FAIL_CLIENT_TOKEN] = "client_token",
+    [LG_FAIL_TLS] = "tls",
 };
 
 static const double quantiles[] = {0.5, 0.9, 0.99, 0.999};
@@ -73,6 +74,9 @@ void lg_report_text(FILE *f, const struct lg_report *r)
     if (t->retries)
         fprintf(f, "retried      %" PRIu64 " requests on a new connection (keep-alive closed)\n",
                 t->retries);
+    if (o->tls)
+        fprintf(f, "tls          %" PRIu64 " full handshakes, %" PRIu64 " resumed%s\n", t->tls_full,
+                t->tls_resumed, o->channel_bindings ? ", tokens bound to the certificate" : "");
     if (o->hold_s > 0)
         fprintf(f, "held         %u handshakes pending at once, %.2f s into the run, for %.1f s\n",
                 r->run->held_pending, r->run->held_at_s, o->hold_s);
@@ -136,6 +140,8 @@ void lg_report_json(FILE *f, const struct lg_report *r)
     fprintf(f, ",\"client_cpu_s\":%.3f", r->run->cpu_s);
     if (o->server_pid)
         fprintf(f, ",\"server_pid\":%d,\"server_cpu_s\":%.3f", o->server_pid, r->server_cpu_s);
+    fprintf(f, ",\"tls_full\":%" PRIu64 ",\"tls_resumed\":%" PRIu64 ",\"channel_bindings\":%s",
+            t->tls_full, t->tls_resumed, o->channel_bindings ? "true" : "false");
     fprintf(f, ",\"hold_s\":%.3f,\"held_pending\":%u,\"held_at_s\":%.3f", o->hold_s,
             r->run->held_pending, r->run->held_at_s);
     fprintf(f, ",\"pool_size\":%" PRIu64 ",\"pool_seconds\":%.3f,\"pool_exhausted\":%s",

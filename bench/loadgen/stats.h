@@ -19,6 +19,7 @@ enum lg_failure {
     LG_FAIL_NO_CHALLENGE, /* --challenge: the first 401 did not offer our scheme */
     LG_FAIL_BAD_TOKEN,    /* the server's token did not decode or verify (mutual auth, MIC) */
     LG_FAIL_CLIENT_TOKEN, /* our own initiator could not make the next token */
+    LG_FAIL_TLS,          /* https: the TLS handshake failed */
     LG_FAIL_COUNT
 };
 
@@ -28,14 +29,15 @@ struct lg_stats {
     _Atomic uint64_t ok;
     _Atomic uint64_t failed;
     uint64_t fail[LG_FAIL_COUNT];
-    uint64_t status[6];     /* failing HTTP statuses by class: [1] = 1xx ... [5] = 5xx */
-    uint64_t requests;      /* HTTP requests (or raw token frames) sent */
-    uint64_t connects;      /* TCP connections opened */
-    uint64_t server_tokens; /* final answers that carried a token (mutual auth) */
-    uint64_t verified;      /* of those, verified by our initiator (--verify / live) */
-    uint64_t abandoned;     /* in flight when a -d run ended (not counted either way) */
-    uint64_t retries;       /* requests resent after a keep-alive connection was closed */
-    uint64_t last_done_ns;  /* when the last handshake succeeded (lg_now_ns) */
+    uint64_t status[6];             /* failing HTTP statuses by class: [1] = 1xx ... [5] = 5xx */
+    uint64_t requests;              /* HTTP requests (or raw token frames) sent */
+    uint64_t connects;              /* TCP connections opened */
+    uint64_t server_tokens;         /* final answers that carried a token (mutual auth) */
+    uint64_t verified;              /* of those, verified by our initiator (--verify / live) */
+    uint64_t abandoned;             /* in flight when a -d run ended (not counted either way) */
+    uint64_t retries;               /* requests resent after a keep-alive connection was closed */
+    uint64_t tls_full, tls_resumed; /* TLS handshakes done, resumed sessions apart */
+    uint64_t last_done_ns;          /* when the last handshake succeeded (lg_now_ns) */
     struct lg_histogram latency_ns;
     struct lg_class_stats classes[LG_CLASS_COUNT]; /* the same handshakes, by class */
     /* --rate: how far behind its schedule each handshake began, the starts that fell due but

@@ -81,11 +81,13 @@ SECURITY_STATUS lg_auth_first_as(const struct lg_auth *a, const CredHandle *cred
     uint8_t buf[TOKEN_MAX];
     SecBuffer ob = {sizeof(buf), SECBUFFER_TOKEN, buf};
     SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+    SecBuffer cb = {(ULONG)a->bindings_len, SECBUFFER_CHANNEL_BINDINGS, (void *)a->bindings};
+    SecBufferDesc cd = {SECBUFFER_VERSION, 1, &cb};
     ULONG attrs;
     memset(out, 0, sizeof(*out));
-    SECURITY_STATUS s =
-        InitializeSecurityContextA((PCredHandle)cred, NULL, (SEC_CHAR *)a->service, a->req, 0,
-                                   SECURITY_NATIVE_DREP, NULL, 0, &out->ctx, &od, &attrs, NULL);
+    SECURITY_STATUS s = InitializeSecurityContextA(
+        (PCredHandle)cred, NULL, (SEC_CHAR *)a->service, a->req, 0, SECURITY_NATIVE_DREP,
+        a->bindings ? &cd : NULL, 0, &out->ctx, &od, &attrs, NULL);
     if (s != SEC_E_OK && s != SEC_I_CONTINUE_NEEDED)
         return s;
     out->has_ctx = true;
@@ -107,8 +109,9 @@ SECURITY_STATUS lg_auth_next(const struct lg_auth *a, struct lg_token *t, const 
     if (!t->has_ctx)
         return SEC_E_INVALID_HANDLE;
     uint8_t buf[TOKEN_MAX];
-    SecBuffer ib = {(ULONG)in_len, SECBUFFER_TOKEN, (void *)in};
-    SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib};
+    SecBuffer ib[2] = {{(ULONG)in_len, SECBUFFER_TOKEN, (void *)in},
+                       {(ULONG)a->bindings_len, SECBUFFER_CHANNEL_BINDINGS, (void *)a->bindings}};
+    SecBufferDesc id = {SECBUFFER_VERSION, a->bindings ? 2 : 1, ib};
     SecBuffer ob = {sizeof(buf), SECBUFFER_TOKEN, buf};
     SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
     ULONG attrs;

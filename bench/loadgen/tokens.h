@@ -32,6 +32,8 @@ struct lg_auth {
     ULONG req;
     bool base64; /* HTTP wants base64, the raw protocol bytes */
     const char *service;
+    const uint8_t *bindings; /* SEC_CHANNEL_BINDINGS for every leg (--channel-bindings), or NULL */
+    size_t bindings_len;
 };
 
 /* Acquires OUTBOUND credentials for o's mechanism; prints the reason and returns false when

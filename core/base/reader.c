@@ -1,17 +1,5 @@
 #include "reader.h"
 
-struct ng_slice ng_read_slice(struct ng_reader *r, size_t n)
-{
-    if (r->failed || n > r->len) {
-        ng_reader_fail(r);
-        return NG_SLICE_EMPTY;
-    }
-    struct ng_slice s = {r->ptr, n};
-    r->ptr += n;
-    r->len -= n;
-    return s;
-}
-
 struct ng_slice ng_read_rest(struct ng_reader *r)
 {
     return ng_read_slice(r, r->len);
@@ -26,12 +14,6 @@ struct ng_reader ng_read_sub(struct ng_reader *r, size_t n)
 void ng_read_skip(struct ng_reader *r, size_t n)
 {
     (void)ng_read_slice(r, n);
-}
-
-uint8_t ng_read_u8(struct ng_reader *r)
-{
-    struct ng_slice s = ng_read_slice(r, 1);
-    return s.len ? s.ptr[0] : 0;
 }
 
 uint8_t ng_peek_u8(struct ng_reader *r)

@@ -59,6 +59,20 @@ const char *ng_status_name(ng_status status)
         return "no common mechanism";
     case NG_ERR_DOWNGRADE:
         return "mechListMIC mismatch";
+    case NG_ERR_STALE_KEY:
+        return "no key of the ticket's version or type";
+    case NG_ERR_WRONG_KEY:
+        return "wrong service key";
+    case NG_ERR_BAD_PAC:
+        return "PAC does not verify";
+    case NG_ERR_UNKNOWN_USER:
+        return "unknown user";
+    case NG_ERR_WRONG_PASSWORD:
+        return "wrong password";
+    case NG_ERR_ACCOUNT_DISABLED:
+        return "account disabled";
+    case NG_ERR_POLICY:
+        return "refused by policy";
     }
     return "unknown status";
 }

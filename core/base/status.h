@@ -33,6 +33,15 @@ typedef enum ng_status {
     NG_ERR_FULL,       /* a bounded table is full: SEC_E_INSUFFICIENT_MEMORY */
     NG_ERR_UNSUPPORTED_MECH, /* no mechanism in common: SEC_E_INVALID_TOKEN + reject */
     NG_ERR_DOWNGRADE,        /* mechListMIC mismatch: SEC_E_MESSAGE_ALTERED */
+    /* Refusals told apart for the server's diagnostics (SECBUFFER_NEGRING_FAILURE); each is
+     * SEC_E_LOGON_DENIED at the edge, so the client learns no more than Windows tells it. */
+    NG_ERR_STALE_KEY,        /* no service key of the ticket's kvno or enctype is held */
+    NG_ERR_WRONG_KEY,        /* the service key of that kvno and enctype does not open it */
+    NG_ERR_BAD_PAC,          /* the ticket's PAC does not verify or cannot be read */
+    NG_ERR_UNKNOWN_USER,     /* no such account */
+    NG_ERR_WRONG_PASSWORD,   /* the account's key does not verify the client's proof */
+    NG_ERR_ACCOUNT_DISABLED, /* the account exists, the proof verified, but it is disabled */
+    NG_ERR_POLICY,           /* refused by configuration: NTLMv1/LM, anonymous, package list */
 } ng_status;
 
 const char *ng_status_name(ng_status status);

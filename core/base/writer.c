@@ -35,7 +35,7 @@ static bool grow(struct ng_writer *w, size_t need)
     return true;
 }
 
-uint8_t *ng_writer_reserve(struct ng_writer *w, size_t n)
+uint8_t *ng_writer_make_room(struct ng_writer *w, size_t n)
 {
     if (w->error != NG_OK && w->error != NG_ERR_BUFFER_TOO_SMALL)
         return NULL;
@@ -90,10 +90,6 @@ static void write_be(struct ng_writer *w, uint64_t v, size_t n)
         at[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
 }
 
-void ng_write_u8(struct ng_writer *w, uint8_t v)
-{
-    write_le(w, v, 1);
-}
 void ng_write_le16(struct ng_writer *w, uint16_t v)
 {
     write_le(w, v, 2);

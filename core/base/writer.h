@@ -19,11 +19,31 @@ struct ng_writer ng_writer_fixed(void *buf, size_t cap);
 struct ng_writer ng_writer_growable(void);
 void ng_writer_free(struct ng_writer *w);
 
-/* Makes room for n more bytes and returns where they go, or NULL (error set). */
-uint8_t *ng_writer_reserve(struct ng_writer *w, size_t n);
+/* ng_writer_reserve when the bytes do not fit as they are: grows a growable buffer, records
+ * overflow of a fixed one or an earlier error. */
+uint8_t *ng_writer_make_room(struct ng_writer *w, size_t n);
+
+/* Makes room for n more bytes and returns where they go, or NULL (error set). Inline for the
+ * common case (they fit), as ng_write_u8: an encoder calls them for every few bytes. */
+static inline uint8_t *ng_writer_reserve(struct ng_writer *w, size_t n)
+{
+    if (w->error == NG_OK && w->len <= w->cap && n <= w->cap - w->len) {
+        uint8_t *at = w->buf + w->len;
+        w->len += n;
+        return at;
+    }
+    return ng_writer_make_room(w, n);
+}
+
+static inline void ng_write_u8(struct ng_writer *w, uint8_t v)
+{
+    uint8_t *at = ng_writer_reserve(w, 1);
+    if (at != NULL)
+        *at = v;
+}
+
 void ng_write_bytes(struct ng_writer *w, const void *data, size_t n);
 void ng_write_slice(struct ng_writer *w, struct ng_slice s);
-void ng_write_u8(struct ng_writer *w, uint8_t v);
 void ng_write_le16(struct ng_writer *w, uint16_t v);
 void ng_write_le32(struct ng_writer *w, uint32_t v);
 void ng_write_le64(struct ng_writer *w, uint64_t v);

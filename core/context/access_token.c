@@ -94,6 +94,10 @@ void ng_access_token_free(struct ng_access_token *t)
     for (size_t i = 0; i < t->n_sids; i++)
         ng_free(t->sids[i]);
     ng_free(t->sids);
+    ng_free(t->user_sid);
+    ng_free(t->primary_group_sid);
+    ng_free(t->logon_name);
+    ng_free(t->upn);
     ng_free(t->groups);
     ng_free(t->local_name);
     ng_free(t->principal);

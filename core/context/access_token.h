@@ -25,6 +25,10 @@ struct ng_access_token {
     size_t n_groups;
     char **sids; /* owned, each string owned */
     size_t n_sids;
+    /* From the PAC (Kerberos with an AD KDC); each owned, NULL when not known. */
+    char *user_sid, *primary_group_sid;
+    char *logon_name; /* "DOMAIN\\account", as Windows names the token's user */
+    char *upn;
 };
 
 #define NG_ACCESS_TOKEN_MAGIC 0x4e47544bu /* "NGTK" */

@@ -42,7 +42,10 @@ struct ng_credentials {
     char *acceptor_principal; /* INBOUND: only this service is accepted, or NULL for any */
     char *principal_name;     /* OUTBOUND: who we are ("user@REALM", "DOMAIN\user") */
     int64_t clock_skew;       /* seconds of clock difference tolerated (default 300) */
-    int64_t expiry;           /* seconds since the Unix epoch; INT64_MAX when unbounded */
+    /* INBOUND: a client must send channel bindings (SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS);
+     * set while contexts on other threads read it, so atomic. */
+    atomic_bool require_bindings;
+    int64_t expiry; /* seconds since the Unix epoch; INT64_MAX when unbounded */
     struct ng_credential_part parts[NG_PKG_COUNT]; /* by the mechanism's package */
 };
 

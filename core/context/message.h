@@ -39,7 +39,11 @@ struct ng_msg {
     /* seal: in, encrypt (false: SECQOP_WRAP_NO_ENCRYPT, integrity only).
      * unseal: out, whether the message was encrypted. */
     bool conf;
-    size_t padding_len; /* seal: out, bytes written to SECBUFFER_PADDING (none yet) */
+    /* The SECBUFFER_PADDING buffer, or NULL: seal writes padding_len bytes of padding there
+     * (capacity padding_cap); unseal finds the padding_cap bytes received there. */
+    uint8_t *padding;
+    size_t padding_cap;
+    size_t padding_len;
 };
 
 /* Statuses the four operations return: NG_ERR_BUFFER_TOO_SMALL (token capacity; nothing

@@ -1,5 +1,8 @@
 #include "security_context.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "access_token.h"
 #include "alloc.h"
 #include "handle_table.h"
@@ -51,6 +54,8 @@ void ng_context_free(struct ng_context *ctx)
     ng_free(ctx->client_name);
     ng_free(ctx->server_name);
     ng_free(ctx->target_name);
+    ng_free(ctx->failure_user);
+    ng_free(ctx->failure_detail);
     ng_access_token_free(atomic_load(&ctx->access_token));
     ng_credentials_unref(ctx->creds);
     ng_free_secret(ctx, sizeof(*ctx));
@@ -61,6 +66,26 @@ void ng_context_set_mech(struct ng_context *ctx, enum ng_mech oid, const struct 
     free_mech_state(ctx);
     ctx->mech = oid;
     ctx->ops = ops;
+}
+
+void ng_context_note_user(struct ng_context *ctx, const char *user)
+{
+    ng_free(ctx->failure_user);
+    ctx->failure_user = user != NULL ? ng_strdup(user) : NULL;
+}
+
+enum { NOTE_MAX = 256 }; /* NEGRING_FAILURE_INFO.Detail */
+
+void ng_context_note_detail(struct ng_context *ctx, const char *fmt, ...)
+{
+    ng_free(ctx->failure_detail);
+    ctx->failure_detail = ng_alloc(NOTE_MAX);
+    if (ctx->failure_detail == NULL)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->failure_detail, NOTE_MAX, fmt, ap);
+    va_end(ap);
 }
 
 ng_status ng_context_publish(struct ng_context *ctx, CtxtHandle *out)

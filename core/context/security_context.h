@@ -59,6 +59,8 @@ struct ng_context {
     char *server_name;            /* "HTTP/host@REALM"; owned */
     char *target_name;            /* initiator: the SPN asked for; owned */
     _Atomic(struct ng_access_token *) access_token; /* SECPKG_ATTR_ACCESS_TOKEN, made once */
+    char *failure_user;   /* why a leg failed (ng_context_note_*); owned, NULL: not known */
+    char *failure_detail; /* owned, NULL: nothing noted */
 };
 
 /* A new context (not yet in the table) holding a reference to `creds` (NULL for an imported
@@ -71,6 +73,15 @@ void ng_context_free(struct ng_context *ctx);
 /* The mechanism becomes `ops` under `oid`; the state of a mechanism chosen before (a fall-back)
  * is freed. */
 void ng_context_set_mech(struct ng_context *ctx, enum ng_mech oid, const struct ng_mech_ops *ops);
+
+/* The mechanism that refuses a leg says what it knew, for the server's logs
+ * (SECBUFFER_NEGRING_FAILURE): the client's name as it spells it, and one sentence in its own
+ * terms. Called only on failure paths; diagnostics only, so a note that finds no memory is
+ * dropped. A later note replaces an earlier one. */
+enum { NG_NOTE_NAME_MAX = 256 }; /* NEGRING_FAILURE_INFO.UserName */
+void ng_context_note_user(struct ng_context *ctx, const char *user);
+void ng_context_note_detail(struct ng_context *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Publishes a new context and fills the caller's handle. On failure the context is freed. */
 ng_status ng_context_publish(struct ng_context *ctx, CtxtHandle *out);

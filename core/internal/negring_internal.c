@@ -97,8 +97,8 @@ int negring_replay_cache_create(struct negring_replay_cache **out, unsigned log2
 int negring_replay_check_and_insert(struct negring_replay_cache *c, const uint8_t key[16],
                                     int64_t now, int64_t expires_at)
 {
-    return result(ng_replay_cache_check_and_insert((struct ng_replay_cache *)c,
-                                                   ng_slice_of(key, 16), now, expires_at));
+    return result(ng_replay_cache_check_and_insert(
+        (struct ng_replay_cache *)c, ng_slice_of(key, 16), NG_SLICE_EMPTY, now, expires_at));
 }
 
 static const enum ng_mech offered[] = {NG_MECH_KRB5, NG_MECH_KRB5_MS, NG_MECH_NTLM};

@@ -1,6 +1,7 @@
 #include "keystore.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -15,6 +16,7 @@ struct key_entry {
 };
 
 struct ng_keystore {
+    bool restricted; /* loaded for one service (a configured principal) */
     size_t count;
     struct key_entry *entries;
     struct ng_ticket_cache *tickets;
@@ -24,6 +26,24 @@ struct ng_keystore {
 static bool data_eq(const char *a, struct ng_slice b)
 {
     return strlen(a) == b.len && memcmp(a, b.ptr, b.len) == 0;
+}
+
+static unsigned char ascii_lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+}
+
+/* SPN components are case-insensitive in AD (MS-ADTS, servicePrincipalName); only ASCII is
+ * folded, so the comparison does not depend on a locale. */
+static bool data_eq_nocase(const char *a, size_t alen, const void *b, size_t blen)
+{
+    if (alen != blen)
+        return false;
+    const unsigned char *x = (const unsigned char *)a, *y = b;
+    for (size_t i = 0; i < alen; i++)
+        if (ascii_lower(x[i]) != ascii_lower(y[i]))
+            return false;
+    return true;
 }
 
 static char *dup_data(const krb5_data *d)
@@ -95,10 +115,25 @@ static ng_status copy_entry(const krb5_keytab_entry *kte, struct key_entry *e)
     return NG_OK;
 }
 
-static ng_status append_entry(krb5_context ctx, struct ng_keystore *ks, size_t *cap,
-                              const krb5_keytab_entry *kte, krb5_const_principal only)
+/* A configured principal names a keytab entry: the same realm, the same components up to
+ * ASCII case. */
+static bool principal_matches(krb5_const_principal only, krb5_const_principal p)
 {
-    if (only != NULL && !krb5_principal_compare(ctx, only, kte->principal))
+    if (only->length != p->length ||
+        !(only->realm.length == p->realm.length &&
+          memcmp(only->realm.data, p->realm.data, p->realm.length) == 0))
+        return false;
+    for (krb5_int32 i = 0; i < p->length; i++)
+        if (!data_eq_nocase(only->data[i].data, only->data[i].length, p->data[i].data,
+                            p->data[i].length))
+            return false;
+    return true;
+}
+
+static ng_status append_entry(struct ng_keystore *ks, size_t *cap, const krb5_keytab_entry *kte,
+                              krb5_const_principal only)
+{
+    if (only != NULL && !principal_matches(only, kte->principal))
         return NG_OK;
     if (ks->count == *cap) {
         size_t ncap = *cap ? *cap * 2 : 8;
@@ -130,7 +165,7 @@ static ng_status read_keytab(krb5_context ctx, krb5_keytab kt, krb5_const_princi
     if (krb5_kt_start_seq_get(ctx, kt, &cursor) != 0)
         return NG_ERR_NO_CREDENTIALS;
     while (status == NG_OK && krb5_kt_next_entry(ctx, kt, &kte, &cursor) == 0) {
-        status = append_entry(ctx, ks, &cap, &kte, only);
+        status = append_entry(ks, &cap, &kte, only);
         krb5_free_keytab_entry_contents(ctx, &kte);
     }
     krb5_kt_end_seq_get(ctx, kt, &cursor);
@@ -148,6 +183,7 @@ ng_status ng_keystore_load(krb5_context ctx, const char *keytab_name, const char
         return NG_ERR_NOMEM;
     if (only != NULL && krb5_parse_name(ctx, only, &only_princ) != 0)
         NG_FAIL_CLEANUP(NG_ERR_UNKNOWN_CREDS);
+    ks->restricted = only != NULL;
     krb5_error_code code =
         keytab_name ? krb5_kt_resolve(ctx, keytab_name, &kt) : krb5_kt_default(ctx, &kt);
     if (code != 0)
@@ -166,40 +202,127 @@ cleanup:
     return status;
 }
 
+/* The entry's name is the ticket's: the realm exactly, the components up to ASCII case. */
 static bool entry_names(const struct key_entry *e, const struct ng_principal_ref *p)
 {
     if (e->ncomponents != p->ncomponents || !data_eq(e->realm, p->realm))
         return false;
     for (size_t i = 0; i < e->ncomponents; i++)
-        if (!data_eq(e->components[i], p->components[i]))
+        if (!data_eq_nocase(e->components[i], strlen(e->components[i]), p->components[i].ptr,
+                            p->components[i].len))
             return false;
     return true;
 }
 
-ng_status ng_keystore_find(const struct ng_keystore *ks, const struct ng_principal_ref *server,
-                           krb5_enctype enctype, bool has_kvno, krb5_kvno kvno,
-                           const krb5_keyblock **key)
+bool ng_keystore_key_opens(krb5_context kctx, const krb5_keyblock *key,
+                           const struct ng_key_query *q)
+{
+    krb5_enc_data enc = {
+        .magic = KV5M_ENC_DATA,
+        .enctype = q->enctype,
+        .kvno = q->kvno,
+        .ciphertext = {KV5M_DATA, (unsigned int)q->cipher.len, (char *)q->cipher.ptr}};
+    krb5_data plain = {KV5M_DATA, (unsigned int)q->cipher.len, ng_alloc(q->cipher.len + 1)};
+    if (plain.data == NULL)
+        return false;
+    bool opens = krb5_c_decrypt(kctx, key, KRB5_KEYUSAGE_KDC_REP_TICKET, NULL, &enc, &plain) == 0;
+    ng_free_secret(plain.data, q->cipher.len + 1);
+    return opens;
+}
+
+/* What the keystore holds of a realm, gathered while looking for a key. */
+struct holdings {
+    bool realm; /* a key of the ticket's realm */
+    bool name;  /* a key of the ticket's name */
+};
+
+/* A key of the ticket's name, enctype and kvno (the newest without a kvno): no trial needed. */
+static const struct key_entry *named_key(const struct ng_keystore *ks, const struct ng_key_query *q,
+                                         struct holdings *h)
 {
     const struct key_entry *best = NULL;
-    bool realm_known = false, principal_known = false;
     for (size_t i = 0; i < ks->count; i++) {
         const struct key_entry *e = &ks->entries[i];
-        realm_known = realm_known || data_eq(e->realm, server->realm);
-        if (!entry_names(e, server))
+        h->realm = h->realm || data_eq(e->realm, q->server->realm);
+        if (!entry_names(e, q->server))
             continue;
-        principal_known = true;
-        if (e->key.enctype != enctype || (has_kvno && e->kvno != kvno))
+        h->name = true;
+        if (e->key.enctype != q->enctype || (q->has_kvno && e->kvno != q->kvno))
             continue;
         if (best == NULL || e->kvno > best->kvno)
             best = e;
     }
-    if (best != NULL) {
-        *key = &best->key;
+    return best;
+}
+
+/* Every other key of the ticket's enctype that may serve, tried on the ticket: the ticket's
+ * name's at other kvnos, and unless restricted every name's of the realm (SPN aliases). */
+static const struct key_entry *trial_key(krb5_context kctx, const struct ng_keystore *ks,
+                                         const struct ng_key_query *q)
+{
+    for (size_t i = 0; i < ks->count; i++) {
+        const struct key_entry *e = &ks->entries[i];
+        if (e->key.enctype != q->enctype || !data_eq(e->realm, q->server->realm))
+            continue;
+        if (ks->restricted && !entry_names(e, q->server))
+            continue;
+        if (ng_keystore_key_opens(kctx, &e->key, q))
+            return e;
+    }
+    return NULL;
+}
+
+static void enctype_name(krb5_enctype enctype, char *buf, size_t len)
+{
+    if (krb5_enctype_to_name(enctype, true, buf, len) != 0)
+        snprintf(buf, len, "enctype %d", (int)enctype);
+}
+
+/* "ticket kvno 3 aes256-cts-hmac-sha1-96; keys held for its service: kvno 2 ...": the ticket's
+ * key version and type against those held for its name (or, for a name we do not hold, for the
+ * realm's other names). */
+static void describe_miss(const struct ng_keystore *ks, const struct ng_key_query *q,
+                          const struct holdings *h, char *why, size_t len)
+{
+    char name[64];
+    enctype_name(q->enctype, name, sizeof(name));
+    int n = q->has_kvno ? snprintf(why, len, "ticket kvno %u %s", (unsigned)q->kvno, name)
+                        : snprintf(why, len, "ticket %s (no kvno)", name);
+    if (n > 0 && (size_t)n < len)
+        n +=
+            snprintf(why + n, len - (size_t)n,
+                     "; keys held for %s:", h->name ? "its service" : "the realm's other services");
+    for (size_t i = 0; i < ks->count && n > 0 && (size_t)n < len; i++) {
+        const struct key_entry *e = &ks->entries[i];
+        if (!data_eq(e->realm, q->server->realm) || (h->name && !entry_names(e, q->server)))
+            continue;
+        enctype_name(e->key.enctype, name, sizeof(name));
+        n += snprintf(why + n, len - (size_t)n, " kvno %u %s,", (unsigned)e->kvno, name);
+    }
+    if (n > 0 && (size_t)n < len && why[n - 1] == ',')
+        why[n - 1] = '\0';
+}
+
+ng_status ng_keystore_find(krb5_context kctx, const struct ng_keystore *ks,
+                           const struct ng_key_query *q, const krb5_keyblock **key, char *why,
+                           size_t why_len)
+{
+    struct holdings h = {false, false};
+    const struct key_entry *found = named_key(ks, q, &h);
+    if (found == NULL && h.realm && (h.name || !ks->restricted))
+        found = trial_key(kctx, ks, q);
+    if (found != NULL) {
+        *key = &found->key;
         return NG_OK;
     }
-    if (!realm_known)
+    if (why != NULL && why_len > 0) {
+        why[0] = '\0';
+        if (h.realm && (h.name || !ks->restricted))
+            describe_miss(ks, q, &h, why, why_len);
+    }
+    if (!h.realm)
         return NG_ERR_NO_AUTHORITY;
-    return principal_known ? NG_ERR_LOGON_DENIED : NG_ERR_WRONG_PRINCIPAL;
+    return h.name ? NG_ERR_STALE_KEY : NG_ERR_WRONG_PRINCIPAL;
 }
 
 size_t ng_keystore_count(const struct ng_keystore *ks)

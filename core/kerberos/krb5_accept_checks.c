@@ -1,12 +1,13 @@
 #include "krb5_accept_checks.h"
 
 #include <stdatomic.h>
+#include <string.h>
 
 #include "constant_time.h"
 #include "env_setting.h"
 #include "replay_cache.h"
 
-/* 2^22 slots (32 MiB, backed at creation) keep the accepted window whole up to about 7,000
+/* 2^22 slots (32 MiB reserved) keep the accepted window whole up to about 7,000
  * accepts/s with the default 300 s skew (slots >= 2 x rate x skew: replay_cache.h). */
 enum { REPLAY_CACHE_LOG2 = 22, REPLAY_CACHE_MIN_LOG2 = 10, REPLAY_CACHE_MAX_LOG2 = 32 };
 
@@ -34,16 +35,22 @@ static ng_status get_replay_cache(struct ng_replay_cache **out)
 ng_status ng_krb5_replay_cache_prepare(void)
 {
     struct ng_replay_cache *rc;
-    return get_replay_cache(&rc);
+    NG_GUARD(get_replay_cache(&rc));
+    ng_replay_cache_commit(rc);
+    return NG_OK;
 }
 
-ng_status ng_krb5_check_gss_checksum(bool present, int32_t type, struct ng_slice contents,
-                                     struct ng_slice bindings, struct ng_gss_checksum *gss)
+ng_status ng_krb5_check_gss_checksum(const struct ng_context *ctx, bool present, int32_t type,
+                                     struct ng_slice contents, struct ng_slice bindings,
+                                     struct ng_gss_checksum *gss)
 {
     if (!present || type != NG_GSS_CHECKSUM_TYPE)
         return NG_ERR_INVALID_TOKEN;
     NG_GUARD(ng_gss_checksum_parse(contents, gss));
-    if (bindings.len == 0 || ng_bindings_hash_is_zero(gss->bindings_hash))
+    bool unbound = bindings.len == 0 || ng_bindings_hash_is_zero(gss->bindings_hash);
+    if (unbound && atomic_load_explicit(&ctx->creds->require_bindings, memory_order_relaxed))
+        return NG_ERR_BAD_BINDINGS; /* Extended Protection required (credentials.h) */
+    if (unbound)
         return NG_OK; /* bindings missing on one side: accepted, as Windows does by default */
     uint8_t expected[16];
     NG_GUARD(ng_channel_bindings_hash(bindings, expected));
@@ -51,8 +58,25 @@ ng_status ng_krb5_check_gss_checksum(bool present, int32_t type, struct ng_slice
                                                                        : NG_ERR_BAD_BINDINGS;
 }
 
+/* The replay cache's owner of an authenticator: its client, as realm and name components
+ * (each NUL-terminated; a name past the buffer is cut, the same way every time). */
+static struct ng_slice owner_of(krb5_const_principal client, uint8_t *buf, size_t cap)
+{
+    size_t len = 0;
+    for (krb5_int32 i = -1; client != NULL && i < client->length; i++) {
+        const krb5_data *d = i < 0 ? &client->realm : &client->data[i];
+        size_t n = d->length < cap - len ? d->length : cap - len;
+        memcpy(buf + len, d->data, n);
+        len += n;
+        if (len == cap)
+            break;
+        buf[len++] = 0;
+    }
+    return ng_slice_of(buf, len);
+}
+
 ng_status ng_krb5_check_replay(const struct ng_context *ctx, const struct ng_krb5_ap_req *req,
-                               int64_t ctime, int64_t now)
+                               krb5_const_principal client, int64_t ctime, int64_t now)
 {
     int64_t skew = ctx->creds->clock_skew;
     if (ctime > now + skew || ctime < now - skew)
@@ -67,9 +91,11 @@ ng_status ng_krb5_check_replay(const struct ng_context *ctx, const struct ng_krb
      * overload it can no longer vouch for an authenticator this old (KRB_AP_ERR_SKEW is what
      * Windows answers for an authenticator outside its window). The cache is per process: an
      * authenticator first accepted under a smaller skew is held only for that skew, so
-     * credentials with a larger one could take it again after that (skews rarely differ). */
-    ng_status status =
-        ng_replay_cache_check_and_insert(rc, req->authenticator_cipher, now, ctime + skew);
+     * credentials with a larger one could take it again after that (skews rarely differ).
+     * The client is the key's owner: an account flooding the cache evicts its own entries. */
+    uint8_t owner[256];
+    ng_status status = ng_replay_cache_check_and_insert(
+        rc, req->authenticator_cipher, owner_of(client, owner, sizeof owner), now, ctime + skew);
     return status == NG_ERR_FULL ? NG_ERR_NOMEM : status;
 }
 

@@ -5,25 +5,30 @@
 #ifndef NEGRING_CORE_KRB5_ACCEPT_CHECKS_H
 #define NEGRING_CORE_KRB5_ACCEPT_CHECKS_H
 
+#include <krb5/krb5.h>
+
 #include "krb5_ap_req.h"
 #include "krb5_gss_checksum.h"
 #include "security_context.h"
 
 /* The authenticator's checksum (present, its type and contents) must be a GSS checksum whose
- * channel-binding hash matches `bindings` when both sides have bindings. */
-ng_status ng_krb5_check_gss_checksum(bool present, int32_t type, struct ng_slice contents,
-                                     struct ng_slice bindings, struct ng_gss_checksum *gss);
+ * channel-binding hash matches `bindings` when both sides have bindings, and when ctx's
+ * credentials require bindings, both sides must have them. */
+ng_status ng_krb5_check_gss_checksum(const struct ng_context *ctx, bool present, int32_t type,
+                                     struct ng_slice contents, struct ng_slice bindings,
+                                     struct ng_gss_checksum *gss);
 
 /* The authenticator time `ctime` must be within the credentials' clock skew of `now`; then,
  * unless the caller allowed context replay, the authenticator must not have been seen
  * (NG_ERR_REPLAY), nor, when the replay cache is overloaded, be older than it can vouch for
  * (NG_ERR_TIME_SKEW: core/kerberos/replay_cache.h). The cache has 2^NEGRING_REPLAY_CACHE_LOG2
- * slots. */
+ * slots. `client`: the ticket's client, whose flood of authenticators evicts its own. */
 ng_status ng_krb5_check_replay(const struct ng_context *ctx, const struct ng_krb5_ap_req *req,
-                               int64_t ctime, int64_t now);
+                               krb5_const_principal client, int64_t ctime, int64_t now);
 
-/* Makes the process's replay cache now, if not yet made (acquiring acceptor credentials does,
- * so that the first accepts find it backed). */
+/* Makes the process's replay cache now, if not yet made, and backs all its memory
+ * (SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD), so that the first accepts run as fast as later ones.
+ */
 ng_status ng_krb5_replay_cache_prepare(void);
 
 /* The ASC_RET_* flags of a completed Kerberos accept. */

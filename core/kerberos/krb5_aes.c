@@ -5,6 +5,7 @@
 #include <nettle/memxor.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "constant_time.h"
 
 enum { BLOCK = AES_BLOCK_SIZE, MAX_KEY = 32 };
@@ -12,19 +13,34 @@ enum { BLOCK = AES_BLOCK_SIZE, MAX_KEY = 32 };
 /* RFC 3961 §5.3 key usage constants' last byte: which key of the usage. */
 enum { KC = 0x99, KE = 0xAA, KI = 0x55 };
 
+/* The decryption schedule from the encryption one (nettle's aes*_invert_key): cheaper than
+ * expanding the key a second time. */
+typedef void invert_fn(void *decrypt, const void *encrypt);
+
+static void invert128(void *decrypt, const void *encrypt)
+{
+    aes128_invert_key(decrypt, encrypt);
+}
+
+static void invert256(void *decrypt, const void *encrypt)
+{
+    aes256_invert_key(decrypt, encrypt);
+}
+
 struct profile {
     krb5_enctype enctype;
     const struct nettle_cipher *aes;
+    invert_fn *invert;
     const struct nettle_hash *hash;
     size_t mac_len;
     bool rfc8009;
 };
 
 static const struct profile profiles[] = {
-    {ENCTYPE_AES128_CTS_HMAC_SHA1_96, &nettle_aes128, &nettle_sha1, 12, false},
-    {ENCTYPE_AES256_CTS_HMAC_SHA1_96, &nettle_aes256, &nettle_sha1, 12, false},
-    {ENCTYPE_AES128_CTS_HMAC_SHA256_128, &nettle_aes128, &nettle_sha256, 16, true},
-    {ENCTYPE_AES256_CTS_HMAC_SHA384_192, &nettle_aes256, &nettle_sha384, 24, true},
+    {ENCTYPE_AES128_CTS_HMAC_SHA1_96, &nettle_aes128, invert128, &nettle_sha1, 12, false},
+    {ENCTYPE_AES256_CTS_HMAC_SHA1_96, &nettle_aes256, invert256, &nettle_sha1, 12, false},
+    {ENCTYPE_AES128_CTS_HMAC_SHA256_128, &nettle_aes128, invert128, &nettle_sha256, 16, true},
+    {ENCTYPE_AES256_CTS_HMAC_SHA384_192, &nettle_aes256, invert256, &nettle_sha384, 24, true},
 };
 
 static const struct profile *profile_of(krb5_enctype enctype)
@@ -34,6 +50,12 @@ static const struct profile *profile_of(krb5_enctype enctype)
             return &profiles[i];
     }
     return NULL;
+}
+
+size_t ng_krb5_aes_mac_len(krb5_enctype enctype)
+{
+    const struct profile *p = profile_of(enctype);
+    return p != NULL ? p->mac_len : 0;
 }
 
 bool ng_krb5_aes_supported(krb5_enctype enctype)
@@ -172,30 +194,45 @@ static void fold_usage(uint32_t usage, uint8_t which, uint8_t block[BLOCK])
     memcpy(slot->block, block, BLOCK);
 }
 
-/* RFC 3961 §5.1 DK = random-to-key(DR(base, constant)), random-to-key being the identity for
- * AES: the n-folded constant encrypted again and again with the base key until enough bytes. */
-static void derive_dk(const struct profile *p, struct ng_slice base, uint32_t usage, uint8_t which,
-                      uint8_t *out)
-{
+/* A base key made ready once for the keys a usage derives from it: its AES schedule (DK) or
+ * its HMAC key (KDF-HMAC-SHA2). */
+struct base_key {
+    const struct profile *p;
+    size_t len;
     union {
         struct aes128_ctx aes128;
         struct aes256_ctx aes256;
-    } ctx;
+    } aes;
+    struct ng_krb5_hmac_key hmac;
+};
+
+static void base_key_init(struct base_key *b, const struct profile *p, struct ng_slice base)
+{
+    b->p = p;
+    b->len = base.len;
+    if (p->rfc8009)
+        hmac_key(&b->hmac, p->hash, 0, base);
+    else
+        p->aes->set_encrypt_key(&b->aes, base.ptr);
+}
+
+/* RFC 3961 §5.1 DK = random-to-key(DR(base, constant)), random-to-key being the identity for
+ * AES: the n-folded constant encrypted again and again with the base key until enough bytes. */
+static void derive_dk(const struct base_key *b, uint32_t usage, uint8_t which, uint8_t *out)
+{
     uint8_t block[BLOCK];
     fold_usage(usage, which, block);
-    p->aes->set_encrypt_key(&ctx, base.ptr);
-    for (size_t done = 0; done < base.len; done += BLOCK) {
-        p->aes->encrypt(&ctx, BLOCK, block, block);
-        memcpy(out + done, block, base.len - done < BLOCK ? base.len - done : BLOCK);
+    for (size_t done = 0; done < b->len; done += BLOCK) {
+        b->p->aes->encrypt(&b->aes, BLOCK, block, block);
+        memcpy(out + done, block, b->len - done < BLOCK ? b->len - done : BLOCK);
     }
-    explicit_bzero(&ctx, sizeof ctx);
     explicit_bzero(block, sizeof block);
 }
 
 /* RFC 8009 §3 KDF-HMAC-SHA2(base, label, k) = the first k bits of
  * HMAC(base, 0x00000001 | label | 0x00 | k), label = usage | which, k in bits. */
-static void derive_kdf(const struct profile *p, struct ng_slice base, uint32_t usage, uint8_t which,
-                       size_t out_len, uint8_t *out)
+static void derive_kdf(const struct base_key *b, uint32_t usage, uint8_t which, size_t out_len,
+                       uint8_t *out)
 {
     static const uint8_t counter[4] = {0, 0, 0, 1}, separator = 0;
     uint8_t label[5], bits[4], digest[SHA512_DIGEST_SIZE];
@@ -203,27 +240,23 @@ static void derive_kdf(const struct profile *p, struct ng_slice base, uint32_t u
     usage_constant(usage, which, label);
     bits[0] = (uint8_t)(k >> 24), bits[1] = (uint8_t)(k >> 16), bits[2] = (uint8_t)(k >> 8);
     bits[3] = (uint8_t)k;
-    struct ng_krb5_hmac_key hk;
-    hmac_key(&hk, p->hash, 0, base);
     struct ng_slice parts[] = {ng_slice_of(counter, 4), ng_slice_of(label, 5),
                                ng_slice_of(&separator, 1), ng_slice_of(bits, 4)};
-    hmac_full(&hk, parts, 4, digest);
+    hmac_full(&b->hmac, parts, 4, digest);
     memcpy(out, digest, out_len);
-    explicit_bzero(&hk, sizeof hk);
     explicit_bzero(digest, sizeof digest);
 }
 
 /* The usage's key of kind `which`: Ke (the AES key length), Ki and Kc (RFC 3962: the AES key
  * length; RFC 8009: the MAC length). */
-static size_t derive(const struct profile *p, struct ng_slice base, uint32_t usage, uint8_t which,
-                     uint8_t out[MAX_KEY])
+static size_t derive(const struct base_key *b, uint32_t usage, uint8_t which, uint8_t out[MAX_KEY])
 {
-    if (!p->rfc8009) {
-        derive_dk(p, base, usage, which, out);
-        return base.len;
+    if (!b->p->rfc8009) {
+        derive_dk(b, usage, which, out);
+        return b->len;
     }
-    size_t len = which == KE ? base.len : p->mac_len;
-    derive_kdf(p, base, usage, which, len, out);
+    size_t len = which == KE ? b->len : b->p->mac_len;
+    derive_kdf(b, usage, which, len, out);
     return len;
 }
 
@@ -243,7 +276,7 @@ ng_status ng_krb5_aes_set_cipher_key(struct ng_krb5_aes_keys *k, krb5_enctype en
     k->aes = p->aes;
     k->mac_over_ciphertext = p->rfc8009;
     p->aes->set_encrypt_key(&k->encrypt, ke.ptr);
-    p->aes->set_decrypt_key(&k->decrypt, ke.ptr);
+    p->invert(&k->decrypt, &k->encrypt);
     return NG_OK;
 }
 
@@ -252,12 +285,15 @@ ng_status ng_krb5_aes_derive(krb5_enctype enctype, struct ng_slice base, uint32_
 {
     const struct profile *p = profile_of(enctype);
     uint8_t key[MAX_KEY];
+    struct base_key b;
     NG_GUARD(check_base(p, base));
-    size_t len = derive(p, base, usage, KE, key);
+    base_key_init(&b, p, base);
+    size_t len = derive(&b, usage, KE, key);
     ng_krb5_aes_set_cipher_key(out, enctype, ng_slice_of(key, len));
-    len = derive(p, base, usage, KI, key);
+    len = derive(&b, usage, KI, key);
     hmac_key(&out->integrity, p->hash, p->mac_len, ng_slice_of(key, len));
     explicit_bzero(key, sizeof key);
+    explicit_bzero(&b, sizeof b);
     return NG_OK;
 }
 
@@ -266,10 +302,13 @@ ng_status ng_krb5_aes_derive_checksum(krb5_enctype enctype, struct ng_slice base
 {
     const struct profile *p = profile_of(enctype);
     uint8_t key[MAX_KEY];
+    struct base_key b;
     NG_GUARD(check_base(p, base));
-    size_t len = derive(p, base, usage, KC, key);
+    base_key_init(&b, p, base);
+    size_t len = derive(&b, usage, KC, key);
     hmac_key(out, p->hash, p->mac_len, ng_slice_of(key, len));
     explicit_bzero(key, sizeof key);
+    explicit_bzero(&b, sizeof b);
     return NG_OK;
 }
 
@@ -377,4 +416,121 @@ ng_status ng_krb5_aes_decrypt(const struct ng_krb5_aes_keys *k, struct ng_slice 
     }
     memmove(out, out + NG_KRB5_AES_CONFOUNDER, len - NG_KRB5_AES_CONFOUNDER);
     return NG_OK;
+}
+
+/* ---- a message in pieces (RFC 3961's IOV interface, as MIT's krb5_k_encrypt_iov has it) ----- */
+
+enum { MAX_IOV_SLICES = NG_KRB5_AES_MAX_IOV + 2 };
+
+/* The pieces that are encrypted (the confounder, then every piece not sign-only), in order. */
+static size_t encrypted_len(const struct ng_krb5_iov *v, size_t n)
+{
+    size_t len = NG_KRB5_AES_CONFOUNDER;
+    for (size_t i = 0; i < n; i++)
+        len += v[i].sign_only ? 0 : v[i].len;
+    return len;
+}
+
+static void gather(uint8_t *buf, const uint8_t *confounder, const struct ng_krb5_iov *v, size_t n)
+{
+    memcpy(buf, confounder, NG_KRB5_AES_CONFOUNDER);
+    size_t at = NG_KRB5_AES_CONFOUNDER;
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].sign_only && v[i].len > 0) {
+            memcpy(buf + at, v[i].ptr, v[i].len);
+            at += v[i].len;
+        }
+}
+
+static void scatter(const uint8_t *buf, uint8_t *confounder, const struct ng_krb5_iov *v, size_t n)
+{
+    memcpy(confounder, buf, NG_KRB5_AES_CONFOUNDER);
+    size_t at = NG_KRB5_AES_CONFOUNDER;
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].sign_only && v[i].len > 0) {
+            memcpy(v[i].ptr, buf + at, v[i].len);
+            at += v[i].len;
+        }
+}
+
+/* The MAC over the pieces in order, sign-only ones included (RFC 8009: after the zero IV, and
+ * over the ciphertext; RFC 3962: over the plaintext). */
+static void mac_iov(const struct ng_krb5_aes_keys *k, const uint8_t *confounder,
+                    const struct ng_krb5_iov *v, size_t n, uint8_t digest[SHA512_DIGEST_SIZE])
+{
+    static const uint8_t zero_iv[BLOCK];
+    struct ng_slice parts[MAX_IOV_SLICES];
+    size_t m = 0;
+    if (k->mac_over_ciphertext)
+        parts[m++] = ng_slice_of(zero_iv, BLOCK);
+    parts[m++] = ng_slice_of(confounder, NG_KRB5_AES_CONFOUNDER);
+    for (size_t i = 0; i < n; i++)
+        parts[m++] = ng_slice_of(v[i].ptr, v[i].len);
+    hmac_full(&k->integrity, parts, m, digest);
+}
+
+/* CTS over the encrypted pieces as one message: gathered, run, scattered back. */
+static ng_status cts_iov(const struct ng_krb5_aes_keys *k, uint8_t *confounder,
+                         const struct ng_krb5_iov *v, size_t n, bool encrypt)
+{
+    size_t len = encrypted_len(v, n);
+    uint8_t *buf = ng_alloc(len);
+    if (buf == NULL)
+        return NG_ERR_NOMEM;
+    gather(buf, confounder, v, n);
+    if (encrypt)
+        ng_krb5_aes_cts_encrypt(k, buf, len, buf);
+    else
+        ng_krb5_aes_cts_decrypt(k, buf, len, buf);
+    scatter(buf, confounder, v, n);
+    ng_free_secret(buf, len);
+    return NG_OK;
+}
+
+ng_status ng_krb5_aes_encrypt_iov(const struct ng_krb5_aes_keys *k,
+                                  uint8_t confounder[NG_KRB5_AES_CONFOUNDER],
+                                  const struct ng_krb5_iov *v, size_t n, uint8_t *mac)
+{
+    uint8_t digest[SHA512_DIGEST_SIZE];
+    if (n > NG_KRB5_AES_MAX_IOV)
+        return NG_ERR_INVALID_PARAM;
+    if (!k->mac_over_ciphertext)
+        mac_iov(k, confounder, v, n, digest);
+    NG_GUARD(cts_iov(k, confounder, v, n, true));
+    if (k->mac_over_ciphertext)
+        mac_iov(k, confounder, v, n, digest);
+    memcpy(mac, digest, k->integrity.mac_len);
+    explicit_bzero(digest, sizeof digest);
+    return NG_OK;
+}
+
+ng_status ng_krb5_aes_decrypt_iov(const struct ng_krb5_aes_keys *k,
+                                  uint8_t confounder[NG_KRB5_AES_CONFOUNDER],
+                                  const struct ng_krb5_iov *v, size_t n, const uint8_t *mac)
+{
+    uint8_t digest[SHA512_DIGEST_SIZE];
+    bool same = true;
+    if (n > NG_KRB5_AES_MAX_IOV)
+        return NG_ERR_INVALID_PARAM;
+    if (k->mac_over_ciphertext) {
+        mac_iov(k, confounder, v, n, digest);
+        same = ng_ct_equal(digest, mac, k->integrity.mac_len);
+    }
+    ng_status status = same ? cts_iov(k, confounder, v, n, false) : NG_OK;
+    if (status == NG_OK && same && !k->mac_over_ciphertext) {
+        mac_iov(k, confounder, v, n, digest);
+        same = ng_ct_equal(digest, mac, k->integrity.mac_len);
+    }
+    explicit_bzero(digest, sizeof digest);
+    NG_GUARD(status);
+    return same ? NG_OK : NG_ERR_MESSAGE_ALTERED;
+}
+
+void ng_krb5_aes_checksum_parts(const struct ng_krb5_hmac_key *kc, const struct ng_slice *parts,
+                                size_t n, uint8_t out[NG_KRB5_AES_MAX_MAC])
+{
+    uint8_t digest[SHA512_DIGEST_SIZE];
+    hmac_full(kc, parts, n, digest);
+    memcpy(out, digest, kc->mac_len);
+    explicit_bzero(digest, sizeof digest);
 }

@@ -52,6 +52,8 @@ struct ng_krb5_aes_keys {
 };
 
 bool ng_krb5_aes_supported(krb5_enctype enctype);
+/* The enctype's MAC (and checksum) length; 0 for an enctype not ours. */
+size_t ng_krb5_aes_mac_len(krb5_enctype enctype);
 
 /* Ke and Ki of `usage` for `base` (the enctype's key length). NG_ERR_UNSUPPORTED for another
  * enctype, NG_ERR_INVALID_PARAM for a key of the wrong length. */
@@ -80,6 +82,29 @@ ng_status ng_krb5_aes_decrypt(const struct ng_krb5_aes_keys *k, struct ng_slice 
 /* The checksum of `message` with a Kc (mac_len bytes into out). */
 void ng_krb5_aes_checksum(const struct ng_krb5_hmac_key *kc, struct ng_slice message,
                           uint8_t out[NG_KRB5_AES_MAX_MAC]);
+
+/* A message in pieces, as RFC 3961's IOV interface (MIT's krb5_k_encrypt_iov) takes it: the
+ * confounder, then the pieces in order, each encrypted in place unless sign-only; the MAC covers
+ * them all in that order (RFC 3962: the plaintext; RFC 8009: the zero IV, then the ciphertext,
+ * sign-only pieces as they are). CTS runs over the encrypted pieces as one message. */
+enum { NG_KRB5_AES_MAX_IOV = 20 };
+struct ng_krb5_iov {
+    uint8_t *ptr;
+    size_t len;
+    bool sign_only;
+};
+/* `confounder`: random bytes in, their ciphertext out; `mac`: the MAC's mac_len bytes out. */
+ng_status ng_krb5_aes_encrypt_iov(const struct ng_krb5_aes_keys *k,
+                                  uint8_t confounder[NG_KRB5_AES_CONFOUNDER],
+                                  const struct ng_krb5_iov *v, size_t n, uint8_t *mac);
+/* NG_ERR_MESSAGE_ALTERED when the MAC differs (RFC 3962: the pieces are decrypted by then and
+ * must not be used). */
+ng_status ng_krb5_aes_decrypt_iov(const struct ng_krb5_aes_keys *k,
+                                  uint8_t confounder[NG_KRB5_AES_CONFOUNDER],
+                                  const struct ng_krb5_iov *v, size_t n, const uint8_t *mac);
+/* The checksum of the pieces in order with a Kc. */
+void ng_krb5_aes_checksum_parts(const struct ng_krb5_hmac_key *kc, const struct ng_slice *parts,
+                                size_t n, uint8_t out[NG_KRB5_AES_MAX_MAC]);
 
 /* RFC 3961 §5.1 n-fold of in[0..in_len) to out_len bytes (at most 32): exposed for the RFC 3961
  * appendix A.1 vectors. */

@@ -3,10 +3,13 @@
  * account and PAC SIDs. */
 #include "krb5_attributes.h"
 
+#include <string.h>
+
 #include "access_token.h"
 #include "alloc.h"
 #include "krb5_state.h"
 #include "krb5_thread.h"
+#include "pac_identity.h"
 #include "pac_logon_info.h"
 
 /* Per-message token sizes for each enctype. RFC 4121 §4.2.6: a MIC token is a 16-byte header
@@ -32,7 +35,8 @@ static const struct enctype_info enctypes[] = {
      "AES128-CTS-HMAC-SHA256-128", "HMAC-SHA256-128-AES128"},
     {ENCTYPE_AES256_CTS_HMAC_SHA384_192, CKSUMTYPE_HMAC_SHA384_192_AES256, 256, 16 + 24, 48 + 24,
      "AES256-CTS-HMAC-SHA384-192", "HMAC-SHA384-192-AES256"},
-    {ENCTYPE_ARCFOUR_HMAC, CKSUMTYPE_HMAC_MD5_ARCFOUR, 128, 13 + 24, 13 + 32, "RSADSI RC4-HMAC",
+    /* RC4's trailer allows for the framing's length field of a message of any size. */
+    {ENCTYPE_ARCFOUR_HMAC, CKSUMTYPE_HMAC_MD5_ARCFOUR, 128, 13 + 24, 17 + 32, "RSADSI RC4-HMAC",
      "HMAC-MD5"},
 };
 
@@ -119,6 +123,39 @@ static ng_status map_local_name(const char *principal, char **out)
     return *out != NULL ? NG_OK : NG_ERR_NOMEM;
 }
 
+/* "DOMAIN\\account" */
+static ng_status logon_name(const struct ng_pac_logon *l, char **out)
+{
+    size_t d = strlen(l->domain), a = strlen(l->account);
+    if ((*out = ng_alloc(d + a + 2)) == NULL)
+        return NG_ERR_NOMEM;
+    memcpy(*out, l->domain, d);
+    (*out)[d] = '\\';
+    memcpy(*out + d + 1, l->account, a);
+    return NG_OK;
+}
+
+/* What the (verified) PAC says: group SIDs, the user's and primary group's SIDs, the names. */
+static ng_status fill_from_pac(struct ng_slice pac, struct ng_access_token *t)
+{
+    struct ng_slice info;
+    struct ng_pac_identity id;
+    if (ng_pac_buffer(pac, NG_PAC_LOGON_INFO, &info))
+        NG_GUARD(ng_pac_group_sids(info, &t->sids, &t->n_sids));
+    NG_GUARD(ng_pac_identity_read(pac, &id));
+    ng_status status = NG_OK;
+    if (id.logon.account != NULL) {
+        status = logon_name(&id.logon, &t->logon_name);
+        t->user_sid = id.logon.user_sid;
+        t->primary_group_sid = id.logon.primary_group_sid;
+        id.logon.user_sid = id.logon.primary_group_sid = NULL;
+    }
+    t->upn = id.upn;
+    id.upn = NULL;
+    ng_pac_identity_free(&id);
+    return status;
+}
+
 ng_status ng_krb5_fill_access_token(const struct ng_context *ctx, struct ng_access_token *t)
 {
     char *local = NULL;
@@ -128,6 +165,6 @@ ng_status ng_krb5_fill_access_token(const struct ng_context *ctx, struct ng_acce
     ng_free(local);
     const struct ng_krb5_state *st = ng_krb5_state_of(ctx);
     if (status == NG_OK && st->pac != NULL)
-        status = ng_pac_group_sids(ng_slice_of(st->pac, st->pac_len), &t->sids, &t->n_sids);
+        status = fill_from_pac(ng_slice_of(st->pac, st->pac_len), t);
     return status;
 }

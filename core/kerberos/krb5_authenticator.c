@@ -11,17 +11,6 @@ enum {
     MAX_MICROSECONDS = 999999,
 };
 
-/* Checksum / EncryptionKey ::= SEQUENCE { type [0] Int32, value [1] OCTET STRING } */
-static void read_typed_octets(struct ng_reader *r, int32_t *type, struct ng_slice *value)
-{
-    struct ng_reader seq = ng_der_read_expect(r, NG_DER_SEQUENCE);
-    *type = ng_krb5_read_explicit_int32(&seq, 0);
-    struct ng_reader field = ng_der_read_expect(&seq, NG_DER_CONTEXT(1));
-    *value = ng_der_read_octet_string(&field);
-    ng_der_finish(&seq, &field);
-    ng_der_finish(r, &seq);
-}
-
 static uint32_t read_explicit_uint(struct ng_reader *r, uint8_t ctx_tag)
 {
     struct ng_reader field = ng_der_read_expect(r, NG_DER_CONTEXT(ctx_tag));
@@ -53,7 +42,7 @@ static void read_authdata(struct ng_reader *r, struct ng_krb5_authenticator *out
     while (!seq.failed && seq.len > 0) {
         int32_t type;
         struct ng_slice data;
-        read_typed_octets(&seq, &type, &data);
+        ng_krb5_read_typed_octets(&seq, &type, &data);
         struct ng_reader inner = ng_reader_of(data);
         if (type == AD_ETYPE_NEGOTIATION && out->netypes == 0) {
             read_etype_list(&inner, out);
@@ -81,7 +70,7 @@ static void read_fields(struct ng_reader *seq, struct ng_krb5_authenticator *out
     ng_krb5_read_principal_name(&f, &out->client);
     ng_der_finish(seq, &f);
     if ((out->has_checksum = ng_der_read_optional(seq, NG_DER_CONTEXT(3), &f))) {
-        read_typed_octets(&f, &out->checksum_type, &out->checksum);
+        ng_krb5_read_typed_octets(&f, &out->checksum_type, &out->checksum);
         ng_der_finish(seq, &f);
     }
     out->cusec = read_explicit_uint(seq, 4);
@@ -89,7 +78,7 @@ static void read_fields(struct ng_reader *seq, struct ng_krb5_authenticator *out
     out->ctime_der = ng_der_read_value(&f, NG_DER_GENERALIZED_TIME);
     ng_der_finish(seq, &f);
     if ((out->has_subkey = ng_der_read_optional(seq, NG_DER_CONTEXT(6), &f))) {
-        read_typed_octets(&f, &out->subkey_type, &out->subkey);
+        ng_krb5_read_typed_octets(&f, &out->subkey_type, &out->subkey);
         ng_der_finish(seq, &f);
     }
     if ((out->has_seq_number = ng_der_peek_tag(seq, NG_DER_CONTEXT(7))))

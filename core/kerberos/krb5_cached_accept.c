@@ -209,15 +209,15 @@ ng_status ng_krb5_accept_ticket_entry(struct ng_context *ctx, struct ng_krb5_sta
         return NG_OK;
     if (!verify_authenticator(c, e, req, now, plain_buf, &a, &negotiated))
         goto cleanup; /* not handled */
-    status =
-        ng_krb5_check_gss_checksum(a.has_checksum, a.checksum_type, a.checksum, bindings, &gss);
+    status = ng_krb5_check_gss_checksum(ctx, a.has_checksum, a.checksum_type, a.checksum, bindings,
+                                        &gss);
     if (status == NG_OK && ng_krb5_wants_delegation(ctx, &gss))
         goto cleanup; /* forwarded tickets need libkrb5's auth context: not handled */
     if (status == NG_OK && mutual && make_subkey(negotiated, &sub) != NG_OK)
         goto cleanup; /* left to krb5_mk_rep */
     *handled = true;
     if (status == NG_OK)
-        status = ng_krb5_check_replay(ctx, req, a.ctime, now);
+        status = ng_krb5_check_replay(ctx, req, e->client, a.ctime, now);
     if (status == NG_OK && mutual)
         status = write_ap_rep(e->keys, e->session.enctype, &a, &sub, out);
     if (status == NG_OK)
@@ -227,6 +227,8 @@ cleanup:
                                   ? req->authenticator_cipher.len
                                   : sizeof(plain_buf));
     explicit_bzero(&sub, sizeof(sub));
+    if (*handled && status != NG_OK)
+        ng_context_note_user(ctx, e->client_name); /* the ticket opened: the failure names it */
     return *handled ? status : NG_OK;
 }
 
@@ -255,12 +257,12 @@ ng_status ng_krb5_cached_accept(struct ng_context *ctx, struct ng_krb5_state *st
 
 void ng_krb5_cache_ticket(krb5_context kctx, struct ng_ticket_cache *tc,
                           const struct ng_krb5_ap_req *req, const krb5_ticket *ticket,
-                          struct ng_slice pac_logon_info)
+                          struct ng_slice pac)
 {
     const struct ng_krb5_accept_config *c = ng_krb5_accept_config(kctx);
     struct ng_ticket_entry *e = NULL;
     if (tc == NULL || c == NULL || (req->ap_options & NG_AP_OPTS_USE_SESSION_KEY) ||
-        ng_ticket_entry_new(kctx, req->ticket, ticket, pac_logon_info, &e) != NG_OK)
+        ng_ticket_entry_new(kctx, req->ticket, ticket, pac, &e) != NG_OK)
         return;
     ng_ticket_cache_put(tc, e, time(NULL), c->skew);
     ng_ticket_entry_release(e);

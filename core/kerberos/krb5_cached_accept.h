@@ -33,11 +33,11 @@ ng_status ng_krb5_accept_ticket_entry(struct ng_context *ctx, struct ng_krb5_sta
                                       struct ng_writer *out, bool *handled);
 
 /* After krb5_rd_req accepted `req`: puts what `ticket` (its decryption) says into `tc`, so the
- * client's next AP-REQs with it take the cached path. `pac_logon_info`: the ticket PAC's logon
- * info after it verified (pac_verify.h), or empty. Best effort: a failure only costs speed. */
+ * client's next AP-REQs with it take the cached path. `pac`: the ticket's PAC after it
+ * verified (pac_verify.h), or empty. Best effort: a failure only costs speed. */
 void ng_krb5_cache_ticket(krb5_context kctx, struct ng_ticket_cache *tc,
                           const struct ng_krb5_ap_req *req, const krb5_ticket *ticket,
-                          struct ng_slice pac_logon_info);
+                          struct ng_slice pac);
 
 /* Reads now what the cached path takes from the thread's krb5_context (permitted enctypes,
  * clockskew), so the thread's first cached accept does not

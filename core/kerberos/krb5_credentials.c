@@ -80,9 +80,6 @@ ng_status ng_krb5_acquire_inbound(struct ng_credentials *creds,
         return status;
     }
     atomic_store(&kc->keys, keys);
-    /* The replay cache's pages are backed now rather than under the first accepts; should that
-     * fail for want of memory, the first accept tries again and reports it. */
-    (void)ng_krb5_replay_cache_prepare();
     return NG_OK;
 }
 
@@ -220,5 +217,5 @@ ng_status ng_krb5_prepare_thread(const struct ng_credentials *creds)
     krb5_context kctx;
     NG_GUARD(ng_krb5_thread_context(&kctx));
     ng_krb5_cached_accept_prepare(kctx);
-    return NG_OK;
+    return ng_krb5_can_accept(creds) ? ng_krb5_replay_cache_prepare() : NG_OK;
 }

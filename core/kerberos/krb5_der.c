@@ -23,6 +23,16 @@ int32_t ng_krb5_read_explicit_int32(struct ng_reader *r, uint8_t ctx_tag)
     return v;
 }
 
+void ng_krb5_read_typed_octets(struct ng_reader *r, int32_t *type, struct ng_slice *value)
+{
+    struct ng_reader seq = ng_der_read_expect(r, NG_DER_SEQUENCE);
+    *type = ng_krb5_read_explicit_int32(&seq, 0);
+    struct ng_reader field = ng_der_read_expect(&seq, NG_DER_CONTEXT(1));
+    *value = ng_der_read_octet_string(&field);
+    ng_der_finish(&seq, &field);
+    ng_der_finish(r, &seq);
+}
+
 void ng_krb5_read_principal_name(struct ng_reader *r, struct ng_principal_ref *p)
 {
     int32_t unused;

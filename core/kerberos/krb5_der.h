@@ -14,6 +14,9 @@
 int32_t ng_krb5_read_int32(struct ng_reader *r);
 /* An Int32 wrapped in [ctx_tag] EXPLICIT. */
 int32_t ng_krb5_read_explicit_int32(struct ng_reader *r, uint8_t ctx_tag);
+/* SEQUENCE { type [0] Int32, value [1] OCTET STRING }: the shape of EncryptionKey, Checksum,
+ * TransitedEncoding and an AuthorizationData element. */
+void ng_krb5_read_typed_octets(struct ng_reader *r, int32_t *type, struct ng_slice *value);
 /* PrincipalName ::= SEQUENCE { name-type [0] Int32, name-string [1] SEQUENCE OF KerberosString }
  * into p's components (at most 8, at least 1); the name type is not kept. */
 void ng_krb5_read_principal_name(struct ng_reader *r, struct ng_principal_ref *p);

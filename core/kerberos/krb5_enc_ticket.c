@@ -13,17 +13,6 @@ static int64_t read_time(struct ng_reader *seq, uint8_t ctx_tag)
     return t;
 }
 
-/* EncryptionKey / TransitedEncoding ::= SEQUENCE { type [0] Int32, value [1] OCTET STRING } */
-static void read_typed_octets(struct ng_reader *r, int32_t *type, struct ng_slice *value)
-{
-    struct ng_reader seq = ng_der_read_expect(r, NG_DER_SEQUENCE);
-    *type = ng_krb5_read_explicit_int32(&seq, 0);
-    struct ng_reader field = ng_der_read_expect(&seq, NG_DER_CONTEXT(1));
-    *value = ng_der_read_octet_string(&field);
-    ng_der_finish(&seq, &field);
-    ng_der_finish(r, &seq);
-}
-
 /* AuthorizationData ::= SEQUENCE OF SEQUENCE { ad-type [0] Int32, ad-data [1] OCTET STRING } */
 static void read_authdata(struct ng_reader *r, struct ng_krb5_authdata_ref *out, size_t max,
                           size_t *n)
@@ -36,7 +25,7 @@ static void read_authdata(struct ng_reader *r, struct ng_krb5_authdata_ref *out,
             break;
         }
         struct ng_krb5_authdata_ref *ad = &out[(*n)++];
-        read_typed_octets(&seq, &ad->type, &ad->data);
+        ng_krb5_read_typed_octets(&seq, &ad->type, &ad->data);
     }
     ng_der_finish(r, &seq);
 }
@@ -55,7 +44,7 @@ static void read_fields(struct ng_reader *seq, struct ng_krb5_enc_ticket *out)
     out->flags = ng_der_read_bit_string_flags(&f);
     ng_der_finish(seq, &f);
     f = ng_der_read_expect(seq, NG_DER_CONTEXT(1));
-    read_typed_octets(&f, &out->key_type, &out->key);
+    ng_krb5_read_typed_octets(&f, &out->key_type, &out->key);
     ng_der_finish(seq, &f);
     f = ng_der_read_expect(seq, NG_DER_CONTEXT(2));
     out->client.realm = ng_der_read_general_string(&f);
@@ -64,7 +53,7 @@ static void read_fields(struct ng_reader *seq, struct ng_krb5_enc_ticket *out)
     ng_krb5_read_principal_name_typed(&f, &out->client, &out->client_name_type);
     ng_der_finish(seq, &f);
     f = ng_der_read_expect(seq, NG_DER_CONTEXT(4));
-    read_typed_octets(&f, &out->transited_type, &out->transited);
+    ng_krb5_read_typed_octets(&f, &out->transited_type, &out->transited);
     ng_der_finish(seq, &f);
     out->auth_time = read_time(seq, 5);
     if ((out->has_start_time = ng_der_peek_tag(seq, NG_DER_CONTEXT(6))))

@@ -26,8 +26,13 @@ static krb5_int32 protocol_error(ng_status failure)
     case NG_ERR_NO_AUTHORITY:
         code = KRB5KRB_AP_ERR_NOT_US;
         break;
-    case NG_ERR_LOGON_DENIED: /* the service key did not open the ticket */
+    case NG_ERR_LOGON_DENIED: /* the authenticator did not open with the session key */
+    case NG_ERR_WRONG_KEY:    /* the service key did not open the ticket */
+    case NG_ERR_BAD_PAC:
         code = KRB5KRB_AP_ERR_MODIFIED;
+        break;
+    case NG_ERR_STALE_KEY: /* RFC 4120 §3.2.3: no key of that version */
+        code = KRB5KRB_AP_ERR_BADKEYVER;
         break;
     case NG_ERR_INVALID_TOKEN:
         code = KRB5KRB_AP_ERR_MSG_TYPE;

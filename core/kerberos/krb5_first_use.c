@@ -8,6 +8,8 @@
 #include "krb5_aes.h"
 #include "krb5_cached_accept.h"
 #include "krb5_enc_ticket.h"
+#include "pac_logon_info.h"
+#include "pac_signature.h"
 #include "pac_verify.h"
 #include "ticket_cache.h"
 
@@ -157,27 +159,48 @@ static void make_view(const struct ng_krb5_enc_ticket *t, const struct ng_krb5_a
 
 /* ---- the accept --------------------------------------------------------------------------- */
 
-/* The entry for the ticket in `plain` (decrypted), when it is ordinary and its PAC verifies. */
+/* The ticket's PAC once proven good and its contents checked as on the libkrb5 path
+ * (*settled false: left to that path, which verifies it itself). No PAC: settled, empty. */
+static ng_status proven_pac(const struct ng_krb5_enc_ticket *t, const struct krb5_view *v,
+                            const krb5_keyblock *service_key, bool *settled, struct ng_slice *pac)
+{
+    char why[160];
+    *settled = false;
+    *pac = NG_SLICE_EMPTY;
+    switch (ng_pac_find(v->part.authorization_data, pac)) {
+    case NG_PAC_NONE:
+        *settled = true;
+        return NG_OK;
+    case NG_PAC_ONE:
+        if (!ng_pac_proven_good(*pac, service_key, &t->client, t->auth_time))
+            return NG_OK;
+        ng_status status = ng_pac_check_contents(*pac, why, sizeof(why));
+        *settled = status == NG_OK;
+        return status == NG_ERR_NOMEM ? status : NG_OK;
+    case NG_PAC_SEVERAL:
+        break;
+    }
+    return NG_OK;
+}
+
+/* The entry for the ticket in `plain` (decrypted), when it is ordinary and its PAC proven good. */
 static ng_status entry_of(krb5_context kctx, const struct ng_krb5_accept_config *c,
                           const struct ng_krb5_ap_req *req, const krb5_keyblock *service_key,
                           struct ng_slice plain, struct ng_ticket_entry **out)
 {
     struct ng_krb5_enc_ticket t;
     struct krb5_view v;
-    uint8_t *pac = NULL;
-    size_t pac_len = 0;
+    struct ng_slice pac;
+    bool settled = false;
     *out = NULL;
     if (ng_krb5_enc_ticket_parse(plain, &t) != NG_OK || t.client.ncomponents > 8 ||
         !ordinary(&t, req, c, time(NULL)))
         return NG_OK;
     make_view(&t, req, &v);
-    ng_status status = ng_pac_verified_logon_info(kctx, &v.part, service_key, &pac, &pac_len);
-    if (status == NG_OK)
-        status = ng_ticket_entry_new(kctx, req->ticket, &v.ticket,
-                                     pac != NULL ? ng_slice_of(pac, pac_len) : NG_SLICE_EMPTY, out);
-    ng_free(pac);
-    /* A PAC that fails is libkrb5's path's to report, after the checks it makes first. */
-    return status == NG_ERR_NOMEM ? status : NG_OK;
+    ng_status status = proven_pac(&t, &v, service_key, &settled, &pac);
+    if (status == NG_OK && settled)
+        status = ng_ticket_entry_new(kctx, req->ticket, &v.ticket, pac, out);
+    return status;
 }
 
 static ng_status decrypt_ticket(const struct ng_krb5_ap_req *req, const krb5_keyblock *key,
@@ -215,13 +238,14 @@ ng_status ng_krb5_first_use_accept(struct ng_context *ctx, struct ng_krb5_state 
     const struct ng_krb5_accept_config *c = ng_krb5_accept_config(kctx);
     struct ng_ticket_cache *tc = ng_keystore_tickets(ks);
     const krb5_keyblock *key = NULL;
+    struct ng_key_query q = {&req->server, req->ticket_etype, req->ticket_has_kvno,
+                             req->ticket_kvno, req->ticket_cipher};
     *handled = false;
     if (!atomic_load_explicit(&enabled, memory_order_relaxed) || c == NULL || tc == NULL ||
         (req->ap_options & NG_AP_OPTS_USE_SESSION_KEY) ||
         !ng_krb5_aes_supported(req->ticket_etype) ||
         !ng_krb5_accept_config_permits(c, req->ticket_etype) ||
-        ng_keystore_find(ks, &req->server, req->ticket_etype, req->ticket_has_kvno,
-                         req->ticket_kvno, &key) != NG_OK)
+        ng_keystore_find(kctx, ks, &q, &key, NULL, 0) != NG_OK)
         return NG_OK;
     uint8_t *plain;
     size_t plain_len = 0;

@@ -3,12 +3,12 @@
  * service's realm with no realm crossed, no addresses, not INVALID, within its times, and
  * authorization data that is only AD-IF-RELEVANT holding a PAC and elements no libkrb5 plugin
  * acts on. The ticket is decrypted with nettle (key usage 2, krb5_aes.h), EncTicketPart decoded
- * with our DER reader (krb5_enc_ticket.h), the PAC verified as on the libkrb5 path
- * (pac_verify.h); the ticket becomes a ticket-cache entry and the AP-REQ is accepted exactly as
+ * with our DER reader (krb5_enc_ticket.h), the PAC proven good with the checks libkrb5 makes
+ * (pac_signature.h); the ticket becomes a ticket-cache entry and the AP-REQ is accepted exactly as
  * a cached one (krb5_cached_accept.h). The entry enters the cache once that accept succeeded.
  *
- * Anything else, and any failure before the accept proper (decryption, decoding, a PAC that does
- * not verify), leaves the AP-REQ to krb5_rd_req: *handled is false and nothing has changed, so
+ * Anything else, and any failure before the accept proper (decryption, decoding, a PAC not
+ * proven good), leaves the AP-REQ to krb5_rd_req: *handled is false and nothing has changed, so
  * every refusal of a ticket carries libkrb5's verdict. The checks krb5_rd_req makes and where
  * each is made here: docs/kerberos.md. */
 #ifndef NEGRING_CORE_KRB5_FIRST_USE_H

@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <time.h>
 
+#include "alloc.h"
 #include "krb5_mic.h"
 #include "krb5_state.h"
 #include "krb5_thread.h"
@@ -47,10 +48,22 @@ static void unlock(atomic_flag *f)
     atomic_flag_clear_explicit(f, memory_order_release);
 }
 
-/* The direction's key object, made on first use; the caller holds the direction's lock. */
-static ng_status direction_key(const struct ng_krb5_session *s, krb5_key *slot)
+/* The direction's keys, made on first use; the caller holds the direction's lock. */
+static ng_status direction_keys(const struct ng_krb5_session *s, bool from_acceptor,
+                                struct ng_cfx_keys **slot)
 {
-    return *slot != NULL ? NG_OK : ng_krb5_session_key(s, slot);
+    if (*slot != NULL)
+        return NG_OK;
+    struct ng_cfx_keys *keys = ng_alloc(sizeof(*keys));
+    if (keys == NULL)
+        return NG_ERR_NOMEM;
+    ng_status status = ng_cfx_keys_make(s, from_acceptor, keys);
+    if (status != NG_OK) {
+        ng_free(keys);
+        return status;
+    }
+    *slot = keys;
+    return NG_OK;
 }
 
 ng_status ng_krb5_sign(struct ng_context *ctx, struct ng_msg *m)
@@ -62,10 +75,10 @@ ng_status ng_krb5_sign(struct ng_context *ctx, struct ng_msg *m)
     if (m->token_len < need)
         return NG_ERR_BUFFER_TOO_SMALL;
     lock(&s->send_lock);
-    ng_status status = direction_key(s, &s->send_key);
+    ng_status status = direction_keys(s, we_accept(ctx), &s->send_keys);
     if (status == NG_OK)
-        status = ng_krb5_mic_make(s, s->send_key, we_accept(ctx), s->send_seq, m->parts, m->n_parts,
-                                  m->token, &m->token_len);
+        status = ng_krb5_mic_make(s, s->send_keys, we_accept(ctx), s->send_seq, m->parts,
+                                  m->n_parts, m->token, &m->token_len);
     if (status == NG_OK)
         s->send_seq++;
     unlock(&s->send_lock);
@@ -82,9 +95,9 @@ ng_status ng_krb5_seal(struct ng_context *ctx, struct ng_msg *m)
         return NG_ERR_BUFFER_TOO_SMALL;
     m->padding_len = 0; /* every RFC 4121 enctype is a CTS mode: the filler stays in the token */
     lock(&s->send_lock);
-    ng_status status = direction_key(s, &s->send_key);
+    ng_status status = direction_keys(s, we_accept(ctx), &s->send_keys);
     if (status == NG_OK)
-        status = ng_krb5_wrap(s, s->send_key, we_accept(ctx), s->send_seq, m);
+        status = ng_krb5_wrap(s, s->send_keys, we_accept(ctx), s->send_seq, m);
     if (status == NG_OK)
         s->send_seq++;
     unlock(&s->send_lock);
@@ -98,12 +111,12 @@ static ng_status receive(struct ng_context *ctx, struct ng_msg *m, bool mic)
     uint64_t seq = 0;
     NG_GUARD(check_expiry(ctx));
     lock(&s->recv_lock);
-    ng_status status = direction_key(s, &s->recv_key);
+    ng_status status = direction_keys(s, !we_accept(ctx), &s->recv_keys);
     if (status == NG_OK && mic)
-        status = ng_krb5_mic_check(s, s->recv_key, !we_accept(ctx), m->parts, m->n_parts,
+        status = ng_krb5_mic_check(s, s->recv_keys, !we_accept(ctx), m->parts, m->n_parts,
                                    ng_slice_of(m->token, m->token_len), &seq);
     else if (status == NG_OK)
-        status = ng_krb5_unwrap(s, s->recv_key, !we_accept(ctx), m, &seq);
+        status = ng_krb5_unwrap(s, s->recv_keys, !we_accept(ctx), m, &seq);
     if (status == NG_OK)
         status = ng_seq_accept(&s->recv_seq, &s->recv_seen, seq, seq_checks(ctx));
     unlock(&s->recv_lock);
@@ -122,10 +135,12 @@ ng_status ng_krb5_unseal(struct ng_context *ctx, struct ng_msg *m)
 
 void ng_krb5_msg_keys_free(struct ng_krb5_session *s)
 {
-    krb5_context kctx;
-    if ((s->send_key == NULL && s->recv_key == NULL) || ng_krb5_thread_context(&kctx) != NG_OK)
-        return;
-    krb5_k_free_key(kctx, s->send_key); /* libkrb5 wipes the key material */
-    krb5_k_free_key(kctx, s->recv_key);
-    s->send_key = s->recv_key = NULL;
+    struct ng_cfx_keys **keys[] = {&s->send_keys, &s->recv_keys};
+    for (size_t i = 0; i < 2; i++) {
+        if (*keys[i] != NULL) {
+            ng_cfx_keys_free(*keys[i]);
+            ng_free(*keys[i]);
+            *keys[i] = NULL;
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 #include "alloc.h"
 #include "krb5_thread.h"
+#include "pac_identity.h"
 
 bool ng_krb5_enctype_is_cfx(krb5_enctype enctype)
 {
@@ -78,9 +79,12 @@ ng_status ng_krb5_unparse(krb5_context kctx, krb5_const_principal p, char **out)
     return *out != NULL ? NG_OK : NG_ERR_NOMEM;
 }
 
-ng_status ng_krb5_session_names(krb5_context kctx, const krb5_ticket *ticket, char **client,
-                                char **server)
+ng_status ng_krb5_session_names(krb5_context kctx, const krb5_ticket *ticket, struct ng_slice pac,
+                                char **client, char **server)
 {
-    NG_GUARD(ng_krb5_unparse(kctx, ticket->enc_part2->client, client));
+    const krb5_data *realm = &ticket->enc_part2->client->realm;
+    NG_GUARD(ng_pac_canonical_name(pac, realm->data, realm->length, client));
+    if (*client == NULL)
+        NG_GUARD(ng_krb5_unparse(kctx, ticket->enc_part2->client, client));
     return ng_krb5_unparse(kctx, ticket->server, server);
 }

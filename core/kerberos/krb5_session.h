@@ -6,7 +6,10 @@
 #include <krb5/krb5.h>
 #include <stdbool.h>
 
+#include "mech_oid.h"
 #include "security_context.h"
+
+struct ng_cfx_keys; /* krb5_cfx_keys.h */
 
 /* What a completed Kerberos exchange leaves behind (RFC 4121 context state). */
 struct ng_krb5_session {
@@ -17,12 +20,13 @@ struct ng_krb5_session {
     _Atomic uint64_t send_seq; /* next to send; message calls reserve numbers atomically */
     uint64_t recv_seq;         /* next expected from the peer */
     uint64_t recv_seen;        /* bit i: recv_seq - 1 - i arrived (replay window, 64 back) */
-    /* Message keys (libkrb5 krb5_key, which caches the keys derived per usage), made on first
-     * use, freed with the context; each direction's key and state under its own lock. */
-    krb5_key send_key, recv_key;
+    /* Message keys (krb5_cfx_keys.h: the keys each direction's usages derive), made on first use,
+     * freed with the context; each direction's keys and state under its own lock. */
+    struct ng_cfx_keys *send_keys, *recv_keys;
     atomic_flag send_lock, recv_lock;
-    uint32_t gss_flags; /* RFC 4121 §4.1.1.1 flags the initiator asked for */
-    int64_t auth_time;  /* the ticket's, in Unix seconds (the lifetime is the context's) */
+    uint32_t gss_flags;      /* RFC 4121 §4.1.1.1 flags the initiator asked for */
+    enum ng_mech token_mech; /* the OID framing RFC 1964-style (RC4) tokens: the negotiated one */
+    int64_t auth_time;       /* the ticket's, in Unix seconds (the lifetime is the context's) */
 };
 
 /* RFC 4121 applies to every enctype except the DES, 3DES and RC4 families (RFC 1964/4757). */
@@ -45,9 +49,12 @@ void ng_krb5_take_times(struct ng_context *ctx, struct ng_krb5_session *s,
 ng_status ng_krb5_acceptor_key(krb5_context kctx, krb5_auth_context ac, const krb5_ticket *ticket,
                                bool made_acceptor_subkey, krb5_keyblock **key);
 
-/* "user@REALM" and "service/host@REALM" from a decrypted ticket; ng_alloc'd. */
-ng_status ng_krb5_session_names(krb5_context kctx, const krb5_ticket *ticket, char **client,
-                                char **server);
+/* "user@REALM" and "service/host@REALM" from a decrypted ticket and its verified PAC (empty:
+ * none); ng_alloc'd. With a PAC the client is its canonical name (pac_identity.h): the account
+ * name in the client's realm, whatever name the client logged on with (an enterprise name, a
+ * UPN, another case). */
+ng_status ng_krb5_session_names(krb5_context kctx, const krb5_ticket *ticket, struct ng_slice pac,
+                                char **client, char **server);
 
 /* Unparses a principal into an ng_alloc'd string. */
 ng_status ng_krb5_unparse(krb5_context kctx, krb5_const_principal p, char **out);

@@ -7,8 +7,13 @@
 
 ng_status ng_krb5_state_get(struct ng_context *ctx, struct ng_krb5_state **out)
 {
-    if (ctx->mech_state == NULL && (ctx->mech_state = ng_alloc(sizeof(**out))) == NULL)
-        return NG_ERR_NOMEM;
+    if (ctx->mech_state == NULL) {
+        struct ng_krb5_state *st = ng_alloc(sizeof(*st));
+        if (st == NULL)
+            return NG_ERR_NOMEM;
+        st->session.token_mech = ctx->mech; /* set by whoever chose Kerberos, before its legs */
+        ctx->mech_state = st;
+    }
     *out = ctx->mech_state;
     return NG_OK;
 }

@@ -11,7 +11,7 @@ struct ng_krb5_state {
     bool established;                 /* the Kerberos exchange is complete */
     krb5_auth_context initiator_auth; /* initiator between AP-REQ and AP-REP; NULL otherwise */
     char *delegated_ccache;           /* acceptor with ASC_REQ_DELEGATE: forwarded tickets */
-    uint8_t *pac;                     /* acceptor: the ticket PAC's logon info, or NULL */
+    uint8_t *pac;                     /* acceptor: the ticket's verified PAC, or NULL */
     size_t pac_len;
 };
 

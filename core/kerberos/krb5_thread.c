@@ -51,12 +51,13 @@ ng_status ng_krb5_status(krb5_error_code code)
     case KRB5KRB_AP_ERR_NOT_US:
     case KRB5KRB_AP_WRONG_PRINC:
         return NG_ERR_WRONG_PRINCIPAL;
-    case KRB5KRB_AP_ERR_BAD_INTEGRITY:
-    case KRB5KRB_AP_ERR_MODIFIED:
     case KRB5KRB_AP_ERR_BADKEYVER:
     case KRB5KRB_AP_ERR_NOKEY:
     case KRB5_KT_NOTFOUND:
     case KRB5_KT_KVNONOTFOUND:
+        return NG_ERR_STALE_KEY;
+    case KRB5KRB_AP_ERR_BAD_INTEGRITY:
+    case KRB5KRB_AP_ERR_MODIFIED:
     case KRB5KRB_AP_ERR_BADMATCH:
     case KRB5KRB_AP_ERR_TKT_INVALID:
         return NG_ERR_LOGON_DENIED;

@@ -3,8 +3,9 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "krb5_cfx_keys.h"
+#include "krb5_rc4.h"
 #include "krb5_session.h"
-#include "krb5_thread.h"
 #include "reader.h"
 
 enum {
@@ -13,9 +14,7 @@ enum {
     FLAG_SEALED = 0x02,
     FLAG_ACCEPTOR_SUBKEY = 0x04,
     HEADER_LEN = 16,
-    USAGE_ACCEPTOR_SEAL = 22, /* RFC 4121 §2: Wrap tokens use the SEAL usages, sealed or not */
-    USAGE_INITIATOR_SEAL = 24,
-    MAX_IOV = NG_MAX_SEC_BUFFERS + 3,
+    MAX_PIECES = NG_MAX_SEC_BUFFERS + 1, /* the message's parts, then filler and header */
 };
 
 /* RFC 4121 §4.2.6.2 token header. */
@@ -25,13 +24,6 @@ struct wrap_header {
     uint64_t seq;
 };
 
-/* What the session's enctype (RFC 3961 profile) adds around the data. */
-struct wrap_sizes {
-    size_t confounder; /* KRB5_CRYPTO_TYPE_HEADER, encrypted before the data */
-    size_t trailer;    /* KRB5_CRYPTO_TYPE_TRAILER: the integrity tag of the ciphertext */
-    size_t checksum;   /* KRB5_CRYPTO_TYPE_CHECKSUM: the tag without confidentiality */
-};
-
 /* Where the pieces around the data are when opening a token. */
 struct regions {
     uint8_t *confounder; /* sealed only */
@@ -39,25 +31,31 @@ struct regions {
     uint8_t *tag;        /* sealed: the trailer; not sealed: the checksum */
 };
 
-struct iov_list {
-    krb5_crypto_iov v[MAX_IOV];
+/* The pieces RFC 4121 §4.2.4 encrypts and MACs after the confounder: the message's parts (sign-only
+ * ones MAC'd as they are), then the filler and the header copy. */
+struct pieces {
+    struct ng_krb5_iov v[MAX_PIECES];
     size_t n;
 };
 
-static void iov_add(struct iov_list *l, krb5_cryptotype type, uint8_t *p, size_t len)
+static void pieces_of(struct pieces *p, const struct ng_msg_part *parts, size_t n,
+                      uint8_t *filler_hdr, size_t filler_hdr_len)
 {
-    l->v[l->n].flags = type;
-    l->v[l->n++].data = (krb5_data){KV5M_DATA, (unsigned int)len, (char *)p};
+    p->n = 0;
+    for (size_t i = 0; i < n; i++)
+        p->v[p->n++] =
+            (struct ng_krb5_iov){parts[i].ptr, parts[i].len, parts[i].kind != NG_PART_PROTECT};
+    p->v[p->n++] = (struct ng_krb5_iov){filler_hdr, filler_hdr_len, false};
 }
 
-/* The message parts in order: encrypted data or signed-only data. */
-static void iov_add_parts(struct iov_list *l, const struct ng_msg_part *parts, size_t n)
+/* The parts in order, then the header with EC and RRC zero: what a checksum covers (§4.2.4). */
+static size_t checksummed(struct ng_slice *out, const struct ng_msg_part *parts, size_t n,
+                          const uint8_t *zeroed_header)
 {
     for (size_t i = 0; i < n; i++)
-        iov_add(l,
-                parts[i].kind == NG_PART_PROTECT ? KRB5_CRYPTO_TYPE_DATA
-                                                 : KRB5_CRYPTO_TYPE_SIGN_ONLY,
-                parts[i].ptr, parts[i].len);
+        out[i] = ng_slice_of(parts[i].ptr, parts[i].len);
+    out[n] = ng_slice_of(zeroed_header, HEADER_LEN);
+    return n + 1;
 }
 
 static void put_header(uint8_t *out, const struct wrap_header *h)
@@ -89,21 +87,6 @@ static ng_status parse_header(struct ng_slice token, struct wrap_header *h)
     return NG_OK;
 }
 
-static ng_status wrap_sizes(krb5_context kctx, krb5_enctype enctype, struct wrap_sizes *sz)
-{
-    unsigned int confounder = 0, trailer = 0, checksum = 0;
-    if (!ng_krb5_enctype_is_cfx(enctype))
-        return NG_ERR_UNSUPPORTED;
-    krb5_error_code code =
-        krb5_c_crypto_length(kctx, enctype, KRB5_CRYPTO_TYPE_HEADER, &confounder);
-    if (code == 0)
-        code = krb5_c_crypto_length(kctx, enctype, KRB5_CRYPTO_TYPE_TRAILER, &trailer);
-    if (code == 0)
-        code = krb5_c_crypto_length(kctx, enctype, KRB5_CRYPTO_TYPE_CHECKSUM, &checksum);
-    *sz = (struct wrap_sizes){confounder, trailer, checksum};
-    return ng_krb5_status(code);
-}
-
 static size_t protected_len(const struct ng_msg *m)
 {
     size_t len = 0;
@@ -114,98 +97,81 @@ static size_t protected_len(const struct ng_msg *m)
 
 ng_status ng_krb5_wrap_token_len(const struct ng_krb5_session *s, bool conf, size_t *len)
 {
-    krb5_context kctx;
-    struct wrap_sizes sz;
-    NG_GUARD(ng_krb5_thread_context(&kctx));
-    NG_GUARD(wrap_sizes(kctx, s->enctype, &sz));
+    struct ng_cfx_sizes sz;
+    if (ng_krb5_enctype_is_rc4(s->enctype)) { /* the least; a longer message's framing grows */
+        *len = ng_krb5_rc4_wrap_header_min();
+        return NG_OK;
+    }
+    NG_GUARD(ng_cfx_sizes(s->enctype, &sz));
     *len = HEADER_LEN + (conf ? HEADER_LEN + sz.trailer + sz.confounder : sz.checksum);
     return NG_OK;
 }
 
-/* §4.2.4 with confidentiality: E(confounder | data | filler | header), rotated so that the
- * data's ciphertext is last and stays in the caller's buffers. */
-static ng_status seal(krb5_context kctx, const struct ng_krb5_session *s, krb5_key key,
-                      krb5_keyusage usage, struct wrap_header *h, const struct wrap_sizes *sz,
-                      struct ng_msg *m)
+/* §4.2.4 with confidentiality: E(confounder | data | header), rotated so that the data's
+ * ciphertext is last and stays in the caller's buffers. Every RFC 4121 enctype is a CTS mode
+ * (RFC 3962, RFC 8009, RFC 6803): no filler, EC 0. */
+static ng_status seal(const struct ng_cfx_keys *keys, struct wrap_header *h,
+                      const struct ng_cfx_sizes *sz, struct ng_msg *m)
 {
-    unsigned int pad = 0;
-    NG_GUARD(ng_krb5_status(
-        krb5_c_padding_length(kctx, s->enctype, protected_len(m) + HEADER_LEN, &pad)));
-    size_t need = HEADER_LEN + pad + HEADER_LEN + sz->trailer + sz->confounder;
-    if (pad > 0xffff || need - HEADER_LEN > 0xffff)
-        return NG_ERR_INTERNAL;
+    size_t need = HEADER_LEN + HEADER_LEN + sz->trailer + sz->confounder;
     if (m->token_len < need)
         return NG_ERR_BUFFER_TOO_SMALL;
-    h->ec = (uint16_t)pad;
-    uint8_t *filler = m->token + HEADER_LEN, *tag = filler + pad + HEADER_LEN;
-    memset(filler, 0xff, pad);
-    put_header(filler + pad, h); /* the encrypted copy has RRC 0 */
-    h->rrc = (uint16_t)(pad + HEADER_LEN + sz->trailer);
+    h->ec = 0;
+    uint8_t *header_copy = m->token + HEADER_LEN, *tag = header_copy + HEADER_LEN;
+    put_header(header_copy, h); /* the encrypted copy has RRC 0 */
+    h->rrc = (uint16_t)(HEADER_LEN + sz->trailer);
     put_header(m->token, h);
-    struct iov_list l = {.n = 0};
-    iov_add(&l, KRB5_CRYPTO_TYPE_HEADER, tag + sz->trailer, sz->confounder);
-    iov_add_parts(&l, m->parts, m->n_parts);
-    iov_add(&l, KRB5_CRYPTO_TYPE_DATA, filler, pad + HEADER_LEN);
-    iov_add(&l, KRB5_CRYPTO_TYPE_TRAILER, tag, sz->trailer);
-    NG_GUARD(ng_krb5_status(krb5_k_encrypt_iov(kctx, key, usage, NULL, l.v, l.n)));
+    struct pieces p;
+    pieces_of(&p, m->parts, m->n_parts, header_copy, HEADER_LEN);
+    NG_GUARD(ng_cfx_seal(keys, tag + sz->trailer, p.v, p.n, tag));
     m->token_len = need;
     return NG_OK;
 }
 
 /* §4.2.4 without confidentiality: data | checksum(data | header with EC = RRC = 0), rotated so
  * the checksum follows the header and the data stays where it is. */
-static ng_status sign(krb5_context kctx, krb5_key key, krb5_keyusage usage, struct wrap_header *h,
-                      const struct wrap_sizes *sz, struct ng_msg *m)
+static ng_status sign(const struct ng_cfx_keys *keys, struct wrap_header *h,
+                      const struct ng_cfx_sizes *sz, struct ng_msg *m)
 {
     if (m->token_len < HEADER_LEN + sz->checksum)
         return NG_ERR_BUFFER_TOO_SMALL;
     uint8_t zeroed[HEADER_LEN];
+    struct ng_slice parts[NG_MAX_SEC_BUFFERS + 1];
     put_header(zeroed, h);
-    struct iov_list l = {.n = 0};
-    iov_add_parts(&l, m->parts, m->n_parts);
-    iov_add(&l, KRB5_CRYPTO_TYPE_DATA, zeroed, HEADER_LEN);
-    iov_add(&l, KRB5_CRYPTO_TYPE_CHECKSUM, m->token + HEADER_LEN, sz->checksum);
-    NG_GUARD(ng_krb5_status(krb5_k_make_checksum_iov(kctx, 0, key, usage, l.v, l.n)));
+    size_t n = checksummed(parts, m->parts, m->n_parts, zeroed);
+    NG_GUARD(ng_cfx_checksum(keys, true, parts, n, m->token + HEADER_LEN));
     h->ec = h->rrc = (uint16_t)sz->checksum;
     put_header(m->token, h);
     m->token_len = HEADER_LEN + sz->checksum;
     return NG_OK;
 }
 
-ng_status ng_krb5_wrap(const struct ng_krb5_session *s, krb5_key key, bool by_acceptor,
-                       uint64_t seq, struct ng_msg *m)
+ng_status ng_krb5_wrap(const struct ng_krb5_session *s, const struct ng_cfx_keys *keys,
+                       bool by_acceptor, uint64_t seq, struct ng_msg *m)
 {
-    krb5_context kctx;
-    struct wrap_sizes sz;
+    struct ng_cfx_sizes sz;
     if (m->n_parts > NG_MAX_SEC_BUFFERS)
         return NG_ERR_INVALID_PARAM;
-    NG_GUARD(ng_krb5_thread_context(&kctx));
-    NG_GUARD(wrap_sizes(kctx, s->enctype, &sz));
+    if (ng_krb5_enctype_is_rc4(s->enctype))
+        return ng_krb5_rc4_wrap(s, by_acceptor, seq, m);
+    NG_GUARD(ng_cfx_sizes(s->enctype, &sz));
     struct wrap_header h = {
         .flags = (uint8_t)((by_acceptor ? FLAG_SENT_BY_ACCEPTOR : 0) | (m->conf ? FLAG_SEALED : 0) |
                            (s->acceptor_subkey ? FLAG_ACCEPTOR_SUBKEY : 0)),
         .seq = seq,
     };
-    krb5_keyusage usage = by_acceptor ? USAGE_ACCEPTOR_SEAL : USAGE_INITIATOR_SEAL;
-    return m->conf ? seal(kctx, s, key, usage, &h, &sz, m) : sign(kctx, key, usage, &h, &sz, m);
+    return m->conf ? seal(keys, &h, &sz, m) : sign(keys, &h, &sz, m);
 }
 
 /* ---- opening ---------------------------------------------------------------------------- */
 
-static ng_status open_sealed(krb5_context kctx, krb5_key key, krb5_keyusage usage,
-                             const struct wrap_header *h, const struct wrap_sizes *sz,
+static ng_status open_sealed(const struct ng_cfx_keys *keys, const struct wrap_header *h,
                              const struct regions *r, const struct ng_msg_part *parts,
                              size_t n_parts)
 {
-    struct iov_list l = {.n = 0};
-    iov_add(&l, KRB5_CRYPTO_TYPE_HEADER, r->confounder, sz->confounder);
-    iov_add_parts(&l, parts, n_parts);
-    iov_add(&l, KRB5_CRYPTO_TYPE_DATA, r->filler_hdr, (size_t)h->ec + HEADER_LEN);
-    iov_add(&l, KRB5_CRYPTO_TYPE_TRAILER, r->tag, sz->trailer);
-    krb5_error_code code = krb5_k_decrypt_iov(kctx, key, usage, NULL, l.v, l.n);
-    if (code == KRB5KRB_AP_ERR_BAD_INTEGRITY)
-        return NG_ERR_MESSAGE_ALTERED;
-    NG_GUARD(ng_krb5_status(code));
+    struct pieces p;
+    pieces_of(&p, parts, n_parts, r->filler_hdr, (size_t)h->ec + HEADER_LEN);
+    NG_GUARD(ng_cfx_unseal(keys, r->confounder, p.v, p.n, r->tag));
     /* The encrypted copy authenticates the outer header, EC included (a changed EC would
      * otherwise cut the plaintext short); its RRC is not compared, as MIT does not. */
     struct wrap_header inner;
@@ -215,30 +181,23 @@ static ng_status open_sealed(krb5_context kctx, krb5_key key, krb5_keyusage usag
     return NG_OK;
 }
 
-static ng_status open_signed(krb5_context kctx, krb5_key key, krb5_keyusage usage,
-                             const struct wrap_header *h, const struct wrap_sizes *sz,
+static ng_status open_signed(const struct ng_cfx_keys *keys, const struct wrap_header *h,
                              const struct regions *r, const struct ng_msg_part *parts,
                              size_t n_parts)
 {
     uint8_t zeroed[HEADER_LEN];
+    struct ng_slice pieces[NG_MAX_SEC_BUFFERS + 1];
     struct wrap_header z = {.flags = h->flags, .seq = h->seq};
     put_header(zeroed, &z);
-    struct iov_list l = {.n = 0};
-    iov_add_parts(&l, parts, n_parts);
-    iov_add(&l, KRB5_CRYPTO_TYPE_DATA, zeroed, HEADER_LEN);
-    iov_add(&l, KRB5_CRYPTO_TYPE_CHECKSUM, r->tag, sz->checksum);
-    krb5_boolean valid = FALSE;
-    NG_GUARD(ng_krb5_status(krb5_k_verify_checksum_iov(kctx, 0, key, usage, l.v, l.n, &valid)));
-    return valid ? NG_OK : NG_ERR_MESSAGE_ALTERED;
+    size_t n = checksummed(pieces, parts, n_parts, zeroed);
+    return ng_cfx_verify(keys, true, pieces, n, r->tag);
 }
 
 /* Everything one unwrap needs besides the message. */
 struct opening {
-    krb5_context kctx;
-    krb5_key key;
-    krb5_keyusage usage;
+    const struct ng_cfx_keys *keys;
     struct wrap_header h;
-    struct wrap_sizes sz;
+    struct ng_cfx_sizes sz;
     bool sealed;
     size_t overhead; /* body octets that are not data */
 };
@@ -247,8 +206,8 @@ static ng_status open_token(const struct opening *o, const struct regions *r,
                             const struct ng_msg_part *parts, size_t n_parts)
 {
     if (o->sealed)
-        return open_sealed(o->kctx, o->key, o->usage, &o->h, &o->sz, r, parts, n_parts);
-    return open_signed(o->kctx, o->key, o->usage, &o->h, &o->sz, r, parts, n_parts);
+        return open_sealed(o->keys, &o->h, r, parts, n_parts);
+    return open_signed(o->keys, &o->h, r, parts, n_parts);
 }
 
 static void reverse(uint8_t *p, size_t n)
@@ -353,20 +312,20 @@ static ng_status unwrap_split(const struct opening *o, struct ng_msg *m)
     return open_token(o, &r, m->parts, m->n_parts);
 }
 
-ng_status ng_krb5_unwrap(const struct ng_krb5_session *s, krb5_key key, bool from_acceptor,
-                         struct ng_msg *m, uint64_t *seq)
+ng_status ng_krb5_unwrap(const struct ng_krb5_session *s, const struct ng_cfx_keys *keys,
+                         bool from_acceptor, struct ng_msg *m, uint64_t *seq)
 {
-    struct opening o = {.key = key};
+    struct opening o = {.keys = keys};
     if (m->n_parts > NG_MAX_SEC_BUFFERS)
         return NG_ERR_INVALID_PARAM;
+    if (ng_krb5_enctype_is_rc4(s->enctype))
+        return ng_krb5_rc4_unwrap(s, from_acceptor, m, seq);
     NG_GUARD(parse_header(ng_slice_of(m->token, m->token_len), &o.h));
     if (((o.h.flags & FLAG_SENT_BY_ACCEPTOR) != 0) != from_acceptor)
         return NG_ERR_MESSAGE_ALTERED; /* a reflected token */
     if (((o.h.flags & FLAG_ACCEPTOR_SUBKEY) != 0) != s->acceptor_subkey)
         return NG_ERR_MESSAGE_ALTERED;
-    NG_GUARD(ng_krb5_thread_context(&o.kctx));
-    NG_GUARD(wrap_sizes(o.kctx, s->enctype, &o.sz));
-    o.usage = from_acceptor ? USAGE_ACCEPTOR_SEAL : USAGE_INITIATOR_SEAL;
+    NG_GUARD(ng_cfx_sizes(s->enctype, &o.sz));
     o.sealed = (o.h.flags & FLAG_SEALED) != 0;
     if (!o.sealed && o.h.ec != o.sz.checksum)
         return NG_ERR_INVALID_TOKEN; /* §4.2.4: EC is the checksum length */

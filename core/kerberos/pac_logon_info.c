@@ -7,10 +7,10 @@
 #include "alloc.h"
 #include "der.h"
 #include "reader.h"
+#include "utf16.h"
 
 enum {
     AD_IF_RELEVANT = 1,     /* RFC 4120 §5.2.6.1 */
-    PAC_LOGON_INFO = 1,     /* MS-PAC §2.4 ulType */
     MAX_PAC_BUFFERS = 1024, /* far more than any KDC writes */
     MAX_SUB_AUTHORITIES = 15,
     SID_STRING_MAX = 16 + 20 + MAX_SUB_AUTHORITIES * 11 + 12,
@@ -18,24 +18,43 @@ enum {
 
 /* ---- finding the buffer ---------------------------------------------------------------- */
 
-/* MS-PAC §2.3 PACTYPE and §2.4 PAC_INFO_BUFFER, little-endian. */
-static bool find_logon_info(struct ng_slice pac, struct ng_slice *out)
+struct ng_pac_walk ng_pac_walk_begin(struct ng_slice pac)
 {
-    struct ng_reader r = ng_reader_of(pac);
-    uint32_t count = ng_read_le32(&r), version = ng_read_le32(&r);
-    if (r.failed || version != 0 || count > MAX_PAC_BUFFERS)
+    struct ng_pac_walk w = {.pac = pac, .entries = ng_reader_of(pac)};
+    w.left = ng_read_le32(&w.entries);
+    uint32_t version = ng_read_le32(&w.entries);
+    w.malformed = w.entries.failed || version != 0 || w.left > MAX_PAC_BUFFERS;
+    return w;
+}
+
+size_t ng_pac_header_len(const struct ng_pac_walk *w)
+{
+    return w->pac.len - w->entries.len + (size_t)w->left * 16;
+}
+
+bool ng_pac_walk_next(struct ng_pac_walk *w, struct ng_pac_info_buffer *out)
+{
+    if (w->malformed || w->left == 0)
         return false;
-    for (uint32_t i = 0; i < count; i++) {
-        uint32_t type = ng_read_le32(&r), size = ng_read_le32(&r);
-        uint64_t offset = ng_read_le64(&r);
-        if (r.failed)
-            return false;
-        if (type == PAC_LOGON_INFO) {
-            bool ok = true; /* ng_slice_at only ever clears it */
-            *out = ng_slice_at(pac, offset, size, &ok);
-            return ok;
+    out->type = ng_read_le32(&w->entries);
+    uint32_t size = ng_read_le32(&w->entries);
+    out->offset = ng_read_le64(&w->entries);
+    bool inside = true; /* ng_slice_at only ever clears it */
+    out->data = ng_slice_at(w->pac, out->offset, size, &inside);
+    w->malformed = w->entries.failed || !inside;
+    w->left--;
+    return !w->malformed;
+}
+
+bool ng_pac_buffer(struct ng_slice pac, uint32_t wanted, struct ng_slice *out)
+{
+    struct ng_pac_walk w = ng_pac_walk_begin(pac);
+    struct ng_pac_info_buffer b;
+    while (ng_pac_walk_next(&w, &b))
+        if (b.type == wanted) {
+            *out = b.data;
+            return true;
         }
-    }
     return false;
 }
 
@@ -76,14 +95,14 @@ enum ng_pac_presence ng_pac_find(krb5_authdata *const *authdata, struct ng_slice
     return found == 0 ? NG_PAC_NONE : found == 1 ? NG_PAC_ONE : NG_PAC_SEVERAL;
 }
 
-ng_status ng_pac_logon_info_from_pac(struct ng_slice pac, uint8_t **out, size_t *len)
+static ng_status logon_info_from_pac(struct ng_slice pac, uint8_t **out, size_t *len)
 {
     struct ng_slice info;
     *out = NULL;
     *len = 0;
-    if (!find_logon_info(pac, &info))
+    if (!ng_pac_buffer(pac, NG_PAC_LOGON_INFO, &info))
         return NG_OK;
-    *out = ng_memdup(info.ptr, info.len > 0 ? info.len : 1);
+    *out = ng_memdup(info.ptr, info.len); /* an empty buffer still gives a (1-byte) allocation */
     *len = info.len;
     return *out != NULL ? NG_OK : NG_ERR_NOMEM;
 }
@@ -95,9 +114,9 @@ ng_status ng_pac_logon_info_copy(krb5_authdata *const *authdata, uint8_t **out, 
     *len = 0;
     switch (ng_pac_find(authdata, &pac)) {
     case NG_PAC_ONE:
-        return ng_pac_logon_info_from_pac(pac, out, len);
+        return logon_info_from_pac(pac, out, len);
     case NG_PAC_SEVERAL:
-        return NG_ERR_LOGON_DENIED;
+        return NG_ERR_BAD_PAC;
     default:
         return NG_OK;
     }
@@ -144,13 +163,13 @@ static bool ndr_string_ref(struct ndr *n)
     return ndr_u32(n) != 0;
 }
 
-/* The deferred text: conformant varying array of UTF-16 units (skipped). */
-static void ndr_string_body(struct ndr *n)
+/* The deferred text: conformant varying array of UTF-16LE units. */
+static struct ng_slice ndr_string_body(struct ndr *n)
 {
     uint32_t max = ndr_u32(n), offset = ndr_u32(n), actual = ndr_u32(n);
     if (offset != 0 || actual > max)
         n->r.failed = true;
-    ndr_skip(n, (size_t)actual * 2);
+    return ng_read_slice(&n->r, (size_t)actual * 2);
 }
 
 /* An RPC_SID (MS-DTYP §2.4.2.3) as text, optionally followed by one more RID. */
@@ -176,6 +195,7 @@ static ng_status ndr_sid(struct ndr *n, char *out, size_t cap)
 /* What the fixed part says follows in the deferred part. */
 struct validation_refs {
     bool strings[6]; /* EffectiveName .. HomeDirectoryDrive */
+    uint32_t user_id, primary_group_id;
     uint32_t group_count;
     bool groups;
     bool logon_server, logon_domain, domain_sid;
@@ -192,7 +212,9 @@ static void read_fixed_part(struct ndr *n, struct validation_refs *v)
     ndr_skip(n, 6 * 8); /* six FILETIMEs */
     for (int i = 0; i < 6; i++)
         v->strings[i] = ndr_string_ref(n);
-    ndr_skip(n, 2 + 2 + 4 + 4); /* LogonCount, BadPasswordCount, UserId, PrimaryGroupId */
+    ndr_skip(n, 2 + 2); /* LogonCount, BadPasswordCount */
+    v->user_id = ndr_u32(n);
+    v->primary_group_id = ndr_u32(n);
     v->group_count = ndr_u32(n);
     v->groups = ndr_u32(n) != 0;
     ndr_skip(n, 4 + 16); /* UserFlags, UserSessionKey */
@@ -256,12 +278,23 @@ static ng_status read_extra_sids(struct ndr *n, uint32_t count, struct sid_list 
     return ng_reader_status(&n->r);
 }
 
-static ng_status read_deferred(struct ndr *n, const struct validation_refs *v, struct sid_list *out)
+/* What the deferred part holds besides the groups (slices into the buffer). */
+struct validation_values {
+    struct ng_slice effective_name, logon_domain_name; /* UTF-16LE */
+    char domain_sid[SID_STRING_MAX];
+};
+
+static ng_status read_deferred(struct ndr *n, const struct validation_refs *v, struct sid_list *out,
+                               struct validation_values *val)
 {
-    char domain[SID_STRING_MAX] = "", resource[SID_STRING_MAX] = "";
+    char *domain = val->domain_sid, resource[SID_STRING_MAX] = "";
+    domain[0] = '\0';
     for (int i = 0; i < 6; i++) {
-        if (v->strings[i])
-            ndr_string_body(n);
+        if (v->strings[i]) {
+            struct ng_slice text = ndr_string_body(n);
+            if (i == 0)
+                val->effective_name = text;
+        }
     }
     /* GroupIds come before LogonDomainId, which names their domain: remember where they are. */
     struct ndr groups_at = *n;
@@ -270,9 +303,9 @@ static ng_status read_deferred(struct ndr *n, const struct validation_refs *v, s
     if (v->logon_server)
         ndr_string_body(n);
     if (v->logon_domain)
-        ndr_string_body(n);
+        val->logon_domain_name = ndr_string_body(n);
     if (v->domain_sid)
-        NG_GUARD(ndr_sid(n, domain, sizeof(domain)));
+        NG_GUARD(ndr_sid(n, domain, SID_STRING_MAX));
     if (v->groups)
         NG_GUARD(read_groups(&groups_at, v->group_count, domain, out));
     if (v->extra_sids)
@@ -291,29 +324,95 @@ static void list_free(struct sid_list *l)
     ng_free(l->items);
 }
 
-ng_status ng_pac_group_sids(struct ng_slice logon_info, char ***sids, size_t *n)
+/* The whole KERB_VALIDATION_INFO: the group SIDs into `l` (allocated here), the rest into
+ * `v` and `val`. */
+static ng_status read_validation_info(struct ng_slice logon_info, struct validation_refs *v,
+                                      struct validation_values *val, struct sid_list *l)
 {
     struct ndr nd = {ng_reader_of(logon_info), logon_info.len};
-    struct validation_refs v = {0};
-    *sids = NULL;
-    *n = 0;
     if (!ndr_headers(&nd))
         return NG_ERR_INVALID_TOKEN;
-    read_fixed_part(&nd, &v);
+    read_fixed_part(&nd, v);
     /* Every entry takes at least 8 bytes: counts beyond the buffer are lies. */
-    size_t cap = (size_t)(v.groups ? v.group_count : 0) + (v.extra_sids ? v.sid_count : 0) +
-                 (v.resource_groups ? v.resource_count : 0);
+    size_t cap = (size_t)(v->groups ? v->group_count : 0) + (v->extra_sids ? v->sid_count : 0) +
+                 (v->resource_groups ? v->resource_count : 0);
     if (nd.r.failed || cap > logon_info.len / 8)
         return NG_ERR_INVALID_TOKEN;
-    struct sid_list l = {ng_alloc((cap > 0 ? cap : 1) * sizeof(char *)), 0, cap};
-    if (l.items == NULL)
+    *l = (struct sid_list){ng_alloc((cap > 0 ? cap : 1) * sizeof(char *)), 0, cap};
+    if (l->items == NULL)
         return NG_ERR_NOMEM;
-    ng_status status = read_deferred(&nd, &v, &l);
+    ng_status status = read_deferred(&nd, v, l, val);
     if (status != NG_OK) {
-        list_free(&l);
-        return status;
+        list_free(l);
+        *l = (struct sid_list){0};
     }
+    return status;
+}
+
+ng_status ng_pac_group_sids(struct ng_slice logon_info, char ***sids, size_t *n)
+{
+    struct validation_refs v = {0};
+    struct validation_values val = {0};
+    struct sid_list l;
+    *sids = NULL;
+    *n = 0;
+    NG_GUARD(read_validation_info(logon_info, &v, &val, &l));
     *sids = l.items;
     *n = l.n;
     return NG_OK;
+}
+
+ng_status ng_pac_utf16_text(struct ng_slice text, char **out)
+{
+    size_t len;
+    if (text.len % 2 != 0)
+        return NG_ERR_INVALID_TOKEN;
+    /* UTF-16LE bytes as units: aligned copy, then the shared converter. */
+    SEC_WCHAR *units = ng_alloc(text.len + 2);
+    if (units == NULL)
+        return NG_ERR_NOMEM;
+    for (size_t i = 0; i < text.len / 2; i++)
+        units[i] = (SEC_WCHAR)(text.ptr[2 * i] | text.ptr[2 * i + 1] << 8);
+    ng_status status = ng_utf16_to_utf8(units, text.len / 2, out, &len);
+    ng_free(units);
+    return status == NG_OK ? NG_OK : status == NG_ERR_NOMEM ? status : NG_ERR_INVALID_TOKEN;
+}
+
+static ng_status sid_with_rid(const char *domain, uint32_t rid, char **out)
+{
+    char sid[SID_STRING_MAX + 12];
+    if (domain[0] == '\0')
+        return NG_ERR_INVALID_TOKEN;
+    snprintf(sid, sizeof(sid), "%s-%" PRIu32, domain, rid);
+    *out = ng_strdup(sid);
+    return *out != NULL ? NG_OK : NG_ERR_NOMEM;
+}
+
+void ng_pac_logon_free(struct ng_pac_logon *l)
+{
+    ng_free(l->account);
+    ng_free(l->domain);
+    ng_free(l->user_sid);
+    ng_free(l->primary_group_sid);
+    *l = (struct ng_pac_logon){0};
+}
+
+ng_status ng_pac_logon_identity(struct ng_slice logon_info, struct ng_pac_logon *out)
+{
+    struct validation_refs v = {0};
+    struct validation_values val = {0};
+    struct sid_list l;
+    *out = (struct ng_pac_logon){0};
+    NG_GUARD(read_validation_info(logon_info, &v, &val, &l));
+    list_free(&l);
+    ng_status status = ng_pac_utf16_text(val.effective_name, &out->account);
+    if (status == NG_OK)
+        status = ng_pac_utf16_text(val.logon_domain_name, &out->domain);
+    if (status == NG_OK)
+        status = sid_with_rid(val.domain_sid, v.user_id, &out->user_sid);
+    if (status == NG_OK)
+        status = sid_with_rid(val.domain_sid, v.primary_group_id, &out->primary_group_sid);
+    if (status != NG_OK)
+        ng_pac_logon_free(out);
+    return status;
 }

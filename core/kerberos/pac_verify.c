@@ -9,7 +9,8 @@
  * the PAC in it was not signed for us — copied from another ticket, or altered by whoever
  * could rewrite the authorization data. MIT's GSSAPI acceptor keeps such a ticket and only
  * marks the PAC's attributes as unauthenticated; Windows refuses the ticket: the logon fails.
- * negring follows Windows, with SEC_E_LOGON_DENIED (as for KRB_AP_ERR_MODIFIED):
+ * negring follows Windows, with SEC_E_LOGON_DENIED (as for KRB_AP_ERR_MODIFIED; inside,
+ * NG_ERR_BAD_PAC, so the server's log can say why):
  * its callers (QuerySecurityContextToken, group SIDs) have no "unauthenticated" flag to
  * look at, so accepting the logon while dropping the PAC would silently give a user without
  * groups; refusing is the safe and Windows-compatible answer. Verification happens once, when
@@ -18,11 +19,26 @@
 #include "pac_verify.h"
 
 #include <errno.h>
+#include <stdio.h>
 
+#include "alloc.h"
+#include "pac_identity.h"
 #include "pac_logon_info.h"
 
-ng_status ng_pac_verified_logon_info(krb5_context kctx, const krb5_enc_tkt_part *ticket,
-                                     const krb5_keyblock *server_key, uint8_t **out, size_t *len)
+ng_status ng_pac_check_contents(struct ng_slice pac, char *why, size_t why_len)
+{
+    NG_GUARD(ng_pac_check_requestor(pac, why, why_len));
+    struct ng_pac_identity id;
+    ng_status status = ng_pac_identity_read(pac, &id);
+    ng_pac_identity_free(&id);
+    if (status == NG_ERR_INVALID_TOKEN)
+        snprintf(why, why_len, "a PAC buffer does not parse");
+    return status == NG_ERR_INVALID_TOKEN ? NG_ERR_BAD_PAC : status;
+}
+
+ng_status ng_pac_verified(krb5_context kctx, const krb5_enc_tkt_part *ticket,
+                          const krb5_keyblock *server_key, uint8_t **out, size_t *len, char *why,
+                          size_t why_len)
 {
     struct ng_slice bytes;
     *out = NULL;
@@ -31,7 +47,8 @@ ng_status ng_pac_verified_logon_info(krb5_context kctx, const krb5_enc_tkt_part 
     case NG_PAC_NONE:
         return NG_OK;
     case NG_PAC_SEVERAL: /* whose identity? (pac_logon_info.h) */
-        return NG_ERR_LOGON_DENIED;
+        snprintf(why, why_len, "the ticket holds more than one PAC");
+        return NG_ERR_BAD_PAC;
     case NG_PAC_ONE:
         break;
     }
@@ -42,7 +59,12 @@ ng_status ng_pac_verified_logon_info(krb5_context kctx, const krb5_enc_tkt_part 
     krb5_pac_free(kctx, pac);
     if (code == ENOMEM)
         return NG_ERR_NOMEM;
-    if (code != 0)
-        return NG_ERR_LOGON_DENIED;
-    return ng_pac_logon_info_from_pac(bytes, out, len);
+    if (code != 0) {
+        snprintf(why, why_len, "the PAC's server signature or client info does not verify");
+        return NG_ERR_BAD_PAC;
+    }
+    NG_GUARD(ng_pac_check_contents(bytes, why, why_len));
+    *out = ng_memdup(bytes.ptr, bytes.len); /* non-NULL even if empty */
+    *len = bytes.len;
+    return *out != NULL ? NG_OK : NG_ERR_NOMEM;
 }

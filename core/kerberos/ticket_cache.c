@@ -216,7 +216,7 @@ size_t ng_ticket_cache_count(struct ng_ticket_cache *tc)
 }
 
 ng_status ng_ticket_entry_new(krb5_context kctx, struct ng_slice ticket_der,
-                              const krb5_ticket *ticket, struct ng_slice pac_logon_info,
+                              const krb5_ticket *ticket, struct ng_slice pac,
                               struct ng_ticket_entry **out)
 {
     const krb5_enc_tkt_part *part = ticket->enc_part2;
@@ -234,12 +234,12 @@ ng_status ng_ticket_entry_new(krb5_context kctx, struct ng_slice ticket_der,
     e->ticket_len = ticket_der.len;
     if (krb5_copy_principal(kctx, part->client, &e->client) != 0)
         NG_FAIL_CLEANUP(NG_ERR_NOMEM);
-    NG_GUARD_CLEANUP(ng_krb5_session_names(kctx, ticket, &e->client_name, &e->server_name));
-    if (pac_logon_info.ptr != NULL) { /* present, even if empty: as the libkrb5 path has it */
-        e->pac = ng_memdup(pac_logon_info.ptr, pac_logon_info.len > 0 ? pac_logon_info.len : 1);
+    NG_GUARD_CLEANUP(ng_krb5_session_names(kctx, ticket, pac, &e->client_name, &e->server_name));
+    if (pac.ptr != NULL) { /* present, even if empty: as the libkrb5 path has it */
+        e->pac = ng_memdup(pac.ptr, pac.len); /* non-NULL even if empty */
         if (e->pac == NULL)
             NG_FAIL_CLEANUP(NG_ERR_NOMEM);
-        e->pac_len = pac_logon_info.len;
+        e->pac_len = pac.len;
     }
     /* krb5_timestamp is an unsigned 32-bit count since MIT krb5 1.17 (good until 2106) */
     e->auth_time = (uint32_t)part->times.authtime;

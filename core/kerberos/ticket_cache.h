@@ -52,7 +52,7 @@ struct ng_ticket_entry {
     krb5_principal client; /* from the ticket's encrypted part */
     char *client_name;     /* "user@REALM" */
     char *server_name;     /* "service/host@REALM" */
-    uint8_t *pac;          /* the PAC's logon info (pac_logon_info.h), or NULL */
+    uint8_t *pac;          /* the ticket's PAC once verified (pac_verify.h), or NULL */
     size_t pac_len;
     int64_t auth_time, start_time, end_time; /* seconds since the Unix epoch */
     struct ng_ticket_keys *keys; /* AES session keys (krb5_aes.h); NULL for other enctypes */
@@ -74,10 +74,11 @@ struct ng_ticket_entry *ng_ticket_cache_get(struct ng_ticket_cache *tc, struct n
                                             int64_t now, int64_t skew);
 
 /* Makes an entry from a ticket just decrypted (`ticket` as libkrb5 decodes it, or a view of the
- * first-use path's decoding; `ticket_der` the Ticket TLV it came from; `pac_logon_info` its PAC's logon info once verified, pac_verify.h, or
+ * first-use path's decoding; `ticket_der` the Ticket TLV it came from; `pac` its PAC once
+ * verified, pac_verify.h / pac_signature.h, or
  * empty: copied). The caller owns *out (ng_ticket_entry_release). */
 ng_status ng_ticket_entry_new(krb5_context kctx, struct ng_slice ticket_der,
-                              const krb5_ticket *ticket, struct ng_slice pac_logon_info,
+                              const krb5_ticket *ticket, struct ng_slice pac,
                               struct ng_ticket_entry **out);
 
 /* Inserts `e` (the cache takes its own reference; the caller keeps its one). Best effort: when

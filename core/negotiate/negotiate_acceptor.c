@@ -127,6 +127,15 @@ static ng_status accept_step(struct ng_context *ctx, struct leg *leg, struct ng_
     return status;
 }
 
+/* A well-formed token of a mechanism the credentials' package list leaves out: a refusal by
+ * policy (SEC_E_LOGON_DENIED, as Windows' NTLM-blocking policy answers). */
+static ng_status refuse_excluded(struct ng_context *ctx, const struct ng_mech_ops *ops)
+{
+    ng_context_note_detail(ctx, "%s is left out by the credentials' package list",
+                           ng_package_get(ops->package)->name);
+    return NG_ERR_POLICY;
+}
+
 static ng_status choose_mech(struct ng_context *ctx, const struct ng_spnego_init *init)
 {
     for (size_t i = 0; i < init->nmechs; i++) {
@@ -138,8 +147,9 @@ static ng_status choose_mech(struct ng_context *ctx, const struct ng_spnego_init
         }
     }
     for (size_t i = 0; i < init->nmechs; i++) {
-        if (mech_excluded(ctx, ng_mechanism_for_oid(init->mechs[i])))
-            return NG_ERR_LOGON_DENIED;
+        const struct ng_mech_ops *ops = ng_mechanism_for_oid(init->mechs[i]);
+        if (mech_excluded(ctx, ops))
+            return refuse_excluded(ctx, ops);
     }
     return NG_ERR_UNSUPPORTED_MECH;
 }
@@ -201,7 +211,7 @@ static ng_status accept_first_token(struct ng_context *ctx, struct leg *leg, str
         return accept_mech_token(ctx, leg, leg->input, out);
     }
     if (mech_excluded(ctx, leg->raw))
-        return NG_ERR_LOGON_DENIED;
+        return refuse_excluded(ctx, leg->raw);
     if (ctx->package != NG_PKG_NEGOTIATE)
         return NG_ERR_INVALID_TOKEN;
     struct ng_spnego_token tok;

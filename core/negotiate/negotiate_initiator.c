@@ -12,11 +12,18 @@ static bool can_initiate_with(const struct ng_context *ctx, const struct ng_mech
     return (ctx->creds->mechs & ng_mechset_of(ops->package)) && ops->can_initiate(ctx->creds);
 }
 
+/* ... and it can do without a service name when the caller gave none: Windows' Negotiate with
+ * pszTargetName NULL skips Kerberos (no SPN to ask a ticket for) and uses NTLM. */
+static bool can_start_with(const struct ng_context *ctx, const struct ng_mech_ops *ops)
+{
+    return can_initiate_with(ctx, ops) && (ctx->target_name[0] != '\0' || !ops->needs_target);
+}
+
 /* The first usable mechanism from position `from` on, best first; NULL when none is. */
 static const struct ng_mech_ops *usable_from(const struct ng_context *ctx, size_t from, size_t *at)
 {
     for (size_t i = from; i < ng_mechanism_count(); i++) {
-        if (can_initiate_with(ctx, ng_mechanism_at(i))) {
+        if (can_start_with(ctx, ng_mechanism_at(i))) {
             *at = i;
             return ng_mechanism_at(i);
         }
@@ -77,7 +84,7 @@ static ng_status initiate_first(struct ng_context *ctx, struct ng_slice bindings
                                         ? usable_from(ctx, 0, &at)
                                         : ng_mechanism_for_package(ctx->package);
     if (ops == NULL)
-        return NG_ERR_NO_CREDENTIALS;
+        return ctx->target_name[0] == '\0' ? NG_ERR_TARGET_UNKNOWN : NG_ERR_NO_CREDENTIALS;
     ng_context_set_mech(ctx, ops->oid, ops);
     if (ctx->package != NG_PKG_NEGOTIATE)
         return initiate_mech_token(ctx, NG_SLICE_EMPTY, bindings, out);

@@ -1,5 +1,6 @@
 #include "ntlm_acceptor.h"
 
+#include <stdio.h>
 #include <strings.h>
 #include <time.h>
 
@@ -113,17 +114,35 @@ static ng_status write_target_info(const struct ng_ntlm_credentials *nc, struct 
     return ng_writer_status(w);
 }
 
-/* The server challenge (§3.2.5.1.1). An acceptor that names no principal cannot tell a relayed
- * AUTHENTICATE by its MsvAvTargetName (check_target), so its challenge is recorded for this
- * process's initiator to refuse (ntlm_issued_challenges.h: reflection); with no room to record
- * it, no challenge goes out (NG_ERR_FULL, SEC_E_INSUFFICIENT_MEMORY) rather than an untracked
- * one. */
+/* What the acceptor does with the client's MsvAvTargetName (MS-NLMP §3.2.5.1.2). */
+enum target_policy {
+    TARGET_UNCHECKED,     /* no principal to compare with, or NEGRING_NTLM_TARGET_NAME_OFF */
+    TARGET_WHEN_SUPPLIED, /* a supplied name must name our service; none is accepted */
+    TARGET_REQUIRED,      /* a name must be supplied and name our service */
+};
+
+static enum target_policy target_policy(const struct ng_credentials *creds)
+{
+    ULONG options = ng_ntlm_credentials_of(creds)->options;
+    if (creds->acceptor_principal == NULL || (options & NEGRING_NTLM_TARGET_NAME_OFF))
+        return TARGET_UNCHECKED;
+    return (options & NEGRING_NTLM_TARGET_NAME_REQUIRED) ? TARGET_REQUIRED : TARGET_WHEN_SUPPLIED;
+}
+
+/* The server challenge (§3.2.5.1.1). Unless every AUTHENTICATE must carry a target name we check
+ * (TARGET_REQUIRED), a relayed AUTHENTICATE might not be told by its name, so the challenge is
+ * recorded, with what we check, for this process's initiator to refuse reflection
+ * (ntlm_issued_challenges.h); with no room to record it, no challenge goes out (NG_ERR_FULL,
+ * SEC_E_INSUFFICIENT_MEMORY) rather than an untracked one. */
 static ng_status issue_challenge(const struct ng_credentials *creds, struct ng_ntlm_state *st)
 {
-    if (creds->acceptor_principal != NULL)
+    enum target_policy policy = target_policy(creds);
+    if (policy == TARGET_REQUIRED)
         return ng_random_bytes(st->server_challenge, sizeof(st->server_challenge));
-    NG_GUARD(ng_ntlm_challenge_issue(st->server_challenge));
-    st->challenge_tracked = true;
+    enum ng_ntlm_challenge_kind kind =
+        policy == TARGET_WHEN_SUPPLIED ? NG_NTLM_CHALLENGE_NAME_CHECKED : NG_NTLM_CHALLENGE_UNNAMED;
+    NG_GUARD(ng_ntlm_challenge_issue(st->server_challenge, kind));
+    st->challenge_kind = kind;
     return NG_OK;
 }
 
@@ -186,22 +205,26 @@ static bool is_anonymous(const struct ng_ntlm_authenticate *a)
            (a->user.len == 0 && a->nt_response.len == 0 && a->lm_response.len <= 1);
 }
 
-/* LM, NTLMv1 and anonymous answers (§3.2.5.1.2): refused and counted. */
-static ng_status refuse_legacy(const struct ng_ntlm_authenticate *a)
+/* LM, NTLMv1 and anonymous answers (§3.2.5.1.2): refused by policy, and counted. */
+static ng_status refuse_legacy(struct ng_context *ctx, const struct ng_ntlm_authenticate *a)
 {
+    atomic_ulong *counter = NULL;
+    const char *what = NULL;
     if (is_anonymous(a)) {
-        atomic_fetch_add(&refused_anonymous, 1);
-        return NG_ERR_LOGON_DENIED;
+        counter = &refused_anonymous;
+        what = "an anonymous logon";
+    } else if (a->nt_response.len == 0) {
+        counter = &refused_lm;
+        what = "an LM response";
+    } else if (a->nt_response.len == 24) {
+        counter = &refused_v1;
+        what = "an NTLMv1 response";
     }
-    if (a->nt_response.len == 0) {
-        atomic_fetch_add(&refused_lm, 1);
-        return NG_ERR_LOGON_DENIED;
-    }
-    if (a->nt_response.len == 24) {
-        atomic_fetch_add(&refused_v1, 1);
-        return NG_ERR_LOGON_DENIED;
-    }
-    return NG_OK;
+    if (counter == NULL)
+        return NG_OK;
+    atomic_fetch_add(counter, 1);
+    ng_context_note_detail(ctx, "the client sent %s; only NTLMv2 is accepted", what);
+    return NG_ERR_POLICY;
 }
 
 /* Equal up to ASCII case, byte for byte: names that uppercase alike in NTOWFv2 whatever the
@@ -218,7 +241,8 @@ static bool same_ascii_case(const char *a, const char *b)
 
 /* The account to check, and its ResponseKeyNT as a keyed HMAC state (secret). */
 struct account {
-    const struct ng_user_entry *entry;
+    const struct ng_user_entry *entry; /* the account, or the stand-in of an unknown user */
+    bool exists;
     struct ng_hmac_md5 response_key;
 };
 
@@ -239,6 +263,7 @@ static ng_status find_account(const struct ng_ntlm_credentials *nc, const struct
     /* An unknown user is checked against a disabled stand-in, so the answer takes as long as
      * for a real account and cannot tell which names exist. */
     out->entry = m.checked;
+    out->exists = m.entry != NULL;
     /* The snapshot's precomputed key serves when the client spelled the names as it did; the
      * rule does not look at whether the user exists (the stand-in has a key too), so neither
      * does the time taken. */
@@ -258,40 +283,55 @@ static ng_status check_time(const struct ng_credentials *creds, uint64_t client_
     return diff <= window ? NG_OK : NG_ERR_TIME_SKEW;
 }
 
-/* An SPN without its realm: "HTTP/host@REALM" and "HTTP/host" name the same service (NTLM
- * clients send the bare SPN, a configured Kerberos principal may carry the realm). */
-static size_t spn_length(const char *spn)
+/* The service an SPN names: its service class and host, up to ASCII case. An SPN's realm
+ * ("HTTP/host@REALM": a configured Kerberos principal) and port ("HTTP/host:8080": Chromium
+ * sends the URL's port) do not change the service; a name without a '/' is compared whole. */
+static bool same_service(const char *a, const char *b)
 {
-    return strcspn(spn, "@");
+    size_t class_a = strcspn(a, "/@"), class_b = strcspn(b, "/@");
+    if (class_a != class_b || strncasecmp(a, b, class_a) != 0 || a[class_a] != b[class_b])
+        return false;
+    if (a[class_a] != '/')
+        return true;
+    a += class_a + 1;
+    b += class_b + 1;
+    size_t host_a = strcspn(a, ":/@"), host_b = strcspn(b, ":/@");
+    return host_a == host_b && strncasecmp(a, b, host_a) == 0;
 }
 
-/* MsvAvTargetName (§3.2.5.1.2) must name the acceptor principal when one is configured. */
-static ng_status check_target(const struct ng_credentials *creds, const struct ng_av_pairs *av)
+/* MsvAvTargetName (§3.2.5.1.2) against the principal, as the target name policy says. */
+static ng_status check_target(struct ng_context *ctx, const struct ng_av_pairs *av)
 {
-    const char *ours = creds->acceptor_principal;
-    if (ours == NULL)
+    enum target_policy policy = target_policy(ctx->creds);
+    bool supplied = av->present[NG_AV_TARGET_NAME] && av->value[NG_AV_TARGET_NAME].len > 0;
+    if (policy == TARGET_UNCHECKED || (!supplied && policy == TARGET_WHEN_SUPPLIED))
         return NG_OK;
-    if (!av->present[NG_AV_TARGET_NAME])
+    if (!supplied) {
+        ng_context_note_detail(ctx, "no target name (MsvAvTargetName); the policy requires one");
         return NG_ERR_WRONG_PRINCIPAL;
+    }
     char *target = NULL;
     NG_GUARD(ng_ntlm_string_to_utf8(av->value[NG_AV_TARGET_NAME], true, &target));
-    size_t n = spn_length(ours);
-    bool same = spn_length(target) == n && strncasecmp(target, ours, n) == 0;
+    bool same = same_service(target, ctx->creds->acceptor_principal);
+    if (!same)
+        ng_context_note_detail(ctx, "target name '%s' names another service than %s", target,
+                               ctx->creds->acceptor_principal);
     ng_free(target);
     return same ? NG_OK : NG_ERR_WRONG_PRINCIPAL;
 }
 
-/* MsvAvChannelBindings (§3.2.5.1.2): the MD5 of gss_channel_bindings_struct, as Kerberos. */
-static ng_status check_bindings(const struct ng_ntlm_credentials *nc, const struct ng_av_pairs *av,
+/* MsvAvChannelBindings (§3.2.5.1.2): the MD5 of gss_channel_bindings_struct, as Kerberos.
+ * `required`: Extended Protection required (NtlmOptions or the credentials' policy). */
+static ng_status check_bindings(bool required, const struct ng_av_pairs *av,
                                 struct ng_slice bindings)
 {
     uint8_t zero[16] = {0}, ours[16];
     const uint8_t *theirs =
         av->present[NG_AV_CHANNEL_BINDINGS] ? av->value[NG_AV_CHANNEL_BINDINGS].ptr : zero;
     if (ng_bindings_hash_is_zero(theirs))
-        return (nc->options & NEGRING_NTLM_REQUIRE_BINDINGS) ? NG_ERR_BAD_BINDINGS : NG_OK;
-    if (bindings.len == 0)
-        return NG_OK; /* the client bound to a channel we were not told about: allowed */
+        return required ? NG_ERR_BAD_BINDINGS : NG_OK;
+    if (bindings.len == 0) /* the client bound to a channel we were not told about */
+        return required ? NG_ERR_BAD_BINDINGS : NG_OK;
     NG_GUARD(ng_channel_bindings_hash(bindings, ours));
     return ng_ct_equal(ours, theirs, 16) ? NG_OK : NG_ERR_BAD_BINDINGS;
 }
@@ -317,7 +357,10 @@ static ng_status verify_proof(struct ng_ntlm_state *st, const struct ng_ntlm_aut
     else
         memcpy(exported, base, 16);
     explicit_bzero(base, sizeof(base));
-    return ok ? NG_OK : NG_ERR_LOGON_DENIED;
+    if (ok)
+        return NG_OK;
+    /* Told apart only now, after the same work for both (find_account's stand-in). */
+    return acct->exists ? NG_ERR_WRONG_PASSWORD : NG_ERR_UNKNOWN_USER;
 }
 
 /* A MIC promised by MsvAvFlags must be there and cover the three messages (§3.2.5.1.2). */
@@ -388,6 +431,29 @@ static ng_status establish_anonymous(struct ng_context *ctx, struct ng_ntlm_stat
     return NG_OK;
 }
 
+/* The refused client as it named itself, "DOMAIN\\user", and what failed in NTLM's terms. */
+static void note_refusal(struct ng_context *ctx, const struct client_names *n, ng_status status)
+{
+    if (n->user != NULL && n->domain != NULL) {
+        char name[NG_NOTE_NAME_MAX];
+        snprintf(name, sizeof(name), "%s\\%s", n->domain, n->user);
+        ng_context_note_user(ctx, name);
+    }
+    switch (status) {
+    case NG_ERR_NO_AUTHORITY:
+        ng_context_note_detail(ctx, "no accounts of domain '%s' here", n->domain);
+        break;
+    case NG_ERR_LOGON_DENIED:
+        ng_context_note_detail(ctx, "the AUTHENTICATE's MIC does not verify");
+        break;
+    case NG_ERR_TIME_SKEW:
+        ng_context_note_detail(ctx, "the NTLMv2 time stamp is outside the clock-skew window");
+        break;
+    default:
+        break;
+    }
+}
+
 static ng_status accept_authenticate(struct ng_context *ctx, struct ng_ntlm_state *st,
                                      struct ng_slice token, struct ng_slice bindings)
 {
@@ -403,7 +469,7 @@ static ng_status accept_authenticate(struct ng_context *ctx, struct ng_ntlm_stat
                            (ctx->req_flags & ASC_REQ_ALLOW_NULL_SESSION);
     if (is_anonymous(&a) && allow_anonymous)
         return establish_anonymous(ctx, st);
-    NG_GUARD(refuse_legacy(&a));
+    NG_GUARD(refuse_legacy(ctx, &a));
     NG_GUARD(ng_ntlmv2_parse(a.nt_response, &r));
     bool unicode = st->flags & NG_NTLMSSP_NEGOTIATE_UNICODE;
     /* §3.2.5.1.2: the AUTHENTICATE's flags are the ones in force, within what we offered. */
@@ -414,14 +480,18 @@ static ng_status accept_authenticate(struct ng_context *ctx, struct ng_ntlm_stat
     NG_GUARD_CLEANUP(find_account(nc, db, &names, &acct));
     NG_GUARD_CLEANUP(verify_proof(st, &a, &r, &acct, exported));
     if (acct.entry->disabled)
-        NG_FAIL_CLEANUP(NG_ERR_LOGON_DENIED);
+        NG_FAIL_CLEANUP(NG_ERR_ACCOUNT_DISABLED);
     NG_GUARD_CLEANUP(check_mic(st, &a, &r, token, exported));
     NG_GUARD_CLEANUP(check_time(ctx->creds, r.timestamp));
-    NG_GUARD_CLEANUP(check_target(ctx->creds, &r.av));
-    NG_GUARD_CLEANUP(check_bindings(nc, &r.av, bindings));
+    NG_GUARD_CLEANUP(check_target(ctx, &r.av));
+    NG_GUARD_CLEANUP(check_bindings((nc->options & NEGRING_NTLM_REQUIRE_BINDINGS) ||
+                                        atomic_load(&ctx->creds->require_bindings),
+                                    &r.av, bindings));
     NG_GUARD_CLEANUP(set_names(ctx, acct.entry));
     establish(ctx, st, exported);
 cleanup:
+    if (status != NG_OK)
+        note_refusal(ctx, &names, status);
     explicit_bzero(exported, sizeof(exported));
     explicit_bzero(&acct.response_key, sizeof(acct.response_key));
     client_names_free(&names);

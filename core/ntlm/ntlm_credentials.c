@@ -108,6 +108,9 @@ ng_status ng_ntlm_acquire_inbound(struct ng_credentials *creds,
         NG_GUARD(dup_optional(v2->DnsDomain, &nc->dns_domain));
         NG_GUARD(dup_optional(v2->DnsComputer, &nc->dns_computer));
         nc->options = v2->NtlmOptions;
+        ULONG both = NEGRING_NTLM_TARGET_NAME_OFF | NEGRING_NTLM_TARGET_NAME_REQUIRED;
+        if ((nc->options & both) == both)
+            return NG_ERR_INVALID_PARAM;
     }
     NG_GUARD(host_names(nc));
     if (path == NULL || path[0] == '\0')

@@ -6,6 +6,7 @@
 #include "channel_bindings.h"
 #include "ntlm_credentials.h"
 #include "ntlm_issued_challenges.h"
+#include "ntlm_loopback.h"
 #include "ntlm_message.h"
 #include "ntlm_response.h"
 #include "ntlm_state.h"
@@ -188,18 +189,34 @@ static ULONG initiate_ret_flags(uint32_t flags)
     return ret;
 }
 
+/* Whether to answer a CHALLENGE (ntlm_issued_challenges.h): one of another process's, yes; one
+ * of an acceptor here that checks target names, when we send one (it refuses a relay by it);
+ * one of an acceptor here that cannot, only for a genuine local loopback (ntlm_loopback.h). */
+static bool may_answer(const struct ng_context *ctx, const struct ng_ntlm_challenge *c)
+{
+    switch (ng_ntlm_challenge_lookup(c->server_challenge)) {
+    case NG_NTLM_CHALLENGE_NOT_OURS:
+        return true;
+    case NG_NTLM_CHALLENGE_NAME_CHECKED:
+        return ctx->target_name[0] != '\0';
+    case NG_NTLM_CHALLENGE_UNNAMED:
+        return ng_ntlm_local_loopback(ctx->target_name, c->target_info);
+    }
+    return false;
+}
+
 static ng_status answer_challenge(struct ng_context *ctx, struct ng_ntlm_state *st,
                                   struct ng_slice input, struct ng_slice bindings,
                                   struct ng_writer *out)
 {
     struct ng_ntlm_challenge c;
     NG_GUARD(ng_ntlm_parse_challenge(input, &c));
-    /* A challenge one of our own acceptors has outstanding is reflection (CVE-2008-4037,
+    /* A challenge one of our own acceptors has outstanding may be reflection (CVE-2008-4037,
      * MS08-068): whoever handed it to us would relay our AUTHENTICATE to that acceptor and be
      * logged on as us. MS-NLMP §3.1.5.1.2 does not ask for this check; Windows' msv1_0 makes it
      * since MS08-068. No AUTHENTICATE is made (SEC_E_WRONG_PRINCIPAL: we are not talking to the
      * server we think). */
-    if (ng_ntlm_challenge_outstanding(c.server_challenge))
+    if (!may_answer(ctx, &c))
         return NG_ERR_WRONG_PRINCIPAL;
     /* We speak NTLMv2 with extended session security only (§3.1.5.1.2); Unicode always. */
     if (!(c.flags & NG_NTLMSSP_NEGOTIATE_UNICODE) ||

@@ -2,6 +2,9 @@
  *
  * Layout: a power-of-two array of 64-bit slots, 0 = free (a challenge is never 0). A challenge
  * c lives in one slot of its window, slots (c + i) & mask for i < WINDOW; nothing ever moves.
+ * The slot holds c for an UNNAMED record and c ^ NAME_CHECKED_TAG for a NAME_CHECKED one (a
+ * challenge is never the tag either, so no record is 0); another challenge whose record reads
+ * as c's in c's window would have to be c ^ TAG and land there: 2^-64.
  * Insert CASes 0 -> c into the first free slot of the window; removal CASes c -> 0 where it
  * finds c; a look-up reads the whole window. So removal needs no tombstone: a present challenge
  * stays in its slot until its own acceptor removes it, and a look-up that overlaps that lifetime
@@ -77,31 +80,38 @@ static ng_status get_set(struct challenge_set **out)
     return NG_OK;
 }
 
+#define NAME_CHECKED_TAG UINT64_C(0x9e3779b97f4a7c15)
+
 static _Atomic uint64_t *slot(struct challenge_set *s, uint64_t c, unsigned i)
 {
     return &s->slots[(c + i) & s->mask];
 }
 
-static bool insert(struct challenge_set *s, uint64_t c)
+static uint64_t record_of(uint64_t c, enum ng_ntlm_challenge_kind kind)
+{
+    return kind == NG_NTLM_CHALLENGE_NAME_CHECKED ? c ^ NAME_CHECKED_TAG : c;
+}
+
+static bool insert(struct challenge_set *s, uint64_t c, uint64_t record)
 {
     for (unsigned i = 0; i < NG_NTLM_CHALLENGE_WINDOW; i++) {
         uint64_t seen = 0;
         if (atomic_load(slot(s, c, i)) == 0 &&
-            atomic_compare_exchange_strong(slot(s, c, i), &seen, c))
+            atomic_compare_exchange_strong(slot(s, c, i), &seen, record))
             return true;
     }
     return false;
 }
 
-ng_status ng_ntlm_challenge_issue(uint8_t challenge[8])
+ng_status ng_ntlm_challenge_issue(uint8_t challenge[8], enum ng_ntlm_challenge_kind kind)
 {
     struct challenge_set *s;
     NG_GUARD(get_set(&s));
     for (int attempt = 0; attempt < ISSUE_ATTEMPTS; attempt++) {
         uint64_t c = 0;
-        while (c == 0) /* 0 marks a free slot */
+        while (c == 0 || c == NAME_CHECKED_TAG) /* either would make a record of 0 */
             NG_GUARD(ng_random_bytes((uint8_t *)&c, sizeof(c)));
-        if (insert(s, c)) {
+        if (insert(s, c, record_of(c, kind))) {
             memcpy(challenge, &c, sizeof(c));
             return NG_OK;
         }
@@ -109,29 +119,38 @@ ng_status ng_ntlm_challenge_issue(uint8_t challenge[8])
     return NG_ERR_FULL;
 }
 
-void ng_ntlm_challenge_withdraw(const uint8_t challenge[8])
+void ng_ntlm_challenge_withdraw(const uint8_t challenge[8], enum ng_ntlm_challenge_kind kind)
 {
     struct challenge_set *s = atomic_load(&the_set);
     uint64_t c;
     memcpy(&c, challenge, sizeof(c));
-    if (s == NULL || c == 0)
+    if (s == NULL || c == 0 || c == NAME_CHECKED_TAG)
         return;
     for (unsigned i = 0; i < NG_NTLM_CHALLENGE_WINDOW; i++) {
-        uint64_t seen = c;
+        uint64_t seen = record_of(c, kind);
         if (atomic_compare_exchange_strong(slot(s, c, i), &seen, 0))
             return;
     }
 }
 
-bool ng_ntlm_challenge_outstanding(const uint8_t challenge[8])
+enum ng_ntlm_challenge_kind ng_ntlm_challenge_lookup(const uint8_t challenge[8])
 {
     struct challenge_set *s = atomic_load(&the_set);
     uint64_t c;
     memcpy(&c, challenge, sizeof(c));
-    if (s == NULL || c == 0)
-        return false;
-    for (unsigned i = 0; i < NG_NTLM_CHALLENGE_WINDOW; i++)
-        if (atomic_load(slot(s, c, i)) == c)
-            return true;
-    return false;
+    if (s == NULL || c == 0 || c == NAME_CHECKED_TAG)
+        return NG_NTLM_CHALLENGE_NOT_OURS;
+    for (unsigned i = 0; i < NG_NTLM_CHALLENGE_WINDOW; i++) {
+        uint64_t v = atomic_load(slot(s, c, i));
+        if (v == c)
+            return NG_NTLM_CHALLENGE_UNNAMED;
+        if (v == (c ^ NAME_CHECKED_TAG))
+            return NG_NTLM_CHALLENGE_NAME_CHECKED;
+    }
+    return NG_NTLM_CHALLENGE_NOT_OURS;
+}
+
+bool ng_ntlm_challenge_outstanding(const uint8_t challenge[8])
+{
+    return ng_ntlm_challenge_lookup(challenge) != NG_NTLM_CHALLENGE_NOT_OURS;
 }

@@ -2,10 +2,15 @@
  * AUTHENTICATE not yet processed), so that this process's NTLM initiator can refuse to answer
  * one of them: that is NTLM reflection (CVE-2008-4037, MS08-068), where an attacker passes our
  * acceptor's CHALLENGE to our own initiator and relays its AUTHENTICATE back, to be logged on as
- * our own account. An acceptor that names a principal needs no entry: its check of
- * MsvAvTargetName already refuses the relayed AUTHENTICATE (MS-NLMP §3.2.5.1.2), so only
- * acceptors without one record their challenges, and a knowing loopback to a named acceptor
- * keeps working. Windows' msv1_0 does the same for its own client since MS08-068.
+ * our own account. Windows' msv1_0 does the same for its own client since MS08-068.
+ *
+ * Each record says what the acceptor does with the AUTHENTICATE's MsvAvTargetName
+ * (MS-NLMP §3.2.5.1.2), which decides whether our initiator may answer: NAME_CHECKED, an
+ * acceptor with a principal that refuses a target name naming another service — our initiator
+ * answers when it has a target name to send, since the acceptor will refuse a relay by it and
+ * accept a knowing loopback; UNNAMED, an acceptor that cannot tell (no principal, or the check
+ * is off) — our initiator answers only a genuine local loopback (ntlm_initiator.c). An acceptor
+ * that requires a target name it checks needs no record: it refuses any relay on its own.
  *
  * One set per process (a reflection between two processes on one host is stopped only by
  * naming the principal), made at the first issue with 2^NEGRING_NTLM_CHALLENGE_SET_LOG2 slots
@@ -28,13 +33,23 @@
 
 #define NG_NTLM_CHALLENGE_WINDOW 16
 
-/* Draws a fresh random server challenge (never zero) into `challenge` and records it.
+enum ng_ntlm_challenge_kind {
+    NG_NTLM_CHALLENGE_NOT_OURS = 0,
+    NG_NTLM_CHALLENGE_UNNAMED,
+    NG_NTLM_CHALLENGE_NAME_CHECKED,
+};
+
+/* Draws a fresh random server challenge (never zero) into `challenge` and records it as `kind`.
  * NG_ERR_FULL: no room (nothing recorded); NG_ERR_NOMEM: the set could not be made;
  * NG_ERR_INTERNAL: no random bytes. */
-ng_status ng_ntlm_challenge_issue(uint8_t challenge[8]);
+ng_status ng_ntlm_challenge_issue(uint8_t challenge[8], enum ng_ntlm_challenge_kind kind);
 
-/* Removes one record of a challenge ng_ntlm_challenge_issue made; each is withdrawn once. */
-void ng_ntlm_challenge_withdraw(const uint8_t challenge[8]);
+/* Removes one record of a challenge ng_ntlm_challenge_issue made as `kind`; each is withdrawn
+ * once. */
+void ng_ntlm_challenge_withdraw(const uint8_t challenge[8], enum ng_ntlm_challenge_kind kind);
+
+/* How an acceptor of this process has `challenge` outstanding; NOT_OURS when none has. */
+enum ng_ntlm_challenge_kind ng_ntlm_challenge_lookup(const uint8_t challenge[8]);
 
 /* Whether an acceptor of this process has `challenge` outstanding. */
 bool ng_ntlm_challenge_outstanding(const uint8_t challenge[8]);

@@ -24,9 +24,9 @@ void ng_ntlm_state_drop_messages(struct ng_ntlm_state *st)
 
 void ng_ntlm_state_withdraw_challenge(struct ng_ntlm_state *st)
 {
-    if (st->challenge_tracked)
-        ng_ntlm_challenge_withdraw(st->server_challenge);
-    st->challenge_tracked = false;
+    if (st->challenge_kind != NG_NTLM_CHALLENGE_NOT_OURS)
+        ng_ntlm_challenge_withdraw(st->server_challenge, st->challenge_kind);
+    st->challenge_kind = NG_NTLM_CHALLENGE_NOT_OURS;
 }
 
 void ng_ntlm_state_free(struct ng_ntlm_state *st)

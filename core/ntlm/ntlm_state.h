@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "ntlm_seal.h"
+#include "ntlm_issued_challenges.h"
 #include "security_context.h"
 #include "writer.h"
 
@@ -23,7 +24,8 @@ struct ng_ntlm_state {
     bool mic_sent;    /* the AUTHENTICATE carried a MIC: SPNEGO then exchanges mechListMICs */
     bool anonymous;
     bool answered; /* acceptor: an AUTHENTICATE was processed, rightly or not: no second one */
-    bool challenge_tracked; /* acceptor: server_challenge is in ntlm_issued_challenges.h's set */
+    /* acceptor: how server_challenge is in ntlm_issued_challenges.h's set (NOT_OURS: not) */
+    enum ng_ntlm_challenge_kind challenge_kind;
     struct ng_ntlm_session session;
     atomic_flag busy; /* per-message calls serialise on the RC4 streams and counters */
 };

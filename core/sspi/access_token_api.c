@@ -51,6 +51,30 @@ int negring_token_account(const void *token, const char **name, uid_t *uid, gid_
     return 0;
 }
 
+const char *negring_token_user_sid(const void *token)
+{
+    const struct ng_access_token *t = token_of(token);
+    return t != NULL ? t->user_sid : NULL;
+}
+
+const char *negring_token_primary_group_sid(const void *token)
+{
+    const struct ng_access_token *t = token_of(token);
+    return t != NULL ? t->primary_group_sid : NULL;
+}
+
+const char *negring_token_logon_name(const void *token)
+{
+    const struct ng_access_token *t = token_of(token);
+    return t != NULL ? t->logon_name : NULL;
+}
+
+const char *negring_token_upn(const void *token)
+{
+    const struct ng_access_token *t = token_of(token);
+    return t != NULL ? t->upn : NULL;
+}
+
 size_t negring_token_groups(const void *token, const gid_t **groups)
 {
     const struct ng_access_token *t = token_of(token);

@@ -1,7 +1,10 @@
 /* SetCredentialsAttributes and its negring attributes: key reload for acceptor credentials
- * (SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS: a daemon calls it on SIGHUP, off its ring threads), and
+ * (SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS: a daemon calls it on SIGHUP, off its ring threads),
  * preparing a thread for accepts (SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD: a daemon calls it on
- * each worker at start, so no worker reads krb5.conf while it serves clients). */
+ * each worker at start, so no worker reads krb5.conf while it serves clients), and the Extended
+ * Protection policy (SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS). */
+#include <string.h>
+
 #include "credentials.h"
 #include "mechanisms.h"
 #include "sspi_status.h"
@@ -31,16 +34,37 @@ static ng_status prepare_thread(const struct ng_credentials *creds)
     return NG_OK;
 }
 
-static SECURITY_STATUS set_credentials_attributes(PCredHandle cred, ULONG attribute)
+static ng_status set_bindings_policy(struct ng_credentials *creds, const void *buf, ULONG len)
+{
+    ULONG policy;
+    if (!(creds->use & SECPKG_CRED_INBOUND))
+        return NG_ERR_WRONG_CRED_HANDLE;
+    if (buf == NULL || len != sizeof(policy))
+        return NG_ERR_INVALID_PARAM;
+    memcpy(&policy, buf, sizeof(policy));
+    if (policy != NEGRING_CHANNEL_BINDINGS_WHEN_SUPPLIED &&
+        policy != NEGRING_CHANNEL_BINDINGS_REQUIRED)
+        return NG_ERR_INVALID_PARAM;
+    atomic_store(&creds->require_bindings, policy == NEGRING_CHANNEL_BINDINGS_REQUIRED);
+    return NG_OK;
+}
+
+static SECURITY_STATUS set_credentials_attributes(PCredHandle cred, ULONG attribute,
+                                                  const void *buf, ULONG len)
 {
     if (attribute != SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS &&
-        attribute != SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD)
+        attribute != SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD &&
+        attribute != SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS)
         return SEC_E_UNSUPPORTED_FUNCTION;
     struct ng_credentials *creds = NULL;
     ng_status status = ng_credentials_from_handle(cred, &creds);
     if (status == NG_OK) {
-        status = attribute == SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS ? reload(creds)
-                                                                   : prepare_thread(creds);
+        if (attribute == SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS)
+            status = reload(creds);
+        else if (attribute == SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD)
+            status = prepare_thread(creds);
+        else
+            status = set_bindings_policy(creds, buf, len);
         ng_credentials_unref(creds);
     }
     return ng_sec_status(status);
@@ -49,11 +73,11 @@ static SECURITY_STATUS set_credentials_attributes(PCredHandle cred, ULONG attrib
 SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute,
                                                     void *pBuffer, ULONG cbBuffer)
 {
-    return set_credentials_attributes(phCredential, ulAttribute);
+    return set_credentials_attributes(phCredential, ulAttribute, pBuffer, cbBuffer);
 }
 
 SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute,
                                                     void *pBuffer, ULONG cbBuffer)
 {
-    return set_credentials_attributes(phCredential, ulAttribute);
+    return set_credentials_attributes(phCredential, ulAttribute, pBuffer, cbBuffer);
 }

@@ -8,7 +8,8 @@
  *     buffers, in any order.
  *   - EncryptMessage: SECBUFFER_TOKEN (the security trailer, sized by
  *     SecPkgContext_Sizes.cbSecurityTrailer) + SECBUFFER_DATA buffers encrypted in place
- *     [+ SECBUFFER_PADDING, set to the padding used, 0 for every RFC 4121 enctype].
+ *     [+ SECBUFFER_PADDING, set to the padding used: 0 for every RFC 4121 enctype, 1 byte (needed)
+ *     for RC4; DecryptMessage takes it back in the same place].
  *   - DecryptMessage: SECBUFFER_TOKEN + SECBUFFER_DATA as EncryptMessage produced them, or
  *     SECBUFFER_STREAM (the whole message as received) + one SECBUFFER_DATA that is pointed at
  *     the plaintext inside the stream buffer.
@@ -110,6 +111,10 @@ static ng_status run_op(struct ng_context *ctx, enum msg_op op, SecBufferDesc *d
     if (ctx->state != NG_CTX_COMPLETE)
         return NG_ERR_NO_CONTEXT;
     NG_GUARD(classify(desc, op, &m, &l));
+    if (l.padding != NULL && l.padding->pvBuffer != NULL) {
+        m.padding = l.padding->pvBuffer;
+        m.padding_cap = l.padding->cbBuffer;
+    }
     if (m.stream)
         NG_GUARD(prepare_stream(&m, &l));
     switch (op) {

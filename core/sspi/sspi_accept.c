@@ -3,6 +3,7 @@
  * the AcceptSecurityContext (Negotiate) reference page. */
 #include <negring/sspi.h>
 
+#include "failure_info.h"
 #include "negotiate_acceptor.h"
 #include "security_context.h"
 #include "sspi_buffers.h"
@@ -57,14 +58,18 @@ static SECURITY_STATUS accept_new_context(PCredHandle cred, PSecBufferDesc in, U
     bool allocated = false;
     if (new_ctx == NULL)
         return SEC_E_INVALID_PARAMETER;
+    NEGRING_FAILURE_INFO *failure = ng_failure_info_begin(out);
     ng_status status = new_acceptor_context(cred, req, &ctx);
     if (status == NG_OK || status == NG_CONTINUE)
         status = ng_run_leg(ctx, ng_negotiate_accept, in, out, (req & ASC_REQ_ALLOCATE_MEMORY) != 0,
                             &allocated);
+    ng_failure_info_fill(failure, ctx, status);
     if (ctx == NULL)
         return ng_sec_status(status);
     report_accept(ctx, status, allocated, attrs, expiry);
-    return ng_sec_status(ng_context_finish_first(ctx, status, new_ctx));
+    status = ng_context_finish_first(ctx, status, new_ctx);
+    ng_failure_info_fill(failure, NULL, status); /* publishing can fail too (no table room) */
+    return ng_sec_status(status);
 }
 
 static SECURITY_STATUS accept_next_leg(PCtxtHandle handle, PSecBufferDesc in, ULONG req,
@@ -73,7 +78,9 @@ static SECURITY_STATUS accept_next_leg(PCtxtHandle handle, PSecBufferDesc in, UL
 {
     struct ng_context *ctx = NULL;
     bool allocated = false;
+    NEGRING_FAILURE_INFO *failure = ng_failure_info_begin(out);
     ng_status status = ng_context_begin_leg(handle, NG_ROLE_ACCEPTOR, &ctx);
+    ng_failure_info_fill(failure, NULL, status);
     if (status != NG_OK)
         return ng_sec_status(status);
     ctx->req_flags =
@@ -81,6 +88,7 @@ static SECURITY_STATUS accept_next_leg(PCtxtHandle handle, PSecBufferDesc in, UL
     status = ng_run_leg(ctx, ng_negotiate_accept, in, out,
                         (ctx->req_flags & ASC_REQ_ALLOCATE_MEMORY) != 0, &allocated);
     report_accept(ctx, status, allocated, attrs, expiry);
+    ng_failure_info_fill(failure, ctx, status);
     ng_context_end_leg(handle, ctx, new_ctx);
     return ng_sec_status(status);
 }

@@ -20,10 +20,11 @@ static ng_status new_initiator_context(const CredHandle *cred, const char *targe
     ng_status status = NG_OK;
     if (!(creds->use & SECPKG_CRED_OUTBOUND))
         status = NG_ERR_WRONG_CRED_HANDLE;
-    /* Negotiate needs a service name; a mechanism's own package may not (mechanism.h). */
+    /* A mechanism's own package may need a service name (mechanism.h); Negotiate picks a
+     * mechanism that does without one (negotiate_initiator.c). */
     const struct ng_mech_ops *own = ng_mechanism_for_package(creds->package);
     bool no_target = target == NULL || target[0] == '\0';
-    if (status == NG_OK && no_target && (own == NULL || own->needs_target))
+    if (status == NG_OK && no_target && own != NULL && own->needs_target)
         status = NG_ERR_TARGET_UNKNOWN;
     if (status == NG_OK)
         status = ng_context_new(NG_ROLE_INITIATOR, creds->package, creds, out);

@@ -9,4 +9,8 @@
 
 SECURITY_STATUS ng_sec_status(ng_status s);
 
+/* The NEGRING_REASON_* of a failed leg (SECBUFFER_NEGRING_FAILURE); NEGRING_REASON_NONE for
+ * NG_OK and NG_CONTINUE. */
+ULONG ng_failure_reason(ng_status s);
+
 #endif

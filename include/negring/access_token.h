@@ -17,7 +17,12 @@
  *     getgrouplist reports it);
  *   - the group SIDs of the ticket's PAC (MS-PAC §2.5 KERB_VALIDATION_INFO: the domain groups,
  *     the extra SIDs and the resource groups), as "S-1-5-21-..." strings, when the ticket
- *     carried a PAC with logon information (Active Directory KDCs add one; MIT's does not).
+ *     carried a PAC with logon information (Active Directory KDCs add one; MIT's does not);
+ *   - from that PAC too, what Windows' token has: the user's SID and the primary group's SID
+ *     (LogonDomainId with UserId and PrimaryGroupId: Windows' TokenUser and TokenPrimaryGroup),
+ *     the logon name "DOMAIN\account" (LogonDomainName, EffectiveName) and the user principal
+ *     name (UPN_DNS_INFO, MS-PAC §2.10). The principal above is the PAC's canonical name:
+ *     "account@REALM" whatever name the client logged on with (docs/api.md).
  * ImpersonateSecurityContext switches the calling thread to the local account of this token.
  */
 #ifndef NEGRING_ACCESS_TOKEN_H
@@ -44,6 +49,15 @@ size_t negring_token_groups(const void *token, const gid_t **groups);
 
 /* The PAC's group SIDs as strings; returns the count, 0 without a PAC logon-info buffer. */
 size_t negring_token_sids(const void *token, const char *const **sids);
+
+/* From the ticket's PAC, NULL without one (NTLM, MIT's KDC, a PAC without that buffer); each
+ * valid until the token is closed. The user's SID ("S-1-5-21-...-1104"), the primary group's
+ * SID (usually "...-513", Domain Users, which Windows does not list among the groups either),
+ * "DOMAIN\account", and the user principal name ("alice@corp.example"). */
+const char *negring_token_user_sid(const void *token);
+const char *negring_token_primary_group_sid(const void *token);
+const char *negring_token_logon_name(const void *token);
+const char *negring_token_upn(const void *token);
 
 /* Frees the token (NULL is ignored). */
 void negring_token_close(void *token);

@@ -473,10 +473,25 @@ typedef struct _SecPkgContext_NegringDelegatedCcacheA {
 /* negring extension for SetCredentialsAttributes (pBuffer NULL, cbBuffer 0): prepares the
  * calling thread for accepts with these credentials, so its first AcceptSecurityContext does no
  * file I/O: the thread's krb5_context is made (krb5.conf read) and the configuration the
- * Kerberos accept takes from it is loaded. Call it once on each worker thread at start (an
+ * Kerberos accept takes from it is loaded; for inbound credentials the process's replay cache
+ * is made and all its memory backed (2^NEGRING_REPLAY_CACHE_LOG2 x 8 bytes, 32 MiB by default),
+ * so that no accept pays a page fault. Call it once on each worker thread at start (an
  * event-loop thread must not block later). SEC_E_OK, also for NTLM-only credentials (nothing
- * to prepare); SEC_E_INTERNAL_ERROR when krb5.conf cannot be read. */
+ * to prepare); SEC_E_INTERNAL_ERROR when krb5.conf cannot be read, SEC_E_INSUFFICIENT_MEMORY
+ * when the replay cache cannot be made. */
 #define SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD 0x4E470101u
+/* negring extension for SetCredentialsAttributes (pBuffer a ULONG, cbBuffer sizeof(ULONG)):
+ * the Extended Protection policy of INBOUND credentials, for Kerberos (the 0x8003 checksum's
+ * Bnd) and NTLM (MsvAvChannelBindings) alike, as IIS's extendedProtection tokenChecking:
+ * WHEN_SUPPLIED (the default): a client's bindings must match the SECBUFFER_CHANNEL_BINDINGS
+ * passed to AcceptSecurityContext (SEC_E_BAD_BINDINGS otherwise); a client that sends none is
+ * accepted. REQUIRED: a client that sends none is refused too (SEC_E_BAD_BINDINGS), and so is
+ * every client when the caller passes no bindings. Takes effect for the contexts started after
+ * it; SEC_E_INVALID_PARAMETER for another value or size, SEC_E_WRONG_CREDENTIAL_HANDLE for
+ * OUTBOUND credentials. */
+#define SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS 0x4E470102u
+#define NEGRING_CHANNEL_BINDINGS_WHEN_SUPPLIED    0u
+#define NEGRING_CHANNEL_BINDINGS_REQUIRED         1u
 
 #define SECPKG_NEGOTIATION_COMPLETE      0
 #define SECPKG_NEGOTIATION_OPTIMISTIC    1
@@ -675,13 +690,77 @@ typedef struct _NEGRING_ACCEPTOR_AUTH_DATA3 {
     const char *PackageList; /* "Kerberos", "NTLM", "!NTLM", ...; NULL: all */
 } NEGRING_ACCEPTOR_AUTH_DATA3, *PNEGRING_ACCEPTOR_AUTH_DATA3;
 
-/* NtlmOptions. With a principal passed to AcquireCredentialsHandle, NTLM also requires the
- * client's MsvAvTargetName to name it (MS-NLMP §3.2.5.1.2 target name check). */
+/* NtlmOptions. With a principal passed to AcquireCredentialsHandle, NTLM also checks the
+ * client's MsvAvTargetName against it (MS-NLMP §3.2.5.1.2), as the TARGET_NAME_* flags say. */
 /* REQUIRE_BINDINGS: refuse clients that send no channel bindings. ALLOW_ANONYMOUS: accept the
  * anonymous logon ("NT AUTHORITY\\ANONYMOUS LOGON", ASC_RET_NULL_SESSION, no session key), as
  * ASC_REQ_ALLOW_NULL_SESSION does for one context. */
 #define NEGRING_NTLM_REQUIRE_BINDINGS 0x1u
 #define NEGRING_NTLM_ALLOW_ANONYMOUS  0x2u
+/* The target name policy (with a principal; docs/ntlm.md), Windows' three SPN target name
+ * validation levels ("Microsoft network server: Server SPN target name validation level": off,
+ * accept if provided by client, required from client). Neither flag: a target name the client
+ * supplies must name the principal's service (service class and host, any port); none is
+ * accepted. TARGET_NAME_OFF: not looked at. TARGET_NAME_REQUIRED: one must be supplied and name
+ * it. Both: SEC_E_INVALID_PARAMETER. */
+#define NEGRING_NTLM_TARGET_NAME_OFF      0x4u
+#define NEGRING_NTLM_TARGET_NAME_REQUIRED 0x8u
+
+/* ---- negring extension: why an AcceptSecurityContext leg failed ---------------------------
+ * Windows writes the reason for a refused logon to its event log only; the caller sees one
+ * SECURITY_STATUS (SEC_E_LOGON_DENIED for most). A server that wants the reason for its own logs
+ * adds to pOutput a SecBuffer of type SECBUFFER_NEGRING_FAILURE whose pvBuffer points at a
+ * NEGRING_FAILURE_INFO (cbBuffer = its size; the caller's memory, never allocated). Every
+ * AcceptSecurityContext call that finds it clears it, and a call that fails fills it: the
+ * reason, the mechanism the failure happened in, the client's name when the mechanism had
+ * learned it (NTLM's AUTHENTICATE names the user; a Kerberos ticket does once decrypted), and
+ * a sentence in the mechanism's terms (for a key the keytab lacks: the ticket's key version
+ * and type against those the keytab holds). The client is told nothing more than the status.
+ * A buffer of another size is left alone. docs/api.md lists which failure gives which reason. */
+#define SECBUFFER_NEGRING_FAILURE 0x4E47u
+
+/* Windows' rpcdce.h values, the wRPCID of each package. */
+#ifndef RPC_C_AUTHN_WINNT
+#define RPC_C_AUTHN_GSS_NEGOTIATE 9
+#define RPC_C_AUTHN_WINNT         10
+#define RPC_C_AUTHN_GSS_KERBEROS  16
+#endif
+
+#define NEGRING_REASON_NONE             0  /* the call did not fail */
+#define NEGRING_REASON_OTHER            1  /* nothing to add to the SECURITY_STATUS */
+#define NEGRING_REASON_MALFORMED        2  /* a token that does not parse */
+#define NEGRING_REASON_NO_MECHANISM     3  /* nothing in common with the client's offer */
+#define NEGRING_REASON_REPLAY           4  /* an authenticator (or AUTHENTICATE) seen before */
+#define NEGRING_REASON_CLOCK_SKEW       5  /* the client's time is outside the skew window */
+#define NEGRING_REASON_EXPIRED          6  /* the ticket has expired or is not yet valid */
+#define NEGRING_REASON_BAD_PAC          7  /* the ticket's PAC does not verify */
+#define NEGRING_REASON_STALE_KEY        8  /* no key of the ticket's kvno/enctype in the keytab */
+#define NEGRING_REASON_WRONG_KEY        9  /* the key of that kvno/enctype does not decrypt it */
+#define NEGRING_REASON_WRONG_SERVICE    10 /* the ticket or target name is for another service */
+#define NEGRING_REASON_UNKNOWN_REALM    11 /* a realm (NTLM: domain) we hold no keys for */
+#define NEGRING_REASON_UNKNOWN_USER     12 /* NTLM: no such account */
+#define NEGRING_REASON_WRONG_PASSWORD   13 /* NTLM: the response does not verify */
+#define NEGRING_REASON_ACCOUNT_DISABLED 14 /* NTLM: the account is disabled */
+#define NEGRING_REASON_BAD_BINDINGS     15 /* channel bindings differ */
+#define NEGRING_REASON_TAMPERED         16 /* a MIC (NTLM's, SPNEGO's mechListMIC) fails */
+#define NEGRING_REASON_POLICY           17 /* NTLMv1/LM, anonymous, a mechanism left out */
+#define NEGRING_REASON_RESOURCES        18 /* out of memory or table room */
+#define NEGRING_REASON_LOGON_DENIED     19 /* refused, with no finer reason */
+
+typedef struct _NEGRING_FAILURE_INFO {
+    ULONG Reason;          /* NEGRING_REASON_* */
+    USHORT MechanismRpcId; /* the failing mechanism's package wRPCID: RPC_C_AUTHN_GSS_KERBEROS,
+                            * RPC_C_AUTHN_WINNT (NTLM); 0 before a mechanism was chosen */
+    USHORT Reserved;
+    SECURITY_STATUS Status; /* what the call returned */
+    char UserName[256];     /* UTF-8, as the mechanism spells it ("alice@REALM",
+                             * "DOMAIN\\alice"); "" when not known; cut to 255 bytes */
+    char Detail[256];       /* UTF-8, in the mechanism's terms; "" when there is nothing more */
+} NEGRING_FAILURE_INFO, *PNEGRING_FAILURE_INFO;
+
+/* A short fixed name of a reason ("replay", "stale_key", ...), for logs and metric labels;
+ * "unknown" for a value this version does not define. Thread-safe. */
+const char *negring_failure_reason_name(ULONG Reason);
 
 /* ---- Functions --------------------------------------------------------------------------- */
 SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesA(PULONG pcPackages,

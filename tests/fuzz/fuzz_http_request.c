@@ -14,7 +14,7 @@
 #include "fuzz_check.h"
 #include "http_parser.h"
 
-static const struct rs_http_limits limits = {8192, 64, 1u << 20, "X-Client-Id"};
+static const struct rs_http_limits limits = {8192, 64, 1u << 20, "X-Client-Id", "X-Frontend"};
 
 static int inside(struct rs_slice s, const uint8_t *data, size_t size)
 {

@@ -22,9 +22,11 @@
 #include <sys/wait.h>
 
 #include "gss_peer.h"
+#include "pac_builder.h"
 #include "krb5_ap_req.h"
 #include "krb5_token.h"
 #include "alloc.h"
+#include "base64.h"
 #include "ntlm_av_pairs.h"
 #include "ntlm_crypto.h"
 #include "ntlm_message.h"
@@ -57,6 +59,18 @@ static void write_seed(const char *target, const char *name, const void *a, size
         die(path);
 }
 
+/* A fuzz_squid_helper_line seed: the token-size selector (4: 96 KiB), then a Squid helper
+ * request line carrying `tok` (squid/helper_line.h). */
+static void squid_line_seed(const char *name, const char *request, const void *tok, size_t len)
+{
+    static char line[1 + 32 + 2 * 65536];
+    size_t n = (size_t)snprintf(line, sizeof(line), "%c%s ", 4, request);
+    if (n + ne_b64_encoded_len(len) + 1 > sizeof(line))
+        die("squid seed too long");
+    n += ne_b64_encode(tok, len, line + n);
+    write_seed("squid_helper_line", name, line, n);
+}
+
 /* A fuzz_raw_frame seed: the limit selector (4: 65536), then `tok` framed as a raw-protocol
  * client would send it, twice (two frames back to back). */
 static void raw_frame_seed(const char *name, const void *tok, size_t len)
@@ -85,6 +99,21 @@ static void raw_frame_edge_seeds(void)
                sizeof(empty_then_partial));
     write_seed("raw_frame", "too-large", too_large, sizeof(too_large));
     write_seed("raw_frame", "partial", partial, sizeof(partial));
+}
+
+/* fuzz_tls_http scripts (its header comment): a request sent and delivered whole over TLS 1.3;
+ * one split over two records and delivered in pieces over TLS 1.2, answered; one whose
+ * ciphertext is altered before delivery. */
+static void tls_http_seeds(void)
+{
+    static const unsigned char whole[] =
+        "\x01\x00\x28GET / HTTP/1.1\r\nHost: x\r\nX: 12345678\r\n\r\n\x01\xff\x04\x02";
+    static const unsigned char pieces[] = "\x00\x00\x10GET / HTTP/1.1\r\n\x01\x01\x00\x10"
+                                          "Host: x\r\n\r\nGET \x01\x01\x01\xff\x04\x05";
+    static const unsigned char altered[] = "\x01\x00\x12GET / HTTP/1.1\r\n\r\n\x02\x07\x01\xff";
+    write_seed("tls_http", "request-whole", whole, sizeof(whole) - 1);
+    write_seed("tls_http", "request-in-pieces", pieces, sizeof(pieces) - 1);
+    write_seed("tls_http", "altered-record", altered, sizeof(altered) - 1);
 }
 
 /* An accept seed: control byte, then the legs joined by the separator. */
@@ -238,6 +267,10 @@ static void single_leg_seeds(struct ng_accept_leg *leg)
             seq_add(&s, cb, cb_len);
         write_seed("accept", kinds[i].name, s.buf, s.len);
         write_seed("gss_framing", kinds[i].name, t.value, t.length);
+        write_seed("authenticator_key", kinds[i].name, t.value, t.length);
+        squid_line_seed(kinds[i].name, i % 2 ? "3 KK" : "YR", t.value, t.length);
+        if (i == 0)
+            write_seed("squid_helper_line", "quit", "\4QQ", 3);
         raw_frame_seed(kinds[i].name, t.value, t.length);
         write_seed("der", kinds[i].name, t.value, t.length);
         if (kinds[i].mech == gss_mech_spnego) {
@@ -527,6 +560,42 @@ static void curl_request(const char *name, bool with_token)
     alarm(0);
 }
 
+/* A whole PAC for the pac_identity target: the logon info, a UPN_DNS_INFO and a PAC_REQUESTOR
+ * encoded from MS-PAC (tests/harness/pac_builder.c), signed by libkrb5 under a fixed key. */
+static void pac_identity_seed(void)
+{
+    struct ng_test_buf info, upn, sid;
+    ng_test_validation_info(&info);
+    ng_test_upn_dns_info(&upn, "alice@test.example", "TEST.EXAMPLE");
+    ng_test_sid_bytes(&sid, 1104);
+    krb5_context k;
+    krb5_pac pac;
+    krb5_principal client;
+    krb5_keyblock *key;
+    krb5_data out;
+    if (krb5_init_context(&k) != 0 || krb5_pac_init(k, &pac) != 0)
+        die("krb5_pac_init");
+    const struct ng_test_buf *bufs[] = {&info, &upn, &sid};
+    const krb5_ui_4 types[] = {1, 12, 18}; /* LOGON_INFO, UPN_DNS_INFO, PAC_REQUESTOR */
+    for (int i = 0; i < 3; i++) {
+        krb5_data d = {KV5M_DATA, (unsigned int)bufs[i]->len, (char *)bufs[i]->buf};
+        if (krb5_pac_add_buffer(k, pac, types[i], &d) != 0)
+            die("krb5_pac_add_buffer");
+    }
+    if (krb5_parse_name(k, "alice@TEST.EXAMPLE", &client) != 0 ||
+        krb5_init_keyblock(k, ENCTYPE_AES256_CTS_HMAC_SHA1_96, 32, &key) != 0)
+        die("krb5");
+    memset(key->contents, 0x42, 32);
+    if (krb5_pac_sign(k, pac, 1700000000, client, key, key, &out) != 0)
+        die("krb5_pac_sign");
+    write_seed("pac_identity", "signed_pac_upn_requestor", out.data, out.length);
+    krb5_free_data_contents(k, &out);
+    krb5_free_keyblock(k, key);
+    krb5_free_principal(k, client);
+    krb5_pac_free(k, pac);
+    krb5_free_context(k);
+}
+
 /* MIT's KDC puts no PAC_LOGON_INFO in tickets, so the NDR target starts from a blob that gets
  * past the MS-RPCE §2.2.6 headers (version 1, little-endian, private header, referent) into a
  * zeroed KERB_VALIDATION_INFO; the fuzzer fills in the rest. */
@@ -536,6 +605,27 @@ static void pac_seeds(void)
                                          0xcc, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
                                          0x00, 0x00, 0x00, 0x00, 0x02, 0x00};
     write_seed("pac_logon_info", "ndr_headers_then_zeros", blob, sizeof(blob));
+    pac_identity_seed();
+
+    /* PACs signed by libkrb5 with fuzz_pac_signature's key, for its client and authtime. */
+    static uint8_t key_bytes[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
+                                    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+    krb5_keyblock key = {KV5M_KEYBLOCK, ENCTYPE_AES256_CTS_HMAC_SHA1_96, sizeof(key_bytes),
+                         key_bytes};
+    krb5_context k;
+    krb5_pac pac;
+    krb5_principal alice;
+    krb5_data logon = {KV5M_DATA, sizeof(blob), (char *)blob}, signed_pac;
+    if (krb5_init_context(&k) != 0 || krb5_pac_init(k, &pac) != 0 ||
+        krb5_pac_add_buffer(k, pac, 1, &logon) != 0 ||
+        krb5_parse_name(k, "alice@EXAMPLE.TEST", &alice) != 0 ||
+        krb5_pac_sign(k, pac, 1700000000, alice, &key, &key, &signed_pac) != 0)
+        die("krb5_pac_sign");
+    write_seed("pac_signature", "signed_with_logon_info", signed_pac.data, signed_pac.length);
+    krb5_free_data_contents(k, &signed_pac);
+    krb5_free_principal(k, alice);
+    krb5_pac_free(k, pac);
+    krb5_free_context(k);
 }
 
 static void http_seeds(void)
@@ -629,6 +719,7 @@ int main(int argc, char **argv)
     initiator_seeds();
     pac_seeds();
     raw_frame_edge_seeds();
+    tls_http_seeds();
     free(leg);
     FreeCredentialsHandle(&negotiate);
     return 0;

@@ -126,14 +126,15 @@ void ng_accept_leg_run(const struct ng_accept_call *call, struct ng_accept_leg *
         {(ULONG)call->in_len, SECBUFFER_TOKEN, (void *)call->in},
         {(ULONG)call->bindings_len, SECBUFFER_CHANNEL_BINDINGS, (void *)call->bindings}};
     SecBufferDesc in_desc = {SECBUFFER_VERSION, call->bindings ? 2 : 1, in_bufs};
-    SecBuffer out_buf = {sizeof(leg->out), SECBUFFER_TOKEN, leg->out};
-    SecBufferDesc out_desc = {SECBUFFER_VERSION, 1, &out_buf};
+    SecBuffer out_buf[2] = {{sizeof(leg->out), SECBUFFER_TOKEN, leg->out},
+                            {sizeof(leg->failure), SECBUFFER_NEGRING_FAILURE, &leg->failure}};
+    SecBufferDesc out_desc = {SECBUFFER_VERSION, 2, out_buf};
     leg->expiry.QuadPart = NG_PEER_EXPIRY_SENTINEL;
     leg->attrs = 0xdeadbeef;
     leg->status =
         AcceptSecurityContext(call->cred, call->ctx_in, &in_desc, call->req, SECURITY_NATIVE_DREP,
                               call->ctx_out, &out_desc, &leg->attrs, &leg->expiry);
-    leg->out_len = out_buf.cbBuffer;
+    leg->out_len = out_buf[0].cbBuffer;
 }
 
 unsigned char *ng_sec_bindings_new(const void *app, size_t app_len, size_t *out_len)

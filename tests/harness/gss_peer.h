@@ -59,6 +59,7 @@ struct ng_accept_leg {
     TimeStamp expiry; /* preset to a sentinel; only SEC_E_OK should overwrite it */
     unsigned char out[NG_PEER_MAX_TOKEN];
     ULONG out_len;
+    NEGRING_FAILURE_INFO failure; /* every leg passes a SECBUFFER_NEGRING_FAILURE too */
 };
 
 #define NG_PEER_EXPIRY_SENTINEL INT64_C(0x1122334455667788)

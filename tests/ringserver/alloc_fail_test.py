@@ -7,8 +7,10 @@ the handshake), 503 + Retry-After (HTTP) or an 'E' frame with SEC_E_INSUFFICIENT
 or, only where no answer can be written at all, a clean close. Never 500/400, never 401 for a
 good password, never a hang; after each attempt a handshake without failures succeeds, and the
 server exits without a leak report (py_test.sh). RS_PORTS: [0] http negotiate (with the
-session cookie), [1] raw negotiate, [2] auth_request; NEGRING\\alice in the NTLM account file;
-one worker, so counts are deterministic.
+session cookie), [1] raw negotiate, [2] auth_request, [3] http over TLS (OpenSSL's allocations
+counted too); NEGRING\\alice in the NTLM account file; one worker, so counts are
+deterministic. On TLS a failure before the handshake ends closes the connection (there is no
+channel to answer on yet), and so does one that leaves no memory to seal even the refusal.
 
 The first test records who a clean handshake names (and the session cookie a login sets); each
 test after walks or storms one kind of handshake against those; the last checks the counters the
@@ -17,49 +19,20 @@ import json
 import os
 import signal
 import socket
+import ssl
 import threading
 import time
 
 from ntlm_auth.ntlm import NtlmContext
 
-from rsclient import (PORTS, Http, Raw, auth_token, b64, check, initiator, metrics, run,
-                      spnego_init_no_token, spnego_resp)
+from rsclient import (PORTS, Control, Http, Raw, auth_token, b64, check, initiator, metrics,
+                      run, spnego_init_no_token, spnego_resp, tls_client)
 
-http, raw, authreq = PORTS
+http, raw, authreq, https = PORTS
 SEC_E_INSUFFICIENT_MEMORY = 0x80090300
 MAX_N = 2000  # far above any handshake's allocations; reaching it means counting is broken
 nt_hash = open(os.path.join(os.environ["RS_WORK"], "users")).read().split(":")[2]
 password = "aad3b435b51404eeaad3b435b51404ee:" + nt_hash
-
-
-class Control:
-    """The fault_control.c unix socket."""
-
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(10)
-        self.sock.connect(path)
-        self.buf = b""
-
-    def cmd(self, line):
-        self.sock.sendall(line.encode() + b"\n")
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(64)
-            if not chunk:
-                raise EOFError("control socket closed")
-            self.buf += chunk
-        answer, self.buf = self.buf.split(b"\n", 1)
-        return answer.decode()
-
-    def settled_count(self):
-        """Allocations since arming, once the server stopped allocating for this attempt."""
-        last = int(self.cmd("count"))
-        while True:
-            time.sleep(0.005)
-            now = int(self.cmd("count"))
-            if now == last:
-                return now
-            last = now
 
 
 ctl = Control(os.environ["RS_FAULT_CONTROL"])
@@ -98,13 +71,16 @@ def http_result(st, hd, body):
 
 def attempt(connection, port):
     """Makes an exchange into an attempt on a fresh connection: a connection the server closed
-    without answering is the outcome "closed"."""
+    without answering is the outcome "closed" (for TLS, also one whose handshake it ended)."""
     def wrap(exchange):
         def run():
-            conn = connection(port)
+            try:
+                conn = connection(port)
+            except (ssl.SSLError, ConnectionResetError, EOFError) as e:
+                return "closed", repr(e)
             try:
                 return exchange(conn)
-            except (EOFError, ConnectionResetError) as e:
+            except (EOFError, ConnectionResetError, ssl.SSLError, BrokenPipeError) as e:
                 return "closed", repr(e)
             finally:
                 conn.close()
@@ -113,8 +89,7 @@ def attempt(connection, port):
     return wrap
 
 
-@attempt(Http, http)
-def http_kerberos(h):
+def kerberos_exchange(h):
     ctx = initiator()
     st, hd, body = h.request("/", {"Authorization": "Negotiate " + b64(ctx.step())})
     if st != 200:
@@ -123,6 +98,9 @@ def http_kerberos(h):
     if not ctx.complete:
         return "bad", "AP-REP did not complete the client context"
     return http_identity(hd, body)
+
+
+http_kerberos = attempt(Http, http)(kerberos_exchange)
 
 
 @attempt(Http, http)
@@ -156,6 +134,16 @@ def auth_request_kerberos(h):
     """nginx auth_request mode, with the front-end's client id (the result cache key)."""
     return http_result(*h.request("/", {"Authorization": "Negotiate " + b64(initiator().step()),
                                         "X-Client-Connection": "10.0.0.1:4242"}))
+
+
+def tls_http(port):
+    return Http(port, tls_client(cafile=os.path.join(os.environ["RS_WORK"], "pki", "ca.pem")))
+
+
+@attempt(tls_http, https)
+def https_kerberos(h):
+    """A full TLS handshake (no ticket offered), then a Kerberos login."""
+    return kerberos_exchange(h)
 
 
 @attempt(Http, http)
@@ -232,14 +220,14 @@ def drop_ticket_cache():
         time.sleep(0.005)
 
 
-def walk(name, attempt, user, sticky=False, prepare=None, krb5=False):
+def walk(name, attempt, user, sticky=False, prepare=None, krb5=False, closed_ok=False):
     """Fails allocation n = 1, 2, ... of `attempt` (with `sticky`, every one from n on) until it
     needs fewer than n allocations; `prepare` runs before each arming. `krb5`: MIT krb5's own
-    allocations count (and fail) too."""
+    allocations count (and fail) too. `closed_ok`: a close without an answer is allowed (TLS)."""
     mode = "failfrom" if sticky else "fail"
     check("%s: krb5 allocations %s" % (name, "on" if krb5 else "off"),
           ctl.cmd("krb5 on" if krb5 else "krb5 off") == "ok")
-    tally = {"ok": 0, "absorbed": 0, "oom": 0, "bad": 0}
+    tally = {"ok": 0, "absorbed": 0, "oom": 0, "closed": 0, "bad": 0}
     bad = []
     absorbed = []
     n = 1
@@ -264,7 +252,7 @@ def walk(name, attempt, user, sticky=False, prepare=None, krb5=False):
         # An answer can always be written, even with every allocation failing: the listener's
         # ready-made refusal, made at start, answers a connection whose state (rs_conn_new),
         # request buffer or answer could not be allocated (worker.c refuse(), conn.c).
-        if outcome == "closed":
+        if outcome == "closed" and not closed_ok:
             outcome, detail = "bad", "closed without an answer (%s)" % detail
         tally[outcome] += 1
         if outcome == "absorbed":
@@ -304,12 +292,14 @@ def test_clean_handshakes_name_the_expected_users():
                      "session cookie": session_cookie})
 
 
-def walk_test(name, attempt, user, prepare=None, krb5=False, oom="503"):
+def walk_test(name, attempt, user, prepare=None, krb5=False, oom="503", closed_ok=False):
     """A test that fails each allocation of `attempt` in turn: some failures must be answered
-    with `oom` (the rest succeed)."""
+    with `oom` (the rest succeed, or with `closed_ok` close the connection)."""
     def test():
-        t = walk(name, attempt, expected[user], prepare=prepare, krb5=krb5)
+        t = walk(name, attempt, expected[user], prepare=prepare, krb5=krb5, closed_ok=closed_ok)
         check("%s: some failures answered %s" % (name, oom), t["oom"] > 0, t)
+        if closed_ok:
+            check("%s: some failures closed the TLS handshake" % name, t["closed"] > 0, t)
     test.__name__ = "each allocation failing in turn: " + name
     return test
 
@@ -332,6 +322,7 @@ WALKS = [
     walk_test("raw kerberos after the offer", raw_kerberos_offer, "kerberos", krb5=True,
               oom=RAW_OOM),
     walk_test("raw ntlm", raw_ntlm, "ntlm", oom=RAW_OOM),
+    walk_test("https kerberos", https_kerberos, "kerberos", krb5=True, closed_ok=True),
 ]
 
 
@@ -341,14 +332,16 @@ def test_split_head_whose_buffer_fails_gets_the_ready_made_503():
     walk("http kerberos, head in two reads", http_kerberos_split, expected["kerberos"], krb5=True)
 
 
-def sticky_walk_test(name, attempt, user):
+def sticky_walk_test(name, attempt, user, closed_ok=False):
     """A test with every allocation from n on failing (like a heap that stays exhausted): the
     ready-made answer still goes out; no crash, hang, leak, close without an answer or 500.
-    (MIT krb5 not counted: the cached path then falls back to krb5_rd_req, see above.)"""
+    (MIT krb5 not counted: the cached path then falls back to krb5_rd_req, see above.) On TLS
+    the refusal must be sealed, which needs memory: there a close is the answer."""
     def test():
-        t = walk(name + ", failing from n on", attempt, expected[user], sticky=True)
+        t = walk(name + ", failing from n on", attempt, expected[user], sticky=True,
+                 closed_ok=closed_ok)
         check(name + ", failing from n on: a refused connection still gets the ready-made answer",
-              t["oom"] >= 1, t)
+              t["oom"] >= 1 or closed_ok, t)
     test.__name__ = "every allocation failing from n on: " + name
     return test
 
@@ -357,6 +350,7 @@ STICKY_WALKS = [
     sticky_walk_test("http kerberos", http_kerberos, "kerberos"),
     sticky_walk_test("http ntlm", http_ntlm, "ntlm"),
     sticky_walk_test("raw kerberos", raw_kerberos, "kerberos"),
+    sticky_walk_test("https kerberos", https_kerberos, "kerberos", closed_ok=True),
 ]
 
 

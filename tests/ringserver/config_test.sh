@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The configuration file and flags: --check accepts a good file and names the line of a bad
-# one; flags override the file; an IPv6 listener from the file serves curl --negotiate.
+# one; flags override the file; an IPv6 listener from the file serves curl --negotiate; an
+# auth_request listener off loopback needs front-end authentication; plain HTTP off loopback is
+# warned about; the --help example starts.
 source "$(dirname "$0")/lib.sh"
 start_realm
 cat >"$WORK/good.conf" <<CONF
@@ -26,7 +28,32 @@ rc=0
 out=$("$RINGSERVER" --no-such-option 1 2>&1) || rc=$?
 expect_eq "unknown flag: exit status 2" "$rc" 2
 [[ $out == *"unknown option --no-such-option"* ]] && ok "unknown flag named" || fail "$out"
-"$RINGSERVER" --help | grep -q -- '--max-pending' && ok "--help lists the options" || fail "--help"
+"$RINGSERVER" --help >"$WORK/help" # not into grep -q: it may leave before the end (SIGPIPE)
+grep -q -- '--max-pending' "$WORK/help" && ok "--help lists the options" || fail "--help"
+
+# An auth_request listener off loopback without front-end authentication does not start.
+rc=0
+out=$("$RINGSERVER" --listen '0.0.0.0:0 mode=auth_request' --keytab "$KRB5_KTNAME" --check 2>&1) || rc=$?
+expect_eq "auth_request on 0.0.0.0 without a front-end secret: exit status 1" "$rc" 1
+[[ $out == *"needs the front-end to authenticate itself"* ]] && ok "and says why" || fail "$out"
+head -c 24 /dev/urandom | base64 >"$WORK/frontend.secret"
+out=$("$RINGSERVER" --listen '0.0.0.0:0 mode=auth_request' --keytab "$KRB5_KTNAME" --check \
+    --frontend-secret-file "$WORK/frontend.secret" 2>&1) || fail "with a secret: $out"
+[[ $out == *"configuration OK"* ]] && ok "auth_request on 0.0.0.0 with a front-end secret starts" ||
+    fail "$out"
+[[ $out == *"event=plain_http"*"listener=0.0.0.0:"* ]] && ok "plain HTTP off loopback: warned" ||
+    fail "no plain_http warning: $out"
+out=$("$RINGSERVER" --listen '127.0.0.1:0' --keytab "$KRB5_KTNAME" --check 2>&1)
+[[ $out != *"event=plain_http"* ]] && ok "plain HTTP on loopback: no warning" || fail "$out"
+
+# The --help example runs as printed (its port made free, its files this test's).
+example=$(sed -n '/^Example/{n;p}' "$WORK/help")
+args=$(sed -e 's/.*ringserver //' -e 's/:8081/:0/' \
+    -e "s|/etc/negring/frontend.secret|$WORK/frontend.secret|" <<<"$example")
+eval "set -- $args"
+out=$("$RINGSERVER" --keytab "$KRB5_KTNAME" "$@" --check 2>&1) || fail "--help example: $out"
+[[ $out == *"configuration OK (1 listeners"* ]] && ok "the --help example starts" || fail "$out"
+[[ $example == *"0.0.0.0"*"auth_request"* ]] && fail "the --help example exposes auth_request"
 
 # The file's listeners with a flag overriding one option; IPv6 loopback served.
 start_server --config "$WORK/good.conf" --workers 2

@@ -3,9 +3,10 @@
  *
  * The executable is linked with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc: every call of
  * those from the ringserver objects and from libnegring.a (whose ng_alloc/ng_realloc are the
- * library's only calloc/realloc callers) comes here first, so one counter numbers all the
- * allocations of a handshake in the order they happen. Shared libraries (libc, libkrb5,
- * liburing) keep their own allocations uncounted.
+ * library's only calloc/realloc callers) comes here first, and OpenSSL's allocations are routed
+ * here too (CRYPTO_set_mem_functions, before OpenSSL allocates anything), so one counter numbers
+ * all the allocations of a TLS handshake and its login in the order they happen. Other shared
+ * libraries (libc, libkrb5, liburing) keep their own allocations uncounted.
  *
  * Control: when RS_FAULT_CONTROL names a unix socket path, a thread serves it. One command per
  * line, one answer line each:
@@ -16,9 +17,16 @@
  *                (tests/harness/krb5_alloc_hook.h; off at start)
  *   count        allocations seen since the last arming            -> the number
  *   off          disarm                                            -> allocations seen
+ *   submitfail N  every Nth io_uring_submit fails with -EBUSY, submitting nothing (0: none)
+ *                                                                  -> "ok"
+ * The last is linked in with -Wl,--wrap=io_uring_submit: the ring's submission queue cannot be
+ * flushed, so a helper that finds it full gets no entry (submit.c), as when the kernel refuses
+ * submissions while completions overflow.
  * With RS_FAULT_BACKTRACE set, each failed allocation writes its call stack to stderr
  * ("addr2line -e ringserver_faulty +OFFSET" names the lines), to see which one a step hit. */
+#include <errno.h>
 #include <execinfo.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -39,6 +47,9 @@ void *__real_realloc(void *ptr, size_t size);
 void *__wrap_malloc(size_t size);
 void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *ptr, size_t size);
+struct io_uring;
+int __real_io_uring_submit(struct io_uring *ring);
+int __wrap_io_uring_submit(struct io_uring *ring);
 
 enum fail_mode { FAIL_ONE, FAIL_FROM, FAIL_EVERY };
 
@@ -47,6 +58,7 @@ static atomic_int fail_mode;
 static atomic_ulong seen;
 static bool backtraces;
 static atomic_bool krb5_counted;
+static atomic_ulong submit_fail_every, submits;
 static bool hooked;
 static char control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
@@ -95,6 +107,14 @@ void *__wrap_realloc(void *ptr, size_t size)
     return injected() ? NULL : __real_realloc(ptr, size); /* a failed realloc keeps ptr */
 }
 
+int __wrap_io_uring_submit(struct io_uring *ring)
+{
+    unsigned long every = atomic_load_explicit(&submit_fail_every, memory_order_relaxed);
+    if (every != 0 && atomic_fetch_add_explicit(&submits, 1, memory_order_relaxed) % every == 0)
+        return -EBUSY;
+    return __real_io_uring_submit(ring);
+}
+
 static void arm(unsigned long n, enum fail_mode mode)
 {
     atomic_store(&fail_at, 0);
@@ -121,6 +141,9 @@ static void answer(int fd, const char *line)
         bool on = strcmp(line, "krb5 on") == 0;
         atomic_store(&krb5_counted, on);
         len = snprintf(out, sizeof(out), on && !hooked ? "error krb5 not hooked\n" : "ok\n");
+    } else if (sscanf(line, "submitfail %lu", &n) == 1) {
+        atomic_store(&submit_fail_every, n);
+        len = snprintf(out, sizeof(out), "ok\n");
     } else if (strcmp(line, "count") == 0) {
         len = snprintf(out, sizeof(out), "%lu\n", atomic_load(&seen));
     } else if (strcmp(line, "off") == 0) {
@@ -170,11 +193,33 @@ static void *serve(void *arg)
     return NULL;
 }
 
+static void *crypto_malloc(size_t size, const char *file, int line)
+{
+    (void)file, (void)line;
+    return __wrap_malloc(size);
+}
+
+static void *crypto_realloc(void *ptr, size_t size, const char *file, int line)
+{
+    (void)file, (void)line;
+    return __wrap_realloc(ptr, size);
+}
+
+static void crypto_free(void *ptr, const char *file, int line)
+{
+    (void)file, (void)line;
+    free(ptr);
+}
+
 __attribute__((constructor)) static void fault_control_start(void)
 {
     const char *path = getenv("RS_FAULT_CONTROL");
     if (path == NULL || *path == '\0')
         return;
+    if (CRYPTO_set_mem_functions(crypto_malloc, crypto_realloc, crypto_free) != 1) {
+        fprintf(stderr, "ringserver_faulty: OpenSSL allocated before its allocator was set\n");
+        exit(2);
+    }
     backtraces = getenv("RS_FAULT_BACKTRACE") != NULL;
     hooked = ng_test_hook_krb5_allocs(krb5_injected) > 0; /* before any worker thread runs */
     struct sockaddr_un sa = {.sun_family = AF_UNIX};

@@ -8,10 +8,13 @@ script=$1
 shift
 start_realm
 head -c 32 /dev/urandom >"$WORK/cookie.key"
+head -c 24 /dev/urandom | base64 >"$WORK/frontend.secret"
 # NTLM accounts (docs/ntlm.md) for tests that pass --user-db @WORK@/users.
 if [[ -x ${NEGRING_USER_TOOL:-} ]]; then
     "$NEGRING_USER_TOOL" add --db "$WORK/users" 'NEGRING\alice' <<<"$NEGRING_USER_PASSWORD" >/dev/null
 fi
+# A throwaway PKI for tests whose listeners name its files (make_certs.sh).
+if [[ "$*" == *@WORK@/pki/* ]]; then "$HERE/make_certs.sh" "$WORK/pki"; fi
 args=()
 for a in "$@"; do args+=("${a//@WORK@/$WORK}"); done
 start_server "${args[@]}"

@@ -1,25 +1,35 @@
 /* Unit tests of ringserver's parsers and small modules, compiled against their sources:
  * the strict HTTP parser (RFC 9112 cases, every prefix of valid requests is "incomplete",
  * random mutations never crash or read out of bounds under ASan), strict base64, the session
- * cookie (round trip, tampering, expiry, wrong key), the result cache, the timer wheel, the
- * raw protocol's framing and the SECURITY_STATUS table. */
+ * cookie (round trip, tampering, expiry, wrong key, its claims), the secrets, revocations, the
+ * result cache, the timer wheel, the raw protocol's framing, loopback listeners, the
+ * tls-server-end-point channel bindings and the SECURITY_STATUS table. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <nettle/base64.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "b64.h"
 #include "check.h"
+#include "config.h"
 #include "http_parser.h"
 #include "raw_frame.h"
 #include "result_cache.h"
+#include "revocation.h"
 #include "sec_status.h"
+#include "secret.h"
 #include "session_cookie.h"
 #include "timer_wheel.h"
+#include "tls_context.h"
 
-static const struct rs_http_limits limits = {8192, 20, 100, "X-Client-Connection"};
+static const struct rs_http_limits limits = {8192, 20, 100, "X-Client-Connection",
+                                             "X-Negring-Frontend"};
 
 static enum rs_http_result parse(const char *s, struct rs_http_request *req)
 {
@@ -41,10 +51,16 @@ static void test_http_valid(void)
     CHECK_EQ(parse(s, &req), RS_HTTP_DONE);
     CHECK(req.has_authorization && req.authorization.len == 14);
     CHECK_MEM(req.authorization.ptr, "Negotiate YWJj", 14);
-    CHECK(req.has_cookie && req.has_client_id && req.keep_alive);
+    CHECK(req.has_cookie && req.has_client_id && req.keep_alive && !req.has_frontend);
     CHECK_EQ(req.content_length, 3);
     CHECK_EQ(req.head_len, strlen(s) - 3);
     CHECK(rs_slice_eq_nocase(req.method, "get") && req.target.len == 4);
+    CHECK_EQ(parse("GET / HTTP/1.1\r\nHost: x\r\nX-Negring-Frontend: s\r\n\r\n", &req),
+             RS_HTTP_DONE);
+    CHECK(req.has_frontend && req.frontend.len == 1);
+    CHECK_EQ(status_of("GET / HTTP/1.1\r\nHost: x\r\nX-Negring-Frontend: s\r\n"
+                       "x-negring-frontend: t\r\n\r\n"),
+             400);
     CHECK_EQ(status_of("GET / HTTP/1.0\r\n\r\n"), 0);
     CHECK_EQ(status_of("\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"), 0);
     CHECK(parse("GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\n", &req) ==
@@ -265,72 +281,234 @@ static void write_key_file(char *path, int byte, size_t n)
     close(fd);
 }
 
-static bool load_key(struct rs_cookie_key *k, int byte, size_t n)
+static bool load_key(struct rs_secret *k, int byte, size_t n)
 {
     char path[64], err[256];
     write_key_file(path, byte, n);
-    bool ok = rs_cookie_key_load(k, path, err, sizeof(err)) == 0;
+    bool ok = rs_secret_load(k, path, RS_COOKIE_KEY_MIN, RS_SECRET_BYTES, err, sizeof(err)) == 0;
     unlink(path);
     return ok;
 }
 
-static bool verifies(const struct rs_cookie_key *k, struct rs_slice h)
+static const struct rs_cookie_claims alice_claims = {.issued = 900,
+                                                     .expires = 2000,
+                                                     .scope = "kerberos@1.2.3.4:80",
+                                                     .package = "Kerberos",
+                                                     .user = "alice@R"};
+
+static bool verifies(const struct rs_secret *k, struct rs_slice h)
 {
-    char user[64], pkg[16];
-    return rs_cookie_verify(k, "negring_session", h, 1000, user, sizeof(user), pkg, sizeof(pkg));
+    struct rs_cookie_claims c;
+    return rs_cookie_verify(k, "negring_session", h, 1000, &c);
 }
 
 /* SIGHUP reloads the key: a new one replaces the old; a bad file keeps the old one. */
 static void test_cookie_key_reload(void)
 {
-    struct rs_cookie_key k = {0};
+    struct rs_secret k = {0};
     CHECK(!load_key(&k, 1, 31)); /* too short */
     CHECK(k.len == 0);
     REQUIRE(load_key(&k, 1, 32));
     struct rs_out o = {0};
     rs_out_str(&o, "negring_session=");
-    rs_cookie_make(&o, &k, 2000, "Kerberos", "alice@R");
+    rs_cookie_make(&o, &k, &alice_claims);
     REQUIRE(!o.failed);
     struct rs_slice h = {o.data, o.len};
     CHECK(verifies(&k, h));
     CHECK(!load_key(&k, 2, 10));
-    CHECK(verifies(&k, h)); /* the refused file left the key as it was */
+    CHECK(!load_key(&k, 2, 65)); /* too long */
+    CHECK(verifies(&k, h));      /* the refused files left the key as it was */
     char err[256];
-    CHECK(rs_cookie_key_load(&k, "/nonexistent/cookie.key", err, sizeof(err)) != 0);
+    CHECK(rs_secret_load(&k, "/nonexistent/cookie.key", 32, RS_SECRET_BYTES, err, sizeof(err)) !=
+          0);
     CHECK(verifies(&k, h));
     REQUIRE(load_key(&k, 2, 64));
     CHECK(k.len == 64);
     CHECK(!verifies(&k, h)); /* signed with the old key */
-    rs_cookie_key_wipe(&k);
+    rs_secret_wipe(&k);
     CHECK(k.len == 0 && !verifies(&k, h));
     rs_out_free(&o);
 }
 
 static void test_cookie(void)
 {
-    struct rs_cookie_key k = {0}, other = {0};
+    struct rs_secret k = {0}, other = {0};
     REQUIRE(load_key(&k, 7, 32));
     REQUIRE(load_key(&other, 8, 32));
     struct rs_out o = {0};
     rs_out_str(&o, "x=1; negring_session=");
-    rs_cookie_make(&o, &k, 2000, "Kerberos", "alice@R");
+    rs_cookie_make(&o, &k, &alice_claims);
     rs_out_str(&o, "; y=2");
     REQUIRE(!o.failed);
     struct rs_slice h = {o.data, o.len};
-    char user[64], pkg[16];
-    CHECK(rs_cookie_verify(&k, "negring_session", h, 1000, user, sizeof(user), pkg, sizeof(pkg)));
-    CHECK(strcmp(user, "alice@R") == 0 && strcmp(pkg, "Kerberos") == 0);
-    CHECK(!rs_cookie_verify(&k, "negring_session", h, 2000, user, sizeof(user), pkg, sizeof(pkg)));
-    CHECK(!rs_cookie_verify(&other, "negring_session", h, 1000, user, sizeof(user), pkg,
-                            sizeof(pkg)));
-    CHECK(!rs_cookie_verify(&k, "other", h, 1000, user, sizeof(user), pkg, sizeof(pkg)));
+    struct rs_cookie_claims c;
+    CHECK(rs_cookie_verify(&k, "negring_session", h, 1000, &c));
+    CHECK(strcmp(c.user, "alice@R") == 0 && strcmp(c.package, "Kerberos") == 0);
+    CHECK(strcmp(c.scope, "kerberos@1.2.3.4:80") == 0 && c.issued == 900 && c.expires == 2000);
+    CHECK(!rs_cookie_verify(&k, "negring_session", h, 2000, &c)); /* expired */
+    CHECK(!rs_cookie_verify(&other, "negring_session", h, 1000, &c));
+    CHECK(!rs_cookie_verify(&k, "other", h, 1000, &c));
     for (size_t i = 21; i < o.len - 5; i++) { /* any changed byte of the value is refused */
         o.data[i] ^= 1;
-        CHECK(!rs_cookie_verify(&k, "negring_session", h, 1000, user, sizeof(user), pkg,
-                                sizeof(pkg)));
+        CHECK(!rs_cookie_verify(&k, "negring_session", h, 1000, &c));
         o.data[i] ^= 1;
     }
+    struct rs_cookie_claims bad = alice_claims; /* '|' would shift the fields */
+    strcpy(bad.scope, "kerberos|x");
+    struct rs_out b = {0};
+    rs_cookie_make(&b, &k, &bad);
+    CHECK(b.failed);
+    rs_out_free(&b);
     rs_out_free(&o);
+}
+
+/* The front-end secret: text, a final newline dropped, compared exactly. */
+static void test_frontend_secret(void)
+{
+    char path[] = "/tmp/ringserver-secret.XXXXXX", err[256];
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    REQUIRE(write(fd, "0123456789abcdefXYZ\n", 20) == 20);
+    close(fd);
+    struct rs_secret s = {0};
+    CHECK(!rs_secret_equals(&s, (struct rs_slice){(const uint8_t *)"", 0})); /* none set */
+    REQUIRE(rs_secret_load(&s, path, 16, RS_SECRET_TEXT, err, sizeof(err)) == 0);
+    CHECK(rs_secret_equals(&s, (struct rs_slice){(const uint8_t *)"0123456789abcdefXYZ", 19}));
+    CHECK(!rs_secret_equals(&s, (struct rs_slice){(const uint8_t *)"0123456789abcdefXYz", 19}));
+    CHECK(!rs_secret_equals(&s, (struct rs_slice){(const uint8_t *)"0123456789abcdefXY", 18}));
+    fd = open(path, O_WRONLY | O_TRUNC);
+    REQUIRE(fd >= 0 && write(fd, "0123456789 abcdefXYZ", 20) == 20); /* a blank */
+    close(fd);
+    CHECK(rs_secret_load(&s, path, 16, RS_SECRET_TEXT, err, sizeof(err)) != 0);
+    CHECK(rs_secret_equals(&s, (struct rs_slice){(const uint8_t *)"0123456789abcdefXYZ", 19}));
+    unlink(path);
+    rs_secret_wipe(&s);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Revoked sessions by time, and NTLM sessions of accounts gone or disabled. */
+static void test_revocation(void)
+{
+    char dir[] = "/tmp/ringserver-revocation.XXXXXX", rev[64], users[64], err[256];
+    REQUIRE(mkdtemp(dir) != NULL);
+    snprintf(rev, sizeof(rev), "%s/revoked", dir);
+    snprintf(users, sizeof(users), "%s/users", dir);
+    struct rs_config cfg = {0};
+    strcpy(cfg.revocation_file, rev);
+    strcpy(cfg.user_db, users);
+    write_file(users, "EX:alice:31D6CFE0D16AE931B73C59D7E0C089C0:\n"
+                      "EX:bob:31D6CFE0D16AE931B73C59D7E0C089C0:disabled\n");
+    struct rs_revocation *r = NULL;
+    REQUIRE(rs_revocation_load(&cfg, &r, err, sizeof(err)) == 0); /* no revocation file yet */
+    CHECK(rs_revocation_allows(r, "Kerberos", "carol@R", 1));
+    CHECK(rs_revocation_allows(r, "NTLM", "EX\\alice", 1));
+    CHECK(rs_revocation_allows(r, "NTLM", "ex\\ALICE", 1));
+    CHECK(!rs_revocation_allows(r, "NTLM", "EX\\bob", 1));   /* disabled */
+    CHECK(!rs_revocation_allows(r, "NTLM", "EX\\carol", 1)); /* removed */
+    rs_revocation_free(r);
+    REQUIRE(rs_revocation_append(rev, "carol@R", 1000, err, sizeof(err)) == 0);
+    REQUIRE(rs_revocation_append(rev, "carol@R", 500, err, sizeof(err)) == 0);
+    REQUIRE(rs_revocation_append(rev, "EX\\alice", 700, err, sizeof(err)) == 0);
+    CHECK(rs_revocation_append(rev, "bad\nname", 1, err, sizeof(err)) != 0);
+    REQUIRE(rs_revocation_load(&cfg, &r, err, sizeof(err)) == 0);
+    CHECK(!rs_revocation_allows(r, "Kerberos", "carol@R", 1000)); /* the latest revocation */
+    CHECK(!rs_revocation_allows(r, "Kerberos", "CAROL@r", 999));
+    CHECK(rs_revocation_allows(r, "Kerberos", "carol@R", 1001)); /* a login after it */
+    CHECK(rs_revocation_allows(r, "Kerberos", "dave@R", 1));
+    CHECK(!rs_revocation_allows(r, "NTLM", "EX\\alice", 700));
+    CHECK(rs_revocation_allows(r, "NTLM", "EX\\alice", 701));
+    rs_revocation_free(r);
+    write_file(rev, "12 carol@R\nnot a line\n");
+    r = NULL;
+    CHECK(rs_revocation_load(&cfg, &r, err, sizeof(err)) != 0 && r == NULL);
+    CHECK(strstr(err, "revoked:2") != NULL);
+    CHECK(rs_revocation_allows(NULL, "NTLM", "anyone", 0));
+    unlink(rev);
+    unlink(users);
+    rmdir(dir);
+}
+
+/* A self-signed certificate over a fresh key, signed with `md`: P-256, or RSA for MD5 (ECDSA
+ * has no MD5). */
+static X509 *self_signed(const EVP_MD *md)
+{
+    EVP_PKEY *key = md == EVP_md5() ? EVP_RSA_gen(1024) : EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    REQUIRE(key != NULL && x != NULL);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+                               (const unsigned char *)"localhost", -1, -1, 0);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    REQUIRE(X509_set_pubkey(x, key) == 1 && X509_sign(x, key, md) > 0);
+    EVP_PKEY_free(key);
+    return x;
+}
+
+/* RFC 5929 §4.1 as Windows computes it: the signature's hash, but SHA-256 for MD5 and SHA-1. */
+static void test_tls_server_end_point(void)
+{
+    struct {
+        const EVP_MD *sign, *hash;
+    } cases[] = {{EVP_sha256(), EVP_sha256()},
+                 {EVP_sha384(), EVP_sha384()},
+                 {EVP_sha512(), EVP_sha512()},
+                 {EVP_sha1(), EVP_sha256()},
+                 {EVP_md5(), EVP_sha256()}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        X509 *x = self_signed(cases[i].sign);
+        struct rs_tls_bindings b;
+        REQUIRE(rs_tls_end_point_bindings(x, &b));
+        uint8_t want[EVP_MAX_MD_SIZE];
+        unsigned want_len = 0;
+        REQUIRE(X509_digest(x, cases[i].hash, want, &want_len) == 1);
+        SEC_CHANNEL_BINDINGS head;
+        memcpy(&head, b.buf, sizeof(head));
+        CHECK_EQ(head.dwApplicationDataOffset, sizeof(head));
+        CHECK_EQ(head.cbApplicationDataLength, 21 + want_len);
+        CHECK_EQ(b.len, sizeof(head) + 21 + want_len);
+        CHECK_MEM(b.buf + sizeof(head), "tls-server-end-point:", 21);
+        CHECK_MEM(b.buf + sizeof(head) + 21, want, want_len);
+        CHECK_EQ(head.cbInitiatorLength + head.cbAcceptorLength, 0);
+        X509_free(x);
+    }
+}
+
+static void test_loopback(void)
+{
+    struct rs_config cfg;
+    char err[256];
+    char *argv[] = {"ringserver",
+                    "--listen",
+                    "127.0.0.2:1",
+                    "--listen",
+                    "10.0.0.1:1",
+                    "--listen",
+                    "[::1]:1",
+                    "--listen",
+                    "[::ffff:127.0.0.1]:1",
+                    "--listen",
+                    "[::]:1",
+                    "--listen",
+                    "0.0.0.0:1 service=a.b/c@R"};
+    REQUIRE(rs_config_load(&cfg, 13, argv, err, sizeof(err)) == 0);
+    CHECK(rs_listener_is_loopback(&cfg.listeners[0]));
+    CHECK(!rs_listener_is_loopback(&cfg.listeners[1]));
+    CHECK(rs_listener_is_loopback(&cfg.listeners[2]));
+    CHECK(rs_listener_is_loopback(&cfg.listeners[3]));
+    CHECK(!rs_listener_is_loopback(&cfg.listeners[4]));
+    CHECK(!rs_listener_is_loopback(&cfg.listeners[5]));
+    CHECK(strcmp(cfg.listeners[5].service, "a.b/c@R") == 0);
+    char *bad[] = {"ringserver", "--listen", "0.0.0.0:1 service=a|b"};
+    CHECK(rs_config_load(&cfg, 3, bad, err, sizeof(err)) != 0);
 }
 
 static void test_result_cache(void)
@@ -349,6 +527,10 @@ static void test_result_cache(void)
     CHECK_EQ(rs_result_cache_get(c, k1, &got), 1);
     CHECK(strcmp(got.user, "alice@R") == 0 && got.token_len == 2);
     CHECK_EQ(rs_result_cache_get(c, k2, &got), 0);
+    rs_result_cache_clear(c); /* SIGHUP */
+    CHECK_EQ(rs_result_cache_get(c, k1, &got), 0);
+    rs_result_cache_put(c, k1, &r);
+    CHECK_EQ(rs_result_cache_get(c, k1, &got), 1);
     for (int i = 0; i < 5000; i++) { /* eviction keeps it bounded and working */
         uint8_t k[32];
         rs_result_cache_key("x", (const uint8_t *)&i, sizeof(i), k);
@@ -484,6 +666,10 @@ int main(void)
     test_b64_against_nettle();
     test_cookie();
     test_cookie_key_reload();
+    test_frontend_secret();
+    test_revocation();
+    test_loopback();
+    test_tls_server_end_point();
     test_result_cache();
     test_timer_wheel();
     test_raw_frame();

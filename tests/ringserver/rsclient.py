@@ -1,11 +1,13 @@
 """Client helpers for the ringserver tests: the test runner, MIT GSSAPI tokens (python3-gssapi),
 hand-built SPNEGO wrappers for multi-leg exchanges, a minimal HTTP/1.1 client over one socket (so
-the test controls keep-alive), and the raw protocol's frames (docs/ringserver.md)."""
+the test controls keep-alive), the raw protocol's frames (docs/ringserver.md), and the fault
+control socket of ringserver_faulty (fault_control.c)."""
 import base64
 import os
 import socket
 import struct
 import sys
+import time
 import traceback
 
 import gssapi
@@ -47,15 +49,18 @@ def run(*tests):
     print("all checks passed")
 
 
-def initiator(mech="spnego", ccache=None):
-    """A fresh MIT initiator context for HTTP@localhost."""
+def initiator(mech="spnego", ccache=None, bindings=None):
+    """A fresh MIT initiator context for HTTP@localhost; `bindings`: the channel bindings'
+    application data (e.g. tls-server-end-point:HASH, RFC 5929)."""
     name = gssapi.Name("HTTP@localhost", gssapi.NameType.hostbased_service)
     oid = gssapi.MechType.kerberos if mech == "krb5" else gssapi.OID.from_int_seq("1.3.6.1.5.5.2")
     creds = None
     if ccache:
         creds = gssapi.Credentials(usage="initiate", store={"ccache": ccache})
     flags = [gssapi.RequirementFlag.mutual_authentication]
-    return gssapi.SecurityContext(name=name, mech=oid, usage="initiate", flags=flags, creds=creds)
+    cb = gssapi.raw.ChannelBindings(application_data=bindings) if bindings else None
+    return gssapi.SecurityContext(name=name, mech=oid, usage="initiate", flags=flags, creds=creds,
+                                  channel_bindings=cb)
 
 
 def der(tag, content):
@@ -84,11 +89,27 @@ def b64(data):
     return base64.b64encode(data).decode()
 
 
-class Http:
-    """One keep-alive HTTP/1.1 connection."""
+def tls_client(cafile=None, alpn=("http/1.1",), **versions):
+    """A client ssl.SSLContext trusting `cafile` (default: the test PKI's CA), offering `alpn`;
+    versions: minimum_version / maximum_version (ssl.TLSVersion)."""
+    import ssl
+    ctx = ssl.create_default_context(cafile=cafile or os.path.join(os.environ["RS_WORK"],
+                                                                   "pki", "ca.pem"))
+    if alpn:
+        ctx.set_alpn_protocols(list(alpn))
+    for k, v in versions.items():
+        setattr(ctx, k, v)
+    return ctx
 
-    def __init__(self, port):
+
+class Http:
+    """One keep-alive HTTP/1.1 connection; over TLS with an ssl.SSLContext (and a session to
+    resume)."""
+
+    def __init__(self, port, tls=None, session=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname="localhost", session=session)
         self.buf = b""
 
     def send_raw(self, data):
@@ -146,10 +167,12 @@ def auth_token(hdrs, scheme="Negotiate"):
 
 
 class Raw:
-    """One raw-protocol connection."""
+    """One raw-protocol connection (over TLS with an ssl.SSLContext)."""
 
-    def __init__(self, port):
+    def __init__(self, port, tls=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname="localhost")
 
     def send(self, token):
         self.sock.sendall(struct.pack(">I", len(token)) + token)
@@ -186,8 +209,8 @@ class Raw:
         self.sock.close()
 
 
-def metrics(port):
-    h = Http(port)
+def metrics(port, tls=None):
+    h = Http(port, tls)
     status, _, body = h.request("/metrics")
     h.close()
     out = {}
@@ -196,6 +219,36 @@ def metrics(port):
             k, v = line.rsplit(" ", 1)
             out[k] = float(v)
     return out
+
+
+class Control:
+    """The fault_control.c unix socket."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(10)
+        self.sock.connect(path)
+        self.buf = b""
+
+    def cmd(self, line):
+        self.sock.sendall(line.encode() + b"\n")
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(64)
+            if not chunk:
+                raise EOFError("control socket closed")
+            self.buf += chunk
+        answer, self.buf = self.buf.split(b"\n", 1)
+        return answer.decode()
+
+    def settled_count(self):
+        """Allocations since arming, once the server stopped allocating for this attempt."""
+        last = int(self.cmd("count"))
+        while True:
+            time.sleep(0.005)
+            now = int(self.cmd("count"))
+            if now == last:
+                return now
+            last = now
 
 
 PORTS = [int(p) for p in os.environ.get("RS_PORTS", "").split()]

@@ -30,7 +30,8 @@ static const OM_uint32 mutual_flags = GSS_C_MUTUAL_FLAG | GSS_C_INTEG_FLAG | GSS
 static const uint8_t spnego_reject[] = {0xa1, 0x07, 0x30, 0x05, 0xa0, 0x03, 0x0a, 0x01, 0x02};
 
 /* A Kerberos failure under ASC_REQ_EXTENDED_ERROR: a SPNEGO reject carrying a KRB-ERROR token
- * (core/kerberos/krb5_error_token.c, written by core/negotiate/negotiate_acceptor.c; its contents are checked in tests/unit/krb5_error_token_test.c). */
+ * (core/kerberos/krb5_error_token.c, written by core/negotiate/negotiate_acceptor.c; its contents
+ * are checked in tests/unit/krb5_error_token_test.c). */
 static bool is_reject_with_krb_error(const struct ng_accept_leg *leg)
 {
     struct ng_spnego_token tok;
@@ -479,11 +480,23 @@ static void test_invalid_handle(void)
 
 /* ---- SEC_E_LOGON_DENIED ---------------------------------------------------------------------- */
 
+/* The reason a refused leg reported (SECBUFFER_NEGRING_FAILURE), Kerberos's. */
+static void check_reason(const struct ng_accept_leg *leg, ULONG reason)
+{
+    CHECK_EQ(leg->failure.Reason, reason);
+    CHECK_EQ(leg->failure.MechanismRpcId, RPC_C_AUTHN_GSS_KERBEROS);
+    CHECK_EQ(leg->failure.Status, leg->status);
+}
+
 static void test_logon_denied_replay(void)
 {
     gss_buffer_desc t = client_token(gss_mech_spnego, mutual_flags, NULL, NULL);
-    CHECK_EQ(accept_token(&cred, t, 0, NULL), SEC_E_OK);
-    CHECK_EQ(accept_token(&cred, t, 0, NULL), SEC_E_LOGON_DENIED);
+    struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
+    CHECK_EQ(accept_once(&cred, t.value, t.length, 0, leg), SEC_E_OK);
+    CHECK_EQ(leg->failure.Reason, NEGRING_REASON_NONE);
+    CHECK_EQ(accept_once(&cred, t.value, t.length, 0, leg), SEC_E_LOGON_DENIED);
+    check_reason(leg, NEGRING_REASON_REPLAY);
+    free(leg);
     release(&t);
 }
 
@@ -512,8 +525,16 @@ static void test_logon_denied_key_changed(void)
     /* alice's default ccache still holds the kvno 1 ticket; the fresh one gets kvno 2. */
     gss_buffer_desc old_ticket = client_token(gss_mech_spnego, mutual_flags, NULL, NULL);
     gss_buffer_desc new_ticket = client_token(gss_mech_spnego, mutual_flags, NULL, fresh_ccache);
-    CHECK_EQ(accept_token(&old_keys, new_ticket, 0, NULL), SEC_E_LOGON_DENIED);
-    CHECK_EQ(accept_token(&new_keys, old_ticket, 0, NULL), SEC_E_LOGON_DENIED);
+    struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
+    CHECK_EQ(accept_once(&old_keys, new_ticket.value, new_ticket.length, 0, leg),
+             SEC_E_LOGON_DENIED);
+    check_reason(leg, NEGRING_REASON_STALE_KEY);
+    CHECK(strstr(leg->failure.Detail, "ticket kvno 2") != NULL);
+    CHECK_EQ(accept_once(&new_keys, old_ticket.value, old_ticket.length, 0, leg),
+             SEC_E_LOGON_DENIED);
+    check_reason(leg, NEGRING_REASON_STALE_KEY);
+    CHECK(strstr(leg->failure.Detail, "ticket kvno 1") != NULL);
+    free(leg);
     /* Each matches its own keys. */
     CHECK_EQ(accept_token(&new_keys, new_ticket, 0, NULL), SEC_E_OK);
     CHECK_EQ(accept_token(&old_keys, old_ticket, 0, NULL), SEC_E_OK);
@@ -542,6 +563,7 @@ static void test_no_authenticating_authority(void)
     CHECK_EQ(accept_once(&cred, t.value, t.length, ASC_REQ_EXTENDED_ERROR, leg),
              SEC_E_NO_AUTHENTICATING_AUTHORITY);
     CHECK(is_reject_with_krb_error(leg));
+    check_reason(leg, NEGRING_REASON_UNKNOWN_REALM);
     free(leg);
     release(&t);
     ng_test_realm_stop(&other);
@@ -556,7 +578,11 @@ static void test_wrong_principal(void)
     gss_buffer_desc for_other =
         client_token(gss_mech_spnego, mutual_flags, "other.localhost", NULL);
     gss_buffer_desc for_http = client_token(gss_mech_spnego, mutual_flags, NULL, NULL);
-    CHECK_EQ(accept_token(&only_http, for_other, 0, NULL), SEC_E_WRONG_PRINCIPAL);
+    struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
+    CHECK_EQ(accept_once(&only_http, for_other.value, for_other.length, 0, leg),
+             SEC_E_WRONG_PRINCIPAL);
+    check_reason(leg, NEGRING_REASON_WRONG_SERVICE);
+    free(leg);
     CHECK_EQ(accept_token(&only_other, for_http, 0, NULL), SEC_E_WRONG_PRINCIPAL);
     CHECK_EQ(accept_token(&only_other, for_other, 0, NULL), SEC_E_OK);
     CHECK_EQ(accept_token(&only_http, for_http, 0, NULL), SEC_E_OK);
@@ -576,6 +602,7 @@ static void test_time_skew(void)
     REQUIRE(raw_ap_req(realm.ccache, realm.service, 3600, mutual_flags, false, &w) == 0);
     struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
     CHECK_EQ(accept_once(&cred, w.buf, w.len, 0, leg), SEC_E_TIME_SKEW);
+    check_reason(leg, NEGRING_REASON_CLOCK_SKEW);
     ng_writer_free(&w);
     /* A token made 10 s ago (held back, or a lagging client clock) against the acceptor's 1 s
      * skew: libkrb5's 300 s pass it, negring's own check must not. The client's time is set
@@ -586,6 +613,8 @@ static void test_time_skew(void)
     w = ng_writer_growable();
     REQUIRE(raw_ap_req(realm.ccache, realm.service, -10, mutual_flags, false, &w) == 0);
     CHECK_EQ(accept_once(&strict, w.buf, w.len, 0, leg), SEC_E_TIME_SKEW);
+    check_reason(leg, NEGRING_REASON_CLOCK_SKEW);
+    CHECK_EQ(strcmp(leg->failure.UserName, realm.user), 0); /* the ticket had opened */
     ng_writer_free(&w);
     /* The same client 0 s off is accepted: the refusal above is the skew, nothing else. */
     w = ng_writer_growable();

@@ -14,138 +14,20 @@
 #include "check.h"
 #include "der.h"
 #include "gss_peer.h"
+#include "pac_builder.h"
 #include "pac_logon_info.h"
 #include "realm.h"
 
 static struct ng_test_realm realm;
 static CredHandle acceptor;
 
-/* ---- an NDR encoder for the test's KERB_VALIDATION_INFO --------------------------------- */
-
-struct enc {
-    uint8_t buf[4096];
-    size_t len;
-};
-
-static void put(struct enc *e, const void *p, size_t n)
-{
-    REQUIRE(e->len + n <= sizeof(e->buf));
-    memcpy(e->buf + e->len, p, n);
-    e->len += n;
-}
-
-static void align4(struct enc *e)
-{
-    static const uint8_t zero[4];
-    put(e, zero, (4 - e->len % 4) % 4);
-}
-
-static void u32(struct enc *e, uint32_t v)
-{
-    align4(e);
-    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    put(e, b, 4);
-}
-
-static void u16(struct enc *e, uint16_t v)
-{
-    uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
-    put(e, b, 2);
-}
-
-/* RPC_UNICODE_STRING header (MS-DTYP §2.3.10) with a referent id, or a NULL one. */
-static void ustr_ref(struct enc *e, const char *s, uint32_t *ref)
-{
-    align4(e);
-    u16(e, s ? (uint16_t)(2 * strlen(s)) : 0);
-    u16(e, s ? (uint16_t)(2 * strlen(s)) : 0);
-    u32(e, s ? (*ref)++ : 0);
-}
-
-static void ustr_body(struct enc *e, const char *s)
-{
-    u32(e, (uint32_t)strlen(s));
-    u32(e, 0);
-    u32(e, (uint32_t)strlen(s));
-    for (const char *p = s; *p; p++)
-        u16(e, (uint16_t)*p);
-}
-
-/* RPC_SID: S-1-<authority>-<subs...> */
-static void sid(struct enc *e, uint8_t authority, const uint32_t *subs, uint8_t n)
-{
-    u32(e, n);
-    uint8_t head[8] = {1, n, 0, 0, 0, 0, 0, authority};
-    put(e, head, 8);
-    for (uint8_t i = 0; i < n; i++)
-        u32(e, subs[i]);
-}
-
-static const uint32_t domain_subs[] = {21, 1, 2, 3}, resource_subs[] = {21, 9, 9, 9},
-                      extra_subs[] = {1};
-
-/* Domain S-1-5-21-1-2-3 groups 513 and 1105, extra SID S-1-18-1, resource group
- * S-1-5-21-9-9-9-1200; EffectiveName and LogonDomainName present, the other strings NULL. */
-static void encode_validation_info(struct enc *e)
-{
-    uint32_t ref = 0x20000;
-    static const uint8_t common[8] = {1, 0x10, 8, 0, 0xcc, 0xcc, 0xcc, 0xcc};
-    put(e, common, 8);
-    u32(e, 0); /* object buffer length, patched below */
-    u32(e, 0);
-    u32(e, ref++); /* the top-level pointer */
-    for (int i = 0; i < 12; i++)
-        u32(e, 0x01020304); /* six FILETIMEs */
-    const char *strings[6] = {"alice", NULL, NULL, NULL, NULL, NULL};
-    for (int i = 0; i < 6; i++)
-        ustr_ref(e, strings[i], &ref);
-    u16(e, 7);
-    u16(e, 0);
-    u32(e, 1104);  /* UserId */
-    u32(e, 513);   /* PrimaryGroupId */
-    u32(e, 2);     /* GroupCount */
-    u32(e, ref++); /* GroupIds */
-    u32(e, 0x20);  /* UserFlags: extra SIDs */
-    for (int i = 0; i < 4; i++)
-        u32(e, 0);             /* UserSessionKey */
-    ustr_ref(e, NULL, &ref);   /* LogonServer */
-    ustr_ref(e, "TEST", &ref); /* LogonDomainName */
-    u32(e, ref++);             /* LogonDomainId */
-    for (int i = 0; i < 2 + 1 + 1 + 2 + 2 + 1 + 1; i++)
-        u32(e, 0);
-    u32(e, 1);     /* SidCount */
-    u32(e, ref++); /* ExtraSids */
-    u32(e, ref++); /* ResourceGroupDomainSid */
-    u32(e, 1);     /* ResourceGroupCount */
-    u32(e, ref++); /* ResourceGroupIds */
-    /* Deferred, in the order of the pointers above. */
-    ustr_body(e, "alice");
-    u32(e, 2);
-    u32(e, 513);
-    u32(e, 7);
-    u32(e, 1105);
-    u32(e, 7);
-    ustr_body(e, "TEST");
-    sid(e, 5, domain_subs, 4);
-    u32(e, 1);
-    u32(e, ref++);
-    u32(e, 7);
-    sid(e, 18, extra_subs, 1);
-    sid(e, 5, resource_subs, 4);
-    u32(e, 1);
-    u32(e, 1200);
-    u32(e, 7);
-    uint32_t body = (uint32_t)(e->len - 16);
-    memcpy(e->buf + 8, &body, 4); /* little-endian host */
-}
-
 static const char *const expected_sids[] = {"S-1-5-21-1-2-3-513", "S-1-5-21-1-2-3-1105", "S-1-18-1",
                                             "S-1-5-21-9-9-9-1200"};
 
 static void test_logon_info_sids(void)
 {
-    struct enc e = {.len = 0};
-    encode_validation_info(&e);
+    struct ng_test_buf e = {.len = 0};
+    ng_test_validation_info(&e);
     char **sids = NULL;
     size_t n = 0;
     CHECK_EQ(ng_pac_group_sids(ng_slice_of(e.buf, e.len), &sids, &n), NG_OK);
@@ -176,8 +58,8 @@ static void test_logon_info_sids(void)
  * AD-IF-RELEVANT whose element has a negative ad-type. */
 static void test_logon_info_found_in_authdata(void)
 {
-    struct enc e = {.len = 0};
-    encode_validation_info(&e);
+    struct ng_test_buf e = {.len = 0};
+    ng_test_validation_info(&e);
     krb5_context k;
     REQUIRE(krb5_init_context(&k) == 0);
     krb5_pac pac;

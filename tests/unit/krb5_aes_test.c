@@ -248,6 +248,96 @@ static void test_same_as_libk5crypto(void)
     krb5_free_context(kctx);
 }
 
+/* A message in pieces, as RFC 4121 wrap tokens are made (confounder, data pieces some of which
+ * are sign-only, the filler and header): ours and libk5crypto's krb5_k_*_iov each open the
+ * other's, make the same MAC for the same confounder, and refuse a flipped bit. */
+static void compare_iov_once(krb5_context kctx, krb5_enctype enctype)
+{
+    enum { PIECES = 5, MAX_PIECE = 70 };
+    uint8_t base[32], confounder[16], pieces[PIECES][MAX_PIECE], copy[PIECES][MAX_PIECE];
+    uint8_t ours_conf[16], ours_mac[NG_KRB5_AES_MAX_MAC];
+    size_t key_len =
+        enctype == ENCTYPE_AES128_CTS_HMAC_SHA1_96 || enctype == ENCTYPE_AES128_CTS_HMAC_SHA256_128
+            ? 16
+            : 32;
+    uint32_t usage = 22 + (uint32_t)rand() % 4;
+    random_bytes(base, key_len);
+    random_bytes(confounder, sizeof confounder);
+    struct ng_krb5_iov v[PIECES];
+    krb5_crypto_iov kv[PIECES + 2];
+    unsigned trailer = 0;
+    krb5_keyblock kb = {KV5M_KEYBLOCK, enctype, (unsigned)key_len, base};
+    krb5_key key;
+    REQUIRE(krb5_k_create_key(kctx, &kb, &key) == 0);
+    REQUIRE(krb5_c_crypto_length(kctx, enctype, KRB5_CRYPTO_TYPE_TRAILER, &trailer) == 0);
+    uint8_t theirs_mac[32];
+    kv[0] = (krb5_crypto_iov){KRB5_CRYPTO_TYPE_HEADER, {KV5M_DATA, 16, (char *)ours_conf}};
+    for (size_t i = 0; i < PIECES; i++) {
+        size_t len = (size_t)rand() % MAX_PIECE;
+        random_bytes(pieces[i], len);
+        memcpy(copy[i], pieces[i], len);
+        v[i] = (struct ng_krb5_iov){pieces[i], len, rand() % 3 == 0};
+        kv[i + 1] =
+            (krb5_crypto_iov){v[i].sign_only ? KRB5_CRYPTO_TYPE_SIGN_ONLY : KRB5_CRYPTO_TYPE_DATA,
+                              {KV5M_DATA, (unsigned)len, (char *)pieces[i]}};
+    }
+    kv[PIECES + 1] =
+        (krb5_crypto_iov){KRB5_CRYPTO_TYPE_TRAILER, {KV5M_DATA, trailer, (char *)theirs_mac}};
+    struct ng_krb5_aes_keys k;
+    REQUIRE(ng_krb5_aes_derive(enctype, ng_slice_of(base, key_len), usage, &k) == NG_OK);
+
+    /* Ours seals, libk5crypto opens (the MAC is where its trailer is). */
+    memcpy(ours_conf, confounder, 16);
+    CHECK_EQ(ng_krb5_aes_encrypt_iov(&k, ours_conf, v, PIECES, ours_mac), NG_OK);
+    CHECK(trailer == k.integrity.mac_len);
+    memcpy(theirs_mac, ours_mac, trailer);
+    CHECK_EQ(krb5_k_decrypt_iov(kctx, key, usage, NULL, kv, PIECES + 2), 0);
+    for (size_t i = 0; i < PIECES; i++)
+        CHECK(memcmp(pieces[i], copy[i], v[i].len) == 0);
+    CHECK(memcmp(ours_conf, confounder, 16) == 0);
+
+    /* libk5crypto seals (its own confounder), ours opens; then a flipped bit is refused. */
+    CHECK_EQ(krb5_k_encrypt_iov(kctx, key, usage, NULL, kv, PIECES + 2), 0);
+    uint8_t sealed_conf[16];
+    memcpy(sealed_conf, ours_conf, 16);
+    CHECK_EQ(ng_krb5_aes_decrypt_iov(&k, ours_conf, v, PIECES, theirs_mac), NG_OK);
+    for (size_t i = 0; i < PIECES; i++)
+        CHECK(memcmp(pieces[i], copy[i], v[i].len) == 0);
+    CHECK_EQ(krb5_k_encrypt_iov(kctx, key, usage, NULL, kv, PIECES + 2), 0);
+    theirs_mac[rand() % trailer] ^= 1;
+    CHECK_EQ(ng_krb5_aes_decrypt_iov(&k, ours_conf, v, PIECES, theirs_mac), NG_ERR_MESSAGE_ALTERED);
+
+    /* The same checksum over the pieces (MIC tokens, unsealed wraps). */
+    struct ng_krb5_hmac_key kc;
+    struct ng_slice parts[PIECES];
+    for (size_t i = 0; i < PIECES; i++) {
+        memcpy(pieces[i], copy[i], v[i].len);
+        parts[i] = ng_slice_of(pieces[i], v[i].len);
+        kv[i] = (krb5_crypto_iov){KRB5_CRYPTO_TYPE_DATA,
+                                  {KV5M_DATA, (unsigned)v[i].len, (char *)pieces[i]}};
+    }
+    unsigned cksum_len = 0;
+    REQUIRE(krb5_c_crypto_length(kctx, enctype, KRB5_CRYPTO_TYPE_CHECKSUM, &cksum_len) == 0);
+    kv[PIECES] =
+        (krb5_crypto_iov){KRB5_CRYPTO_TYPE_CHECKSUM, {KV5M_DATA, cksum_len, (char *)theirs_mac}};
+    REQUIRE(krb5_k_make_checksum_iov(kctx, 0, key, usage, kv, PIECES + 1) == 0);
+    REQUIRE(ng_krb5_aes_derive_checksum(enctype, ng_slice_of(base, key_len), usage, &kc) == NG_OK);
+    ng_krb5_aes_checksum_parts(&kc, parts, PIECES, ours_mac);
+    CHECK(kc.mac_len == cksum_len && memcmp(ours_mac, theirs_mac, cksum_len) == 0);
+    krb5_k_free_key(kctx, key);
+}
+
+static void test_iov_same_as_libk5crypto(void)
+{
+    krb5_context kctx;
+    REQUIRE(krb5_init_context(&kctx) == 0);
+    srand(4121);
+    for (size_t e = 0; e < sizeof all / sizeof all[0]; e++)
+        for (int i = 0; i < 60; i++)
+            compare_iov_once(kctx, all[e]);
+    krb5_free_context(kctx);
+}
+
 static void test_refusals(void)
 {
     uint8_t base[32] = {0}, out[64];
@@ -271,6 +361,7 @@ int main(void)
     RUN(test_encryption_rfc8009_a);
     RUN(test_checksum_rfc8009_a);
     RUN(test_same_as_libk5crypto);
+    RUN(test_iov_same_as_libk5crypto);
     RUN(test_refusals);
     return check_report();
 }

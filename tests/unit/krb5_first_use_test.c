@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "gss_peer.h"
+#include "krb5_tickets.h"
 #include "krb5_first_use.h"
 #include "krb5_gss_checksum.h"
 #include "krb5_token.h"
@@ -33,21 +34,9 @@ enum { KEY_USAGE_TICKET = 2, MUTATIONS = 300 };
 
 static struct ng_test_realm realm;
 static krb5_context k;
+static const krb5_keyblock *service_key_now; /* the key the ticket being remade is under */
 
 /* ---- tickets remade with the service key ------------------------------------------------- */
-
-static krb5_creds *service_ticket(void)
-{
-    krb5_ccache cc;
-    krb5_creds in = {0}, *creds = NULL;
-    REQUIRE(krb5_cc_resolve(k, realm.ccache, &cc) == 0);
-    REQUIRE(krb5_cc_get_principal(k, cc, &in.client) == 0);
-    REQUIRE(krb5_parse_name(k, realm.service, &in.server) == 0);
-    REQUIRE(krb5_get_credentials(k, 0, cc, &in, &creds) == 0);
-    krb5_free_cred_contents(k, &in);
-    krb5_cc_close(k, cc);
-    return creds;
-}
 
 static void service_key(const krb5_ticket *t, const char *keytab, krb5_keytab_entry *out)
 {
@@ -73,12 +62,14 @@ typedef void change_fn(krb5_enc_tkt_part *part, krb5_creds *creds);
  * `key` (NULL: the service key) under a fresh confounder. */
 static krb5_creds *remade_ticket(change_fn *change, const krb5_keyblock *key)
 {
-    krb5_creds *creds = service_ticket();
+    krb5_creds *creds = ng_test_service_ticket(k, &realm);
+    REQUIRE(creds != NULL);
     krb5_ticket *t;
     krb5_keytab_entry ent;
     REQUIRE(krb5_decode_ticket(&creds->ticket, &t) == 0);
     service_key(t, realm.keytab, &ent);
     REQUIRE(krb5_decrypt_tkt_part(k, &ent.key, t) == 0);
+    service_key_now = &ent.key;
     if (change != NULL)
         change(t->enc_part2, creds);
     free(t->enc_part.ciphertext.data);
@@ -94,7 +85,8 @@ static krb5_creds *remade_ticket(change_fn *change, const krb5_keyblock *key)
  * value drawn from `seed`), encrypted again with the service key. */
 static krb5_creds *mutated_ticket(unsigned seed)
 {
-    krb5_creds *creds = service_ticket();
+    krb5_creds *creds = ng_test_service_ticket(k, &realm);
+    REQUIRE(creds != NULL);
     krb5_ticket *t;
     krb5_keytab_entry ent;
     krb5_data *plain;
@@ -227,6 +219,59 @@ static void unknown_top_level(krb5_enc_tkt_part *p, krb5_creds *c)
     add_authdata(p, 999, false);
 }
 
+/* The ticket's PAC replaced by one libkrb5 signs with the service key, for `client` at the
+ * ticket's authtime plus `skew_seconds`; `alter_signature` then changes the server signature. */
+static void replace_pac(krb5_enc_tkt_part *p, const char *client, int skew_seconds,
+                        bool alter_signature)
+{
+    krb5_pac pac;
+    krb5_principal principal;
+    krb5_keyblock kdc;
+    krb5_data signed_pac;
+    REQUIRE(krb5_c_make_random_key(k, ENCTYPE_AES256_CTS_HMAC_SHA1_96, &kdc) == 0);
+    REQUIRE(krb5_pac_init(k, &pac) == 0);
+    REQUIRE(krb5_parse_name(k, client, &principal) == 0);
+    REQUIRE(krb5_pac_sign(k, pac, p->times.authtime + skew_seconds, principal, service_key_now,
+                          &kdc, &signed_pac) == 0);
+    if (alter_signature) /* a byte the server signature covers (libkrb5 refuses the PAC) */
+        signed_pac.data[signed_pac.length - 40] ^= 1;
+    krb5_authdata element = {KV5M_AUTHDATA, KRB5_AUTHDATA_WIN2K_PAC, signed_pac.length,
+                             (krb5_octet *)signed_pac.data};
+    krb5_authdata *inner[] = {&element, NULL};
+    krb5_free_authdata(k, p->authorization_data);
+    p->authorization_data = NULL;
+    REQUIRE(krb5_encode_authdata_container(k, KRB5_AUTHDATA_IF_RELEVANT, inner,
+                                           &p->authorization_data) == 0);
+    krb5_free_data_contents(k, &signed_pac);
+    krb5_free_principal(k, principal);
+    krb5_pac_free(k, pac);
+    krb5_free_keyblock_contents(k, &kdc);
+}
+
+static void pac_resigned(krb5_enc_tkt_part *p, krb5_creds *c)
+{
+    (void)c;
+    replace_pac(p, "alice@NEGRING.TEST", 0, false);
+}
+
+static void pac_for_bob(krb5_enc_tkt_part *p, krb5_creds *c)
+{
+    (void)c;
+    replace_pac(p, "bob@NEGRING.TEST", 0, false);
+}
+
+static void pac_other_authtime(krb5_enc_tkt_part *p, krb5_creds *c)
+{
+    (void)c;
+    replace_pac(p, "alice@NEGRING.TEST", 1, false);
+}
+
+static void pac_signature_altered(krb5_enc_tkt_part *p, krb5_creds *c)
+{
+    (void)c;
+    replace_pac(p, "alice@NEGRING.TEST", 0, true);
+}
+
 static void aes128_session(krb5_enc_tkt_part *p, krb5_creds *c)
 {
     krb5_keyblock fresh, *key;
@@ -249,23 +294,6 @@ struct outcome {
     ULONG attrs, key_len;
     unsigned char key[64];
 };
-
-/* A GSS-framed AP-REQ for the ticket (RFC 4121 §4.1.1 checksum), mutual or not. */
-static void ap_req(krb5_creds *creds, bool mutual, struct ng_writer *out)
-{
-    uint8_t ck[24] = {16};
-    krb5_data ckd = {KV5M_DATA, sizeof(ck), (char *)ck};
-    krb5_auth_context ac = NULL;
-    krb5_data ap = {0};
-    REQUIRE(krb5_auth_con_init(k, &ac) == 0);
-    REQUIRE(krb5_auth_con_set_req_cksumtype(k, ac, NG_GSS_CHECKSUM_TYPE) == 0);
-    REQUIRE(krb5_mk_req_extended(k, &ac, mutual ? AP_OPTS_MUTUAL_REQUIRED : 0, &ckd, creds, &ap) ==
-            0);
-    ng_krb5_frame(out, NG_KRB5_TOK_AP_REQ, ng_slice_of(ap.data, ap.length));
-    REQUIRE(out->error == NG_OK);
-    krb5_free_data_contents(k, &ap);
-    krb5_auth_con_free(k, ac);
-}
 
 static void query(PCtxtHandle ctx, struct outcome *o)
 {
@@ -339,9 +367,9 @@ static bool both_paths(const char *what, krb5_creds *creds, const char *keytab)
 {
     struct ng_writer token = ng_writer_growable(), mutual1 = ng_writer_growable(),
                      mutual2 = ng_writer_growable();
-    ap_req(creds, false, &token);
-    ap_req(creds, true, &mutual1);
-    ap_req(creds, true, &mutual2);
+    REQUIRE(ng_test_ap_req(k, creds, false, &token) == 0);
+    REQUIRE(ng_test_ap_req(k, creds, true, &mutual1) == 0);
+    REQUIRE(ng_test_ap_req(k, creds, true, &mutual2) == 0);
     struct outcome ours = accept_token(&token, keytab, true);
     struct outcome mit = accept_token(&token, keytab, false);
     check_same(what, &ours, &mit);
@@ -369,6 +397,7 @@ static void test_ordinary_tickets_take_the_first_use_path(void)
         {"starts within the skew", within_skew},
         {"AES-128 session key", aes128_session},
         {"MS-KILE restriction entry", ms_kile_restrictions},
+        {"PAC signed again by libkrb5", pac_resigned},
     };
     for (size_t i = 0; i < sizeof(ordinary) / sizeof(ordinary[0]); i++) {
         krb5_creds *creds = remade_ticket(ordinary[i].change, NULL);
@@ -392,12 +421,15 @@ static void test_other_tickets_are_left_to_libkrb5(void)
         {"client in another realm", client_elsewhere, false},
         {"unknown AD-IF-RELEVANT element", unknown_if_relevant, true},
         {"unknown top-level authorization data", unknown_top_level, true},
+        {"PAC for another client", pac_for_bob, false},
+        {"PAC for another authtime", pac_other_authtime, false},
+        {"PAC with an altered signature", pac_signature_altered, false},
     };
     for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
         krb5_creds *creds = remade_ticket(others[i].change, NULL);
         CHECK(!both_paths(others[i].name, creds, realm.keytab));
         struct ng_writer token = ng_writer_growable();
-        ap_req(creds, false, &token);
+        REQUIRE(ng_test_ap_req(k, creds, false, &token) == 0);
         struct outcome o = accept_token(&token, realm.keytab, true);
         if ((o.status == SEC_E_OK) != others[i].accepted)
             fprintf(stderr, "%s: 0x%08x\n", others[i].name, (unsigned)o.status);
@@ -416,12 +448,14 @@ static void test_wrong_keys_and_tampering(void)
     krb5_free_creds(k, creds);
     krb5_free_keyblock_contents(k, &wrong);
 
-    creds = service_ticket(); /* for HTTP/localhost, shown to credentials for another service */
+    creds = ng_test_service_ticket(k, &realm); /* for HTTP/localhost, shown to another service */
+    REQUIRE(creds != NULL);
     CHECK(!both_paths("another service's keytab", creds, realm.other_keytab));
     krb5_free_creds(k, creds);
 
     for (unsigned at = 40; at < 200; at += 37) {
-        creds = service_ticket();
+        creds = ng_test_service_ticket(k, &realm);
+        REQUIRE(creds != NULL);
         REQUIRE(at < creds->ticket.length);
         creds->ticket.data[creds->ticket.length - at] ^= 0x01;
         CHECK(!both_paths("tampered ciphertext", creds, realm.keytab));

@@ -237,43 +237,93 @@ static void test_allocate_memory_both_sides(void)
 }
 
 /* Channel bindings given on both sides match; different ones are refused by the acceptor. */
+static unsigned char *make_bindings(const char *app, ULONG *len)
+{
+    static unsigned char buf[2][sizeof(SEC_CHANNEL_BINDINGS) + 64];
+    static int which;
+    unsigned char *cb = buf[which ^= 1];
+    SEC_CHANNEL_BINDINGS hdr = {0};
+    hdr.cbApplicationDataLength = (ULONG)strlen(app);
+    hdr.dwApplicationDataOffset = sizeof(hdr);
+    memcpy(cb, &hdr, sizeof(hdr));
+    memcpy(cb + sizeof(hdr), app, strlen(app));
+    *len = (ULONG)(sizeof(hdr) + strlen(app));
+    return cb;
+}
+
+/* One Kerberos login through Negotiate, each side with its bindings (NULL: none), the acceptor
+ * under `policy` (SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS): AcceptSecurityContext's status. */
+static SECURITY_STATUS bound_login(const char *client_app, const char *server_app, ULONG policy)
+{
+    struct handshake h;
+    setup(&h, "Negotiate", ISC_REQ_MUTUAL_AUTH, ASC_REQ_CONNECTION);
+    CHECK_EQ(SetCredentialsAttributesA(&h.server.cred, SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS,
+                                       &policy, sizeof(policy)),
+             SEC_E_OK);
+    static unsigned char tok[TOKEN_MAX], rep[TOKEN_MAX];
+    ULONG ccb = 0, scb = 0;
+    unsigned char *cb_client = client_app ? make_bindings(client_app, &ccb) : NULL;
+    unsigned char *cb_server = server_app ? make_bindings(server_app, &scb) : NULL;
+    SecBuffer ib[2] = {{0, SECBUFFER_TOKEN, NULL}, {ccb, SECBUFFER_CHANNEL_BINDINGS, cb_client}};
+    SecBufferDesc id = {SECBUFFER_VERSION, client_app ? 2 : 1, ib};
+    SecBuffer ob = {TOKEN_MAX, SECBUFFER_TOKEN, tok};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+    SECURITY_STATUS s = InitializeSecurityContextA(&h.client.cred, NULL, SERVICE, h.isc_req, 0,
+                                                   SECURITY_NATIVE_DREP, &id, 0, &h.client.ctx, &od,
+                                                   &h.client.attrs, NULL);
+    CHECK_EQ(s, SEC_I_CONTINUE_NEEDED);
+    h.client.have_ctx = s == SEC_I_CONTINUE_NEEDED;
+    SecBuffer sb[2] = {{ob.cbBuffer, SECBUFFER_TOKEN, tok},
+                       {scb, SECBUFFER_CHANNEL_BINDINGS, cb_server}};
+    SecBufferDesc sd = {SECBUFFER_VERSION, server_app ? 2 : 1, sb};
+    SecBuffer rb = {TOKEN_MAX, SECBUFFER_TOKEN, rep};
+    SecBufferDesc rd = {SECBUFFER_VERSION, 1, &rb};
+    s = AcceptSecurityContext(&h.server.cred, NULL, &sd, ASC_REQ_CONNECTION, SECURITY_NATIVE_DREP,
+                              &h.server.ctx, &rd, &h.server.attrs, NULL);
+    h.server.have_ctx = s == SEC_E_OK;
+    teardown(&h);
+    return s;
+}
+
+/* Bindings checked when both sides have them; Extended Protection "required" also refuses a
+ * client without (and any client when the caller has none to give). */
 static void test_channel_bindings(void)
 {
-    for (int same = 0; same < 2; same++) {
-        struct handshake h;
-        setup(&h, "Negotiate", ISC_REQ_MUTUAL_AUTH, ASC_REQ_CONNECTION);
-        unsigned char cb_client[sizeof(SEC_CHANNEL_BINDINGS) + 8] = {0};
-        unsigned char cb_server[sizeof(SEC_CHANNEL_BINDINGS) + 8] = {0};
-        SEC_CHANNEL_BINDINGS hdr = {0};
-        hdr.cbApplicationDataLength = 8;
-        hdr.dwApplicationDataOffset = sizeof(hdr);
-        memcpy(cb_client, &hdr, sizeof(hdr));
-        memcpy(cb_server, &hdr, sizeof(hdr));
-        memcpy(cb_client + sizeof(hdr), "tls-u:AB", 8);
-        memcpy(cb_server + sizeof(hdr), same ? "tls-u:AB" : "tls-u:XY", 8);
+    const ULONG when = NEGRING_CHANNEL_BINDINGS_WHEN_SUPPLIED,
+                req = NEGRING_CHANNEL_BINDINGS_REQUIRED;
+    CHECK_EQ(bound_login("tls-u:AB", "tls-u:AB", when), SEC_E_OK);
+    CHECK_EQ(bound_login("tls-u:AB", "tls-u:XY", when), SEC_E_BAD_BINDINGS);
+    CHECK_EQ(bound_login(NULL, "tls-u:AB", when), SEC_E_OK);
+    CHECK_EQ(bound_login("tls-u:AB", NULL, when), SEC_E_OK);
+    CHECK_EQ(bound_login("tls-u:AB", "tls-u:AB", req), SEC_E_OK);
+    CHECK_EQ(bound_login("tls-u:AB", "tls-u:XY", req), SEC_E_BAD_BINDINGS);
+    CHECK_EQ(bound_login(NULL, "tls-u:AB", req), SEC_E_BAD_BINDINGS);
+    CHECK_EQ(bound_login("tls-u:AB", NULL, req), SEC_E_BAD_BINDINGS);
+}
 
-        static unsigned char tok[TOKEN_MAX], rep[TOKEN_MAX];
-        SecBuffer ib[2] = {{0, SECBUFFER_TOKEN, NULL},
-                           {sizeof(cb_client), SECBUFFER_CHANNEL_BINDINGS, cb_client}};
-        SecBufferDesc id = {SECBUFFER_VERSION, 2, ib};
-        SecBuffer ob = {TOKEN_MAX, SECBUFFER_TOKEN, tok};
-        SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
-        SECURITY_STATUS s = InitializeSecurityContextA(&h.client.cred, NULL, SERVICE, h.isc_req, 0,
-                                                       SECURITY_NATIVE_DREP, &id, 0, &h.client.ctx,
-                                                       &od, &h.client.attrs, NULL);
-        CHECK_EQ(s, SEC_I_CONTINUE_NEEDED);
-        h.client.have_ctx = s == SEC_I_CONTINUE_NEEDED;
-        SecBuffer sb[2] = {{ob.cbBuffer, SECBUFFER_TOKEN, tok},
-                           {sizeof(cb_server), SECBUFFER_CHANNEL_BINDINGS, cb_server}};
-        SecBufferDesc sd = {SECBUFFER_VERSION, 2, sb};
-        SecBuffer rb = {TOKEN_MAX, SECBUFFER_TOKEN, rep};
-        SecBufferDesc rd = {SECBUFFER_VERSION, 1, &rb};
-        s = AcceptSecurityContext(&h.server.cred, NULL, &sd, ASC_REQ_CONNECTION,
-                                  SECURITY_NATIVE_DREP, &h.server.ctx, &rd, &h.server.attrs, NULL);
-        CHECK_EQ(s, same ? SEC_E_OK : SEC_E_BAD_BINDINGS);
-        h.server.have_ctx = s == SEC_E_OK;
-        teardown(&h);
-    }
+/* The policy attribute: its two values on INBOUND credentials only. */
+static void test_channel_bindings_policy_attribute(void)
+{
+    CredHandle in, out;
+    acquire("Negotiate", SECPKG_CRED_INBOUND, NULL, &in);
+    acquire("Negotiate", SECPKG_CRED_OUTBOUND, NULL, &out);
+    ULONG v = 2;
+    CHECK_EQ(
+        SetCredentialsAttributesA(&in, SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS, &v, sizeof(v)),
+        SEC_E_INVALID_PARAMETER);
+    v = NEGRING_CHANNEL_BINDINGS_REQUIRED;
+    CHECK_EQ(SetCredentialsAttributesA(&in, SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS, &v, 2),
+             SEC_E_INVALID_PARAMETER);
+    CHECK_EQ(SetCredentialsAttributesA(&in, SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS, NULL, 4),
+             SEC_E_INVALID_PARAMETER);
+    CHECK_EQ(
+        SetCredentialsAttributesW(&in, SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS, &v, sizeof(v)),
+        SEC_E_OK);
+    CHECK_EQ(
+        SetCredentialsAttributesA(&out, SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS, &v, sizeof(v)),
+        SEC_E_WRONG_CREDENTIAL_HANDLE);
+    FreeCredentialsHandle(&in);
+    FreeCredentialsHandle(&out);
 }
 
 /* ISC_RET_MUTUAL_AUTH is earned by a verified AP-REP: a reply altered in transit is refused
@@ -579,6 +629,7 @@ int main(void)
     RUN(test_kerberos_not_mutual);
     RUN(test_allocate_memory_both_sides);
     RUN(test_channel_bindings);
+    RUN(test_channel_bindings_policy_attribute);
     RUN(test_altered_ap_rep_refused);
     RUN(test_extra_call_keeps_context);
     RUN(test_wide_entry_points);

@@ -168,14 +168,14 @@ static void *direct_thread(void *arg)
         int k = i % HELD;
         if (i >= HELD) {
             EXPECT(ng_ntlm_challenge_outstanding(held[k]));
-            ng_ntlm_challenge_withdraw(held[k]);
+            ng_ntlm_challenge_withdraw(held[k], NG_NTLM_CHALLENGE_UNNAMED);
             EXPECT(!ng_ntlm_challenge_outstanding(held[k]));
         }
-        EXPECT(ng_ntlm_challenge_issue(held[k]) == NG_OK);
+        EXPECT(ng_ntlm_challenge_issue(held[k], NG_NTLM_CHALLENGE_UNNAMED) == NG_OK);
         EXPECT(ng_ntlm_challenge_outstanding(held[k]));
     }
     for (int k = 0; k < HELD; k++)
-        ng_ntlm_challenge_withdraw(held[k]);
+        ng_ntlm_challenge_withdraw(held[k], NG_NTLM_CHALLENGE_UNNAMED);
     return arg;
 }
 
@@ -196,7 +196,7 @@ static void test_issue_look_up_withdraw(void)
 {
     uint8_t c[32][8], zero[8] = {0}, never[8];
     for (int i = 0; i < 32; i++) {
-        REQUIRE(ng_ntlm_challenge_issue(c[i]) == NG_OK);
+        REQUIRE(ng_ntlm_challenge_issue(c[i], NG_NTLM_CHALLENGE_UNNAMED) == NG_OK);
         CHECK(memcmp(c[i], zero, 8) != 0); /* 0 marks a free slot: never issued */
     }
     for (int i = 0; i < 32; i++)
@@ -204,16 +204,33 @@ static void test_issue_look_up_withdraw(void)
     REQUIRE(ng_random_bytes(never, 8) == NG_OK);
     CHECK(!ng_ntlm_challenge_outstanding(never));
     CHECK(!ng_ntlm_challenge_outstanding(zero));
-    ng_ntlm_challenge_withdraw(never); /* not ours: nothing happens */
-    ng_ntlm_challenge_withdraw(zero);
+    ng_ntlm_challenge_withdraw(never, NG_NTLM_CHALLENGE_UNNAMED); /* not ours: nothing happens */
+    ng_ntlm_challenge_withdraw(zero, NG_NTLM_CHALLENGE_UNNAMED);
     for (int i = 0; i < 32; i += 2)
-        ng_ntlm_challenge_withdraw(c[i]);
+        ng_ntlm_challenge_withdraw(c[i], NG_NTLM_CHALLENGE_UNNAMED);
     for (int i = 0; i < 32; i++)
         CHECK_EQ(ng_ntlm_challenge_outstanding(c[i]), i % 2 == 1);
     for (int i = 1; i < 32; i += 2)
-        ng_ntlm_challenge_withdraw(c[i]);
+        ng_ntlm_challenge_withdraw(c[i], NG_NTLM_CHALLENGE_UNNAMED);
     for (int i = 0; i < 32; i++)
         CHECK(!ng_ntlm_challenge_outstanding(c[i]));
+}
+
+/* A record says how its acceptor checks target names; withdrawing it takes the same kind. */
+static void test_kind_kept_and_withdrawn_by_kind(void)
+{
+    uint8_t checked[8], unchecked[8];
+    REQUIRE(ng_ntlm_challenge_issue(checked, NG_NTLM_CHALLENGE_NAME_CHECKED) == NG_OK);
+    REQUIRE(ng_ntlm_challenge_issue(unchecked, NG_NTLM_CHALLENGE_UNNAMED) == NG_OK);
+    CHECK_EQ(ng_ntlm_challenge_lookup(checked), NG_NTLM_CHALLENGE_NAME_CHECKED);
+    CHECK_EQ(ng_ntlm_challenge_lookup(unchecked), NG_NTLM_CHALLENGE_UNNAMED);
+    CHECK(ng_ntlm_challenge_outstanding(checked));
+    ng_ntlm_challenge_withdraw(checked, NG_NTLM_CHALLENGE_UNNAMED); /* the wrong kind: stays */
+    CHECK_EQ(ng_ntlm_challenge_lookup(checked), NG_NTLM_CHALLENGE_NAME_CHECKED);
+    ng_ntlm_challenge_withdraw(checked, NG_NTLM_CHALLENGE_NAME_CHECKED);
+    ng_ntlm_challenge_withdraw(unchecked, NG_NTLM_CHALLENGE_UNNAMED);
+    CHECK_EQ(ng_ntlm_challenge_lookup(checked), NG_NTLM_CHALLENGE_NOT_OURS);
+    CHECK_EQ(ng_ntlm_challenge_lookup(unchecked), NG_NTLM_CHALLENGE_NOT_OURS);
 }
 
 int main(void)
@@ -231,6 +248,7 @@ int main(void)
                                       &unnamed, NULL) == SEC_E_OK);
     RUN(test_concurrent_issue_finish_and_look_up);
     RUN(test_issue_look_up_withdraw);
+    RUN(test_kind_kept_and_withdrawn_by_kind);
     FreeCredentialsHandle(&named);
     FreeCredentialsHandle(&unnamed);
     unlink(db_path);

@@ -7,14 +7,18 @@
  * sits inside the NTLMv2 blob that NTProofStr covers, so the relay cannot change it and the
  * acceptor refuses it (§3.2.5.1.2). The control: the same relay with the initiator aimed at the
  * server's own SPN is a knowing loopback and succeeds, so the refusal comes from the target
- * name and nothing else.
+ * name and nothing else. Its challenges are recorded as name-checked, so our initiator answers
+ * them only with a target name to send: a victim without one (the default policy accepts that)
+ * is refused by our initiator; an acceptor that requires the name records nothing.
  *
  * An acceptor with no principal: its challenge is in the process's set of outstanding challenges
  * (core/ntlm/ntlm_issued_challenges.h) until the AUTHENTICATE is processed or the context deleted,
  * and our initiator refuses to answer it (SEC_E_WRONG_PRINCIPAL, no AUTHENTICATE made). The
  * control: the same acceptor authenticates our initiator run in a child process (an independent
- * client: its set is its own). A full set refuses the NEGOTIATE rather than issue an untracked
- * challenge. The concurrent side is in ntlm_issued_challenges_test.c (also under TSan). */
+ * client: its set is its own). The exception is a genuine local loopback (ntlm_loopback.h): an
+ * acceptor naming this machine and an initiator aimed at this machine complete. A full set refuses
+ * the NEGOTIATE rather than issue an untracked challenge. The concurrent side is in
+ * ntlm_issued_challenges_test.c (also under TSan). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,8 +51,11 @@ static void write_db(void)
     REQUIRE(fclose(f) == 0);
 }
 
-/* `principal` NULL: an acceptor that names none. */
-static CredHandle server_cred(const char *package, const char *principal)
+/* `principal` NULL: an acceptor that names none. `options`: its NtlmOptions (target name
+ * policy). With `own_names`, its CHALLENGE names this machine (the defaults: the host name and
+ * its first label) instead of server.example.test. */
+static CredHandle acceptor(const char *package, const char *principal, ULONG options,
+                           bool own_names)
 {
     NEGRING_ACCEPTOR_AUTH_DATA2 data = {NEGRING_ACCEPTOR_AUTH_DATA_VERSION_2,
                                         "FILE:/nonexistent/keytab",
@@ -56,14 +63,19 @@ static CredHandle server_cred(const char *package, const char *principal)
                                         NULL,
                                         db_path,
                                         NULL,
-                                        "SERVER",
+                                        own_names ? NULL : "SERVER",
                                         "example.test",
-                                        "server.example.test",
-                                        0};
+                                        own_names ? NULL : "server.example.test",
+                                        options};
     CredHandle h;
     REQUIRE(AcquireCredentialsHandleA((LPSTR)principal, (LPSTR)package, SECPKG_CRED_INBOUND, NULL,
                                       &data, NULL, NULL, &h, NULL) == SEC_E_OK);
     return h;
+}
+
+static CredHandle server_cred(const char *package, const char *principal)
+{
+    return acceptor(package, principal, 0, false);
 }
 
 static CredHandle client_cred(const char *package)
@@ -129,10 +141,10 @@ struct outcome {
 };
 
 /* The victim's initiator, aimed at `target`, talks to the attacker; every token it makes goes
- * on to our acceptor (named `principal`) and every answer comes back unchanged. */
-static struct outcome relay(const char *package, const char *principal, const char *target)
+ * on to our acceptor `server` (freed here) and every answer comes back unchanged. */
+static struct outcome relay_to(const char *package, CredHandle server, const char *target)
 {
-    CredHandle victim = client_cred(package), server = server_cred(package, principal);
+    CredHandle victim = client_cred(package);
     CtxtHandle c, s;
     bool have_c = false, have_s = false;
     static uint8_t a[TOKEN_MAX], b[TOKEN_MAX];
@@ -164,24 +176,68 @@ static struct outcome relay(const char *package, const char *principal, const ch
     return o;
 }
 
+static struct outcome relay(const char *package, const char *principal, const char *target)
+{
+    return relay_to(package, server_cred(package, principal), target);
+}
+
 static void test_reflection_refused_by_the_target_name(void)
 {
     static const char *const packages[] = {"NTLM", "Negotiate"};
     for (size_t i = 0; i < 2; i++) {
         struct outcome o = relay(packages[i], OURS, "HTTP/attacker.example.test");
-        /* The victim answered (Negotiate's then waits for the server's mechListMIC): a named
-         * acceptor's challenge is not in the set. */
+        /* The victim answered (Negotiate's then waits for the server's mechListMIC): the
+         * acceptor checks target names, and the victim sends one. */
         CHECK(o.victim == SEC_E_OK || o.victim == SEC_I_CONTINUE_NEEDED);
         CHECK_EQ(o.server, SEC_E_WRONG_PRINCIPAL);
-        CHECK(o.challenge_seen && !o.outstanding);
+        CHECK(o.challenge_seen && !o.outstanding); /* processed: withdrawn */
         /* Control: a knowing loopback to a named acceptor works. */
         o = relay(packages[i], OURS, OURS);
         CHECK_EQ(o.server, SEC_E_OK);
+        /* An acceptor that requires the name keeps no record: the relay reaches it, refused. */
+        o = relay_to(packages[i],
+                     acceptor(packages[i], OURS, NEGRING_NTLM_TARGET_NAME_REQUIRED, false),
+                     "HTTP/attacker.example.test");
+        CHECK_EQ(o.server, SEC_E_WRONG_PRINCIPAL);
+        CHECK(o.challenge_seen && !o.outstanding);
+        /* A victim with no target name (Negotiate too goes to NTLM without one, as Windows'):
+         * the acceptor's default policy would accept an AUTHENTICATE without one, so our
+         * initiator refuses to answer its challenge and makes no AUTHENTICATE. */
+        o = relay(packages[i], OURS, NULL);
+        CHECK_EQ(o.victim, SEC_E_WRONG_PRINCIPAL);
+        CHECK_EQ(o.victim_refusal_len, 0);
+        CHECK_EQ(o.server, SEC_I_CONTINUE_NEEDED);
+        /* With the check off, the named acceptor is as one that names nothing. */
+        o = relay_to(packages[i], acceptor(packages[i], OURS, NEGRING_NTLM_TARGET_NAME_OFF, false),
+                     OURS);
+        CHECK_EQ(o.victim, SEC_E_WRONG_PRINCIPAL);
     }
-    /* A victim with no target name: NTLM sends no MsvAvTargetName, which a server with a
-     * principal refuses; Negotiate needs a target before it makes any token. */
-    CHECK_EQ(relay("NTLM", OURS, NULL).server, SEC_E_WRONG_PRINCIPAL);
-    CHECK_EQ(relay("Negotiate", OURS, NULL).victim, SEC_E_TARGET_UNKNOWN);
+}
+
+/* Genuine local loopback (core/ntlm/ntlm_loopback.h): an acceptor that names no principal but
+ * names this machine in its CHALLENGE (its defaults), and our initiator in the same process
+ * aimed at this machine — "localhost" or the host name — completes, for both packages. Aimed
+ * elsewhere, or at nothing, the same exchange is refused by the initiator: reflection. */
+static void test_local_loopback_completes(void)
+{
+    char host[256], spn[300];
+    REQUIRE(gethostname(host, sizeof(host)) == 0);
+    host[sizeof(host) - 1] = '\0';
+    static const char *const packages[] = {"NTLM", "Negotiate"};
+    for (size_t i = 0; i < 2; i++) {
+        struct outcome o =
+            relay_to(packages[i], acceptor(packages[i], NULL, 0, true), "HTTP/localhost");
+        CHECK_EQ(o.server, SEC_E_OK);
+        snprintf(spn, sizeof(spn), "HTTP/%s:8080", host);
+        o = relay_to(packages[i], acceptor(packages[i], NULL, 0, true), spn);
+        CHECK_EQ(o.server, SEC_E_OK);
+        o = relay_to(packages[i], acceptor(packages[i], NULL, 0, true),
+                     "HTTP/attacker.example.test");
+        CHECK_EQ(o.victim, SEC_E_WRONG_PRINCIPAL);
+        CHECK_EQ(o.victim_refusal_len, 0);
+        o = relay_to(packages[i], acceptor(packages[i], NULL, 0, true), NULL);
+        CHECK_EQ(o.victim, SEC_E_WRONG_PRINCIPAL);
+    }
 }
 
 /* The relay to an acceptor with no principal: our initiator recognises the challenge as one of
@@ -358,13 +414,14 @@ enum { TINY_LOG2 = 4, TINY_SLOTS = 1 << TINY_LOG2 };
 /* In a child whose set is made with 2^4 slots (one window): 16 handshakes waiting for their
  * AUTHENTICATE fill it, and the 17th NEGOTIATE is refused with SEC_E_INSUFFICIENT_MEMORY, by
  * the NTLM package and by Negotiate taking raw NTLMSSP, rather than answered with a challenge
- * the set does not hold. A named acceptor, which needs no entry, still answers; a processed
+ * the set does not hold. An acceptor that requires a target name it checks, which needs no
+ * entry, still answers; a processed
  * AUTHENTICATE or a deleted context makes room again. */
 static void full_set_child(void)
 {
     REQUIRE(setenv("NEGRING_NTLM_CHALLENGE_SET_LOG2", "4", 1) == 0);
     CredHandle ntlm = server_cred("NTLM", NULL), negotiate = server_cred("Negotiate", NULL),
-               named = server_cred("NTLM", OURS);
+               named = acceptor("NTLM", OURS, NEGRING_NTLM_TARGET_NAME_REQUIRED, false);
     struct ng_writer neg, auth;
     write_negotiate(&neg);
     write_failing_authenticate(&auth);
@@ -428,12 +485,13 @@ static unsigned long accept_under_allocation_failures(CredHandle *cred, const st
 }
 
 /* In a child with no set yet: an unnamed acceptor's first NEGOTIATE makes one allocation more
- * than a named one's (the set, made once), so it succeeds one attempt later; the set's failure
- * is refused cleanly like the others, and the next attempt makes the set and records the
- * challenge: a failed creation is retried, never left half made. */
+ * than one that requires a target name (the set, made once), so it succeeds one attempt later; the
+ * set's failure is refused cleanly like the others, and the next attempt makes the set and records
+ * the challenge: a failed creation is retried, never left half made. */
 static void set_creation_child(void)
 {
-    CredHandle ntlm = server_cred("NTLM", NULL), named = server_cred("NTLM", OURS);
+    CredHandle ntlm = server_cred("NTLM", NULL),
+               named = acceptor("NTLM", OURS, NEGRING_NTLM_TARGET_NAME_REQUIRED, false);
     struct ng_writer neg;
     write_negotiate(&neg);
     static uint8_t out[TOKEN_MAX];
@@ -490,6 +548,7 @@ int main(void)
     RUN(test_failed_set_creation_is_retried);
     RUN(test_reflection_refused_by_the_target_name);
     RUN(test_reflection_refused_without_a_principal);
+    RUN(test_local_loopback_completes);
     RUN(test_acceptor_without_principal_still_authenticates_others);
     RUN(test_failed_authenticate_withdraws_the_challenge);
     unlink(db_path);

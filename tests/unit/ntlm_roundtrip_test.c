@@ -579,10 +579,14 @@ static SEC_CHANNEL_BINDINGS *make_bindings(const char *app, ULONG *len)
     return cb;
 }
 
-static SECURITY_STATUS with_bindings(const char *client_app, const char *server_app, ULONG options)
+/* `policy`: SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS of the acceptor. */
+static SECURITY_STATUS with_bindings(const char *client_app, const char *server_app, ULONG options,
+                                     ULONG policy)
 {
     CredHandle c, s = server_cred("NTLM", OURS, options);
     REQUIRE(client_cred("NTLM", "alice", "EXAMPLE", "Secret1", &c) == SEC_E_OK);
+    REQUIRE(SetCredentialsAttributesA(&s, SECPKG_CRED_ATTR_NEGRING_CHANNEL_BINDINGS, &policy,
+                                      sizeof(policy)) == SEC_E_OK);
     struct run r = {0};
     if (client_app)
         r.client_cb = make_bindings(client_app, &r.client_cb_len);
@@ -600,42 +604,68 @@ static SECURITY_STATUS with_bindings(const char *client_app, const char *server_
 
 static void test_channel_bindings(void)
 {
-    CHECK_EQ(with_bindings("tls-server-end-point:AAAA", "tls-server-end-point:AAAA", 0), SEC_E_OK);
-    CHECK_EQ(with_bindings("tls-server-end-point:AAAA", "tls-server-end-point:BBBB", 0),
-             SEC_E_BAD_BINDINGS);
-    CHECK_EQ(with_bindings(NULL, "tls-server-end-point:AAAA", 0), SEC_E_OK);
-    CHECK_EQ(with_bindings(NULL, "tls-server-end-point:AAAA", NEGRING_NTLM_REQUIRE_BINDINGS),
-             SEC_E_BAD_BINDINGS);
+    const char *a = "tls-server-end-point:AAAA", *b = "tls-server-end-point:BBBB";
+    const ULONG when = NEGRING_CHANNEL_BINDINGS_WHEN_SUPPLIED,
+                req = NEGRING_CHANNEL_BINDINGS_REQUIRED;
+    CHECK_EQ(with_bindings(a, a, 0, when), SEC_E_OK);
+    CHECK_EQ(with_bindings(a, b, 0, when), SEC_E_BAD_BINDINGS);
+    CHECK_EQ(with_bindings(NULL, a, 0, when), SEC_E_OK);
+    CHECK_EQ(with_bindings(a, NULL, 0, when), SEC_E_OK);
+    CHECK_EQ(with_bindings(NULL, a, NEGRING_NTLM_REQUIRE_BINDINGS, when), SEC_E_BAD_BINDINGS);
+    /* Extended Protection required through the credentials' policy, as for Kerberos */
+    CHECK_EQ(with_bindings(a, a, 0, req), SEC_E_OK);
+    CHECK_EQ(with_bindings(a, b, 0, req), SEC_E_BAD_BINDINGS);
+    CHECK_EQ(with_bindings(NULL, a, 0, req), SEC_E_BAD_BINDINGS);
+    CHECK_EQ(with_bindings(a, NULL, 0, req), SEC_E_BAD_BINDINGS);
 }
 
-static SECURITY_STATUS with_target(const char *principal, const char *target)
+/* Our initiator aimed at `target` against an acceptor named `principal` with the target name
+ * policy in `options`: the first refusal, the initiator's or the acceptor's. */
+static SECURITY_STATUS with_target(const char *principal, ULONG options, const char *target)
 {
-    CredHandle c, s = server_cred("NTLM", principal, 0);
+    CredHandle c, s = server_cred("NTLM", principal, options);
     REQUIRE(client_cred("NTLM", "alice", "EXAMPLE", "Secret1", &c) == SEC_E_OK);
     struct run r = {0};
     handshake(&r, &c, &s, target, NULL);
-    SECURITY_STATUS out = r.ss;
+    SECURITY_STATUS out = r.cs != SEC_E_OK && r.cs != SEC_I_CONTINUE_NEEDED ? r.cs : r.ss;
     finish(&r);
     FreeCredentialsHandle(&c);
     FreeCredentialsHandle(&s);
     return out;
 }
 
+/* The default policy, "when supplied": a supplied name must name the principal's service (class
+ * and host up to case; realm and port aside). A client that supplies none is accepted — from an
+ * independent client (ntlm_target_policy_test.c); our own initiator, in the process of an
+ * acceptor that would accept it, refuses to answer without one (reflection). */
 static void test_target_name_check(void)
 {
-    CHECK_EQ(with_target("HTTP/server.example.test", "HTTP/server.example.test"), SEC_E_OK);
-    CHECK_EQ(with_target("HTTP/server.example.test", "http/SERVER.example.test"), SEC_E_OK);
-    CHECK_EQ(with_target("HTTP/server.example.test@EXAMPLE.TEST", "HTTP/server.example.test"),
+    CHECK_EQ(with_target(OURS, 0, "HTTP/server.example.test"), SEC_E_OK);
+    CHECK_EQ(with_target(OURS, 0, "http/SERVER.example.test"), SEC_E_OK);
+    CHECK_EQ(with_target("HTTP/server.example.test@EXAMPLE.TEST", 0, "HTTP/server.example.test"),
              SEC_E_OK);
-    CHECK_EQ(with_target("HTTP/server.example.test", "HTTP/server.example.test@EXAMPLE.TEST"),
+    CHECK_EQ(with_target(OURS, 0, "HTTP/server.example.test@EXAMPLE.TEST"), SEC_E_OK);
+    CHECK_EQ(with_target(OURS, 0, "HTTP/server.example.test:8443"), SEC_E_OK);
+    CHECK_EQ(with_target(OURS, 0, "HTTP/server.example.testing"), SEC_E_WRONG_PRINCIPAL);
+    CHECK_EQ(with_target(OURS, 0, "HOST/server.example.test"), SEC_E_WRONG_PRINCIPAL);
+    CHECK_EQ(with_target(OURS, 0, "HTTP/evil.example.test"), SEC_E_WRONG_PRINCIPAL);
+    CHECK_EQ(with_target(OURS, 0, NULL), SEC_E_WRONG_PRINCIPAL); /* refused by our initiator */
+    /* Required: a missing name is the acceptor's refusal. */
+    CHECK_EQ(with_target(OURS, NEGRING_NTLM_TARGET_NAME_REQUIRED, NULL), SEC_E_WRONG_PRINCIPAL);
+    CHECK_EQ(with_target(OURS, NEGRING_NTLM_TARGET_NAME_REQUIRED, "HTTP/server.example.test:80"),
              SEC_E_OK);
-    CHECK_EQ(with_target("HTTP/server.example.test", "HTTP/server.example.testing"),
+    CHECK_EQ(with_target(OURS, NEGRING_NTLM_TARGET_NAME_REQUIRED, "HTTP/evil.example.test"),
              SEC_E_WRONG_PRINCIPAL);
-    /* NTLM may be initiated without a target name, which an acceptor with no principal accepts
-     * from an independent client: ntlm_reflection_test.c (our own initiator refuses it). */
-    CHECK_EQ(with_target("HTTP/server.example.test", NULL), SEC_E_WRONG_PRINCIPAL);
-    CHECK_EQ(with_target("HTTP/server.example.test", "HTTP/evil.example.test"),
-             SEC_E_WRONG_PRINCIPAL);
+    /* Both flags at once is no policy. */
+    NEGRING_ACCEPTOR_AUTH_DATA2 data = {.Version = NEGRING_ACCEPTOR_AUTH_DATA_VERSION_2,
+                                        .Keytab = "FILE:/nonexistent/keytab",
+                                        .UserDatabase = db_path,
+                                        .NtlmOptions = NEGRING_NTLM_TARGET_NAME_OFF |
+                                                       NEGRING_NTLM_TARGET_NAME_REQUIRED};
+    CredHandle h;
+    CHECK_EQ(AcquireCredentialsHandleA(OURS, "NTLM", SECPKG_CRED_INBOUND, NULL, &data, NULL, NULL,
+                                       &h, NULL),
+             SEC_E_INVALID_PARAMETER);
 }
 
 static void test_reload_keeps_handshakes_in_flight(void)

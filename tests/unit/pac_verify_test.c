@@ -1,9 +1,9 @@
 /* PAC verification (core/kerberos/pac_verify.c):
  *   - PACs made with libkrb5 (krb5_pac_sign with a known service key): a good one gives its
  *     logon info; one signed with another key, with a byte of its logon info changed, for
- *     another client or another authtime, or that does not parse is NG_ERR_LOGON_DENIED; no PAC
+ *     another client or another authtime, or that does not parse is NG_ERR_BAD_PAC; no PAC
  *     is no logon info and no error; the KDC (krbtgt) signature is not needed; two good PACs
- *     (in one AD-IF-RELEVANT or in two) are NG_ERR_LOGON_DENIED;
+ *     (in one AD-IF-RELEVANT or in two) are NG_ERR_BAD_PAC;
  *   - real tickets: the test realm's MIT 1.20 KDC puts a PAC (client info, server, KDC and
  *     ticket signatures) in every ticket. A ticket whose PAC we alter (then re-encrypt with the
  *     service key, so it still decrypts) is refused with SEC_E_LOGON_DENIED, again when re-sent
@@ -15,18 +15,19 @@
 #include "alloc.h"
 #include "check.h"
 #include "gss_peer.h"
+#include "krb5_tickets.h"
 #include "krb5_cached_accept.h"
 #include "krb5_gss_checksum.h"
 #include "krb5_token.h"
+#include "pac_builder.h"
+#include "pac_logon_info.h"
 #include "pac_verify.h"
 #include "realm.h"
 #include "writer.h"
 
-enum { PAC_LOGON_INFO = 1 };
-
 static struct ng_test_realm realm;
 static krb5_context k;
-static const char logon_info[] = "logon info bytes (NDR in real life)";
+static struct ng_test_buf logon_info; /* a KERB_VALIDATION_INFO (pac_builder.h) */
 
 /* A ticket's encrypted part holding `pac` in an AD-IF-RELEVANT, for `client` at `authtime`. */
 struct fake_part {
@@ -55,14 +56,22 @@ static void fake_part_free(struct fake_part *f)
     krb5_free_principal(k, f->part.client);
 }
 
-/* A PAC with a logon info buffer, signed by libkrb5 for alice at `authtime`. */
-static void make_pac(const krb5_keyblock *server, const krb5_keyblock *kdc, krb5_data *out)
+/* A PAC with a logon info buffer (and a PAC_REQUESTOR naming `requestor_rid` unless 0), signed
+ * by libkrb5 for alice. */
+static void make_pac(const krb5_keyblock *server, const krb5_keyblock *kdc, uint32_t requestor_rid,
+                     krb5_data *out)
 {
     krb5_pac pac;
     krb5_principal alice;
     REQUIRE(krb5_pac_init(k, &pac) == 0);
-    krb5_data info = {KV5M_DATA, sizeof(logon_info), (char *)logon_info};
-    REQUIRE(krb5_pac_add_buffer(k, pac, PAC_LOGON_INFO, &info) == 0);
+    krb5_data info = {KV5M_DATA, (unsigned int)logon_info.len, (char *)logon_info.buf};
+    REQUIRE(krb5_pac_add_buffer(k, pac, NG_PAC_LOGON_INFO, &info) == 0);
+    if (requestor_rid != 0) {
+        struct ng_test_buf sid;
+        ng_test_sid_bytes(&sid, requestor_rid);
+        krb5_data r = {KV5M_DATA, (unsigned int)sid.len, (char *)sid.buf};
+        REQUIRE(krb5_pac_add_buffer(k, pac, NG_PAC_REQUESTOR, &r) == 0);
+    }
     REQUIRE(krb5_parse_name(k, "alice@EXAMPLE.TEST", &alice) == 0);
     REQUIRE(krb5_pac_sign(k, pac, 1700000000, alice, server, kdc, out) == 0);
     krb5_free_principal(k, alice);
@@ -74,7 +83,8 @@ static ng_status verify(const krb5_data *pac, const char *client, krb5_timestamp
 {
     struct fake_part f;
     fake_part_init(&f, pac, client, authtime);
-    ng_status st = ng_pac_verified_logon_info(k, &f.part, key, info, len);
+    char why[200];
+    ng_status st = ng_pac_verified(k, &f.part, key, info, len, why, sizeof(why));
     fake_part_free(&f);
     return st;
 }
@@ -94,7 +104,8 @@ static ng_status verify_two_pacs(const krb5_data *pac, const krb5_keyblock *key,
     REQUIRE(krb5_parse_name(k, "alice@EXAMPLE.TEST", &part.client) == 0);
     uint8_t *info = NULL;
     size_t len = 0;
-    ng_status st = ng_pac_verified_logon_info(k, &part, key, &info, &len);
+    char why[200];
+    ng_status st = ng_pac_verified(k, &part, key, &info, &len, why, sizeof(why));
     CHECK(info == NULL && len == 0);
     krb5_free_principal(k, part.client);
     krb5_free_authdata(k, first);
@@ -109,41 +120,53 @@ static void test_libkrb5_made_pacs(void)
         REQUIRE(krb5_c_make_random_key(k, ENCTYPE_AES256_CTS_HMAC_SHA1_96, &keys[i]) == 0);
     krb5_keyblock *server = &keys[0], *other = &keys[1], *kdc = &keys[2];
     krb5_data pac;
-    make_pac(server, kdc, &pac);
+    make_pac(server, kdc, 0, &pac);
     uint8_t *info = (uint8_t *)"x";
     size_t len = 99;
 
-    /* Good: the logon info comes back, without the KDC key. */
+    /* Good: the PAC comes back, without the KDC key. */
     CHECK_EQ(verify(&pac, "alice@EXAMPLE.TEST", 1700000000, server, &info, &len), NG_OK);
-    CHECK(info != NULL && len == sizeof(logon_info) && memcmp(info, logon_info, len) == 0);
+    struct ng_slice found;
+    CHECK(info != NULL && ng_pac_buffer(ng_slice_of(info, len), NG_PAC_LOGON_INFO, &found) &&
+          found.len == logon_info.len && memcmp(found.ptr, logon_info.buf, found.len) == 0);
     ng_free(info);
     /* Signed for another service. */
-    CHECK_EQ(verify(&pac, "alice@EXAMPLE.TEST", 1700000000, other, &info, &len),
-             NG_ERR_LOGON_DENIED);
+    CHECK_EQ(verify(&pac, "alice@EXAMPLE.TEST", 1700000000, other, &info, &len), NG_ERR_BAD_PAC);
     CHECK(info == NULL && len == 0);
     /* Another client, another authtime (PAC_CLIENT_INFO, MS-PAC §2.7). */
-    CHECK_EQ(verify(&pac, "mallory@EXAMPLE.TEST", 1700000000, server, &info, &len),
-             NG_ERR_LOGON_DENIED);
-    CHECK_EQ(verify(&pac, "alice@EXAMPLE.TEST", 1700000001, server, &info, &len),
-             NG_ERR_LOGON_DENIED);
+    CHECK_EQ(verify(&pac, "mallory@EXAMPLE.TEST", 1700000000, server, &info, &len), NG_ERR_BAD_PAC);
+    CHECK_EQ(verify(&pac, "alice@EXAMPLE.TEST", 1700000001, server, &info, &len), NG_ERR_BAD_PAC);
     /* One byte of the logon info changed after signing. */
-    char *at = memmem(pac.data, pac.length, logon_info, sizeof(logon_info));
+    char *at = memmem(pac.data, pac.length, logon_info.buf, logon_info.len);
     REQUIRE(at != NULL);
     at[0] ^= 1;
-    CHECK_EQ(verify(&pac, "alice@EXAMPLE.TEST", 1700000000, server, &info, &len),
-             NG_ERR_LOGON_DENIED);
+    CHECK_EQ(verify(&pac, "alice@EXAMPLE.TEST", 1700000000, server, &info, &len), NG_ERR_BAD_PAC);
     at[0] ^= 1;
     CHECK_EQ(verify(&pac, "alice@EXAMPLE.TEST", 1700000000, server, &info, &len), NG_OK);
     ng_free(info);
     /* A PAC that does not parse; no PAC at all. */
     krb5_data junk = {KV5M_DATA, 12, "not a PAC..."};
-    CHECK_EQ(verify(&junk, "alice@EXAMPLE.TEST", 1700000000, server, &info, &len),
-             NG_ERR_LOGON_DENIED);
+    CHECK_EQ(verify(&junk, "alice@EXAMPLE.TEST", 1700000000, server, &info, &len), NG_ERR_BAD_PAC);
     CHECK_EQ(verify(NULL, "alice@EXAMPLE.TEST", 1700000000, server, &info, &len), NG_OK);
     CHECK(info == NULL && len == 0);
     /* Two PACs, each good on its own: whose identity? Refused, in one container or in two. */
-    CHECK_EQ(verify_two_pacs(&pac, server, true), NG_ERR_LOGON_DENIED);
-    CHECK_EQ(verify_two_pacs(&pac, server, false), NG_ERR_LOGON_DENIED);
+    CHECK_EQ(verify_two_pacs(&pac, server, true), NG_ERR_BAD_PAC);
+    CHECK_EQ(verify_two_pacs(&pac, server, false), NG_ERR_BAD_PAC);
+    krb5_free_data_contents(k, &pac);
+    /* PAC_REQUESTOR (MS-PAC §2.15): the logon info's user is accepted, another account refused. */
+    make_pac(server, kdc, 1104, &pac);
+    CHECK_EQ(verify(&pac, "alice@EXAMPLE.TEST", 1700000000, server, &info, &len), NG_OK);
+    ng_free(info);
+    krb5_free_data_contents(k, &pac);
+    make_pac(server, kdc, 500, &pac);
+    CHECK_EQ(verify(&pac, "alice@EXAMPLE.TEST", 1700000000, server, &info, &len), NG_ERR_BAD_PAC);
+    krb5_free_data_contents(k, &pac);
+    /* A logon info that does not parse, though signed: refused, not a user without groups. */
+    struct ng_test_buf good = logon_info;
+    logon_info.len = 40;
+    make_pac(server, kdc, 0, &pac);
+    CHECK_EQ(verify(&pac, "alice@EXAMPLE.TEST", 1700000000, server, &info, &len), NG_ERR_BAD_PAC);
+    logon_info = good;
     krb5_free_data_contents(k, &pac);
     for (int i = 0; i < 3; i++)
         krb5_free_keyblock_contents(k, &keys[i]);
@@ -186,26 +209,10 @@ static void reencrypt_ticket(krb5_creds *creds, bool alter)
     krb5_free_ticket(k, t);
 }
 
-/* A GSS-framed AP-REQ (mutual, RFC 4121 §4.1.1 checksum without bindings) for the ticket. */
-static void ap_req(krb5_creds *creds, struct ng_writer *out)
-{
-    uint8_t ck[24] = {16};
-    krb5_data ckd = {KV5M_DATA, sizeof(ck), (char *)ck};
-    krb5_auth_context ac = NULL;
-    krb5_data ap = {0};
-    REQUIRE(krb5_auth_con_init(k, &ac) == 0);
-    REQUIRE(krb5_auth_con_set_req_cksumtype(k, ac, NG_GSS_CHECKSUM_TYPE) == 0);
-    REQUIRE(krb5_mk_req_extended(k, &ac, AP_OPTS_MUTUAL_REQUIRED, &ckd, creds, &ap) == 0);
-    ng_krb5_frame(out, NG_KRB5_TOK_AP_REQ, ng_slice_of(ap.data, ap.length));
-    REQUIRE(out->error == NG_OK);
-    krb5_free_data_contents(k, &ap);
-    krb5_auth_con_free(k, ac);
-}
-
 static SECURITY_STATUS accept_ticket(CredHandle *server, krb5_creds *creds)
 {
     struct ng_writer w = ng_writer_growable();
-    ap_req(creds, &w);
+    REQUIRE(ng_test_ap_req(k, creds, true, &w) == 0);
     static struct ng_accept_leg leg;
     CtxtHandle ctx;
     ng_accept_leg_run(
@@ -217,24 +224,12 @@ static SECURITY_STATUS accept_ticket(CredHandle *server, krb5_creds *creds)
     return leg.status;
 }
 
-static krb5_creds *service_ticket(void)
-{
-    krb5_ccache cc;
-    krb5_creds in = {0}, *creds = NULL;
-    REQUIRE(krb5_cc_resolve(k, realm.ccache, &cc) == 0);
-    REQUIRE(krb5_cc_get_principal(k, cc, &in.client) == 0);
-    REQUIRE(krb5_parse_name(k, realm.service, &in.server) == 0);
-    REQUIRE(krb5_get_credentials(k, 0, cc, &in, &creds) == 0);
-    krb5_free_cred_contents(k, &in);
-    krb5_cc_close(k, cc);
-    return creds;
-}
-
 static void test_real_tickets(void)
 {
     CredHandle server;
     REQUIRE(ng_acquire_acceptor(NULL, "Kerberos", realm.keytab, 0, &server) == SEC_E_OK);
-    krb5_creds *good = service_ticket(), *bad = service_ticket();
+    krb5_creds *good = ng_test_service_ticket(k, &realm), *bad = ng_test_service_ticket(k, &realm);
+    REQUIRE(good != NULL && bad != NULL);
     reencrypt_ticket(good, false);
     reencrypt_ticket(bad, true);
     uint64_t cached = ng_krb5_cached_accept_count();
@@ -259,6 +254,7 @@ int main(void)
 {
     REQUIRE(ng_test_realm_start(&realm) == 0);
     REQUIRE(krb5_init_context(&k) == 0);
+    ng_test_validation_info(&logon_info);
     RUN(test_libkrb5_made_pacs);
     RUN(test_real_tickets);
     krb5_free_context(k);
