@@ -8,12 +8,18 @@
 #   scripts/bench-http.sh [-n HANDSHAKES] [-c CONNECTIONS] [-t LOADGEN_THREADS]
 #                         [--modes "keepalive fresh"] [--mechs "kerberos ntlm"]
 #                         [--servers "apache ringserver"] [--repeat R] [--warmup N]
-#                         [--loadgen-args "ARGS"] [--json-dir DIR] [--keep]
+#                         [--users N [--first-use PCT]] [--loadgen-args "ARGS"]
+#                         [--json-dir DIR] [--keep]
 #
 # --loadgen-args are appended to every measured negring-load run (e.g. "--verify" to check each
 # mutual-authentication token). --repeat runs every row R times, interleaved, and reports the run
-# with the median rate (the machine may be shared). --json-dir keeps negring-load's results:
-# SERVER-MECH-MODE.REP.json, .rc (its exit status) and .ticks (server CPU); "ring-raw" is
+# with the median rate (the machine may be shared). --users makes N users in the realm
+# (scripts/realm.sh users) and every measured Kerberos run a population run (negring-load
+# --users N --first-use PCT: each run signs the users in anew, shows each user's ticket to the
+# server once, untimed, and then PCT % of its handshakes carry a ticket the server never saw);
+# the results are then also given by class, first use and repeat. --json-dir keeps
+# negring-load's results: SERVER-MECH-MODE.REP.json, .rc (its exit status), .ticks (server CPU)
+# and .rss (the server's resident KiB, all its processes, right after the run); "ring-raw" is
 # ringserver's raw token protocol, for reference.
 #
 # Binaries: NEGRING_LOAD (default build/loadgen/bench/loadgen/negring-load, else build/bench/...)
@@ -35,9 +41,12 @@ keep=0
 warmup=500
 repeat=1
 extra=
+users=0
+first_use=0
+population_password=user-Pass-5
 
 usage() {
-    sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -53,6 +62,8 @@ while [[ $# -gt 0 ]]; do
     --warmup) warmup=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
     --loadgen-args) extra=$2; shift 2 ;;
+    --users) users=$2; shift 2 ;;
+    --first-use) first_use=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     *) usage ;;
     esac
@@ -84,6 +95,15 @@ chmod 755 "$work"
 trap cleanup EXIT
 
 start_realm
+
+# --users: the population in the realm, and the Kerberos runs' arguments for it.
+population=()
+if [[ $users -gt 0 ]]; then
+    t0=$EPOCHREALTIME
+    made=$("$root/scripts/realm.sh" users "$work/realm" "$users" 'user%u' "$population_password")
+    echo "realm: $made in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s" >&2
+    population=(--users "$users" --user-password "$population_password" --first-use "$first_use")
+fi
 
 declare -A url
 if [[ " $servers " == *" apache "* ]]; then
@@ -144,6 +164,16 @@ pid_of[apache]=$apache_pid
 pid_of[ringserver]=$ring_pid
 pid_of[ring-raw]=$ring_pid
 
+# Resident memory (KiB) of the server PID and its children (Apache's worker processes).
+server_rss_kib() {
+    local total=0 p v
+    for p in $(server_pids "$1"); do
+        v=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || continue
+        total=$((total + ${v:-0}))
+    done
+    echo "$total"
+}
+
 [[ -n $json_dir ]] || json_dir=$work/results
 mkdir -p "$json_dir"
 common=(-n "$handshakes" -c "$connections" -t "$lg_threads" --json -q)
@@ -151,10 +181,11 @@ echo "negring-load: $loadgen" >&2
 echo "load: ${common[*]} [-F] MECH-ARGS $extra URL" >&2
 # One measured run: SERVER MECH MODE REP.
 measure() {
-    local server=$1 mech=$2 mode=$3 rep=$4 u out before flags=()
+    local server=$1 mech=$2 mode=$3 rep=$4 u out before flags=() measured=()
     u=${url[$server - $mech]:-}
     [[ -n $u ]] || return 0
     [[ $mode == fresh ]] && flags=(-F)
+    [[ $mech == kerberos ]] && measured=("${population[@]}")
     if [[ $server == apache && $mech == ntlm && $mode == keepalive ]]; then
         # mod_auth_gssapi refuses a second NTLM handshake on a connection that completed one
         # ("Mechanism needs continuation but neither GssapiConnectionBound nor
@@ -173,10 +204,14 @@ measure() {
     before=$(server_ticks "${pid_of[$server]}")
     local rc=0
     # shellcheck disable=SC2046,SC2086
-    "$loadgen" "${common[@]}" "${flags[@]}" $(mech_args "$mech") $extra "$u" >"$out" || rc=$?
+    "$loadgen" "${common[@]}" "${flags[@]}" $(mech_args "$mech") "${measured[@]}" $extra \
+        --server-pid "${pid_of[$server]}" "$u" >"$out" || rc=$?
     echo "$rc" >"${out%.json}.rc" # 0: all succeeded, 1: some failed, else a crash or bad usage
     [[ $rc -eq 0 ]] || echo "bench-http: $server $mech $mode exited $rc (see $out)" >&2
+    # The whole run's server CPU; the table takes negring-load's server_cpu_s (the timed phase
+    # alone, without a population's warm-up), these ticks only when it is missing.
     echo $(($(server_ticks "${pid_of[$server]}") - before)) >"${out%.json}.ticks"
+    server_rss_kib "${pid_of[$server]}" >"${out%.json}.rss"
 }
 
 for mech in $mechs; do
@@ -210,16 +245,22 @@ def load_run(p):
         r = json.load(f)
     try:
         with open(p[:-5] + ".ticks") as f:
-            ticks = int(f.read())
-        r["server_cpu_us"] = ticks / hz * 1e6 / r["ok"] if r["ok"] else 0.0
+            seconds = r.get("server_cpu_s", int(f.read()) / hz)
+        r["server_cpu_us"] = seconds * 1e6 / r["ok"] if r["ok"] else 0.0
     except (OSError, ValueError):
         r["server_cpu_us"] = 0.0
+    try:
+        with open(p[:-5] + ".rss") as f:
+            r["server_rss_mib"] = int(f.read()) / 1024
+    except (OSError, ValueError):
+        r["server_rss_mib"] = 0.0
     r["client_cpu_us"] = r.get("client_cpu_s", 0) * 1e6 / r["ok"] if r["ok"] else 0.0
     return r
 names = {"keepalive": "keep-alive", "fresh": "fresh conn"}
 targets = {("kerberos", "keepalive"): 8.0, ("kerberos", "fresh"): 4.0}
 print(f"{'mech':<9} {'mode':<11} {'server':<11} {'handshakes/s':>12} {'p50 us':>9} {'p99 us':>9} "
-      f"{'p99.9 us':>9} {'ok':>8} {'failed':>7} {'server CPU us/hs':>16} {'client CPU us/hs':>16}")
+      f"{'p99.9 us':>9} {'ok':>8} {'failed':>7} {'server CPU us/hs':>16} {'client CPU us/hs':>16} "
+      f"{'server RSS MiB':>14}")
 ratios = []
 for mech in mechs:
     for mode in modes:
@@ -230,16 +271,60 @@ for mech in mechs:
             l = r["latency_us"]
             print(f"{mech:<9} {names.get(mode, mode):<11} {s:<11} {r['handshakes_per_s']:>12.1f} "
                   f"{l['p50']:>9.0f} {l['p99']:>9.0f} {l['p99.9']:>9.0f} {r['ok']:>8} {r['failed']:>7} "
-                  f"{r['server_cpu_us']:>16.1f} {r['client_cpu_us']:>16.1f}")
+                  f"{r['server_cpu_us']:>16.1f} {r['client_cpu_us']:>16.1f} {r['server_rss_mib']:>14.1f}")
         a, g = rows.get("apache"), rows.get("ringserver")
         if a and g and a["handshakes_per_s"] > 0 and a["ok"] > 0:
             ratio = g["handshakes_per_s"] / a["handshakes_per_s"]
             p99 = a["latency_us"]["p99"] / g["latency_us"]["p99"] if g["latency_us"]["p99"] else 0
             cpu = a["server_cpu_us"] / g["server_cpu_us"] if g["server_cpu_us"] else 0
-            t = targets.get((mech, mode))
+            # The targets are for rates as high as each server goes, not for a set rate.
+            t = None if "open_loop" in g else targets.get((mech, mode))
             ratios.append(f"{mech} {names.get(mode, mode)}: ringserver/apache {ratio:.2f}x handshakes/s"
                           + (f" (target {t:.0f}x)" if t else "") + f", p99 {p99:.2f}x lower, "
                           f"server CPU per handshake {cpu:.2f}x less")
 for line in ratios:
     print(line)
+# An open-loop run (--loadgen-args "--rate R"): did each row keep the schedule?
+header = False
+for mech in mechs:
+    for mode in modes:
+        for s in ("apache", "ringserver", "ring-raw"):
+            r = load(s, mech, mode)
+            if r is None or "open_loop" not in r:
+                continue
+            o = r["open_loop"]
+            if not header:
+                print(f"\n{'mech':<9} {'mode':<11} {'server':<11} {'target/s':>9} {'achieved/s':>10} "
+                      f"{'met':>5} {'late starts':>11} {'lag p50 us':>10} {'lag p99 us':>10} "
+                      f"{'lag max us':>10} {'overdue':>7}")
+                header = True
+            g = o["start_lag_us"]
+            print(f"{mech:<9} {names.get(mode, mode):<11} {s:<11} {o['target_per_s']:>9.1f} "
+                  f"{o['achieved_per_s']:>10.1f} {'yes' if o['achieved'] else 'NO':>5} "
+                  f"{o['late_starts']:>11} {g['p50']:>10.0f} {g['p99']:>10.0f} {g['max']:>10.0f} "
+                  f"{o['overdue']:>7}")
+# A population run (--users): the same rows by class, and what each run did before timing.
+classes = [("first_use", "first use"), ("repeat", "repeat")]
+header = False
+for mech in mechs:
+    for mode in modes:
+        for s in ("apache", "ringserver", "ring-raw"):
+            r = load(s, mech, mode)
+            if r is None or "classes" not in r:
+                continue
+            if not header:
+                print(f"\n{'mech':<9} {'mode':<11} {'server':<11} {'class':<10} {'handshakes/s':>12} "
+                      f"{'p50 us':>9} {'p90 us':>9} {'p99 us':>9} {'max us':>9} {'ok':>8} {'failed':>7}")
+                header = True
+            for key, name in classes:
+                c = r["classes"][key]
+                l = c["latency_us"]
+                print(f"{mech:<9} {names.get(mode, mode):<11} {s:<11} {name:<10} "
+                      f"{c['handshakes_per_s']:>12.1f} {l['p50']:>9.0f} {l['p90']:>9.0f} "
+                      f"{l['p99']:>9.0f} {l['max']:>9.0f} {c['ok']:>8} {c['failed']:>7}")
+            w = r["warm_up"]
+            print(f"{'':<9} {'':<11} {s:<11} before: {r['users']} users signed in with a ticket each "
+                  f"in {r['sign_in_s']:.1f} s, warm-up {w['ok']} ok/{w['failed']} failed in "
+                  f"{w['elapsed_s']:.1f} s, pool of {r['pool_size']} ({r['first_use_tokens']} first "
+                  f"uses) in {r['pool_seconds']:.1f} s")
 PY

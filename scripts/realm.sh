@@ -8,6 +8,10 @@
 #   scripts/realm.sh kadmin DIR 'cmd'    run one kadmin.local command against the realm
 #   scripts/realm.sh kinit DIR PRINC CCACHE [KINIT_FLAGS...]
 #                                        kinit PRINC into CCACHE, password read from stdin
+#   scripts/realm.sh users DIR N [FORMAT [PASSWORD]]
+#                                        a population of N users for load tests: FORMAT with %u
+#                                        for 1..N (default user%u), all with PASSWORD (default
+#                                        user-Pass-5); only the missing ones are added
 #
 # Everything lives in DIR: krb5.conf, kdc.conf, database, stash, logs, keytabs, ccaches, the
 # replay cache and the KDC pid file. Nothing outside DIR is read or written (/etc/krb5.conf and
@@ -27,6 +31,9 @@ umask 077
 
 USER_PASSWORD='alice-Pass-1'
 BOB_PASSWORD='bob-Pass-2'
+POPULATION_FORMAT='user%u'
+POPULATION_PASSWORD='user-Pass-5'
+POPULATION_MAX=1000000
 MARKER='.negring-realm'
 ENCTYPES_PERMITTED='aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96 aes256-cts-hmac-sha384-192 aes128-cts-hmac-sha256-128'
 ENCTYPES_SUPPORTED='aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal aes256-cts-hmac-sha384-192:normal aes128-cts-hmac-sha256-128:normal'
@@ -49,6 +56,7 @@ usage: realm.sh start DIR [REALM]     prints the path of DIR/env; '. DIR/env' to
        realm.sh stop DIR
        realm.sh kadmin DIR 'kadmin.local command'
        realm.sh kinit DIR PRINCIPAL CCACHE [KINIT_FLAGS...]   (password on stdin)
+       realm.sh users DIR N [FORMAT [PASSWORD]]   (FORMAT has %u for 1..N; default user%u)
 EOF
     exit 2
 }
@@ -465,6 +473,56 @@ cmd_kinit() {
     kinit "$@" -c "$ccache" "$princ" >/dev/null
 }
 
+# The user names FORMAT gives for 1..N, one a line (awk: a bash loop takes seconds at 10^5).
+population_names() {
+    awk -v n="$2" -v f="$1" 'BEGIN { for (i = 1; i <= n; i++) { s = f; sub(/%u/, i, s); print s } }'
+}
+
+# Every principal of the realm, without its @REALM, one a line.
+realm_principals() {
+    kadmin.local -r "$REALM" -q getprincs 2>/dev/null | awk -v r="@$REALM" '
+        length($0) > length(r) && substr($0, length($0) - length(r) + 1) == r {
+            print substr($0, 1, length($0) - length(r)) }'
+}
+
+# A population for load tests (negring-load --users). A kadmin.local reads a batch of commands:
+# a process per user would open the database N times. Each user gets an aes128-cts-hmac-sha1-96 key only:
+# a password's string-to-key (PBKDF2, 4096 rounds for each 16 bytes; 32768 for the SHA-2
+# enctypes) is what creating a user costs, and what each of its AS exchanges costs the client.
+cmd_users() {
+    [[ $# -ge 2 && $# -le 4 ]] || usage
+    local n=$2 format=${3:-$POPULATION_FORMAT} password=${4:-$POPULATION_PASSWORD}
+    [[ $n =~ ^[1-9][0-9]{0,6}$ && $n -le $POPULATION_MAX ]] || die "N must be 1..$POPULATION_MAX"
+    [[ $format =~ ^[A-Za-z0-9._-]*%u[A-Za-z0-9._-]*$ ]] ||
+        die "FORMAT must hold one %u among letters, digits, '.', '_' and '-'"
+    [[ $password =~ ^[A-Za-z0-9._+=,:-]+$ ]] ||
+        die "PASSWORD must be letters, digits and . _ + = , : - (kadmin splits on blanks)"
+    need kadmin.local
+    open_realm "$1"
+    local missing added existing
+    missing=$(mktemp "$DIR/users.XXXXXX") || die "cannot create a temp file in $DIR"
+    # Names wanted but not in the database (awk: the first file is the set to leave out).
+    awk 'NR == FNR { have[$0] = 1; next } !($0 in have)' <(realm_principals) \
+        <(population_names "$format" "$n") >"$missing"
+    added=$(wc -l <"$missing")
+    # One kadmin.local per CPU, each on its share of the names: the string-to-key is CPU work
+    # done outside the database lock, which each write takes on its own.
+    local jobs i
+    jobs=$(nproc 2>/dev/null || echo 1)
+    for ((i = 0; i < jobs; i++)); do
+        awk -v pw="$password" -v realm="$REALM" -v jobs="$jobs" -v i="$i" 'NR % jobs == i {
+            print "addprinc -pw " pw " -e aes128-cts-hmac-sha1-96:normal " $0 "@" realm }' \
+            "$missing" | kadmin.local -r "$REALM" >>"$DIR/users.$i.log" 2>&1 &
+    done
+    wait
+    rm -f "$missing"
+    # kadmin.local reading stdin reports no failure in its status: count what is there now.
+    existing=$(awk 'NR == FNR { have[$0] = 1; next } $0 in have { k++ } END { print k + 0 }' \
+        <(realm_principals) <(population_names "$format" "$n"))
+    [[ $existing -eq $n ]] || die "only $existing of $n users exist (see $DIR/users.*.log)"
+    echo "$n users ${format//%u/N}@$REALM (N = 1..$n): $added added, $((n - added)) were there"
+}
+
 case "${1:-}" in
 start)
     shift
@@ -481,6 +539,10 @@ kadmin)
 kinit)
     shift
     cmd_kinit "$@"
+    ;;
+users)
+    shift
+    cmd_users "$@"
     ;;
 *) usage ;;
 esac

@@ -11,6 +11,7 @@
 
 #include "engine.h"
 #include "http_response.h"
+#include "schedule.h"
 #include "stats.h"
 #include "tls.h"
 #include "tokens.h"
@@ -35,7 +36,9 @@ struct lg_conn {
     unsigned answers_on_fd; /* complete answers received on this connection */
     bool retried;           /* this handshake was already resent once (lg_conn_closed) */
     bool hold_counted;      /* --hold: counted in run->held (held once, failed, or never ran) */
-    uint64_t t0_ns, deadline_ns;
+    bool parked;            /* --rate: idle until its next scheduled start (open_loop.h) */
+    uint64_t t0_ns;         /* latency runs from here: the first byte, or the scheduled start */
+    uint64_t deadline_ns;
     struct lg_token *tok; /* the handshake's token and context: a pool entry or &live */
     struct lg_token live;
     uint8_t *out; /* unsent rest of a request (only after a partial write) */
@@ -64,9 +67,17 @@ struct lg_worker {
     pthread_t tid;
     char *scratch; /* request building */
     size_t scratch_cap;
+
+    /* --rate (open_loop.h): this worker's share of the schedule, and its idle connections
+     * waiting for a start to fall due */
+    struct lg_schedule schedule;
+    struct lg_conn **parked;
+    unsigned nparked;
 };
 
-/* engine.c, for handshake.c */
+/* engine.c, for handshake.c and open_loop.c */
+/* Begins the next handshake on an idle c, or retires c when the run is over for it. */
+void lg_conn_start(struct lg_worker *w, struct lg_conn *c);
 void lg_conn_send(struct lg_worker *w, struct lg_conn *c, const void *buf, size_t n);
 void lg_conn_fail(struct lg_worker *w, struct lg_conn *c, enum lg_failure why);
 void lg_conn_succeed(struct lg_worker *w, struct lg_conn *c, bool keep_alive);

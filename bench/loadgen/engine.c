@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "open_loop.h"
 
 #define IN_INITIAL (4 * 1024)
 #define IN_MAX     (128 * 1024) /* a response head or raw frame is at most 64 KiB */
@@ -77,21 +78,24 @@ static void end_handshake(struct lg_worker *w, struct lg_conn *c)
     c->state = LG_CONN_IDLE;
 }
 
-/* May another handshake begin? Count mode spends the worker's own share of -n (in proportion to
- * its connections, so a thread descheduled at start still opens all of them); duration mode
- * checks the clock. */
-static bool may_start(struct lg_worker *w)
+/* May another handshake begin, and from when does its latency run (*t0)? Count mode spends the
+ * worker's own share of -n (in proportion to its connections, so a thread descheduled at start
+ * still opens all of them); duration mode checks the clock; --rate follows the schedule. */
+static enum lg_start may_start(struct lg_worker *w, struct lg_conn *c, uint64_t *t0)
 {
     struct lg_run *run = w->run;
     if (atomic_load_explicit(&run->stop, memory_order_relaxed))
-        return false;
+        return LG_START_NEVER;
+    if (w->o->rate > 0)
+        return lg_open_loop_start(w, c, t0);
+    *t0 = lg_now_ns();
     if (w->o->handshakes)
-        return w->started++ < w->budget;
-    if (lg_now_ns() >= run->t_end_ns) {
+        return w->started++ < w->budget ? LG_START_NOW : LG_START_NEVER;
+    if (*t0 >= run->t_end_ns) {
         atomic_store(&run->stop, true);
-        return false;
+        return LG_START_NEVER;
     }
-    return true;
+    return LG_START_NOW;
 }
 
 static void finish(struct lg_worker *w, struct lg_conn *c)
@@ -146,8 +150,12 @@ static void open_connection(struct lg_worker *w, struct lg_conn *c)
  * a failure while starting loops here rather than nesting calls. */
 static void next_handshake(struct lg_worker *w, struct lg_conn *c)
 {
-    while (c->state == LG_CONN_IDLE) {
-        if (!may_start(w)) {
+    while (c->state == LG_CONN_IDLE && !c->parked) {
+        uint64_t t0;
+        enum lg_start start = may_start(w, c, &t0);
+        if (start == LG_START_LATER)
+            return;
+        if (start == LG_START_NEVER) {
             finish(w, c);
             return;
         }
@@ -167,8 +175,8 @@ static void next_handshake(struct lg_worker *w, struct lg_conn *c)
         c->legs = 0;
         c->retried = false;
         c->challenge_pending = w->o->challenge;
-        c->t0_ns = lg_now_ns();
-        c->deadline_ns = c->t0_ns + (uint64_t)(w->o->timeout_s * 1e9);
+        c->t0_ns = t0;
+        c->deadline_ns = lg_now_ns() + (uint64_t)(w->o->timeout_s * 1e9);
         if (c->fd < 0)
             open_connection(w, c); /* failures come back through lg_conn_fail → IDLE */
         else
@@ -176,9 +184,15 @@ static void next_handshake(struct lg_worker *w, struct lg_conn *c)
     }
 }
 
+void lg_conn_start(struct lg_worker *w, struct lg_conn *c)
+{
+    next_handshake(w, c);
+}
+
 void lg_conn_fail(struct lg_worker *w, struct lg_conn *c, enum lg_failure why)
 {
     w->stats.fail[why]++;
+    lg_class_record_failed(&w->stats.classes[c->tok->klass]);
     atomic_fetch_add_explicit(&w->stats.failed, 1, memory_order_relaxed);
     close_fd(c); /* the connection's state is unknown: never reuse it */
     end_handshake(w, c);
@@ -186,7 +200,11 @@ void lg_conn_fail(struct lg_worker *w, struct lg_conn *c, enum lg_failure why)
 
 void lg_conn_succeed(struct lg_worker *w, struct lg_conn *c, bool keep_alive)
 {
-    lg_hist_record(&w->stats.latency_ns, lg_now_ns() - c->t0_ns);
+    uint64_t now = lg_now_ns();
+    uint64_t latency = now - c->t0_ns;
+    w->stats.last_done_ns = now;
+    lg_hist_record(&w->stats.latency_ns, latency);
+    lg_class_record_ok(&w->stats.classes[c->tok->klass], latency);
     atomic_fetch_add_explicit(&w->stats.ok, 1, memory_order_relaxed);
     if (!keep_alive || w->o->fresh)
         close_fd(c);
@@ -401,6 +419,23 @@ static void abandon_all(struct lg_worker *w)
     w->active = 0;
 }
 
+/* Waits for events no longer than a tick, than the end of a -d run, or than the next scheduled
+ * start (--rate) in nanoseconds: a millisecond's rounding would make every start late. */
+static int wait_events(struct lg_worker *w, struct epoll_event *events, int max)
+{
+    uint64_t now = lg_now_ns();
+    uint64_t wait = lg_open_loop_wait_ns(w, now);
+    if (wait > TICK_MS * 1000000u)
+        wait = TICK_MS * 1000000u;
+    if (w->o->duration_s > 0) {
+        uint64_t left = w->run->t_end_ns > now ? w->run->t_end_ns - now : 0;
+        if (left < wait)
+            wait = left;
+    }
+    struct timespec ts = {(time_t)(wait / 1000000000u), (long)(wait % 1000000000u)};
+    return epoll_pwait2(w->epfd, events, max, &ts, NULL);
+}
+
 static void *worker_main(void *arg)
 {
     struct lg_worker *w = arg;
@@ -409,15 +444,17 @@ static void *worker_main(void *arg)
     struct epoll_event events[256];
     uint64_t next_tick = lg_now_ns() + TICK_MS * 1000000u;
     while (w->active > 0) {
-        int n = epoll_wait(w->epfd, events, 256, TICK_MS);
+        int n = wait_events(w, events, 256);
         for (int i = 0; i < n; i++)
             on_event(w, events[i].data.ptr, events[i].events);
         uint64_t now = lg_now_ns();
         if (w->o->duration_s > 0 && now >= w->run->t_end_ns) {
             atomic_store(&w->run->stop, true);
+            lg_open_loop_count_overdue(w, w->run->t_end_ns);
             abandon_all(w);
             break;
         }
+        lg_open_loop_release(w, now);
         release_held(w, now);
         if (now >= next_tick) {
             expire(w, now);
@@ -450,6 +487,9 @@ static struct lg_worker *worker_new(struct lg_run *run, unsigned nconns)
     for (unsigned i = 0; i < nconns; i++)
         w->conns[i].fd = -1;
     lg_hist_init(&w->stats.latency_ns);
+    lg_hist_init(&w->stats.start_lag_ns);
+    for (int k = 0; k < LG_CLASS_COUNT; k++)
+        lg_class_stats_init(&w->stats.classes[k]);
     return w;
 }
 
@@ -462,6 +502,7 @@ static void worker_free(struct lg_worker *w)
         lg_token_release(&w->conns[i].live);
     }
     close(w->epfd);
+    lg_open_loop_free(w);
     free(w->conns);
     free(w->scratch);
     free(w);
@@ -516,6 +557,9 @@ bool lg_engine_run(struct lg_run *run)
     double cpu_start = cpu_seconds();
     run->t_start_ns = lg_now_ns();
     run->t_end_ns = run->t_start_ns + (uint64_t)(o->duration_s * 1e9);
+    for (unsigned i = 0; i < run->nworkers; i++)
+        if (!lg_open_loop_init(run->workers[i], i))
+            return false;
     unsigned started = 0;
     for (; started < run->nworkers; started++)
         if (pthread_create(&run->workers[started]->tid, NULL, worker_main, run->workers[started]) !=
@@ -547,6 +591,9 @@ void lg_engine_totals(const struct lg_run *run, struct lg_stats *out)
 {
     memset(out, 0, sizeof(*out));
     lg_hist_init(&out->latency_ns);
+    lg_hist_init(&out->start_lag_ns);
+    for (int k = 0; k < LG_CLASS_COUNT; k++)
+        lg_class_stats_init(&out->classes[k]);
     for (unsigned i = 0; i < run->nworkers; i++) {
         const struct lg_stats *s = &run->workers[i]->stats;
         atomic_fetch_add(&out->ok, atomic_load(&s->ok));
@@ -564,6 +611,13 @@ void lg_engine_totals(const struct lg_run *run, struct lg_stats *out)
         out->tls_full += s->tls_full;
         out->tls_resumed += s->tls_resumed;
         lg_hist_merge(&out->latency_ns, &s->latency_ns);
+        for (int k = 0; k < LG_CLASS_COUNT; k++)
+            lg_class_stats_merge(&out->classes[k], &s->classes[k]);
+        lg_hist_merge(&out->start_lag_ns, &s->start_lag_ns);
+        out->overdue += s->overdue;
+        if (s->last_done_ns > out->last_done_ns)
+            out->last_done_ns = s->last_done_ns;
+        out->late_starts += s->late_starts;
     }
 }
 

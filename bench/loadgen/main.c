@@ -9,7 +9,9 @@
 
 #include "ccache.h"
 #include "engine.h"
+#include "population.h"
 #include "report.h"
+#include "server_cpu.h"
 
 /* Each connection is a descriptor; keep room for the rest of the process (krb5 files,
  * epoll sets). Root may go past the hard limit, up to fs.nr_open. */
@@ -49,6 +51,44 @@ static bool resolve(struct lg_run *run)
     return true;
 }
 
+/* --users: shows the server each user's ticket once, untimed, before the timed phase (the warm
+ * pool, population.h), closed loop on the run's connections. False, with a message, when any
+ * of those handshakes failed: its user's repeats would not be repeats. */
+static bool warm_up(const struct lg_run *run, struct lg_run *warm, struct lg_stats *totals)
+{
+    static struct lg_options o;
+    o = *run->o;
+    o.handshakes = warm->pool.size;
+    o.duration_s = 0;
+    o.rate = 0;
+    o.hold_s = 0;
+    o.quiet = true;
+    warm->o = &o;
+    memcpy(&warm->addr, &run->addr, sizeof(run->addr));
+    warm->addr_len = run->addr_len;
+    warm->auth = run->auth; /* a copy: freed with run */
+    bool ran = lg_engine_run(warm);
+    if (ran)
+        lg_engine_totals(warm, totals);
+    lg_engine_free(warm);
+    lg_pool_free(&warm->pool);
+    if (ran && totals->failed == 0)
+        return true;
+    fprintf(stderr, "negring-load: warm-up (each user's ticket once): %llu of %llu failed\n",
+            (unsigned long long)totals->failed, (unsigned long long)o.handshakes);
+    return false;
+}
+
+/* --users: the users signed in, the warm-up done, the timed phase's pool made. */
+static bool prepare_population(struct lg_run *run, struct lg_population *pop, struct lg_run *warm,
+                               struct lg_stats *warm_totals)
+{
+    const struct lg_options *o = run->o;
+    return lg_population_sign_in(pop, o, &run->auth, &warm->pool) &&
+           warm_up(run, warm, warm_totals) &&
+           lg_population_make_pool(pop, &run->pool, o->pool_size);
+}
+
 int main(int argc, char **argv)
 {
     static struct lg_options o;
@@ -58,7 +98,7 @@ int main(int argc, char **argv)
     run.o = &o;
     if (!raise_fd_limit(o.connections) || !resolve(&run))
         return 2;
-    if (o.mech == LG_MECH_KERBEROS && !lg_ccache_to_memory())
+    if (o.mech == LG_MECH_KERBEROS && o.users == 0 && !lg_ccache_to_memory())
         return 2;
     if (o.tls &&
         (!lg_tls_init(&run.tls, &o) ||
@@ -72,7 +112,14 @@ int main(int argc, char **argv)
         run.auth.bindings_len = run.tls.bindings_len;
     }
     double pool_seconds = 0;
-    if (o.tokens == LG_TOKENS_POOL) {
+    static struct lg_population pop;
+    static struct lg_run warm;
+    static struct lg_stats warm_totals;
+    if (o.users > 0) {
+        if (!prepare_population(&run, &pop, &warm, &warm_totals))
+            return 2;
+        pool_seconds = pop.pool_s;
+    } else if (o.tokens == LG_TOKENS_POOL) {
         uint64_t t0 = lg_now_ns();
         /* Without --verify nothing continues a pool token: drop its context at once. */
         if (!lg_pool_make(&run.pool, &run.auth, o.pool_size, o.pool_threads, o.verify,
@@ -80,11 +127,29 @@ int main(int argc, char **argv)
             return 2;
         pool_seconds = (double)(lg_now_ns() - t0) / 1e9;
     }
+    double server_cpu[2] = {0, 0};
+    if (o.server_pid && !lg_server_cpu_s(o.server_pid, &server_cpu[0])) {
+        fprintf(stderr, "negring-load: no process %d to measure (--server-pid)\n", o.server_pid);
+        return 2;
+    }
     if (!lg_engine_run(&run))
         return 2;
+    if (o.server_pid && !lg_server_cpu_s(o.server_pid, &server_cpu[1]))
+        fprintf(stderr, "negring-load: process %d is gone (--server-pid)\n", o.server_pid);
     static struct lg_stats totals;
     lg_engine_totals(&run, &totals);
-    struct lg_report r = {&run, &totals, pool_seconds, argv[argc - 1]};
+    struct lg_report r = {
+        .run = &run,
+        .totals = &totals,
+        .pool_seconds = pool_seconds,
+        .url = argv[argc - 1],
+        .server_cpu_s = server_cpu[1] - server_cpu[0],
+    };
+    if (o.users > 0) {
+        r.population = &pop;
+        r.warm_up = &warm;
+        r.warm_totals = &warm_totals;
+    }
     if (o.json)
         lg_report_json(stdout, &r);
     else
@@ -93,6 +158,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "negring-load: the token pool ran out before the end (--pool)\n");
     lg_engine_free(&run);
     lg_pool_free(&run.pool);
+    lg_population_free(&pop);
     lg_auth_free(&run.auth);
     lg_tls_free(&run.tls);
     return totals.failed == 0 && totals.ok > 0 ? 0 : 1;

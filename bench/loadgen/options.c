@@ -1,11 +1,14 @@
 #include "options.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+#include "population_plan.h"
 
 static const char usage_text[] =
     "usage: negring-load [options] URL\n"
@@ -22,7 +25,8 @@ static const char usage_text[] =
     "  -m, --mech M           kerberos (default) or ntlm\n"
     "      --live             make tokens during the run (default for ntlm)\n"
     "      --pool N           Kerberos token pool size, made before the timed phase\n"
-    "                         (default: -n, or 100000 with -d); each token is used once\n"
+    "                         (default: -n; with -d, 100000, or enough for --rate); each\n"
+    "                         token is used once\n"
     "      --pool-threads N   threads making the pool (default: online CPUs)\n"
     "      --service SPN      Kerberos service (default HTTP/HOST)\n"
     "      --package P        SSPI package for the initiator (default Negotiate; NTLM\n"
@@ -37,6 +41,20 @@ static const char usage_text[] =
     "                         stderr when they all are (for sampling the server's memory)\n"
     "      --user U --domain D --password P   NTLM identity (defaults: NEGRING_NTLM_USER,\n"
     "                         NEGRING_NTLM_DOMAIN, NEGRING_NTLM_PASSWORD)\n"
+    "      --users N          a population of N Kerberos users, 1..1000000, each with its own\n"
+    "                         TGT and service ticket (AS and TGS exchanges before the timed\n"
+    "                         phase; scripts/realm.sh users makes them); each user's ticket is\n"
+    "                         shown to the server once, untimed, before the timed phase\n"
+    "      --user-format F    their names: F with %u for 1..N, @REALM optional (default user%u)\n"
+    "      --user-password P  their password (all the same)\n"
+    "      --first-use PCT    share of handshakes, 0..100 (default 0), whose service ticket is a\n"
+    "                         new one the server has never seen (a sign-in and TGS exchange of\n"
+    "                         its own, made in advance); the others reuse their user's ticket\n"
+    "      --rate R           open loop: start R handshakes/s on a fixed schedule, whether or\n"
+    "                         not earlier ones were answered; latency runs from each scheduled\n"
+    "                         start (a start waiting for a free connection is late, not omitted)\n"
+    "      --server-pid PID   also report the CPU time that process and its descendants spend\n"
+    "                         in the timed phase, per handshake (a server on this machine)\n"
     "      --tls-resume       https: each new connection resumes its last TLS session\n"
     "                         (with -F: a resumed handshake per Negotiate handshake)\n"
     "      --channel-bindings https: bind every token to the server certificate (RFC 5929\n"
@@ -45,10 +63,11 @@ static const char usage_text[] =
     "                         (default: no verification)\n"
     "      --json             print the results as one JSON object on stdout\n"
     "  -q, --quiet            no progress line\n"
-    "Kerberos tokens come from the default ccache (KRB5CCNAME, copied into memory once) through\n"
-    "libnegring's InitializeSecurityContextA. Latency runs from a handshake's first byte (its\n"
-    "connect with -F) to the final answer. Exit status: 0 when every handshake succeeded,\n"
-    "1 when any failed, 2 on a usage or setup error.\n";
+    "Kerberos tokens come from the default ccache (KRB5CCNAME, copied into memory once), or the\n"
+    "users' sign-ins, through libnegring's InitializeSecurityContextA. Latency runs from a\n"
+    "handshake's first byte (its connect with -F), or with --rate its scheduled start, to the\n"
+    "final answer. Exit status: 0 when every handshake succeeded, 1 when any failed, 2 on a\n"
+    "usage or setup error.\n";
 
 static unsigned online_cpus(void)
 {
@@ -71,6 +90,17 @@ static bool parse_seconds(const char *s, double *out)
     char *end;
     double v = strtod(s, &end);
     if (*s == '\0' || *end != '\0' || !(v > 0 && v < 1e6))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* A non-negative real number up to max (rates, percentages). */
+static bool parse_real(const char *s, double max, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (*s == '\0' || *end != '\0' || !(v >= 0 && v <= max))
         return false;
     *out = v;
     return true;
@@ -147,6 +177,7 @@ static void defaults(struct lg_options *o)
     o->user = getenv("NEGRING_NTLM_USER");
     o->domain = getenv("NEGRING_NTLM_DOMAIN");
     o->password = getenv("NEGRING_NTLM_PASSWORD");
+    o->user_format = "user%u";
 }
 
 enum {
@@ -165,6 +196,12 @@ enum {
     OPT_DOMAIN,
     OPT_PASSWORD,
     OPT_JSON,
+    OPT_USERS,
+    OPT_USER_FORMAT,
+    OPT_USER_PASSWORD,
+    OPT_FIRST_USE,
+    OPT_RATE,
+    OPT_SERVER_PID,
     OPT_TLS_RESUME,
     OPT_CHANNEL_BINDINGS,
     OPT_CACERT,
@@ -194,6 +231,12 @@ static const struct option long_options[] = {
     {"domain", required_argument, NULL, OPT_DOMAIN},
     {"password", required_argument, NULL, OPT_PASSWORD},
     {"json", no_argument, NULL, OPT_JSON},
+    {"users", required_argument, NULL, OPT_USERS},
+    {"user-format", required_argument, NULL, OPT_USER_FORMAT},
+    {"user-password", required_argument, NULL, OPT_USER_PASSWORD},
+    {"first-use", required_argument, NULL, OPT_FIRST_USE},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"server-pid", required_argument, NULL, OPT_SERVER_PID},
     {"tls-resume", no_argument, NULL, OPT_TLS_RESUME},
     {"channel-bindings", no_argument, NULL, OPT_CHANNEL_BINDINGS},
     {"cacert", required_argument, NULL, OPT_CACERT},
@@ -237,6 +280,40 @@ static bool apply_number(int c, const char *arg, struct lg_options *o, bool *han
         return parse_seconds(arg, &o->timeout_s) || bad("--timeout wants seconds");
     case OPT_HOLD:
         return parse_seconds(arg, &o->hold_s) || bad("--hold wants seconds");
+    default:
+        *handled = false;
+        return true;
+    }
+}
+
+/* The population, the open loop and the server's CPU (--users ... --server-pid); *handled false
+ * when c is not one of them. */
+static bool apply_load_shape(int c, const char *arg, struct lg_options *o, bool *handled)
+{
+    uint64_t v;
+    *handled = true;
+    switch (c) {
+    case OPT_USERS:
+        if (!parse_u64(arg, 1, 1000000, &v))
+            return bad("--users wants 1..1000000");
+        o->users = (uint32_t)v;
+        return true;
+    case OPT_USER_FORMAT:
+        o->user_format = arg;
+        return true;
+    case OPT_USER_PASSWORD:
+        o->user_password = arg;
+        return true;
+    case OPT_FIRST_USE:
+        return parse_real(arg, 100, &o->first_use_pct) || bad("--first-use wants 0..100");
+    case OPT_RATE:
+        return (parse_real(arg, 1e7, &o->rate) && o->rate > 0) ||
+               bad("--rate wants handshakes per second, above 0");
+    case OPT_SERVER_PID:
+        if (!parse_u64(arg, 1, 1u << 22, &v)) /* pid_max's ceiling on Linux */
+            return bad("--server-pid wants a process id");
+        o->server_pid = (int)v;
+        return true;
     default:
         *handled = false;
         return true;
@@ -287,6 +364,9 @@ static bool apply(int c, const char *arg, struct lg_options *o)
     bool ok = apply_number(c, arg, o, &handled);
     if (handled)
         return ok;
+    ok = apply_load_shape(c, arg, o, &handled);
+    if (handled)
+        return ok;
     switch (c) {
     case 'F':
         o->fresh = true;
@@ -320,6 +400,35 @@ static bool apply(int c, const char *arg, struct lg_options *o)
     }
 }
 
+/* --users, --first-use and --rate against the rest. */
+static bool check_population_and_rate(const struct lg_options *o)
+{
+    if (o->first_use_pct > 0 && o->users == 0)
+        return bad("--first-use needs --users (a ticket's first use is a user's new ticket)");
+    if (o->rate > 0 && o->hold_s > 0)
+        return bad("--rate and --hold do not go together (held handshakes keep no schedule)");
+    if (o->users == 0)
+        return true;
+    if (o->mech != LG_MECH_KERBEROS || o->tokens == LG_TOKENS_LIVE)
+        return bad("--users is for Kerberos tokens made in advance (not --live, not ntlm)");
+    if (!lg_user_format_valid(o->user_format))
+        return bad("--user-format wants one %u and no other %");
+    if (o->user_password == NULL)
+        return bad("--users needs --user-password");
+    return true;
+}
+
+/* The pool's default size: one token per handshake, or per scheduled start of a -d run (each
+ * worker's schedule may hold one more start than its share of rate x duration). */
+static uint64_t default_pool_size(const struct lg_options *o)
+{
+    if (o->handshakes)
+        return o->handshakes;
+    if (o->rate > 0)
+        return (uint64_t)ceil(o->rate * o->duration_s) + o->threads;
+    return 100000;
+}
+
 /* Settings that follow from others. */
 static bool finish(struct lg_options *o)
 {
@@ -343,11 +452,11 @@ static bool finish(struct lg_options *o)
         if (o->user == NULL || o->password == NULL)
             return bad("--mech ntlm needs --user and --password (or NEGRING_NTLM_* variables)");
     }
-    if (o->tokens == LG_TOKENS_POOL && o->pool_size == 0)
-        o->pool_size = o->handshakes ? o->handshakes : 100000;
     if (o->threads > o->connections)
         o->threads = o->connections;
-    return true;
+    if (o->tokens == LG_TOKENS_POOL && o->pool_size == 0)
+        o->pool_size = default_pool_size(o);
+    return check_population_and_rate(o);
 }
 
 bool lg_options_parse(int argc, char **argv, struct lg_options *o)

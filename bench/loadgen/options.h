@@ -34,6 +34,12 @@ struct lg_options {
     double timeout_s;
     double hold_s;                        /* --hold: 0 = off */
     const char *user, *domain, *password; /* NTLM identity */
+    uint32_t users;            /* --users: a population of Kerberos users (0: the default ccache) */
+    const char *user_format;   /* their names, with %u for 1..users */
+    const char *user_password; /* their password */
+    double first_use_pct;      /* share of handshakes with a ticket the server never saw */
+    double rate;               /* --rate: open loop at this many handshakes/s (0: closed loop) */
+    int server_pid;            /* --server-pid: the server's CPU time is reported (0: not) */
     bool json;
     bool quiet;
     bool tls;              /* https:// */

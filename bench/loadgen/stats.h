@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "class_stats.h"
 #include "histogram.h"
 
 enum lg_failure {
@@ -36,7 +37,17 @@ struct lg_stats {
     uint64_t abandoned;             /* in flight when a -d run ended (not counted either way) */
     uint64_t retries;               /* requests resent after a keep-alive connection was closed */
     uint64_t tls_full, tls_resumed; /* TLS handshakes done, resumed sessions apart */
+    uint64_t last_done_ns;          /* when the last handshake succeeded (lg_now_ns) */
     struct lg_histogram latency_ns;
+    struct lg_class_stats classes[LG_CLASS_COUNT]; /* the same handshakes, by class */
+    /* --rate: how far behind its schedule each handshake began, the starts that fell due but
+     * had not begun when a -d run ended, and the starts more than LG_LATE_NS behind */
+    struct lg_histogram start_lag_ns;
+    uint64_t overdue;
+    uint64_t late_starts;
 };
+
+/* A start this far behind its schedule counts as late. */
+#define LG_LATE_NS 1000000u
 
 #endif

@@ -28,6 +28,8 @@ bool lg_auth_init(struct lg_auth *a, const struct lg_options *o)
         id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
         auth_data = &id;
     }
+    if (o->users > 0)
+        return true;
     TimeStamp expiry;
     SECURITY_STATUS s = AcquireCredentialsHandleA(NULL, (LPSTR)o->package, SECPKG_CRED_OUTBOUND,
                                                   NULL, auth_data, NULL, NULL, &a->cred, &expiry);
@@ -37,12 +39,15 @@ bool lg_auth_init(struct lg_auth *a, const struct lg_options *o)
                 o->mech == LG_MECH_KERBEROS ? " (is there a ticket in KRB5CCNAME?)" : "");
         return false;
     }
+    a->has_cred = true;
     return true;
 }
 
 void lg_auth_free(struct lg_auth *a)
 {
-    FreeCredentialsHandle(&a->cred);
+    if (a->has_cred)
+        FreeCredentialsHandle(&a->cred);
+    a->has_cred = false;
 }
 
 /* Replaces t->data by the leg's output, base64-encoded for HTTP. */
@@ -67,6 +72,12 @@ static bool store(const struct lg_auth *a, struct lg_token *t, const uint8_t *by
 
 SECURITY_STATUS lg_auth_first(const struct lg_auth *a, bool keep_ctx, struct lg_token *out)
 {
+    return lg_auth_first_as(a, &a->cred, keep_ctx, out);
+}
+
+SECURITY_STATUS lg_auth_first_as(const struct lg_auth *a, const CredHandle *cred, bool keep_ctx,
+                                 struct lg_token *out)
+{
     uint8_t buf[TOKEN_MAX];
     SecBuffer ob = {sizeof(buf), SECBUFFER_TOKEN, buf};
     SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
@@ -75,7 +86,7 @@ SECURITY_STATUS lg_auth_first(const struct lg_auth *a, bool keep_ctx, struct lg_
     ULONG attrs;
     memset(out, 0, sizeof(*out));
     SECURITY_STATUS s = InitializeSecurityContextA(
-        (PCredHandle)&a->cred, NULL, (SEC_CHAR *)a->service, a->req, 0, SECURITY_NATIVE_DREP,
+        (PCredHandle)cred, NULL, (SEC_CHAR *)a->service, a->req, 0, SECURITY_NATIVE_DREP,
         a->bindings ? &cd : NULL, 0, &out->ctx, &od, &attrs, NULL);
     if (s != SEC_E_OK && s != SEC_I_CONTINUE_NEEDED)
         return s;
@@ -128,41 +139,47 @@ void lg_token_release(struct lg_token *t)
 
 struct pool_job {
     struct lg_pool *pool;
-    const struct lg_auth *auth;
-    bool keep_ctx;
-    _Atomic uint64_t *next;
-    _Atomic SECURITY_STATUS *failure;
+    lg_token_maker *make;
+    void *arg;
+    _Atomic uint64_t next;
+    _Atomic bool failed;
+    struct lg_pool_failure failure; /* written once, by the thread that set `failed` */
 };
 
 static void *pool_worker(void *arg)
 {
     struct pool_job *job = arg;
     for (;;) {
-        uint64_t i = atomic_fetch_add(job->next, 1);
-        if (i >= job->pool->size || atomic_load(job->failure) != SEC_E_OK)
+        uint64_t i = atomic_fetch_add(&job->next, 1);
+        if (i >= job->pool->size || atomic_load(&job->failed))
             return NULL;
-        SECURITY_STATUS s = lg_auth_first(job->auth, job->keep_ctx, &job->pool->tokens[i]);
-        if (s != SEC_E_OK && s != SEC_I_CONTINUE_NEEDED) {
-            SECURITY_STATUS ok = SEC_E_OK;
-            atomic_compare_exchange_strong(job->failure, &ok, s);
-        }
+        SECURITY_STATUS s = job->make(job->arg, i, &job->pool->tokens[i]);
+        bool first = false;
+        if (s != SEC_E_OK && s != SEC_I_CONTINUE_NEEDED &&
+            atomic_compare_exchange_strong(&job->failed, &first, true))
+            job->failure = (struct lg_pool_failure){i, s};
     }
 }
 
-bool lg_pool_make(struct lg_pool *p, const struct lg_auth *a, uint64_t size, unsigned threads,
-                  bool keep_ctx, bool progress)
+static void show_progress(const char *label, uint64_t done, uint64_t size, bool last)
+{
+    fprintf(stderr, "\r%s: %llu/%llu%s", label, (unsigned long long)(done < size ? done : size),
+            (unsigned long long)size, last ? "\n" : "");
+}
+
+bool lg_pool_fill(struct lg_pool *p, uint64_t size, unsigned threads, lg_token_maker *make,
+                  void *arg, const char *label, struct lg_pool_failure *failure)
 {
     memset(p, 0, sizeof(*p));
     p->tokens = calloc(size, sizeof(*p->tokens));
     if (p->tokens == NULL) {
         fprintf(stderr, "negring-load: no memory for a pool of %llu tokens\n",
                 (unsigned long long)size);
+        *failure = (struct lg_pool_failure){LG_POOL_NO_TOKEN, SEC_E_INSUFFICIENT_MEMORY};
         return false;
     }
     p->size = size;
-    _Atomic uint64_t next = 0;
-    _Atomic SECURITY_STATUS failure = SEC_E_OK;
-    struct pool_job job = {p, a, keep_ctx, &next, &failure};
+    struct pool_job job = {.pool = p, .make = make, .arg = arg};
     pthread_t tids[256];
     unsigned started = 0;
     for (; started < threads && started < 256; started++)
@@ -170,24 +187,47 @@ bool lg_pool_make(struct lg_pool *p, const struct lg_auth *a, uint64_t size, uns
             break;
     if (started == 0)
         pool_worker(&job);
-    while (progress && atomic_load(&next) < size && atomic_load(&failure) == SEC_E_OK) {
-        fprintf(stderr, "\rmaking token pool: %llu/%llu", (unsigned long long)atomic_load(&next),
-                (unsigned long long)size);
+    while (label && atomic_load(&job.next) < size && !atomic_load(&job.failed)) {
+        show_progress(label, atomic_load(&job.next), size, false);
         struct timespec ts = {0, 200000000};
         nanosleep(&ts, NULL);
     }
     for (unsigned i = 0; i < started; i++)
         pthread_join(tids[i], NULL);
-    if (progress)
-        fprintf(stderr, "\rmaking token pool: %llu/%llu\n", (unsigned long long)size,
-                (unsigned long long)size);
-    if (atomic_load(&failure) != SEC_E_OK) {
-        fprintf(stderr, "negring-load: InitializeSecurityContext(%s) failed: 0x%08x\n", a->service,
-                (unsigned)atomic_load(&failure));
+    if (label)
+        show_progress(label, atomic_load(&job.next), size, true);
+    if (atomic_load(&job.failed)) {
+        *failure = job.failure;
         lg_pool_free(p);
         return false;
     }
     return true;
+}
+
+struct first_legs {
+    const struct lg_auth *auth;
+    bool keep_ctx;
+};
+
+static SECURITY_STATUS make_first_leg(void *arg, uint64_t i, struct lg_token *out)
+{
+    const struct first_legs *legs = arg;
+    (void)i; /* every token alike */
+    return lg_auth_first(legs->auth, legs->keep_ctx, out);
+}
+
+bool lg_pool_make(struct lg_pool *p, const struct lg_auth *a, uint64_t size, unsigned threads,
+                  bool keep_ctx, bool progress)
+{
+    struct first_legs legs = {a, keep_ctx};
+    struct lg_pool_failure failure;
+    if (lg_pool_fill(p, size, threads, make_first_leg, &legs, progress ? "making token pool" : NULL,
+                     &failure))
+        return true;
+    if (failure.index != LG_POOL_NO_TOKEN)
+        fprintf(stderr, "negring-load: InitializeSecurityContext(%s) failed: 0x%08x\n", a->service,
+                (unsigned)failure.status);
+    return false;
 }
 
 struct lg_token *lg_pool_take(struct lg_pool *p)
