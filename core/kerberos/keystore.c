@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "env_setting.h"
 #include "ticket_cache.h"
 
 struct key_entry {
@@ -191,7 +192,10 @@ ng_status ng_keystore_load(krb5_context ctx, const char *keytab_name, const char
     NG_GUARD_CLEANUP(read_keytab(ctx, kt, only_princ, ks));
     if (ks->count == 0)
         NG_FAIL_CLEANUP(NG_ERR_NO_CREDENTIALS);
-    NG_GUARD_CLEANUP(ng_ticket_cache_create(&ks->tickets));
+    NG_GUARD_CLEANUP(
+        ng_ticket_cache_create(ng_env_log2("NEGRING_TICKET_CACHE_LOG2", NG_TICKET_CACHE_MIN_LOG2,
+                                           NG_TICKET_CACHE_MAX_LOG2, NG_TICKET_CACHE_DEFAULT_LOG2),
+                               &ks->tickets));
     *out = ks;
     ks = NULL;
 cleanup:

@@ -14,7 +14,8 @@
 
 struct ng_ticket_cache {
     uint64_t seed;
-    _Atomic uint64_t slots[NG_TICKET_CACHE_SLOTS];
+    uint64_t mask; /* slots - 1 */
+    _Atomic uint64_t slots[];
 };
 
 static atomic_uint_fast64_t next_entry_id = 1;
@@ -24,11 +25,15 @@ static struct ng_ticket_entry *entry_of(uint64_t word)
     return (struct ng_ticket_entry *)(uintptr_t)(word & PTR_MASK);
 }
 
-ng_status ng_ticket_cache_create(struct ng_ticket_cache **out)
+ng_status ng_ticket_cache_create(unsigned slots_log2, struct ng_ticket_cache **out)
 {
-    struct ng_ticket_cache *tc = ng_alloc(sizeof(*tc));
+    if (slots_log2 < NG_TICKET_CACHE_MIN_LOG2 || slots_log2 > NG_TICKET_CACHE_MAX_LOG2)
+        return NG_ERR_INVALID_PARAM;
+    size_t slots = (size_t)1 << slots_log2;
+    struct ng_ticket_cache *tc = ng_alloc(sizeof(*tc) + slots * sizeof(tc->slots[0]));
     if (tc == NULL)
         return NG_ERR_NOMEM;
+    tc->mask = slots - 1;
     ng_status status = ng_random_bytes((uint8_t *)&tc->seed, sizeof(tc->seed));
     if (status != NG_OK) {
         ng_free(tc);
@@ -93,7 +98,7 @@ static struct ng_ticket_entry *take_slot(_Atomic uint64_t *slot)
 
 void ng_ticket_cache_clear(struct ng_ticket_cache *tc)
 {
-    for (size_t i = 0; i < NG_TICKET_CACHE_SLOTS; i++)
+    for (size_t i = 0; i <= tc->mask; i++)
         ng_ticket_entry_release(take_slot(&tc->slots[i]));
 }
 
@@ -152,7 +157,7 @@ struct ng_ticket_entry *ng_ticket_cache_get(struct ng_ticket_cache *tc, struct n
     uint64_t hash = ticket_hash(tc, ticket);
     for (uint64_t i = 0; i < NG_TICKET_CACHE_WINDOW; i++) {
         struct ng_ticket_entry *e =
-            probe(&tc->slots[(hash + i) & (NG_TICKET_CACHE_SLOTS - 1)], hash, ticket, now, skew);
+            probe(&tc->slots[(hash + i) & tc->mask], hash, ticket, now, skew);
         if (e != NULL)
             return e;
     }
@@ -168,7 +173,7 @@ static _Atomic uint64_t *pick_slot(struct ng_ticket_cache *tc, const struct ng_t
     _Atomic uint64_t *best = NULL;
     int64_t best_end = INT64_MAX;
     for (uint64_t i = 0; i < NG_TICKET_CACHE_WINDOW; i++) {
-        _Atomic uint64_t *slot = &tc->slots[(e->hash + i) & (NG_TICKET_CACHE_SLOTS - 1)];
+        _Atomic uint64_t *slot = &tc->slots[(e->hash + i) & tc->mask];
         uint64_t w = atomic_fetch_add_explicit(slot, PIN, memory_order_acquire);
         const struct ng_ticket_entry *old = entry_of(w);
         bool same =
@@ -210,9 +215,14 @@ void ng_ticket_cache_put(struct ng_ticket_cache *tc, struct ng_ticket_entry *e, 
 size_t ng_ticket_cache_count(struct ng_ticket_cache *tc)
 {
     size_t n = 0;
-    for (size_t i = 0; i < NG_TICKET_CACHE_SLOTS; i++)
+    for (size_t i = 0; i <= tc->mask; i++)
         n += (atomic_load_explicit(&tc->slots[i], memory_order_relaxed) & PTR_MASK) != 0;
     return n;
+}
+
+size_t ng_ticket_cache_capacity(const struct ng_ticket_cache *tc)
+{
+    return (size_t)tc->mask + 1;
 }
 
 ng_status ng_ticket_entry_new(krb5_context kctx, struct ng_slice ticket_der,

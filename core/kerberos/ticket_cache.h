@@ -10,9 +10,11 @@
  * last 16 bytes of the ticket, the MAC of its encryption (RFC 3961 §5.3): for a real ticket
  * they are a keyed hash the client cannot steer, mixed with a per-cache random seed.
  *
- * Bounded: NG_TICKET_CACHE_SLOTS entries; an entry is dropped when its ticket expires (endtime
- * plus the clock skew libkrb5 allows, `skew` below) or when a newer ticket needs its slot. One
- * cache hangs off each keystore, so a key reload starts an empty one and clears the old.
+ * Bounded: 2^slots_log2 entries (NEGRING_TICKET_CACHE_LOG2 for a keystore's cache: 16,384 by
+ * default, so that a population of ten thousand users' tickets is held); an entry is dropped when
+ * its ticket expires (endtime plus the clock skew libkrb5 allows, `skew` below) or when a newer
+ * ticket needs its slot. One cache hangs off each keystore, so a key reload starts an empty one and
+ * clears the old.
  *
  * Thread safety: every function but create/destroy may be called from any number of threads at
  * once, with no lock. A slot is one 64-bit word: the entry pointer and a count of readers
@@ -31,8 +33,11 @@
 #include "slice.h"
 #include "status.h"
 
-#define NG_TICKET_CACHE_SLOTS  4096u /* power of two */
-#define NG_TICKET_CACHE_WINDOW 8u    /* slots probed per ticket */
+#define NG_TICKET_CACHE_WINDOW 8u /* slots probed per ticket */
+/* NEGRING_TICKET_CACHE_LOG2's range and default (keystore.c). */
+#define NG_TICKET_CACHE_MIN_LOG2     4u
+#define NG_TICKET_CACHE_MAX_LOG2     24u
+#define NG_TICKET_CACHE_DEFAULT_LOG2 14u
 
 /* What decrypting a ticket gave. Read-only once inserted. */
 /* The keys the session key derives for what the cached accept path encrypts: the authenticator
@@ -60,7 +65,9 @@ struct ng_ticket_entry {
 
 struct ng_ticket_cache;
 
-ng_status ng_ticket_cache_create(struct ng_ticket_cache **out);
+/* A cache of 2^slots_log2 entries (NG_TICKET_CACHE_MIN_LOG2..MAX_LOG2); its slot words, 8 bytes
+ * each, are allocated now, the entries as tickets come. */
+ng_status ng_ticket_cache_create(unsigned slots_log2, struct ng_ticket_cache **out);
 /* Drops every entry (entries in use live on until released). Must not race with anything. */
 void ng_ticket_cache_destroy(struct ng_ticket_cache *tc);
 /* Drops every entry; may run beside lookups and inserts (an insert racing with it may
@@ -92,5 +99,7 @@ void ng_ticket_entry_release(struct ng_ticket_entry *e);
 
 /* Entries currently in the cache (a snapshot under concurrency). */
 size_t ng_ticket_cache_count(struct ng_ticket_cache *tc);
+/* How many entries it can hold. */
+size_t ng_ticket_cache_capacity(const struct ng_ticket_cache *tc);
 
 #endif

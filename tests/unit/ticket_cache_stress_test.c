@@ -88,7 +88,7 @@ int main(void)
     /* a few tickets share their last 16 bytes with another (same bucket, different body) */
     for (unsigned i = 0; i + 1 < TICKETS; i += 8)
         memcpy(tickets[i + 1] + 32, tickets[i] + 32, 16);
-    REQUIRE(ng_ticket_cache_create(&cache) == NG_OK);
+    REQUIRE(ng_ticket_cache_create(NG_TICKET_CACHE_DEFAULT_LOG2, &cache) == NG_OK);
     pthread_t th[THREADS];
     for (uintptr_t t = 0; t < THREADS; t++)
         REQUIRE(pthread_create(&th[t], NULL, worker, (void *)t) == 0);

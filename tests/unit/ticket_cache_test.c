@@ -1,8 +1,9 @@
-/* core/kerberos/ticket_cache.c: a ticket is found only by exactly its bytes (a changed byte anywhere, the
- * same tail with a different body, another length are all misses), it is not served after its
- * end time plus the clock skew, the cache stays within its bound and evicts the entry that
- * expires first, an entry outlives a clear while someone holds it, and retiring a keystore (a
- * key reload) empties its cache. Entries are made from real krb5 structures the way the accept
+/* core/kerberos/ticket_cache.c: a ticket is found only by exactly its bytes (a changed byte
+ * anywhere, the same tail with a different body, another length are all misses), it is not served
+ * after its end time plus the clock skew, the cache stays within its bound and evicts the entry
+ * that expires first, an entry outlives a clear while someone holds it, and retiring a keystore (a
+ * key reload) empties its cache, and its size is what NEGRING_TICKET_CACHE_LOG2 says within its
+ * bounds. Entries are made from real krb5 structures the way the accept
  * path makes them after krb5_rd_req. */
 #include "check.h"
 #include "keystore.h"
@@ -86,7 +87,7 @@ static void test_entry_holds_what_the_ticket_said(void)
 static void test_hit_only_on_identical_bytes(void)
 {
     struct ng_ticket_cache *tc;
-    REQUIRE(ng_ticket_cache_create(&tc) == NG_OK);
+    REQUIRE(ng_ticket_cache_create(NG_TICKET_CACHE_DEFAULT_LOG2, &tc) == NG_OK);
     uint8_t der[400], probe[401];
     ticket_bytes(der, sizeof(der), 2);
     CHECK(ng_ticket_cache_get(tc, ng_slice_of(der, sizeof(der)), NOW, SKEW) == NULL);
@@ -125,7 +126,7 @@ static void test_hit_only_on_identical_bytes(void)
 static void test_expired_ticket_is_a_miss(void)
 {
     struct ng_ticket_cache *tc;
-    REQUIRE(ng_ticket_cache_create(&tc) == NG_OK);
+    REQUIRE(ng_ticket_cache_create(NG_TICKET_CACHE_DEFAULT_LOG2, &tc) == NG_OK);
     uint8_t der[200];
     ticket_bytes(der, sizeof(der), 3);
     struct ng_ticket_entry *e = new_entry(der, sizeof(der), 0x33, NOW + 10);
@@ -149,8 +150,9 @@ static void test_expired_ticket_is_a_miss(void)
 static void test_bounded_and_evicts_first_expiring(void)
 {
     struct ng_ticket_cache *tc;
-    REQUIRE(ng_ticket_cache_create(&tc) == NG_OK);
-    enum { N = 3 * NG_TICKET_CACHE_SLOTS };
+    enum { LOG2 = 12, SLOTS = 1 << LOG2, N = 3 * SLOTS };
+    REQUIRE(ng_ticket_cache_create(LOG2, &tc) == NG_OK);
+    CHECK_EQ(ng_ticket_cache_capacity(tc), SLOTS);
     static uint8_t der[N][64];
     for (uint32_t i = 0; i < N; i++) {
         ticket_bytes(der[i], sizeof(der[i]), 1000 + i);
@@ -160,8 +162,8 @@ static void test_bounded_and_evicts_first_expiring(void)
         ng_ticket_entry_release(e);
     }
     size_t count = ng_ticket_cache_count(tc);
-    CHECK(count <= NG_TICKET_CACHE_SLOTS);
-    CHECK(count > NG_TICKET_CACHE_SLOTS * 9 / 10);
+    CHECK(count <= SLOTS);
+    CHECK(count > SLOTS * 9 / 10);
     /* full windows give up the entry that expires first: the newest tickets are (nearly) all
      * there, the oldest mostly gone (an old one survives only where no later ticket's window
      * filled up over it) */
@@ -182,7 +184,7 @@ static void test_bounded_and_evicts_first_expiring(void)
 static void test_entry_outlives_clear_while_held(void)
 {
     struct ng_ticket_cache *tc;
-    REQUIRE(ng_ticket_cache_create(&tc) == NG_OK);
+    REQUIRE(ng_ticket_cache_create(NG_TICKET_CACHE_DEFAULT_LOG2, &tc) == NG_OK);
     uint8_t der[128];
     ticket_bytes(der, sizeof(der), 5);
     struct ng_ticket_entry *e = new_entry(der, sizeof(der), 0x55, NOW + 3600);
@@ -247,6 +249,42 @@ static void test_reload_drops_cached_tickets(void)
     rmdir(dir);
 }
 
+static void test_size_is_bounded_and_set_by_environment(void)
+{
+    struct ng_ticket_cache *tc = NULL;
+    CHECK_EQ(ng_ticket_cache_create(NG_TICKET_CACHE_MIN_LOG2 - 1, &tc), NG_ERR_INVALID_PARAM);
+    CHECK_EQ(ng_ticket_cache_create(NG_TICKET_CACHE_MAX_LOG2 + 1, &tc), NG_ERR_INVALID_PARAM);
+    CHECK(tc == NULL);
+    char dir[] = "/tmp/ticket_cache_test.XXXXXX", name[160], path[128];
+    REQUIRE(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/service.keytab", dir);
+    snprintf(name, sizeof(name), "FILE:%s", path);
+    write_keytab(name);
+    /* a keystore's cache: NEGRING_TICKET_CACHE_LOG2 when in range, else the default */
+    static const struct {
+        const char *env;
+        size_t capacity;
+    } cases[] = {{NULL, 1u << NG_TICKET_CACHE_DEFAULT_LOG2},
+                 {"5", 32},
+                 {"20", 1u << 20},
+                 {"3", 1u << NG_TICKET_CACHE_DEFAULT_LOG2},
+                 {"25", 1u << NG_TICKET_CACHE_DEFAULT_LOG2},
+                 {"16x", 1u << NG_TICKET_CACHE_DEFAULT_LOG2}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (cases[i].env)
+            REQUIRE(setenv("NEGRING_TICKET_CACHE_LOG2", cases[i].env, 1) == 0);
+        else
+            REQUIRE(unsetenv("NEGRING_TICKET_CACHE_LOG2") == 0);
+        struct ng_keystore *ks = NULL;
+        REQUIRE(ng_keystore_load(kctx, name, NULL, &ks) == NG_OK);
+        CHECK_EQ(ng_ticket_cache_capacity(ng_keystore_tickets(ks)), cases[i].capacity);
+        ng_keystore_free(ks);
+    }
+    unsetenv("NEGRING_TICKET_CACHE_LOG2");
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     REQUIRE(krb5_init_context(&kctx) == 0);
@@ -256,6 +294,7 @@ int main(void)
     RUN(test_bounded_and_evicts_first_expiring);
     RUN(test_entry_outlives_clear_while_held);
     RUN(test_reload_drops_cached_tickets);
+    RUN(test_size_is_bounded_and_set_by_environment);
     krb5_free_context(kctx);
     return check_report();
 }
