@@ -109,16 +109,24 @@ static void k5_add(struct k5_iov *l, krb5_cryptotype type, const uint8_t *p, siz
     l->v[l->n++].data = (krb5_data){KV5M_DATA, (unsigned int)len, (char *)p};
 }
 
+/* What every libk5crypto call below needs: room for the pieces, the thread's context, the
+ * enctype's sizes. */
+static ng_status k5_prepare(const struct ng_cfx_keys *k, size_t n, krb5_context *kctx,
+                            struct ng_cfx_sizes *sz)
+{
+    if (n > NG_KRB5_AES_MAX_IOV)
+        return NG_ERR_INVALID_PARAM;
+    NG_GUARD(ng_krb5_thread_context(kctx));
+    return ng_cfx_sizes(k->enctype, sz);
+}
+
 static ng_status k5_sealing(const struct ng_cfx_keys *k, uint8_t *confounder,
                             const struct ng_krb5_iov *v, size_t n, uint8_t *trailer, bool seal)
 {
     krb5_context kctx;
     struct ng_cfx_sizes sz;
     struct k5_iov l = {.n = 0};
-    if (n > NG_KRB5_AES_MAX_IOV)
-        return NG_ERR_INVALID_PARAM;
-    NG_GUARD(ng_krb5_thread_context(&kctx));
-    NG_GUARD(ng_cfx_sizes(k->enctype, &sz));
+    NG_GUARD(k5_prepare(k, n, &kctx, &sz));
     k5_add(&l, KRB5_CRYPTO_TYPE_HEADER, confounder, sz.confounder);
     for (size_t i = 0; i < n; i++)
         k5_add(&l, v[i].sign_only ? KRB5_CRYPTO_TYPE_SIGN_ONLY : KRB5_CRYPTO_TYPE_DATA, v[i].ptr,
@@ -137,10 +145,7 @@ static ng_status k5_checksum(const struct ng_cfx_keys *k, uint32_t usage,
     krb5_context kctx;
     struct ng_cfx_sizes sz;
     struct k5_iov l = {.n = 0};
-    if (n > NG_KRB5_AES_MAX_IOV)
-        return NG_ERR_INVALID_PARAM;
-    NG_GUARD(ng_krb5_thread_context(&kctx));
-    NG_GUARD(ng_cfx_sizes(k->enctype, &sz));
+    NG_GUARD(k5_prepare(k, n, &kctx, &sz));
     for (size_t i = 0; i < n; i++)
         k5_add(&l, KRB5_CRYPTO_TYPE_DATA, parts[i].ptr, parts[i].len);
     k5_add(&l, KRB5_CRYPTO_TYPE_CHECKSUM, sum, sz.checksum);
@@ -203,4 +208,13 @@ ng_status ng_cfx_verify(const struct ng_cfx_keys *k, bool seal_usage, const stru
     bool same = ng_ct_equal(expected, sum, kc->mac_len);
     explicit_bzero(expected, sizeof(expected));
     return same ? NG_OK : NG_ERR_MESSAGE_ALTERED;
+}
+
+size_t ng_cfx_checksum_input(struct ng_slice *out, const struct ng_msg_part *parts, size_t n,
+                             const uint8_t *header)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = ng_slice_of(parts[i].ptr, parts[i].len);
+    out[n] = ng_slice_of(header, NG_CFX_HEADER_LEN);
+    return n + 1;
 }

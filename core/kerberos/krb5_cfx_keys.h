@@ -12,6 +12,7 @@
 
 #include "krb5_aes.h"
 #include "krb5_session.h"
+#include "message.h"
 
 struct ng_cfx_aes; /* Ke/Ki and Kc of the seal usage, Kc of the sign usage */
 
@@ -42,6 +43,12 @@ ng_status ng_cfx_seal(const struct ng_cfx_keys *k, uint8_t *confounder, const st
 /* NG_ERR_MESSAGE_ALTERED when the MAC does not match. */
 ng_status ng_cfx_unseal(const struct ng_cfx_keys *k, uint8_t *confounder,
                         const struct ng_krb5_iov *v, size_t n, const uint8_t *trailer);
+
+/* RFC 4121 §4.2.4: a checksum covers the message's parts in order, then the token's 16-byte
+ * header (a Wrap token's with EC and RRC zero). Fills `out` (room for n + 1); returns n + 1. */
+#define NG_CFX_HEADER_LEN 16
+size_t ng_cfx_checksum_input(struct ng_slice *out, const struct ng_msg_part *parts, size_t n,
+                             const uint8_t *header);
 
 /* The checksum of the pieces in order (sizes.checksum bytes): the sign usage for MIC tokens,
  * the seal usage for Wrap tokens without confidentiality. */

@@ -38,17 +38,6 @@ ng_status ng_krb5_mic_len(const struct ng_krb5_session *s, size_t *len)
     return NG_OK;
 }
 
-/* The checksum covers the message followed by the token header (RFC 4121 §4.2.4). `out` has
- * room for n_parts + 1. */
-static size_t mic_pieces(struct ng_slice *out, const struct ng_msg_part *parts, size_t n_parts,
-                         const uint8_t *header)
-{
-    for (size_t i = 0; i < n_parts; i++)
-        out[i] = ng_slice_of(parts[i].ptr, parts[i].len);
-    out[n_parts] = ng_slice_of(header, HEADER_LEN);
-    return n_parts + 1;
-}
-
 ng_status ng_krb5_mic_make(const struct ng_krb5_session *s, const struct ng_cfx_keys *keys,
                            bool by_acceptor, uint64_t seq, const struct ng_msg_part *parts,
                            size_t n_parts, uint8_t *out, size_t *out_len)
@@ -63,7 +52,7 @@ ng_status ng_krb5_mic_make(const struct ng_krb5_session *s, const struct ng_cfx_
     if (*out_len < HEADER_LEN + sz.checksum)
         return NG_ERR_BUFFER_TOO_SMALL;
     build_header(out, by_acceptor, s->acceptor_subkey, seq);
-    size_t n = mic_pieces(pieces, parts, n_parts, out);
+    size_t n = ng_cfx_checksum_input(pieces, parts, n_parts, out);
     NG_GUARD(ng_cfx_checksum(keys, false, pieces, n, out + HEADER_LEN));
     *out_len = HEADER_LEN + sz.checksum;
     return NG_OK;
@@ -105,7 +94,7 @@ ng_status ng_krb5_mic_check(const struct ng_krb5_session *s, const struct ng_cfx
     NG_GUARD(parse_mic(token, from_acceptor, s->acceptor_subkey, seq, &sum));
     if (sum.len != sz.checksum)
         return NG_ERR_MESSAGE_ALTERED;
-    size_t n = mic_pieces(pieces, parts, n_parts, token.ptr);
+    size_t n = ng_cfx_checksum_input(pieces, parts, n_parts, token.ptr);
     return ng_cfx_verify(keys, false, pieces, n, sum.ptr);
 }
 

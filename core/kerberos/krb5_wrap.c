@@ -48,16 +48,6 @@ static void pieces_of(struct pieces *p, const struct ng_msg_part *parts, size_t 
     p->v[p->n++] = (struct ng_krb5_iov){filler_hdr, filler_hdr_len, false};
 }
 
-/* The parts in order, then the header with EC and RRC zero: what a checksum covers (§4.2.4). */
-static size_t checksummed(struct ng_slice *out, const struct ng_msg_part *parts, size_t n,
-                          const uint8_t *zeroed_header)
-{
-    for (size_t i = 0; i < n; i++)
-        out[i] = ng_slice_of(parts[i].ptr, parts[i].len);
-    out[n] = ng_slice_of(zeroed_header, HEADER_LEN);
-    return n + 1;
-}
-
 static void put_header(uint8_t *out, const struct wrap_header *h)
 {
     out[0] = TOK_ID_WRAP >> 8;
@@ -138,7 +128,7 @@ static ng_status sign(const struct ng_cfx_keys *keys, struct wrap_header *h,
     uint8_t zeroed[HEADER_LEN];
     struct ng_slice parts[NG_MAX_SEC_BUFFERS + 1];
     put_header(zeroed, h);
-    size_t n = checksummed(parts, m->parts, m->n_parts, zeroed);
+    size_t n = ng_cfx_checksum_input(parts, m->parts, m->n_parts, zeroed);
     NG_GUARD(ng_cfx_checksum(keys, true, parts, n, m->token + HEADER_LEN));
     h->ec = h->rrc = (uint16_t)sz->checksum;
     put_header(m->token, h);
@@ -189,7 +179,7 @@ static ng_status open_signed(const struct ng_cfx_keys *keys, const struct wrap_h
     struct ng_slice pieces[NG_MAX_SEC_BUFFERS + 1];
     struct wrap_header z = {.flags = h->flags, .seq = h->seq};
     put_header(zeroed, &z);
-    size_t n = checksummed(pieces, parts, n_parts, zeroed);
+    size_t n = ng_cfx_checksum_input(pieces, parts, n_parts, zeroed);
     return ng_cfx_verify(keys, true, pieces, n, r->tag);
 }
 
