@@ -73,8 +73,8 @@ static void continue_answer(struct rs_http_ctx *r, const char *scheme, const str
 }
 
 /* A final answer (not a server error) kept for the same client re-sending its token. */
-static void cache_put(struct rs_server *srv, const uint8_t key[32], const struct rs_leg *leg,
-                      const uint8_t *answer)
+static void cache_put(struct rs_server *srv, const uint8_t key[RS_RESULT_KEY_LEN],
+                      const struct rs_leg *leg, const uint8_t *answer)
 {
     struct rs_cached_result cached;
     if (leg->out_len > sizeof(cached.token) || rs_status_result(leg->status) == RS_RESULT_ERROR)
@@ -129,11 +129,11 @@ static void run_leg(struct rs_http_ctx *r, const char *scheme, enum rs_package p
     struct rs_conn *c = r->c;
     struct rs_worker *w = c->w;
     char id[200];
-    uint8_t key[32];
+    uint8_t key[RS_RESULT_KEY_LEN];
     struct rs_cached_result cached;
-    bool cacheable = client_id(r, id, sizeof(id));
+    bool cacheable = w->srv->cache != NULL && client_id(r, id, sizeof(id));
     if (cacheable)
-        rs_result_cache_key(id, tok, len, key);
+        rs_result_cache_key(w->srv->cache, id, tok, len, key);
     if (cacheable && rs_result_cache_get(w->srv->cache, key, &cached)) {
         rs_count(&w->metrics.result_cache_hits);
         answer_result(r, scheme, cached.status, cached.user, cached.package, "cache", cached.token,

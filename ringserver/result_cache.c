@@ -1,18 +1,19 @@
 /* Result cache (see result_cache.h): shards of 4-way buckets, entries replaced oldest first. */
 #include "result_cache.h"
 
-#include <nettle/sha2.h>
+#include <nettle/umac.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #define SHARDS 64
 #define WAYS   4
 
 struct entry {
-    uint8_t key[32];
+    uint8_t key[RS_RESULT_KEY_LEN];
     uint64_t expires_ms; /* 0: empty */
     struct rs_cached_result *r;
 };
@@ -25,6 +26,10 @@ struct shard {
 
 struct rs_result_cache {
     unsigned ttl_ms;
+    /* UMAC-128 keyed once at creation (its key schedule is most of its cost); each key is made
+     * from a copy, so that workers share it read-only. The nonce is fixed: the keys are never
+     * seen outside the process, so UHASH's collision bound is what matters. */
+    struct umac128_ctx keyed;
     struct shard shards[SHARDS];
 };
 
@@ -43,6 +48,13 @@ struct rs_result_cache *rs_result_cache_create(unsigned entries, unsigned ttl_s)
     if (c == NULL)
         return NULL;
     c->ttl_ms = ttl_s * 1000u;
+    uint8_t secret[UMAC_KEY_SIZE];
+    if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret)) {
+        free(c);
+        return NULL;
+    }
+    umac128_set_key(&c->keyed, secret);
+    explicit_bzero(secret, sizeof(secret));
     unsigned buckets = (entries + SHARDS * WAYS - 1) / (SHARDS * WAYS);
     for (unsigned i = 0; i < SHARDS; i++) {
         pthread_mutex_init(&c->shards[i].lock, NULL);
@@ -70,21 +82,23 @@ void rs_result_cache_free(struct rs_result_cache *c)
     free(c);
 }
 
-void rs_result_cache_key(const char *client_id, const uint8_t *tok, size_t len, uint8_t key[32])
+void rs_result_cache_key(const struct rs_result_cache *c, const char *client_id, const uint8_t *tok,
+                         size_t len, uint8_t key[RS_RESULT_KEY_LEN])
 {
-    struct sha256_ctx h;
+    struct umac128_ctx h = c->keyed;
     uint8_t n[4];
     size_t id_len = strlen(client_id);
     n[0] = (uint8_t)(id_len >> 24), n[1] = (uint8_t)(id_len >> 16);
     n[2] = (uint8_t)(id_len >> 8), n[3] = (uint8_t)id_len;
-    sha256_init(&h);
-    sha256_update(&h, sizeof(n), n); /* length prefix: ids and tokens cannot run into each other */
-    sha256_update(&h, id_len, (const uint8_t *)client_id);
-    sha256_update(&h, len, tok);
-    sha256_digest(&h, 32, key);
+    umac128_update(&h, sizeof(n), n); /* length prefix: ids and tokens cannot run into each other */
+    umac128_update(&h, id_len, (const uint8_t *)client_id);
+    umac128_update(&h, len, tok);
+    umac128_digest(&h, RS_RESULT_KEY_LEN, key);
+    explicit_bzero(&h, sizeof(h));
 }
 
-static struct entry *bucket(struct rs_result_cache *c, const uint8_t key[32], struct shard **sh)
+static struct entry *bucket(struct rs_result_cache *c, const uint8_t key[RS_RESULT_KEY_LEN],
+                            struct shard **sh)
 {
     uint32_t a, b;
     memcpy(&a, key, 4);
@@ -93,7 +107,7 @@ static struct entry *bucket(struct rs_result_cache *c, const uint8_t key[32], st
     return &(*sh)->entries[(size_t)(b % (*sh)->buckets) * WAYS];
 }
 
-int rs_result_cache_get(struct rs_result_cache *c, const uint8_t key[32],
+int rs_result_cache_get(struct rs_result_cache *c, const uint8_t key[RS_RESULT_KEY_LEN],
                         struct rs_cached_result *out)
 {
     if (c == NULL)
@@ -104,7 +118,7 @@ int rs_result_cache_get(struct rs_result_cache *c, const uint8_t key[32],
     int hit = 0;
     pthread_mutex_lock(&s->lock);
     for (unsigned w = 0; w < WAYS; w++)
-        if (b[w].expires_ms > now && memcmp(b[w].key, key, 32) == 0) {
+        if (b[w].expires_ms > now && memcmp(b[w].key, key, RS_RESULT_KEY_LEN) == 0) {
             *out = *b[w].r;
             hit = 1;
             break;
@@ -113,7 +127,7 @@ int rs_result_cache_get(struct rs_result_cache *c, const uint8_t key[32],
     return hit;
 }
 
-void rs_result_cache_put(struct rs_result_cache *c, const uint8_t key[32],
+void rs_result_cache_put(struct rs_result_cache *c, const uint8_t key[RS_RESULT_KEY_LEN],
                          const struct rs_cached_result *r)
 {
     if (c == NULL)
@@ -128,7 +142,7 @@ void rs_result_cache_put(struct rs_result_cache *c, const uint8_t key[32],
     pthread_mutex_lock(&s->lock);
     struct entry *victim = &b[0];
     for (unsigned w = 0; w < WAYS; w++) {
-        if (b[w].expires_ms <= now || memcmp(b[w].key, key, 32) == 0) {
+        if (b[w].expires_ms <= now || memcmp(b[w].key, key, RS_RESULT_KEY_LEN) == 0) {
             victim = &b[w];
             break;
         }
@@ -136,7 +150,7 @@ void rs_result_cache_put(struct rs_result_cache *c, const uint8_t key[32],
             victim = &b[w];
     }
     struct rs_cached_result *old = victim->r;
-    memcpy(victim->key, key, 32);
+    memcpy(victim->key, key, RS_RESULT_KEY_LEN);
     victim->expires_ms = now + c->ttl_ms;
     victim->r = copy;
     pthread_mutex_unlock(&s->lock);

@@ -1,4 +1,7 @@
-/* Short-lived cache of final handshake answers, keyed on SHA-256(client id, token).
+/* Short-lived cache of final handshake answers, keyed on UMAC-128(client id, token) under a key
+ * drawn when the cache is made: a keyed universal hash, so that nobody without the key can make
+ * two tokens meet in the cache, at a third of SHA-256's cost over a 1.6 KB token (0.5 against
+ * 1.3 us; SHA-256 was 9 % of ringserver's time on keep-alive Kerberos).
  *
  * Why: Kerberos replay detection stays on in libnegring, but real clients re-send a token they
  * already sent on the same connection (nginx auth_request subrequests, a browser retrying). Such
@@ -30,15 +33,19 @@ struct rs_cached_result {
 struct rs_result_cache *rs_result_cache_create(unsigned entries, unsigned ttl_s);
 void rs_result_cache_free(struct rs_result_cache *c);
 
-void rs_result_cache_key(const char *client_id, const uint8_t *tok, size_t len, uint8_t key[32]);
+#define RS_RESULT_KEY_LEN 16
+
+/* The key of `tok` from `client_id` in this cache (the cache must exist). */
+void rs_result_cache_key(const struct rs_result_cache *c, const char *client_id, const uint8_t *tok,
+                         size_t len, uint8_t key[RS_RESULT_KEY_LEN]);
 /* 1 and *out filled on a live hit, else 0. */
-int rs_result_cache_get(struct rs_result_cache *c, const uint8_t key[32],
+int rs_result_cache_get(struct rs_result_cache *c, const uint8_t key[RS_RESULT_KEY_LEN],
                         struct rs_cached_result *out);
 /* Empties the cache (SIGHUP: an account disabled since must not find its answers). Any thread;
  * a put racing with it may survive it. */
 void rs_result_cache_clear(struct rs_result_cache *c);
 /* Results whose token does not fit are not cached. */
-void rs_result_cache_put(struct rs_result_cache *c, const uint8_t key[32],
+void rs_result_cache_put(struct rs_result_cache *c, const uint8_t key[RS_RESULT_KEY_LEN],
                          const struct rs_cached_result *r);
 
 #endif

@@ -113,6 +113,34 @@ static void test_http_refusals(void)
     free(big);
 }
 
+/* Every byte value at every place of a header value long enough for the 16-byte steps and the
+ * tail after them: refused exactly when RFC 9110 §5.5 does not allow it (controls but HTAB, and
+ * DEL; obs-text 0x80..0xff is allowed). */
+static void test_http_field_value_bytes(void)
+{
+    const char *head = "GET / HTTP/1.1\r\nHost: x\r\nA: ";
+    enum { VALUE = 37 };
+    char req[128];
+    size_t at = strlen(head);
+    for (unsigned byte = 0; byte < 256; byte++) {
+        if (byte == '\r' || byte == '\n')
+            continue; /* line ends: refused as bare CR/LF, another rule */
+        bool allowed = byte == '\t' || (byte >= 0x20 && byte != 0x7f);
+        for (size_t pos = 1; pos + 1 < VALUE; pos++) { /* inside: trimming does not apply */
+            memcpy(req, head, at);
+            memset(req + at, 'v', VALUE);
+            req[at + pos] = (char)byte;
+            memcpy(req + at + VALUE, "\r\n\r\n", 4);
+            struct rs_http_request r;
+            enum rs_http_result got =
+                rs_http_parse((const uint8_t *)req, at + VALUE + 4, &limits, &r);
+            CHECK_EQ(got, allowed ? RS_HTTP_DONE : RS_HTTP_ERROR);
+            if (!allowed && got == RS_HTTP_ERROR)
+                CHECK_EQ(r.error_status, 400);
+        }
+    }
+}
+
 /* Mutations of a valid request: each result is a clean status; ASan checks the bounds. */
 static void test_http_mutations(void)
 {
@@ -515,11 +543,33 @@ static void test_result_cache(void)
 {
     struct rs_result_cache *c = rs_result_cache_create(1024, 60);
     REQUIRE(c != NULL);
-    uint8_t k1[32], k2[32], k3[32];
-    rs_result_cache_key("tcp:1.2.3.4:5", (const uint8_t *)"tok", 3, k1);
-    rs_result_cache_key("tcp:1.2.3.4:6", (const uint8_t *)"tok", 3, k2);
-    rs_result_cache_key("tcp:1.2.3.4:", (const uint8_t *)"5tok", 4, k3);
-    CHECK(memcmp(k1, k2, 32) != 0 && memcmp(k1, k3, 32) != 0);
+    enum { K = RS_RESULT_KEY_LEN };
+    uint8_t k1[K], k2[K], k3[K], again[K];
+    rs_result_cache_key(c, "tcp:1.2.3.4:5", (const uint8_t *)"tok", 3, k1);
+    rs_result_cache_key(c, "tcp:1.2.3.4:6", (const uint8_t *)"tok", 3, k2);
+    rs_result_cache_key(c, "tcp:1.2.3.4:", (const uint8_t *)"5tok", 4, k3);
+    CHECK(memcmp(k1, k2, K) != 0 && memcmp(k1, k3, K) != 0);
+    rs_result_cache_key(c, "tcp:1.2.3.4:5", (const uint8_t *)"tok", 3, again);
+    CHECK(memcmp(k1, again, K) == 0);
+    /* keyed: another cache (another secret) gives the same input another key */
+    struct rs_result_cache *other = rs_result_cache_create(1024, 60);
+    REQUIRE(other != NULL);
+    rs_result_cache_key(other, "tcp:1.2.3.4:5", (const uint8_t *)"tok", 3, again);
+    CHECK(memcmp(k1, again, K) != 0);
+    rs_result_cache_free(other);
+    /* any bit of a token as long as a Kerberos one changes its key */
+    uint8_t tok[1600], base_key[K], flipped[K];
+    for (size_t i = 0; i < sizeof(tok); i++)
+        tok[i] = (uint8_t)(i * 7);
+    rs_result_cache_key(c, "id", tok, sizeof(tok), base_key);
+    unsigned same = 0;
+    for (size_t bit = 0; bit < 8 * sizeof(tok); bit += 13) {
+        tok[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        rs_result_cache_key(c, "id", tok, sizeof(tok), flipped);
+        same += memcmp(base_key, flipped, K) == 0;
+        tok[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    }
+    CHECK_EQ(same, 0);
     struct rs_cached_result r = {.status = 0, .token_len = 2}, got;
     strcpy(r.user, "alice@R");
     CHECK_EQ(rs_result_cache_get(c, k1, &got), 0);
@@ -532,8 +582,8 @@ static void test_result_cache(void)
     rs_result_cache_put(c, k1, &r);
     CHECK_EQ(rs_result_cache_get(c, k1, &got), 1);
     for (int i = 0; i < 5000; i++) { /* eviction keeps it bounded and working */
-        uint8_t k[32];
-        rs_result_cache_key("x", (const uint8_t *)&i, sizeof(i), k);
+        uint8_t k[K];
+        rs_result_cache_key(c, "x", (const uint8_t *)&i, sizeof(i), k);
         rs_result_cache_put(c, k, &r);
     }
     rs_result_cache_free(c);
@@ -660,6 +710,7 @@ int main(void)
 {
     test_http_valid();
     test_http_refusals();
+    test_http_field_value_bytes();
     test_http_mutations();
     test_b64();
     test_b64_strictness();
