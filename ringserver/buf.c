@@ -44,6 +44,26 @@ void rs_out_str(struct rs_out *o, const char *s)
     rs_out_put(o, s, strlen(s));
 }
 
+void rs_out_strs(struct rs_out *o, ...)
+{
+    va_list ap;
+    va_start(ap, o);
+    for (const char *s = va_arg(ap, const char *); s != NULL; s = va_arg(ap, const char *))
+        rs_out_str(o, s);
+    va_end(ap);
+}
+
+void rs_out_uint(struct rs_out *o, uint64_t v)
+{
+    char digits[20];
+    size_t at = sizeof(digits);
+    do {
+        digits[--at] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    rs_out_put(o, digits + at, sizeof(digits) - at);
+}
+
 void rs_out_printf(struct rs_out *o, const char *fmt, ...)
 {
     char small[256];

@@ -41,8 +41,10 @@ static const char *reason(int status)
 
 void rs_http_begin(struct rs_out *o, int status)
 {
-    rs_out_printf(o, "HTTP/1.1 %d %s\r\nServer: negring-ringserver\r\nCache-Control: no-store\r\n",
-                  status, reason(status));
+    rs_out_str(o, "HTTP/1.1 ");
+    rs_out_uint(o, (uint64_t)status);
+    rs_out_strs(o, " ", reason(status),
+                "\r\nServer: negring-ringserver\r\nCache-Control: no-store\r\n", NULL);
 }
 
 void rs_http_challenge(struct rs_out *o, const struct rs_conn *c)
@@ -56,7 +58,7 @@ void rs_http_challenge(struct rs_out *o, const struct rs_conn *c)
 
 void rs_http_token(struct rs_out *o, const char *scheme, const uint8_t *tok, size_t len)
 {
-    rs_out_printf(o, "WWW-Authenticate: %s ", scheme);
+    rs_out_strs(o, "WWW-Authenticate: ", scheme, " ", NULL);
     rs_b64_encode(o, tok, len, false);
     rs_out_str(o, "\r\n");
 }
@@ -103,12 +105,12 @@ static void realm_of(const char *user, char *out, size_t len)
 static void sids(struct rs_out *o, struct rs_out *body, const struct rs_identity *id)
 {
     if (id->user_sid != NULL && id->user_sid[0] != '\0') {
-        rs_out_printf(o, "X-Remote-User-SID: %s\r\n", id->user_sid);
+        rs_out_strs(o, "X-Remote-User-SID: ", id->user_sid, "\r\n", NULL);
         rs_out_str(body, ",\"user_sid\":");
         json_string(body, id->user_sid);
     }
     if (id->primary_group_sid != NULL && id->primary_group_sid[0] != '\0') {
-        rs_out_printf(o, "X-Remote-Primary-Group-SID: %s\r\n", id->primary_group_sid);
+        rs_out_strs(o, "X-Remote-Primary-Group-SID: ", id->primary_group_sid, "\r\n", NULL);
         rs_out_str(body, ",\"primary_group_sid\":");
         json_string(body, id->primary_group_sid);
     }
@@ -126,10 +128,9 @@ bool rs_http_identity(struct rs_out *o, struct rs_out *body, const struct rs_ide
         return false;
     char realm[256];
     realm_of(id->user, realm, sizeof(realm));
-    rs_out_printf(o,
-                  "X-Remote-User: %s\r\nX-Remote-Realm: %s\r\nX-Auth-Mechanism: %s\r\n"
-                  "X-Auth-Source: %s\r\n",
-                  id->user, realm, id->package, id->source);
+    rs_out_strs(o, "X-Remote-User: ", id->user, "\r\nX-Remote-Realm: ", realm,
+                "\r\nX-Auth-Mechanism: ", id->package, "\r\nX-Auth-Source: ", id->source, "\r\n",
+                NULL);
     rs_out_str(body, "{\"user\":");
     json_string(body, id->user);
     rs_out_str(body, ",\"realm\":");
@@ -148,7 +149,9 @@ void rs_http_end(struct rs_out *o, bool keep_alive, bool head, const char *conte
 {
     if (!keep_alive)
         rs_out_str(o, "Connection: close\r\n");
-    rs_out_printf(o, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n", content_type, body_len);
+    rs_out_strs(o, "Content-Type: ", content_type, "\r\nContent-Length: ", NULL);
+    rs_out_uint(o, body_len);
+    rs_out_str(o, "\r\n\r\n");
     if (!head)
         rs_out_put(o, body, body_len);
 }

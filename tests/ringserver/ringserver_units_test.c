@@ -167,6 +167,21 @@ static void test_http_mutations(void)
     CHECK(outcomes[RS_HTTP_DONE] > 0 && outcomes[RS_HTTP_ERROR] > 0);
 }
 
+static void test_out_numbers_and_strings(void)
+{
+    struct rs_out o = {0};
+    rs_out_uint(&o, 0);
+    rs_out_strs(&o, " ", "a", "", "bc", NULL);
+    rs_out_uint(&o, 7);
+    rs_out_str(&o, " ");
+    rs_out_uint(&o, 1234567890);
+    rs_out_str(&o, " ");
+    rs_out_uint(&o, UINT64_MAX);
+    const char *want = "0 abc7 1234567890 18446744073709551615";
+    CHECK(!o.failed && o.len == strlen(want) && memcmp(o.data, want, o.len) == 0);
+    rs_out_free(&o);
+}
+
 static void test_b64(void)
 {
     uint8_t out[16];
@@ -712,6 +727,7 @@ int main(void)
     test_http_refusals();
     test_http_field_value_bytes();
     test_http_mutations();
+    test_out_numbers_and_strings();
     test_b64();
     test_b64_strictness();
     test_b64_against_nettle();
