@@ -71,17 +71,22 @@ static bool header_safe(const char *s)
     return *s != '\0';
 }
 
+/* Runs of characters that need no escape go out whole. */
 static void json_string(struct rs_out *o, const char *s)
 {
+    const unsigned char *run = (const unsigned char *)s, *p = run;
     rs_out_put(o, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (; *p; p++) {
+        if (*p != '"' && *p != '\\' && *p >= 0x20)
+            continue;
+        rs_out_put(o, run, (size_t)(p - run));
         if (*p == '"' || *p == '\\')
             rs_out_printf(o, "\\%c", *p);
-        else if (*p < 0x20)
-            rs_out_printf(o, "\\u%04x", *p);
         else
-            rs_out_put(o, p, 1);
+            rs_out_printf(o, "\\u%04x", *p);
+        run = p + 1;
     }
+    rs_out_put(o, run, (size_t)(p - run));
     rs_out_put(o, "\"", 1);
 }
 

@@ -18,6 +18,7 @@
 #include "b64.h"
 #include "check.h"
 #include "config.h"
+#include "http_answer.h"
 #include "http_parser.h"
 #include "raw_frame.h"
 #include "result_cache.h"
@@ -180,6 +181,40 @@ static void test_out_numbers_and_strings(void)
     const char *want = "0 abc7 1234567890 18446744073709551615";
     CHECK(!o.failed && o.len == strlen(want) && memcmp(o.data, want, o.len) == 0);
     rs_out_free(&o);
+}
+
+/* A login's headers and JSON body, byte for byte: names with what JSON escapes (an NTLM name's
+ * backslash, a quote), SIDs in headers and body, the group SIDs in the body only. */
+static void test_identity_answer(void)
+{
+    struct rs_out head = {0}, body = {0};
+    struct rs_identity id = {"EX\\o\"k",   "NTLM",       "handshake",
+                             "S-1-5-21-1", "S-1-5-21-2", "S-1-5-21-3,S-1-18-1"};
+    REQUIRE(rs_http_identity(&head, &body, &id));
+    rs_http_end(&head, false, false, "application/json", body.data, body.len);
+    const char *want_body = "{\"user\":\"EX\\\\o\\\"k\",\"realm\":\"EX\",\"mechanism\":\"NTLM\","
+                            "\"source\":\"handshake\",\"user_sid\":\"S-1-5-21-1\","
+                            "\"primary_group_sid\":\"S-1-5-21-2\","
+                            "\"group_sids\":[\"S-1-5-21-3\",\"S-1-18-1\"]}\n";
+    CHECK(body.len == strlen(want_body) && memcmp(body.data, want_body, body.len) == 0);
+    char want_head[512];
+    snprintf(want_head, sizeof(want_head),
+             "X-Remote-User: EX\\o\"k\r\nX-Remote-Realm: EX\r\nX-Auth-Mechanism: NTLM\r\n"
+             "X-Auth-Source: handshake\r\nX-Remote-User-SID: S-1-5-21-1\r\n"
+             "X-Remote-Primary-Group-SID: S-1-5-21-2\r\nConnection: close\r\n"
+             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+             strlen(want_body), want_body);
+    CHECK(head.len == strlen(want_head) && memcmp(head.data, want_head, head.len) == 0);
+    struct rs_identity bad = {"a\rb", "NTLM", "handshake", NULL, NULL, NULL};
+    CHECK(!rs_http_identity(&head, &body, &bad)); /* never a header split */
+    rs_out_free(&head);
+    rs_out_free(&body);
+    struct rs_out line = {0};
+    rs_http_begin(&line, 401);
+    const char *want_line =
+        "HTTP/1.1 401 Unauthorized\r\nServer: negring-ringserver\r\nCache-Control: no-store\r\n";
+    CHECK(line.len == strlen(want_line) && memcmp(line.data, want_line, line.len) == 0);
+    rs_out_free(&line);
 }
 
 static void test_b64(void)
@@ -728,6 +763,7 @@ int main(void)
     test_http_field_value_bytes();
     test_http_mutations();
     test_out_numbers_and_strings();
+    test_identity_answer();
     test_b64();
     test_b64_strictness();
     test_b64_against_nettle();
