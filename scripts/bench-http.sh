@@ -224,9 +224,10 @@ for mech in $mechs; do
     done
 done
 
-/usr/bin/python3 - "$json_dir" "$mechs" "$modes" <<'PY'
+/usr/bin/python3 - "$json_dir" "$mechs" "$modes" "$users" <<'PY'
 import json, os, sys
 d, mechs, modes = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
+population = int(sys.argv[4]) > 0
 hz = os.sysconf("SC_CLK_TCK")
 def load(server, mech, mode):
     runs = []
@@ -257,7 +258,10 @@ def load_run(p):
     r["client_cpu_us"] = r.get("client_cpu_s", 0) * 1e6 / r["ok"] if r["ok"] else 0.0
     return r
 names = {"keepalive": "keep-alive", "fresh": "fresh conn"}
-targets = {("kerberos", "keepalive"): 8.0, ("kerberos", "fresh"): 4.0}
+# The targets of the issues that asked for these figures: one ticket for every handshake
+# (docs/benchmarks.md "HTTP handshakes"), or a population of users (issue 18).
+targets = ({("kerberos", "keepalive"): 12.0, ("kerberos", "fresh"): 5.0} if population
+           else {("kerberos", "keepalive"): 8.0, ("kerberos", "fresh"): 4.0})
 print(f"{'mech':<9} {'mode':<11} {'server':<11} {'handshakes/s':>12} {'p50 us':>9} {'p99 us':>9} "
       f"{'p99.9 us':>9} {'ok':>8} {'failed':>7} {'server CPU us/hs':>16} {'client CPU us/hs':>16} "
       f"{'server RSS MiB':>14}")
