@@ -1,6 +1,6 @@
-/* RFC 4120 §5.5.1 KRB_AP_REQ, parsed zero-copy before any decryption (core/kerberos/krb5_ap_req.c): the
- * first thing an unauthenticated client's bytes reach in the Kerberos path. Every slice must lie
- * in the input; the server name must have 1..N components. */
+/* RFC 4120 §5.5.1 KRB_AP_REQ, parsed zero-copy before any decryption (core/kerberos/krb5_ap_req.c):
+ * the first thing an unauthenticated client's bytes reach in the Kerberos path. Every slice must
+ * lie in the input; the server name must have 1..N components. */
 #include <stdint.h>
 
 #include "fuzz_check.h"

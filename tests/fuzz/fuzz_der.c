@@ -1,5 +1,5 @@
-/* The bounded DER reader (core/base/der.c) on arbitrary bytes: walks the input as a tree of TLVs with
- * an explicit stack (no recursion, so a nesting bomb costs memory only up to the fixed depth),
+/* The bounded DER reader (core/base/der.c) on arbitrary bytes: walks the input as a tree of TLVs
+ * with an explicit stack (no recursion, so a nesting bomb costs memory only up to the fixed depth),
  * tries every typed reader on every primitive value, and checks that each TLV re-encodes to the
  * exact octets it was read from (DER has one encoding per value, X.690 §10). */
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* RFC 2743 §3.1 InitialContextToken framing (core/base/gss_framing.c) and the RFC 4121 §4.1 krb5
- * token framing on top of it (core/kerberos/krb5_token.c). A frame that parses must be the one and only
- * DER encoding of its (OID, inner token): writing them back gives the input octets. */
+ * token framing on top of it (core/kerberos/krb5_token.c). A frame that parses must be the one and
+ * only DER encoding of its (OID, inner token): writing them back gives the input octets. */
 #include <stdint.h>
 
 #include "fuzz_check.h"

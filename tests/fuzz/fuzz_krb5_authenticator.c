@@ -1,6 +1,7 @@
-/* RFC 4120 §5.5.1 the Authenticator, decoded from decrypted octets (core/kerberos/krb5_authenticator.c).
- * Any client with a ticket chooses these bytes (it knows the session key), so they are hostile.
- * Slices must lie in the input, counts within their bounds, and the time fields consistent. */
+/* RFC 4120 §5.5.1 the Authenticator, decoded from decrypted octets
+ * (core/kerberos/krb5_authenticator.c). Any client with a ticket chooses these bytes (it knows the
+ * session key), so they are hostile. Slices must lie in the input, counts within their bounds, and
+ * the time fields consistent. */
 #include <stdint.h>
 
 #include "fuzz_check.h"

@@ -1,7 +1,7 @@
-/* MS-PAC §2.5 KERB_VALIDATION_INFO, NDR-encoded (core/kerberos/pac_logon_info.c): group SIDs for access
- * tokens. The PAC comes inside a ticket only the KDC can make, but NDR's pointers, conformant
- * arrays and counts are a classic place for overflows, so it is fuzzed like network input. Every
- * SID returned must be a well-formed "S-1-..." string. */
+/* MS-PAC §2.5 KERB_VALIDATION_INFO, NDR-encoded (core/kerberos/pac_logon_info.c): group SIDs for
+ * access tokens. The PAC comes inside a ticket only the KDC can make, but NDR's pointers,
+ * conformant arrays and counts are a classic place for overflows, so it is fuzzed like network
+ * input. Every SID returned must be a well-formed "S-1-..." string. */
 #include <stdint.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
-/* SPNEGO (core/negotiate/spnego.c, RFC 4178 §4.2 and MS-SPNG §2.2.1) on arbitrary bytes. Whatever parses
- * must point only into the input and must survive a round trip through our encoder: a
+/* SPNEGO (core/negotiate/spnego.c, RFC 4178 §4.2 and MS-SPNG §2.2.1) on arbitrary bytes. Whatever
+ * parses must point only into the input and must survive a round trip through our encoder: a
  * NegTokenResp re-encodes to exactly the input octets, and a NegTokenInit written back from its
  * mechanisms, mechToken and mechListMIC parses to the same fields. */
 #include <stdint.h>

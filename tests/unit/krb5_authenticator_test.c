@@ -1,6 +1,6 @@
-/* core/kerberos/krb5_authenticator.c and core/kerberos/krb5_der.c: an Authenticator MIT's GSSAPI initiator made
- * decodes to exactly what libkrb5's own decoder (inside krb5_rd_req) finds in it; every
- * truncation is refused and no altered byte crashes the decoder; authorization data is sorted
+/* core/kerberos/krb5_authenticator.c and core/kerberos/krb5_der.c: an Authenticator MIT's GSSAPI
+ * initiator made decodes to exactly what libkrb5's own decoder (inside krb5_rd_req) finds in it;
+ * every truncation is refused and no altered byte crashes the decoder; authorization data is sorted
  * the way the cached accept path relies on (RFC 4537 etype list found bare or in AD-IF-RELEVANT;
  * anything libkrb5's plugins act on, or mandatory and unknown, flagged); KerberosTime parsing. */
 #include <gssapi/gssapi.h>

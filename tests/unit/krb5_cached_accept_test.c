@@ -1,5 +1,5 @@
-/* The cached-ticket accept path (core/kerberos/krb5_cached_accept.c) against MIT's GSSAPI initiator and
- * a real KDC: the first accept of a ticket goes through libkrb5 and fills the credentials'
+/* The cached-ticket accept path (core/kerberos/krb5_cached_accept.c) against MIT's GSSAPI initiator
+ * and a real KDC: the first accept of a ticket goes through libkrb5 and fills the credentials'
  * ticket cache, the next ones are completed from the cache (MIT accepts the AP-REP it builds and
  * the session protects messages both ways), and every bad input gets exactly the status the
  * libkrb5 path gives it: each is presented both to credentials that hold the ticket in their

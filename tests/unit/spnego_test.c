@@ -1,6 +1,6 @@
-/* core/negotiate/spnego.c (RFC 4178 §4.2, MS-SPNG §2.2.1) and core/base/mech_oid.c. Known encodings below are
- * derived by hand from the ASN.1 in RFC 4178 §4.2; the NegTokenInit2 one is byte-for-byte what a
- * Windows/Samba SMB2 NEGOTIATE response carries for NTLM. */
+/* core/negotiate/spnego.c (RFC 4178 §4.2, MS-SPNG §2.2.1) and core/base/mech_oid.c. Known encodings
+ * below are derived by hand from the ASN.1 in RFC 4178 §4.2; the NegTokenInit2 one is byte-for-byte
+ * what a Windows/Samba SMB2 NEGOTIATE response carries for NTLM. */
 #include "check.h"
 #include "der.h"
 #include "spnego.h"

@@ -1,5 +1,5 @@
-/* core/kerberos/ticket_cache.c under contention: 8 threads look up, insert and drop 96 tickets in one
- * small-windowed cache at once, while one of them clears the cache now and then (as a key
+/* core/kerberos/ticket_cache.c under contention: 8 threads look up, insert and drop 96 tickets in
+ * one small-windowed cache at once, while one of them clears the cache now and then (as a key
  * reload does). Proves: a lookup only ever returns the entry made for exactly those ticket
  * bytes, entries are never freed under a reader (ASan/TSan), and nothing leaks. Also built with
  * ThreadSanitizer (ticket_cache_tsan, tests/tsan.cmake). */
