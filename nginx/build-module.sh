@@ -16,6 +16,15 @@ step=$1
 out=$(mkdir -p "$2" && cd "$2" && pwd)
 src=/usr/share/nginx/src
 [[ -x $src/configure ]] || { echo "build-module.sh: nginx-dev is not installed" >&2; exit 1; }
+# nginx's build (auto/make) turns ".cc", ".cpp" and ".S" anywhere in a source path into an object
+# name, whatever follows them, so a folder such as tmp.Sx1 or v1.cc breaks its Makefile.
+case "$here:$out" in
+*.cc* | *.cpp* | *.S*)
+    echo "build-module.sh: nginx's build cannot work under a folder whose name has \".cc\"," \
+        "\".cpp\" or \".S\" in it: $here, $out" >&2
+    exit 1
+    ;;
+esac
 
 if [[ $step == configure ]]; then
     # configure writes its Makefile beside itself: run it in a copy made of symbolic links.

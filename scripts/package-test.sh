@@ -12,7 +12,10 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
-work=$(mktemp -d)
+# No dot in the build path: nginx's build (auto/make) turns ".cc", ".cpp" and ".S" anywhere in a
+# source path into an object name, so mktemp's "tmp.SXXXX" (1 run in 62) broke the nginx module's
+# package build.
+work=$(mktemp -d /tmp/negring-package-test-XXXXXXXX)
 packages=(libnegring0 libnegring-dev ringserver negring-tools libnginx-mod-http-negotiate)
 cleanup() {
   "$root/scripts/realm.sh" stop "$work/realm" >/dev/null 2>&1 || true
