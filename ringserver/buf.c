@@ -1,6 +1,8 @@
 /* Growable output buffer (see buf.h). */
 #include "buf.h"
 
+#include "base64.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +64,14 @@ void rs_out_uint(struct rs_out *o, uint64_t v)
         v /= 10;
     } while (v != 0);
     rs_out_put(o, digits + at, sizeof(digits) - at);
+}
+
+void rs_out_b64(struct rs_out *o, const uint8_t *in, size_t len, bool url)
+{
+    size_t n = ne_b64_encoded_len(len);
+    if (!rs_out_reserve(o, n))
+        return;
+    o->len += ne_b64_encode(in, len, url, (char *)o->data + o->len);
 }
 
 void rs_out_printf(struct rs_out *o, const char *fmt, ...)

@@ -89,6 +89,8 @@ void rs_out_printf(struct rs_out *o, const char *fmt, ...) __attribute__((format
 void rs_out_strs(struct rs_out *o, ...) __attribute__((sentinel));
 /* A number in decimal. */
 void rs_out_uint(struct rs_out *o, uint64_t v);
+/* Bytes in strict base64 (embed/base64.h), the URL alphabet when `url`. */
+void rs_out_b64(struct rs_out *o, const uint8_t *in, size_t len, bool url);
 void rs_out_be32(struct rs_out *o, uint32_t v);
 void rs_out_be16(struct rs_out *o, uint16_t v);
 void rs_out_free(struct rs_out *o);

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "b64.h"
+#include "base64.h"
 
 static const char *reason(int status)
 {
@@ -59,7 +59,7 @@ void rs_http_challenge(struct rs_out *o, const struct rs_conn *c)
 void rs_http_token(struct rs_out *o, const char *scheme, const uint8_t *tok, size_t len)
 {
     rs_out_strs(o, "WWW-Authenticate: ", scheme, " ", NULL);
-    rs_b64_encode(o, tok, len, false);
+    rs_out_b64(o, tok, len, false);
     rs_out_str(o, "\r\n");
 }
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "audit.h"
-#include "b64.h"
+#include "base64.h"
 #include "conn.h"
 #include "sec_status.h"
 
@@ -204,10 +204,10 @@ void rs_http_authenticate(struct rs_http_ctx *r)
         return;
     }
     size_t len;
-    enum rs_b64_result b = rs_b64_decode(a.ptr + t, a.len - t, false, c->w->token,
+    enum ne_b64_result b = ne_b64_decode(a.ptr + t, a.len - t, false, c->w->token,
                                          c->w->srv->cfg.max_token_bytes, &len);
-    if (b != RS_B64_OK) {
-        const char *why = b == RS_B64_BAD ? "token is not base64" : "token too large";
+    if (b != NE_B64_OK) {
+        const char *why = b == NE_B64_BAD ? "token is not base64" : "token too large";
         int status = rs_status_http(SEC_E_INVALID_TOKEN, c->lis->cfg->mode);
         rs_handshake_outcome(c, name, SEC_E_INVALID_TOKEN, "", "",
                              rs_status_result(SEC_E_INVALID_TOKEN), why);

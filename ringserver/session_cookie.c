@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "b64.h"
+#include "base64.h"
 
 #define PAYLOAD_MAX 560
 
@@ -36,9 +36,9 @@ void rs_cookie_make(struct rs_out *o, const struct rs_secret *key, const struct 
     }
     uint8_t m[32];
     mac(key, (const uint8_t *)payload, (size_t)n, m);
-    rs_b64_encode(o, (const uint8_t *)payload, (size_t)n, true);
+    rs_out_b64(o, (const uint8_t *)payload, (size_t)n, true);
     rs_out_put(o, ".", 1);
-    rs_b64_encode(o, m, sizeof(m), true);
+    rs_out_b64(o, m, sizeof(m), true);
 }
 
 /* The value of cookie `name` in "a=1; b=2" (RFC 6265 §5.4 cookie-string). */
@@ -110,10 +110,10 @@ bool rs_cookie_verify(const struct rs_secret *key, const char *name, struct rs_s
         return false;
     uint8_t payload[PAYLOAD_MAX], m[33], want[32];
     size_t plen, mlen;
-    if (rs_b64_decode(v.ptr, (size_t)(dot - v.ptr), true, payload, sizeof(payload), &plen) !=
-            RS_B64_OK ||
-        rs_b64_decode(dot + 1, v.len - (size_t)(dot - v.ptr) - 1, true, m, sizeof(m), &mlen) !=
-            RS_B64_OK ||
+    if (ne_b64_decode(v.ptr, (size_t)(dot - v.ptr), true, payload, sizeof(payload), &plen) !=
+            NE_B64_OK ||
+        ne_b64_decode(dot + 1, v.len - (size_t)(dot - v.ptr) - 1, true, m, sizeof(m), &mlen) !=
+            NE_B64_OK ||
         mlen != 32)
         return false;
     mac(key, payload, plen, want);

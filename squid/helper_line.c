@@ -80,7 +80,7 @@ const char *ne_helper_parse(const char *line, size_t len, uint8_t *token, size_t
         return "characters after the token";
     if (n > ne_b64_encoded_len(token_cap))
         return "token too large";
-    if (!ne_b64_decode(word, n, token, token_cap, &req->token_len))
+    if (ne_b64_decode(word, n, false, token, token_cap, &req->token_len) != NE_B64_OK)
         return "token is not base64";
     return NULL;
 }

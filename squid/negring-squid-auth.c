@@ -97,8 +97,8 @@ static void begin_answer(struct helper *h, const struct ne_helper_request *req, 
 static void put_token(struct helper *h, const uint8_t *tok, size_t len)
 {
     put(h, " ", 1);
-    if (ne_b64_encoded_len(len) + 1 <= sizeof(h->answer) - h->answer_len) /* always: bounds */
-        h->answer_len += ne_b64_encode(tok, len, h->answer + h->answer_len);
+    if (ne_b64_encoded_len(len) <= sizeof(h->answer) - h->answer_len) /* always: bounds */
+        h->answer_len += ne_b64_encode(tok, len, false, h->answer + h->answer_len);
 }
 
 /* " then the name with \ and " escaped, then ": one word to Squid's strwordtok. */

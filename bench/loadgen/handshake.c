@@ -154,10 +154,11 @@ static bool take_head(struct lg_worker *w, struct lg_conn *c, size_t head_len)
 {
     const struct lg_http_head *h = &c->head;
     if (h->token_len > 0) {
-        c->server_token = malloc(h->token_len / 4 * 3 + 3);
+        size_t cap = h->token_len / 4 * 3;
+        c->server_token = malloc(cap + 1);
         if (c->server_token == NULL ||
-            !lg_b64_decode((const char *)c->in + h->token_off, h->token_len, c->server_token,
-                           &c->server_token_len)) {
+            ne_b64_decode(c->in + h->token_off, h->token_len, false, c->server_token, cap,
+                          &c->server_token_len) != NE_B64_OK) {
             return false;
         }
     }

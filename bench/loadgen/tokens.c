@@ -58,12 +58,12 @@ static bool store(const struct lg_auth *a, struct lg_token *t, const uint8_t *by
     t->len = 0;
     if (n == 0)
         return true;
-    size_t len = a->base64 ? lg_b64_encoded_len(n) : n;
+    size_t len = a->base64 ? ne_b64_encoded_len(n) : n;
     t->data = malloc(len);
     if (t->data == NULL)
         return false;
     if (a->base64)
-        lg_b64_encode(bytes, n, (char *)t->data);
+        ne_b64_encode(bytes, n, false, (char *)t->data);
     else
         memcpy(t->data, bytes, n);
     t->len = (uint32_t)len;

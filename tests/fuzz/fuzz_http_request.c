@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "b64.h"
+#include "base64.h"
 #include "fuzz_check.h"
 #include "http_parser.h"
 
@@ -32,11 +32,11 @@ static void check_token(struct rs_slice auth)
         size_t out_len = 0;
         const uint8_t *b64 = auth.ptr + n;
         size_t b64_len = auth.len - n;
-        if (rs_b64_decode(b64, b64_len, false, out, sizeof(out), &out_len) != RS_B64_OK)
+        if (ne_b64_decode(b64, b64_len, false, out, sizeof(out), &out_len) != NE_B64_OK)
             return;
         FUZZ_CHECK(out_len <= sizeof(out) && out_len <= b64_len);
         struct rs_out o = {0};
-        rs_b64_encode(&o, out, out_len, false);
+        rs_out_b64(&o, out, out_len, false);
         FUZZ_CHECK(!o.failed && o.len == b64_len && memcmp(o.data, b64, b64_len) == 0);
         rs_out_free(&o);
     }

@@ -29,7 +29,7 @@ static size_t write_back(const struct ne_helper_request *req, const uint8_t *tok
     n += 2;
     if (req->command != NE_HELPER_QQ) {
         line2[n++] = ' ';
-        n += ne_b64_encode(tok, req->token_len, line2 + n);
+        n += ne_b64_encode(tok, req->token_len, false, line2 + n);
     }
     return n;
 }

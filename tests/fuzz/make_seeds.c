@@ -67,7 +67,7 @@ static void squid_line_seed(const char *name, const char *request, const void *t
     size_t n = (size_t)snprintf(line, sizeof(line), "%c%s ", 4, request);
     if (n + ne_b64_encoded_len(len) + 1 > sizeof(line))
         die("squid seed too long");
-    n += ne_b64_encode(tok, len, line + n);
+    n += ne_b64_encode(tok, len, false, line + n);
     write_seed("squid_helper_line", name, line, n);
 }
 

@@ -15,7 +15,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "b64.h"
+#include "base64.h"
 #include "check.h"
 #include "config.h"
 #include "http_answer.h"
@@ -221,24 +221,24 @@ static void test_b64(void)
 {
     uint8_t out[16];
     size_t n;
-    CHECK_EQ(rs_b64_decode((const uint8_t *)"YWJj", 4, false, out, sizeof(out), &n), RS_B64_OK);
+    CHECK_EQ(ne_b64_decode((const uint8_t *)"YWJj", 4, false, out, sizeof(out), &n), NE_B64_OK);
     CHECK(n == 3 && memcmp(out, "abc", 3) == 0);
-    CHECK_EQ(rs_b64_decode((const uint8_t *)"YWI=", 4, false, out, sizeof(out), &n), RS_B64_OK);
+    CHECK_EQ(ne_b64_decode((const uint8_t *)"YWI=", 4, false, out, sizeof(out), &n), NE_B64_OK);
     CHECK_EQ(n, 2);
-    CHECK_EQ(rs_b64_decode((const uint8_t *)"YWI", 3, false, out, sizeof(out), &n), RS_B64_BAD);
-    CHECK_EQ(rs_b64_decode((const uint8_t *)"Y=Jj", 4, false, out, sizeof(out), &n), RS_B64_BAD);
-    CHECK_EQ(rs_b64_decode((const uint8_t *)"YW j", 4, false, out, sizeof(out), &n), RS_B64_BAD);
-    CHECK_EQ(rs_b64_decode((const uint8_t *)"YW-_", 4, false, out, sizeof(out), &n), RS_B64_BAD);
-    CHECK_EQ(rs_b64_decode((const uint8_t *)"YW-_", 4, true, out, sizeof(out), &n), RS_B64_OK);
+    CHECK_EQ(ne_b64_decode((const uint8_t *)"YWI", 3, false, out, sizeof(out), &n), NE_B64_BAD);
+    CHECK_EQ(ne_b64_decode((const uint8_t *)"Y=Jj", 4, false, out, sizeof(out), &n), NE_B64_BAD);
+    CHECK_EQ(ne_b64_decode((const uint8_t *)"YW j", 4, false, out, sizeof(out), &n), NE_B64_BAD);
+    CHECK_EQ(ne_b64_decode((const uint8_t *)"YW-_", 4, false, out, sizeof(out), &n), NE_B64_BAD);
+    CHECK_EQ(ne_b64_decode((const uint8_t *)"YW-_", 4, true, out, sizeof(out), &n), NE_B64_OK);
     CHECK_EQ(
-        rs_b64_decode((const uint8_t *)"YWJjYWJjYWJjYWJjYWJjYWJj", 24, false, out, sizeof(out), &n),
-        RS_B64_TOO_LONG);
-    CHECK_EQ(rs_b64_decode((const uint8_t *)"", 0, false, out, sizeof(out), &n), RS_B64_OK);
+        ne_b64_decode((const uint8_t *)"YWJjYWJjYWJjYWJjYWJjYWJj", 24, false, out, sizeof(out), &n),
+        NE_B64_TOO_LONG);
+    CHECK_EQ(ne_b64_decode((const uint8_t *)"", 0, false, out, sizeof(out), &n), NE_B64_OK);
 }
 
-static enum rs_b64_result b64(const char *s, bool url, uint8_t *out, size_t cap, size_t *n)
+static enum ne_b64_result b64(const char *s, bool url, uint8_t *out, size_t cap, size_t *n)
 {
-    return rs_b64_decode((const uint8_t *)s, strlen(s), url, out, cap, n);
+    return ne_b64_decode((const uint8_t *)s, strlen(s), url, out, cap, n);
 }
 
 /* RFC 4648: padding only at the end, never more than needed, its left-over bits zero (§3.5);
@@ -251,10 +251,10 @@ static void test_b64_strictness(void)
                          "YQ==YWJj", "YWJjYQ=", "YWJjYWI==", "YW\nj", "YWJj\r\n", " YWJ",
                          "YW%j",     "YW.j",    "YWJjYW=j",  "=YWJ",  "YQ=\0"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        CHECK_EQ(b64(bad[i], false, out, sizeof(out), &n), RS_B64_BAD);
-        CHECK_EQ(b64(bad[i], true, out, sizeof(out), &n), RS_B64_BAD);
+        CHECK_EQ(b64(bad[i], false, out, sizeof(out), &n), NE_B64_BAD);
+        CHECK_EQ(b64(bad[i], true, out, sizeof(out), &n), NE_B64_BAD);
     }
-    CHECK_EQ(rs_b64_decode((const uint8_t *)"YW\0j", 4, false, out, sizeof(out), &n), RS_B64_BAD);
+    CHECK_EQ(ne_b64_decode((const uint8_t *)"YW\0j", 4, false, out, sizeof(out), &n), NE_B64_BAD);
     for (int c = 0; c < 256; c++) { /* every byte in every position of a group */
         bool std = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                    c == '+' || c == '/';
@@ -263,18 +263,18 @@ static void test_b64_strictness(void)
             uint8_t g[4] = {'Y', 'W', 'J', 'j'};
             g[pos] = (uint8_t)c;
             /* "YWJ=" is no exception: 'J' leaves non-zero bits over */
-            CHECK_EQ(rs_b64_decode(g, 4, false, out, sizeof(out), &n) == RS_B64_OK, std);
-            CHECK_EQ(rs_b64_decode(g, 4, true, out, sizeof(out), &n) == RS_B64_OK, url);
+            CHECK_EQ(ne_b64_decode(g, 4, false, out, sizeof(out), &n) == NE_B64_OK, std);
+            CHECK_EQ(ne_b64_decode(g, 4, true, out, sizeof(out), &n) == NE_B64_OK, url);
         }
     }
     /* "QUI=" decodes to 2 bytes: room for exactly 2 is enough, for 1 it is too long. */
-    CHECK_EQ(b64("QUI=", false, out, 2, &n), RS_B64_OK);
+    CHECK_EQ(b64("QUI=", false, out, 2, &n), NE_B64_OK);
     CHECK(n == 2 && memcmp(out, "AB", 2) == 0);
-    CHECK_EQ(b64("QUI=", false, out, 1, &n), RS_B64_TOO_LONG);
-    CHECK_EQ(b64("QUJD", false, out, 3, &n), RS_B64_OK);
-    CHECK_EQ(b64("QUJD", false, out, 2, &n), RS_B64_TOO_LONG);
-    CHECK_EQ(b64("Q UJ", false, out, 2, &n), RS_B64_BAD); /* bad beats too long */
-    CHECK_EQ(b64("QQ==", false, out, 1, &n), RS_B64_OK);
+    CHECK_EQ(b64("QUI=", false, out, 1, &n), NE_B64_TOO_LONG);
+    CHECK_EQ(b64("QUJD", false, out, 3, &n), NE_B64_OK);
+    CHECK_EQ(b64("QUJD", false, out, 2, &n), NE_B64_TOO_LONG);
+    CHECK_EQ(b64("Q UJ", false, out, 2, &n), NE_B64_BAD); /* bad beats too long */
+    CHECK_EQ(b64("QQ==", false, out, 1, &n), NE_B64_OK);
     CHECK(n == 1 && out[0] == 'A');
 }
 
@@ -301,7 +301,7 @@ static bool nettle_strict(const uint8_t *in, size_t len, bool url, uint8_t *out,
 }
 
 /* Round trip of random data of every length up to 300 in both alphabets, and random mutations
- * of the encodings, decoded by rs_b64_decode and by the nettle reference: same verdict, same
+ * of the encodings, decoded by ne_b64_decode and by the nettle reference: same verdict, same
  * bytes. */
 static void test_b64_against_nettle(void)
 {
@@ -321,7 +321,7 @@ static void test_b64_against_nettle(void)
             size_t elen = base64_encode_update(&e, enc, len, data);
             elen += base64_encode_final(&e, enc + elen);
             size_t n = 0;
-            CHECK_EQ(rs_b64_decode((uint8_t *)enc, elen, url, got, sizeof(got), &n), RS_B64_OK);
+            CHECK_EQ(ne_b64_decode((uint8_t *)enc, elen, url, got, sizeof(got), &n), NE_B64_OK);
             CHECK(n == len && memcmp(got, data, len) == 0);
             for (int m = 0; m < 20 && elen > 0; m++) {
                 char mut[420];
@@ -332,7 +332,7 @@ static void test_b64_against_nettle(void)
                 size_t mlen = (m % 5 == 4) ? elen - 1 : elen;
                 size_t rn = 0, wn = 0;
                 bool r =
-                    rs_b64_decode((uint8_t *)mut, mlen, url, got, sizeof(got), &rn) == RS_B64_OK;
+                    ne_b64_decode((uint8_t *)mut, mlen, url, got, sizeof(got), &rn) == NE_B64_OK;
                 bool w = nettle_strict((uint8_t *)mut, mlen, url, want, &wn);
                 CHECK_EQ(r, w);
                 if (r && w)
