@@ -35,8 +35,8 @@ static const struct opt options[] = {
     {"listen", OPT_LISTEN, 0, 0, "127.0.0.1:8080 mode=http mechs=negotiate",
      "ADDR:PORT [mode=http|auth_request|raw] [mechs=negotiate|kerberos|ntlm] "
      "[conn-login=ntlm|all|none] [service=NAME] "
-     "[tls cert=FILE key=FILE [client-ca=FILE] [bindings=off|when-supplied|require]]; "
-     "repeatable"},
+     "[tls cert=FILE key=FILE [client-ca=FILE] [bindings=off|when-supplied|require]] "
+     "[proxy-protocol]; repeatable"},
     {"workers", OPT_UINT, O(workers), "0", "worker threads, one io_uring each (0: one per CPU)"},
     {"keytab", OPT_STR, O(keytab), "", "service keytab (default: KRB5_KTNAME or the system one)"},
     {"principal", OPT_STR, O(principal), "", "accept only tickets for this service principal"},
@@ -62,6 +62,9 @@ static const struct opt options[] = {
     {"idle-timeout", OPT_DURATION_MS, O(idle_timeout_ms), "60s", "keep-alive between requests"},
     {"drain-timeout", OPT_DURATION_MS, O(drain_timeout_ms), "10s",
      "SIGTERM: how long open handshakes may finish"},
+    {"drain-grace", OPT_DURATION_MS, O(drain_grace_ms), "0s",
+     "SIGTERM: /healthz answers 503 this long, while everything else is served, before the "
+     "listeners close (a load balancer's health check sees the node go first)"},
     {"ring-entries", OPT_UINT, O(ring_entries), "4096", "submission queue size per worker"},
     {"recv-buffers", OPT_UINT, O(recv_buffers), "1024", "provided receive buffers per worker"},
     {"recv-buffer-size", OPT_SIZE, O(recv_buffer_size), "16k", "size of each receive buffer"},
@@ -328,6 +331,8 @@ static int parse_listen(struct rs_config *cfg, const char *value, char *err, siz
             l->conn_login = RS_CONN_LOGIN_NONE;
         else if (strncmp(part, "service=", 8) == 0 && service_ok(part + 8))
             strcpy(l->service, part + 8);
+        else if (strcmp(part, "proxy-protocol") == 0)
+            l->proxy_protocol = true;
         else if (parse_tls_part(l, part) != 0)
             return fail(err, errlen, "listen: unknown part '%s'", part);
     }

@@ -56,6 +56,9 @@ struct rs_listener_config {
     char cert[256], key[256], client_ca[256];
     enum rs_bindings bindings; /* Extended Protection, TLS listeners only */
     bool bindings_set;         /* bindings= was given */
+    /* proxy-protocol: every connection starts with a PROXY protocol v2 header from the load
+     * balancer naming the client (proxy_protocol.h); elsewhere such a header is refused. */
+    bool proxy_protocol;
 };
 
 struct rs_config {
@@ -78,6 +81,7 @@ struct rs_config {
 
     unsigned header_timeout_ms, leg_timeout_ms, handshake_timeout_ms, idle_timeout_ms;
     unsigned drain_timeout_ms;
+    unsigned drain_grace_ms; /* SIGTERM: /healthz fails this long before the listeners close */
 
     unsigned ring_entries;
     unsigned recv_buffers; /* per worker, a power of two */

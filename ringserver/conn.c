@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "log.h"
 #include "protocol.h"
+#include "proxy_protocol.h"
 #include "submit.h"
 
 static void peer_name(const struct sockaddr *sa, socklen_t sa_len, char *out, size_t len)
@@ -42,6 +43,7 @@ struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, unsign
     c->serial = ++w->conn_serial;
     c->out.max = RS_ANSWER_MAX * 2 + 8192; /* base64 of the largest answer plus headers */
     peer_name(peer, peer_len, c->peer, sizeof(c->peer));
+    c->preamble = lis->cfg->proxy_protocol ? RS_PREAMBLE_PROXY_HEADER : RS_PREAMBLE_NO_PROXY;
     c->next = w->conns;
     if (w->conns != NULL)
         w->conns->prev = c;
@@ -241,14 +243,84 @@ static void received_tls(struct rs_conn *c, const uint8_t *data, size_t len)
     rs_conn_schedule(c);
 }
 
-void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len)
+static void received_payload(struct rs_conn *c, const uint8_t *data, size_t len)
 {
-    if (c->closing)
-        return;
     if (c->lis->cfg->tls)
         received_tls(c, data, len);
     else
         received_plain(c, data, len);
+}
+
+static void proxy_refused(struct rs_conn *c, enum rs_proxy_label label, const char *why)
+{
+    rs_count(&c->w->metrics.proxy_headers[label]);
+    rs_log(RS_LOG_WARN, "proxy_refused", "listener=%s peer=%s reason=\"%s\"", c->lis->cfg->text,
+           c->peer, why);
+    rs_conn_close(c, RS_RESULT_INVALID);
+}
+
+/* The header parsed from c->in: the client it names becomes the peer, and what followed it
+ * (the request, or a TLS ClientHello) goes on to the payload, from the buffer taken out of the
+ * connection (this function owns and frees it), since the payload may buffer anew. */
+static void proxy_header_done(struct rs_conn *c, enum rs_proxy_result r,
+                              const struct rs_proxy_header *h)
+{
+    if (r == RS_PROXY_CLIENT)
+        peer_name((const struct sockaddr *)&h->source, h->source_len, c->peer, sizeof(c->peer));
+    rs_count(&c->w->metrics.proxy_headers[r == RS_PROXY_CLIENT ? RS_PROXY_LABEL_CLIENT
+                                                               : RS_PROXY_LABEL_LOCAL]);
+    c->preamble = RS_PREAMBLE_DONE;
+    uint8_t *in = c->in;
+    size_t in_len = c->in_len;
+    c->in = NULL;
+    c->in_len = c->in_cap = 0;
+    c->partial_since_ms = 0;
+    if (in_len > h->length)
+        received_payload(c, in + h->length, in_len - h->length);
+    free(in);
+}
+
+/* HAProxy's proxy-protocol.txt §2.2 on a proxy-protocol listener: bytes are kept until the
+ * header is whole (header-timeout bounds the wait, RS_PROXY_MAX_HEADER its size). */
+static void received_proxy_header(struct rs_conn *c, const uint8_t *data, size_t len)
+{
+    enum append_result a = append(c, data, len);
+    if (a != APPENDED) {
+        input_lost(c, a);
+        return;
+    }
+    struct rs_proxy_header h;
+    enum rs_proxy_result r = rs_proxy_parse(c->in, c->in_len, &h);
+    if (r == RS_PROXY_REFUSED)
+        proxy_refused(c, RS_PROXY_LABEL_MALFORMED, h.reason);
+    else if (r != RS_PROXY_NEED_MORE)
+        proxy_header_done(c, r, &h);
+    rs_conn_schedule(c);
+}
+
+void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len)
+{
+    if (c->closing)
+        return;
+    switch (c->preamble) {
+    case RS_PREAMBLE_PROXY_HEADER:
+        received_proxy_header(c, data, len);
+        return;
+    case RS_PREAMBLE_NO_PROXY:
+        /* Only a balancer the listener trusts may name the client: anyone else's header is
+         * refused as such (one whose first read is shorter than the signature reaches the
+         * protocol, which refuses it as malformed). */
+        c->preamble = RS_PREAMBLE_DONE;
+        if (rs_proxy_header_like(data, len)) {
+            proxy_refused(c, RS_PROXY_LABEL_UNEXPECTED,
+                          "PROXY header on a listener without proxy-protocol");
+            return;
+        }
+        break;
+    case RS_PREAMBLE_DONE:
+        break;
+    }
+    received_payload(c, data, len);
 }
 
 /* An answer that could not be built (out of memory) gives way to the listener's ready-made

@@ -231,6 +231,36 @@ static void reload(struct rs_server *srv)
         rs_log(RS_LOG_INFO, "reload", "result=ok");
 }
 
+/* drain-grace: /healthz fails while everything else is still served, so a load balancer's
+ * health check takes the node out before its listeners close. A second SIGTERM or SIGINT cuts
+ * the grace short; a SIGHUP in it is not acted on (the node is going). */
+static void drain_grace(struct rs_server *srv, const sigset_t *set, int sig)
+{
+    atomic_store(&srv->health_failing, true);
+    if (srv->cfg.drain_grace_ms == 0)
+        return;
+    rs_log(RS_LOG_INFO, "drain_grace", "signal=%d grace_ms=%u", sig, srv->cfg.drain_grace_ms);
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += srv->cfg.drain_grace_ms / 1000;
+    end.tv_nsec += (long)(srv->cfg.drain_grace_ms % 1000) * 1000000L;
+    if (end.tv_nsec >= 1000000000L)
+        end.tv_sec++, end.tv_nsec -= 1000000000L;
+    for (;;) {
+        struct timespec now, left;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        left.tv_sec = end.tv_sec - now.tv_sec;
+        left.tv_nsec = end.tv_nsec - now.tv_nsec;
+        if (left.tv_nsec < 0)
+            left.tv_sec--, left.tv_nsec += 1000000000L;
+        if (left.tv_sec < 0)
+            return;
+        int next = sigtimedwait(set, NULL, &left);
+        if (next == SIGTERM || next == SIGINT)
+            return;
+    }
+}
+
 /* Signals arrive here only (blocked in every worker): SIGHUP reloads, SIGTERM/SIGINT drain.
  * Between them, a new session ticket key every tls-ticket-rotation. */
 static void signal_loop(struct rs_server *srv, const sigset_t *set)
@@ -258,6 +288,7 @@ static void signal_loop(struct rs_server *srv, const sigset_t *set)
             continue;
         }
         rs_notify("STOPPING=1");
+        drain_grace(srv, set, sig);
         rs_log(RS_LOG_INFO, "draining", "signal=%d timeout_ms=%u", sig, srv->cfg.drain_timeout_ms);
         atomic_store(&srv->draining, true);
         return;

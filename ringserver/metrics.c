@@ -14,6 +14,8 @@ static const char *result_names[RS_RESULT_COUNT] = {"ok",      "denied",  "inval
                                                     "aborted", "refused", "error"};
 static const char *refusal_names[RS_REFUSE_COUNT] = {"connections", "pending_handshakes", "memory"};
 static const char *timeout_names[RS_TIMEOUT_COUNT] = {"header", "leg", "handshake", "idle", "send"};
+static const char *proxy_names[RS_PROXY_LABEL_COUNT] = {"client", "local", "malformed",
+                                                        "unexpected"};
 
 enum rs_mech_label rs_mech_label_of(const char *package_name)
 {
@@ -153,4 +155,12 @@ void rs_metrics_render(struct rs_out *o, struct rs_metrics *const *workers, unsi
                   (unsigned long long)g->reloads_failed);
     header(o, "negring_workers", "gauge", "Worker threads (one io_uring each).");
     rs_out_printf(o, "negring_workers %ld\n", g->workers);
+    header(o, "negring_draining", "gauge", "1 once SIGTERM was received (/healthz answers 503).");
+    rs_out_printf(o, "negring_draining %d\n", g->draining ? 1 : 0);
+    header(o, "negring_proxy_headers_total", "counter",
+           "PROXY protocol v2 headers, by outcome (malformed: on a proxy-protocol listener; "
+           "unexpected: on a listener without it).");
+    for (unsigned r = 0; r < RS_PROXY_LABEL_COUNT; r++)
+        rs_out_printf(o, "negring_proxy_headers_total{result=\"%s\"} %llu\n", proxy_names[r],
+                      (unsigned long long)SUM(proxy_headers[r]));
 }

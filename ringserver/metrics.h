@@ -34,6 +34,15 @@ enum rs_timeout_label {
     RS_TIMEOUT_COUNT
 };
 
+/* PROXY protocol v2 headers (proxy_protocol.h), by what became of them. */
+enum rs_proxy_label {
+    RS_PROXY_LABEL_CLIENT,     /* a client's address, now the connection's peer */
+    RS_PROXY_LABEL_LOCAL,      /* the balancer's own connection (a health check) */
+    RS_PROXY_LABEL_MALFORMED,  /* refused on a proxy-protocol listener */
+    RS_PROXY_LABEL_UNEXPECTED, /* refused on a listener without proxy-protocol */
+    RS_PROXY_LABEL_COUNT
+};
+
 #define RS_LATENCY_BUCKETS 16
 #define RS_FAILURE_REASONS 20 /* NEGRING_REASON_* values counted; more land in the last */
 
@@ -48,11 +57,13 @@ struct rs_metrics {
     _Atomic uint64_t connection_logins; /* requests answered by a connection-bound login */
     _Atomic uint64_t tls_handshakes[2]; /* [0] full, [1] resumed */
     _Atomic uint64_t tls_failures;      /* handshakes or records refused */
+    _Atomic uint64_t proxy_headers[RS_PROXY_LABEL_COUNT];
 } __attribute__((aligned(64)));
 
 struct rs_gauges {
     long connections, pending, workers;
     uint64_t reloads_ok, reloads_failed;
+    bool draining; /* SIGTERM seen: /healthz fails (drain-grace), then the listeners close */
 };
 
 static inline void rs_count(_Atomic uint64_t *c)

@@ -44,6 +44,7 @@ struct rs_server {
     unsigned n_workers;
     _Atomic long connections, pending;
     _Atomic bool draining;
+    _Atomic bool health_failing; /* SIGTERM seen: /healthz answers 503 (set before draining) */
     _Atomic uint64_t reloads_ok, reloads_failed;
     _Atomic unsigned workers_prepared; /* workers past their thread preparation (worker.c) */
 };
@@ -66,6 +67,13 @@ struct rs_listener {
     int fd;
     struct rs_out refusal; /* the answer to a connection refused at accept (proto->refusal) */
     struct rs_accept accepts[RS_ACCEPTS_PER_LISTENER];
+};
+
+/* What a connection's first bytes must be, before its protocol (or TLS) sees any. */
+enum rs_preamble {
+    RS_PREAMBLE_PROXY_HEADER, /* proxy-protocol listener: a PROXY v2 header, buffered in `in` */
+    RS_PREAMBLE_NO_PROXY,     /* any other listener: no PROXY header (refused if one comes) */
+    RS_PREAMBLE_DONE,
 };
 
 /* The client a connection logged in as, kept until it closes or sends a new Authorization. */
@@ -103,7 +111,9 @@ struct rs_conn {
     size_t parse_need;    /* whole size of a request whose head is parsed, 0: unknown */
     struct rs_conn *rearm_next;
     uint64_t serial; /* unique per worker: with the worker index, names this connection */
-    char peer[64];   /* "addr:port", for logs */
+    enum rs_preamble preamble;
+    char peer[64]; /* "addr:port" of the client (the PROXY header's on proxy-protocol
+                    * listeners), for logs */
 };
 
 struct rs_worker {
