@@ -1,0 +1,128 @@
+"""Three ringserver nodes behind HAProxy 2.6 (farm.py; docs/farm.md): Kerberos and NTLM logins
+through the balancer complete, each node logs the real client (PROXY v2: curl binds 127.0.0.2,
+HAProxy connects from 127.0.0.3), multi-leg SPNEGO stays on one node, and SIGTERM with
+drain-grace takes a node out of HAProxy before it goes, without failing a request."""
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+
+from farm import Haproxy, Node, wait_for
+from rsclient import Http, auth_token, b64, check, initiator, run, spnego_init_no_token, spnego_resp
+
+WORK = os.environ["RS_WORK"]
+PASSWORD = os.environ["NEGRING_USER_PASSWORD"]
+COMMON = ["--user-db", os.path.join(WORK, "users"), "--drain-grace", "2s", "--drain-timeout", "5s"]
+nodes = [Node("node%d" % i, *COMMON) for i in (1, 2, 3)]
+lb = Haproxy(nodes)
+
+
+def curl(*args):
+    """(status, local port, body) of one curl through HAProxy from 127.0.0.2."""
+    out = subprocess.run(["curl", "-s", "--interface", "127.0.0.2", "-w",
+                          "\n%{http_code} %{local_port}"] + list(args) + [lb.url()],
+                         capture_output=True, text=True, timeout=30)
+    body, _, tail = out.stdout.rpartition("\n")
+    code, port = tail.split(" ")
+    return int(code), int(port), body
+
+
+def peers_logged(mech):
+    return [p for n in nodes for l in n.lines("auth_ok") if "mech=" + mech in l
+            for p in re.findall(r" peer=(\S+) ", l)]
+
+
+def served_by(nodes_, port):
+    return [n.name for n in nodes_ if any(" peer=127.0.0.2:%d " % port in l
+                                          for l in n.lines("auth_ok"))]
+
+
+def test_kerberos_through_haproxy():
+    ports = []
+    for _ in range(6):
+        code, port, body = curl("--negotiate", "-u", ":")
+        check("curl --negotiate through HAProxy: 200", code == 200 and '"Kerberos"' in body,
+              (code, body))
+        ports.append(port)
+    time.sleep(0.2)
+    for port in ports:
+        check("node logged the real client 127.0.0.2:%d" % port, len(served_by(nodes, port)) == 1)
+    check("never the balancer's address", not any(p.startswith("127.0.0.3:")
+                                                   for p in peers_logged("kerberos")))
+    check("round robin: every node served logins",
+          all(any(n.name in served_by(nodes, p) for p in ports) for n in nodes))
+
+
+def test_ntlm_through_haproxy():
+    for _ in range(6):
+        code, port, body = curl("--ntlm", "-u", "alice:" + PASSWORD)
+        check("curl --ntlm (two legs) through HAProxy: 200",
+              code == 200 and '"mechanism":"NTLM"' in body, (code, body))
+        time.sleep(0.05)
+        check("the NTLM login on one node, its client logged", len(served_by(nodes, port)) == 1)
+    code, _, _ = curl("--ntlm", "-u", "alice:wrong")
+    check("wrong NTLM password through HAProxy: 401", code == 401, code)
+
+
+def test_requests_kerberos_through_haproxy():
+    import requests
+    from requests_kerberos import OPTIONAL, HTTPKerberosAuth
+    r = requests.get(lb.url(), auth=HTTPKerberosAuth(mutual_authentication=OPTIONAL), timeout=10)
+    check("python requests-kerberos through HAProxy: 200", r.status_code == 200, r.status_code)
+
+
+def test_multi_leg_spnego_stays_on_one_node():
+    """A SPNEGO init without a token: the node keeps the handshake pending for the next leg,
+    which must reach the same node over the same HAProxy connection."""
+    for _ in range(3):
+        h = Http(lb.port)
+        st, hdrs, _ = h.request("/", {"Authorization": "Negotiate " + b64(spnego_init_no_token())})
+        check("first leg: 401 with a NegTokenResp", st == 401 and auth_token(hdrs) is not None, st)
+        tok = spnego_resp(initiator(mech="krb5").step())
+        st, _, body = h.request("/", {"Authorization": "Negotiate " + b64(tok)})
+        check("second leg on the same node: 200", st == 200, (st, body))
+        h.close()
+
+
+def test_sigterm_drain_seen_by_haproxy_first():
+    codes, stop = [], threading.Event()
+
+    def load():
+        while not stop.is_set():
+            codes.append(curl("--negotiate", "-u", ":")[0])
+
+    t = threading.Thread(target=load)
+    t.start()
+    time.sleep(0.3)
+    going = nodes[2]
+    going.signal(signal.SIGTERM)
+    t0 = time.monotonic()
+    down = wait_for(lambda: lb.status().get(going.name) not in ("UP", None), 5, 0.05)
+    alive_when_down = going.alive()
+    check("HAProxy marks the draining node down (%.2f s)" % (time.monotonic() - t0), down,
+          lb.status())
+    check("while the node is still up (drain-grace)", alive_when_down)
+    check("the node exits cleanly after its grace", going.wait() == 0)
+    time.sleep(0.5)
+    stop.set()
+    t.join()
+    check("every request during the drain succeeded (%d)" % len(codes),
+          len(codes) > 5 and all(c == 200 for c in codes), [c for c in codes if c != 200])
+
+
+def test_nodes_exit_cleanly():
+    lb.stop()
+    for n in nodes:
+        if n.alive():
+            n.signal(signal.SIGINT)  # the second signal cuts drain-grace short
+            n.signal(signal.SIGTERM)
+            check(n.name + " exits cleanly", n.wait() == 0)
+        log = open(n.log_path).read()
+        check(n.name + ": no sanitizer report", "Sanitizer" not in log)
+
+
+run(test_kerberos_through_haproxy, test_ntlm_through_haproxy,
+    test_requests_kerberos_through_haproxy, test_multi_leg_spnego_stays_on_one_node,
+    test_sigterm_drain_seen_by_haproxy_first, test_nodes_exit_cleanly)
