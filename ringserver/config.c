@@ -95,6 +95,20 @@ static const struct opt options[] = {
      "TLS 1.3 suites"},
     {"tls-ticket-rotation", OPT_DURATION_S, O(tls_ticket_rotation_s), "1h",
      "session ticket keys: a new one this often; tickets of the one before still resume"},
+    {"shared-store", OPT_STR, O(shared_store), "",
+     "Redis at a numeric IPV4:PORT or [IPV6]:PORT holding the farm's Kerberos replay keys "
+     "(\"\": none, this node on its own)"},
+    {"shared-store-policy", OPT_STR, O(shared_store_policy), "fail-closed",
+     "when the store cannot answer: fail-closed (Kerberos logins get 503) or local-only (this "
+     "node's replay cache alone)"},
+    {"shared-store-timeout", OPT_DURATION_MS, O(shared_store_timeout_ms), "500ms",
+     "deadline for a store reply, and for connecting to it"},
+    {"shared-store-prefix", OPT_STR, O(shared_store_prefix),
+     "negring:", "prefix of every key in the store (one farm per prefix)"},
+    {"shared-store-user", OPT_STR, O(shared_store_user), "",
+     "Redis ACL user for AUTH (\"\": the default user)"},
+    {"shared-store-password-file", OPT_STR, O(shared_store_password_file), "",
+     "file holding the Redis password (AUTH on every connection), read at start and on SIGHUP"},
     {"metrics-path", OPT_STR, O(metrics_path), "/metrics",
      "Prometheus text metrics on HTTP listeners (\"\" to disable)"},
     {"log-success", OPT_BOOL, O(log_success), "no", "also log one line per successful login"},
@@ -204,7 +218,7 @@ static int parse_scaled(const char *s, enum opt_type type, uint64_t *out)
     return 0;
 }
 
-static int parse_addr(const char *text, struct rs_listener_config *l)
+static int parse_addr(const char *text, struct sockaddr_storage *addr, socklen_t *addr_len)
 {
     char host[80];
     const char *colon = strrchr(text, ':');
@@ -216,23 +230,23 @@ static int parse_addr(const char *text, struct rs_listener_config *l)
     uint64_t port;
     if (parse_u64(colon + 1, &port, &rest) != 0 || *rest != '\0' || port > 65535)
         return -1;
-    memset(&l->addr, 0, sizeof(l->addr));
+    memset(addr, 0, sizeof(*addr));
     if (host[0] == '[' && host[strlen(host) - 1] == ']') {
         host[strlen(host) - 1] = '\0';
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&l->addr;
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)addr;
         a->sin6_family = AF_INET6;
         a->sin6_port = htons((uint16_t)port);
         if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
             return -1;
-        l->addr_len = sizeof(*a);
+        *addr_len = sizeof(*a);
         return 0;
     }
-    struct sockaddr_in *a = (struct sockaddr_in *)&l->addr;
+    struct sockaddr_in *a = (struct sockaddr_in *)addr;
     a->sin_family = AF_INET;
     a->sin_port = htons((uint16_t)port);
     if (inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &a->sin_addr) != 1)
         return -1;
-    l->addr_len = sizeof(*a);
+    *addr_len = sizeof(*a);
     return 0;
 }
 
@@ -306,7 +320,7 @@ static int parse_listen(struct rs_config *cfg, const char *value, char *err, siz
     strcpy(copy, value);
     char *save = NULL;
     char *part = strtok_r(copy, " \t,", &save);
-    if (part == NULL || parse_addr(part, l) != 0)
+    if (part == NULL || parse_addr(part, &l->addr, &l->addr_len) != 0)
         return fail(err, errlen, "listen: bad address '%s' (want HOST:PORT or [V6]:PORT)",
                     part ? part : "");
     snprintf(l->text, sizeof(l->text), "%s", part);
@@ -459,6 +473,28 @@ void rs_config_usage(FILE *f)
                "Documentation: docs/ringserver.md\n");
 }
 
+/* The store's address is numeric: a worker connects without a name lookup. Port 0 would be
+ * nobody's. */
+static int check_shared_store(struct rs_config *cfg, char *err, size_t errlen)
+{
+    if (strcmp(cfg->shared_store_policy, "fail-closed") == 0)
+        cfg->store_policy = RS_POLICY_FAIL_CLOSED;
+    else if (strcmp(cfg->shared_store_policy, "local-only") == 0)
+        cfg->store_policy = RS_POLICY_LOCAL_ONLY;
+    else
+        return fail(err, errlen, "shared-store-policy: want fail-closed or local-only, got '%s'",
+                    cfg->shared_store_policy);
+    if (cfg->shared_store[0] == '\0')
+        return 0;
+    if (parse_addr(cfg->shared_store, &cfg->shared_store_addr, &cfg->shared_store_addr_len) != 0 ||
+        ((struct sockaddr_in *)&cfg->shared_store_addr)->sin_port == 0)
+        return fail(err, errlen, "shared-store: want a numeric IPV4:PORT or [IPV6]:PORT, got '%s'",
+                    cfg->shared_store);
+    if (cfg->shared_store_timeout_ms == 0)
+        return fail(err, errlen, "shared-store-timeout must be > 0");
+    return 0;
+}
+
 static int check(struct rs_config *cfg, char *err, size_t errlen)
 {
     if (cfg->recv_buffers == 0 || (cfg->recv_buffers & (cfg->recv_buffers - 1)) != 0 ||
@@ -473,7 +509,7 @@ static int check(struct rs_config *cfg, char *err, size_t errlen)
     if (cfg->header_timeout_ms == 0 || cfg->leg_timeout_ms == 0 || cfg->handshake_timeout_ms == 0 ||
         cfg->idle_timeout_ms == 0)
         return fail(err, errlen, "timeouts must be > 0");
-    return 0;
+    return check_shared_store(cfg, err, errlen);
 }
 
 /* Flags: --name=value, --name value; --config and --check handled by the caller's scan. */

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "protocol.h"
 #include "proxy_protocol.h"
+#include "shared_state.h"
 #include "submit.h"
 
 static void peer_name(const struct sockaddr *sa, socklen_t sa_len, char *out, size_t len)
@@ -53,6 +54,13 @@ struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, unsign
     return c;
 }
 
+/* An answer is on its way: being sent, or held for the farm's replay check. Until it has gone
+ * no further request is read. */
+static bool answering(const struct rs_conn *c)
+{
+    return c->send_armed || rs_shared_held(c);
+}
+
 static size_t max_buffered(const struct rs_config *cfg)
 {
     return cfg->max_header_bytes + cfg->max_body_bytes + cfg->max_token_bytes + 64;
@@ -66,7 +74,7 @@ static size_t consume(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     size_t off = 0;
     c->consuming = true;
-    while (off < len && !c->closing && !c->send_armed) {
+    while (off < len && !c->closing && !answering(c)) {
         size_t n = c->lis->proto->consume(c, data + off, len - off);
         if (n == 0)
             break;
@@ -112,7 +120,7 @@ static enum append_result append(struct rs_conn *c, const uint8_t *data, size_t 
  * hears why (the listener's ready-made refusal); otherwise it is cut off. */
 static void input_lost(struct rs_conn *c, enum append_result why)
 {
-    if (why == NO_MEMORY && !c->send_armed) {
+    if (why == NO_MEMORY && !answering(c)) {
         drop_input(c);
         c->out.failed = true;
         rs_conn_send(c);
@@ -140,7 +148,7 @@ static void received_plain(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     if (c->closing)
         return;
-    if (c->in_len == 0 && !c->send_armed) {
+    if (c->in_len == 0 && !answering(c)) {
         /* The common case: parse straight from the provided buffer, copy only a remainder. */
         size_t used = consume(c, data, len);
         enum append_result r = APPENDED;
@@ -152,7 +160,7 @@ static void received_plain(struct rs_conn *c, const uint8_t *data, size_t len)
         enum append_result r = append(c, data, len);
         if (r != APPENDED)
             input_lost(c, r);
-        else if (!c->send_armed)
+        else if (!answering(c))
             process_buffered(c);
     }
     rs_conn_schedule(c);
@@ -328,6 +336,8 @@ void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len)
  * close_notify when the connection closes after it). */
 void rs_conn_send(struct rs_conn *c)
 {
+    if (rs_shared_hold(c))
+        return;
     c->sending = &c->out;
     if (c->out.failed) {
         rs_out_free(&c->out);
@@ -419,8 +429,11 @@ bool rs_conn_auth_leg(struct rs_conn *c, enum rs_package pkg, const char *scheme
         const struct rs_tls_bindings *b = rs_tls_session_bindings(c->tls);
         policy.bindings = b->buf, policy.bindings_len = b->len;
     }
+    rs_shared_note_token(c, !was_active || rs_token_starts_handshake(tok, len), tok, len);
     rs_auth_leg(&c->hs, &w->srv->creds, &policy, tok, len, w->answer, RS_ANSWER_MAX, leg);
     pending_update(c, was_active);
+    if (leg->status == SEC_E_OK && strcmp(leg->package, "Kerberos") == 0)
+        rs_shared_claim(c);
     if (leg->status != SEC_I_CONTINUE_NEEDED || !pending_full(c))
         return true;
     rs_handshake_reset(&c->hs);
@@ -445,6 +458,7 @@ void rs_conn_close(struct rs_conn *c, enum rs_result_label why)
     }
     rs_wheel_clear(&c->timer);
     drop_input(c);
+    rs_shared_forget(c);
     if (c->recv_armed && !c->cancel_sent) {
         c->cancel_sent = true;
         rs_submit_cancel_recv(c);
@@ -485,6 +499,7 @@ void rs_conn_destroy(struct rs_conn *c)
     w->n_conns--;
     atomic_fetch_sub_explicit(&w->srv->connections, 1, memory_order_relaxed);
     rs_out_free(&c->out);
+    rs_shared_forget(c);
     free(c->bound);
     free(c);
 }

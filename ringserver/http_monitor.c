@@ -19,6 +19,8 @@ static void metrics_answer(struct rs_http_ctx *r)
         .reloads_ok = atomic_load(&srv->reloads_ok),
         .reloads_failed = atomic_load(&srv->reloads_failed),
         .draining = atomic_load(&srv->health_failing),
+        .store_configured = srv->cfg.shared_store[0] != '\0',
+        .store_up = atomic_load(&srv->store_up),
     };
     struct rs_out body = {0}, o = {0};
     rs_metrics_render(&body, m, n, &g);

@@ -131,6 +131,15 @@ static int load_frontend_secret(struct rs_server *srv, char *err, size_t errlen)
                                 RS_SECRET_TEXT, err, errlen);
 }
 
+/* The shared store's AUTH password: printable, without blanks, as redis.conf's requirepass. */
+static int load_store_password(struct rs_server *srv, char *err, size_t errlen)
+{
+    return srv->cfg.shared_store_password_file[0] == '\0'
+               ? 0
+               : rs_secret_load(&srv->store_password, srv->cfg.shared_store_password_file, 1,
+                                RS_SECRET_TEXT, err, errlen);
+}
+
 /* Rings first: without io_uring nothing else matters, and its message says how to fix it. */
 static int start(struct rs_server *srv, char *err, size_t errlen)
 {
@@ -151,7 +160,8 @@ static int start(struct rs_server *srv, char *err, size_t errlen)
     struct rs_revocation *r = NULL;
     SSL_CTX *ctx[RS_MAX_LISTENERS];
     if (load_cookie_key(srv, err, errlen) != 0 || load_frontend_secret(srv, err, errlen) != 0 ||
-        rs_ticket_keys_rotate(&srv->tickets) != 0 || load_tls(srv, ctx, err, errlen) != 0)
+        load_store_password(srv, err, errlen) != 0 || rs_ticket_keys_rotate(&srv->tickets) != 0 ||
+        load_tls(srv, ctx, err, errlen) != 0)
         return -1;
     for (unsigned i = 0; i < srv->cfg.n_listeners; i++)
         atomic_store(&srv->tls_ctx[i], ctx[i]);
@@ -218,6 +228,8 @@ static void reload(struct rs_server *srv)
         ok = false, reload_failed(err, "cookie_key");
     if (load_frontend_secret(srv, err, sizeof(err)) != 0)
         ok = false, reload_failed(err, "frontend_secret");
+    if (load_store_password(srv, err, sizeof(err)) != 0)
+        ok = false, reload_failed(err, "shared_store_password");
     struct rs_revocation *r = NULL;
     SSL_CTX *ctx[RS_MAX_LISTENERS];
     if (rs_revocation_load(&srv->cfg, &r, err, sizeof(err)) != 0)
@@ -304,6 +316,7 @@ static void teardown(struct rs_server *srv)
     rs_revocation_free(atomic_load(&srv->revocation));
     rs_secret_wipe(&srv->cookie_key);
     rs_secret_wipe(&srv->frontend_secret);
+    rs_secret_wipe(&srv->store_password);
     rs_ticket_keys_wipe(&srv->tickets);
     for (unsigned i = 0; i < srv->cfg.n_listeners; i++)
         SSL_CTX_free(atomic_load(&srv->tls_ctx[i]));

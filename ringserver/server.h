@@ -44,7 +44,9 @@ struct rs_server {
     unsigned n_workers;
     _Atomic long connections, pending;
     _Atomic bool draining;
-    _Atomic bool health_failing; /* SIGTERM seen: /healthz answers 503 (set before draining) */
+    _Atomic bool health_failing;     /* SIGTERM seen: /healthz answers 503 (set before draining) */
+    _Atomic long store_up;           /* workers whose shared store connection is up */
+    struct rs_secret store_password; /* shared-store-password-file; empty: no AUTH */
     _Atomic uint64_t reloads_ok, reloads_failed;
     _Atomic unsigned workers_prepared; /* workers past their thread preparation (worker.c) */
 };
@@ -112,12 +114,14 @@ struct rs_conn {
     struct rs_conn *rearm_next;
     uint64_t serial; /* unique per worker: with the worker index, names this connection */
     enum rs_preamble preamble;
+    struct rs_conn_shared *shared; /* the farm's replay check (shared_state.c), or NULL */
     char peer[64]; /* "addr:port" of the client (the PROXY header's on proxy-protocol
                     * listeners), for logs */
 };
 
 struct rs_worker {
     struct rs_server *srv;
+    struct rs_redis *redis; /* the shared store's client (redis_client.h), NULL without one */
     unsigned index;
     _Atomic uint64_t seen_epoch; /* srv->epoch at the top of the last turn; UINT64_MAX: ended */
     pthread_t thread;

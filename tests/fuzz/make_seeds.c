@@ -136,6 +136,18 @@ static void proxy_protocol_seeds(void)
     write_seed("proxy_protocol", "ipv4-alpn-crc32c", b, n);
 }
 
+/* fuzz_resp seeds: the limits selector (0: ringserver's), then the replies its commands get. */
+static void resp_seeds(void)
+{
+    static const char ok[] = "\0+OK\r\n", nil[] = "\0$-1\r\n",
+                      array[] = "\0*2\r\n$5\r\nalice\r\n:7\r\n",
+                      error[] = "\0-NOAUTH Authentication required.\r\n";
+    write_seed("resp", "ok", ok, sizeof(ok) - 1);
+    write_seed("resp", "nil", nil, sizeof(nil) - 1);
+    write_seed("resp", "array", array, sizeof(array) - 1);
+    write_seed("resp", "error", error, sizeof(error) - 1);
+}
+
 /* fuzz_tls_http scripts (its header comment): a request sent and delivered whole over TLS 1.3;
  * one split over two records and delivered in pieces over TLS 1.2, answered; one whose
  * ciphertext is altered before delivery. */
@@ -755,6 +767,7 @@ int main(int argc, char **argv)
     pac_seeds();
     raw_frame_edge_seeds();
     proxy_protocol_seeds();
+    resp_seeds();
     tls_http_seeds();
     free(leg);
     FreeCredentialsHandle(&negotiate);

@@ -1,0 +1,142 @@
+"""The farm's replay check in Redis (shared_state.h; docs/farm.md), three nodes reached directly:
+a Kerberos token accepted by node 1 and replayed to node 2 is refused (control: a token node 1
+never saw is accepted by node 2); a local replay costs no store command. Redis killed under
+load: fail-closed nodes answer 503 with Retry-After and local-only nodes accept, both shown in
+/metrics and the log, and both recover by themselves once Redis is back."""
+import os
+import re
+import threading
+import time
+
+from farm import Node, Redis, wait_for
+from rsclient import Http, b64, check, initiator, run
+
+redis = Redis()
+STORE = ["--shared-store", redis.address, "--shared-store-timeout", "300ms"]
+nodes = [Node("node%d" % i, *(STORE + ["--shared-store-policy", policy]))
+         for i, policy in ((1, "fail-closed"), (2, "fail-closed"), (3, "local-only"))]
+
+
+def login(node, token):
+    h = Http(node.direct)
+    try:
+        st, hdrs, body = h.request("/", {"Authorization": "Negotiate " + b64(token)})
+    finally:
+        h.close()
+    return st, hdrs, body
+
+
+def metric(node, name):
+    return node.metrics().get(name, 0)
+
+
+def verdicts(node, v):
+    return metric(node, 'negring_shared_replay_checks_total{verdict="%s"}' % v)
+
+
+def test_replay_to_another_node_refused():
+    tok = initiator().step()
+    st, _, _ = login(nodes[0], tok)
+    check("node 1 accepts a fresh token", st == 200, st)
+    st, hdrs, body = login(nodes[1], tok)
+    check("node 2 refuses it: another node accepted it", st == 401, (st, body))
+    check("with a fresh challenge", "www-authenticate" in hdrs, hdrs)
+    check("node 2 counted a replay", verdicts(nodes[1], "replay") == 1)
+    check("node 2 logged why", wait_for(lambda: any(
+        "authenticator accepted before by another node" in l for l in nodes[1].lines("auth_failed")),
+        3))
+    st, _, _ = login(nodes[1], initiator().step())
+    check("control: node 2 accepts a token node 1 never saw", st == 200, st)
+    check("two fresh claims in all", verdicts(nodes[0], "fresh") + verdicts(nodes[1], "fresh") == 2)
+    keys = redis.cli("--scan", "--pattern", "negring:replay:*").split()
+    check("the store holds one key per accepted authenticator", len(keys) == 2, keys)
+    ttl = int(redis.cli("PTTL", keys[0]))
+    check("each expires within 2 x clock skew (600 s)", 590000 < ttl <= 600000, ttl)
+
+
+def test_local_replay_costs_no_round_trip():
+    tok = initiator().step()
+    st, _, _ = login(nodes[0], tok)
+    check("fresh token accepted", st == 200, st)
+    before = metric(nodes[0], 'negring_shared_store_commands_total{command="claim"}')
+    st, _, _ = login(nodes[0], tok)
+    check("the same node refuses the replay", st == 401, st)
+    after = metric(nodes[0], 'negring_shared_store_commands_total{command="claim"}')
+    check("on its own replay cache's word, without asking the store", after == before,
+          (before, after))
+
+
+class Load:
+    """Threads logging in with fresh tokens to one node, recording each status."""
+
+    def __init__(self, node, threads=2):
+        self.node, self.codes, self.stop = node, [], threading.Event()
+        self.threads = [threading.Thread(target=self.run) for _ in range(threads)]
+        for t in self.threads:
+            t.start()
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                st, hdrs, _ = login(self.node, initiator().step())
+                self.codes.append((time.monotonic(), st, "retry-after" in hdrs))
+            except (OSError, EOFError) as e:
+                self.codes.append((time.monotonic(), repr(e), False))
+            time.sleep(0.005)
+
+    def end(self):
+        self.stop.set()
+        for t in self.threads:
+            t.join()
+        return self.codes
+
+
+def test_redis_killed_and_restarted_under_load():
+    closed, local = Load(nodes[0]), Load(nodes[2])
+    time.sleep(0.5)
+    redis.kill()
+    t_kill = time.monotonic()
+    check("fail-closed node: store down in /metrics",
+          wait_for(lambda: metric(nodes[0], "negring_shared_store_up") == 0, 5))
+    time.sleep(1.5)
+    t_restart = time.monotonic()
+    redis.start()
+    check("store up again by itself (fail-closed node)",
+          wait_for(lambda: metric(nodes[0], "negring_shared_store_up") == 1, 5))
+    check("store up again by itself (local-only node)",
+          wait_for(lambda: metric(nodes[2], "negring_shared_store_up") == 1, 5))
+    t_up = time.monotonic()
+    time.sleep(0.7)
+    a, b = closed.end(), local.end()
+    # Settled outage: from 0.6 s after the kill (requests in flight then may still end either
+    # way) to the restart.
+    out_a = [c for t, c, _ in a if t_kill + 0.6 < t < t_restart]
+    out_b = [c for t, c, _ in b if t_kill + 0.6 < t < t_restart]
+    check("fail-closed: every login in the outage refused with 503 (%d)" % len(out_a),
+          len(out_a) > 5 and all(c == 503 for c in out_a), set(out_a))
+    check("fail-closed: with Retry-After",
+          all(ra for t, c, ra in a if c == 503))
+    check("local-only: every login in the outage accepted (%d)" % len(out_b),
+          len(out_b) > 5 and all(c == 200 for c in out_b), set(out_b))
+    after_a = [c for t, c, _ in a if t > t_up + 0.2]
+    after_b = [c for t, c, _ in b if t > t_up + 0.2]
+    check("fail-closed: logins accepted again after the restart (%d)" % len(after_a),
+          len(after_a) > 3 and all(c == 200 for c in after_a), set(after_a))
+    check("local-only: logins accepted after the restart", all(c == 200 for c in after_b))
+    check("nothing but 200 and 503 ever",
+          all(c in (200, 503) for _, c, _ in a) and all(c == 200 for _, c, _ in b),
+          set(c for _, c, _ in a + b))
+    m0, m2 = nodes[0].metrics(), nodes[2].metrics()
+    check("/metrics: fail-closed refusals counted",
+          m0.get('negring_shared_replay_checks_total{verdict="unavailable_refused"}', 0) ==
+          sum(1 for _, c, _ in a if c == 503))
+    check("/metrics: local-only acceptances counted",
+          m2.get('negring_shared_replay_checks_total{verdict="unavailable_local_only"}', 0) > 5)
+    check("/metrics: connection failures counted",
+          sum(v for k, v in m0.items() if k.startswith("negring_shared_store_failures_total")) >= 1)
+    check("log: store down and up again",
+          nodes[0].lines("shared_store_down") and len(nodes[0].lines("shared_store_up")) >= 2)
+
+
+run(test_replay_to_another_node_refused, test_local_replay_costs_no_round_trip,
+    test_redis_killed_and_restarted_under_load)
