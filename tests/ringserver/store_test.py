@@ -138,5 +138,12 @@ def test_redis_killed_and_restarted_under_load():
           nodes[0].lines("shared_store_down") and len(nodes[0].lines("shared_store_up")) >= 2)
 
 
+def test_nodes_exit_cleanly():
+    for n in nodes:
+        n.signal(15)
+        check(n.name + " exits cleanly", n.wait() == 0)
+        check(n.name + ": no sanitizer report", "Sanitizer" not in open(n.log_path).read())
+
+
 run(test_replay_to_another_node_refused, test_local_replay_costs_no_round_trip,
-    test_redis_killed_and_restarted_under_load)
+    test_redis_killed_and_restarted_under_load, test_nodes_exit_cleanly)
