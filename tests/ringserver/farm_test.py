@@ -1,7 +1,10 @@
-"""Three ringserver nodes behind HAProxy 2.6 (farm.py; docs/farm.md): Kerberos and NTLM logins
-through the balancer complete, each node logs the real client (PROXY v2: curl binds 127.0.0.2,
-HAProxy connects from 127.0.0.3), multi-leg SPNEGO stays on one node, and SIGTERM with
-drain-grace takes a node out of HAProxy before it goes, without failing a request."""
+"""Three ringserver nodes sharing replay keys in Redis, behind HAProxy 2.6 (farm.py;
+docs/farm.md): Kerberos and NTLM logins through the balancer complete, each node logs the real
+client (PROXY v2: curl binds 127.0.0.2, HAProxy connects from 127.0.0.3), multi-leg SPNEGO stays
+on one node, a token accepted through HAProxy is refused when replayed to a node directly,
+SIGTERM with drain-grace takes a node out of HAProxy before it goes without failing a request,
+and a node SIGKILLed under load loses only the handshakes it had in flight, whose clients'
+retries succeed on the other nodes."""
 import os
 import re
 import signal
@@ -9,12 +12,14 @@ import subprocess
 import threading
 import time
 
-from farm import Haproxy, Node, wait_for
+from farm import Haproxy, Node, Redis, wait_for
 from rsclient import Http, auth_token, b64, check, initiator, run, spnego_init_no_token, spnego_resp
 
 WORK = os.environ["RS_WORK"]
 PASSWORD = os.environ["NEGRING_USER_PASSWORD"]
-COMMON = ["--user-db", os.path.join(WORK, "users"), "--drain-grace", "2s", "--drain-timeout", "5s"]
+redis = Redis()
+COMMON = ["--user-db", os.path.join(WORK, "users"), "--drain-grace", "2s", "--drain-timeout", "5s",
+          "--shared-store", redis.address]
 nodes = [Node("node%d" % i, *COMMON) for i in (1, 2, 3)]
 lb = Haproxy(nodes)
 
@@ -86,6 +91,95 @@ def test_multi_leg_spnego_stays_on_one_node():
         h.close()
 
 
+def test_token_through_haproxy_replayed_to_a_node_refused():
+    tok = initiator().step()
+    h = Http(lb.port)
+    st, _, _ = h.request("/", {"Authorization": "Negotiate " + b64(tok)})
+    h.close()
+    check("token accepted through HAProxy", st == 200, st)
+    for n in nodes:  # whichever node took it, every node refuses it now
+        d = Http(n.direct)
+        st, _, _ = d.request("/", {"Authorization": "Negotiate " + b64(tok)})
+        d.close()
+        check("replayed to %s directly: 401" % n.name, st == 401, st)
+
+
+def test_sigkill_under_load_loses_only_in_flight():
+    """Six handshakes are held between their legs through HAProxy, and four clients log in (two
+    NTLM, two Kerberos: fresh tokens each time) in a loop; node 2 is SIGKILLed. The held
+    handshakes lost are exactly the ones node 2 had pending; an attempt that fails is one the
+    node had in flight (each client has at most one). Each is retried at once, as a browser
+    would, and must succeed on the other nodes."""
+    victim = nodes[1]
+    stop = threading.Event()
+    stats = {"ok": 0, "lost": 0, "retried_ok": 0, "retry_failed": 0}
+    lock = threading.Lock()
+
+    def attempt(kind):
+        if kind == "ntlm":
+            code, _, _ = curl("--ntlm", "-u", "alice:" + PASSWORD)
+        else:
+            code, _, _ = curl("--negotiate", "-u", ":")
+        return code == 200
+
+    def client(kind):
+        while not stop.is_set():
+            if attempt(kind):
+                with lock:
+                    stats["ok"] += 1
+                continue
+            with lock:
+                stats["lost"] += 1
+            ok = attempt(kind)
+            with lock:
+                stats["retried_ok" if ok else "retry_failed"] += 1
+
+    # Six two-leg SPNEGO handshakes held between their legs, spread over the three nodes.
+    held = []
+    for _ in range(6):
+        h = Http(lb.port)
+        st, _, _ = h.request("/", {"Authorization": "Negotiate " + b64(spnego_init_no_token())})
+        held.append(h)
+    in_flight = int(victim.metrics()["negring_pending_handshakes"])
+    threads = [threading.Thread(target=client, args=(k,)) for k in ("ntlm", "ntlm", "krb", "krb")]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    before = stats["ok"]
+    victim.signal(signal.SIGKILL)
+    victim.wait()
+    check("HAProxy marks the killed node down",
+          wait_for(lambda: lb.status().get(victim.name) == "DOWN", 5), lb.status())
+    time.sleep(1.0)
+    stop.set()
+    for t in threads:
+        t.join()
+    held_lost = 0
+    for h in held:
+        try:
+            st, _, _ = h.request("/", {"Authorization": "Negotiate " + b64(
+                spnego_resp(initiator(mech="krb5").step()))})
+        except (OSError, EOFError):
+            st = None
+        h.close()
+        if st != 200:
+            held_lost += 1
+            retry = Http(lb.port)
+            st, _, _ = retry.request("/", {"Authorization": "Negotiate " + b64(
+                initiator().step())})
+            retry.close()
+            check("a held handshake lost with the node succeeds on retry", st == 200, st)
+    check("the held handshakes lost are exactly those the killed node had pending (%d)" %
+          in_flight, held_lost == in_flight and in_flight >= 1, (held_lost, in_flight))
+    print("note: %(ok)d logins under load, %(lost)d lost in flight, %(retried_ok)d retried ok, "
+          "%(retry_failed)d retries failed" % stats)
+    check("logins before and after the kill", before > 10 and stats["ok"] > before + 10, stats)
+    check("under load, at most one lost per client (the one in flight)", stats["lost"] <= 4,
+          stats)
+    check("every lost login succeeded on retry",
+          stats["retry_failed"] == 0 and stats["retried_ok"] == stats["lost"], stats)
+
+
 def test_sigterm_drain_seen_by_haproxy_first():
     codes, stop = [], threading.Event()
 
@@ -115,6 +209,8 @@ def test_sigterm_drain_seen_by_haproxy_first():
 def test_nodes_exit_cleanly():
     lb.stop()
     for n in nodes:
+        if n.proc.returncode == -signal.SIGKILL:
+            continue
         if n.alive():
             n.signal(signal.SIGINT)  # the second signal cuts drain-grace short
             n.signal(signal.SIGTERM)
@@ -125,4 +221,6 @@ def test_nodes_exit_cleanly():
 
 run(test_kerberos_through_haproxy, test_ntlm_through_haproxy,
     test_requests_kerberos_through_haproxy, test_multi_leg_spnego_stays_on_one_node,
-    test_sigterm_drain_seen_by_haproxy_first, test_nodes_exit_cleanly)
+    test_token_through_haproxy_replayed_to_a_node_refused,
+    test_sigkill_under_load_loses_only_in_flight, test_sigterm_drain_seen_by_haproxy_first,
+    test_nodes_exit_cleanly)
