@@ -103,6 +103,8 @@ static const struct opt options[] = {
      "node's replay cache alone)"},
     {"shared-store-timeout", OPT_DURATION_MS, O(shared_store_timeout_ms), "500ms",
      "deadline for a store reply, and for connecting to it"},
+    {"shared-store-poll", OPT_DURATION_MS, O(shared_store_poll_ms), "1s",
+     "how often the farm's revocations are read from the store (their bound on every node)"},
     {"shared-store-prefix", OPT_STR, O(shared_store_prefix),
      "negring:", "prefix of every key in the store (one farm per prefix)"},
     {"shared-store-user", OPT_STR, O(shared_store_user), "",
@@ -490,8 +492,8 @@ static int check_shared_store(struct rs_config *cfg, char *err, size_t errlen)
         ((struct sockaddr_in *)&cfg->shared_store_addr)->sin_port == 0)
         return fail(err, errlen, "shared-store: want a numeric IPV4:PORT or [IPV6]:PORT, got '%s'",
                     cfg->shared_store);
-    if (cfg->shared_store_timeout_ms == 0)
-        return fail(err, errlen, "shared-store-timeout must be > 0");
+    if (cfg->shared_store_timeout_ms == 0 || cfg->shared_store_poll_ms == 0)
+        return fail(err, errlen, "shared-store-timeout and shared-store-poll must be > 0");
     return 0;
 }
 

@@ -119,6 +119,7 @@ struct rs_config {
     char shared_store_policy[16]; /* fail-closed, local-only */
     enum rs_store_policy store_policy;
     unsigned shared_store_timeout_ms; /* for a reply, and for a connection to be made */
+    unsigned shared_store_poll_ms;    /* how often the farm's revocations are read */
     char shared_store_prefix[64];     /* before every key: one farm per prefix */
     char shared_store_user[64];       /* Redis ACL user; "": the default user */
     char shared_store_password_file[512];

@@ -21,6 +21,7 @@ static void metrics_answer(struct rs_http_ctx *r)
         .draining = atomic_load(&srv->health_failing),
         .store_configured = srv->cfg.shared_store[0] != '\0',
         .store_up = atomic_load(&srv->store_up),
+        .shared_revocations = atomic_load(&srv->shared_revocations),
     };
     struct rs_out body = {0}, o = {0};
     rs_metrics_render(&body, m, n, &g);

@@ -132,6 +132,9 @@ static void render_store(struct rs_out *o, struct rs_metrics *const *workers, un
                   (unsigned long long)SUM(store_bytes_out));
     rs_out_printf(o, "negring_shared_store_bytes_total{direction=\"in\"} %llu\n",
                   (unsigned long long)SUM(store_bytes_in));
+    header(o, "negring_shared_revocations", "gauge",
+           "The farm's revocations in the snapshot in use (read every shared-store-poll).");
+    rs_out_printf(o, "negring_shared_revocations %ld\n", g->shared_revocations);
     header(o, "negring_shared_replay_checks_total", "counter",
            "Kerberos logins checked against the farm's replay keys, by verdict.");
     for (unsigned v = 0; v < RS_CLAIM_LABEL_COUNT; v++)

@@ -92,7 +92,8 @@ struct rs_gauges {
     uint64_t reloads_ok, reloads_failed;
     bool draining; /* SIGTERM seen: /healthz fails (drain-grace), then the listeners close */
     bool store_configured;
-    long store_up; /* workers whose store connection is up */
+    long store_up;           /* workers whose store connection is up */
+    long shared_revocations; /* the farm's revocations in the current snapshot */
 };
 
 static inline void rs_count(_Atomic uint64_t *c)

@@ -21,6 +21,7 @@
 #include "result_cache.h"
 #include "revocation.h"
 #include "secret.h"
+#include "shared_revocations.h"
 #include "timer_wheel.h"
 #include "tls_context.h"
 #include "tls_session.h"
@@ -47,6 +48,8 @@ struct rs_server {
     _Atomic bool health_failing;     /* SIGTERM seen: /healthz answers 503 (set before draining) */
     _Atomic long store_up;           /* workers whose shared store connection is up */
     struct rs_secret store_password; /* shared-store-password-file; empty: no AUTH */
+    struct rs_shared_revocations shared_revoked; /* main thread only: the farm's, last read */
+    _Atomic long shared_revocations;             /* their count, for /metrics */
     _Atomic uint64_t reloads_ok, reloads_failed;
     _Atomic unsigned workers_prepared; /* workers past their thread preparation (worker.c) */
 };

@@ -44,13 +44,15 @@ def wait_for(cond, wait, step=0.02):
 
 class Node:
     """One ringserver: [0] a proxy-protocol HTTP listener for HAProxy, [1] a plain one reached
-    directly (metrics, replays sent around the balancer)."""
+    directly (metrics, replays sent around the balancer). Both name the farm's service, so a
+    session cookie one node issued logs in on all (its scope is the service)."""
 
     def __init__(self, name, *extra):
         self.name = name
         self.log_path = os.path.join(WORK, name + ".log")
         self.args = [RINGSERVER, "--keytab", os.environ["KRB5_KTNAME"],
-                     "--listen", "127.0.0.1:0 proxy-protocol", "--listen", "127.0.0.1:0",
+                     "--listen", "127.0.0.1:0 proxy-protocol service=farm",
+                     "--listen", "127.0.0.1:0 service=farm",
                      "--workers", "1", "--log-success", "yes"] + list(extra)
         self.start()
 

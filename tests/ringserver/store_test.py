@@ -1,10 +1,12 @@
-"""The farm's replay check in Redis (shared_state.h; docs/farm.md), three nodes reached directly:
-a Kerberos token accepted by node 1 and replayed to node 2 is refused (control: a token node 1
-never saw is accepted by node 2); a local replay costs no store command. Redis killed under
+"""The farm's shared state in Redis (docs/farm.md), three nodes reached directly: a Kerberos token
+accepted by node 1 and replayed to node 2 is refused (control: a token node 1 never saw is
+accepted by node 2); a local replay costs no store command; `ringserver --revoke` on one node
+holds on every node within shared-store-poll + shared-store-timeout + a worker turn (200 + 300
++ 50 ms here; checked against 1 s). Redis killed under
 load: fail-closed nodes answer 503 with Retry-After and local-only nodes accept, both shown in
 /metrics and the log, and both recover by themselves once Redis is back."""
 import os
-import re
+import subprocess
 import threading
 import time
 
@@ -12,7 +14,12 @@ from farm import Node, Redis, wait_for
 from rsclient import Http, b64, check, initiator, run
 
 redis = Redis()
-STORE = ["--shared-store", redis.address, "--shared-store-timeout", "300ms"]
+WORK = os.environ["RS_WORK"]
+with open(os.path.join(WORK, "cookie.key"), "wb") as f:
+    f.write(os.urandom(32))  # the farm's one cookie key
+STORE = ["--shared-store", redis.address, "--shared-store-timeout", "300ms",
+         "--shared-store-poll", "200ms", "--cookie-key-file", os.path.join(WORK, "cookie.key"),
+         "--cookie-secure", "no"]
 nodes = [Node("node%d" % i, *(STORE + ["--shared-store-policy", policy]))
          for i, policy in ((1, "fail-closed"), (2, "fail-closed"), (3, "local-only"))]
 
@@ -64,6 +71,50 @@ def test_local_replay_costs_no_round_trip():
     after = metric(nodes[0], 'negring_shared_store_commands_total{command="claim"}')
     check("on its own replay cache's word, without asking the store", after == before,
           (before, after))
+
+
+def with_cookie(node, cookie):
+    h = Http(node.direct)
+    st, _, _ = h.request("/", {"Cookie": cookie})
+    h.close()
+    return st
+
+
+def session_cookie(node):
+    st, hdrs, _ = login(node, initiator().step())
+    return st, hdrs.get("set-cookie", [""])[0].split(";")[0]
+
+
+revoked_cookie = []
+
+
+def test_revocation_on_one_node_holds_on_all():
+    st, cookie = session_cookie(nodes[0])
+    revoked_cookie.append(cookie)
+    check("login on node 1 issues a session cookie", st == 200 and "=" in cookie, cookie)
+    check("the cookie logs in on every node (one cookie key)",
+          all(with_cookie(n, cookie) == 200 for n in nodes))
+    user = "alice@" + os.environ["NEGRING_REALM"]
+    out = subprocess.run([os.environ["RINGSERVER"]] + STORE + ["--revoke", user],
+                         capture_output=True, text=True, timeout=20)
+    t0 = time.monotonic()
+    check("ringserver --revoke with shared-store", out.returncode == 0, out.stderr)
+    refused_after = {}
+    while len(refused_after) < len(nodes) and time.monotonic() - t0 < 5:
+        for n in nodes:
+            if n.name not in refused_after and with_cookie(n, cookie) == 401:
+                refused_after[n.name] = time.monotonic() - t0
+        time.sleep(0.01)
+    worst = max(refused_after.values()) if len(refused_after) == len(nodes) else None
+    print("note: revocation refused on each node after %r s" % refused_after)
+    check("the revoked session is refused on every node within 1 s (%s)" % worst,
+          worst is not None and worst <= 1.0, refused_after)
+    check("each node counts the farm's revocation",
+          all(n.metrics().get("negring_shared_revocations") == 1 for n in nodes))
+    time.sleep(1.1)  # sessions issued after the revocation's second are not revoked
+    st, fresh = session_cookie(nodes[2])
+    check("a session issued after the revocation logs in everywhere",
+          st == 200 and all(with_cookie(n, fresh) == 200 for n in nodes))
 
 
 class Load:
@@ -134,6 +185,8 @@ def test_redis_killed_and_restarted_under_load():
           m2.get('negring_shared_replay_checks_total{verdict="unavailable_local_only"}', 0) > 5)
     check("/metrics: connection failures counted",
           sum(v for k, v in m0.items() if k.startswith("negring_shared_store_failures_total")) >= 1)
+    check("Redis restarted empty: the revocation still holds on every node",
+          revoked_cookie and all(with_cookie(n, revoked_cookie[0]) == 401 for n in nodes))
     check("log: store down and up again",
           nodes[0].lines("shared_store_down") and len(nodes[0].lines("shared_store_up")) >= 2)
 
@@ -146,4 +199,4 @@ def test_nodes_exit_cleanly():
 
 
 run(test_replay_to_another_node_refused, test_local_replay_costs_no_round_trip,
-    test_redis_killed_and_restarted_under_load, test_nodes_exit_cleanly)
+    test_revocation_on_one_node_holds_on_all, test_redis_killed_and_restarted_under_load, test_nodes_exit_cleanly)
