@@ -22,6 +22,7 @@
 #include "revocation.h"
 #include "secret.h"
 #include "shared_revocations.h"
+#include "shared_state.h"
 #include "timer_wheel.h"
 #include "tls_context.h"
 #include "tls_session.h"
@@ -117,9 +118,9 @@ struct rs_conn {
     struct rs_conn *rearm_next;
     uint64_t serial; /* unique per worker: with the worker index, names this connection */
     enum rs_preamble preamble;
-    struct rs_conn_shared *shared; /* the farm's replay check (shared_state.c), or NULL */
-    char peer[64]; /* "addr:port" of the client (the PROXY header's on proxy-protocol
-                    * listeners), for logs */
+    struct rs_conn_claim claim; /* the farm's replay check of its login (shared_state.h) */
+    char peer[64];              /* "addr:port" of the client (the PROXY header's on proxy-protocol
+                                 * listeners), for logs */
 };
 
 struct rs_worker {

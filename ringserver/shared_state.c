@@ -12,32 +12,10 @@
 #include "log.h"
 #include "redis_client.h"
 
-/* The claim's key, kept back cache entry and verdict live in the connection's `shared` part. */
-struct rs_conn_shared {
-    uint8_t authenticator[SHA256_DIGEST_SIZE];
-    bool has_authenticator;
-    enum rs_claim claim;
-    uint64_t ticket;  /* the store request waited on, 0: none */
-    bool held;        /* the answer waits in c->out */
-    bool kept_cached; /* `cached` is to be put on acceptance */
-    uint8_t cache_key[32];
-    struct rs_cached_result cached;
-    struct rs_result_cache *cache;
-};
-
-static struct rs_conn_shared *shared_of(struct rs_conn *c, bool make)
-{
-    if (c->shared == NULL && make)
-        c->shared = calloc(1, sizeof(*c->shared));
-    return c->shared;
-}
-
 void rs_shared_note_token(struct rs_conn *c, bool new_handshake, const uint8_t *tok, size_t len)
 {
+    struct rs_conn_claim *s = &c->claim;
     if (c->w->redis == NULL)
-        return;
-    struct rs_conn_shared *s = shared_of(c, true);
-    if (s == NULL) /* no memory: the claim will find no authenticator and refuse */
         return;
     if (new_handshake)
         s->has_authenticator = false;
@@ -72,18 +50,18 @@ static enum rs_claim unavailable(struct rs_conn *c)
 static void claimed(void *arg, enum rs_redis_outcome outcome, const struct rs_resp_value *reply)
 {
     struct rs_conn *c = arg;
-    struct rs_conn_shared *s = c->shared;
+    struct rs_conn_claim *s = &c->claim;
     s->ticket = 0;
     if (outcome != RS_REDIS_REPLY) {
-        s->claim = unavailable(c);
+        s->verdict = unavailable(c);
     } else if (reply->type == RS_RESP_SIMPLE) {
         count(c, RS_CLAIM_LABEL_FRESH);
-        s->claim = RS_CLAIM_ACCEPTED;
+        s->verdict = RS_CLAIM_ACCEPTED;
     } else if (reply->type == RS_RESP_NIL) {
         count(c, RS_CLAIM_LABEL_REPLAY);
-        s->claim = RS_CLAIM_REPLAY;
+        s->verdict = RS_CLAIM_REPLAY;
     } else { /* an answer SET never gives: take the store as unavailable */
-        s->claim = unavailable(c);
+        s->verdict = unavailable(c);
     }
     if (s->held) {
         s->held = false;
@@ -101,12 +79,11 @@ static unsigned key_lifetime_ms(const struct rs_config *cfg)
 void rs_shared_claim(struct rs_conn *c)
 {
     struct rs_redis *r = c->w->redis;
+    struct rs_conn_claim *s = &c->claim;
     if (r == NULL)
         return;
-    struct rs_conn_shared *s = shared_of(c, true);
-    if (s == NULL || !s->has_authenticator) {
-        if (s != NULL)
-            s->claim = RS_CLAIM_REPLAY;
+    if (!s->has_authenticator) {
+        s->verdict = RS_CLAIM_REPLAY;
         count(c, RS_CLAIM_LABEL_NO_KEY);
         return;
     }
@@ -121,21 +98,26 @@ void rs_shared_claim(struct rs_conn *c)
                               {(const uint8_t *)"PX", 2},  {(const uint8_t *)px, strlen(px)}};
     s->has_authenticator = false; /* one claim per authenticator */
     s->ticket = rs_redis_send(r, RS_STORE_CMD_CLAIM, 6, argv, claimed, c);
-    s->claim = s->ticket != 0 ? RS_CLAIM_PENDING : unavailable(c);
+    s->verdict = s->ticket != 0 ? RS_CLAIM_PENDING : unavailable(c);
 }
 
-static void put_kept(struct rs_conn_shared *s)
+static void drop_kept(struct rs_conn_claim *s)
 {
-    if (s->kept_cached)
-        rs_result_cache_put(s->cache, s->cache_key, &s->cached);
-    s->kept_cached = false;
+    free(s->kept);
+    s->kept = NULL;
+}
+
+static void put_kept(struct rs_conn_claim *s)
+{
+    if (s->kept != NULL)
+        rs_result_cache_put(s->kept->cache, s->kept->key, &s->kept->result);
+    drop_kept(s);
 }
 
 /* The login is refused after all: the answer built for it goes, and what it left behind. */
 static void refuse(struct rs_conn *c, enum rs_claim verdict)
 {
-    struct rs_conn_shared *s = c->shared;
-    s->kept_cached = false;
+    drop_kept(&c->claim);
     free(c->bound);
     c->bound = NULL;
     rs_out_free(&c->out);
@@ -150,15 +132,15 @@ static void refuse(struct rs_conn *c, enum rs_claim verdict)
 
 bool rs_shared_hold(struct rs_conn *c)
 {
-    struct rs_conn_shared *s = c->shared;
-    if (s == NULL || s->claim == RS_CLAIM_NONE)
+    struct rs_conn_claim *s = &c->claim;
+    enum rs_claim verdict = s->verdict;
+    if (verdict == RS_CLAIM_NONE)
         return false;
-    enum rs_claim verdict = s->claim;
     if (verdict == RS_CLAIM_PENDING) {
         s->held = true;
         return true;
     }
-    s->claim = RS_CLAIM_NONE;
+    s->verdict = RS_CLAIM_NONE;
     if (verdict == RS_CLAIM_ACCEPTED)
         put_kept(s);
     else
@@ -168,30 +150,33 @@ bool rs_shared_hold(struct rs_conn *c)
 
 bool rs_shared_held(const struct rs_conn *c)
 {
-    return c->shared != NULL && c->shared->held;
+    return c->claim.held;
 }
 
 void rs_shared_cache_put(struct rs_conn *c, struct rs_result_cache *cache, const uint8_t key[32],
                          const struct rs_cached_result *result)
 {
-    struct rs_conn_shared *s = c->shared;
-    if (s == NULL || s->claim == RS_CLAIM_NONE) {
+    struct rs_conn_claim *s = &c->claim;
+    if (s->verdict == RS_CLAIM_NONE) {
         rs_result_cache_put(cache, key, result);
         return;
     }
-    memcpy(s->cache_key, key, sizeof(s->cache_key));
-    s->cached = *result;
-    s->cache = cache;
-    s->kept_cached = true;
+    drop_kept(s);
+    s->kept = malloc(sizeof(*s->kept));
+    if (s->kept == NULL)
+        return;
+    s->kept->cache = cache;
+    memcpy(s->kept->key, key, sizeof(s->kept->key));
+    s->kept->result = *result;
 }
 
 void rs_shared_forget(struct rs_conn *c)
 {
-    struct rs_conn_shared *s = c->shared;
-    if (s == NULL)
-        return;
+    struct rs_conn_claim *s = &c->claim;
     if (s->ticket != 0)
         rs_redis_forget(c->w->redis, s->ticket);
-    free(s);
-    c->shared = NULL;
+    s->ticket = 0;
+    s->held = false;
+    s->verdict = RS_CLAIM_NONE;
+    drop_kept(s);
 }

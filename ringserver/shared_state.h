@@ -32,6 +32,25 @@ enum rs_claim {
     RS_CLAIM_UNAVAILABLE, /* no store, fail-closed */
 };
 
+/* A result-cache entry kept back until the verdict accepts the login (its own allocation:
+ * most connections never have one). */
+struct rs_kept_result {
+    struct rs_result_cache *cache;
+    uint8_t key[32];
+    struct rs_cached_result result;
+};
+
+/* A connection's part of the check, inline in the connection (no allocation that could fail
+ * between a login and its check). */
+struct rs_conn_claim {
+    uint8_t authenticator[32]; /* SHA-256 of the last authenticator ciphertext seen */
+    bool has_authenticator;
+    bool held; /* the answer waits in c->out */
+    enum rs_claim verdict;
+    uint64_t ticket;             /* the store request waited on, 0: none */
+    struct rs_kept_result *kept; /* owned; NULL: nothing kept back */
+};
+
 /* A leg's token, before libnegring sees it: notes the authenticator it carries (a login may
  * complete on a later leg than the one carrying it). A new handshake forgets the last one. */
 void rs_shared_note_token(struct rs_conn *c, bool new_handshake, const uint8_t *tok, size_t len);
@@ -44,7 +63,7 @@ bool rs_shared_hold(struct rs_conn *c);
 /* An answer waits in c->out for the verdict. */
 bool rs_shared_held(const struct rs_conn *c);
 /* A result-cache entry of the connection's answer: put now, or kept back until the verdict
- * accepts the login. */
+ * accepts the login (not cached at all when there is no memory to keep it). */
 void rs_shared_cache_put(struct rs_conn *c, struct rs_result_cache *cache, const uint8_t key[32],
                          const struct rs_cached_result *result);
 /* The connection closes: its check's answer is no longer waited for; what was kept back goes. */
