@@ -44,15 +44,19 @@ def wait_for(cond, wait, step=0.02):
 
 class Node:
     """One ringserver: [0] a proxy-protocol HTTP listener for HAProxy, [1] a plain one reached
-    directly (metrics, replays sent around the balancer). Both name the farm's service, so a
+    directly (metrics, health, replays sent around the balancer), [2] a proxy-protocol TLS
+    listener for HAProxy's TCP mode (TLS passed through). All name the farm's service, so a
     session cookie one node issued logs in on all (its scope is the service)."""
 
     def __init__(self, name, *extra):
         self.name = name
         self.log_path = os.path.join(WORK, name + ".log")
+        pki = os.path.join(WORK, "pki")
+        tls = "tls cert=%s/server.pem key=%s/server.key" % (pki, pki)
         self.args = [RINGSERVER, "--keytab", os.environ["KRB5_KTNAME"],
                      "--listen", "127.0.0.1:0 proxy-protocol service=farm",
                      "--listen", "127.0.0.1:0 service=farm",
+                     "--listen", "127.0.0.1:0 %s proxy-protocol service=farm" % tls,
                      "--workers", "1", "--log-success", "yes"] + list(extra)
         self.start()
 
@@ -61,12 +65,12 @@ class Node:
         start = os.path.getsize(self.log_path)
         self.proc = subprocess.Popen(self.args, stderr=self.log)
         _started.append(self.proc)
-        ready = wait_for(lambda: len(self._listening(start)) >= 2 or self.proc.poll() is not None,
+        ready = wait_for(lambda: len(self._listening(start)) >= 3 or self.proc.poll() is not None,
                          20)
         ports = self._listening(start)
-        if not ready or len(ports) < 2:
+        if not ready or len(ports) < 3:
             raise RuntimeError("%s did not start: %s" % (self.name, open(self.log_path).read()))
-        self.proxied, self.direct = ports[0], ports[1]
+        self.proxied, self.direct, self.tls = ports[0], ports[1], ports[2]
 
     def _listening(self, start):
         with open(self.log_path) as f:
@@ -161,6 +165,21 @@ backend ringservers
     http-check expect status 200
     default-server check inter 300ms fall 2 rise 2 send-proxy-v2 source 127.0.0.3
 {servers}
+
+# TCP mode, TLS passed through to the nodes' TLS listeners: the PROXY header goes before the
+# ClientHello; the health check asks /healthz on each node's plain listener.
+frontend negotiate_tls
+    mode tcp
+    bind 127.0.0.1:{tls_port}
+    default_backend ringservers_tls
+
+backend ringservers_tls
+    mode tcp
+    balance roundrobin
+    option httpchk GET /healthz
+    http-check expect status 200
+    default-server check inter 300ms fall 2 rise 2 send-proxy-v2 source 127.0.0.3
+{tls_servers}
 """
 
 
@@ -169,11 +188,15 @@ class Haproxy:
 
     def __init__(self, nodes):
         self.port = free_port()
+        self.tls_port = free_port()
         self.sock = os.path.join(WORK, "haproxy.sock")
         self.cfg = os.path.join(WORK, "haproxy.cfg")
         servers = "\n".join("    server %s 127.0.0.1:%d" % (n.name, n.proxied) for n in nodes)
+        tls_servers = "\n".join("    server %s 127.0.0.1:%d port %d" % (n.name, n.tls, n.direct)
+                                for n in nodes)
         with open(self.cfg, "w") as f:
-            f.write(HAPROXY_CFG.format(sock=self.sock, port=self.port, servers=servers))
+            f.write(HAPROXY_CFG.format(sock=self.sock, port=self.port, servers=servers,
+                                       tls_port=self.tls_port, tls_servers=tls_servers))
         self.log = open(os.path.join(WORK, "haproxy.log"), "w")
         check = subprocess.run(["haproxy", "-c", "-f", self.cfg], capture_output=True, text=True)
         if check.returncode != 0:
@@ -181,8 +204,9 @@ class Haproxy:
         self.proc = subprocess.Popen(["haproxy", "-db", "-f", self.cfg], stdout=self.log,
                                      stderr=subprocess.STDOUT)
         _started.append(self.proc)
-        if not wait_for(lambda: all(s == "UP" for s in self.status().values()) and
-                        len(self.status()) == len(nodes), 20, 0.1):
+        up = lambda b: len(self.status(b)) == len(nodes) and all(
+            s == "UP" for s in self.status(b).values())
+        if not wait_for(lambda: up("ringservers") and up("ringservers_tls"), 20, 0.1):
             raise RuntimeError("haproxy servers not UP: %r" % self.status())
 
     def command(self, line):
@@ -201,8 +225,8 @@ class Haproxy:
         s.close()
         return out.decode()
 
-    def status(self):
-        """{server name: status} of the backend (UP, DOWN, MAINT, ...)."""
+    def status(self, backend="ringservers"):
+        """{server name: status} of a backend (UP, DOWN, MAINT, ...)."""
         out = {}
         lines = self.command("show stat").splitlines()
         if not lines:
@@ -210,7 +234,7 @@ class Haproxy:
         cols = lines[0].lstrip("# ").split(",")
         for line in lines[1:]:
             row = dict(zip(cols, line.split(",")))
-            if row.get("pxname") == "ringservers" and row.get("svname") not in ("BACKEND",
+            if row.get("pxname") == backend and row.get("svname") not in ("BACKEND",
                                                                                   "FRONTEND"):
                 out[row["svname"]] = row["status"].split(" ")[0]
         return out

@@ -1,7 +1,7 @@
 """Three ringserver nodes sharing replay keys in Redis, behind HAProxy 2.6 (farm.py;
-docs/farm.md): Kerberos and NTLM logins through the balancer complete, each node logs the real
-client (PROXY v2: curl binds 127.0.0.2, HAProxy connects from 127.0.0.3), multi-leg SPNEGO stays
-on one node, a token accepted through HAProxy is refused when replayed to a node directly,
+docs/farm.md): Kerberos and NTLM logins through the balancer complete, in HTTP mode and in TCP
+mode with TLS passed through to the nodes, each node logs the real client (PROXY v2: curl binds
+127.0.0.2, HAProxy connects from 127.0.0.3), multi-leg SPNEGO stays on one node, a token accepted through HAProxy is refused when replayed to a node directly,
 SIGTERM with drain-grace takes a node out of HAProxy before it goes without failing a request,
 and a node SIGKILLed under load loses only the handshakes it had in flight, whose clients'
 retries succeed on the other nodes."""
@@ -58,6 +58,23 @@ def test_kerberos_through_haproxy():
                                                    for p in peers_logged("kerberos")))
     check("round robin: every node served logins",
           all(any(n.name in served_by(nodes, p) for p in ports) for n in nodes))
+
+
+def test_tls_passed_through_haproxy():
+    """TCP mode: HAProxy sends the PROXY header, then the client's own TLS bytes; the node
+    terminates TLS and logs the real client."""
+    url = "https://localhost:%d/" % lb.tls_port
+    cacert = os.path.join(WORK, "pki", "ca.pem")
+    for args in (["--negotiate", "-u", ":"], ["--ntlm", "-u", "alice:" + PASSWORD]):
+        out = subprocess.run(["curl", "-s", "--interface", "127.0.0.2", "--cacert", cacert,
+                              "-w", "\n%{http_code} %{local_port}"] + args + [url],
+                             capture_output=True, text=True, timeout=30)
+        body, _, tail = out.stdout.rpartition("\n")
+        code, port = tail.split(" ")
+        check("curl %s over TLS through HAProxy's TCP mode: 200" % args[0], code == "200",
+              (code, body, out.stderr))
+        time.sleep(0.05)
+        check("its node logged the real client", len(served_by(nodes, int(port))) == 1)
 
 
 def test_ntlm_through_haproxy():
@@ -219,7 +236,7 @@ def test_nodes_exit_cleanly():
         check(n.name + ": no sanitizer report", "Sanitizer" not in log)
 
 
-run(test_kerberos_through_haproxy, test_ntlm_through_haproxy,
+run(test_kerberos_through_haproxy, test_ntlm_through_haproxy, test_tls_passed_through_haproxy,
     test_requests_kerberos_through_haproxy, test_multi_leg_spnego_stays_on_one_node,
     test_token_through_haproxy_replayed_to_a_node_refused,
     test_sigkill_under_load_loses_only_in_flight, test_sigterm_drain_seen_by_haproxy_first,

@@ -5,6 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 start_realm
 "$NEGRING_USER_TOOL" add --db "$WORK/users" 'NEGRING\alice' <<<"$NEGRING_USER_PASSWORD" >/dev/null
+"$HERE/make_certs.sh" "$WORK/pki" # TLS passed through HAProxy to the nodes (farm_test.py)
 export RS_WORK="$WORK"
 if ! PYTHONPATH="$HERE" "$PY" "$HERE/$1"; then
     fail "$1"
