@@ -463,8 +463,9 @@ void rs_config_usage(FILE *f)
                "result cache; SIGTERM/SIGINT drain and exit.\n\n"
                "  --config FILE              read options from FILE first\n"
                "  --check                    validate the configuration and exit\n"
-               "  --revoke USER              revoke USER's sessions (revocation-file), then "
-               "SIGHUP\n"
+               "  --revoke USER              revoke USER's sessions (revocation-file, then SIGHUP; "
+               "or shared-store)\n"
+               "  --reload-farm              with shared-store: every node reloads as on SIGHUP\n"
                "  --help, --version\n");
     for (size_t i = 0; i < N_OPTIONS; i++)
         fprintf(f, "  --%-24s %s (default: %s)\n", options[i].name, options[i].help,
@@ -529,7 +530,7 @@ static int apply_flags(struct rs_config *cfg, int argc, char **argv, bool *liste
             return fail(err, errlen, "unknown option '%s'", arg);
         memcpy(name, arg + 2, n);
         name[n] = '\0';
-        if (strcmp(name, "check") == 0)
+        if (strcmp(name, "check") == 0 || strcmp(name, "reload-farm") == 0)
             continue;
         if (strcmp(name, "revoke") == 0) { /* the caller's, with its user */
             i += value == NULL;

@@ -4,6 +4,7 @@
  * Threads: the main thread owns start-up, signals and key reloads (blocking file I/O stays off
  * the ring threads); each worker runs one io_uring loop. See docs/ringserver.md. */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,10 +254,19 @@ static void reload(struct rs_server *srv)
 }
 
 /* The farm's revocations moved: a new snapshot of the file's and the farm's. The file is read
- * again too (the snapshot is built whole); if it cannot be, the old snapshot stays. */
+ * again too (the snapshot is built whole); if it cannot be, the old snapshot stays. The farm
+ * asked for a reload: as on SIGHUP (which builds the snapshot too). */
 static void poll_shared_revocations(struct rs_server *srv)
 {
-    if (!rs_shared_revocations_poll(&srv->shared_revoked, &srv->cfg, &srv->store_password))
+    int found = rs_shared_revocations_poll(&srv->shared_revoked, &srv->cfg, &srv->store_password);
+    if (found & RS_FARM_RELOAD) {
+        rs_log(RS_LOG_INFO, "reload", "trigger=farm generation=%" PRId64,
+               srv->shared_revoked.reload_generation);
+        reload(srv);
+        atomic_store(&srv->shared_revocations, (long)srv->shared_revoked.n);
+        return;
+    }
+    if (!(found & RS_FARM_REVOKED))
         return;
     char err[512];
     struct rs_revocation *r = NULL;
@@ -396,6 +406,27 @@ static int revoke_shared(struct rs_server *srv, const char *user, uint64_t now)
     return 0;
 }
 
+/* --reload-farm: every node of the farm reloads within shared-store-poll. */
+static int reload_farm(struct rs_server *srv)
+{
+    char err[600];
+    if (srv->cfg.shared_store[0] == '\0') {
+        fprintf(stderr, "ringserver: --reload-farm needs shared-store in the configuration\n");
+        return 2;
+    }
+    int rc = load_store_password(srv, err, sizeof(err)) != 0 ||
+                     rs_shared_reload_farm(&srv->cfg, &srv->store_password, err, sizeof(err)) != 0
+                 ? 1
+                 : 0;
+    rs_secret_wipe(&srv->store_password);
+    if (rc != 0)
+        fprintf(stderr, "ringserver: %s\n", err);
+    else
+        printf("ringserver: every node of the farm in %s reloads within %u ms\n",
+               srv->cfg.shared_store, srv->cfg.shared_store_poll_ms);
+    return rc;
+}
+
 /* Appends the revocation; the running server takes it on its next SIGHUP. */
 static int revoke_user(struct rs_server *srv, const char *user)
 {
@@ -434,6 +465,9 @@ int main(int argc, char **argv)
     const char *revoke = revoke_arg(argc, argv);
     if (revoke != NULL)
         return revoke_user(&srv, revoke);
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--reload-farm") == 0)
+            return reload_farm(&srv);
 
     signal(SIGPIPE, SIG_IGN);
     sigset_t set;

@@ -88,28 +88,57 @@ static int merge(struct rs_shared_revocations *s, const struct rs_shared_revoked
     return 0;
 }
 
+/* MGET's element: a counter INCR made, or nil (never bumped: 0). */
+static bool generation_of(const struct rs_resp_value *v, int64_t *out)
+{
+    *out = 0;
+    return v->type == RS_RESP_NIL ||
+           (v->type == RS_RESP_BULK && rs_resp_slice_int(v->str, out) && *out >= 0);
+}
+
+static int read_generations(struct rs_store_sync *c, const struct rs_config *cfg, int64_t *revoked,
+                            int64_t *reload, char *err, size_t errlen)
+{
+    char k1[96], k2[96];
+    struct rs_slice mget[] = {lit("MGET"), key(k1, sizeof(k1), cfg, "revoked:generation"),
+                              key(k2, sizeof(k2), cfg, "reload:generation")};
+    struct rs_resp_value v, a, b;
+    if (rs_store_sync_call(c, 3, mget, &v, err, errlen) != 0)
+        return -1;
+    struct rs_slice it = v.body;
+    if (v.type != RS_RESP_ARRAY || v.count != 2 || !rs_resp_array_next(&it, &a) ||
+        !rs_resp_array_next(&it, &b) || !generation_of(&a, revoked) || !generation_of(&b, reload)) {
+        snprintf(err, errlen, "shared store: the generations are not counters");
+        return -1;
+    }
+    return 0;
+}
+
 static int fetch(struct rs_shared_revocations *s, const struct rs_config *cfg,
                  const struct rs_secret *password, char *err, size_t errlen)
 {
     struct rs_store_sync c;
-    char k1[96], k2[96];
     if (rs_store_sync_open(&c, cfg, password, err, errlen) != 0)
         return -1;
-    struct rs_resp_value v;
-    struct rs_slice get[] = {lit("GET"), key(k1, sizeof(k1), cfg, "revoked:generation")};
-    int64_t generation = 0;
-    int rc = rs_store_sync_call(&c, 2, get, &v, err, errlen);
-    if (rc == 0 && v.type == RS_RESP_BULK && !rs_resp_slice_int(v.str, &generation))
-        rc = -1, snprintf(err, errlen, "shared store: the generation is not a number");
-    if (rc != 0 || (s->known && generation == s->generation)) {
+    int64_t generation, reload;
+    if (read_generations(&c, cfg, &generation, &reload, err, errlen) != 0) {
         rs_store_sync_close(&c);
-        return rc;
+        return -1;
     }
-    struct rs_slice range[] = {lit("ZRANGE"), key(k2, sizeof(k2), cfg, "revoked"), lit("0"),
+    int found = s->known && reload != s->reload_generation ? RS_FARM_RELOAD : 0;
+    s->reload_generation = reload;
+    if (s->known && generation == s->generation) {
+        rs_store_sync_close(&c);
+        s->known = true;
+        return found;
+    }
+    char k[96];
+    struct rs_slice range[] = {lit("ZRANGE"), key(k, sizeof(k), cfg, "revoked"), lit("0"),
                                lit("-1"), lit("WITHSCORES")};
+    struct rs_resp_value v;
     struct rs_shared_revoked *e = NULL;
     size_t n = 0;
-    rc = rs_store_sync_call(&c, 5, range, &v, err, errlen);
+    int rc = rs_store_sync_call(&c, 5, range, &v, err, errlen);
     if (rc == 0)
         rc = read_set(&v, &e, &n, err, errlen);
     rs_store_sync_close(&c);
@@ -123,7 +152,7 @@ static int fetch(struct rs_shared_revocations *s, const struct rs_config *cfg,
     }
     s->generation = generation;
     s->known = true;
-    return 1;
+    return found | RS_FARM_REVOKED;
 }
 
 int rs_shared_revocations_poll(struct rs_shared_revocations *s, const struct rs_config *cfg,
@@ -139,10 +168,10 @@ int rs_shared_revocations_poll(struct rs_shared_revocations *s, const struct rs_
         rs_log(RS_LOG_INFO, "shared_revocations", "result=ok again");
     }
     s->failing = rc < 0;
-    if (rc == 1)
+    if (rc > 0 && (rc & RS_FARM_REVOKED))
         rs_log(RS_LOG_INFO, "shared_revocations", "generation=%" PRId64 " entries=%zu",
                s->generation, s->n);
-    return rc == 1;
+    return rc > 0 ? rc : 0;
 }
 
 int rs_shared_revocations_apply(const struct rs_shared_revocations *s, struct rs_revocation *r)
@@ -159,6 +188,20 @@ void rs_shared_revocations_free(struct rs_shared_revocations *s)
 {
     free_entries(s->entries, s->n);
     *s = (struct rs_shared_revocations){0};
+}
+
+int rs_shared_reload_farm(const struct rs_config *cfg, const struct rs_secret *password, char *err,
+                          size_t errlen)
+{
+    struct rs_store_sync c;
+    char k[96];
+    if (rs_store_sync_open(&c, cfg, password, err, errlen) != 0)
+        return -1;
+    struct rs_resp_value v;
+    struct rs_slice incr[] = {lit("INCR"), key(k, sizeof(k), cfg, "reload:generation")};
+    int rc = rs_store_sync_call(&c, 2, incr, &v, err, errlen);
+    rs_store_sync_close(&c);
+    return rc;
 }
 
 int rs_shared_revoke(const struct rs_config *cfg, const struct rs_secret *password,

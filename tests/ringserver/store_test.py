@@ -2,7 +2,8 @@
 accepted by node 1 and replayed to node 2 is refused (control: a token node 1 never saw is
 accepted by node 2); a local replay costs no store command; `ringserver --revoke` on one node
 holds on every node within shared-store-poll + shared-store-timeout + a worker turn (200 + 300
-+ 50 ms here; checked against 1 s). Redis killed under
++ 50 ms here; checked against 1 s), and `ringserver --reload-farm` reloads every node (a new
+cookie key) within the same bound. Redis killed under
 load: fail-closed nodes answer 503 with Retry-After and local-only nodes accept, both shown in
 /metrics and the log, and both recover by themselves once Redis is back."""
 import os
@@ -117,6 +118,32 @@ def test_revocation_on_one_node_holds_on_all():
           st == 200 and all(with_cookie(n, fresh) == 200 for n in nodes))
 
 
+def test_reload_farm_rotates_the_cookie_key_everywhere():
+    """The second step of a rolling rotation: the new cookie key is on every node (one file
+    here), then `ringserver --reload-farm`: every node reloads within the same bound."""
+    st, old = session_cookie(nodes[1])
+    check("a session cookie before the rotation", st == 200 and
+          all(with_cookie(n, old) == 200 for n in nodes))
+    reloads = [n.metrics().get('negring_key_reloads_total{result="ok"}', 0) for n in nodes]
+    with open(os.path.join(WORK, "cookie.key"), "wb") as f:
+        f.write(os.urandom(32))
+    out = subprocess.run([os.environ["RINGSERVER"]] + STORE + ["--reload-farm"],
+                         capture_output=True, text=True, timeout=20)
+    t0 = time.monotonic()
+    check("ringserver --reload-farm", out.returncode == 0, out.stderr)
+    check("every node reloads within 1 s", wait_for(lambda: all(
+        n.metrics().get('negring_key_reloads_total{result="ok"}', 0) == r + 1
+        for n, r in zip(nodes, reloads)), 1.0, 0.01), time.monotonic() - t0)
+    check("the old key's cookie is refused everywhere",
+          all(with_cookie(n, old) == 401 for n in nodes))
+    check("reload logged with its trigger",
+          all(n.lines("reload") and any("trigger=farm" in l for l in n.lines("reload"))
+              for n in nodes))
+    st, new = session_cookie(nodes[0])
+    check("a cookie under the new key logs in everywhere",
+          st == 200 and all(with_cookie(n, new) == 200 for n in nodes))
+
+
 class Load:
     """Threads logging in with fresh tokens to one node, recording each status."""
 
@@ -199,4 +226,5 @@ def test_nodes_exit_cleanly():
 
 
 run(test_replay_to_another_node_refused, test_local_replay_costs_no_round_trip,
-    test_revocation_on_one_node_holds_on_all, test_redis_killed_and_restarted_under_load, test_nodes_exit_cleanly)
+    test_revocation_on_one_node_holds_on_all, test_reload_farm_rotates_the_cookie_key_everywhere,
+    test_redis_killed_and_restarted_under_load, test_nodes_exit_cleanly)
