@@ -16,6 +16,8 @@ from farm import Haproxy, Node, Redis, wait_for
 from rsclient import Http, auth_token, b64, check, initiator, run, spnego_init_no_token, spnego_resp
 
 WORK = os.environ["RS_WORK"]
+# Seconds of load before and after a node is killed (scripts/soak.sh farm runs longer).
+LOAD_SECONDS = float(os.environ.get("FARM_LOAD_SECONDS", "1"))
 PASSWORD = os.environ["NEGRING_USER_PASSWORD"]
 redis = Redis()
 COMMON = ["--user-db", os.path.join(WORK, "users"), "--drain-grace", "2s", "--drain-timeout", "5s",
@@ -161,13 +163,13 @@ def test_sigkill_under_load_loses_only_in_flight():
     threads = [threading.Thread(target=client, args=(k,)) for k in ("ntlm", "ntlm", "krb", "krb")]
     for t in threads:
         t.start()
-    time.sleep(1.0)
+    time.sleep(LOAD_SECONDS)
     before = stats["ok"]
     victim.signal(signal.SIGKILL)
     victim.wait()
     check("HAProxy marks the killed node down",
           wait_for(lambda: lb.status().get(victim.name) == "DOWN", 5), lb.status())
-    time.sleep(1.0)
+    time.sleep(LOAD_SECONDS)
     stop.set()
     for t in threads:
         t.join()

@@ -16,6 +16,8 @@ from rsclient import Http, b64, check, initiator, run
 
 redis = Redis()
 WORK = os.environ["RS_WORK"]
+# Scales the Redis outage and the load after it (scripts/soak.sh farm runs longer).
+LOAD_SECONDS = float(os.environ.get("FARM_LOAD_SECONDS", "1"))
 with open(os.path.join(WORK, "cookie.key"), "wb") as f:
     f.write(os.urandom(32))  # the farm's one cookie key
 STORE = ["--shared-store", redis.address, "--shared-store-timeout", "300ms",
@@ -176,7 +178,7 @@ def test_redis_killed_and_restarted_under_load():
     t_kill = time.monotonic()
     check("fail-closed node: store down in /metrics",
           wait_for(lambda: metric(nodes[0], "negring_shared_store_up") == 0, 5))
-    time.sleep(1.5)
+    time.sleep(1.5 * LOAD_SECONDS)
     t_restart = time.monotonic()
     redis.start()
     check("store up again by itself (fail-closed node)",
@@ -184,7 +186,7 @@ def test_redis_killed_and_restarted_under_load():
     check("store up again by itself (local-only node)",
           wait_for(lambda: metric(nodes[2], "negring_shared_store_up") == 1, 5))
     t_up = time.monotonic()
-    time.sleep(0.7)
+    time.sleep(0.7 * LOAD_SECONDS)
     a, b = closed.end(), local.end()
     # Settled outage: from 0.6 s after the kill (requests in flight then may still end either
     # way) to the restart.
