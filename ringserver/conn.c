@@ -377,14 +377,18 @@ void rs_conn_sent(struct rs_conn *c, int res)
             rs_conn_close(c, RS_RESULT_ERROR);
         return;
     }
-    rs_out_free(&c->out);
+    if (!rs_shared_held(c)) /* a held answer stays while a TLS flight goes out */
+        rs_out_free(&c->out);
     if (c->tls != NULL) {
         rs_out_free(&c->wire);
         if (tls_flush(c)) /* written while this went out */
             return;
     }
-    /* Draining: a connection goes once it has no handshake left to finish. */
-    if (c->close_after_send || (c->w->draining && !c->hs.active)) {
+    if (rs_shared_resume(c)) /* its verdict came while this went out */
+        return;
+    /* Draining: a connection goes once it has no handshake left to finish (nor an answer
+     * held for the farm's replay check). */
+    if (c->close_after_send || (c->w->draining && !c->hs.active && !rs_shared_held(c))) {
         rs_submit_shutdown(c); /* FIN after the answer */
         rs_conn_close(c, RS_RESULT_ABORTED);
         return;

@@ -63,10 +63,7 @@ static void claimed(void *arg, enum rs_redis_outcome outcome, const struct rs_re
     } else { /* an answer SET never gives: take the store as unavailable */
         s->verdict = unavailable(c);
     }
-    if (s->held) {
-        s->held = false;
-        rs_conn_send(c);
-    }
+    rs_shared_resume(c);
 }
 
 /* Accepted now, the authenticator's time is within now +- skew, so no node can accept it again
@@ -146,6 +143,16 @@ bool rs_shared_hold(struct rs_conn *c)
     else
         refuse(c, verdict);
     return false;
+}
+
+bool rs_shared_resume(struct rs_conn *c)
+{
+    struct rs_conn_claim *s = &c->claim;
+    if (!s->held || s->verdict == RS_CLAIM_PENDING || c->send_armed)
+        return false;
+    s->held = false;
+    rs_conn_send(c);
+    return true;
 }
 
 bool rs_shared_held(const struct rs_conn *c)

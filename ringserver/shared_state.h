@@ -60,8 +60,12 @@ void rs_shared_claim(struct rs_conn *c);
  * sent when the verdict comes); otherwise applies a verdict that came: a refusal replaces
  * c->out. */
 bool rs_shared_hold(struct rs_conn *c);
-/* An answer waits in c->out for the verdict. */
+/* An answer waits in c->out for the verdict (or, with it, for a TLS flight to be sent). */
 bool rs_shared_held(const struct rs_conn *c);
+/* Sends the held answer once its verdict has come and nothing else is being sent (a TLS
+ * connection may be sending its session tickets when the store answers): from the store's
+ * callback and from rs_conn_sent. true: rs_conn_send was called. */
+bool rs_shared_resume(struct rs_conn *c);
 /* A result-cache entry of the connection's answer: put now, or kept back until the verdict
  * accepts the login (not cached at all when there is no memory to keep it). */
 void rs_shared_cache_put(struct rs_conn *c, struct rs_result_cache *cache, const uint8_t key[32],
