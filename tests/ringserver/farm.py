@@ -102,26 +102,28 @@ class Redis:
     """redis-server on a loopback port with a generated configuration: no persistence (the
     replay keys live a few minutes), restartable on the same port."""
 
-    def __init__(self):
+    def __init__(self, name="redis", extra=""):
         self.port = free_port()
-        self.cfg = os.path.join(WORK, "redis.conf")
+        self.name = name
+        self.cfg = os.path.join(WORK, name + ".conf")
         with open(self.cfg, "w") as f:
             f.write("bind 127.0.0.1\nport %d\nsave \"\"\nappendonly no\ndir %s\n"
-                    "protected-mode yes\nloglevel warning\n" % (self.port, WORK))
+                    "protected-mode yes\nloglevel warning\n%s" % (self.port, WORK, extra))
         self.proc = None
         self.start()
 
     def start(self):
-        self.log = open(os.path.join(WORK, "redis.log"), "a")
+        self.log = open(os.path.join(WORK, self.name + ".log"), "a")
         self.proc = subprocess.Popen(["redis-server", self.cfg], stdout=self.log,
                                      stderr=subprocess.STDOUT)
         _started.append(self.proc)
-        if not wait_for(lambda: self.cli("PING") == "PONG", 10, 0.05):
+        if not wait_for(lambda: self.cli("PING") in ("PONG", "NOAUTH Authentication required."),
+                        10, 0.05):
             raise RuntimeError("redis-server did not start")
 
-    def cli(self, *args):
-        out = subprocess.run(["redis-cli", "-p", str(self.port)] + list(args),
-                             capture_output=True, text=True, timeout=10)
+    def cli(self, *args, auth=()):
+        out = subprocess.run(["redis-cli", "--no-auth-warning", "-p", str(self.port)] +
+                             list(auth) + list(args), capture_output=True, text=True, timeout=10)
         return out.stdout.strip()
 
     def kill(self):

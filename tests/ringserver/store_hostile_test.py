@@ -1,12 +1,17 @@
 """A shared store that misbehaves (a small Python server in Redis' place): malformed, oversized
 and unasked-for replies, error replies, silence, a closed connection. The node (fail-closed)
 refuses the logins it cannot check with 503, counts each failure by kind in /metrics, never
-crashes, and accepts logins again once the store answers properly."""
+crashes, and accepts logins again once the store answers properly. And a real Redis with an ACL
+user holding only docs/farm.md's permissions: a node with its password logs in (AUTH on every
+connection), a node with a wrong password refuses with 503 (WRONGPASS), and `--revoke` and
+`--reload-farm` work with that user."""
+import os
 import socket
+import subprocess
 import threading
 import time
 
-from farm import Node, free_port, wait_for
+from farm import Node, Redis, free_port, wait_for
 from rsclient import Http, b64, check, initiator, run
 
 REPLIES = {
@@ -133,6 +138,57 @@ def test_recovers_when_the_store_behaves():
           len(node.lines("shared_store_down")))
 
 
+def test_redis_acl_user_and_password():
+    work = os.environ["RS_WORK"]
+    acl = Redis("redis-acl", "user default off\n"
+                "user negring on >s3cret-farm ~negring:* "
+                "+set +mget +zadd +zrange +incr +auth\n"
+                "user admin on >admin-pw ~* +@all\n")
+    with open(os.path.join(work, "redis.password"), "w") as f:
+        f.write("s3cret-farm\n")
+    with open(os.path.join(work, "wrong.password"), "w") as f:
+        f.write("not-the-password\n")
+    store = ["--shared-store", acl.address, "--shared-store-user", "negring",
+             "--shared-store-timeout", "300ms", "--shared-store-poll", "200ms"]
+    good = Node("acl-good", *(store + ["--shared-store-password-file",
+                                       os.path.join(work, "redis.password")]))
+    bad = Node("acl-bad", *(store + ["--shared-store-password-file",
+                                     os.path.join(work, "wrong.password")]))
+    h = Http(good.direct)
+    st, _, _ = h.request("/", {"Authorization": "Negotiate " + b64(initiator().step())})
+    h.close()
+    check("ACL user with the right password: login checked and accepted", st == 200, st)
+    m = good.metrics()
+    check("AUTH sent on the connection", m.get('negring_shared_store_commands_total{command="auth"}',
+                                               0) >= 1)
+    check("its claim counted fresh",
+          m.get('negring_shared_replay_checks_total{verdict="fresh"}') == 1, m)
+    auth = ("--user", "admin", "--pass", "admin-pw")
+    check("the key is in the store under the prefix",
+          len(acl.cli("--scan", "--pattern", "negring:replay:*", auth=auth).split()) == 1)
+    h = Http(bad.direct)
+    st, _, _ = h.request("/", {"Authorization": "Negotiate " + b64(initiator().step())})
+    h.close()
+    check("wrong password: login refused with 503 (fail-closed)", st == 503, st)
+    check("counted as an error reply (WRONGPASS)", wait_for(lambda: bad.metrics().get(
+        'negring_shared_store_failures_total{kind="error_reply"}', 0) >= 1, 3))
+    ring = os.environ["RINGSERVER"]
+    pw = ["--shared-store-password-file", os.path.join(work, "redis.password")]
+    out = subprocess.run([ring] + store + pw + ["--revoke", "bob@EXAMPLE"], capture_output=True,
+                         text=True, timeout=20)
+    check("--revoke with the ACL user", out.returncode == 0, out.stderr)
+    check("the revocation reaches the node",
+          wait_for(lambda: good.metrics().get("negring_shared_revocations") == 1, 2))
+    out = subprocess.run([ring] + store + pw + ["--reload-farm"], capture_output=True, text=True,
+                         timeout=20)
+    check("--reload-farm with the ACL user", out.returncode == 0, out.stderr)
+    check("the node reloads", wait_for(lambda: good.metrics().get(
+        'negring_key_reloads_total{result="ok"}') == 1, 2))
+    for n in (good, bad):
+        n.signal(15)
+        check(n.name + " exits cleanly", n.wait() == 0)
+
+
 def test_node_exits_cleanly():
     node.signal(15)
     check("node exits cleanly", node.wait() == 0)
@@ -140,5 +196,5 @@ def test_node_exits_cleanly():
 
 
 run(test_well_behaved_fake_accepts, test_hostile_replies, test_unasked_reply,
-    test_recovers_when_the_store_behaves,
+    test_recovers_when_the_store_behaves, test_redis_acl_user_and_password,
     test_node_exits_cleanly)
