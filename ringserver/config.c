@@ -35,8 +35,8 @@ static const struct opt options[] = {
     {"listen", OPT_LISTEN, 0, 0, "127.0.0.1:8080 mode=http mechs=negotiate",
      "ADDR:PORT [mode=http|auth_request|raw] [mechs=negotiate|kerberos|ntlm] "
      "[conn-login=ntlm|all|none] [service=NAME] "
-     "[tls cert=FILE key=FILE [client-ca=FILE] [bindings=off|when-supplied|require]]; "
-     "repeatable"},
+     "[tls cert=FILE key=FILE [client-ca=FILE] [bindings=off|when-supplied|require]] "
+     "[proxy-protocol]; repeatable"},
     {"workers", OPT_UINT, O(workers), "0", "worker threads, one io_uring each (0: one per CPU)"},
     {"keytab", OPT_STR, O(keytab), "", "service keytab (default: KRB5_KTNAME or the system one)"},
     {"principal", OPT_STR, O(principal), "", "accept only tickets for this service principal"},
@@ -62,6 +62,9 @@ static const struct opt options[] = {
     {"idle-timeout", OPT_DURATION_MS, O(idle_timeout_ms), "60s", "keep-alive between requests"},
     {"drain-timeout", OPT_DURATION_MS, O(drain_timeout_ms), "10s",
      "SIGTERM: how long open handshakes may finish"},
+    {"drain-grace", OPT_DURATION_MS, O(drain_grace_ms), "0s",
+     "SIGTERM: /healthz answers 503 this long, while everything else is served, before the "
+     "listeners close (a load balancer's health check sees the node go first)"},
     {"ring-entries", OPT_UINT, O(ring_entries), "4096", "submission queue size per worker"},
     {"recv-buffers", OPT_UINT, O(recv_buffers), "1024", "provided receive buffers per worker"},
     {"recv-buffer-size", OPT_SIZE, O(recv_buffer_size), "16k", "size of each receive buffer"},
@@ -92,6 +95,22 @@ static const struct opt options[] = {
      "TLS 1.3 suites"},
     {"tls-ticket-rotation", OPT_DURATION_S, O(tls_ticket_rotation_s), "1h",
      "session ticket keys: a new one this often; tickets of the one before still resume"},
+    {"shared-store", OPT_STR, O(shared_store), "",
+     "Redis at a numeric IPV4:PORT or [IPV6]:PORT holding the farm's Kerberos replay keys "
+     "(\"\": none, this node on its own)"},
+    {"shared-store-policy", OPT_STR, O(shared_store_policy), "fail-closed",
+     "when the store cannot answer: fail-closed (Kerberos logins get 503) or local-only (this "
+     "node's replay cache alone)"},
+    {"shared-store-timeout", OPT_DURATION_MS, O(shared_store_timeout_ms), "500ms",
+     "deadline for a store reply, and for connecting to it"},
+    {"shared-store-poll", OPT_DURATION_MS, O(shared_store_poll_ms), "1s",
+     "how often the farm's revocations are read from the store (their bound on every node)"},
+    {"shared-store-prefix", OPT_STR, O(shared_store_prefix),
+     "negring:", "prefix of every key in the store (one farm per prefix)"},
+    {"shared-store-user", OPT_STR, O(shared_store_user), "",
+     "Redis ACL user for AUTH (\"\": the default user)"},
+    {"shared-store-password-file", OPT_STR, O(shared_store_password_file), "",
+     "file holding the Redis password (AUTH on every connection), read at start and on SIGHUP"},
     {"metrics-path", OPT_STR, O(metrics_path), "/metrics",
      "Prometheus text metrics on HTTP listeners (\"\" to disable)"},
     {"log-success", OPT_BOOL, O(log_success), "no", "also log one line per successful login"},
@@ -201,7 +220,7 @@ static int parse_scaled(const char *s, enum opt_type type, uint64_t *out)
     return 0;
 }
 
-static int parse_addr(const char *text, struct rs_listener_config *l)
+static int parse_addr(const char *text, struct sockaddr_storage *addr, socklen_t *addr_len)
 {
     char host[80];
     const char *colon = strrchr(text, ':');
@@ -213,23 +232,23 @@ static int parse_addr(const char *text, struct rs_listener_config *l)
     uint64_t port;
     if (parse_u64(colon + 1, &port, &rest) != 0 || *rest != '\0' || port > 65535)
         return -1;
-    memset(&l->addr, 0, sizeof(l->addr));
+    memset(addr, 0, sizeof(*addr));
     if (host[0] == '[' && host[strlen(host) - 1] == ']') {
         host[strlen(host) - 1] = '\0';
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&l->addr;
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)addr;
         a->sin6_family = AF_INET6;
         a->sin6_port = htons((uint16_t)port);
         if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
             return -1;
-        l->addr_len = sizeof(*a);
+        *addr_len = sizeof(*a);
         return 0;
     }
-    struct sockaddr_in *a = (struct sockaddr_in *)&l->addr;
+    struct sockaddr_in *a = (struct sockaddr_in *)addr;
     a->sin_family = AF_INET;
     a->sin_port = htons((uint16_t)port);
     if (inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &a->sin_addr) != 1)
         return -1;
-    l->addr_len = sizeof(*a);
+    *addr_len = sizeof(*a);
     return 0;
 }
 
@@ -303,7 +322,7 @@ static int parse_listen(struct rs_config *cfg, const char *value, char *err, siz
     strcpy(copy, value);
     char *save = NULL;
     char *part = strtok_r(copy, " \t,", &save);
-    if (part == NULL || parse_addr(part, l) != 0)
+    if (part == NULL || parse_addr(part, &l->addr, &l->addr_len) != 0)
         return fail(err, errlen, "listen: bad address '%s' (want HOST:PORT or [V6]:PORT)",
                     part ? part : "");
     snprintf(l->text, sizeof(l->text), "%s", part);
@@ -328,6 +347,8 @@ static int parse_listen(struct rs_config *cfg, const char *value, char *err, siz
             l->conn_login = RS_CONN_LOGIN_NONE;
         else if (strncmp(part, "service=", 8) == 0 && service_ok(part + 8))
             strcpy(l->service, part + 8);
+        else if (strcmp(part, "proxy-protocol") == 0)
+            l->proxy_protocol = true;
         else if (parse_tls_part(l, part) != 0)
             return fail(err, errlen, "listen: unknown part '%s'", part);
     }
@@ -442,8 +463,9 @@ void rs_config_usage(FILE *f)
                "result cache; SIGTERM/SIGINT drain and exit.\n\n"
                "  --config FILE              read options from FILE first\n"
                "  --check                    validate the configuration and exit\n"
-               "  --revoke USER              revoke USER's sessions (revocation-file), then "
-               "SIGHUP\n"
+               "  --revoke USER              revoke USER's sessions (revocation-file, then SIGHUP; "
+               "or shared-store)\n"
+               "  --reload-farm              with shared-store: every node reloads as on SIGHUP\n"
                "  --help, --version\n");
     for (size_t i = 0; i < N_OPTIONS; i++)
         fprintf(f, "  --%-24s %s (default: %s)\n", options[i].name, options[i].help,
@@ -452,6 +474,28 @@ void rs_config_usage(FILE *f)
                "  KRB5_KTNAME=/etc/http.keytab ringserver --listen '127.0.0.1:8081 "
                "mode=auth_request' --frontend-secret-file /etc/negring/frontend.secret\n"
                "Documentation: docs/ringserver.md\n");
+}
+
+/* The store's address is numeric: a worker connects without a name lookup. Port 0 would be
+ * nobody's. */
+static int check_shared_store(struct rs_config *cfg, char *err, size_t errlen)
+{
+    if (strcmp(cfg->shared_store_policy, "fail-closed") == 0)
+        cfg->store_policy = RS_POLICY_FAIL_CLOSED;
+    else if (strcmp(cfg->shared_store_policy, "local-only") == 0)
+        cfg->store_policy = RS_POLICY_LOCAL_ONLY;
+    else
+        return fail(err, errlen, "shared-store-policy: want fail-closed or local-only, got '%s'",
+                    cfg->shared_store_policy);
+    if (cfg->shared_store[0] == '\0')
+        return 0;
+    if (parse_addr(cfg->shared_store, &cfg->shared_store_addr, &cfg->shared_store_addr_len) != 0 ||
+        ((struct sockaddr_in *)&cfg->shared_store_addr)->sin_port == 0)
+        return fail(err, errlen, "shared-store: want a numeric IPV4:PORT or [IPV6]:PORT, got '%s'",
+                    cfg->shared_store);
+    if (cfg->shared_store_timeout_ms == 0 || cfg->shared_store_poll_ms == 0)
+        return fail(err, errlen, "shared-store-timeout and shared-store-poll must be > 0");
+    return 0;
 }
 
 static int check(struct rs_config *cfg, char *err, size_t errlen)
@@ -468,7 +512,7 @@ static int check(struct rs_config *cfg, char *err, size_t errlen)
     if (cfg->header_timeout_ms == 0 || cfg->leg_timeout_ms == 0 || cfg->handshake_timeout_ms == 0 ||
         cfg->idle_timeout_ms == 0)
         return fail(err, errlen, "timeouts must be > 0");
-    return 0;
+    return check_shared_store(cfg, err, errlen);
 }
 
 /* Flags: --name=value, --name value; --config and --check handled by the caller's scan. */
@@ -486,7 +530,7 @@ static int apply_flags(struct rs_config *cfg, int argc, char **argv, bool *liste
             return fail(err, errlen, "unknown option '%s'", arg);
         memcpy(name, arg + 2, n);
         name[n] = '\0';
-        if (strcmp(name, "check") == 0)
+        if (strcmp(name, "check") == 0 || strcmp(name, "reload-farm") == 0)
             continue;
         if (strcmp(name, "revoke") == 0) { /* the caller's, with its user */
             i += value == NULL;

@@ -56,6 +56,15 @@ struct rs_listener_config {
     char cert[256], key[256], client_ca[256];
     enum rs_bindings bindings; /* Extended Protection, TLS listeners only */
     bool bindings_set;         /* bindings= was given */
+    /* proxy-protocol: every connection starts with a PROXY protocol v2 header from the load
+     * balancer naming the client (proxy_protocol.h); elsewhere such a header is refused. */
+    bool proxy_protocol;
+};
+
+/* What a worker does with a Kerberos login when the shared store cannot answer. */
+enum rs_store_policy {
+    RS_POLICY_FAIL_CLOSED, /* refuse it (503): no login the farm did not see first */
+    RS_POLICY_LOCAL_ONLY,  /* take this node's replay cache's word for it */
 };
 
 struct rs_config {
@@ -78,6 +87,7 @@ struct rs_config {
 
     unsigned header_timeout_ms, leg_timeout_ms, handshake_timeout_ms, idle_timeout_ms;
     unsigned drain_timeout_ms;
+    unsigned drain_grace_ms; /* SIGTERM: /healthz fails this long before the listeners close */
 
     unsigned ring_entries;
     unsigned recv_buffers; /* per worker, a power of two */
@@ -100,6 +110,19 @@ struct rs_config {
     char tls_ciphers[512];      /* TLS 1.2 cipher list (OpenSSL syntax) */
     char tls_ciphersuites[256]; /* TLS 1.3 suites */
     unsigned tls_ticket_rotation_s;
+
+    /* The farm's shared state in Redis (shared_state.h): "HOST:PORT" with a numeric address (no
+     * name lookup on a ring thread); "": none, every node on its own. */
+    char shared_store[128];
+    struct sockaddr_storage shared_store_addr; /* parsed from shared_store */
+    socklen_t shared_store_addr_len;
+    char shared_store_policy[16]; /* fail-closed, local-only */
+    enum rs_store_policy store_policy;
+    unsigned shared_store_timeout_ms; /* for a reply, and for a connection to be made */
+    unsigned shared_store_poll_ms;    /* how often the farm's revocations are read */
+    char shared_store_prefix[64];     /* before every key: one farm per prefix */
+    char shared_store_user[64];       /* Redis ACL user; "": the default user */
+    char shared_store_password_file[512];
 
     char metrics_path[64]; /* "": no metrics on HTTP listeners */
     bool log_success;

@@ -11,6 +11,8 @@
 #include "audit.h"
 #include "log.h"
 #include "protocol.h"
+#include "proxy_protocol.h"
+#include "shared_state.h"
 #include "submit.h"
 
 static void peer_name(const struct sockaddr *sa, socklen_t sa_len, char *out, size_t len)
@@ -42,6 +44,7 @@ struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, unsign
     c->serial = ++w->conn_serial;
     c->out.max = RS_ANSWER_MAX * 2 + 8192; /* base64 of the largest answer plus headers */
     peer_name(peer, peer_len, c->peer, sizeof(c->peer));
+    c->preamble = lis->cfg->proxy_protocol ? RS_PREAMBLE_PROXY_HEADER : RS_PREAMBLE_NO_PROXY;
     c->next = w->conns;
     if (w->conns != NULL)
         w->conns->prev = c;
@@ -49,6 +52,13 @@ struct rs_conn *rs_conn_new(struct rs_worker *w, struct rs_listener *lis, unsign
     w->n_conns++;
     rs_conn_schedule(c);
     return c;
+}
+
+/* An answer is on its way: being sent, or held for the farm's replay check. Until it has gone
+ * no further request is read. */
+static bool answering(const struct rs_conn *c)
+{
+    return c->send_armed || rs_shared_held(c);
 }
 
 static size_t max_buffered(const struct rs_config *cfg)
@@ -64,7 +74,7 @@ static size_t consume(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     size_t off = 0;
     c->consuming = true;
-    while (off < len && !c->closing && !c->send_armed) {
+    while (off < len && !c->closing && !answering(c)) {
         size_t n = c->lis->proto->consume(c, data + off, len - off);
         if (n == 0)
             break;
@@ -110,7 +120,7 @@ static enum append_result append(struct rs_conn *c, const uint8_t *data, size_t 
  * hears why (the listener's ready-made refusal); otherwise it is cut off. */
 static void input_lost(struct rs_conn *c, enum append_result why)
 {
-    if (why == NO_MEMORY && !c->send_armed) {
+    if (why == NO_MEMORY && !answering(c)) {
         drop_input(c);
         c->out.failed = true;
         rs_conn_send(c);
@@ -138,7 +148,7 @@ static void received_plain(struct rs_conn *c, const uint8_t *data, size_t len)
 {
     if (c->closing)
         return;
-    if (c->in_len == 0 && !c->send_armed) {
+    if (c->in_len == 0 && !answering(c)) {
         /* The common case: parse straight from the provided buffer, copy only a remainder. */
         size_t used = consume(c, data, len);
         enum append_result r = APPENDED;
@@ -150,7 +160,7 @@ static void received_plain(struct rs_conn *c, const uint8_t *data, size_t len)
         enum append_result r = append(c, data, len);
         if (r != APPENDED)
             input_lost(c, r);
-        else if (!c->send_armed)
+        else if (!answering(c))
             process_buffered(c);
     }
     rs_conn_schedule(c);
@@ -241,14 +251,84 @@ static void received_tls(struct rs_conn *c, const uint8_t *data, size_t len)
     rs_conn_schedule(c);
 }
 
-void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len)
+static void received_payload(struct rs_conn *c, const uint8_t *data, size_t len)
 {
-    if (c->closing)
-        return;
     if (c->lis->cfg->tls)
         received_tls(c, data, len);
     else
         received_plain(c, data, len);
+}
+
+static void proxy_refused(struct rs_conn *c, enum rs_proxy_label label, const char *why)
+{
+    rs_count(&c->w->metrics.proxy_headers[label]);
+    rs_log(RS_LOG_WARN, "proxy_refused", "listener=%s peer=%s reason=\"%s\"", c->lis->cfg->text,
+           c->peer, why);
+    rs_conn_close(c, RS_RESULT_INVALID);
+}
+
+/* The header parsed from c->in: the client it names becomes the peer, and what followed it
+ * (the request, or a TLS ClientHello) goes on to the payload, from the buffer taken out of the
+ * connection (this function owns and frees it), since the payload may buffer anew. */
+static void proxy_header_done(struct rs_conn *c, enum rs_proxy_result r,
+                              const struct rs_proxy_header *h)
+{
+    if (r == RS_PROXY_CLIENT)
+        peer_name((const struct sockaddr *)&h->source, h->source_len, c->peer, sizeof(c->peer));
+    rs_count(&c->w->metrics.proxy_headers[r == RS_PROXY_CLIENT ? RS_PROXY_LABEL_CLIENT
+                                                               : RS_PROXY_LABEL_LOCAL]);
+    c->preamble = RS_PREAMBLE_DONE;
+    uint8_t *in = c->in;
+    size_t in_len = c->in_len;
+    c->in = NULL;
+    c->in_len = c->in_cap = 0;
+    c->partial_since_ms = 0;
+    if (in_len > h->length)
+        received_payload(c, in + h->length, in_len - h->length);
+    free(in);
+}
+
+/* HAProxy's proxy-protocol.txt §2.2 on a proxy-protocol listener: bytes are kept until the
+ * header is whole (header-timeout bounds the wait, RS_PROXY_MAX_HEADER its size). */
+static void received_proxy_header(struct rs_conn *c, const uint8_t *data, size_t len)
+{
+    enum append_result a = append(c, data, len);
+    if (a != APPENDED) {
+        input_lost(c, a);
+        return;
+    }
+    struct rs_proxy_header h;
+    enum rs_proxy_result r = rs_proxy_parse(c->in, c->in_len, &h);
+    if (r == RS_PROXY_REFUSED)
+        proxy_refused(c, RS_PROXY_LABEL_MALFORMED, h.reason);
+    else if (r != RS_PROXY_NEED_MORE)
+        proxy_header_done(c, r, &h);
+    rs_conn_schedule(c);
+}
+
+void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len)
+{
+    if (c->closing)
+        return;
+    switch (c->preamble) {
+    case RS_PREAMBLE_PROXY_HEADER:
+        received_proxy_header(c, data, len);
+        return;
+    case RS_PREAMBLE_NO_PROXY:
+        /* Only a balancer the listener trusts may name the client: anyone else's header is
+         * refused as such (one whose first read is shorter than the signature reaches the
+         * protocol, which refuses it as malformed). */
+        c->preamble = RS_PREAMBLE_DONE;
+        if (rs_proxy_header_like(data, len)) {
+            proxy_refused(c, RS_PROXY_LABEL_UNEXPECTED,
+                          "PROXY header on a listener without proxy-protocol");
+            return;
+        }
+        break;
+    case RS_PREAMBLE_DONE:
+        break;
+    }
+    received_payload(c, data, len);
 }
 
 /* An answer that could not be built (out of memory) gives way to the listener's ready-made
@@ -256,6 +336,8 @@ void rs_conn_received(struct rs_conn *c, const uint8_t *data, size_t len)
  * close_notify when the connection closes after it). */
 void rs_conn_send(struct rs_conn *c)
 {
+    if (rs_shared_hold(c))
+        return;
     c->sending = &c->out;
     if (c->out.failed) {
         rs_out_free(&c->out);
@@ -295,14 +377,18 @@ void rs_conn_sent(struct rs_conn *c, int res)
             rs_conn_close(c, RS_RESULT_ERROR);
         return;
     }
-    rs_out_free(&c->out);
+    if (!rs_shared_held(c)) /* a held answer stays while a TLS flight goes out */
+        rs_out_free(&c->out);
     if (c->tls != NULL) {
         rs_out_free(&c->wire);
         if (tls_flush(c)) /* written while this went out */
             return;
     }
-    /* Draining: a connection goes once it has no handshake left to finish. */
-    if (c->close_after_send || (c->w->draining && !c->hs.active)) {
+    if (rs_shared_resume(c)) /* its verdict came while this went out */
+        return;
+    /* Draining: a connection goes once it has no handshake left to finish (nor an answer
+     * held for the farm's replay check). */
+    if (c->close_after_send || (c->w->draining && !c->hs.active && !rs_shared_held(c))) {
         rs_submit_shutdown(c); /* FIN after the answer */
         rs_conn_close(c, RS_RESULT_ABORTED);
         return;
@@ -347,8 +433,11 @@ bool rs_conn_auth_leg(struct rs_conn *c, enum rs_package pkg, const char *scheme
         const struct rs_tls_bindings *b = rs_tls_session_bindings(c->tls);
         policy.bindings = b->buf, policy.bindings_len = b->len;
     }
+    rs_shared_note_token(c, !was_active || rs_token_starts_handshake(tok, len), tok, len);
     rs_auth_leg(&c->hs, &w->srv->creds, &policy, tok, len, w->answer, RS_ANSWER_MAX, leg);
     pending_update(c, was_active);
+    if (leg->status == SEC_E_OK && strcmp(leg->package, "Kerberos") == 0)
+        rs_shared_claim(c);
     if (leg->status != SEC_I_CONTINUE_NEEDED || !pending_full(c))
         return true;
     rs_handshake_reset(&c->hs);
@@ -373,6 +462,7 @@ void rs_conn_close(struct rs_conn *c, enum rs_result_label why)
     }
     rs_wheel_clear(&c->timer);
     drop_input(c);
+    rs_shared_forget(c);
     if (c->recv_armed && !c->cancel_sent) {
         c->cancel_sent = true;
         rs_submit_cancel_recv(c);
@@ -413,6 +503,7 @@ void rs_conn_destroy(struct rs_conn *c)
     w->n_conns--;
     atomic_fetch_sub_explicit(&w->srv->connections, 1, memory_order_relaxed);
     rs_out_free(&c->out);
+    rs_shared_forget(c);
     free(c->bound);
     free(c);
 }

@@ -11,6 +11,7 @@
 #include "http_parser.h"
 #include "http_reply.h"
 #include "log.h"
+#include "sec_status.h"
 
 static void bad_request(struct rs_conn *c, int status, const char *reason)
 {
@@ -123,4 +124,22 @@ static void refusal(struct rs_out *o)
     rs_http_end(o, false, false, "application/json", body, sizeof(body) - 1);
 }
 
-const struct rs_protocol rs_http_protocol = {consume, refusal};
+/* A Kerberos login the farm's replay check turned down (shared_state.h): 401 with a fresh
+ * challenge for a replay, as any denied login, 503 with Retry-After when there was no store to
+ * ask. Counted like any answer. */
+static void refuse_held(struct rs_conn *c, bool unavailable)
+{
+    int status = unavailable ? 503 : rs_status_http(SEC_E_LOGON_DENIED, c->lis->cfg->mode);
+    rs_http_begin(&c->out, status);
+    if (status == 401)
+        rs_http_challenge(&c->out, c);
+    if (unavailable)
+        rs_out_str(&c->out, "Retry-After: 1\r\n");
+    static const char replay[] = "{\"error\":\"authenticator accepted before by another node\"}\n";
+    static const char busy[] = "{\"error\":\"shared store unavailable\"}\n";
+    const char *body = unavailable ? busy : replay;
+    rs_http_end(&c->out, false, false, "application/json", body, strlen(body));
+    rs_count(&c->w->metrics.http_status[status / 100 % 6]);
+}
+
+const struct rs_protocol rs_http_protocol = {consume, refusal, refuse_held};

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "http_reply.h"
+
 static void metrics_answer(struct rs_http_ctx *r)
 {
     struct rs_server *srv = r->c->w->srv;
@@ -16,6 +18,10 @@ static void metrics_answer(struct rs_http_ctx *r)
         .workers = (long)srv->n_workers,
         .reloads_ok = atomic_load(&srv->reloads_ok),
         .reloads_failed = atomic_load(&srv->reloads_failed),
+        .draining = atomic_load(&srv->health_failing),
+        .store_configured = srv->cfg.shared_store[0] != '\0',
+        .store_up = atomic_load(&srv->store_up),
+        .shared_revocations = atomic_load(&srv->shared_revocations),
     };
     struct rs_out body = {0}, o = {0};
     rs_metrics_render(&body, m, n, &g);
@@ -24,8 +30,14 @@ static void metrics_answer(struct rs_http_ctx *r)
     rs_http_send(r, 200, &o);
 }
 
+/* From SIGTERM on (drain-grace, then the drain itself) the node says it is going, so a load
+ * balancer sends new clients elsewhere while this one still serves. */
 static void health_answer(struct rs_http_ctx *r)
 {
+    if (atomic_load(&r->c->w->srv->health_failing)) {
+        rs_http_error(r, 503, false, "draining");
+        return;
+    }
     struct rs_out o = {0};
     rs_http_begin(&o, 200);
     rs_http_end(&o, r->keep_alive, r->head, "text/plain", "ok\n", 3);

@@ -9,6 +9,7 @@
 #include "base64.h"
 #include "conn.h"
 #include "sec_status.h"
+#include "shared_state.h"
 
 /* A final failure: 400 for a malformed token on plain listeners (RFC 9110 §15.5.1), else 401
  * with a fresh challenge so the client may try again; nginx auth_request only passes 401. */
@@ -73,7 +74,7 @@ static void continue_answer(struct rs_http_ctx *r, const char *scheme, const str
 }
 
 /* A final answer (not a server error) kept for the same client re-sending its token. */
-static void cache_put(struct rs_server *srv, const uint8_t key[RS_RESULT_KEY_LEN],
+static void cache_put(struct rs_conn *c, const uint8_t key[RS_RESULT_KEY_LEN],
                       const struct rs_leg *leg, const uint8_t *answer)
 {
     struct rs_cached_result cached;
@@ -83,7 +84,7 @@ static void cache_put(struct rs_server *srv, const uint8_t key[RS_RESULT_KEY_LEN
     memcpy(cached.user, leg->user, sizeof(cached.user));
     memcpy(cached.package, leg->package, sizeof(cached.package));
     memcpy(cached.token, answer, leg->out_len);
-    rs_result_cache_put(srv->cache, key, &cached);
+    rs_shared_cache_put(c, c->w->srv->cache, key, &cached); /* kept back for the farm's check */
 }
 
 /* conn-login: whether this listener keeps a login of `package` on its connection. */
@@ -152,7 +153,7 @@ static void run_leg(struct rs_http_ctx *r, const char *scheme, enum rs_package p
     rs_leg_outcome(c, scheme, &leg);
     keep_login(c, &leg);
     if (cacheable)
-        cache_put(w->srv, key, &leg, w->answer);
+        cache_put(c, key, &leg, w->answer);
     if (leg.status == SEC_E_OK) {
         struct rs_identity who = {leg.user,     leg.package,           "handshake",
                                   leg.user_sid, leg.primary_group_sid, leg.group_sids};

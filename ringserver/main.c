@@ -4,6 +4,7 @@
  * Threads: the main thread owns start-up, signals and key reloads (blocking file I/O stays off
  * the ring threads); each worker runs one io_uring loop. See docs/ringserver.md. */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "sec_status.h"
 #include "server.h"
 #include "service_notify.h"
+#include "shared_revocations.h"
 #include "session_cookie.h"
 #include "worker.h"
 
@@ -131,6 +133,15 @@ static int load_frontend_secret(struct rs_server *srv, char *err, size_t errlen)
                                 RS_SECRET_TEXT, err, errlen);
 }
 
+/* The shared store's AUTH password: printable, without blanks, as redis.conf's requirepass. */
+static int load_store_password(struct rs_server *srv, char *err, size_t errlen)
+{
+    return srv->cfg.shared_store_password_file[0] == '\0'
+               ? 0
+               : rs_secret_load(&srv->store_password, srv->cfg.shared_store_password_file, 1,
+                                RS_SECRET_TEXT, err, errlen);
+}
+
 /* Rings first: without io_uring nothing else matters, and its message says how to fix it. */
 static int start(struct rs_server *srv, char *err, size_t errlen)
 {
@@ -151,13 +162,21 @@ static int start(struct rs_server *srv, char *err, size_t errlen)
     struct rs_revocation *r = NULL;
     SSL_CTX *ctx[RS_MAX_LISTENERS];
     if (load_cookie_key(srv, err, errlen) != 0 || load_frontend_secret(srv, err, errlen) != 0 ||
-        rs_ticket_keys_rotate(&srv->tickets) != 0 || load_tls(srv, ctx, err, errlen) != 0)
+        load_store_password(srv, err, errlen) != 0 || rs_ticket_keys_rotate(&srv->tickets) != 0 ||
+        load_tls(srv, ctx, err, errlen) != 0)
         return -1;
     for (unsigned i = 0; i < srv->cfg.n_listeners; i++)
         atomic_store(&srv->tls_ctx[i], ctx[i]);
     if (rs_revocation_load(&srv->cfg, &r, err, errlen) != 0)
         return -1;
     atomic_store(&srv->revocation, r);
+    if (srv->cfg.shared_store[0] != '\0') /* the store may be down: its failure is logged */
+        rs_shared_revocations_poll(&srv->shared_revoked, &srv->cfg, &srv->store_password);
+    if (rs_shared_revocations_apply(&srv->shared_revoked, r) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    atomic_store(&srv->shared_revocations, (long)srv->shared_revoked.n);
     srv->cache = rs_result_cache_create(srv->cfg.result_cache_entries, srv->cfg.result_cache_ttl_s);
     return 0;
 }
@@ -218,10 +237,13 @@ static void reload(struct rs_server *srv)
         ok = false, reload_failed(err, "cookie_key");
     if (load_frontend_secret(srv, err, sizeof(err)) != 0)
         ok = false, reload_failed(err, "frontend_secret");
+    if (load_store_password(srv, err, sizeof(err)) != 0)
+        ok = false, reload_failed(err, "shared_store_password");
     struct rs_revocation *r = NULL;
     SSL_CTX *ctx[RS_MAX_LISTENERS];
-    if (rs_revocation_load(&srv->cfg, &r, err, sizeof(err)) != 0)
-        ok = false, r = NULL, reload_failed(err, "revocations");
+    if (rs_revocation_load(&srv->cfg, &r, err, sizeof(err)) != 0 ||
+        rs_shared_revocations_apply(&srv->shared_revoked, r) != 0)
+        ok = false, rs_revocation_free(r), r = NULL, reload_failed(err, "revocations");
     bool tls_ok = load_tls(srv, ctx, err, sizeof(err)) == 0;
     if (!tls_ok)
         ok = false, reload_failed(err, "tls");
@@ -231,11 +253,77 @@ static void reload(struct rs_server *srv)
         rs_log(RS_LOG_INFO, "reload", "result=ok");
 }
 
+/* The farm's revocations moved: a new snapshot of the file's and the farm's. The file is read
+ * again too (the snapshot is built whole); if it cannot be, the old snapshot stays. The farm
+ * asked for a reload: as on SIGHUP (which builds the snapshot too). */
+static void poll_shared_revocations(struct rs_server *srv)
+{
+    int found = rs_shared_revocations_poll(&srv->shared_revoked, &srv->cfg, &srv->store_password);
+    if (found & RS_FARM_RELOAD) {
+        rs_log(RS_LOG_INFO, "reload", "trigger=farm generation=%" PRId64,
+               srv->shared_revoked.reload_generation);
+        reload(srv);
+        atomic_store(&srv->shared_revocations, (long)srv->shared_revoked.n);
+        return;
+    }
+    if (!(found & RS_FARM_REVOKED))
+        return;
+    char err[512];
+    struct rs_revocation *r = NULL;
+    if (rs_revocation_load(&srv->cfg, &r, err, sizeof(err)) != 0 ||
+        rs_shared_revocations_apply(&srv->shared_revoked, r) != 0) {
+        rs_revocation_free(r);
+        reload_failed(err, "revocations");
+        return;
+    }
+    atomic_store(&srv->shared_revocations, (long)srv->shared_revoked.n);
+    publish(srv, r, NULL);
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* drain-grace: /healthz fails while everything else is still served, so a load balancer's
+ * health check takes the node out before its listeners close. A second SIGTERM or SIGINT cuts
+ * the grace short; a SIGHUP in it is not acted on (the node is going). */
+static void drain_grace(struct rs_server *srv, const sigset_t *set, int sig)
+{
+    atomic_store(&srv->health_failing, true);
+    if (srv->cfg.drain_grace_ms == 0)
+        return;
+    rs_log(RS_LOG_INFO, "drain_grace", "signal=%d grace_ms=%u", sig, srv->cfg.drain_grace_ms);
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += srv->cfg.drain_grace_ms / 1000;
+    end.tv_nsec += (long)(srv->cfg.drain_grace_ms % 1000) * 1000000L;
+    if (end.tv_nsec >= 1000000000L)
+        end.tv_sec++, end.tv_nsec -= 1000000000L;
+    for (;;) {
+        struct timespec now, left;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        left.tv_sec = end.tv_sec - now.tv_sec;
+        left.tv_nsec = end.tv_nsec - now.tv_nsec;
+        if (left.tv_nsec < 0)
+            left.tv_sec--, left.tv_nsec += 1000000000L;
+        if (left.tv_sec < 0)
+            return;
+        int next = sigtimedwait(set, NULL, &left);
+        if (next == SIGTERM || next == SIGINT)
+            return;
+    }
+}
+
 /* Signals arrive here only (blocked in every worker): SIGHUP reloads, SIGTERM/SIGINT drain.
  * Between them, a new session ticket key every tls-ticket-rotation. */
 static void signal_loop(struct rs_server *srv, const sigset_t *set)
 {
     time_t next_rotation = time(NULL) + srv->cfg.tls_ticket_rotation_s;
+    bool polls = srv->cfg.shared_store[0] != '\0';
+    int64_t next_poll = mono_ms() + srv->cfg.shared_store_poll_ms;
     for (;;) {
         time_t now = time(NULL);
         if (srv->cfg.tls_ticket_rotation_s > 0 && now >= next_rotation) {
@@ -245,9 +333,16 @@ static void signal_loop(struct rs_server *srv, const sigset_t *set)
                 rs_log(RS_LOG_INFO, "ticket_rotation", "result=ok");
             next_rotation = now + srv->cfg.tls_ticket_rotation_s;
         }
-        struct timespec wait = {next_rotation > now ? next_rotation - now : 1, 0};
-        if (srv->cfg.tls_ticket_rotation_s == 0)
-            wait.tv_sec = 3600;
+        if (polls && mono_ms() >= next_poll) {
+            poll_shared_revocations(srv);
+            next_poll = mono_ms() + srv->cfg.shared_store_poll_ms;
+        }
+        int64_t wait_ms = srv->cfg.tls_ticket_rotation_s == 0
+                              ? 3600000
+                              : (next_rotation > now ? (int64_t)(next_rotation - now) : 1) * 1000;
+        if (polls && next_poll - mono_ms() < wait_ms)
+            wait_ms = next_poll - mono_ms() > 0 ? next_poll - mono_ms() : 0;
+        struct timespec wait = {(time_t)(wait_ms / 1000), (long)(wait_ms % 1000) * 1000000L};
         int sig = sigtimedwait(set, NULL, &wait);
         if (sig < 0)
             continue; /* the rotation's time, or EINTR */
@@ -258,6 +353,7 @@ static void signal_loop(struct rs_server *srv, const sigset_t *set)
             continue;
         }
         rs_notify("STOPPING=1");
+        drain_grace(srv, set, sig);
         rs_log(RS_LOG_INFO, "draining", "signal=%d timeout_ms=%u", sig, srv->cfg.drain_timeout_ms);
         atomic_store(&srv->draining, true);
         return;
@@ -273,6 +369,8 @@ static void teardown(struct rs_server *srv)
     rs_revocation_free(atomic_load(&srv->revocation));
     rs_secret_wipe(&srv->cookie_key);
     rs_secret_wipe(&srv->frontend_secret);
+    rs_secret_wipe(&srv->store_password);
+    rs_shared_revocations_free(&srv->shared_revoked);
     rs_ticket_keys_wipe(&srv->tickets);
     for (unsigned i = 0; i < srv->cfg.n_listeners; i++)
         SSL_CTX_free(atomic_load(&srv->tls_ctx[i]));
@@ -291,13 +389,55 @@ static const char *revoke_arg(int argc, char **argv)
     return NULL;
 }
 
-/* Appends the revocation; the running server takes it on its next SIGHUP. */
-static int revoke_user(const struct rs_config *cfg, const char *user)
+/* With shared-store, the farm's revocation: every node takes it within shared-store-poll. */
+static int revoke_shared(struct rs_server *srv, const char *user, uint64_t now)
 {
     char err[600];
+    if (load_store_password(srv, err, sizeof(err)) != 0 ||
+        rs_shared_revoke(&srv->cfg, &srv->store_password, user, now, err, sizeof(err)) != 0) {
+        fprintf(stderr, "ringserver: %s\n", err);
+        rs_secret_wipe(&srv->store_password);
+        return 1;
+    }
+    rs_secret_wipe(&srv->store_password);
+    printf("ringserver: sessions of %s issued until %llu revoked in the shared store %s; every "
+           "node applies it within %u ms\n",
+           user, (unsigned long long)now, srv->cfg.shared_store, srv->cfg.shared_store_poll_ms);
+    return 0;
+}
+
+/* --reload-farm: every node of the farm reloads within shared-store-poll. */
+static int reload_farm(struct rs_server *srv)
+{
+    char err[600];
+    if (srv->cfg.shared_store[0] == '\0') {
+        fprintf(stderr, "ringserver: --reload-farm needs shared-store in the configuration\n");
+        return 2;
+    }
+    int rc = load_store_password(srv, err, sizeof(err)) != 0 ||
+                     rs_shared_reload_farm(&srv->cfg, &srv->store_password, err, sizeof(err)) != 0
+                 ? 1
+                 : 0;
+    rs_secret_wipe(&srv->store_password);
+    if (rc != 0)
+        fprintf(stderr, "ringserver: %s\n", err);
+    else
+        printf("ringserver: every node of the farm in %s reloads within %u ms\n",
+               srv->cfg.shared_store, srv->cfg.shared_store_poll_ms);
+    return rc;
+}
+
+/* Appends the revocation; the running server takes it on its next SIGHUP. */
+static int revoke_user(struct rs_server *srv, const char *user)
+{
+    const struct rs_config *cfg = &srv->cfg;
+    char err[600];
     time_t now = time(NULL);
+    if (cfg->shared_store[0] != '\0')
+        return revoke_shared(srv, user, (uint64_t)now);
     if (cfg->revocation_file[0] == '\0') {
-        fprintf(stderr, "ringserver: --revoke needs revocation-file in the configuration\n");
+        fprintf(stderr, "ringserver: --revoke needs revocation-file or shared-store in the "
+                        "configuration\n");
         return 2;
     }
     if (rs_revocation_append(cfg->revocation_file, user, (uint64_t)now, err, sizeof(err)) != 0) {
@@ -324,7 +464,10 @@ int main(int argc, char **argv)
         check_only = check_only || strcmp(argv[i], "--check") == 0;
     const char *revoke = revoke_arg(argc, argv);
     if (revoke != NULL)
-        return revoke_user(&srv.cfg, revoke);
+        return revoke_user(&srv, revoke);
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--reload-farm") == 0)
+            return reload_farm(&srv);
 
     signal(SIGPIPE, SIG_IGN);
     sigset_t set;

@@ -14,6 +14,13 @@ static const char *result_names[RS_RESULT_COUNT] = {"ok",      "denied",  "inval
                                                     "aborted", "refused", "error"};
 static const char *refusal_names[RS_REFUSE_COUNT] = {"connections", "pending_handshakes", "memory"};
 static const char *timeout_names[RS_TIMEOUT_COUNT] = {"header", "leg", "handshake", "idle", "send"};
+static const char *store_command_names[RS_STORE_CMD_COUNT] = {"claim", "auth"};
+static const char *store_failure_names[RS_STORE_FAIL_COUNT] = {"connect",  "timeout",     "closed",
+                                                               "protocol", "error_reply", "full"};
+static const char *claim_names[RS_CLAIM_LABEL_COUNT] = {
+    "fresh", "replay", "unavailable_refused", "unavailable_local_only", "no_authenticator"};
+static const char *proxy_names[RS_PROXY_LABEL_COUNT] = {"client", "local", "malformed",
+                                                        "unexpected"};
 
 enum rs_mech_label rs_mech_label_of(const char *package_name)
 {
@@ -102,6 +109,39 @@ static void render_failures(struct rs_out *o, struct rs_metrics *const *workers,
         }
 }
 
+/* The shared store's figures (docs/farm.md), with shared-store only. */
+static void render_store(struct rs_out *o, struct rs_metrics *const *workers, unsigned n,
+                         const struct rs_gauges *g)
+{
+    if (!g->store_configured)
+        return;
+    header(o, "negring_shared_store_up", "gauge",
+           "Workers whose connection to the shared store is up.");
+    rs_out_printf(o, "negring_shared_store_up %ld\n", g->store_up);
+    header(o, "negring_shared_store_commands_total", "counter", "Commands sent to the store.");
+    for (unsigned c = 0; c < RS_STORE_CMD_COUNT; c++)
+        rs_out_printf(o, "negring_shared_store_commands_total{command=\"%s\"} %llu\n",
+                      store_command_names[c], (unsigned long long)SUM(store_commands[c]));
+    header(o, "negring_shared_store_failures_total", "counter",
+           "Store connections ended, by cause (each fails the requests waiting on it).");
+    for (unsigned f = 0; f < RS_STORE_FAIL_COUNT; f++)
+        rs_out_printf(o, "negring_shared_store_failures_total{kind=\"%s\"} %llu\n",
+                      store_failure_names[f], (unsigned long long)SUM(store_failures[f]));
+    header(o, "negring_shared_store_bytes_total", "counter", "Bytes to and from the store.");
+    rs_out_printf(o, "negring_shared_store_bytes_total{direction=\"out\"} %llu\n",
+                  (unsigned long long)SUM(store_bytes_out));
+    rs_out_printf(o, "negring_shared_store_bytes_total{direction=\"in\"} %llu\n",
+                  (unsigned long long)SUM(store_bytes_in));
+    header(o, "negring_shared_revocations", "gauge",
+           "The farm's revocations in the snapshot in use (read every shared-store-poll).");
+    rs_out_printf(o, "negring_shared_revocations %ld\n", g->shared_revocations);
+    header(o, "negring_shared_replay_checks_total", "counter",
+           "Kerberos logins checked against the farm's replay keys, by verdict.");
+    for (unsigned v = 0; v < RS_CLAIM_LABEL_COUNT; v++)
+        rs_out_printf(o, "negring_shared_replay_checks_total{verdict=\"%s\"} %llu\n",
+                      claim_names[v], (unsigned long long)SUM(claims[v]));
+}
+
 void rs_metrics_render(struct rs_out *o, struct rs_metrics *const *workers, unsigned n,
                        const struct rs_gauges *g)
 {
@@ -153,4 +193,13 @@ void rs_metrics_render(struct rs_out *o, struct rs_metrics *const *workers, unsi
                   (unsigned long long)g->reloads_failed);
     header(o, "negring_workers", "gauge", "Worker threads (one io_uring each).");
     rs_out_printf(o, "negring_workers %ld\n", g->workers);
+    header(o, "negring_draining", "gauge", "1 once SIGTERM was received (/healthz answers 503).");
+    rs_out_printf(o, "negring_draining %d\n", g->draining ? 1 : 0);
+    header(o, "negring_proxy_headers_total", "counter",
+           "PROXY protocol v2 headers, by outcome (malformed: on a proxy-protocol listener; "
+           "unexpected: on a listener without it).");
+    for (unsigned r = 0; r < RS_PROXY_LABEL_COUNT; r++)
+        rs_out_printf(o, "negring_proxy_headers_total{result=\"%s\"} %llu\n", proxy_names[r],
+                      (unsigned long long)SUM(proxy_headers[r]));
+    render_store(o, workers, n, g);
 }

@@ -4,6 +4,7 @@
 #ifndef RINGSERVER_PROTOCOL_H
 #define RINGSERVER_PROTOCOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,10 @@ struct rs_protocol {
     /* Writes the answer to a connection refused at accept (over max-connections, or no memory
      * for its state). Made once per listener at start, so refusing allocates nothing. */
     void (*refusal)(struct rs_out *o);
+    /* Writes into c->out the refusal of a login the farm's replay check turned down after its
+     * answer was built (shared_state.h): a replay, or, with `unavailable`, no store to ask
+     * under fail-closed. The connection closes after it. */
+    void (*refuse_held)(struct rs_conn *c, bool unavailable);
 };
 
 #endif

@@ -118,4 +118,17 @@ static void refusal(struct rs_out *o)
     rs_out_put(o, reason, sizeof(reason) - 1);
 }
 
-const struct rs_protocol rs_raw_protocol = {consume, refusal};
+/* A Kerberos login the farm's replay check turned down (shared_state.h): an 'E' frame. */
+static void refuse_held(struct rs_conn *c, bool unavailable)
+{
+    const char *reason =
+        unavailable ? "shared store unavailable" : "authenticator accepted before by another node";
+    size_t n = strlen(reason);
+    frame_header(&c->out, (uint32_t)(4 + 2 + n), 'E');
+    rs_out_be32(&c->out, (uint32_t)(unavailable ? SEC_E_INTERNAL_ERROR : SEC_E_LOGON_DENIED));
+    rs_out_be16(&c->out, (uint16_t)n);
+    rs_out_put(&c->out, reason, n);
+    rs_count(&c->w->metrics.raw_frames);
+}
+
+const struct rs_protocol rs_raw_protocol = {consume, refusal, refuse_held};

@@ -176,6 +176,23 @@ int rs_revocation_load(const struct rs_config *cfg, struct rs_revocation **out, 
     return 0;
 }
 
+int rs_revocation_add(struct rs_revocation *r, const char *user, size_t user_len, uint64_t before)
+{
+    char *copy = strndup(user, user_len);
+    if (copy == NULL || grow((void **)&r->revoked, r->n_revoked, sizeof(*r->revoked)) != 0) {
+        free(copy);
+        return -1;
+    }
+    r->revoked[r->n_revoked++] = (struct revoked){copy, before};
+    return 0;
+}
+
+void rs_revocation_seal(struct rs_revocation *r)
+{
+    if (r->n_revoked > 0)
+        qsort(r->revoked, r->n_revoked, sizeof(*r->revoked), by_user);
+}
+
 bool rs_revocation_allows(const struct rs_revocation *r, const char *package, const char *user,
                           uint64_t issued)
 {

@@ -26,6 +26,10 @@ void rs_revocation_free(struct rs_revocation *r);
  * at `issued`, is revoked. NULL: none is. Names compare without case. */
 bool rs_revocation_allows(const struct rs_revocation *r, const char *package, const char *user,
                           uint64_t issued);
+/* A revocation from elsewhere (the farm's, shared_revocations.h) added to a snapshot that is not
+ * published yet; rs_revocation_seal once after the last. 0, or -1 (no memory). */
+int rs_revocation_add(struct rs_revocation *r, const char *user, size_t user_len, uint64_t before);
+void rs_revocation_seal(struct rs_revocation *r);
 /* Appends "<now> <user>" to the revocation file. 0, or -1 with a message. */
 int rs_revocation_append(const char *path, const char *user, uint64_t now, char *err,
                          size_t errlen);

@@ -21,6 +21,8 @@
 #include "result_cache.h"
 #include "revocation.h"
 #include "secret.h"
+#include "shared_revocations.h"
+#include "shared_state.h"
 #include "timer_wheel.h"
 #include "tls_context.h"
 #include "tls_session.h"
@@ -44,6 +46,11 @@ struct rs_server {
     unsigned n_workers;
     _Atomic long connections, pending;
     _Atomic bool draining;
+    _Atomic bool health_failing;     /* SIGTERM seen: /healthz answers 503 (set before draining) */
+    _Atomic long store_up;           /* workers whose shared store connection is up */
+    struct rs_secret store_password; /* shared-store-password-file; empty: no AUTH */
+    struct rs_shared_revocations shared_revoked; /* main thread only: the farm's, last read */
+    _Atomic long shared_revocations;             /* their count, for /metrics */
     _Atomic uint64_t reloads_ok, reloads_failed;
     _Atomic unsigned workers_prepared; /* workers past their thread preparation (worker.c) */
 };
@@ -66,6 +73,13 @@ struct rs_listener {
     int fd;
     struct rs_out refusal; /* the answer to a connection refused at accept (proto->refusal) */
     struct rs_accept accepts[RS_ACCEPTS_PER_LISTENER];
+};
+
+/* What a connection's first bytes must be, before its protocol (or TLS) sees any. */
+enum rs_preamble {
+    RS_PREAMBLE_PROXY_HEADER, /* proxy-protocol listener: a PROXY v2 header, buffered in `in` */
+    RS_PREAMBLE_NO_PROXY,     /* any other listener: no PROXY header (refused if one comes) */
+    RS_PREAMBLE_DONE,
 };
 
 /* The client a connection logged in as, kept until it closes or sends a new Authorization. */
@@ -103,11 +117,15 @@ struct rs_conn {
     size_t parse_need;    /* whole size of a request whose head is parsed, 0: unknown */
     struct rs_conn *rearm_next;
     uint64_t serial; /* unique per worker: with the worker index, names this connection */
-    char peer[64];   /* "addr:port", for logs */
+    enum rs_preamble preamble;
+    struct rs_conn_claim claim; /* the farm's replay check of its login (shared_state.h) */
+    char peer[64];              /* "addr:port" of the client (the PROXY header's on proxy-protocol
+                                 * listeners), for logs */
 };
 
 struct rs_worker {
     struct rs_server *srv;
+    struct rs_redis *redis; /* the shared store's client (redis_client.h), NULL without one */
     unsigned index;
     _Atomic uint64_t seen_epoch; /* srv->epoch at the top of the last turn; UINT64_MAX: ended */
     pthread_t thread;

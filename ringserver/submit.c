@@ -139,6 +139,50 @@ void rs_submit_refusal(struct rs_listener *l, unsigned slot)
     rs_submit_close(l->w, slot);
 }
 
+bool rs_submit_store_connect(struct rs_worker *w, int fd, const struct sockaddr *addr,
+                             socklen_t addr_len, void *op)
+{
+    struct io_uring_sqe *sqe = get_sqe(w);
+    if (sqe == NULL)
+        return false;
+    io_uring_prep_connect(sqe, fd, addr, addr_len);
+    io_uring_sqe_set_data64(sqe, (uintptr_t)op | RS_OP_STORE);
+    return true;
+}
+
+bool rs_submit_store_send(struct rs_worker *w, int fd, const void *data, size_t len, void *op)
+{
+    struct io_uring_sqe *sqe = get_sqe(w);
+    if (sqe == NULL)
+        return false;
+    io_uring_prep_send(sqe, fd, data, len, MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, (uintptr_t)op | RS_OP_STORE);
+    return true;
+}
+
+bool rs_submit_store_recv(struct rs_worker *w, int fd, void *buf, size_t len, void *op)
+{
+    struct io_uring_sqe *sqe = get_sqe(w);
+    if (sqe == NULL)
+        return false;
+    io_uring_prep_recv(sqe, fd, buf, len, 0);
+    io_uring_sqe_set_data64(sqe, (uintptr_t)op | RS_OP_STORE);
+    return true;
+}
+
+void rs_submit_store_cancel(struct rs_worker *w, void *op)
+{
+    struct io_uring_sqe *sqe = get_sqe(w);
+    if (sqe == NULL) { /* no room in the queue: the same, synchronously */
+        struct io_uring_sync_cancel_reg reg = {.addr = (uintptr_t)op | RS_OP_STORE,
+                                               .timeout = {-1, -1}};
+        io_uring_register_sync_cancel(&w->ring, &reg);
+        return;
+    }
+    io_uring_prep_cancel64(sqe, (uintptr_t)op | RS_OP_STORE, 0);
+    io_uring_sqe_set_data64(sqe, RS_OP_IGNORED);
+}
+
 /* A heap copy per line, freed on completion (RS_OP_LOG), so a slow log reader (a full pipe)
  * never blocks the ring thread. */
 bool rs_submit_log(void *arg, const char *line, size_t len)

@@ -14,8 +14,11 @@
 
 #include "server.h"
 
-/* RS_OP_IGNORED: a cancel or a refusal send, whose completion needs nothing. */
+/* RS_OP_IGNORED: a cancel or a refusal send, whose completion needs nothing. RS_OP_STORE: an
+ * operation of the shared store's connection (redis_client.c), whose user_data points at the
+ * operation's slot (never NULL). */
 enum rs_op {
+    RS_OP_STORE = 0,
     RS_OP_ACCEPT = 1,
     RS_OP_RECV = 2,
     RS_OP_SEND = 3,
@@ -44,6 +47,15 @@ void rs_submit_close(struct rs_worker *w, unsigned slot);
 /* The listener's ready-made refusal on a just-accepted socket (not on TLS listeners), then its
  * close. */
 void rs_submit_refusal(struct rs_listener *l, unsigned slot);
+/* The shared store's connection (redis_client.c) is an ordinary blocking socket, not a direct
+ * descriptor (io_uring waits on it, the thread never does); `op` is the operation's slot,
+ * handed back with the completion. false: no room in the queue, nothing queued. */
+bool rs_submit_store_connect(struct rs_worker *w, int fd, const struct sockaddr *addr,
+                             socklen_t addr_len, void *op);
+bool rs_submit_store_send(struct rs_worker *w, int fd, const void *data, size_t len, void *op);
+bool rs_submit_store_recv(struct rs_worker *w, int fd, void *buf, size_t len, void *op);
+/* Cancels the store operation whose slot is `op` (its completion still comes, -ECANCELED). */
+void rs_submit_store_cancel(struct rs_worker *w, void *op);
 /* A log sink (log.h) for the worker `arg`: the line goes out as an io_uring write to stderr. */
 bool rs_submit_log(void *arg, const char *line, size_t len);
 

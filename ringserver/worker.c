@@ -20,7 +20,9 @@
 #include "conn.h"
 #include "listener.h"
 #include "log.h"
+#include "redis_client.h"
 #include "sec_status.h"
+#include "shared_state.h"
 #include "submit.h"
 
 static uint64_t mono_ms(void)
@@ -128,6 +130,10 @@ static void dispatch(struct rs_worker *w, struct io_uring_cqe *cqe)
     uintptr_t ud = (uintptr_t)io_uring_cqe_get_data64(cqe);
     void *ptr = (void *)(ud & ~RS_OP_MASK);
     switch (ud & RS_OP_MASK) {
+    case RS_OP_STORE:
+        if (ptr != NULL)
+            rs_redis_complete(ptr, cqe->res);
+        break;
     case RS_OP_ACCEPT:
         on_accept(ptr, cqe);
         break;
@@ -181,7 +187,7 @@ static void start_drain(struct rs_worker *w)
     /* Idle connections go now; those in a handshake or a request get drain-timeout. */
     for (struct rs_conn *c = w->conns, *next; c != NULL; c = next) {
         next = c->next;
-        if (!c->closing && !c->hs.active && !c->send_armed && c->in_len == 0)
+        if (!c->closing && !c->hs.active && !c->send_armed && !rs_shared_held(c) && c->in_len == 0)
             rs_conn_close(c, RS_RESULT_ABORTED);
     }
 }
@@ -227,6 +233,10 @@ static void *run(void *arg)
             for (unsigned i = 0; i < w->n_listeners; i++)
                 rs_submit_accepts(&w->listeners[i]);
         rearm_starved(w);
+        if (w->redis != NULL) {
+            rs_redis_tick(w->redis, w->now_ms);
+            rs_redis_flush(w->redis);
+        }
         struct __kernel_timespec ts = {0, RS_WHEEL_TICK_MS * 1000000LL};
         struct io_uring_cqe *cqe;
         int rc = io_uring_submit_and_wait_timeout(&w->ring, &cqe, 1, &ts, NULL);
@@ -362,6 +372,10 @@ int rs_worker_create(struct rs_server *srv, unsigned index, struct rs_worker **o
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    if (srv->cfg.shared_store[0] != '\0' && (w->redis = rs_redis_new(w)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     return rs_listeners_open(w, err, errlen);
 }
 
@@ -386,6 +400,7 @@ void rs_worker_destroy(struct rs_worker *w)
     }
     while (w->conns != NULL)
         rs_conn_destroy(w->conns);
+    rs_redis_free(w->redis);
     if (w->br != NULL)
         munmap(w->br, (size_t)w->nbufs * sizeof(struct io_uring_buf));
     free(w->bufs);

@@ -23,6 +23,7 @@ packages=(
   strace                                                              # ringserver_prepare test
   groff-base systemd                                                  # man pages, unit checks
   samba samba-ad-provision samba-dsdb-modules ldb-tools iproute2      # AD DC tests (tests/ad)
+  haproxy redis-server                                                # farm tests (docs/farm.md)
 )
 
 missing=()

@@ -31,6 +31,7 @@
 #include "ntlm_crypto.h"
 #include "ntlm_message.h"
 #include "ntlm_response.h"
+#include "proxy_protocol.h"
 #include "spnego.h"
 
 #define LEG_SEPARATOR "\xfe\xedLEG" /* as in fuzz_accept.c */
@@ -99,6 +100,52 @@ static void raw_frame_edge_seeds(void)
                sizeof(empty_then_partial));
     write_seed("raw_frame", "too-large", too_large, sizeof(too_large));
     write_seed("raw_frame", "partial", partial, sizeof(partial));
+}
+
+/* fuzz_proxy_protocol seeds, as HAProxy's send-proxy-v2 writes them: a client over IPv4 with
+ * the request after it, over IPv6, a LOCAL health check, TLVs closed by a CRC32C, a cut one. */
+static void proxy_protocol_seeds(void)
+{
+    static const unsigned char sig[12] = {0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
+                                          0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a};
+    static const unsigned char v4[12] = {203, 0, 113, 7, 127, 0, 0, 1, 0xc8, 0x22, 0x1f, 0x90};
+    static const unsigned char v6[36] = {
+        0x20, 0x01, 0x0d, 0xb8, [15] = 0x42, [31] = 1, 0x9c, 0x40, 0x01, 0xbb};
+    static const unsigned char tlvs[] = {0x01, 0,   8,    'h', 't', 't', 'p', '/', '1',
+                                         '.',  '1', 0x03, 0,   4,   0,   0,   0,   0};
+    static const char request[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    unsigned char b[128];
+    memcpy(b, sig, 12);
+    b[12] = 0x21, b[13] = 0x11, b[14] = 0, b[15] = 12;
+    memcpy(b + 16, v4, 12);
+    memcpy(b + 28, request, sizeof(request) - 1);
+    write_seed("proxy_protocol", "ipv4-then-request", b, 28 + sizeof(request) - 1);
+    write_seed("proxy_protocol", "ipv4-cut", b, 21);
+    b[13] = 0x21, b[15] = 36;
+    memcpy(b + 16, v6, 36);
+    write_seed("proxy_protocol", "ipv6", b, 52);
+    b[12] = 0x20, b[13] = 0x00, b[15] = 0;
+    write_seed("proxy_protocol", "local", b, 16);
+    b[12] = 0x21, b[13] = 0x11, b[15] = 12 + sizeof(tlvs);
+    memcpy(b + 16, v4, 12);
+    memcpy(b + 28, tlvs, sizeof(tlvs));
+    size_t n = 28 + sizeof(tlvs);
+    uint32_t crc = rs_crc32c(0, b, n);
+    for (int i = 0; i < 4; i++)
+        b[n - 4 + i] = (unsigned char)(crc >> (24 - 8 * i));
+    write_seed("proxy_protocol", "ipv4-alpn-crc32c", b, n);
+}
+
+/* fuzz_resp seeds: the limits selector (0: ringserver's), then the replies its commands get. */
+static void resp_seeds(void)
+{
+    static const char ok[] = "\0+OK\r\n", nil[] = "\0$-1\r\n",
+                      array[] = "\0*2\r\n$5\r\nalice\r\n:7\r\n",
+                      error[] = "\0-NOAUTH Authentication required.\r\n";
+    write_seed("resp", "ok", ok, sizeof(ok) - 1);
+    write_seed("resp", "nil", nil, sizeof(nil) - 1);
+    write_seed("resp", "array", array, sizeof(array) - 1);
+    write_seed("resp", "error", error, sizeof(error) - 1);
 }
 
 /* fuzz_tls_http scripts (its header comment): a request sent and delivered whole over TLS 1.3;
@@ -719,6 +766,8 @@ int main(int argc, char **argv)
     initiator_seeds();
     pac_seeds();
     raw_frame_edge_seeds();
+    proxy_protocol_seeds();
+    resp_seeds();
     tls_http_seeds();
     free(leg);
     FreeCredentialsHandle(&negotiate);

@@ -2,7 +2,8 @@
 # The configuration file and flags: --check accepts a good file and names the line of a bad
 # one; flags override the file; an IPv6 listener from the file serves curl --negotiate; an
 # auth_request listener off loopback needs front-end authentication; plain HTTP off loopback is
-# warned about; the --help example starts.
+# warned about; the --help example starts; the farm's options (shared-store, its policy and
+# deadlines, proxy-protocol, drain-grace) are checked.
 source "$(dirname "$0")/lib.sh"
 start_realm
 cat >"$WORK/good.conf" <<CONF
@@ -28,6 +29,29 @@ rc=0
 out=$("$RINGSERVER" --no-such-option 1 2>&1) || rc=$?
 expect_eq "unknown flag: exit status 2" "$rc" 2
 [[ $out == *"unknown option --no-such-option"* ]] && ok "unknown flag named" || fail "$out"
+# The farm's options (docs/farm.md): a numeric store address, a known policy, non-zero deadlines.
+bad_farm_option() { # WHAT EXPECTED_MESSAGE ARGS...
+    local what=$1 want=$2 out rc=0
+    shift 2
+    out=$("$RINGSERVER" --listen 127.0.0.1:0 "$@" --check 2>&1) || rc=$?
+    expect_eq "$what: exit status 2" "$rc" 2
+    [[ $out == *"$want"* ]] && ok "$what: says why" || fail "$what: $out"
+}
+bad_farm_option "store by name" "want a numeric IPV4:PORT" --shared-store redis.example:6379
+bad_farm_option "store on port 0" "want a numeric IPV4:PORT" --shared-store 127.0.0.1:0
+bad_farm_option "unknown policy" "want fail-closed or local-only" --shared-store-policy maybe
+bad_farm_option "zero store timeout" "must be > 0" --shared-store 127.0.0.1:6379 \
+    --shared-store-timeout 0ms
+bad_farm_option "unknown listener flag" "unknown part 'proxy-protocl'" \
+    --listen "127.0.0.1:0 proxy-protocl"
+# (--check reads the farm's revocations once: with no store there it logs why, and goes on.)
+out=$("$RINGSERVER" --listen '127.0.0.1:0 proxy-protocol' --keytab "$KRB5_KTNAME" --workers 1 \
+    --shared-store '[::1]:1' --shared-store-policy local-only --drain-grace 2s --check 2>&1) ||
+    fail "farm options: $out"
+expect_eq "farm options accepted" "$(tail -n 1 <<<"$out")" \
+    "ringserver: configuration OK (1 listeners, 1 workers)"
+[[ $out == *"event=shared_revocations result=failed"* ]] && ok "an unreachable store is logged" ||
+    fail "unreachable store not logged: $out"
 "$RINGSERVER" --help >"$WORK/help" # not into grep -q: it may leave before the end (SIGPIPE)
 grep -q -- '--max-pending' "$WORK/help" && ok "--help lists the options" || fail "--help"
 
