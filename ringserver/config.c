@@ -37,7 +37,8 @@ static const struct opt options[] = {
      "[conn-login=ntlm|all|none] [service=NAME] "
      "[tls cert=FILE key=FILE [client-ca=FILE] [bindings=off|when-supplied|require]] "
      "[proxy-protocol]; repeatable"},
-    {"workers", OPT_UINT, O(workers), "0", "worker threads, one io_uring each (0: one per CPU)"},
+    {"workers", OPT_UINT, O(workers), "0",
+     "worker threads, one io_uring each (0: one per CPU the process may run on)"},
     {"keytab", OPT_STR, O(keytab), "", "service keytab (default: KRB5_KTNAME or the system one)"},
     {"principal", OPT_STR, O(principal), "", "accept only tickets for this service principal"},
     {"user-db", OPT_STR, O(user_db), "",

@@ -5,6 +5,7 @@
  * the ring threads); each worker runs one io_uring loop. See docs/ringserver.md. */
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,11 +143,21 @@ static int load_store_password(struct rs_server *srv, char *err, size_t errlen)
                                 RS_SECRET_TEXT, err, errlen);
 }
 
+/* The CPUs this process may run on (its affinity: a container's cpuset, taskset, systemd's
+ * CPUAffinity=), which are fewer than the machine's when it is given a share of them. */
+static unsigned allowed_cpus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return (unsigned)CPU_COUNT(&set);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus > 0 ? (unsigned)cpus : 1;
+}
+
 /* Rings first: without io_uring nothing else matters, and its message says how to fix it. */
 static int start(struct rs_server *srv, char *err, size_t errlen)
 {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    srv->n_workers = srv->cfg.workers ? srv->cfg.workers : (unsigned)(cpus > 0 ? cpus : 1);
+    srv->n_workers = srv->cfg.workers ? srv->cfg.workers : allowed_cpus();
     srv->workers = calloc(srv->n_workers, sizeof(*srv->workers));
     if (srv->workers == NULL) {
         snprintf(err, errlen, "out of memory");
