@@ -9,7 +9,7 @@
 #                         [--modes "keepalive fresh"] [--mechs "kerberos ntlm"]
 #                         [--servers "apache ringserver"] [--repeat R] [--warmup N]
 #                         [--users N [--first-use PCT]] [--loadgen-args "ARGS"]
-#                         [--json-dir DIR] [--keep]
+#                         [--server-cpus LIST --loadgen-cpus LIST] [--json-dir DIR] [--keep]
 #
 # --loadgen-args are appended to every measured negring-load run (e.g. "--verify" to check each
 # mutual-authentication token). --repeat runs every row R times, interleaved, and reports the run
@@ -17,7 +17,10 @@
 # (scripts/realm.sh users) and every measured Kerberos run a population run (negring-load
 # --users N --first-use PCT: each run signs the users in anew, shows each user's ticket to the
 # server once, untimed, and then PCT % of its handshakes carry a ticket the server never saw);
-# the results are then also given by class, first use and repeat. --json-dir keeps
+# the results are then also given by class, first use and repeat. --server-cpus and
+# --loadgen-cpus (taskset CPU lists, e.g. 1 and 0) keep the servers and the load generator on
+# CPUs of their own, so that neither takes the other's time: each server then has the same
+# CPUs (ringserver one worker per CPU of them, Apache's processes bound to them). --json-dir keeps
 # negring-load's results: SERVER-MECH-MODE.REP.json, .rc (its exit status), .ticks (server CPU)
 # and .rss (the server's resident KiB, all its processes, right after the run); "ring-raw" is
 # ringserver's raw token protocol, for reference.
@@ -44,9 +47,11 @@ extra=
 users=0
 first_use=0
 population_password=user-Pass-5
+server_cpus=
+loadgen_cpus=
 
 usage() {
-    sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,/^[^#]/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -64,6 +69,8 @@ while [[ $# -gt 0 ]]; do
     --loadgen-args) extra=$2; shift 2 ;;
     --users) users=$2; shift 2 ;;
     --first-use) first_use=$2; shift 2 ;;
+    --server-cpus) server_cpus=$2; shift 2 ;;
+    --loadgen-cpus) loadgen_cpus=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     *) usage ;;
     esac
@@ -105,6 +112,13 @@ if [[ $users -gt 0 ]]; then
     population=(--users "$users" --user-password "$population_password" --first-use "$first_use")
 fi
 
+# The servers inherit the script's CPU affinity while they start (Apache's later processes from
+# their parent); the script takes its own back afterwards.
+own_cpus=$(taskset -pc $$ | sed 's/.*: //')
+[[ -z $server_cpus ]] || taskset -pc "$server_cpus" $$ >/dev/null
+loadgen_pin=()
+[[ -z $loadgen_cpus ]] || loadgen_pin=(taskset -c "$loadgen_cpus")
+
 declare -A url
 if [[ " $servers " == *" apache "* ]]; then
     if apache_installed; then
@@ -141,6 +155,9 @@ if [[ " $servers " == *" ringserver "* ]]; then
     fi
 fi
 [[ ${#url[@]} -gt 0 ]] || { echo "bench-http: no server to measure" >&2; exit 1; }
+taskset -pc "$own_cpus" $$ >/dev/null
+[[ -z $server_cpus$loadgen_cpus ]] ||
+    echo "cpus: servers ${server_cpus:-$own_cpus}, load generator ${loadgen_cpus:-$own_cpus}" >&2
 
 # Replay detection must be on in what is measured: the same token sent twice must be refused.
 replay_check() {
@@ -196,7 +213,7 @@ measure() {
     fi
     # shellcheck disable=SC2046,SC2086 # word lists on purpose
     if [[ $warmup -gt 0 && $rep -eq 1 ]]; then # not recorded: workers started, tickets cached
-        "$loadgen" -n "$warmup" -c "$connections" -t "$lg_threads" -q "${flags[@]}" \
+        "${loadgen_pin[@]}" "$loadgen" -n "$warmup" -c "$connections" -t "$lg_threads" -q "${flags[@]}" \
             $(mech_args "$mech") "$u" >/dev/null || true
     fi
     out=$json_dir/$server-$mech-$mode.$rep.json
@@ -204,7 +221,7 @@ measure() {
     before=$(server_ticks "${pid_of[$server]}")
     local rc=0
     # shellcheck disable=SC2046,SC2086
-    "$loadgen" "${common[@]}" "${flags[@]}" $(mech_args "$mech") "${measured[@]}" $extra \
+    "${loadgen_pin[@]}" "$loadgen" "${common[@]}" "${flags[@]}" $(mech_args "$mech") "${measured[@]}" $extra \
         --server-pid "${pid_of[$server]}" "$u" >"$out" || rc=$?
     echo "$rc" >"${out%.json}.rc" # 0: all succeeded, 1: some failed, else a crash or bad usage
     [[ $rc -eq 0 ]] || echo "bench-http: $server $mech $mode exited $rc (see $out)" >&2
