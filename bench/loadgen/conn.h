@@ -59,10 +59,11 @@ struct lg_worker {
     int epfd;
     struct lg_conn *conns;
     unsigned nconns;
-    unsigned active;  /* connections not yet FINISHED */
-    unsigned holding; /* connections in LG_CONN_HOLDING */
-    uint64_t budget;  /* count mode: this worker's share of -n */
-    uint64_t started; /* handshakes it began */
+    unsigned active;      /* connections not yet FINISHED */
+    unsigned holding;     /* connections in LG_CONN_HOLDING */
+    uint64_t budget;      /* count mode: this worker's share of -n */
+    uint64_t started;     /* handshakes it began */
+    unsigned next_source; /* --source-ips: the address of its next connection */
     struct lg_stats stats;
     pthread_t tid;
     char *scratch; /* request building */

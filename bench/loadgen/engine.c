@@ -5,6 +5,7 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -122,6 +123,20 @@ static bool take_token(struct lg_worker *w, struct lg_conn *c)
     return s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED;
 }
 
+/* --source-ips: the next of 127.0.0.1 .. 127.0.0.N, its port left to connect()
+ * (IP_BIND_ADDRESS_NO_PORT: bind() would otherwise take a port for any destination). */
+static bool bind_source(struct lg_worker *w, int fd)
+{
+    unsigned n = w->o->source_ips;
+    if (n == 0)
+        return true;
+    struct sockaddr_in src = {.sin_family = AF_INET,
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK + w->next_source++ % n)};
+    int one = 1;
+    return setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) == 0 &&
+           bind(fd, (const struct sockaddr *)&src, sizeof(src)) == 0;
+}
+
 static void open_connection(struct lg_worker *w, struct lg_conn *c)
 {
     const struct lg_run *run = w->run;
@@ -132,6 +147,10 @@ static void open_connection(struct lg_worker *w, struct lg_conn *c)
     }
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (!bind_source(w, c->fd)) {
+        lg_conn_fail(w, c, LG_FAIL_CONNECT);
+        return;
+    }
     w->stats.connects++;
     c->answers_on_fd = 0;
     c->state = LG_CONN_CONNECTING;

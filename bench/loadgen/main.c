@@ -1,6 +1,7 @@
 /* negring-load: drives Negotiate (Kerberos/NTLM) handshakes against an HTTP server or
  * ringserver's raw protocol and reports handshakes/s, failures by reason and latency
  * percentiles. See docs/benchmarks.md ("HTTP handshakes") and `negring-load --help`. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,12 @@ static bool resolve(struct lg_run *run)
     memcpy(&run->addr, res->ai_addr, res->ai_addrlen);
     run->addr_len = res->ai_addrlen;
     freeaddrinfo(res);
+    const struct sockaddr_in *v4 = (const struct sockaddr_in *)&run->addr;
+    if (run->o->source_ips > 0 &&
+        (run->addr.ss_family != AF_INET || (ntohl(v4->sin_addr.s_addr) >> 24) != 127)) {
+        fprintf(stderr, "negring-load: --source-ips needs an IPv4 loopback target (127.0.0.0/8)\n");
+        return false;
+    }
     return true;
 }
 

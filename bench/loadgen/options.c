@@ -23,6 +23,9 @@ static const char usage_text[] =
     "  -n, --handshakes N     stop after N handshakes (default 1000 unless -d)\n"
     "  -d, --duration SECS    run for SECS seconds instead\n"
     "  -F, --fresh            new TCP connection per handshake (default: keep-alive)\n"
+    "      --source-ips N     connect from 127.0.0.1 .. 127.0.0.N in turn, 1..254 (a loopback\n"
+    "                         target): with -F, spreads the client's TIME_WAIT sockets so that\n"
+    "                         connect() need not search one address's ports past them\n"
     "      --challenge        begin each handshake with an unauthenticated request and\n"
     "                         expect 401 + WWW-Authenticate (default: send the token at once)\n"
     "  -m, --mech M           kerberos (default) or ntlm\n"
@@ -210,6 +213,7 @@ enum {
     OPT_FIRST_USE,
     OPT_RATE,
     OPT_SERVER_PID,
+    OPT_SOURCE_IPS,
     OPT_TLS_RESUME,
     OPT_CHANNEL_BINDINGS,
     OPT_CACERT,
@@ -245,6 +249,7 @@ static const struct option long_options[] = {
     {"first-use", required_argument, NULL, OPT_FIRST_USE},
     {"rate", required_argument, NULL, OPT_RATE},
     {"server-pid", required_argument, NULL, OPT_SERVER_PID},
+    {"source-ips", required_argument, NULL, OPT_SOURCE_IPS},
     {"tls-resume", no_argument, NULL, OPT_TLS_RESUME},
     {"channel-bindings", no_argument, NULL, OPT_CHANNEL_BINDINGS},
     {"cacert", required_argument, NULL, OPT_CACERT},
@@ -321,6 +326,11 @@ static bool apply_load_shape(int c, const char *arg, struct lg_options *o, bool 
         if (!parse_u64(arg, 1, 1u << 22, &v)) /* pid_max's ceiling on Linux */
             return bad("--server-pid wants a process id");
         o->server_pid = (int)v;
+        return true;
+    case OPT_SOURCE_IPS:
+        if (!parse_u64(arg, 1, 254, &v))
+            return bad("--source-ips wants 1..254");
+        o->source_ips = (unsigned)v;
         return true;
     default:
         *handled = false;

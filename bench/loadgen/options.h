@@ -19,7 +19,10 @@ struct lg_options {
     unsigned threads;
     uint64_t handshakes; /* 0: run for duration_s */
     double duration_s;
-    bool fresh;     /* a new TCP connection for every handshake */
+    bool fresh; /* a new TCP connection for every handshake */
+    /* --source-ips: connections from 127.0.0.1 .. 127.0.0.N in turn (a loopback target), so
+     * that the client's TIME_WAIT sockets do not crowd one address's ephemeral ports */
+    unsigned source_ips;
     bool challenge; /* start each handshake with an unauthenticated request (expects 401) */
     enum lg_mech mech;
     enum lg_token_mode tokens;
