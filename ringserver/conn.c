@@ -430,7 +430,7 @@ bool rs_conn_auth_leg(struct rs_conn *c, enum rs_package pkg, const char *scheme
         .want_sids = w->srv->cfg.sid_headers && lc->mode != RS_MODE_RAW,
         .require_bindings = lc->tls && lc->bindings == RS_BINDINGS_REQUIRE};
     if (c->tls != NULL && lc->bindings != RS_BINDINGS_OFF) {
-        const struct rs_tls_bindings *b = rs_tls_session_bindings(c->tls);
+        const struct ne_channel_bindings *b = rs_tls_session_bindings(c->tls);
         policy.bindings = b->buf, policy.bindings_len = b->len;
     }
     rs_shared_note_token(c, !was_active || rs_token_starts_handshake(tok, len), tok, len);

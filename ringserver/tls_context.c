@@ -15,7 +15,7 @@
 /* What a context carries for us, through one ex_data slot freed with it. */
 struct ctx_data {
     struct rs_ticket_keys *keys;
-    struct rs_tls_bindings bindings;
+    struct ne_channel_bindings bindings;
 };
 
 static int data_index = -1;
@@ -42,31 +42,9 @@ struct rs_ticket_keys *rs_tls_ticket_keys(const SSL_CTX *ctx)
     return data_of(ctx)->keys;
 }
 
-const struct rs_tls_bindings *rs_tls_bindings(const SSL_CTX *ctx)
+const struct ne_channel_bindings *rs_tls_bindings(const SSL_CTX *ctx)
 {
     return &data_of(ctx)->bindings;
-}
-
-bool rs_tls_end_point_bindings(X509 *cert, struct rs_tls_bindings *out)
-{
-    static const char prefix[] = "tls-server-end-point:";
-    int md_nid = NID_undef;
-    if (X509_get_signature_info(cert, &md_nid, NULL, NULL, NULL) != 1)
-        md_nid = NID_undef;
-    const EVP_MD *md = md_nid == NID_md5 || md_nid == NID_sha1 || md_nid == NID_undef
-                           ? EVP_sha256()
-                           : EVP_get_digestbynid(md_nid);
-    SEC_CHANNEL_BINDINGS head = {0};
-    unsigned hash_len = 0;
-    uint8_t *app = out->buf + sizeof(head);
-    memcpy(app, prefix, sizeof(prefix) - 1);
-    if (md == NULL || X509_digest(cert, md, app + sizeof(prefix) - 1, &hash_len) != 1)
-        return false;
-    head.cbApplicationDataLength = (ULONG)(sizeof(prefix) - 1 + hash_len);
-    head.dwApplicationDataOffset = sizeof(head);
-    memcpy(out->buf, &head, sizeof(head));
-    out->len = sizeof(head) + head.cbApplicationDataLength;
-    return true;
 }
 
 /* RFC 7301: http/1.1 when the client offers it; a client offering only others (h2) gets the
@@ -146,7 +124,7 @@ SSL_CTX *rs_tls_context_new(const struct rs_config *cfg, const struct rs_listene
         return fail(ctx, err, errlen, "private key (or not the certificate's)", l->key);
     if (l->client_ca[0] && !client_certificates(ctx, l->client_ca))
         return fail(ctx, err, errlen, "client-ca", l->client_ca);
-    if (!rs_tls_end_point_bindings(SSL_CTX_get0_certificate(ctx), &d->bindings))
+    if (!ne_tls_end_point_bindings(SSL_CTX_get0_certificate(ctx), &d->bindings))
         return fail(ctx, err, errlen, "channel bindings of the certificate", l->cert);
     return ctx;
 }

@@ -14,23 +14,15 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "tls_end_point.h"
 #include "tls_tickets.h"
-
-/* SEC_CHANNEL_BINDINGS followed by "tls-server-end-point:" and the certificate's hash, as
- * HTTP.sys hands IIS's AcceptSecurityContext (SECBUFFER_CHANNEL_BINDINGS). */
-struct rs_tls_bindings {
-    size_t len;
-    uint8_t buf[sizeof(SEC_CHANNEL_BINDINGS) + 21 + EVP_MAX_MD_SIZE];
-};
 
 /* The context of listener `l`. NULL with a message naming the file and OpenSSL's reason. */
 SSL_CTX *rs_tls_context_new(const struct rs_config *cfg, const struct rs_listener_config *l,
                             struct rs_ticket_keys *keys, char *err, size_t errlen);
 struct rs_ticket_keys *rs_tls_ticket_keys(const SSL_CTX *ctx);
-const struct rs_tls_bindings *rs_tls_bindings(const SSL_CTX *ctx);
-/* RFC 5929 §4.1 tls-server-end-point over `cert`: the hash of its signature algorithm, SHA-256
- * for MD5 and SHA-1 (and for signatures without a hash, as Windows does). */
-bool rs_tls_end_point_bindings(X509 *cert, struct rs_tls_bindings *out);
+/* The listener's tls-server-end-point channel bindings (tls_end_point.h). */
+const struct ne_channel_bindings *rs_tls_bindings(const SSL_CTX *ctx);
 /* Whether the kernel has the tls ULP (kTLS); `why` says what was found. */
 bool rs_tls_ktls_available(char *why, size_t len);
 

@@ -251,7 +251,7 @@ bool rs_tls_resumed(const struct rs_tls_session *s)
     return s->established && SSL_session_reused(s->ssl) == 1;
 }
 
-const struct rs_tls_bindings *rs_tls_session_bindings(const struct rs_tls_session *s)
+const struct ne_channel_bindings *rs_tls_session_bindings(const struct rs_tls_session *s)
 {
     return rs_tls_bindings(s->ctx);
 }

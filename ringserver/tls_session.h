@@ -46,7 +46,7 @@ bool rs_tls_take_output(struct rs_tls_session *s, struct rs_out *wire);
 bool rs_tls_established(const struct rs_tls_session *s);
 bool rs_tls_resumed(const struct rs_tls_session *s);
 /* The channel bindings of the certificate this session presented. */
-const struct rs_tls_bindings *rs_tls_session_bindings(const struct rs_tls_session *s);
+const struct ne_channel_bindings *rs_tls_session_bindings(const struct rs_tls_session *s);
 /* A client certificate signed by the listener's client-ca was verified. */
 bool rs_tls_peer_verified(const struct rs_tls_session *s);
 /* Why the session failed, for the log ("" if it did not). */

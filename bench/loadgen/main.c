@@ -114,9 +114,9 @@ int main(int argc, char **argv)
         return 2;
     if (!lg_auth_init(&run.auth, &o))
         return 2;
-    if (run.tls.bindings_len > 0) {
-        run.auth.bindings = run.tls.bindings;
-        run.auth.bindings_len = run.tls.bindings_len;
+    if (run.tls.bindings.len > 0) {
+        run.auth.bindings = run.tls.bindings.buf;
+        run.auth.bindings_len = run.tls.bindings.len;
     }
     double pool_seconds = 0;
     static struct lg_population pop;

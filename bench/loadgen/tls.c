@@ -108,30 +108,6 @@ ssize_t lg_io_recv(int fd, SSL *ssl, void *buf, size_t n)
     return r >= 0 ? r : errno == EAGAIN ? LG_IO_AGAIN : LG_IO_ERROR;
 }
 
-/* RFC 5929 §4.1: the hash of the certificate's signature, SHA-256 for MD5 and SHA-1 (and where
- * the signature has no hash), as Windows computes it. */
-static bool end_point(X509 *cert, struct lg_tls *t)
-{
-    static const char prefix[] = "tls-server-end-point:";
-    int md_nid = NID_undef;
-    if (X509_get_signature_info(cert, &md_nid, NULL, NULL, NULL) != 1)
-        md_nid = NID_undef;
-    const EVP_MD *md = md_nid == NID_md5 || md_nid == NID_sha1 || md_nid == NID_undef
-                           ? EVP_sha256()
-                           : EVP_get_digestbynid(md_nid);
-    SEC_CHANNEL_BINDINGS head = {0};
-    unsigned len = 0;
-    memcpy(t->bindings + sizeof(head), prefix, sizeof(prefix) - 1);
-    if (md == NULL ||
-        X509_digest(cert, md, t->bindings + sizeof(head) + sizeof(prefix) - 1, &len) != 1)
-        return false;
-    head.cbApplicationDataLength = (ULONG)(sizeof(prefix) - 1 + len);
-    head.dwApplicationDataOffset = sizeof(head);
-    memcpy(t->bindings, &head, sizeof(head));
-    t->bindings_len = sizeof(head) + head.cbApplicationDataLength;
-    return true;
-}
-
 bool lg_tls_probe_bindings(struct lg_tls *t, const struct lg_options *o,
                            const struct sockaddr *addr, socklen_t addr_len)
 {
@@ -139,7 +115,7 @@ bool lg_tls_probe_bindings(struct lg_tls *t, const struct lg_options *o,
     SSL *ssl = NULL;
     bool ok = fd >= 0 && connect(fd, addr, addr_len) == 0 &&
               (ssl = lg_tls_new(t, o, fd, NULL)) != NULL && SSL_connect(ssl) == 1 &&
-              end_point(SSL_get0_peer_certificate(ssl), t);
+              ne_tls_end_point_bindings(SSL_get0_peer_certificate(ssl), &t->bindings);
     if (!ok)
         fprintf(stderr,
                 "negring-load: cannot learn the server certificate's bindings (TLS to "

@@ -16,11 +16,11 @@
 #include <sys/types.h>
 
 #include "options.h"
+#include "tls_end_point.h"
 
 struct lg_tls {
     SSL_CTX *ctx;
-    uint8_t bindings[sizeof(SEC_CHANNEL_BINDINGS) + 21 + EVP_MAX_MD_SIZE];
-    size_t bindings_len; /* 0: none */
+    struct ne_channel_bindings bindings; /* len 0: none */
 };
 
 /* The client context: TLS 1.2 or 1.3, ALPN http/1.1, the server verified against --cacert

@@ -543,8 +543,8 @@ static void test_tls_server_end_point(void)
                  {EVP_md5(), EVP_sha256()}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         X509 *x = self_signed(cases[i].sign);
-        struct rs_tls_bindings b;
-        REQUIRE(rs_tls_end_point_bindings(x, &b));
+        struct ne_channel_bindings b;
+        REQUIRE(ne_tls_end_point_bindings(x, &b));
         uint8_t want[EVP_MAX_MD_SIZE];
         unsigned want_len = 0;
         REQUIRE(X509_digest(x, cases[i].hash, want, &want_len) == 1);
