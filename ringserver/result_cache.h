@@ -1,7 +1,7 @@
 /* Short-lived cache of final handshake answers, keyed on UMAC-128(client id, token) under a key
  * drawn when the cache is made: a keyed universal hash, so that nobody without the key can make
- * two tokens meet in the cache, at a third of SHA-256's cost over a 1.6 KB token (0.5 against
- * 1.3 us; SHA-256 was 9 % of ringserver's time on keep-alive Kerberos).
+ * two tokens meet in the cache, and cheaper per byte than SHA-256, which was 9 % of ringserver's
+ * time on keep-alive Kerberos (docs/benchmarks.md).
  *
  * Why: Kerberos replay detection stays on in libnegring, but real clients re-send a token they
  * already sent on the same connection (nginx auth_request subrequests, a browser retrying). Such
