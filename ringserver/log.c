@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static _Thread_local rs_log_sink_fn sink;
@@ -15,6 +17,16 @@ void rs_log_set_thread_sink(rs_log_sink_fn fn, void *arg)
 {
     sink = fn;
     sink_arg = arg;
+}
+
+bool rs_log_stderr_takes_ring_writes(void)
+{
+    struct stat st;
+    int flags = fcntl(STDERR_FILENO, F_GETFL);
+    if (fstat(STDERR_FILENO, &st) != 0 || flags < 0)
+        return false;
+    bool positioned = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
+    return !positioned || (flags & O_APPEND) != 0;
 }
 
 void rs_log(enum rs_log_level level, const char *event, const char *fmt, ...)

@@ -13,6 +13,11 @@ enum rs_log_level { RS_LOG_INFO, RS_LOG_WARN, RS_LOG_ERROR };
 typedef bool (*rs_log_sink_fn)(void *arg, const char *line, size_t len);
 void rs_log_set_thread_sink(rs_log_sink_fn fn, void *arg);
 
+/* Whether stderr may take io_uring writes from several rings: a pipe, socket or terminal, or a
+ * file opened for appending. A ring's write at "the current position" of a plain file reads and
+ * moves the shared offset without the lock write(2) takes, so two rings overwrite each other. */
+bool rs_log_stderr_takes_ring_writes(void);
+
 /* fmt continues the line after `event=<event> `, e.g. "peer=%s status=0x%08x". */
 void rs_log(enum rs_log_level level, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -158,6 +158,7 @@ static unsigned allowed_cpus(void)
 static int start(struct rs_server *srv, char *err, size_t errlen)
 {
     srv->n_workers = srv->cfg.workers ? srv->cfg.workers : allowed_cpus();
+    srv->log_via_rings = rs_log_stderr_takes_ring_writes();
     srv->workers = calloc(srv->n_workers, sizeof(*srv->workers));
     if (srv->workers == NULL) {
         snprintf(err, errlen, "out of memory");

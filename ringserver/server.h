@@ -53,6 +53,7 @@ struct rs_server {
     _Atomic long shared_revocations;             /* their count, for /metrics */
     _Atomic uint64_t reloads_ok, reloads_failed;
     _Atomic unsigned workers_prepared; /* workers past their thread preparation (worker.c) */
+    bool log_via_rings;                /* rs_log_stderr_takes_ring_writes(), at start */
 };
 
 /* Accepts kept in flight per listener and worker: each has its own address buffer, which the

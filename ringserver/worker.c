@@ -208,7 +208,8 @@ static void flush_logs(struct rs_worker *w)
 static void *run(void *arg)
 {
     struct rs_worker *w = arg;
-    rs_log_set_thread_sink(rs_submit_log, w);
+    if (w->srv->log_via_rings)
+        rs_log_set_thread_sink(rs_submit_log, w);
     /* krb5.conf is read now, before the ring serves anyone, not on the first accept. */
     SECURITY_STATUS prepared = rs_creds_prepare_thread(&w->srv->creds);
     if (prepared != SEC_E_OK)

@@ -44,7 +44,9 @@ start_realm() {
 
 # start_server ARGS...: runs ringserver with the realm's keytab, waits until every listener is
 # announced, and sets PORTS (array, in --listen order) and RS_PID. With RS_NOFILE set, the
-# server runs with that descriptor limit (soft and hard), or with the hard limit if lower.
+# server runs with that descriptor limit (soft and hard), or with the hard limit if lower. With
+# RS_LOG_APPEND set, server.log is opened for appending (the rings write it) instead of plainly
+# (each line is a write(2)); either way it is emptied first.
 start_server() {
     local nl=0 a limit=()
     for a in "$@"; do [[ $a == --listen* ]] && nl=$((nl + 1)); done
@@ -55,7 +57,12 @@ start_server() {
         [[ $hard == unlimited || $hard -ge $n ]] || n=$hard
         limit=(prlimit "--nofile=$n:$n")
     fi
-    "${limit[@]}" "$RINGSERVER" --keytab "$KRB5_KTNAME" "$@" 2>"$WORK/server.log" &
+    if [[ -n ${RS_LOG_APPEND:-} ]]; then
+        : >"$WORK/server.log"
+        "${limit[@]}" "$RINGSERVER" --keytab "$KRB5_KTNAME" "$@" 2>>"$WORK/server.log" &
+    else
+        "${limit[@]}" "$RINGSERVER" --keytab "$KRB5_KTNAME" "$@" 2>"$WORK/server.log" &
+    fi
     RS_PID=$!
     local i
     for ((i = 0; i < 200; i++)); do
