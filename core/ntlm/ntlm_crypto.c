@@ -2,7 +2,7 @@
 
 #include <locale.h>
 #include <nettle/md4.h>
-#include <nettle/md5.h>
+#include <nettle/nettle-meta.h>
 #include <pthread.h>
 #include <string.h>
 #include <wctype.h>
@@ -10,20 +10,46 @@
 #include "alloc.h"
 #include "utf16.h"
 
+/* OpenSSL's MD5 as a nettle hash, so nettle's HMAC runs over it. OpenSSL's MD5 functions
+ * fail only on a NULL context. */
+static void md5_begin(void *ctx)
+{
+    MD5_Init(ctx);
+}
+
+static void md5_feed(void *ctx, size_t len, const uint8_t *data)
+{
+    MD5_Update(ctx, data, len);
+}
+
+/* nettle's contract: the first `len` bytes of the digest, the context ready for a new message. */
+static void md5_end(void *ctx, size_t len, uint8_t *out)
+{
+    uint8_t digest[MD5_DIGEST_LENGTH];
+    MD5_Final(digest, ctx);
+    memcpy(out, digest, len < sizeof(digest) ? len : sizeof(digest));
+    explicit_bzero(digest, sizeof(digest));
+    MD5_Init(ctx);
+}
+
+static const struct nettle_hash openssl_md5 = {
+    "md5", sizeof(MD5_CTX), MD5_DIGEST_LENGTH, MD5_CBLOCK, md5_begin, md5_feed, md5_end,
+};
+
 void ng_hmac_md5_init(struct ng_hmac_md5 *h, const uint8_t key[NG_NTLM_HASH_LEN])
 {
-    hmac_md5_set_key(&h->ctx, NG_NTLM_HASH_LEN, key);
+    hmac_set_key(&h->outer, &h->inner, &h->state, &openssl_md5, NG_NTLM_HASH_LEN, key);
 }
 
 void ng_hmac_md5_update(struct ng_hmac_md5 *h, struct ng_slice data)
 {
     if (data.len > 0)
-        hmac_md5_update(&h->ctx, data.len, data.ptr);
+        hmac_update(&h->state, &openssl_md5, data.len, data.ptr);
 }
 
 void ng_hmac_md5_final(struct ng_hmac_md5 *h, uint8_t out[NG_NTLM_HASH_LEN])
 {
-    hmac_md5_digest(&h->ctx, NG_NTLM_HASH_LEN, out);
+    hmac_digest(&h->outer, &h->inner, &h->state, &openssl_md5, NG_NTLM_HASH_LEN, out);
     explicit_bzero(h, sizeof(*h));
 }
 
@@ -38,31 +64,39 @@ void ng_hmac_md5(const uint8_t key[NG_NTLM_HASH_LEN], struct ng_slice data,
 
 void ng_md5(struct ng_slice a, struct ng_slice b, uint8_t out[NG_NTLM_HASH_LEN])
 {
-    struct md5_ctx md5;
-    md5_init(&md5);
+    MD5_CTX md5;
+    MD5_Init(&md5);
     if (a.len > 0)
-        md5_update(&md5, a.len, a.ptr);
+        MD5_Update(&md5, a.ptr, a.len);
     if (b.len > 0)
-        md5_update(&md5, b.len, b.ptr);
-    md5_digest(&md5, NG_NTLM_HASH_LEN, out);
+        MD5_Update(&md5, b.ptr, b.len);
+    MD5_Final(out, &md5);
     explicit_bzero(&md5, sizeof(md5));
 }
 
 /* RC4_KEY holds S as RC4_INT entries, except where libcrypto's x86-64 assembly chose a byte per
- * entry for the CPU (RC4_options() then says "char"); i and j are x and y either way. */
-static bool schedule_bytewise(void)
+ * entry for the CPU (RC4_options() then says "char"); i and j are x and y either way. The choice
+ * is libcrypto's for the life of the process: asked once. */
+static bool schedule_bytewise;
+static pthread_once_t schedule_layout_once = PTHREAD_ONCE_INIT;
+
+static void read_schedule_layout(void)
 {
-    return sizeof(RC4_INT) == 1 || strstr(RC4_options(), "char") != NULL;
+    schedule_bytewise = sizeof(RC4_INT) == 1 || strstr(RC4_options(), "char") != NULL;
 }
 
 void ng_rc4_init(struct ng_rc4 *rc4, const uint8_t *key, size_t key_len)
 {
+    pthread_once(&schedule_layout_once, read_schedule_layout);
     RC4_KEY schedule;
     RC4_set_key(&schedule, (int)key_len, key);
-    const uint8_t *bytes = (const uint8_t *)schedule.data;
-    bool bytewise = schedule_bytewise();
-    for (size_t k = 0; k < 256; k++)
-        rc4->ctx.S[k] = bytewise ? bytes[k] : (uint8_t)schedule.data[k];
+    if (schedule_bytewise) {
+        memcpy(rc4->ctx.S, schedule.data, 256);
+    } else {
+        /* A loop of one narrowing the compiler turns into vector packs. */
+        for (size_t k = 0; k < 256; k++)
+            rc4->ctx.S[k] = (uint8_t)schedule.data[k];
+    }
     rc4->ctx.i = (uint8_t)schedule.x;
     rc4->ctx.j = (uint8_t)schedule.y;
     explicit_bzero(&schedule, sizeof(schedule));
