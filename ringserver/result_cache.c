@@ -12,10 +12,20 @@
 #define SHARDS 64
 #define WAYS   4
 
+/* A result as stored: its strings and token back to back, in one allocation of the size they
+ * need. A full rs_cached_result is 816 bytes of mostly padding, and copying it into fresh memory
+ * on every final answer (nearly all never asked for again) was a tenth of ringserver's time on
+ * keep-alive Kerberos. */
+struct stored {
+    SECURITY_STATUS status;
+    uint16_t user_len, package_len, token_len;
+    uint8_t bytes[]; /* user, package, token; no terminators */
+};
+
 struct entry {
     uint8_t key[RS_RESULT_KEY_LEN];
     uint64_t expires_ms; /* 0: empty */
-    struct rs_cached_result *r;
+    struct stored *r;
 };
 
 struct shard {
@@ -107,6 +117,35 @@ static struct entry *bucket(struct rs_result_cache *c, const uint8_t key[RS_RESU
     return &(*sh)->entries[(size_t)(b % (*sh)->buckets) * WAYS];
 }
 
+static struct stored *pack(const struct rs_cached_result *r)
+{
+    size_t user = strnlen(r->user, sizeof(r->user) - 1);
+    size_t package = strnlen(r->package, sizeof(r->package) - 1);
+    size_t token = r->token_len < sizeof(r->token) ? r->token_len : sizeof(r->token);
+    struct stored *st = malloc(sizeof(*st) + user + package + token);
+    if (st == NULL)
+        return NULL;
+    st->status = r->status;
+    st->user_len = (uint16_t)user;
+    st->package_len = (uint16_t)package;
+    st->token_len = (uint16_t)token;
+    memcpy(st->bytes, r->user, user);
+    memcpy(st->bytes + user, r->package, package);
+    memcpy(st->bytes + user + package, r->token, token);
+    return st;
+}
+
+static void unpack(const struct stored *st, struct rs_cached_result *out)
+{
+    out->status = st->status;
+    memcpy(out->user, st->bytes, st->user_len);
+    out->user[st->user_len] = '\0';
+    memcpy(out->package, st->bytes + st->user_len, st->package_len);
+    out->package[st->package_len] = '\0';
+    memcpy(out->token, st->bytes + st->user_len + st->package_len, st->token_len);
+    out->token_len = st->token_len;
+}
+
 int rs_result_cache_get(struct rs_result_cache *c, const uint8_t key[RS_RESULT_KEY_LEN],
                         struct rs_cached_result *out)
 {
@@ -119,7 +158,7 @@ int rs_result_cache_get(struct rs_result_cache *c, const uint8_t key[RS_RESULT_K
     pthread_mutex_lock(&s->lock);
     for (unsigned w = 0; w < WAYS; w++)
         if (b[w].expires_ms > now && memcmp(b[w].key, key, RS_RESULT_KEY_LEN) == 0) {
-            *out = *b[w].r;
+            unpack(b[w].r, out);
             hit = 1;
             break;
         }
@@ -132,10 +171,9 @@ void rs_result_cache_put(struct rs_result_cache *c, const uint8_t key[RS_RESULT_
 {
     if (c == NULL)
         return;
-    struct rs_cached_result *copy = malloc(sizeof(*copy));
+    struct stored *copy = pack(r);
     if (copy == NULL)
         return;
-    *copy = *r;
     struct shard *s;
     struct entry *b = bucket(c, key, &s);
     uint64_t now = now_ms();
@@ -149,7 +187,7 @@ void rs_result_cache_put(struct rs_result_cache *c, const uint8_t key[RS_RESULT_
         if (b[w].expires_ms < victim->expires_ms)
             victim = &b[w];
     }
-    struct rs_cached_result *old = victim->r;
+    struct stored *old = victim->r;
     memcpy(victim->key, key, RS_RESULT_KEY_LEN);
     victim->expires_ms = now + c->ttl_ms;
     victim->r = copy;

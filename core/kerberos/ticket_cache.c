@@ -8,8 +8,13 @@
 #include "random.h"
 
 /* Slot word: bits 0..47 the entry pointer (x86-64 and AArch64 user addresses fit), bits 48..63
- * the number of readers pinning the slot right now. */
+ * the number of readers pinning the slot right now. An entry is 16-byte aligned (malloc's
+ * alignment, checked before insertion), so the pointer's low 4 bits carry a tag: 4 bits of the
+ * entry's hash. A lookup passes over a slot whose tag differs with one plain load, instead of
+ * pinning it (two atomic read-modify-writes) and reading its entry (a cache miss) only to find
+ * another ticket: the window of a ticket holds up to 15 others. */
 #define PTR_MASK ((UINT64_C(1) << 48) - 1)
+#define TAG_MASK UINT64_C(0xf)
 #define PIN      (UINT64_C(1) << 48)
 
 struct ng_ticket_cache {
@@ -22,7 +27,19 @@ static atomic_uint_fast64_t next_entry_id = 1;
 
 static struct ng_ticket_entry *entry_of(uint64_t word)
 {
-    return (struct ng_ticket_entry *)(uintptr_t)(word & PTR_MASK);
+    return (struct ng_ticket_entry *)(uintptr_t)(word & PTR_MASK & ~TAG_MASK);
+}
+
+/* From the hash's top bits: its low bits choose the window. */
+static uint64_t tag_of(uint64_t hash)
+{
+    return hash >> 60;
+}
+
+/* Whether the slot word may hold the entry of `hash`: occupied and with its tag. */
+static bool may_hold(uint64_t word, uint64_t hash)
+{
+    return (word & PTR_MASK) != 0 && (word & TAG_MASK) == tag_of(hash);
 }
 
 ng_status ng_ticket_cache_create(unsigned slots_log2, struct ng_ticket_cache **out)
@@ -137,7 +154,7 @@ static bool entry_live(const struct ng_ticket_entry *e, int64_t now, int64_t ske
 static struct ng_ticket_entry *probe(_Atomic uint64_t *slot, uint64_t hash, struct ng_slice ticket,
                                      int64_t now, int64_t skew)
 {
-    if ((atomic_load_explicit(slot, memory_order_relaxed) & PTR_MASK) == 0)
+    if (!may_hold(atomic_load_explicit(slot, memory_order_relaxed), hash))
         return NULL;
     uint64_t w = atomic_fetch_add_explicit(slot, PIN, memory_order_acquire);
     struct ng_ticket_entry *e = entry_of(w);
@@ -164,26 +181,48 @@ struct ng_ticket_entry *ng_ticket_cache_get(struct ng_ticket_cache *tc, struct n
     return NULL;
 }
 
-/* The slot of the window to (re)use: an empty one, else an expired entry, else the entry that
- * expires first. NULL when the ticket is already there. Unpinned reads: the pointer may be
- * stale by the time the caller's CAS runs, which then simply fails. */
-static _Atomic uint64_t *pick_slot(struct ng_ticket_cache *tc, const struct ng_ticket_entry *e,
-                                   int64_t now, int64_t skew, uint64_t *expected)
+/* Whether the window already holds `e`'s ticket. Only slots with its tag are pinned and read. */
+static bool window_has(struct ng_ticket_cache *tc, const struct ng_ticket_entry *e)
 {
+    struct ng_slice ticket = ng_slice_of(e->ticket, e->ticket_len);
+    for (uint64_t i = 0; i < NG_TICKET_CACHE_WINDOW; i++) {
+        _Atomic uint64_t *slot = &tc->slots[(e->hash + i) & tc->mask];
+        if (!may_hold(atomic_load_explicit(slot, memory_order_relaxed), e->hash))
+            continue;
+        uint64_t w = atomic_fetch_add_explicit(slot, PIN, memory_order_acquire);
+        const struct ng_ticket_entry *old = entry_of(w);
+        bool same = old != NULL && entry_matches(old, e->hash, ticket);
+        atomic_fetch_sub_explicit(slot, PIN, memory_order_release);
+        if (same)
+            return true;
+    }
+    return false;
+}
+
+/* The slot of the window to (re)use: the first empty one (found without reading any entry),
+ * else an expired entry's, else the one of the entry that expires first. Unpinned reads: the
+ * word may be stale by the time the caller's CAS runs, which then simply fails. */
+static _Atomic uint64_t *pick_slot(struct ng_ticket_cache *tc, uint64_t hash, int64_t now,
+                                   int64_t skew, uint64_t *expected)
+{
+    for (uint64_t i = 0; i < NG_TICKET_CACHE_WINDOW; i++) {
+        _Atomic uint64_t *slot = &tc->slots[(hash + i) & tc->mask];
+        uint64_t w = atomic_load_explicit(slot, memory_order_relaxed);
+        if ((w & PTR_MASK) == 0) {
+            *expected = 0;
+            return slot;
+        }
+    }
     _Atomic uint64_t *best = NULL;
     int64_t best_end = INT64_MAX;
     for (uint64_t i = 0; i < NG_TICKET_CACHE_WINDOW; i++) {
-        _Atomic uint64_t *slot = &tc->slots[(e->hash + i) & tc->mask];
+        _Atomic uint64_t *slot = &tc->slots[(hash + i) & tc->mask];
         uint64_t w = atomic_fetch_add_explicit(slot, PIN, memory_order_acquire);
         const struct ng_ticket_entry *old = entry_of(w);
-        bool same =
-            old != NULL && entry_matches(old, e->hash, ng_slice_of(e->ticket, e->ticket_len));
         int64_t end = old == NULL                   ? INT64_MIN
                       : !entry_live(old, now, skew) ? INT64_MIN + 1
                                                     : old->end_time;
         atomic_fetch_sub_explicit(slot, PIN, memory_order_release);
-        if (same)
-            return NULL;
         if (end < best_end) {
             best = slot;
             best_end = end;
@@ -196,17 +235,18 @@ static _Atomic uint64_t *pick_slot(struct ng_ticket_cache *tc, const struct ng_t
 void ng_ticket_cache_put(struct ng_ticket_cache *tc, struct ng_ticket_entry *e, int64_t now,
                          int64_t skew)
 {
-    if (((uintptr_t)e & ~(uintptr_t)PTR_MASK) != 0)
-        return; /* an address the slot word cannot hold: not cached */
+    if (((uintptr_t)e & ~(uintptr_t)(PTR_MASK & ~TAG_MASK)) != 0)
+        return; /* an address the slot word cannot hold with a tag: not cached */
     uint64_t expected = 0;
     e->hash = ticket_hash(tc, ng_slice_of(e->ticket, e->ticket_len)); /* published by the CAS */
-    _Atomic uint64_t *slot = pick_slot(tc, e, now, skew, &expected);
-    if (slot == NULL)
+    if (window_has(tc, e))
         return;
+    _Atomic uint64_t *slot = pick_slot(tc, e->hash, now, skew, &expected);
     atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
     /* Fails when a reader pins the slot or another insert won it: the ticket stays uncached. */
-    if (atomic_compare_exchange_strong_explicit(slot, &expected, (uint64_t)(uintptr_t)e,
-                                                memory_order_acq_rel, memory_order_relaxed))
+    uint64_t word = (uint64_t)(uintptr_t)e | tag_of(e->hash);
+    if (atomic_compare_exchange_strong_explicit(slot, &expected, word, memory_order_acq_rel,
+                                                memory_order_relaxed))
         ng_ticket_entry_release(entry_of(expected));
     else
         atomic_fetch_sub_explicit(&e->refs, 1, memory_order_relaxed);

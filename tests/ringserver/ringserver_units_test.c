@@ -620,12 +620,26 @@ static void test_result_cache(void)
         tok[bit / 8] ^= (uint8_t)(1u << (bit % 8));
     }
     CHECK_EQ(same, 0);
-    struct rs_cached_result r = {.status = 0, .token_len = 2}, got;
+    struct rs_cached_result r = {.status = 0, .token_len = 2, .token = {0xa1, 0x00}}, got;
     strcpy(r.user, "alice@R");
+    strcpy(r.package, "Kerberos");
     CHECK_EQ(rs_result_cache_get(c, k1, &got), 0);
     rs_result_cache_put(c, k1, &r);
+    memset(&got, 0x5a, sizeof(got));
     CHECK_EQ(rs_result_cache_get(c, k1, &got), 1);
-    CHECK(strcmp(got.user, "alice@R") == 0 && got.token_len == 2);
+    CHECK(strcmp(got.user, "alice@R") == 0 && strcmp(got.package, "Kerberos") == 0);
+    CHECK(got.status == 0 && got.token_len == 2 && got.token[0] == 0xa1 && got.token[1] == 0x00);
+    struct rs_cached_result full = {.status = (SECURITY_STATUS)0x8009030c,
+                                    .token_len = sizeof(full.token)};
+    memset(full.user, 'u', sizeof(full.user) - 1);
+    memset(full.package, 'p', sizeof(full.package) - 1);
+    memset(full.token, 0xee, sizeof(full.token));
+    rs_result_cache_put(c, k2, &full); /* every field at its largest comes back whole */
+    CHECK_EQ(rs_result_cache_get(c, k2, &got), 1);
+    CHECK(got.status == full.status && memcmp(got.user, full.user, sizeof(got.user)) == 0);
+    CHECK(memcmp(got.package, full.package, sizeof(got.package)) == 0);
+    CHECK(got.token_len == sizeof(got.token) && memcmp(got.token, full.token, sizeof(got.token)) == 0);
+    rs_result_cache_clear(c);
     CHECK_EQ(rs_result_cache_get(c, k2, &got), 0);
     rs_result_cache_clear(c); /* SIGHUP */
     CHECK_EQ(rs_result_cache_get(c, k1, &got), 0);

@@ -181,6 +181,35 @@ static void test_bounded_and_evicts_first_expiring(void)
     ng_ticket_cache_destroy(tc);
 }
 
+/* A population at 60 % of the capacity, as ten thousand users in the default 16,384 slots: every
+ * ticket inserted once is found, however many others with its slot tag share its window; a
+ * second insert of each adds nothing. */
+static void test_population_is_held_whole(void)
+{
+    struct ng_ticket_cache *tc;
+    enum { LOG2 = 12, SLOTS = 1 << LOG2, N = SLOTS * 6 / 10 };
+    REQUIRE(ng_ticket_cache_create(LOG2, &tc) == NG_OK);
+    static uint8_t der[N][64];
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t i = 0; i < N; i++) {
+            ticket_bytes(der[i], sizeof(der[i]), 77000 + i);
+            struct ng_ticket_entry *e = new_entry(der[i], sizeof(der[i]), 0x21, NOW + 3600);
+            ng_ticket_cache_put(tc, e, NOW, SKEW);
+            ng_ticket_entry_release(e);
+        }
+    size_t found = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        struct ng_ticket_entry *hit = ng_ticket_cache_get(tc, ng_slice_of(der[i], 64), NOW, SKEW);
+        found += hit != NULL && hit->ticket_len == 64 && memcmp(hit->ticket, der[i], 64) == 0;
+        ng_ticket_entry_release(hit);
+    }
+    /* a window overflows only where more than 16 of the N hashes crowd together: about one
+     * ticket in a thousand (one in a hundred with a window of 8) */
+    CHECK(found > N * 99 / 100);
+    CHECK_EQ(ng_ticket_cache_count(tc), found);
+    ng_ticket_cache_destroy(tc);
+}
+
 static void test_entry_outlives_clear_while_held(void)
 {
     struct ng_ticket_cache *tc;
@@ -292,6 +321,7 @@ int main(void)
     RUN(test_hit_only_on_identical_bytes);
     RUN(test_expired_ticket_is_a_miss);
     RUN(test_bounded_and_evicts_first_expiring);
+    RUN(test_population_is_held_whole);
     RUN(test_entry_outlives_clear_while_held);
     RUN(test_reload_drops_cached_tickets);
     RUN(test_size_is_bounded_and_set_by_environment);
