@@ -1,6 +1,7 @@
 #include "keystore.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ struct key_entry {
     char *components[8];
     krb5_kvno kvno;
     krb5_keyblock key; /* contents owned, wiped on free */
+    struct ng_service_key_schedule *schedule; /* AES keys only; owned, wiped on free */
 };
 
 struct ng_keystore {
@@ -61,6 +63,8 @@ static void free_entry(struct key_entry *e)
     for (size_t i = 0; i < e->ncomponents; i++)
         ng_free(e->components[i]);
     ng_free_secret(e->key.contents, e->key.length);
+    if (e->schedule != NULL)
+        ng_free_secret(e->schedule, sizeof(*e->schedule));
 }
 
 void ng_keystore_free(struct ng_keystore *ks)
@@ -92,6 +96,27 @@ void ng_keystore_free_chain(struct ng_keystore *ks)
     }
 }
 
+/* Every first use of a ticket decrypts with the key's usage-2 keys and checks the PAC with its
+ * usage-17 checksum key: derived here once instead (three AES key expansions a ticket). */
+static ng_status make_schedule(struct key_entry *e)
+{
+    if (!ng_krb5_aes_supported(e->key.enctype))
+        return NG_OK;
+    struct ng_slice base = ng_slice_of(e->key.contents, e->key.length);
+    e->schedule = ng_alloc(sizeof(*e->schedule));
+    if (e->schedule == NULL)
+        return NG_ERR_NOMEM;
+    if (ng_krb5_aes_derive(e->key.enctype, base, KRB5_KEYUSAGE_KDC_REP_TICKET,
+                           &e->schedule->ticket) != NG_OK ||
+        ng_krb5_aes_derive_checksum(e->key.enctype, base, KRB5_KEYUSAGE_APP_DATA_CKSUM,
+                                    &e->schedule->pac_server) != NG_OK) {
+        /* a key of the wrong length for its enctype: left to libkrb5, which refuses it */
+        ng_free_secret(e->schedule, sizeof(*e->schedule));
+        e->schedule = NULL;
+    }
+    return NG_OK;
+}
+
 static ng_status copy_entry(const krb5_keytab_entry *kte, struct key_entry *e)
 {
     const krb5_principal p = kte->principal;
@@ -113,7 +138,7 @@ static ng_status copy_entry(const krb5_keytab_entry *kte, struct key_entry *e)
     if (e->key.contents == NULL)
         return NG_ERR_NOMEM;
     e->key.length = kte->key.length;
-    return NG_OK;
+    return make_schedule(e);
 }
 
 /* A configured principal names a keytab entry: the same realm, the same components up to
@@ -332,6 +357,16 @@ ng_status ng_keystore_find(krb5_context kctx, const struct ng_keystore *ks,
 size_t ng_keystore_count(const struct ng_keystore *ks)
 {
     return ks->count;
+}
+
+const struct ng_service_key_schedule *ng_keystore_schedule(const struct ng_keystore *ks,
+                                                           const krb5_keyblock *key)
+{
+    uintptr_t at = (uintptr_t)key - offsetof(struct key_entry, key);
+    uintptr_t first = (uintptr_t)ks->entries, end = first + ks->count * sizeof(struct key_entry);
+    if (at < first || at >= end || (at - first) % sizeof(struct key_entry) != 0)
+        return NULL;
+    return ((const struct key_entry *)at)->schedule;
 }
 
 struct ng_ticket_cache *ng_keystore_tickets(const struct ng_keystore *ks)

@@ -8,6 +8,7 @@
 #include <krb5/krb5.h>
 #include <stdbool.h>
 
+#include "krb5_aes.h"
 #include "slice.h"
 #include "status.h"
 
@@ -68,6 +69,17 @@ ng_status ng_keystore_find(krb5_context kctx, const struct ng_keystore *ks,
 /* Whether `key` opens the ticket of `q` (its EncryptedData, key usage 2). */
 bool ng_keystore_key_opens(krb5_context kctx, const krb5_keyblock *key,
                            const struct ng_key_query *q);
+
+/* What a service key derives for the first use of a ticket (krb5_first_use.c), made when the
+ * keystore is loaded: the ticket's encryption keys (key usage 2) and the PAC server signature's
+ * checksum key (usage 17). NULL for an enctype not on our AES code (krb5_aes.h), or for a `key`
+ * that is not one ng_keystore_find returned from `ks`. Lives as long as the keystore. */
+struct ng_service_key_schedule {
+    struct ng_krb5_aes_keys ticket;
+    struct ng_krb5_hmac_key pac_server;
+};
+const struct ng_service_key_schedule *ng_keystore_schedule(const struct ng_keystore *ks,
+                                                           const krb5_keyblock *key);
 
 size_t ng_keystore_count(const struct ng_keystore *ks);
 

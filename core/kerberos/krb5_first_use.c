@@ -14,7 +14,6 @@
 #include "ticket_cache.h"
 
 enum {
-    KEY_USAGE_TICKET = 2, /* RFC 4120 §7.5.1: the ticket's encrypted part */
     AD_IF_RELEVANT = 1,
     AD_WIN2K_PAC = 128,         /* MS-PAC §2.4: verified below, as on the libkrb5 path */
     AD_RESTRICTION_ENTRY = 141, /* MS-KILE §2.2.6: Windows' machine restrictions */
@@ -162,7 +161,8 @@ static void make_view(const struct ng_krb5_enc_ticket *t, const struct ng_krb5_a
 /* The ticket's PAC once proven good and its contents checked as on the libkrb5 path
  * (*settled false: left to that path, which verifies it itself). No PAC: settled, empty. */
 static ng_status proven_pac(const struct ng_krb5_enc_ticket *t, const struct krb5_view *v,
-                            const krb5_keyblock *service_key, bool *settled, struct ng_slice *pac)
+                            krb5_enctype enctype, const struct ng_service_key_schedule *schedule,
+                            bool *settled, struct ng_slice *pac)
 {
     char why[160];
     *settled = false;
@@ -172,7 +172,8 @@ static ng_status proven_pac(const struct ng_krb5_enc_ticket *t, const struct krb
         *settled = true;
         return NG_OK;
     case NG_PAC_ONE:
-        if (!ng_pac_proven_good(*pac, service_key, &t->client, t->auth_time))
+        if (!ng_pac_proven_good_keyed(*pac, enctype, &schedule->pac_server, &t->client,
+                                      t->auth_time))
             return NG_OK;
         ng_status status = ng_pac_check_contents(*pac, why, sizeof(why));
         *settled = status == NG_OK;
@@ -185,8 +186,9 @@ static ng_status proven_pac(const struct ng_krb5_enc_ticket *t, const struct krb
 
 /* The entry for the ticket in `plain` (decrypted), when it is ordinary and its PAC proven good. */
 static ng_status entry_of(krb5_context kctx, const struct ng_krb5_accept_config *c,
-                          const struct ng_krb5_ap_req *req, const krb5_keyblock *service_key,
-                          struct ng_slice plain, struct ng_ticket_entry **out)
+                          const struct ng_krb5_ap_req *req,
+                          const struct ng_service_key_schedule *schedule, struct ng_slice plain,
+                          struct ng_ticket_entry **out)
 {
     struct ng_krb5_enc_ticket t;
     struct krb5_view v;
@@ -197,36 +199,29 @@ static ng_status entry_of(krb5_context kctx, const struct ng_krb5_accept_config 
         !ordinary(&t, req, c, time(NULL)))
         return NG_OK;
     make_view(&t, req, &v);
-    ng_status status = proven_pac(&t, &v, service_key, &settled, &pac);
+    ng_status status = proven_pac(&t, &v, req->ticket_etype, schedule, &settled, &pac);
     if (status == NG_OK && settled)
         status = ng_ticket_entry_new(kctx, req->ticket, &v.ticket, pac, out);
     return status;
 }
 
-static ng_status decrypt_ticket(const struct ng_krb5_ap_req *req, const krb5_keyblock *key,
-                                uint8_t **plain, size_t *plain_len)
+static ng_status decrypt_ticket(const struct ng_krb5_ap_req *req,
+                                const struct ng_service_key_schedule *schedule, uint8_t **plain,
+                                size_t *plain_len)
 {
-    struct ng_krb5_aes_keys keys;
     *plain = NULL;
-    if (key->enctype != req->ticket_etype ||
-        ng_krb5_aes_derive(key->enctype, ng_slice_of(key->contents, key->length), KEY_USAGE_TICKET,
-                           &keys) != NG_OK)
+    size_t overhead = ng_krb5_aes_overhead(&schedule->ticket);
+    if (req->ticket_cipher.len <= overhead)
         return NG_OK;
-    size_t overhead = ng_krb5_aes_overhead(&keys);
-    if (req->ticket_cipher.len > overhead) {
-        *plain = ng_alloc(req->ticket_cipher.len);
-        if (*plain == NULL) {
-            ng_krb5_aes_wipe(&keys, sizeof(keys));
-            return NG_ERR_NOMEM;
-        }
-        if (ng_krb5_aes_decrypt(&keys, req->ticket_cipher, *plain) == NG_OK) {
-            *plain_len = req->ticket_cipher.len - overhead;
-        } else {
-            ng_free_secret(*plain, req->ticket_cipher.len);
-            *plain = NULL;
-        }
+    *plain = ng_alloc(req->ticket_cipher.len);
+    if (*plain == NULL)
+        return NG_ERR_NOMEM;
+    if (ng_krb5_aes_decrypt(&schedule->ticket, req->ticket_cipher, *plain) == NG_OK) {
+        *plain_len = req->ticket_cipher.len - overhead;
+    } else {
+        ng_free_secret(*plain, req->ticket_cipher.len);
+        *plain = NULL;
     }
-    ng_krb5_aes_wipe(&keys, sizeof(keys));
     return NG_OK;
 }
 
@@ -245,15 +240,18 @@ ng_status ng_krb5_first_use_accept(struct ng_context *ctx, struct ng_krb5_state 
         (req->ap_options & NG_AP_OPTS_USE_SESSION_KEY) ||
         !ng_krb5_aes_supported(req->ticket_etype) ||
         !ng_krb5_accept_config_permits(c, req->ticket_etype) ||
-        ng_keystore_find(kctx, ks, &q, &key, NULL, 0) != NG_OK)
+        ng_keystore_find(kctx, ks, &q, &key, NULL, 0) != NG_OK || key->enctype != req->ticket_etype)
+        return NG_OK;
+    const struct ng_service_key_schedule *schedule = ng_keystore_schedule(ks, key);
+    if (schedule == NULL)
         return NG_OK;
     uint8_t *plain;
     size_t plain_len = 0;
     struct ng_ticket_entry *e = NULL;
-    NG_GUARD(decrypt_ticket(req, key, &plain, &plain_len));
+    NG_GUARD(decrypt_ticket(req, schedule, &plain, &plain_len));
     if (plain == NULL)
         return NG_OK;
-    ng_status status = entry_of(kctx, c, req, key, ng_slice_of(plain, plain_len), &e);
+    ng_status status = entry_of(kctx, c, req, schedule, ng_slice_of(plain, plain_len), &e);
     ng_free_secret(plain, req->ticket_cipher.len);
     if (e == NULL)
         return status;

@@ -73,32 +73,25 @@ static int32_t checksum_type(krb5_enctype enctype)
     }
 }
 
-/* §2.8.1: the server signature, over the PAC with the data of both signatures zeroed. */
+/* §2.8.1: the server signature, over the PAC with the data of both signatures zeroed, checked
+ * with the service key's checksum key `kc` (usage 17) of `enctype`. */
 static bool server_signature_good(struct ng_slice pac, const struct pac_buffers *b,
-                                  const krb5_keyblock *key)
+                                  krb5_enctype enctype, const struct ng_krb5_hmac_key *kc)
 {
-    struct ng_krb5_hmac_key kc;
     uint8_t mac[NG_KRB5_AES_MAX_MAC];
     struct ng_reader r = ng_reader_of(b->server);
     int32_t type = (int32_t)ng_read_le32(&r);
     struct ng_slice signature = ng_read_rest(&r);
-    if (!ng_krb5_aes_supported(key->enctype) || type != checksum_type(key->enctype) ||
-        ng_krb5_aes_derive_checksum(key->enctype, ng_slice_of(key->contents, key->length),
-                                    KEY_USAGE_APP_DATA_CKSUM, &kc) != NG_OK)
+    if (type != checksum_type(enctype) || signature.len != kc->mac_len)
         return false;
-    bool good = false;
     uint8_t *zeroed = ng_memdup(pac.ptr, pac.len);
-    if (signature.len == kc.mac_len && zeroed != NULL) {
-        memset(zeroed + b->server_offset + SIGNATURE_TYPE_LEN, 0,
-               b->server.len - SIGNATURE_TYPE_LEN);
-        memset(zeroed + b->privsvr_offset + SIGNATURE_TYPE_LEN, 0,
-               b->privsvr.len - SIGNATURE_TYPE_LEN);
-        ng_krb5_aes_checksum(&kc, ng_slice_of(zeroed, pac.len), mac);
-        good = ng_ct_equal(mac, signature.ptr, kc.mac_len);
-    }
+    if (zeroed == NULL)
+        return false;
+    memset(zeroed + b->server_offset + SIGNATURE_TYPE_LEN, 0, b->server.len - SIGNATURE_TYPE_LEN);
+    memset(zeroed + b->privsvr_offset + SIGNATURE_TYPE_LEN, 0, b->privsvr.len - SIGNATURE_TYPE_LEN);
+    ng_krb5_aes_checksum(kc, ng_slice_of(zeroed, pac.len), mac);
     ng_free(zeroed);
-    ng_krb5_aes_wipe(&kc, sizeof(kc));
-    return good;
+    return ng_ct_equal(mac, signature.ptr, kc->mac_len);
 }
 
 /* `name` (UTF-8, no realm) names `client` when its '/'-separated parts are the client's
@@ -144,10 +137,25 @@ static bool client_info_good(struct ng_slice info, const struct ng_principal_ref
     return good;
 }
 
-bool ng_pac_proven_good(struct ng_slice pac, const krb5_keyblock *server_key,
-                        const struct ng_principal_ref *client, int64_t authtime)
+bool ng_pac_proven_good_keyed(struct ng_slice pac, krb5_enctype enctype,
+                              const struct ng_krb5_hmac_key *server_kc,
+                              const struct ng_principal_ref *client, int64_t authtime)
 {
     struct pac_buffers b;
     return find_buffers(pac, &b) && client_info_good(b.client_info, client, authtime) &&
-           server_signature_good(pac, &b, server_key);
+           server_signature_good(pac, &b, enctype, server_kc);
+}
+
+bool ng_pac_proven_good(struct ng_slice pac, const krb5_keyblock *server_key,
+                        const struct ng_principal_ref *client, int64_t authtime)
+{
+    struct ng_krb5_hmac_key kc;
+    if (!ng_krb5_aes_supported(server_key->enctype) ||
+        ng_krb5_aes_derive_checksum(server_key->enctype,
+                                    ng_slice_of(server_key->contents, server_key->length),
+                                    KEY_USAGE_APP_DATA_CKSUM, &kc) != NG_OK)
+        return false;
+    bool good = ng_pac_proven_good_keyed(pac, server_key->enctype, &kc, client, authtime);
+    ng_krb5_aes_wipe(&kc, sizeof(kc));
+    return good;
 }

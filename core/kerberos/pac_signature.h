@@ -20,5 +20,10 @@
 
 bool ng_pac_proven_good(struct ng_slice pac, const krb5_keyblock *server_key,
                         const struct ng_principal_ref *client, int64_t authtime);
+/* The same with the server key's checksum key (usage 17) already derived, as the keystore
+ * holds it (ng_keystore_schedule). */
+bool ng_pac_proven_good_keyed(struct ng_slice pac, krb5_enctype enctype,
+                              const struct ng_krb5_hmac_key *server_kc,
+                              const struct ng_principal_ref *client, int64_t authtime);
 
 #endif
