@@ -34,6 +34,7 @@ int main(int argc, char **argv)
     bench_register_spnego();
     bench_register_krb5_accept((uint64_t)tokens, (uint64_t)warmup, (int)threads);
     bench_register_ntlm_accept((int)threads);
+    bench_register_ntlm_floor();
     bench_register_tables((int)threads);
     return ng_bench_main(argc, argv);
 }

@@ -10,7 +10,7 @@
 #include "alloc.h"
 #include "utf16.h"
 
-/* OpenSSL's MD5 as a nettle hash, so nettle's HMAC runs over it. OpenSSL's MD5 functions
+/* OpenSSL's MD5 as a nettle hash, for nettle's HMAC only (md5_end). OpenSSL's MD5 functions
  * fail only on a NULL context. */
 static void md5_begin(void *ctx)
 {
@@ -22,14 +22,19 @@ static void md5_feed(void *ctx, size_t len, const uint8_t *data)
     MD5_Update(ctx, data, len);
 }
 
-/* nettle's contract: the first `len` bytes of the digest, the context ready for a new message. */
+/* The first `len` bytes of the digest. nettle's contract also has the context ready for a new
+ * message; it is not made so, because this hash serves only nettle's HMAC, which overwrites the
+ * state with a kept one after every digest (hmac_digest). The HMAC always asks for all 16. */
 static void md5_end(void *ctx, size_t len, uint8_t *out)
 {
+    if (len == MD5_DIGEST_LENGTH) {
+        MD5_Final(out, ctx);
+        return;
+    }
     uint8_t digest[MD5_DIGEST_LENGTH];
     MD5_Final(digest, ctx);
     memcpy(out, digest, len < sizeof(digest) ? len : sizeof(digest));
     explicit_bzero(digest, sizeof(digest));
-    MD5_Init(ctx);
 }
 
 static const struct nettle_hash openssl_md5 = {

@@ -14,7 +14,7 @@
  *
  * One set per process (a reflection between two processes on one host is stopped only by
  * naming the principal), made at the first issue with 2^NEGRING_NTLM_CHALLENGE_SET_LOG2 slots
- * (environment, 4..24, default 17: 1 MiB, reserved and committed as touched). A challenge may
+ * (environment, 4..24, default 17: 1 MiB, all of it backed at once). A challenge may
  * sit in NG_NTLM_CHALLENGE_WINDOW slots from its own value masked to the table; challenges are
  * random, so windows fill evenly. When every window tried (four fresh draws) is full, nothing is
  * issued (NG_ERR_FULL): an untracked challenge could be reflected. Entries leave when the acceptor
