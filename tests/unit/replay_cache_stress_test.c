@@ -120,8 +120,14 @@ static void one_winner_per_key_when_clocks_disagree(void)
         REQUIRE(pthread_create(&threads[t], NULL, phase2_worker, (void *)t) == 0);
     for (round_no = 0; round_no < ROUNDS; round_no++) {
         REQUIRE(ng_replay_cache_create(&cache, ROUND_LOG2) == NG_OK);
-        for (uint64_t f = 0; f < FILLERS; f++)
-            REQUIRE(insert_key(0, f, 0, 1000) == NG_OK);
+        /* One owner's keys tell apart by the 29 bits of their keyed hash (replay_cache.c): a
+         * filler whose hash meets another's in a shared window reads as a replay, about once in
+         * 500 runs of this test's 1000 rounds (CI saw it once). The rounds' keys are counted
+         * below whatever the fillers did. */
+        for (uint64_t f = 0; f < FILLERS; f++) {
+            ng_status filled = insert_key(0, f, 0, 1000);
+            REQUIRE(filled == NG_OK || filled == NG_ERR_REPLAY);
+        }
         for (int k = 0; k < ROUND_KEYS; k++) {
             atomic_store(&round_wins[k], 0);
             atomic_store(&round_full[k], 0);
@@ -143,7 +149,9 @@ static void one_winner_per_key_when_clocks_disagree(void)
     fprintf(stderr, "  phase 2: %d rounds x %d keys, %ld saw NG_ERR_FULL, %ld NG_ERR_TIME_SKEW\n",
             ROUNDS, ROUND_KEYS, full_keys, stale_keys);
     CHECK_EQ(doubles, 0);
-    CHECK_EQ(none, 0);
+    /* A round key whose hash meets a filler's in its window is refused to every thread as a
+     * replay (as above: about once in 500 runs); a lost claim would show in many keys. */
+    CHECK(none <= 1);
     CHECK_EQ(atomic_load(&unexpected), 0);
     pthread_barrier_destroy(&barrier);
 }
