@@ -239,7 +239,9 @@ static void no_replay_accepted_under_overload(void)
             p3_keys, atomic_load(&p3_replays_refused), atomic_load(&p3_fresh_stale),
             (long long)ng_replay_cache_watermark(cache, OWNER), (long long)p3_ctime(p3_keys));
     CHECK_EQ(twice, 0);
-    CHECK_EQ(atomic_load(&p3_false_replays), 0);
+    /* Each fresh key meets up to 31 of the same owner's in a full window, each a 2^-29 chance
+     * of reading as a replay: over these 100,000 keys about one run in 170 sees one. */
+    CHECK(atomic_load(&p3_false_replays) <= 1);
     CHECK_EQ(atomic_load(&unexpected), 0);
     CHECK(atomic_load(&p3_replays_refused) > 0);
     CHECK(ng_replay_cache_watermark(cache, OWNER) > p3_ctime(0)); /* evictions did happen */
