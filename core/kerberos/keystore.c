@@ -14,7 +14,7 @@ struct key_entry {
     size_t ncomponents;
     char *components[8];
     krb5_kvno kvno;
-    krb5_keyblock key; /* contents owned, wiped on free */
+    krb5_keyblock key;                        /* contents owned, wiped on free */
     struct ng_service_key_schedule *schedule; /* AES keys only; owned, wiped on free */
 };
 

@@ -638,7 +638,8 @@ static void test_result_cache(void)
     CHECK_EQ(rs_result_cache_get(c, k2, &got), 1);
     CHECK(got.status == full.status && memcmp(got.user, full.user, sizeof(got.user)) == 0);
     CHECK(memcmp(got.package, full.package, sizeof(got.package)) == 0);
-    CHECK(got.token_len == sizeof(got.token) && memcmp(got.token, full.token, sizeof(got.token)) == 0);
+    CHECK(got.token_len == sizeof(got.token) &&
+          memcmp(got.token, full.token, sizeof(got.token)) == 0);
     rs_result_cache_clear(c);
     CHECK_EQ(rs_result_cache_get(c, k2, &got), 0);
     rs_result_cache_clear(c); /* SIGHUP */
