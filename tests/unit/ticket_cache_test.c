@@ -205,6 +205,7 @@ static void test_population_is_held_whole(void)
     }
     /* a window overflows only where more than 16 of the N hashes crowd together: about one
      * ticket in a thousand (one in a hundred with a window of 8) */
+    fprintf(stderr, "  %zu of %d tickets held\n", found, (int)N);
     CHECK(found > N * 99 / 100);
     CHECK_EQ(ng_ticket_cache_count(tc), found);
     ng_ticket_cache_destroy(tc);
