@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "alloc.h"
 #include "random.h"
@@ -16,21 +15,47 @@ struct account_key {
     bool ready;                  /* false when the names are not valid UTF-8 */
 };
 
+/* Open addressing over ASCII-case-folded names, built at load: a logon probes a few adjacent
+ * slots instead of a binary search's dozen string comparisons over as many entries' cache
+ * lines. A slot holds the name's hash (high half) and its entry's index + 1 (low half); 0 is
+ * empty. The names come from the administrator's file, so no client can crowd a probe. */
+struct name_index {
+    uint64_t *slots;
+    size_t mask;
+};
+
 struct ng_user_db {
     struct ng_user_entry *entries; /* sorted by (domain, user), ASCII case folded */
     struct account_key *keys;      /* one per entry, same order */
     size_t count;
+    struct name_index accounts;    /* (domain, user) -> its entry */
+    struct name_index domains;     /* domain -> its first entry */
     struct ng_user_entry stand_in; /* disabled, random NT hash: checked for unknown users */
     struct ng_hmac_md5 stand_in_key;
     char first_domain[NG_USER_DB_NAME_MAX];
     struct ng_user_db *retired_next;
 };
 
+static unsigned char fold(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : (unsigned char)c;
+}
+
+/* strcasecmp's order with ASCII folding only, whatever the locale (the file's contract). */
+static int ascii_casecmp(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        int d = fold(*a) - fold(*b);
+        if (d != 0 || *a == '\0')
+            return d;
+    }
+}
+
 static int compare_keys(const char *domain_a, const char *user_a, const char *domain_b,
                         const char *user_b)
 {
-    int c = strcasecmp(domain_a, domain_b);
-    return c != 0 ? c : strcasecmp(user_a, user_b);
+    int c = ascii_casecmp(domain_a, domain_b);
+    return c != 0 ? c : ascii_casecmp(user_a, user_b);
 }
 
 static int compare_entries(const void *a, const void *b)
@@ -187,7 +212,7 @@ static ng_status make_keys(struct ng_user_db *db)
     const char *spelling = NULL;
     for (size_t i = 0; i < db->count; i++) {
         const struct ng_user_entry *e = &db->entries[i];
-        if (spelling == NULL || strcasecmp(spelling, e->domain) != 0)
+        if (spelling == NULL || ascii_casecmp(spelling, e->domain) != 0)
             spelling = e->domain;
         db->keys[i].domain_spelling = spelling;
         ng_status status =
@@ -197,6 +222,76 @@ static ng_status make_keys(struct ng_user_db *db)
         db->keys[i].ready = status == NG_OK;
     }
     return NG_OK;
+}
+
+/* FNV-1a over the folded bytes of a name, and of a second one after a separator. */
+static uint32_t name_hash(const char *first, const char *second)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (const char *s = first; *s != '\0'; s++)
+        h = (h ^ fold(*s)) * UINT64_C(0x100000001b3);
+    if (second != NULL) {
+        h = (h ^ ':') * UINT64_C(0x100000001b3); /* ':' is in no name */
+        for (const char *s = second; *s != '\0'; s++)
+            h = (h ^ fold(*s)) * UINT64_C(0x100000001b3);
+    }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static uint64_t slot_of(uint32_t hash, size_t entry)
+{
+    return (uint64_t)hash << 32 | (uint64_t)(entry + 1);
+}
+
+static ng_status index_create(struct name_index *x, size_t count)
+{
+    if (count > UINT32_MAX / 2) /* an entry's index + 1 fits the slot's low half */
+        return NG_ERR_NOMEM;
+    size_t slots = 16;
+    while (slots < 2 * count) /* at most half full: short probes */
+        slots *= 2;
+    x->slots = ng_alloc(slots * sizeof(*x->slots));
+    x->mask = slots - 1;
+    return x->slots != NULL ? NG_OK : NG_ERR_NOMEM;
+}
+
+static void index_put(struct name_index *x, uint32_t hash, size_t entry)
+{
+    size_t i = hash & x->mask;
+    while (x->slots[i] != 0)
+        i = (i + 1) & x->mask;
+    x->slots[i] = slot_of(hash, entry);
+}
+
+/* Both indexes; the entries are sorted, so a domain's first entry comes first. */
+static ng_status make_indexes(struct ng_user_db *db)
+{
+    NG_GUARD(index_create(&db->accounts, db->count));
+    NG_GUARD(index_create(&db->domains, db->count));
+    for (size_t i = 0; i < db->count; i++) {
+        const struct ng_user_entry *e = &db->entries[i];
+        index_put(&db->accounts, name_hash(e->domain, e->user), i);
+        if (i == 0 || ascii_casecmp(db->entries[i - 1].domain, e->domain) != 0)
+            index_put(&db->domains, name_hash(e->domain, NULL), i);
+    }
+    return NG_OK;
+}
+
+/* The entry the index holds for the name (a domain alone when `user` is NULL); db->count when
+ * none. */
+static size_t index_find(const struct ng_user_db *db, const struct name_index *x, uint32_t hash,
+                         const char *domain, const char *user)
+{
+    for (size_t i = hash & x->mask; x->slots[i] != 0; i = (i + 1) & x->mask) {
+        if ((uint32_t)(x->slots[i] >> 32) != hash)
+            continue;
+        size_t entry = (size_t)(uint32_t)x->slots[i] - 1;
+        const struct ng_user_entry *e = &db->entries[entry];
+        if (ascii_casecmp(e->domain, domain) == 0 &&
+            (user == NULL || ascii_casecmp(e->user, user) == 0))
+            return entry;
+    }
+    return db->count;
 }
 
 ng_status ng_user_db_load(const char *path, struct ng_user_db **out, unsigned *bad_line)
@@ -224,6 +319,8 @@ ng_status ng_user_db_load(const char *path, struct ng_user_db **out, unsigned *b
         }
     }
     status = make_keys(db);
+    if (status == NG_OK && db->count > 0)
+        status = make_indexes(db);
     if (status != NG_OK) {
         ng_user_db_free(db);
         return status;
@@ -238,6 +335,8 @@ void ng_user_db_free(struct ng_user_db *db)
         return;
     ng_free_secret(db->entries, db->count * sizeof(*db->entries));
     ng_free_secret(db->keys, db->keys != NULL ? db->count * sizeof(*db->keys) : 0);
+    ng_free(db->accounts.slots);
+    ng_free(db->domains.slots);
     ng_free_secret(db, sizeof(*db));
 }
 
@@ -258,39 +357,21 @@ void ng_user_db_free_chain(struct ng_user_db *db)
     }
 }
 
-/* The first entry not below (domain, user). */
-static size_t lower_bound(const struct ng_user_db *db, const char *domain, const char *user)
-{
-    size_t lo = 0, hi = db->count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const struct ng_user_entry *e = &db->entries[mid];
-        if (compare_keys(e->domain, e->user, domain, user) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 void ng_user_db_lookup(const struct ng_user_db *db, const char *domain, const char *user,
                        struct ng_user_match *out)
 {
     *out = (struct ng_user_match){0};
     if (db == NULL || db->count == 0)
         return;
-    /* The first entry not below (domain, user) is the account itself, or the next entry of
-     * its domain, or the domain's last entry is just before it. */
-    size_t i = lower_bound(db, domain, user);
-    size_t near = i < db->count && strcasecmp(db->entries[i].domain, domain) == 0 ? i
-                  : i > 0 && strcasecmp(db->entries[i - 1].domain, domain) == 0   ? i - 1
-                                                                                  : db->count;
-    if (near == db->count)
+    /* Both probes every time: an unknown user of a served domain costs what a known one does. */
+    size_t first = index_find(db, &db->domains, name_hash(domain, NULL), domain, NULL);
+    size_t i = index_find(db, &db->accounts, name_hash(domain, user), domain, user);
+    if (first == db->count)
         return;
-    out->domain_spelling = db->keys[near].domain_spelling;
+    out->domain_spelling = db->keys[first].domain_spelling;
     out->checked = &db->stand_in;
     out->response_key = &db->stand_in_key;
-    if (near == i && strcasecmp(db->entries[i].user, user) == 0) {
+    if (i != db->count) {
         out->entry = out->checked = &db->entries[i];
         out->response_key = db->keys[i].ready ? &db->keys[i].response_key : NULL;
     }

@@ -2,6 +2,7 @@
  * accounts, malformed lines with their number, duplicates), lookups, and the negring-user tool
  * that writes it (password from stdin only, atomic rewrite, comments kept). */
 #include <stdlib.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -108,6 +109,47 @@ static void expect_bad(const char *text, unsigned line)
     CHECK_EQ(ng_user_db_load(path, &db, &bad), NG_ERR_INVALID_PARAM);
     CHECK(db == NULL);
     CHECK_EQ(bad, line);
+}
+
+/* Many accounts over a few domains (the look-up is an index, not a scan): each found in any
+ * ASCII case as exactly itself, its domain served; names one letter off are not accounts. */
+static void test_every_account_of_a_large_file_is_found(void)
+{
+    enum { DOMAINS = 3, USERS = 1500 };
+    static const char *const domains[DOMAINS] = {"EXAMPLE", "Other", "third"};
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    for (int u = 0; u < USERS; u++)
+        fprintf(f, "%s:User%04d:8846F7EAEE8FB117AD06BDD830B7586C:%s\n", domains[u % DOMAINS], u,
+                u % 7 == 0 ? "disabled" : "");
+    fclose(f);
+    struct ng_user_db *db = NULL;
+    REQUIRE(ng_user_db_load(path, &db, NULL) == NG_OK);
+    CHECK_EQ(ng_user_db_count(db), USERS);
+    int found = 0, exact = 0, strangers = 0;
+    for (int u = 0; u < USERS; u++) {
+        char user[32], stranger[32], domain[16];
+        snprintf(user, sizeof(user), u % 2 ? "USER%04d" : "user%04d", u);
+        snprintf(stranger, sizeof(stranger), "user%04dx", u);
+        snprintf(domain, sizeof(domain), "%s", domains[u % DOMAINS]);
+        for (char *p = domain; u % 3 == 0 && *p != '\0'; p++)
+            *p = (char)(*p ^ 0x20); /* the other case of every letter */
+        struct ng_user_match m;
+        ng_user_db_lookup(db, domain, user, &m);
+        found += m.entry != NULL;
+        if (m.entry != NULL && strcasecmp(m.entry->user, user) == 0 &&
+            strcmp(m.domain_spelling, domains[u % DOMAINS]) == 0 &&
+            m.entry->disabled == (u % 7 == 0) && m.response_key != NULL)
+            exact++;
+        ng_user_db_lookup(db, domain, stranger, &m);
+        strangers += m.entry == NULL && m.checked != NULL && m.checked->disabled;
+    }
+    CHECK_EQ(found, USERS);
+    CHECK_EQ(exact, USERS);
+    CHECK_EQ(strangers, USERS);
+    CHECK(!ng_user_db_serves(db, "EXAMPLEX") && !ng_user_db_serves(db, "thir"));
+    CHECK(ng_user_db_find(db, "other", "user0000") == NULL); /* user0000 is EXAMPLE's */
+    ng_user_db_free(db);
 }
 
 static void test_malformed_files_are_refused_with_the_line(void)
@@ -222,6 +264,7 @@ int main(void)
     snprintf(path, sizeof(path), "%s/users", dir);
     RUN(test_parse_and_lookup);
     RUN(test_lookup_precomputes_response_keys);
+    RUN(test_every_account_of_a_large_file_is_found);
     RUN(test_malformed_files_are_refused_with_the_line);
     RUN(test_negring_user_tool);
     char cmd[128];
