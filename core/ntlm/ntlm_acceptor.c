@@ -134,11 +134,19 @@ static enum target_policy target_policy(const struct ng_credentials *creds)
  * recorded, with what we check, for this process's initiator to refuse reflection
  * (ntlm_issued_challenges.h); with no room to record it, no challenge goes out (NG_ERR_FULL,
  * SEC_E_INSUFFICIENT_MEMORY) rather than an untracked one. */
+static ng_status draw_challenge(const struct ng_credentials *creds, uint8_t challenge[8])
+{
+    if (target_policy(creds) == TARGET_REQUIRED)
+        return ng_random_bytes(challenge, 8);
+    return ng_ntlm_challenge_draw(challenge);
+}
+
+/* `st->server_challenge` holds what draw_challenge drew, and then what was recorded. */
 static ng_status issue_challenge(const struct ng_credentials *creds, struct ng_ntlm_state *st)
 {
     enum target_policy policy = target_policy(creds);
     if (policy == TARGET_REQUIRED)
-        return ng_random_bytes(st->server_challenge, sizeof(st->server_challenge));
+        return NG_OK;
     enum ng_ntlm_challenge_kind kind =
         policy == TARGET_WHEN_SUPPLIED ? NG_NTLM_CHALLENGE_NAME_CHECKED : NG_NTLM_CHALLENGE_UNNAMED;
     NG_GUARD(ng_ntlm_challenge_issue(st->server_challenge, kind));
@@ -159,11 +167,13 @@ static ng_status accept_negotiate(struct ng_context *ctx, struct ng_slice token,
     NG_GUARD(ng_ntlm_parse_negotiate(token, &neg));
     if (ng_ntlm_accounts(ctx->creds) == NULL)
         return NG_ERR_NO_CREDENTIALS;
+    uint8_t challenge[8];
+    NG_GUARD(draw_challenge(ctx->creds, challenge));
     struct ng_ntlm_state *st;
     NG_GUARD(ng_ntlm_state_new(&st));
     ctx->mech_state = st;
+    memcpy(st->server_challenge, challenge, sizeof(challenge));
     NG_GUARD(ng_ntlm_state_keep(&st->negotiate, &st->negotiate_len, token));
-    NG_GUARD(issue_challenge(ctx->creds, st));
     st->flags = challenge_flags(neg.flags);
 
     uint8_t buf[CHALLENGE_NAMES_MAX];
@@ -172,7 +182,8 @@ static ng_status accept_negotiate(struct ng_context *ctx, struct ng_slice token,
     size_t target_len = names.len;
     NG_GUARD(write_target_info(nc, &names));
     if (ng_writer_status(&names) != NG_OK)
-        return NG_ERR_INVALID_PARAM; /* configured names too long for a CHALLENGE */
+        return NG_ERR_INVALID_PARAM;           /* configured names too long for a CHALLENGE */
+    NG_GUARD(issue_challenge(ctx->creds, st)); /* its slot fetched while the above ran */
     struct ng_ntlm_challenge c = {st->flags,
                                   ng_slice_of(buf, target_len),
                                   {0},
@@ -188,14 +199,13 @@ static ng_status accept_negotiate(struct ng_context *ctx, struct ng_slice token,
 
 /* The names the client sent, as UTF-8. */
 struct client_names {
-    char *user;
-    char *domain;
+    struct ng_ntlm_name user, domain;
 };
 
 static void client_names_free(struct client_names *n)
 {
-    ng_free(n->user);
-    ng_free(n->domain);
+    ng_ntlm_name_free(&n->user);
+    ng_ntlm_name_free(&n->domain);
 }
 
 /* §3.2.5.1.2: an empty user with empty (or one-byte LM) responses is the anonymous logon. */
@@ -251,13 +261,13 @@ struct account {
 static ng_status find_account(const struct ng_ntlm_credentials *nc, const struct ng_user_db *db,
                               const struct client_names *n, struct account *out)
 {
-    const char *domain = n->domain;
+    const char *domain = n->domain.str;
     if (domain[0] == '\0' || strcasecmp(domain, nc->computer) == 0 ||
         (nc->domain != NULL && strcasecmp(domain, nc->domain) == 0) ||
         (nc->dns_domain != NULL && strcasecmp(domain, nc->dns_domain) == 0))
         domain = served_domain(nc);
     struct ng_user_match m;
-    ng_user_db_lookup(db, domain, n->user, &m);
+    ng_user_db_lookup(db, domain, n->user.str, &m);
     if (m.domain_spelling == NULL)
         return NG_ERR_NO_AUTHORITY;
     /* An unknown user is checked against a disabled stand-in, so the answer takes as long as
@@ -267,12 +277,12 @@ static ng_status find_account(const struct ng_ntlm_credentials *nc, const struct
     /* The snapshot's precomputed key serves when the client spelled the names as it did; the
      * rule does not look at whether the user exists (the stand-in has a key too), so neither
      * does the time taken. */
-    if (m.response_key != NULL && strcmp(n->domain, m.domain_spelling) == 0 &&
-        (m.entry == NULL || same_ascii_case(n->user, m.entry->user))) {
+    if (m.response_key != NULL && strcmp(n->domain.str, m.domain_spelling) == 0 &&
+        (m.entry == NULL || same_ascii_case(n->user.str, m.entry->user))) {
         out->response_key = *m.response_key;
         return NG_OK;
     }
-    return ng_ntowfv2_keyed(out->entry->nt_hash, n->user, n->domain, &out->response_key);
+    return ng_ntowfv2_keyed(out->entry->nt_hash, n->user.str, n->domain.str, &out->response_key);
 }
 
 static ng_status check_time(const struct ng_credentials *creds, uint64_t client_time)
@@ -310,13 +320,13 @@ static ng_status check_target(struct ng_context *ctx, const struct ng_av_pairs *
         ng_context_note_detail(ctx, "no target name (MsvAvTargetName); the policy requires one");
         return NG_ERR_WRONG_PRINCIPAL;
     }
-    char *target = NULL;
-    NG_GUARD(ng_ntlm_string_to_utf8(av->value[NG_AV_TARGET_NAME], true, &target));
-    bool same = same_service(target, ctx->creds->acceptor_principal);
+    struct ng_ntlm_name target;
+    NG_GUARD(ng_ntlm_name_decode(av->value[NG_AV_TARGET_NAME], true, &target));
+    bool same = same_service(target.str, ctx->creds->acceptor_principal);
     if (!same)
-        ng_context_note_detail(ctx, "target name '%s' names another service than %s", target,
+        ng_context_note_detail(ctx, "target name '%s' names another service than %s", target.str,
                                ctx->creds->acceptor_principal);
-    ng_free(target);
+    ng_ntlm_name_free(&target);
     return same ? NG_OK : NG_ERR_WRONG_PRINCIPAL;
 }
 
@@ -339,8 +349,8 @@ static ng_status check_bindings(bool required, const struct ng_av_pairs *av,
 static ng_status decode_names(const struct ng_ntlm_authenticate *a, bool unicode,
                               struct client_names *n)
 {
-    NG_GUARD(ng_ntlm_string_to_utf8(a->user, unicode, &n->user));
-    return ng_ntlm_string_to_utf8(a->domain, unicode, &n->domain);
+    NG_GUARD(ng_ntlm_name_decode(a->user, unicode, &n->user));
+    return ng_ntlm_name_decode(a->domain, unicode, &n->domain);
 }
 
 /* The proof, then the keys (§3.2.5.1.2). *exported receives the ExportedSessionKey. */
@@ -434,14 +444,14 @@ static ng_status establish_anonymous(struct ng_context *ctx, struct ng_ntlm_stat
 /* The refused client as it named itself, "DOMAIN\\user", and what failed in NTLM's terms. */
 static void note_refusal(struct ng_context *ctx, const struct client_names *n, ng_status status)
 {
-    if (n->user != NULL && n->domain != NULL) {
+    if (n->user.str != NULL && n->domain.str != NULL) {
         char name[NG_NOTE_NAME_MAX];
-        snprintf(name, sizeof(name), "%s\\%s", n->domain, n->user);
+        snprintf(name, sizeof(name), "%s\\%s", n->domain.str, n->user.str);
         ng_context_note_user(ctx, name);
     }
     switch (status) {
     case NG_ERR_NO_AUTHORITY:
-        ng_context_note_detail(ctx, "no accounts of domain '%s' here", n->domain);
+        ng_context_note_detail(ctx, "no accounts of domain '%s' here", n->domain.str);
         break;
     case NG_ERR_LOGON_DENIED:
         ng_context_note_detail(ctx, "the AUTHENTICATE's MIC does not verify");

@@ -39,9 +39,14 @@ enum ng_ntlm_challenge_kind {
     NG_NTLM_CHALLENGE_NAME_CHECKED,
 };
 
-/* Draws a fresh random server challenge (never zero) into `challenge` and records it as `kind`.
- * NG_ERR_FULL: no room (nothing recorded); NG_ERR_NOMEM: the set could not be made;
- * NG_ERR_INTERNAL: no random bytes. */
+/* Draws a fresh random server challenge into `challenge`, to be issued. Drawn before the rest of
+ * the NEGOTIATE's work, its slot is fetched meanwhile (a random slot is a cache miss).
+ * NG_ERR_NOMEM: the set could not be made; NG_ERR_INTERNAL: no random bytes. */
+ng_status ng_ntlm_challenge_draw(uint8_t challenge[8]);
+
+/* Records the challenge ng_ntlm_challenge_draw drew as `kind`; when its window is full, draws
+ * another (four in all) and writes the one recorded back into `challenge`. NG_ERR_FULL: no
+ * room (nothing recorded); otherwise as ng_ntlm_challenge_draw. */
 ng_status ng_ntlm_challenge_issue(uint8_t challenge[8], enum ng_ntlm_challenge_kind kind);
 
 /* Removes one record of a challenge ng_ntlm_challenge_issue made as `kind`; each is withdrawn

@@ -243,6 +243,33 @@ ng_status ng_ntlm_string_to_utf8(struct ng_slice field, bool unicode, char **out
     return status;
 }
 
+ng_status ng_ntlm_name_decode(struct ng_slice field, bool unicode, struct ng_ntlm_name *out)
+{
+    out->str = out->inline_buf;
+    size_t len = unicode ? field.len / 2 : field.len;
+    bool fits = len < sizeof(out->inline_buf);
+    if (fits && unicode && field.len % 2 == 0 && ascii_units(field)) {
+        for (size_t i = 0; i < len; i++)
+            out->inline_buf[i] = (char)field.ptr[2 * i];
+        out->inline_buf[len] = '\0';
+        return NG_OK;
+    }
+    if (fits && !unicode && memchr(field.ptr ? (const void *)field.ptr : "", 0, len) == NULL) {
+        if (len > 0)
+            memcpy(out->inline_buf, field.ptr, len);
+        out->inline_buf[len] = '\0';
+        return NG_OK;
+    }
+    return ng_ntlm_string_to_utf8(field, unicode, &out->str);
+}
+
+void ng_ntlm_name_free(struct ng_ntlm_name *n)
+{
+    if (n->str != n->inline_buf)
+        ng_free(n->str);
+    n->str = NULL;
+}
+
 ng_status ng_ntlm_utf16le(const char *utf8, uint8_t **out, size_t *out_len)
 {
     SEC_WCHAR *wide = NULL;

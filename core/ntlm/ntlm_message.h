@@ -95,6 +95,17 @@ void ng_ntlm_write_authenticate(struct ng_writer *w, const struct ng_ntlm_authen
  * `unicode`, else OEM bytes taken as they are (ASCII in practice). NG_ERR_INVALID_TOKEN when
  * the bytes are not a valid string (odd length, unpaired surrogate, embedded NUL). */
 ng_status ng_ntlm_string_to_utf8(struct ng_slice field, bool unicode, char **out);
+/* The same as a name on the caller's stack: the usual short ASCII name lands in `inline_buf`
+ * with no allocation, anything else is converted and allocated. `str` may point into the
+ * struct itself, so a decoded name is not copied; ng_ntlm_name_free releases it. */
+enum { NG_NTLM_NAME_INLINE = 128 };
+struct ng_ntlm_name {
+    char *str; /* NUL-terminated UTF-8: inline_buf, or owned */
+    char inline_buf[NG_NTLM_NAME_INLINE];
+};
+ng_status ng_ntlm_name_decode(struct ng_slice field, bool unicode, struct ng_ntlm_name *out);
+void ng_ntlm_name_free(struct ng_ntlm_name *n);
+
 /* UTF-8 -> UTF-16LE bytes (ng_alloc'd, caller frees; *out_len in bytes). */
 ng_status ng_ntlm_utf16le(const char *utf8, uint8_t **out, size_t *out_len);
 

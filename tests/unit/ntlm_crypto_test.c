@@ -285,6 +285,50 @@ static void test_hostile_fields_are_refused(void)
     ng_free(out);
 }
 
+/* A decoded name on the stack: short ASCII in place, anything else as ng_ntlm_string_to_utf8
+ * makes it, and the same strings refused. */
+static void test_names_decode_in_place_or_allocated(void)
+{
+    struct ng_ntlm_name n;
+    const struct {
+        const char *bytes;
+        size_t len;
+        bool unicode;
+    } bad[] = {{"a\0b", 3, true}, {"\x00\xd8", 2, true}, {"a\0b", 3, false}, {"a\0\0\0", 4, true}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK_EQ(ng_ntlm_name_decode(ng_slice_of(bad[i].bytes, bad[i].len), bad[i].unicode, &n),
+                 NG_ERR_INVALID_TOKEN);
+        ng_ntlm_name_free(&n);
+    }
+    REQUIRE(ng_ntlm_name_decode(ng_slice_of("A\0b\0", 4), true, &n) == NG_OK);
+    CHECK(n.str == n.inline_buf && strcmp(n.str, "Ab") == 0);
+    ng_ntlm_name_free(&n);
+    REQUIRE(ng_ntlm_name_decode(ng_slice_of("Ab", 2), false, &n) == NG_OK);
+    CHECK(n.str == n.inline_buf && strcmp(n.str, "Ab") == 0);
+    ng_ntlm_name_free(&n);
+    REQUIRE(ng_ntlm_name_decode(ng_slice_of(NULL, 0), true, &n) == NG_OK);
+    CHECK(n.str == n.inline_buf && n.str[0] == '\0');
+    ng_ntlm_name_free(&n);
+    REQUIRE(ng_ntlm_name_decode(ng_slice_of("A\0\xe9\0", 4), true, &n) == NG_OK);
+    CHECK(n.str != n.inline_buf && strcmp(n.str, "A\xc3\xa9") == 0);
+    ng_ntlm_name_free(&n);
+    /* Longer than the room in place, at the edge and past it. */
+    for (size_t units = NG_NTLM_NAME_INLINE - 1; units <= NG_NTLM_NAME_INLINE; units++) {
+        uint8_t wide[2 * NG_NTLM_NAME_INLINE];
+        char expected[NG_NTLM_NAME_INLINE + 1];
+        for (size_t i = 0; i < units; i++) {
+            wide[2 * i] = (uint8_t)('a' + i % 26);
+            wide[2 * i + 1] = 0;
+            expected[i] = (char)('a' + i % 26);
+        }
+        expected[units] = '\0';
+        REQUIRE(ng_ntlm_name_decode(ng_slice_of(wide, 2 * units), true, &n) == NG_OK);
+        CHECK_EQ(n.str == n.inline_buf, units < NG_NTLM_NAME_INLINE);
+        CHECK(strcmp(n.str, expected) == 0);
+        ng_ntlm_name_free(&n);
+    }
+}
+
 /* RFC 6229 §2, the 40-bit key 0x0102030405: keystream bytes 0-15. */
 static void test_rc4_rfc6229(void)
 {
@@ -331,6 +375,7 @@ int main(void)
     RUN(test_session_keys_signature_and_seal);
     RUN(test_sign_without_key_exchange_is_plain_hmac);
     RUN(test_hostile_fields_are_refused);
+    RUN(test_names_decode_in_place_or_allocated);
     RUN(test_rc4_rfc6229);
     RUN(test_rc4_matches_nettle);
     return check_report();

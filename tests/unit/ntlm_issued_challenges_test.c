@@ -171,6 +171,7 @@ static void *direct_thread(void *arg)
             ng_ntlm_challenge_withdraw(held[k], NG_NTLM_CHALLENGE_UNNAMED);
             EXPECT(!ng_ntlm_challenge_outstanding(held[k]));
         }
+        EXPECT(ng_ntlm_challenge_draw(held[k]) == NG_OK);
         EXPECT(ng_ntlm_challenge_issue(held[k], NG_NTLM_CHALLENGE_UNNAMED) == NG_OK);
         EXPECT(ng_ntlm_challenge_outstanding(held[k]));
     }
@@ -196,6 +197,7 @@ static void test_issue_look_up_withdraw(void)
 {
     uint8_t c[32][8], zero[8] = {0}, never[8];
     for (int i = 0; i < 32; i++) {
+        REQUIRE(ng_ntlm_challenge_draw(c[i]) == NG_OK);
         REQUIRE(ng_ntlm_challenge_issue(c[i], NG_NTLM_CHALLENGE_UNNAMED) == NG_OK);
         CHECK(memcmp(c[i], zero, 8) != 0); /* 0 marks a free slot: never issued */
     }
@@ -220,6 +222,7 @@ static void test_issue_look_up_withdraw(void)
 static void test_kind_kept_and_withdrawn_by_kind(void)
 {
     uint8_t checked[8], unchecked[8];
+    REQUIRE(ng_ntlm_challenge_draw(checked) == NG_OK && ng_ntlm_challenge_draw(unchecked) == NG_OK);
     REQUIRE(ng_ntlm_challenge_issue(checked, NG_NTLM_CHALLENGE_NAME_CHECKED) == NG_OK);
     REQUIRE(ng_ntlm_challenge_issue(unchecked, NG_NTLM_CHALLENGE_UNNAMED) == NG_OK);
     CHECK_EQ(ng_ntlm_challenge_lookup(checked), NG_NTLM_CHALLENGE_NAME_CHECKED);
