@@ -158,7 +158,8 @@ static ng_status issue_challenge(const struct ng_credentials *creds, struct ng_n
  * characters, 510 bytes in UTF-16) with their AV headers, the time stamp and the end. */
 enum { CHALLENGE_NAMES_MAX = 4096 };
 
-/* The CHALLENGE goes straight into `out`, and the copy the MIC needs is taken from there. */
+/* The CHALLENGE goes straight into `out`; the copies the MIC needs of it and of the NEGOTIATE
+ * are taken from there and from `token`, together. */
 static ng_status accept_negotiate(struct ng_context *ctx, struct ng_slice token,
                                   struct ng_writer *out)
 {
@@ -173,7 +174,6 @@ static ng_status accept_negotiate(struct ng_context *ctx, struct ng_slice token,
     NG_GUARD(ng_ntlm_state_new(&st));
     ctx->mech_state = st;
     memcpy(st->server_challenge, challenge, sizeof(challenge));
-    NG_GUARD(ng_ntlm_state_keep(&st->negotiate, &st->negotiate_len, token));
     st->flags = challenge_flags(neg.flags);
 
     uint8_t buf[CHALLENGE_NAMES_MAX];
@@ -192,8 +192,7 @@ static ng_status accept_negotiate(struct ng_context *ctx, struct ng_slice token,
     size_t start = out->len;
     ng_ntlm_write_challenge(out, &c);
     NG_GUARD(ng_writer_status(out));
-    NG_GUARD(ng_ntlm_state_keep(&st->challenge, &st->challenge_len,
-                                ng_slice_of(out->buf + start, out->len - start)));
+    NG_GUARD(ng_ntlm_state_keep(st, token, ng_slice_of(out->buf + start, out->len - start)));
     return NG_CONTINUE;
 }
 
@@ -383,8 +382,7 @@ static ng_status check_mic(struct ng_ntlm_state *st, const struct ng_ntlm_authen
     if (a->mic.len != NG_NTLM_MIC_LEN)
         return NG_ERR_INVALID_TOKEN;
     uint8_t mic[16];
-    ng_ntlm_mic(exported, ng_slice_of(st->negotiate, st->negotiate_len),
-                ng_slice_of(st->challenge, st->challenge_len), token, mic);
+    ng_ntlm_mic(exported, ng_ntlm_state_negotiate(st), ng_ntlm_state_challenge(st), token, mic);
     st->mic_sent = true;
     return ng_ct_equal(mic, a->mic.ptr, 16) ? NG_OK : NG_ERR_LOGON_DENIED;
 }

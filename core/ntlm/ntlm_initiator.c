@@ -27,7 +27,7 @@ static ng_status send_negotiate(struct ng_context *ctx, struct ng_writer *out)
     ng_ntlm_write_negotiate(&msg, our_flags);
     ng_status status = ng_writer_status(&msg);
     if (status == NG_OK)
-        status = ng_ntlm_state_keep(&st->negotiate, &st->negotiate_len, ng_writer_slice(&msg));
+        status = ng_ntlm_state_keep(st, ng_writer_slice(&msg), ng_slice_of(NULL, 0));
     ng_write_slice(out, ng_writer_slice(&msg));
     ng_writer_free(&msg);
     if (status == NG_OK)
@@ -168,8 +168,8 @@ static ng_status write_authenticate(struct ng_context *ctx, const struct ng_ntlm
     }
     if (status == NG_OK) {
         uint8_t mic[16];
-        ng_ntlm_mic(resp->exported, ng_slice_of(st->negotiate, st->negotiate_len), challenge,
-                    ng_writer_slice(&msg), mic);
+        ng_ntlm_mic(resp->exported, ng_ntlm_state_negotiate(st), challenge, ng_writer_slice(&msg),
+                    mic);
         memcpy(msg.buf + NG_NTLM_MIC_OFFSET, mic, 16);
         ng_write_slice(out, ng_writer_slice(&msg));
         status = ng_writer_status(out);

@@ -1,5 +1,6 @@
 #include "ntlm_state.h"
 
+#include <string.h>
 #include <time.h>
 
 #include "alloc.h"
@@ -16,9 +17,8 @@ ng_status ng_ntlm_state_new(struct ng_ntlm_state **out)
 
 void ng_ntlm_state_drop_messages(struct ng_ntlm_state *st)
 {
-    ng_free(st->negotiate);
-    ng_free(st->challenge);
-    st->negotiate = st->challenge = NULL;
+    ng_free(st->messages);
+    st->messages = NULL;
     st->negotiate_len = st->challenge_len = 0;
 }
 
@@ -38,12 +38,20 @@ void ng_ntlm_state_free(struct ng_ntlm_state *st)
     ng_free_secret(st, sizeof(*st));
 }
 
-ng_status ng_ntlm_state_keep(uint8_t **copy, size_t *copy_len, struct ng_slice msg)
+ng_status ng_ntlm_state_keep(struct ng_ntlm_state *st, struct ng_slice negotiate,
+                             struct ng_slice challenge)
 {
-    ng_free(*copy);
-    *copy = ng_memdup(msg.ptr, msg.len);
-    *copy_len = *copy ? msg.len : 0;
-    return *copy ? NG_OK : NG_ERR_NOMEM;
+    ng_ntlm_state_drop_messages(st);
+    st->messages = ng_alloc(negotiate.len + challenge.len + 1); /* never a 0-byte allocation */
+    if (st->messages == NULL)
+        return NG_ERR_NOMEM;
+    if (negotiate.len > 0)
+        memcpy(st->messages, negotiate.ptr, negotiate.len);
+    if (challenge.len > 0)
+        memcpy(st->messages + negotiate.len, challenge.ptr, challenge.len);
+    st->negotiate_len = negotiate.len;
+    st->challenge_len = challenge.len;
+    return NG_OK;
 }
 
 void ng_ntlm_set_lifetime(struct ng_context *ctx)

@@ -14,10 +14,10 @@
 #include "writer.h"
 
 struct ng_ntlm_state {
-    uint8_t *negotiate; /* copy of the NEGOTIATE_MESSAGE; dropped once established */
-    size_t negotiate_len;
-    uint8_t *challenge; /* copy of the CHALLENGE_MESSAGE; dropped once established */
-    size_t challenge_len;
+    /* Copies of the NEGOTIATE_MESSAGE and (acceptor) the CHALLENGE_MESSAGE after it, in the
+     * MIC's order, in one allocation; dropped once established. */
+    uint8_t *messages;
+    size_t negotiate_len, challenge_len;
     uint8_t server_challenge[8];
     uint32_t flags;   /* acceptor: the CHALLENGE's flags; after AUTHENTICATE, the agreed ones */
     bool established; /* the AUTHENTICATE was verified (acceptor) or sent (initiator) */
@@ -44,7 +44,18 @@ void ng_ntlm_state_free(struct ng_ntlm_state *st);
 void ng_ntlm_state_withdraw_challenge(struct ng_ntlm_state *st);
 /* The handshake copies are no longer needed after the AUTHENTICATE. */
 void ng_ntlm_state_drop_messages(struct ng_ntlm_state *st);
-ng_status ng_ntlm_state_keep(uint8_t **copy, size_t *copy_len, struct ng_slice msg);
+/* Keeps copies of the messages the MIC covers (`challenge` empty for the initiator, whose
+ * CHALLENGE is the AUTHENTICATE leg's input), replacing any kept before. */
+ng_status ng_ntlm_state_keep(struct ng_ntlm_state *st, struct ng_slice negotiate,
+                             struct ng_slice challenge);
+static inline struct ng_slice ng_ntlm_state_negotiate(const struct ng_ntlm_state *st)
+{
+    return ng_slice_of(st->messages, st->negotiate_len);
+}
+static inline struct ng_slice ng_ntlm_state_challenge(const struct ng_ntlm_state *st)
+{
+    return ng_slice_of(st->messages ? st->messages + st->negotiate_len : NULL, st->challenge_len);
+}
 
 /* ExportSecurityContext (mechanism.h export_state, import_state): an established state as
  * u32 flags | u8 anonymous | the session record of ntlm_seal.h. Importing makes a new
