@@ -107,6 +107,15 @@ void ng_rc4_init(struct ng_rc4 *rc4, const uint8_t *key, size_t key_len)
     explicit_bzero(&schedule, sizeof(schedule));
 }
 
+void ng_rc4_once(const uint8_t *key, size_t key_len, uint8_t *dst, const uint8_t *src, size_t len)
+{
+    RC4_KEY schedule;
+    RC4_set_key(&schedule, (int)key_len, key);
+    if (len > 0)
+        RC4(&schedule, len, src, dst);
+    explicit_bzero(&schedule, sizeof(schedule));
+}
+
 void ng_rc4_crypt(struct ng_rc4 *rc4, uint8_t *dst, const uint8_t *src, size_t len)
 {
     if (len > 0)

@@ -44,6 +44,9 @@ struct ng_rc4 {
 };
 void ng_rc4_init(struct ng_rc4 *rc4, const uint8_t *key, size_t key_len);
 void ng_rc4_crypt(struct ng_rc4 *rc4, uint8_t *dst, const uint8_t *src, size_t len);
+/* RC4 over one short message under a key used for nothing else: libcrypto's schedule and
+ * stream, with no copy into a kept state (the key exchange, a mechListMIC's checksum). */
+void ng_rc4_once(const uint8_t *key, size_t key_len, uint8_t *dst, const uint8_t *src, size_t len);
 
 /* NTOWFv1 (MS-NLMP §3.3.1): MD4 of the UTF-16LE password. `password` is UTF-8.
  * NG_ERR_INVALID_PARAM when it is not valid UTF-8. */

@@ -85,10 +85,7 @@ void ng_ntlmv2_write_blob(struct ng_writer *w, uint64_t timestamp,
 
 void ng_ntlm_rc4_key(const uint8_t key_exchange_key[16], const uint8_t in[16], uint8_t out[16])
 {
-    struct ng_rc4 rc4;
-    ng_rc4_init(&rc4, key_exchange_key, 16);
-    ng_rc4_crypt(&rc4, out, in, 16);
-    explicit_bzero(&rc4, sizeof(rc4));
+    ng_rc4_once(key_exchange_key, 16, out, in, 16);
 }
 
 void ng_ntlm_mic(const uint8_t exported_key[16], struct ng_slice negotiate,

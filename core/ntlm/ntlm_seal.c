@@ -94,14 +94,34 @@ static void checksum(const struct ng_ntlm_direction *d, uint32_t seq,
     ng_hmac_md5_final(&h, digest);
 }
 
+/* Whether the sealing handle restarts after a signature: it does after SPNEGO's mechListMIC
+ * (MS-SPNG §3.3.5.1, as Windows does), so the application's first message sees the stream the
+ * MIC saw. Sequence numbers carry on. */
+enum handle_after { HANDLE_CONTINUES, HANDLE_RESTARTS };
+
+/* The checksum's 8 bytes RC4'd with the sealing handle. A handle not yet keyed that restarts
+ * after this needs only its stream's first 8 bytes: one schedule, nothing kept. */
+static void seal_checksum(struct ng_ntlm_direction *d, enum handle_after after, uint8_t out[8],
+                          const uint8_t digest[8])
+{
+    if (after == HANDLE_RESTARTS && !d->rc4_ready) {
+        ng_rc4_once(d->seal_key, sizeof(d->seal_key), out, digest, 8);
+        return;
+    }
+    ng_rc4_crypt(stream(d), out, digest, 8);
+    if (after == HANDLE_RESTARTS)
+        d->rc4_ready = false;
+}
+
 /* Version 1, the first 8 bytes of the checksum (RC4'd with the sealing handle when keys were
  * exchanged), SeqNum. */
 static void make_signature(struct ng_ntlm_direction *d, uint32_t flags, uint32_t seq,
-                           const uint8_t digest[16], uint8_t sig[NG_NTLM_SIGNATURE_LEN])
+                           const uint8_t digest[16], enum handle_after after,
+                           uint8_t sig[NG_NTLM_SIGNATURE_LEN])
 {
     le32(1, sig);
     if (flags & NG_NTLMSSP_NEGOTIATE_KEY_EXCH)
-        ng_rc4_crypt(stream(d), sig + 4, digest, 8);
+        seal_checksum(d, after, sig + 4, digest);
     else
         memcpy(sig + 4, digest, 8);
     le32(seq, sig + 12);
@@ -115,18 +135,25 @@ static void crypt_parts(struct ng_ntlm_direction *d, const struct ng_ntlm_part *
     }
 }
 
-void ng_ntlm_sign_parts(struct ng_ntlm_session *s, const struct ng_ntlm_part *parts, size_t n,
-                        uint8_t signature[NG_NTLM_SIGNATURE_LEN])
+static void sign(struct ng_ntlm_session *s, const struct ng_ntlm_part *parts, size_t n,
+                 enum handle_after after, uint8_t signature[NG_NTLM_SIGNATURE_LEN])
 {
     ng_ntlm_session_keys(s);
     uint8_t digest[16];
     checksum(&s->send, s->send.seq, parts, n, digest);
-    make_signature(&s->send, s->flags, s->send.seq++, digest, signature);
+    make_signature(&s->send, s->flags, s->send.seq++, digest, after, signature);
     explicit_bzero(digest, sizeof(digest));
 }
 
+void ng_ntlm_sign_parts(struct ng_ntlm_session *s, const struct ng_ntlm_part *parts, size_t n,
+                        uint8_t signature[NG_NTLM_SIGNATURE_LEN])
+{
+    sign(s, parts, n, HANDLE_CONTINUES, signature);
+}
+
 static ng_status check_signature(struct ng_ntlm_session *s, const struct ng_ntlm_part *parts,
-                                 size_t n, const uint8_t signature[NG_NTLM_SIGNATURE_LEN])
+                                 size_t n, enum handle_after after,
+                                 const uint8_t signature[NG_NTLM_SIGNATURE_LEN])
 {
     struct ng_reader r = ng_reader_of(ng_slice_of(signature, NG_NTLM_SIGNATURE_LEN));
     if (ng_read_le32(&r) != 1)
@@ -137,7 +164,7 @@ static ng_status check_signature(struct ng_ntlm_session *s, const struct ng_ntlm
      * told apart from a forged one. */
     uint8_t digest[16], expected[NG_NTLM_SIGNATURE_LEN];
     checksum(&s->recv, seq, parts, n, digest);
-    make_signature(&s->recv, s->flags, seq, digest, expected);
+    make_signature(&s->recv, s->flags, seq, digest, after, expected);
     explicit_bzero(digest, sizeof(digest));
     if (!ng_ct_equal(expected + 4, signature + 4, 8))
         return NG_ERR_MESSAGE_ALTERED;
@@ -154,22 +181,30 @@ void ng_ntlm_seal_parts(struct ng_ntlm_session *s, const struct ng_ntlm_part *pa
     uint8_t digest[16];
     checksum(&s->send, s->send.seq, parts, n, digest); /* over the plaintext */
     crypt_parts(&s->send, parts, n);
-    make_signature(&s->send, s->flags, s->send.seq++, digest, signature);
+    make_signature(&s->send, s->flags, s->send.seq++, digest, HANDLE_CONTINUES, signature);
     explicit_bzero(digest, sizeof(digest));
 }
 
 /* A refused message leaves the receiving RC4 stream where it was, so one forged or replayed
  * message does not make every later genuine one fail. */
-ng_status ng_ntlm_verify_parts(struct ng_ntlm_session *s, const struct ng_ntlm_part *parts,
-                               size_t n, const uint8_t signature[NG_NTLM_SIGNATURE_LEN])
+static ng_status verify(struct ng_ntlm_session *s, const struct ng_ntlm_part *parts, size_t n,
+                        enum handle_after after, const uint8_t signature[NG_NTLM_SIGNATURE_LEN])
 {
     ng_ntlm_session_keys(s);
     struct ng_ntlm_direction saved = s->recv;
-    ng_status status = check_signature(s, parts, n, signature);
+    ng_status status = check_signature(s, parts, n, after, signature);
     if (status != NG_OK)
         s->recv = saved; /* the sequence number has not moved on failure either */
     explicit_bzero(&saved, sizeof(saved));
+    if (after == HANDLE_RESTARTS)
+        s->recv.rc4_ready = false;
     return status;
+}
+
+ng_status ng_ntlm_verify_parts(struct ng_ntlm_session *s, const struct ng_ntlm_part *parts,
+                               size_t n, const uint8_t signature[NG_NTLM_SIGNATURE_LEN])
+{
+    return verify(s, parts, n, HANDLE_CONTINUES, signature);
 }
 
 ng_status ng_ntlm_unseal_parts(struct ng_ntlm_session *s, const struct ng_ntlm_part *parts,
@@ -178,7 +213,7 @@ ng_status ng_ntlm_unseal_parts(struct ng_ntlm_session *s, const struct ng_ntlm_p
     ng_ntlm_session_keys(s);
     struct ng_ntlm_direction saved = s->recv;
     crypt_parts(&s->recv, parts, n);
-    ng_status status = check_signature(s, parts, n, signature);
+    ng_status status = check_signature(s, parts, n, HANDLE_CONTINUES, signature);
     if (status != NG_OK)
         s->recv = saved; /* the sequence number has not moved on failure either */
     explicit_bzero(&saved, sizeof(saved));
@@ -213,14 +248,18 @@ ng_status ng_ntlm_unseal(struct ng_ntlm_session *s, uint8_t *data, size_t len,
     return ng_ntlm_unseal_parts(s, &part, 1, signature);
 }
 
-void ng_ntlm_reset_send(struct ng_ntlm_session *s)
+void ng_ntlm_sign_restarting(struct ng_ntlm_session *s, struct ng_slice message,
+                             uint8_t signature[NG_NTLM_SIGNATURE_LEN])
 {
-    s->send.rc4_ready = false;
+    struct ng_ntlm_part part = {(uint8_t *)message.ptr, message.len, false};
+    sign(s, &part, 1, HANDLE_RESTARTS, signature);
 }
 
-void ng_ntlm_reset_recv(struct ng_ntlm_session *s)
+ng_status ng_ntlm_verify_restarting(struct ng_ntlm_session *s, struct ng_slice message,
+                                    const uint8_t signature[NG_NTLM_SIGNATURE_LEN])
 {
-    s->recv.rc4_ready = false;
+    struct ng_ntlm_part part = {(uint8_t *)message.ptr, message.len, false};
+    return verify(s, &part, 1, HANDLE_RESTARTS, signature);
 }
 
 enum { RC4_STATE_LEN = 256 + 2 }; /* S, i, j */

@@ -85,11 +85,14 @@ void ng_ntlm_seal(struct ng_ntlm_session *s, uint8_t *data, size_t len,
 ng_status ng_ntlm_unseal(struct ng_ntlm_session *s, uint8_t *data, size_t len,
                          const uint8_t signature[NG_NTLM_SIGNATURE_LEN]);
 
-/* MS-SPNG §3.3.5.1 / as Windows does: after the SPNEGO mechListMIC, the direction's RC4
- * stream restarts from its sealing key so the application's first message sees the same
- * stream state as the MIC did. Sequence numbers carry on. */
-void ng_ntlm_reset_send(struct ng_ntlm_session *s);
-void ng_ntlm_reset_recv(struct ng_ntlm_session *s);
+/* MS-SPNG §3.3.5.1 / as Windows does: ng_ntlm_sign and ng_ntlm_verify for the SPNEGO
+ * mechListMIC, after which the direction's RC4 stream restarts from its sealing key, so the
+ * application's first message sees the same stream state as the MIC did (whether the MIC
+ * verified or not). Sequence numbers carry on. */
+void ng_ntlm_sign_restarting(struct ng_ntlm_session *s, struct ng_slice message,
+                             uint8_t signature[NG_NTLM_SIGNATURE_LEN]);
+ng_status ng_ntlm_verify_restarting(struct ng_ntlm_session *s, struct ng_slice message,
+                                    const uint8_t signature[NG_NTLM_SIGNATURE_LEN]);
 
 /* ExportSecurityContext (context_export.c): the session as a record another process can
  * continue exactly, all integers big-endian:

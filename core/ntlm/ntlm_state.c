@@ -95,8 +95,7 @@ ng_status ng_ntlm_get_mic(struct ng_ntlm_state *st, struct ng_slice mech_types,
     if (!ng_ntlm_session_usable(&st->session))
         return NG_ERR_UNSUPPORTED;
     uint8_t sig[NG_NTLM_SIGNATURE_LEN];
-    ng_ntlm_sign(&st->session, mech_types, sig);
-    ng_ntlm_reset_send(&st->session);
+    ng_ntlm_sign_restarting(&st->session, mech_types, sig);
     ng_write_bytes(out, sig, sizeof(sig));
     return ng_writer_status(out);
 }
@@ -108,7 +107,5 @@ ng_status ng_ntlm_verify_mic(struct ng_ntlm_state *st, struct ng_slice mech_type
         return NG_ERR_UNSUPPORTED;
     if (mic.len != NG_NTLM_SIGNATURE_LEN)
         return NG_ERR_MESSAGE_ALTERED;
-    ng_status status = ng_ntlm_verify(&st->session, mech_types, mic.ptr);
-    ng_ntlm_reset_recv(&st->session);
-    return status;
+    return ng_ntlm_verify_restarting(&st->session, mech_types, mic.ptr);
 }

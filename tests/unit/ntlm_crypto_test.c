@@ -340,6 +340,9 @@ static void test_rc4_rfc6229(void)
     ng_rc4_init(&rc4, key, sizeof(key));
     ng_rc4_crypt(&rc4, stream, zeros, sizeof(zeros));
     CHECK(memcmp(stream, expected, sizeof(expected)) == 0);
+    memset(stream, 0, sizeof(stream)); /* the one-shot form, libcrypto's stream alone */
+    ng_rc4_once(key, sizeof(key), stream, zeros, sizeof(zeros));
+    CHECK(memcmp(stream, expected, sizeof(expected)) == 0);
 }
 
 /* Differentially against nettle's RC4 alone: every key length NTLM uses (5 and 7 bytes for the
