@@ -1,20 +1,27 @@
 #include "writer.h"
 
+#include <string.h>
+
 #include "alloc.h"
 
 struct ng_writer ng_writer_fixed(void *buf, size_t cap)
 {
-    return (struct ng_writer){buf, cap, 0, false, NG_OK};
+    return (struct ng_writer){buf, cap, 0, false, false, NG_OK};
+}
+
+struct ng_writer ng_writer_spilling(void *buf, size_t cap)
+{
+    return (struct ng_writer){buf, cap, 0, true, false, NG_OK};
 }
 
 struct ng_writer ng_writer_growable(void)
 {
-    return (struct ng_writer){NULL, 0, 0, true, NG_OK};
+    return (struct ng_writer){NULL, 0, 0, true, true, NG_OK};
 }
 
 void ng_writer_free(struct ng_writer *w)
 {
-    if (w->growable)
+    if (w->owned)
         ng_free(w->buf);
     *w = ng_writer_growable();
 }
@@ -27,11 +34,14 @@ static bool grow(struct ng_writer *w, size_t need)
             return false;
         cap *= 2;
     }
-    uint8_t *buf = ng_realloc(w->buf, cap);
+    uint8_t *buf = w->owned ? ng_realloc(w->buf, cap) : ng_alloc(cap);
     if (buf == NULL)
         return false;
+    if (!w->owned && w->len > 0)
+        memcpy(buf, w->buf, w->len); /* a spilling writer leaves its caller's buffer */
     w->buf = buf;
     w->cap = cap;
+    w->owned = true;
     return true;
 }
 
@@ -118,8 +128,8 @@ void ng_write_be64(struct ng_writer *w, uint64_t v)
 
 uint8_t *ng_writer_take(struct ng_writer *w, size_t *len)
 {
-    uint8_t *buf = w->buf;
-    *len = w->len;
+    uint8_t *buf = w->owned ? w->buf : ng_memdup(w->buf, w->len);
+    *len = buf != NULL ? w->len : 0;
     *w = ng_writer_growable();
     return buf;
 }

@@ -1,6 +1,7 @@
 /* Output with a known capacity. A writer either fills a caller's fixed buffer (overflow is
  * sticky and `needed` tells how much room the whole output wants, for SEC_E_BUFFER_TOO_SMALL)
- * or owns a growable heap buffer (ng_alloc'd; the caller takes it with ng_writer_take). */
+ * or grows: in a heap buffer of its own (ng_alloc'd; the caller takes it with ng_writer_take),
+ * possibly starting in a caller's buffer it leaves once the output outgrows it. */
 #ifndef NEGRING_CORE_WRITER_H
 #define NEGRING_CORE_WRITER_H
 
@@ -11,12 +12,16 @@ struct ng_writer {
     uint8_t *buf;
     size_t cap;
     size_t len;    /* bytes that would have been written; may exceed cap when fixed */
-    bool growable; /* buf is owned by the writer and may be reallocated */
+    bool growable; /* the output may outgrow cap: buf is then replaced by a larger one */
+    bool owned;    /* buf is the writer's own heap buffer (NULL or ng_alloc'd) */
     ng_status error;
 };
 
 struct ng_writer ng_writer_fixed(void *buf, size_t cap);
 struct ng_writer ng_writer_growable(void);
+/* Growable, starting in the caller's buffer (usually on its stack): no allocation for an output
+ * that fits, the whole output moved to the heap once it does not. */
+struct ng_writer ng_writer_spilling(void *buf, size_t cap);
 void ng_writer_free(struct ng_writer *w);
 
 /* ng_writer_reserve when the bytes do not fit as they are: grows a growable buffer, records
@@ -61,7 +66,9 @@ static inline struct ng_slice ng_writer_slice(const struct ng_writer *w)
     return (struct ng_slice){w->buf, w->error == NG_OK ? w->len : 0};
 }
 
-/* Hands the growable buffer to the caller (who frees it with ng_free). */
+/* Hands the output to the caller in a heap buffer (ng_alloc'd, the caller frees it with ng_free):
+ * a growable writer's own, or a copy of what a spilling writer still holds in its caller's
+ * buffer (NULL when that copy cannot be made). */
 uint8_t *ng_writer_take(struct ng_writer *w, size_t *len);
 
 #endif

@@ -82,6 +82,10 @@ static ng_status check_client_mic(struct ng_context *ctx, bool has_mic, struct n
     return NG_OK;
 }
 
+/* Room on the stack for what a mechanism step writes before SPNEGO frames it: an NTLM
+ * CHALLENGE, a Kerberos AP-REP, a MIC; a larger one moves to the heap. */
+enum { MECH_TOKEN_ROOM = 1024, MIC_ROOM = 64 };
+
 /* Writes the NegTokenResp that follows a completed mechanism step, with our MIC if due. */
 static ng_status reply_after_mech(struct ng_context *ctx, struct ng_slice mech_reply,
                                   bool first_reply, struct ng_writer *out)
@@ -94,7 +98,8 @@ static ng_status reply_after_mech(struct ng_context *ctx, struct ng_slice mech_r
         NG_GUARD(ng_spnego_write_resp(out, st, supported, mech_reply, NG_SLICE_EMPTY));
         return complete ? NG_OK : NG_CONTINUE;
     }
-    struct ng_writer mic = ng_writer_growable();
+    uint8_t mic_room[MIC_ROOM];
+    struct ng_writer mic = ng_writer_spilling(mic_room, sizeof(mic_room));
     ng_status status = NG_OK;
     if (!ctx->spnego.our_mic_sent)
         status = ctx->ops->get_mic(ctx, ng_spnego_mech_types(&ctx->spnego), &mic);
@@ -116,7 +121,8 @@ static ng_status accept_step(struct ng_context *ctx, struct leg *leg, struct ng_
                              bool has_mic, struct ng_slice mic, bool first_reply,
                              struct ng_writer *out)
 {
-    struct ng_writer mech_out = ng_writer_growable();
+    uint8_t mech_room[MECH_TOKEN_ROOM];
+    struct ng_writer mech_out = ng_writer_spilling(mech_room, sizeof(mech_room));
     ng_status status = accept_mech_token(ctx, leg, token, &mech_out);
     if (status == NG_OK)
         status = check_client_mic(ctx, has_mic, mic);
