@@ -47,64 +47,13 @@ static const char *served_domain(const struct ng_ntlm_credentials *nc)
     return nc->domain ? nc->domain : first ? first : "WORKGROUP";
 }
 
-static bool is_ascii(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] >= 0x80)
-            return false;
-    return true;
-}
-
-/* A name for the CHALLENGE: UTF-16LE, or the bytes themselves for an OEM client. An ASCII name
- * (nearly always) is widened in place, each byte then a zero, with no conversion buffer. */
-static ng_status write_name(struct ng_writer *w, const char *name, bool unicode)
-{
-    size_t len = strlen(name);
-    if (!unicode) {
-        ng_write_bytes(w, name, len);
-        return NG_OK;
-    }
-    if (is_ascii(name, len)) {
-        uint8_t *p = ng_writer_reserve(w, 2 * len);
-        for (size_t i = 0; p != NULL && i < len; i++) {
-            p[2 * i] = (uint8_t)name[i];
-            p[2 * i + 1] = 0;
-        }
-        return NG_OK;
-    }
-    uint8_t *bytes = NULL;
-    NG_GUARD(ng_ntlm_utf16le(name, &bytes, &len));
-    ng_write_bytes(w, bytes, len);
-    ng_free(bytes);
-    return NG_OK;
-}
-
-/* An AV pair holding a name in UTF-16LE; its length is filled in once the name is written. */
-static ng_status write_av_name(struct ng_writer *w, uint16_t id, const char *name)
-{
-    if (name == NULL)
-        return NG_OK;
-    ng_write_le16(w, id);
-    size_t at = w->len;
-    ng_write_le16(w, 0);
-    NG_GUARD(write_name(w, name, true));
-    size_t len = w->len - at - 2;
-    if (len > UINT16_MAX)
-        return NG_ERR_INVALID_PARAM;
-    if (ng_writer_status(w) == NG_OK) {
-        w->buf[at] = (uint8_t)len;
-        w->buf[at + 1] = (uint8_t)(len >> 8);
-    }
-    return NG_OK;
-}
-
-/* TargetInfo (§3.2.5.1.1) in Windows' order, with MsvAvTimestamp so clients send a MIC. */
+/* TargetInfo (§3.2.5.1.1) in Windows' order, with MsvAvTimestamp so clients send a MIC. The
+ * host's names were formatted when the credentials were acquired; the domain may change with a
+ * reload of the accounts. */
 static ng_status write_target_info(const struct ng_ntlm_credentials *nc, struct ng_writer *w)
 {
-    NG_GUARD(write_av_name(w, NG_AV_NB_DOMAIN_NAME, served_domain(nc)));
-    NG_GUARD(write_av_name(w, NG_AV_NB_COMPUTER_NAME, nc->computer));
-    NG_GUARD(write_av_name(w, NG_AV_DNS_DOMAIN_NAME, nc->dns_domain));
-    NG_GUARD(write_av_name(w, NG_AV_DNS_COMPUTER_NAME, nc->dns_computer));
+    NG_GUARD(ng_av_pair_write_name(w, NG_AV_NB_DOMAIN_NAME, served_domain(nc)));
+    ng_write_bytes(w, nc->host_av_pairs, nc->host_av_pairs_len);
     uint64_t now = ng_ntlm_filetime_now();
     uint8_t ts[8];
     for (int i = 0; i < 8; i++)
@@ -178,7 +127,8 @@ static ng_status accept_negotiate(struct ng_context *ctx, struct ng_slice token,
 
     uint8_t buf[CHALLENGE_NAMES_MAX];
     struct ng_writer names = ng_writer_fixed(buf, sizeof(buf));
-    NG_GUARD(write_name(&names, served_domain(nc), st->flags & NG_NTLMSSP_NEGOTIATE_UNICODE));
+    NG_GUARD(
+        ng_ntlm_write_name(&names, served_domain(nc), st->flags & NG_NTLMSSP_NEGOTIATE_UNICODE));
     size_t target_len = names.len;
     NG_GUARD(write_target_info(nc, &names));
     if (ng_writer_status(&names) != NG_OK)

@@ -1,5 +1,7 @@
 #include "ntlm_av_pairs.h"
 
+#include "ntlm_message.h"
+
 bool ng_av_pairs_next(struct ng_reader *r, uint16_t *id, struct ng_slice *value)
 {
     *id = ng_read_le16(r);
@@ -70,4 +72,23 @@ void ng_av_pair_write(struct ng_writer *w, uint16_t id, struct ng_slice value)
 void ng_av_pair_write_eol(struct ng_writer *w)
 {
     ng_write_le32(w, 0);
+}
+
+/* The pair's length is filled in once the name is written. */
+ng_status ng_av_pair_write_name(struct ng_writer *w, uint16_t id, const char *name)
+{
+    if (name == NULL)
+        return NG_OK;
+    ng_write_le16(w, id);
+    size_t at = w->len;
+    ng_write_le16(w, 0);
+    NG_GUARD(ng_ntlm_write_name(w, name, true));
+    size_t len = w->len - at - 2;
+    if (len > UINT16_MAX)
+        return NG_ERR_INVALID_PARAM;
+    if (ng_writer_status(w) == NG_OK) {
+        w->buf[at] = (uint8_t)len;
+        w->buf[at + 1] = (uint8_t)(len >> 8);
+    }
+    return NG_OK;
 }

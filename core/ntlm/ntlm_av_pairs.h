@@ -50,5 +50,8 @@ bool ng_av_pairs_next(struct ng_reader *r, uint16_t *id, struct ng_slice *value)
 
 void ng_av_pair_write(struct ng_writer *w, uint16_t id, struct ng_slice value);
 void ng_av_pair_write_eol(struct ng_writer *w);
+/* A pair holding a name in UTF-16LE (none when `name` is NULL). NG_ERR_INVALID_PARAM when the
+ * name is too long for a pair, or not UTF-8. */
+ng_status ng_av_pair_write_name(struct ng_writer *w, uint16_t id, const char *name);
 
 #endif

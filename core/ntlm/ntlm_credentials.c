@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "ntlm_av_pairs.h"
 #include "ntlm_crypto.h"
 
 static void identity_free(struct ng_ntlm_identity *id)
@@ -28,6 +29,7 @@ static void part_free(void *state)
     ng_free(nc->computer);
     ng_free(nc->dns_domain);
     ng_free(nc->dns_computer);
+    ng_free(nc->host_av_pairs);
     identity_free(nc->identity);
     ng_free(nc);
 }
@@ -91,6 +93,22 @@ static ng_status host_names(struct ng_ntlm_credentials *nc)
     return dup_optional(host, &nc->computer);
 }
 
+static ng_status format_host_av_pairs(struct ng_ntlm_credentials *nc)
+{
+    struct ng_writer w = ng_writer_growable();
+    ng_status status = ng_av_pair_write_name(&w, NG_AV_NB_COMPUTER_NAME, nc->computer);
+    if (status == NG_OK)
+        status = ng_av_pair_write_name(&w, NG_AV_DNS_DOMAIN_NAME, nc->dns_domain);
+    if (status == NG_OK)
+        status = ng_av_pair_write_name(&w, NG_AV_DNS_COMPUTER_NAME, nc->dns_computer);
+    if (status == NG_OK)
+        status = ng_writer_status(&w);
+    if (status == NG_OK)
+        nc->host_av_pairs = ng_writer_take(&w, &nc->host_av_pairs_len);
+    ng_writer_free(&w);
+    return status;
+}
+
 ng_status ng_ntlm_acquire_inbound(struct ng_credentials *creds,
                                   const NEGRING_ACCEPTOR_AUTH_DATA *settings)
 {
@@ -113,6 +131,7 @@ ng_status ng_ntlm_acquire_inbound(struct ng_credentials *creds,
             return NG_ERR_INVALID_PARAM;
     }
     NG_GUARD(host_names(nc));
+    NG_GUARD(format_host_av_pairs(nc));
     if (path == NULL || path[0] == '\0')
         return NG_ERR_NO_CREDENTIALS;
     NG_GUARD(dup_optional(path, &nc->user_db_path));

@@ -29,7 +29,12 @@ struct ng_ntlm_credentials {
     char *computer;     /* NetBIOS computer name */
     char *dns_domain;   /* may be NULL */
     char *dns_computer; /* the host name */
-    ULONG options;      /* NEGRING_NTLM_* */
+    /* The CHALLENGE's AV pairs of the host's names (MsvAvNbComputerName, MsvAvDnsDomainName,
+     * MsvAvDnsComputerName), formatted once at acquisition: per handshake only the domain,
+     * which a reload of the accounts may change, and the time stamp are written. */
+    uint8_t *host_av_pairs;
+    size_t host_av_pairs_len;
+    ULONG options;                     /* NEGRING_NTLM_* */
     struct ng_ntlm_identity *identity; /* OUTBOUND; NULL when none */
 };
 

@@ -270,6 +270,38 @@ void ng_ntlm_name_free(struct ng_ntlm_name *n)
     n->str = NULL;
 }
 
+static bool is_ascii(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return false;
+    return true;
+}
+
+/* An ASCII name (nearly always) is widened in place, each byte then a zero, with no conversion
+ * buffer. */
+ng_status ng_ntlm_write_name(struct ng_writer *w, const char *name, bool unicode)
+{
+    size_t len = strlen(name);
+    if (!unicode) {
+        ng_write_bytes(w, name, len);
+        return NG_OK;
+    }
+    if (is_ascii(name, len)) {
+        uint8_t *p = ng_writer_reserve(w, 2 * len);
+        for (size_t i = 0; p != NULL && i < len; i++) {
+            p[2 * i] = (uint8_t)name[i];
+            p[2 * i + 1] = 0;
+        }
+        return NG_OK;
+    }
+    uint8_t *bytes = NULL;
+    NG_GUARD(ng_ntlm_utf16le(name, &bytes, &len));
+    ng_write_bytes(w, bytes, len);
+    ng_free(bytes);
+    return NG_OK;
+}
+
 ng_status ng_ntlm_utf16le(const char *utf8, uint8_t **out, size_t *out_len)
 {
     SEC_WCHAR *wide = NULL;

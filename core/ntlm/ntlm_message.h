@@ -106,6 +106,9 @@ struct ng_ntlm_name {
 ng_status ng_ntlm_name_decode(struct ng_slice field, bool unicode, struct ng_ntlm_name *out);
 void ng_ntlm_name_free(struct ng_ntlm_name *n);
 
+/* A name as a message carries it: UTF-16LE when `unicode`, else the bytes themselves (OEM). */
+ng_status ng_ntlm_write_name(struct ng_writer *w, const char *name, bool unicode);
+
 /* UTF-8 -> UTF-16LE bytes (ng_alloc'd, caller frees; *out_len in bytes). */
 ng_status ng_ntlm_utf16le(const char *utf8, uint8_t **out, size_t *out_len);
 

@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "check.h"
 #include "ntlm_acceptor.h"
+#include "ntlm_av_pairs.h"
 #include "ntlm_crypto.h"
 #include "ntlm_message.h"
 #include "ntlm_response.h"
@@ -708,6 +709,76 @@ static void test_reload_keeps_handshakes_in_flight(void)
     FreeCredentialsHandle(&s);
 }
 
+/* The CHALLENGE an acceptor answers `flags` with, parsed; its bytes stay in `out`. */
+static struct ng_ntlm_challenge challenge_for(CredHandle *s, uint32_t flags, uint8_t *out)
+{
+    struct ng_writer w = ng_writer_growable();
+    ng_ntlm_write_negotiate(&w, flags | NG_NTLMSSP_NEGOTIATE_NTLM);
+    CtxtHandle h;
+    ULONG out_len;
+    REQUIRE(step(s, NULL, true, NULL, w.buf, (ULONG)w.len, NULL, 0, &h, out, &out_len) ==
+            SEC_I_CONTINUE_NEEDED);
+    ng_writer_free(&w);
+    DeleteSecurityContext(&h);
+    struct ng_ntlm_challenge c;
+    REQUIRE(ng_ntlm_parse_challenge(ng_slice_of(out, out_len), &c) == NG_OK);
+    return c;
+}
+
+/* The pairs of a TargetInfo, in order, as "id=value" (names narrowed from UTF-16LE) and "7=now"
+ * for a time stamp within a minute of now. */
+static void describe_target_info(struct ng_slice info, char *out, size_t size)
+{
+    struct ng_reader r = ng_reader_of(info);
+    uint16_t id;
+    struct ng_slice v;
+    size_t used = 0;
+    out[0] = '\0';
+    while (ng_av_pairs_next(&r, &id, &v) && used < size) {
+        char value[300] = "";
+        if (id == NG_AV_TIMESTAMP) {
+            struct ng_av_pairs av;
+            REQUIRE(ng_av_pairs_parse(info, &av) == NG_OK);
+            uint64_t now = ng_ntlm_filetime_now(), minute = UINT64_C(600000000);
+            snprintf(value, sizeof(value), "%s",
+                     av.timestamp + minute > now && av.timestamp < now + minute ? "now" : "off");
+        } else {
+            for (size_t i = 0; 2 * i + 1 < v.len && i < sizeof(value) - 1; i++)
+                value[i] = (char)v.ptr[2 * i];
+        }
+        used += (size_t)snprintf(out + used, size - used, "%s%u=%s", used ? " " : "", id, value);
+    }
+    CHECK(!r.failed);
+}
+
+/* Windows' order: the NetBIOS domain (the account file's first unless configured), the
+ * computer, the DNS domain and computer, the time stamp. The host's pairs are formatted once
+ * per credentials; the domain follows a reload that changes the file's first domain. The
+ * TargetName is the domain, in UTF-16LE or OEM as the client asked. */
+static void test_challenge_names_the_domain_and_host(void)
+{
+    CredHandle s = server_cred("NTLM", OURS, 0);
+    static uint8_t out[TOKEN_MAX];
+    char got[512];
+    struct ng_ntlm_challenge c = challenge_for(&s, NG_NTLMSSP_NEGOTIATE_UNICODE, out);
+    describe_target_info(c.target_info, got, sizeof(got));
+    CHECK(strcmp(got, "2=EXAMPLE 1=SERVER 4=example.test 3=server.example.test 7=now") == 0);
+    CHECK(c.target_name.len == 14 && memcmp(c.target_name.ptr, "E\0X\0A\0M\0P\0L\0E\0", 14) == 0);
+    c = challenge_for(&s, 0, out); /* an OEM client */
+    CHECK(c.target_name.len == 7 && memcmp(c.target_name.ptr, "EXAMPLE", 7) == 0);
+    FILE *f = fopen(db_path, "w");
+    REQUIRE(f != NULL);
+    fputs("NEWDOM:dave:31d6cfe0d16ae931b73c59d7e0c089c0:\n", f);
+    fclose(f);
+    REQUIRE(SetCredentialsAttributesA(&s, SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS, NULL, 0) ==
+            SEC_E_OK);
+    c = challenge_for(&s, NG_NTLMSSP_NEGOTIATE_UNICODE, out);
+    describe_target_info(c.target_info, got, sizeof(got));
+    CHECK(strcmp(got, "2=NEWDOM 1=SERVER 4=example.test 3=server.example.test 7=now") == 0);
+    write_db("Secret1");
+    FreeCredentialsHandle(&s);
+}
+
 /* Every allocation of an NTLM handshake failing in turn: a clean SEC_E_INSUFFICIENT_MEMORY from
  * whichever side hit it, never a crash, a leak (ASan) or a wrong success. */
 static void test_allocation_failures_fail_cleanly(void)
@@ -754,6 +825,7 @@ int main(void)
     write_db("Secret1");
 
     RUN(test_ntlm_package_round_trip);
+    RUN(test_challenge_names_the_domain_and_host);
     RUN(test_account_outcomes);
     RUN(test_unicode_identity);
     RUN(test_negotiate_round_trip_with_mech_list_mic);
