@@ -83,6 +83,9 @@ ng_status ng_av_pair_write_name(struct ng_writer *w, uint16_t id, const char *na
     size_t at = w->len;
     ng_write_le16(w, 0);
     NG_GUARD(ng_ntlm_write_name(w, name, true));
+    ng_status written = ng_writer_status(w);
+    if (written != NG_OK && written != NG_ERR_BUFFER_TOO_SMALL)
+        return NG_OK; /* nothing was counted: the writer keeps its error for the caller */
     size_t len = w->len - at - 2;
     if (len > UINT16_MAX)
         return NG_ERR_INVALID_PARAM;
