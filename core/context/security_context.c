@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "access_token.h"
 #include "alloc.h"
@@ -50,7 +51,8 @@ void ng_context_free(struct ng_context *ctx)
     if (ctx == NULL)
         return;
     free_mech_state(ctx);
-    ng_free(ctx->spnego.mech_types);
+    if (ctx->spnego.mech_types != ctx->spnego.mech_types_room)
+        ng_free(ctx->spnego.mech_types);
     ng_free(ctx->client_name);
     ng_free(ctx->server_name);
     ng_free(ctx->target_name);
@@ -59,6 +61,19 @@ void ng_context_free(struct ng_context *ctx)
     ng_access_token_free(atomic_load(&ctx->access_token));
     ng_credentials_unref(ctx->creds);
     ng_free_secret(ctx, sizeof(*ctx));
+}
+
+ng_status ng_spnego_keep_mech_types(struct ng_spnego_state *s, struct ng_slice der)
+{
+    if (s->mech_types != s->mech_types_room)
+        ng_free(s->mech_types);
+    s->mech_types = der.len <= sizeof(s->mech_types_room) ? s->mech_types_room : ng_alloc(der.len);
+    s->mech_types_len = s->mech_types != NULL ? der.len : 0;
+    if (s->mech_types == NULL)
+        return NG_ERR_NOMEM;
+    if (der.len > 0)
+        memcpy(s->mech_types, der.ptr, der.len);
+    return NG_OK;
 }
 
 void ng_context_set_mech(struct ng_context *ctx, enum ng_mech oid, const struct ng_mech_ops *ops)

@@ -27,10 +27,16 @@ enum ng_ctx_state {
 };
 
 /* SPNEGO (RFC 4178) bookkeeping between legs, kept by negotiate/. */
+/* Room in the context for a MechTypeList (Windows offers four mechanisms in 48 bytes). */
+enum { NG_SPNEGO_MECH_TYPES_ROOM = 64 };
+
 struct ng_spnego_state {
-    bool wrapped;        /* the peer speaks SPNEGO (vs a raw mechanism token) */
-    uint8_t *mech_types; /* copy of the initiator's MechTypeList DER, for mechListMIC */
+    bool wrapped; /* the peer speaks SPNEGO (vs a raw mechanism token) */
+    /* Copy of the initiator's MechTypeList DER, for mechListMIC (ng_spnego_keep_mech_types):
+     * in mech_types_room, or owned when larger. */
+    uint8_t *mech_types;
     size_t mech_types_len;
+    uint8_t mech_types_room[NG_SPNEGO_MECH_TYPES_ROOM];
     bool mic_required; /* the chosen mech was not the initiator's first choice */
     bool peer_mic_verified;
     bool our_mic_sent;
@@ -41,6 +47,8 @@ static inline struct ng_slice ng_spnego_mech_types(const struct ng_spnego_state 
 {
     return ng_slice_of(s->mech_types, s->mech_types_len);
 }
+/* Keeps a copy of `der` as the MechTypeList, in the context when it fits (no allocation). */
+ng_status ng_spnego_keep_mech_types(struct ng_spnego_state *s, struct ng_slice der);
 
 struct ng_context {
     atomic_int users; /* -1 while a leg changes the context; else the readers inside */

@@ -165,10 +165,7 @@ static ng_status accept_init(struct ng_context *ctx, struct leg *leg,
 {
     NG_GUARD(choose_mech(ctx, init));
     ctx->spnego.wrapped = true;
-    ctx->spnego.mech_types = ng_memdup(init->mech_list.ptr, init->mech_list.len);
-    if (ctx->spnego.mech_types == NULL)
-        return NG_ERR_NOMEM;
-    ctx->spnego.mech_types_len = init->mech_list.len;
+    NG_GUARD(ng_spnego_keep_mech_types(&ctx->spnego, init->mech_list));
     bool optimistic_usable = ctx->mech == init->mechs[0] && init->has_mech_token;
     if (optimistic_usable)
         return accept_step(ctx, leg, init->mech_token, init->has_mech_list_mic, init->mech_list_mic,

@@ -70,7 +70,7 @@ static ng_status write_init(struct ng_context *ctx, struct ng_slice mech_token,
     struct ng_writer w = ng_writer_growable();
     ng_status status = ng_spnego_write_mech_list(&w, &ctx->mech, 1);
     if (status == NG_OK)
-        ctx->spnego.mech_types = ng_writer_take(&w, &ctx->spnego.mech_types_len);
+        status = ng_spnego_keep_mech_types(&ctx->spnego, ng_writer_slice(&w));
     ng_writer_free(&w);
     NG_GUARD(status);
     return ng_spnego_write_init(out, &ctx->mech, 1, mech_token, NG_SLICE_EMPTY);

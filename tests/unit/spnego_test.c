@@ -1,8 +1,10 @@
 /* core/negotiate/spnego.c (RFC 4178 §4.2, MS-SPNG §2.2.1) and core/base/mech_oid.c. Known encodings
  * below are derived by hand from the ASN.1 in RFC 4178 §4.2; the NegTokenInit2 one is byte-for-byte
  * what a Windows/Samba SMB2 NEGOTIATE response carries for NTLM. */
+#include "alloc.h"
 #include "check.h"
 #include "der.h"
+#include "security_context.h"
 #include "spnego.h"
 
 #define SLICE(arr) ng_slice_of((arr), sizeof(arr))
@@ -507,6 +509,26 @@ static void test_byte_corruptions_never_misbehave(void)
     }
 }
 
+/* The MechTypeList a context keeps for the mechListMIC: in the context when it fits, on the
+ * heap when longer, the bytes whole either way and replaced cleanly (ASan sees no leak). */
+static void test_kept_mech_types_in_place_or_allocated(void)
+{
+    struct ng_spnego_state s = {0};
+    uint8_t der[3 * NG_SPNEGO_MECH_TYPES_ROOM];
+    for (size_t i = 0; i < sizeof(der); i++)
+        der[i] = (uint8_t)(i * 7);
+    const size_t lens[] = {14, NG_SPNEGO_MECH_TYPES_ROOM, NG_SPNEGO_MECH_TYPES_ROOM + 1,
+                           sizeof(der), 36};
+    for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+        REQUIRE(ng_spnego_keep_mech_types(&s, ng_slice_of(der, lens[k])) == NG_OK);
+        struct ng_slice kept = ng_spnego_mech_types(&s);
+        CHECK(kept.len == lens[k] && memcmp(kept.ptr, der, lens[k]) == 0);
+        CHECK_EQ(s.mech_types == s.mech_types_room, lens[k] <= NG_SPNEGO_MECH_TYPES_ROOM);
+    }
+    REQUIRE(ng_spnego_keep_mech_types(&s, ng_slice_of(der, sizeof(der))) == NG_OK);
+    ng_free(s.mech_types); /* what ng_context_free does with an allocated list */
+}
+
 int main(void)
 {
     RUN(test_mech_oid_table);
@@ -526,6 +548,7 @@ int main(void)
     RUN(test_rejects_bad_field_3_contents);
     RUN(test_rejects_bad_lengths);
     RUN(test_mech_list_limits);
+    RUN(test_kept_mech_types_in_place_or_allocated);
     RUN(test_unknown_mech_oid_is_kept);
     RUN(test_missing_mech_types_is_invalid);
     RUN(test_fixed_writer_too_small_then_exact);
