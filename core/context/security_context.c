@@ -26,15 +26,15 @@ ng_status ng_context_new(enum ng_ctx_role role, enum ng_package_id package,
                          struct ng_credentials *creds, struct ng_context **out)
 {
     struct ng_context *ctx = ng_alloc(sizeof(*ctx));
-    if (ctx == NULL)
+    if (ctx == NULL) {
+        ng_credentials_unref(creds);
         return NG_ERR_NOMEM;
+    }
     ctx->role = role;
     ctx->state = NG_CTX_IN_PROGRESS;
     ctx->package = package;
     ctx->mech = NG_MECH_NONE;
     ctx->creds = creds;
-    if (creds != NULL)
-        ng_credentials_ref(creds);
     *out = ctx;
     return NG_OK;
 }

@@ -71,8 +71,9 @@ struct ng_context {
     char *failure_detail; /* owned, NULL: nothing noted */
 };
 
-/* A new context (not yet in the table) holding a reference to `creds` (NULL for an imported
- * context, which has none). */
+/* A new context (not yet in the table) that takes over the caller's reference to `creds` (NULL
+ * for an imported context, which has none), on failure too: no reference is taken and dropped
+ * again on the way, each an atomic write to a line every accepting thread shares. */
 ng_status ng_context_new(enum ng_ctx_role role, enum ng_package_id package,
                          struct ng_credentials *creds, struct ng_context **out);
 /* Frees an unpublished context. */

@@ -25,15 +25,13 @@ static ng_status new_acceptor_context(const CredHandle *cred, ULONG req, struct 
     if (cred == NULL)
         return NG_ERR_INVALID_HANDLE;
     NG_GUARD(ng_credentials_from_handle(cred, &creds));
-    ng_status status = NG_OK;
-    if (!(creds->use & SECPKG_CRED_INBOUND))
-        status = NG_ERR_WRONG_CRED_HANDLE;
-    if (status == NG_OK)
-        status = ng_context_new(NG_ROLE_ACCEPTOR, creds->package, creds, out);
-    ng_credentials_unref(creds);
-    if (status == NG_OK)
-        (*out)->req_flags = req;
-    return status;
+    if (!(creds->use & SECPKG_CRED_INBOUND)) {
+        ng_credentials_unref(creds);
+        return NG_ERR_WRONG_CRED_HANDLE;
+    }
+    NG_GUARD(ng_context_new(NG_ROLE_ACCEPTOR, creds->package, creds, out)); /* takes `creds` */
+    (*out)->req_flags = req;
+    return NG_OK;
 }
 
 static void report_accept(const struct ng_context *ctx, ng_status status, bool allocated,

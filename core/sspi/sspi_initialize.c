@@ -26,11 +26,11 @@ static ng_status new_initiator_context(const CredHandle *cred, const char *targe
     bool no_target = target == NULL || target[0] == '\0';
     if (status == NG_OK && no_target && own != NULL && own->needs_target)
         status = NG_ERR_TARGET_UNKNOWN;
-    if (status == NG_OK)
-        status = ng_context_new(NG_ROLE_INITIATOR, creds->package, creds, out);
-    ng_credentials_unref(creds);
-    if (status != NG_OK)
+    if (status != NG_OK) {
+        ng_credentials_unref(creds);
         return status;
+    }
+    NG_GUARD(ng_context_new(NG_ROLE_INITIATOR, creds->package, creds, out)); /* takes `creds` */
     (*out)->req_flags = req;
     (*out)->target_name = ng_strdup(target ? target : "");
     return (*out)->target_name ? NG_OK : NG_ERR_NOMEM;

@@ -33,6 +33,7 @@ static CtxtHandle make_context(enum ng_package_id package, bool complete, krb5_e
     struct ng_context *ctx = NULL;
     CtxtHandle h;
 
+    ng_credentials_ref(creds); /* the context takes a reference */
     REQUIRE(ng_context_new(NG_ROLE_ACCEPTOR, package, creds, &ctx) == NG_OK);
     ctx->ret_flags = ASC_RET_MUTUAL_AUTH | ASC_RET_CONFIDENTIALITY;
     if (complete) {
@@ -264,6 +265,7 @@ static void test_post_handshake_attributes(void)
     /* An initiator: the target it named, no client-side-only attributes. */
     struct ng_context *ctx = NULL;
     CtxtHandle ih;
+    ng_credentials_ref(creds); /* the context takes a reference */
     REQUIRE(ng_context_new(NG_ROLE_INITIATOR, NG_PKG_KERBEROS, creds, &ctx) == NG_OK);
     ctx->state = NG_CTX_COMPLETE;
     ng_context_set_mech(ctx, NG_MECH_KRB5, &ng_krb5_mech);

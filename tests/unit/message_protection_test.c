@@ -302,8 +302,10 @@ static void test_unusable_contexts(void)
     REQUIRE(ng_credentials_new(NG_PKG_NEGOTIATE, SECPKG_CRED_INBOUND, &creds) == NG_OK);
     struct ng_context *pending, *ntlm;
     CtxtHandle hp, hn;
+    ng_credentials_ref(creds); /* the context takes a reference */
     REQUIRE(ng_context_new(NG_ROLE_ACCEPTOR, NG_PKG_NEGOTIATE, creds, &pending) == NG_OK);
     REQUIRE(ng_context_publish(pending, &hp) == NG_OK);
+    ng_credentials_ref(creds); /* the context takes a reference */
     REQUIRE(ng_context_new(NG_ROLE_ACCEPTOR, NG_PKG_NEGOTIATE, creds, &ntlm) == NG_OK);
     ng_context_set_mech(ntlm, NG_MECH_NTLM, &ng_ntlm_mech);
     ntlm->state = NG_CTX_COMPLETE;
