@@ -40,7 +40,7 @@ bool ng_der_read_tlv(struct ng_reader *r, struct ng_der_tlv *out)
     return true;
 }
 
-struct ng_reader ng_der_read_expect(struct ng_reader *r, uint8_t tag)
+struct ng_reader ng_der_read_expect_any(struct ng_reader *r, uint8_t tag)
 {
     struct ng_der_tlv tlv;
     if (ng_der_read_tlv(r, &tlv) && tlv.tag != tag)
@@ -48,28 +48,6 @@ struct ng_reader ng_der_read_expect(struct ng_reader *r, uint8_t tag)
     if (r->failed)
         return (struct ng_reader){NULL, 0, true};
     return ng_reader_of(tlv.value);
-}
-
-struct ng_slice ng_der_read_value(struct ng_reader *r, uint8_t tag)
-{
-    struct ng_reader sub = ng_der_read_expect(r, tag);
-    return sub.failed ? NG_SLICE_EMPTY : ng_read_rest(&sub);
-}
-
-bool ng_der_read_optional(struct ng_reader *r, uint8_t tag, struct ng_reader *field)
-{
-    if (!ng_der_peek_tag(r, tag)) {
-        *field = (struct ng_reader){NULL, 0, r->failed};
-        return false;
-    }
-    *field = ng_der_read_expect(r, tag);
-    return !field->failed;
-}
-
-void ng_der_finish(struct ng_reader *parent, const struct ng_reader *child)
-{
-    if (!ng_reader_done(child))
-        ng_reader_fail(parent);
 }
 
 bool ng_der_oid_valid(struct ng_slice oid)
@@ -195,7 +173,7 @@ size_t ng_der_bit_string_flags_content_size(uint32_t flags)
     return 1 + (bits + 7) / 8;
 }
 
-void ng_der_write_header(struct ng_writer *w, uint8_t tag, size_t content_len)
+void ng_der_write_header_any(struct ng_writer *w, uint8_t tag, size_t content_len)
 {
     if ((uint64_t)content_len > UINT32_MAX) {
         w->error = NG_ERR_INVALID_PARAM;
