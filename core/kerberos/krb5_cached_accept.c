@@ -207,6 +207,9 @@ ng_status ng_krb5_accept_ticket_entry(struct ng_context *ctx, struct ng_krb5_sta
     *handled = false;
     if (c == NULL || e->keys == NULL || (req->ap_options & NG_AP_OPTS_USE_SESSION_KEY))
         return NG_OK;
+    /* Before the decryption, so the replay cache's words are in the CPU's cache by the check. */
+    struct ng_krb5_replay replay;
+    ng_status located = ng_krb5_replay_locate(ctx, req, e->client, &replay);
     if (!verify_authenticator(c, e, req, now, plain_buf, &a, &negotiated))
         goto cleanup; /* not handled */
     status = ng_krb5_check_gss_checksum(ctx, a.has_checksum, a.checksum_type, a.checksum, bindings,
@@ -217,7 +220,9 @@ ng_status ng_krb5_accept_ticket_entry(struct ng_context *ctx, struct ng_krb5_sta
         goto cleanup; /* left to krb5_mk_rep */
     *handled = true;
     if (status == NG_OK)
-        status = ng_krb5_check_replay(ctx, req, e->client, a.ctime, now);
+        status = located;
+    if (status == NG_OK)
+        status = ng_krb5_check_located_replay(ctx, &replay, a.ctime, now);
     if (status == NG_OK && mutual)
         status = write_ap_rep(e->keys, e->session.enctype, &a, &sub, out);
     if (status == NG_OK)

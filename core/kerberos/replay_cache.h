@@ -85,6 +85,26 @@ void ng_replay_cache_destroy(struct ng_replay_cache *rc);
 ng_status ng_replay_cache_check_and_insert(struct ng_replay_cache *rc, struct ng_slice key_material,
                                            struct ng_slice owner, int64_t now, int64_t expires_at);
 
+/* Where a key lives in the cache and the fingerprint that records it (the two keyed hashes of
+ * ng_replay_cache_check_and_insert), made before the call that inserts it. */
+struct ng_replay_key {
+    uint64_t start; /* first slot of the key's probe window */
+    uint64_t fp;    /* key hash and owner class, in place in the word */
+    unsigned cls;   /* owner class */
+};
+
+/* ng_replay_cache_check_and_insert in two steps, for a caller with other work to do in between:
+ * ng_replay_cache_locate hashes the key and its owner and starts loading the key's probe window
+ * into the CPU's cache, so that the check does not wait for memory (a probe window is a random
+ * place in tens of megabytes: one miss to DRAM, a twentieth of a cached Kerberos accept). The
+ * insert then has ng_replay_cache_check_and_insert's contract for the key and owner located.
+ * `key` holds no key material, only what the cache's own words hold. */
+void ng_replay_cache_locate(const struct ng_replay_cache *rc, struct ng_slice key_material,
+                            struct ng_slice owner, struct ng_replay_key *key);
+ng_status ng_replay_cache_check_and_insert_located(struct ng_replay_cache *rc,
+                                                   const struct ng_replay_key *key, int64_t now,
+                                                   int64_t expires_at);
+
 /* `owner`'s keys with expires_at before this many seconds are refused with NG_ERR_TIME_SKEW;
  * INT64_MIN until the first eviction from its class. It only rises. For tests and monitoring
  * (how far overload has cut into the accepted window): a racy snapshot. */
