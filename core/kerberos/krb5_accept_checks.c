@@ -79,15 +79,24 @@ static struct ng_slice owner_of(krb5_const_principal client, uint8_t *buf, size_
  * requires of every attempt with one key. The client is the key's owner: an account flooding
  * the cache evicts its own entries. */
 ng_status ng_krb5_replay_locate(const struct ng_context *ctx, const struct ng_krb5_ap_req *req,
-                                krb5_const_principal client, struct ng_krb5_replay *out)
+                                krb5_const_principal client, atomic_uint *class_memo,
+                                struct ng_krb5_replay *out)
 {
     out->rc = NULL;
     if (ctx->req_flags & ASC_REQ_ALLOW_CONTEXT_REPLAY)
         return NG_OK;
     NG_GUARD(get_replay_cache(&out->rc));
-    uint8_t owner[256];
-    ng_replay_cache_locate(out->rc, req->authenticator_cipher,
-                           owner_of(client, owner, sizeof owner), &out->key);
+    /* The process has one replay cache, made once: a class kept from an earlier accept is the
+     * class in this one. Any thread may write it; each writes the same value. */
+    unsigned kept = class_memo ? atomic_load_explicit(class_memo, memory_order_relaxed) : 0;
+    unsigned cls = kept - 1;
+    if (kept == 0) {
+        uint8_t owner[256];
+        cls = ng_replay_cache_owner_class(out->rc, owner_of(client, owner, sizeof owner));
+        if (class_memo != NULL)
+            atomic_store_explicit(class_memo, cls + 1, memory_order_relaxed);
+    }
+    ng_replay_cache_locate_in_class(out->rc, req->authenticator_cipher, cls, &out->key);
     return NG_OK;
 }
 
@@ -117,7 +126,7 @@ ng_status ng_krb5_check_replay(const struct ng_context *ctx, const struct ng_krb
     if (ctime > now + skew || ctime < now - skew)
         return NG_ERR_TIME_SKEW; /* before the cache is made or hashed into */
     struct ng_krb5_replay located;
-    NG_GUARD(ng_krb5_replay_locate(ctx, req, client, &located));
+    NG_GUARD(ng_krb5_replay_locate(ctx, req, client, NULL, &located));
     return ng_krb5_check_located_replay(ctx, &located, ctime, now);
 }
 

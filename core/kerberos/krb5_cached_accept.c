@@ -191,7 +191,7 @@ static bool verify_authenticator(const struct ng_krb5_accept_config *c,
 }
 
 ng_status ng_krb5_accept_ticket_entry(struct ng_context *ctx, struct ng_krb5_state *st,
-                                      krb5_context kctx, const struct ng_ticket_entry *e,
+                                      krb5_context kctx, struct ng_ticket_entry *e,
                                       const struct ng_krb5_ap_req *req, struct ng_slice bindings,
                                       struct ng_writer *out, bool *handled)
 {
@@ -209,7 +209,7 @@ ng_status ng_krb5_accept_ticket_entry(struct ng_context *ctx, struct ng_krb5_sta
         return NG_OK;
     /* Before the decryption, so the replay cache's words are in the CPU's cache by the check. */
     struct ng_krb5_replay replay;
-    ng_status located = ng_krb5_replay_locate(ctx, req, e->client, &replay);
+    ng_status located = ng_krb5_replay_locate(ctx, req, e->client, &e->replay_class, &replay);
     if (!verify_authenticator(c, e, req, now, plain_buf, &a, &negotiated))
         goto cleanup; /* not handled */
     status = ng_krb5_check_gss_checksum(ctx, a.has_checksum, a.checksum_type, a.checksum, bindings,

@@ -164,6 +164,12 @@ static _Atomic uint64_t *word_at(struct ng_replay_cache *rc, const struct probe 
 void ng_replay_cache_locate(const struct ng_replay_cache *rc, struct ng_slice key_material,
                             struct ng_slice owner, struct ng_replay_key *key)
 {
+    ng_replay_cache_locate_in_class(rc, key_material, owner_class(rc, owner), key);
+}
+
+void ng_replay_cache_locate_in_class(const struct ng_replay_cache *rc, struct ng_slice key_material,
+                                     unsigned cls, struct ng_replay_key *key)
+{
     struct hmac_sha256_ctx ctx = rc->mac;
     uint8_t digest[SHA256_DIGEST_SIZE];
     uint64_t fp, start;
@@ -176,7 +182,7 @@ void ng_replay_cache_locate(const struct ng_replay_cache *rc, struct ng_slice ke
     explicit_bzero(&ctx, sizeof ctx);
     explicit_bzero(digest, sizeof digest);
 
-    key->cls = owner_class(rc, owner);
+    key->cls = cls & (CLASSES - 1);
     fp &= ~UINT64_C(0) << KEY_SHIFT;
     if (fp == 0)
         fp = UINT64_C(1) << KEY_SHIFT;

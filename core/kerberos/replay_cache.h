@@ -101,6 +101,10 @@ struct ng_replay_key {
  * `key` holds no key material, only what the cache's own words hold. */
 void ng_replay_cache_locate(const struct ng_replay_cache *rc, struct ng_slice key_material,
                             struct ng_slice owner, struct ng_replay_key *key);
+/* The same for an owner whose class `cls` the caller kept (ng_replay_cache_owner_class of the
+ * owner the key belongs to): a caller locating many keys of one owner hashes its name once. */
+void ng_replay_cache_locate_in_class(const struct ng_replay_cache *rc, struct ng_slice key_material,
+                                     unsigned cls, struct ng_replay_key *key);
 ng_status ng_replay_cache_check_and_insert_located(struct ng_replay_cache *rc,
                                                    const struct ng_replay_key *key, int64_t now,
                                                    int64_t expires_at);

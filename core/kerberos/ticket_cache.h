@@ -65,6 +65,10 @@ struct ng_ticket_entry {
     size_t pac_len;
     int64_t auth_time, start_time, end_time; /* seconds since the Unix epoch */
     struct ng_ticket_keys *keys; /* AES session keys (krb5_aes.h); NULL for other enctypes */
+    /* The client's owner class in the process's replay cache plus one, 0 until an accept first
+     * needed it (krb5_accept_checks.c): a keyed hash of the client's name, the same for every
+     * accept of the ticket, so made once. Written by any thread, the same value by each. */
+    atomic_uint replay_class;
 };
 
 struct ng_ticket_cache;
