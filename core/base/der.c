@@ -1,39 +1,52 @@
 /* X.690 DER: definite-length, minimal encodings only (X.690 §10.1). */
 #include "der.h"
 
-/* X.690 §8.1.3: short form below 0x80, else 0x80|n followed by n big-endian octets. DER
- * forbids the indefinite form (§10.1) and requires the fewest octets. */
-static size_t read_length(struct ng_reader *r)
+/* X.690 §8.1.2 and §8.1.3: the identifier (one octet, low-tag-number form, not 0x00) and the
+ * length: short form below 0x80, else 0x80|n followed by n big-endian octets. DER forbids the
+ * indefinite form (§10.1) and requires the fewest octets. On success the reader is at the
+ * contents, which fit in what remains; on failure the reader is failed. Reads the octets in
+ * place after one bounds check each: this runs for every TLV of every token. */
+static bool read_header(struct ng_reader *r, uint8_t *tag, size_t *len)
 {
-    uint8_t first = ng_read_u8(r);
-    if (first < 0x80)
-        return first;
-    size_t n = first & 0x7f;
-    if (n == 0 || n > NG_DER_MAX_LEN_OCTETS) {
-        ng_reader_fail(r);
-        return 0;
+    if (r->failed || r->len < 2)
+        goto bad;
+    const uint8_t *p = r->ptr;
+    size_t header = 2, n = p[1] & 0x7f;
+    *tag = p[0];
+    *len = p[1];
+    if ((*tag & 0x1f) == 0x1f || *tag == 0x00)
+        goto bad;
+    if (p[1] & 0x80) {
+        if (n == 0 || n > NG_DER_MAX_LEN_OCTETS || n > r->len - 2)
+            goto bad;
+        uint32_t v = 0;
+        for (size_t i = 0; i < n; i++)
+            v = (v << 8) | p[2 + i];
+        /* Minimal: a leading zero octet, or long form for a length below 0x80, is not DER. */
+        if (v < 0x80 || (v >> (8 * (n - 1))) == 0)
+            goto bad;
+        *len = v;
+        header += n;
     }
-    uint32_t len = 0;
-    for (size_t i = 0; i < n; i++)
-        len = (len << 8) | ng_read_u8(r);
-    /* Minimal: a leading zero octet, or long form for a length below 0x80, is not DER. */
-    if (len < 0x80 || (len >> (8 * (n - 1))) == 0)
-        ng_reader_fail(r);
-    return len;
+    if (*len > r->len - header)
+        goto bad;
+    r->ptr += header;
+    r->len -= header;
+    return true;
+bad:
+    ng_reader_fail(r);
+    return false;
 }
 
 bool ng_der_read_tlv(struct ng_reader *r, struct ng_der_tlv *out)
 {
     const uint8_t *start = r->ptr;
-    *out = (struct ng_der_tlv){0};
-    uint8_t tag = ng_read_u8(r);
-    if ((tag & 0x1f) == 0x1f || tag == 0x00)
-        ng_reader_fail(r);
-    size_t len = read_length(r);
-    if (!r->failed && len > r->len)
-        ng_reader_fail(r);
-    if (r->failed)
+    uint8_t tag;
+    size_t len;
+    if (!read_header(r, &tag, &len)) {
+        *out = (struct ng_der_tlv){0};
         return false;
+    }
     out->tag = tag;
     out->value = ng_read_slice(r, len);
     out->whole = (struct ng_slice){start, (size_t)(r->ptr - start)};
@@ -42,12 +55,13 @@ bool ng_der_read_tlv(struct ng_reader *r, struct ng_der_tlv *out)
 
 struct ng_reader ng_der_read_expect_any(struct ng_reader *r, uint8_t tag)
 {
-    struct ng_der_tlv tlv;
-    if (ng_der_read_tlv(r, &tlv) && tlv.tag != tag)
+    uint8_t got;
+    size_t len;
+    if (!read_header(r, &got, &len) || got != tag) {
         ng_reader_fail(r);
-    if (r->failed)
         return (struct ng_reader){NULL, 0, true};
-    return ng_reader_of(tlv.value);
+    }
+    return ng_reader_of(ng_read_slice(r, len));
 }
 
 bool ng_der_oid_valid(struct ng_slice oid)

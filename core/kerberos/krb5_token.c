@@ -1,5 +1,6 @@
 #include "krb5_token.h"
 
+#include "der.h"
 #include "gss_framing.h"
 #include "mech_oid.h"
 #include "reader.h"
@@ -23,5 +24,7 @@ void ng_krb5_frame(struct ng_writer *out, enum ng_krb5_tok_id tok_id, struct ng_
 {
     const uint8_t id[2] = {(uint8_t)(tok_id >> 8), (uint8_t)(tok_id & 0xff)};
     struct ng_slice parts[2] = {ng_slice_of(id, 2), message};
-    ng_gss_frame_write(out, ng_mech_oid(NG_MECH_KRB5), parts, 2);
+    struct ng_slice oid = ng_mech_oid(NG_MECH_KRB5);
+    ng_writer_expect(out, ng_gss_frame_size(oid.len, ng_der_size_add(2, message.len)));
+    ng_gss_frame_write(out, oid, parts, 2);
 }
