@@ -66,15 +66,13 @@ struct ng_reader ng_der_read_expect_any(struct ng_reader *r, uint8_t tag)
 
 bool ng_der_oid_valid(struct ng_slice oid)
 {
-    struct ng_reader b = ng_reader_of(oid);
     bool at_start = true;
     if (oid.len == 0)
         return false;
-    while (b.len > 0) {
-        uint8_t c = ng_read_u8(&b);
-        if (at_start && c == 0x80) /* X.690 §8.19.2: no leading 0x80 in a subidentifier */
+    for (size_t i = 0; i < oid.len; i++) {
+        if (at_start && oid.ptr[i] == 0x80) /* X.690 §8.19.2: no leading 0x80 in a subidentifier */
             return false;
-        at_start = (c & 0x80) == 0;
+        at_start = (oid.ptr[i] & 0x80) == 0;
     }
     return at_start;
 }
@@ -156,29 +154,6 @@ struct ng_slice ng_der_read_general_string(struct ng_reader *r)
     return ng_der_read_value(r, NG_DER_GENERAL_STRING);
 }
 
-size_t ng_der_length_size(size_t content_len)
-{
-    if (content_len < 0x80)
-        return 1;
-    size_t n = 1;
-    for (size_t v = content_len; v != 0; v >>= 8)
-        n++;
-    return n;
-}
-
-size_t ng_der_tlv_size(size_t content_len)
-{
-    return ng_der_size_add(1 + ng_der_length_size(content_len), content_len);
-}
-
-size_t ng_der_uint_content_size(uint32_t v)
-{
-    size_t n = 1;
-    while (n < 5 && (uint64_t)v >= (uint64_t)1 << (8 * n - 1))
-        n++;
-    return n;
-}
-
 size_t ng_der_bit_string_flags_content_size(uint32_t flags)
 {
     unsigned bits = 0;
@@ -193,15 +168,18 @@ void ng_der_write_header_any(struct ng_writer *w, uint8_t tag, size_t content_le
         w->error = NG_ERR_INVALID_PARAM;
         return;
     }
-    ng_write_u8(w, tag);
-    if (content_len < 0x80) {
-        ng_write_u8(w, (uint8_t)content_len);
+    size_t n = ng_der_length_size(content_len) - 1; /* 0 for the short form */
+    uint8_t *at = ng_writer_reserve(w, n == 0 ? 2 : 2 + n);
+    if (at == NULL)
+        return;
+    at[0] = tag;
+    if (n == 0) {
+        at[1] = (uint8_t)content_len;
         return;
     }
-    size_t n = ng_der_length_size(content_len) - 1;
-    ng_write_u8(w, (uint8_t)(0x80 | n));
-    for (size_t i = n; i > 0; i--)
-        ng_write_u8(w, (uint8_t)((uint64_t)content_len >> (8 * (i - 1))));
+    at[1] = (uint8_t)(0x80 | n);
+    for (size_t i = 0; i < n; i++)
+        at[2 + i] = (uint8_t)((uint64_t)content_len >> (8 * (n - 1 - i)));
 }
 
 void ng_der_write_tlv(struct ng_writer *w, uint8_t tag, struct ng_slice content)
@@ -218,9 +196,13 @@ void ng_der_write_oid(struct ng_writer *w, struct ng_slice oid)
 static void write_small_uint(struct ng_writer *w, uint8_t tag, uint32_t v)
 {
     size_t n = ng_der_uint_content_size(v);
-    ng_der_write_header(w, tag, n);
-    for (size_t i = n; i > 0; i--)
-        ng_write_u8(w, (uint8_t)((uint64_t)v >> (8 * (i - 1))));
+    uint8_t *at = ng_writer_reserve(w, 2 + n);
+    if (at == NULL)
+        return;
+    at[0] = tag;
+    at[1] = (uint8_t)n;
+    for (size_t i = 0; i < n; i++)
+        at[2 + i] = (uint8_t)((uint64_t)v >> (8 * (n - 1 - i)));
 }
 
 void ng_der_write_uint(struct ng_writer *w, uint32_t v)

@@ -124,12 +124,33 @@ static inline size_t ng_der_size_add(size_t a, size_t b)
     return a > SIZE_MAX - b ? SIZE_MAX : a + b;
 }
 
-/* Octets the length field takes for `content_len` (1 for short form). */
-size_t ng_der_length_size(size_t content_len);
+/* Octets the length field takes for `content_len` (1 for short form). Inline, as the two
+ * below: an encoder sizes every subtree before writing it. */
+static inline size_t ng_der_length_size(size_t content_len)
+{
+    if (content_len < 0x80)
+        return 1;
+    size_t n = 1;
+    for (size_t v = content_len; v != 0; v >>= 8)
+        n++;
+    return n;
+}
+
 /* Octets a whole TLV takes: identifier + length + contents. */
-size_t ng_der_tlv_size(size_t content_len);
-/* Contents octets of a minimal INTEGER / ENUMERATED holding v. */
-size_t ng_der_uint_content_size(uint32_t v);
+static inline size_t ng_der_tlv_size(size_t content_len)
+{
+    return ng_der_size_add(1 + ng_der_length_size(content_len), content_len);
+}
+
+/* Contents octets of a minimal INTEGER / ENUMERATED holding v: a leading zero octet when the
+ * top bit of the first would be set (X.690 §8.3.2). */
+static inline size_t ng_der_uint_content_size(uint32_t v)
+{
+    size_t n = 1;
+    while (n < 5 && (uint64_t)v >= (uint64_t)1 << (8 * n - 1))
+        n++;
+    return n;
+}
 /* Contents octets of the minimal named-bit BIT STRING holding `flags`. */
 size_t ng_der_bit_string_flags_content_size(uint32_t flags);
 
