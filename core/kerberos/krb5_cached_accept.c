@@ -142,7 +142,7 @@ static ng_status write_ap_rep(const struct ng_ticket_keys *keys, krb5_enctype et
 /* ---- the accept ----------------------------------------------------------------------------- */
 
 static ng_status complete(struct ng_context *ctx, struct ng_krb5_state *st,
-                          const struct ng_ticket_entry *e, const struct ng_krb5_authenticator *a,
+                          struct ng_ticket_entry *e, const struct ng_krb5_authenticator *a,
                           const struct ng_gss_checksum *gss, bool mutual,
                           const struct acceptor_subkey *sub)
 {
@@ -167,10 +167,10 @@ static ng_status complete(struct ng_context *ctx, struct ng_krb5_state *st,
     ctx->server_name = ng_strdup(e->server_name);
     if (ctx->client_name == NULL || ctx->server_name == NULL)
         return NG_ERR_NOMEM;
-    if (e->pac != NULL) {
-        st->pac = ng_memdup(e->pac, e->pac_len);
-        if (st->pac == NULL)
-            return NG_ERR_NOMEM;
+    if (e->pac != NULL) { /* shared with the entry, which the state now holds (krb5_state.h) */
+        ng_ticket_entry_hold(e);
+        st->pac_entry = e;
+        st->pac = e->pac;
         st->pac_len = e->pac_len;
     }
     ctx->ret_flags = ng_krb5_accept_ret_flags(ctx->req_flags, gss->flags, mutual);

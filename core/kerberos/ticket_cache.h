@@ -103,6 +103,8 @@ ng_status ng_ticket_entry_new(krb5_context kctx, struct ng_slice ticket_der,
 void ng_ticket_cache_put(struct ng_ticket_cache *tc, struct ng_ticket_entry *e, int64_t now,
                          int64_t skew);
 
+/* Another reference on an entry the caller holds one on, dropped with ng_ticket_entry_release. */
+void ng_ticket_entry_hold(struct ng_ticket_entry *e);
 void ng_ticket_entry_release(struct ng_ticket_entry *e);
 
 /* Entries currently in the cache (a snapshot under concurrency). */
