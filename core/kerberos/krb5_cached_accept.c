@@ -14,10 +14,10 @@
 #include "random.h"
 
 enum {
-    MAX_AUTHENTICATOR = 4096, /* longer authenticators take the libkrb5 path */
-    MAX_KEY = 32,             /* AES-256 */
-    MAX_AP_REP = 512,
-    SEQ_MASK = 0x3fffffff, /* initial sequence numbers below 2^30, as MIT makes them */
+    MAX_AUTHENTICATOR = 4096,  /* longer authenticators take the libkrb5 path */
+    MAX_KEY = 32,              /* AES-256 */
+    MAX_ENC_AP_REP_PART = 512, /* ours is under a hundred octets */
+    SEQ_MASK = 0x3fffffff,     /* initial sequence numbers below 2^30, as MIT makes them */
 };
 
 void ng_krb5_cached_accept_prepare(krb5_context kctx)
@@ -114,29 +114,31 @@ static ng_status make_subkey(krb5_enctype enctype, struct acceptor_subkey *k)
     return NG_OK;
 }
 
+/* The framed AP-REP, its EncAPRepPart encrypted straight into `out`. */
 static ng_status write_ap_rep(const struct ng_ticket_keys *keys, krb5_enctype etype,
                               const struct ng_krb5_authenticator *a,
                               const struct acceptor_subkey *sub, struct ng_writer *out)
 {
-    uint8_t part_buf[MAX_AP_REP], cipher[MAX_AP_REP], rep[MAX_AP_REP], confounder[16];
+    uint8_t part_buf[MAX_ENC_AP_REP_PART], confounder[16];
     const struct ng_krb5_aes_keys *k = &keys->ap_rep;
-    struct ng_writer part = ng_writer_fixed(part_buf, sizeof(part_buf) - ng_krb5_aes_overhead(k));
+    struct ng_writer part = ng_writer_fixed(part_buf, sizeof(part_buf));
     ng_status status =
         ng_krb5_enc_ap_rep_part_write(&part, a->ctime_der, a->cusec, (uint32_t)sub->block.enctype,
                                       ng_slice_of(sub->bytes, sub->block.length), sub->seq_number);
     if (status == NG_OK)
         status = ng_random_bytes(confounder, sizeof confounder);
-    if (status == NG_OK)
-        ng_krb5_aes_encrypt(k, confounder, ng_writer_slice(&part), cipher);
-    struct ng_writer msg = ng_writer_fixed(rep, sizeof(rep));
-    if (status == NG_OK)
-        status = ng_krb5_ap_rep_write(&msg, (uint32_t)etype,
-                                      ng_slice_of(cipher, part.len + ng_krb5_aes_overhead(k)));
+    if (status == NG_OK) {
+        size_t cipher_len = part.len + ng_krb5_aes_overhead(k);
+        ng_krb5_frame_header(out, NG_KRB5_TOK_AP_REP,
+                             ng_krb5_ap_rep_size((uint32_t)etype, cipher_len));
+        ng_krb5_ap_rep_write_header(out, (uint32_t)etype, cipher_len);
+        uint8_t *cipher = ng_writer_reserve(out, cipher_len); /* NULL: the error is set */
+        if (cipher != NULL)
+            ng_krb5_aes_encrypt(k, confounder, ng_writer_slice(&part), cipher);
+        status = ng_writer_status(out);
+    }
     explicit_bzero(part_buf, sizeof(part_buf));
-    if (status != NG_OK)
-        return status;
-    ng_krb5_frame(out, NG_KRB5_TOK_AP_REP, ng_writer_slice(&msg));
-    return ng_writer_status(out);
+    return status;
 }
 
 /* ---- the accept ----------------------------------------------------------------------------- */
