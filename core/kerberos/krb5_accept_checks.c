@@ -78,14 +78,19 @@ static struct ng_slice owner_of(krb5_const_principal client, uint8_t *buf, size_
  * it is a replay. Its expiry is a function of the authenticator alone, as the cache's watermark
  * requires of every attempt with one key. The client is the key's owner: an account flooding
  * the cache evicts its own entries. */
-ng_status ng_krb5_replay_locate(const struct ng_context *ctx, const struct ng_krb5_ap_req *req,
-                                krb5_const_principal client, atomic_uint *class_memo,
-                                struct ng_krb5_replay *out)
+void ng_krb5_replay_locate(const struct ng_context *ctx, const struct ng_krb5_ap_req *req,
+                           krb5_const_principal client, atomic_uint *class_memo,
+                           struct ng_krb5_replay *out)
 {
     out->rc = NULL;
+    out->status = NG_OK;
     if (ctx->req_flags & ASC_REQ_ALLOW_CONTEXT_REPLAY)
-        return NG_OK;
-    NG_GUARD(get_replay_cache(&out->rc));
+        return;
+    out->status = get_replay_cache(&out->rc);
+    if (out->status != NG_OK) {
+        out->rc = NULL;
+        return;
+    }
     /* The process has one replay cache, made once: a class kept from an earlier accept is the
      * class in this one. Any thread may write it; each writes the same value. */
     unsigned kept = class_memo ? atomic_load_explicit(class_memo, memory_order_relaxed) : 0;
@@ -97,7 +102,6 @@ ng_status ng_krb5_replay_locate(const struct ng_context *ctx, const struct ng_kr
             atomic_store_explicit(class_memo, cls + 1, memory_order_relaxed);
     }
     ng_replay_cache_locate_in_class(out->rc, req->authenticator_cipher, cls, &out->key);
-    return NG_OK;
 }
 
 /* NG_ERR_TIME_SKEW from the cache: under overload it can no longer vouch for an authenticator
@@ -112,6 +116,7 @@ ng_status ng_krb5_check_located_replay(const struct ng_context *ctx,
     int64_t skew = ctx->creds->clock_skew;
     if (ctime > now + skew || ctime < now - skew)
         return NG_ERR_TIME_SKEW;
+    NG_GUARD(located->status);
     if (located->rc == NULL)
         return NG_OK; /* context replay allowed */
     ng_status status =
@@ -126,7 +131,7 @@ ng_status ng_krb5_check_replay(const struct ng_context *ctx, const struct ng_krb
     if (ctime > now + skew || ctime < now - skew)
         return NG_ERR_TIME_SKEW; /* before the cache is made or hashed into */
     struct ng_krb5_replay located;
-    NG_GUARD(ng_krb5_replay_locate(ctx, req, client, NULL, &located));
+    ng_krb5_replay_locate(ctx, req, client, NULL, &located);
     return ng_krb5_check_located_replay(ctx, &located, ctime, now);
 }
 

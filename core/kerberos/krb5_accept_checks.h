@@ -30,16 +30,17 @@ ng_status ng_krb5_check_replay(const struct ng_context *ctx, const struct ng_krb
 
 /* ng_krb5_check_replay in two steps, for the cached path: the authenticator is located in the
  * replay cache (ng_replay_cache_locate: its memory starts loading) before it is decrypted, and
- * checked after, with the same outcomes. `class_memo`, when not NULL, keeps the client's owner
- * class between accepts (a ticket entry's replay_class, ticket_cache.h): it must belong to
- * `client`. */
+ * checked after, with the same outcomes (a replay cache that could not be made is the check's
+ * failure, after the skew's). `class_memo`, when not NULL, keeps the client's owner class
+ * between accepts (a ticket entry's replay_class, ticket_cache.h): it must belong to `client`. */
 struct ng_krb5_replay {
+    ng_status status;           /* NG_OK, or why there is no replay cache to check */
     struct ng_replay_cache *rc; /* the process's; NULL when context replay is allowed */
     struct ng_replay_key key;
 };
-ng_status ng_krb5_replay_locate(const struct ng_context *ctx, const struct ng_krb5_ap_req *req,
-                                krb5_const_principal client, atomic_uint *class_memo,
-                                struct ng_krb5_replay *out);
+void ng_krb5_replay_locate(const struct ng_context *ctx, const struct ng_krb5_ap_req *req,
+                           krb5_const_principal client, atomic_uint *class_memo,
+                           struct ng_krb5_replay *out);
 ng_status ng_krb5_check_located_replay(const struct ng_context *ctx,
                                        const struct ng_krb5_replay *located, int64_t ctime,
                                        int64_t now);

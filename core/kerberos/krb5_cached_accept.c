@@ -211,7 +211,7 @@ ng_status ng_krb5_accept_ticket_entry(struct ng_context *ctx, struct ng_krb5_sta
         return NG_OK;
     /* Before the decryption, so the replay cache's words are in the CPU's cache by the check. */
     struct ng_krb5_replay replay;
-    ng_status located = ng_krb5_replay_locate(ctx, req, e->client, &e->replay_class, &replay);
+    ng_krb5_replay_locate(ctx, req, e->client, &e->replay_class, &replay);
     if (!verify_authenticator(c, e, req, now, plain_buf, &a, &negotiated))
         goto cleanup; /* not handled */
     status = ng_krb5_check_gss_checksum(ctx, a.has_checksum, a.checksum_type, a.checksum, bindings,
@@ -221,8 +221,6 @@ ng_status ng_krb5_accept_ticket_entry(struct ng_context *ctx, struct ng_krb5_sta
     if (status == NG_OK && mutual && make_subkey(negotiated, &sub) != NG_OK)
         goto cleanup; /* left to krb5_mk_rep */
     *handled = true;
-    if (status == NG_OK)
-        status = located;
     if (status == NG_OK)
         status = ng_krb5_check_located_replay(ctx, &replay, a.ctime, now);
     if (status == NG_OK && mutual)
