@@ -48,22 +48,29 @@ struct ng_reader ng_der_read_expect_any(struct ng_reader *r, uint8_t tag);
 /* Reads one TLV that must carry `tag` and returns a reader over its contents. On any failure
  * both `r` and the returned reader are failed.
  *
- * Inline for the common case, a short-form length (X.690 §8.1.3.4: contents below 128 octets)
- * that fits: a Kerberos accept reads about a hundred TLVs, nearly all of them that short, and
- * the general path was a sixth of a cached accept. Everything else, valid or not, goes to
- * ng_der_read_expect_any, which rejects what ng_der_read_tlv rejects. */
+ * Inline for the common cases, a length of one or two octets after the first (X.690 §8.1.3:
+ * contents below 64 KiB) that fits: a Kerberos accept reads about a hundred TLVs, every one of
+ * them that short, and the general path was a sixth of a cached accept. Everything else, valid
+ * or not, goes to ng_der_read_expect_any, which rejects what ng_der_read_tlv rejects. */
 static inline struct ng_reader ng_der_read_expect(struct ng_reader *r, uint8_t tag)
 {
     bool tag_valid = (tag & 0x1f) != 0x1f && tag != 0x00; /* folds away for a constant tag */
-    if (tag_valid && !r->failed && r->len >= 2 && r->ptr[0] == tag && r->ptr[1] < 0x80 &&
-        r->ptr[1] <= r->len - 2) {
-        size_t n = r->ptr[1];
-        struct ng_reader contents = {r->ptr + 2, n, false};
-        r->ptr += 2 + n;
-        r->len -= 2 + n;
-        return contents;
-    }
-    return ng_der_read_expect_any(r, tag);
+    if (!tag_valid || r->failed || r->len < 2 || r->ptr[0] != tag)
+        return ng_der_read_expect_any(r, tag);
+    const uint8_t *p = r->ptr;
+    size_t n = p[1], header = 2;
+    if (n == 0x81 && r->len >= 3 && p[2] >= 0x80) /* minimal: below 0x80 is the short form */
+        n = p[2], header = 3;
+    else if (n == 0x82 && r->len >= 4 && p[2] != 0) /* minimal: no leading zero octet */
+        n = (size_t)p[2] << 8 | p[3], header = 4;
+    else if (n >= 0x80)
+        return ng_der_read_expect_any(r, tag);
+    if (n > r->len - header)
+        return ng_der_read_expect_any(r, tag);
+    struct ng_reader contents = {p + header, n, false};
+    r->ptr += header + n;
+    r->len -= header + n;
+    return contents;
 }
 
 /* Reads one TLV that must carry `tag` and returns its contents octets. */

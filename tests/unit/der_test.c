@@ -180,6 +180,31 @@ static void test_read_expect_fast_path_agrees_with_read_tlv(void)
     CHECK_EQ(mismatches, 0);
 }
 
+/* The same for the long forms the fast path takes (0x81 and 0x82) and those next to them, on
+ * every pair of length octets, for inputs that end before, at and after what they announce. */
+static void test_read_expect_long_form_fast_path_agrees_with_read_tlv(void)
+{
+    static const uint8_t forms[] = {0x80, 0x81, 0x82, 0x83};
+    static const size_t lens[] = {2, 3, 4, 0x83, 0x84, 0x104, 0x105, 0x10000};
+    static uint8_t buf[0x10000];
+    size_t mismatches = 0;
+    memset(buf, 0x01, sizeof buf);
+    buf[0] = NG_DER_SEQUENCE;
+    for (size_t f = 0; f < sizeof forms; f++)
+        for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++)
+            for (unsigned b2 = 0; b2 < 256; b2++)
+                for (unsigned b3 = 0; b3 < 256; b3++) {
+                    buf[1] = forms[f];
+                    buf[2] = (uint8_t)b2;
+                    buf[3] = (uint8_t)b3;
+                    struct ng_reader fast = {buf, lens[l], false}, slow = fast;
+                    struct ng_reader a = ng_der_read_expect(&fast, NG_DER_SEQUENCE);
+                    struct ng_reader b = expect_by_read_tlv(&slow, NG_DER_SEQUENCE);
+                    mismatches += !same_reader(&a, &b) || !same_reader(&fast, &slow);
+                }
+    CHECK_EQ(mismatches, 0);
+}
+
 static void test_finish_rejects_trailing_bytes_in_a_constructed_value(void)
 {
     static const uint8_t in[] = {0x30, 0x04, 0x02, 0x01, 0x05, 0x00};
@@ -473,6 +498,7 @@ int main(void)
     RUN(test_failure_is_sticky);
     RUN(test_read_expect_checks_the_tag);
     RUN(test_read_expect_fast_path_agrees_with_read_tlv);
+    RUN(test_read_expect_long_form_fast_path_agrees_with_read_tlv);
     RUN(test_finish_rejects_trailing_bytes_in_a_constructed_value);
     RUN(test_read_optional_consumes_only_a_matching_tag);
     RUN(test_oid_validation);
