@@ -41,8 +41,9 @@
  * call) by up to NG_REPLAY_CACHE_MAX_LIFETIME: an expired entry keeps its slot that long, and
  * is only taken over by eviction, which raises the watermark past it.
  *
- * Thread safety: ng_replay_cache_check_and_insert may be called from any number of threads at
- * once, with no lock. create/destroy must not race with anything. */
+ * Thread safety: ng_replay_cache_check_and_insert, and the locate and insert it is made of, may
+ * be called from any number of threads at once, with no lock. create/destroy must not race with
+ * anything. */
 #ifndef NEGRING_CORE_REPLAY_CACHE_H
 #define NEGRING_CORE_REPLAY_CACHE_H
 
