@@ -76,9 +76,10 @@ static struct pool *own_pool(void)
 /* Fills the pool with the keystream of AES-256 in counter mode (nettle's, on AES-NI) under a key
  * fresh from the kernel, used for this one refill and wiped: the pool is as unpredictable as
  * that key (2 KiB is 128 blocks, far inside what AES as a pseudorandom permutation allows), and
- * every refill, in a fork child too, starts from new kernel bytes. getrandom alone spent 2.4 ns
- * a byte here in the kernel's ChaCha20 (5 µs a refill, a twentieth of a cached Kerberos accept);
- * 32 bytes from it and the keystream take a quarter of that. */
+ * every refill, in a fork child too, starts from new kernel bytes. Filling all 2 KiB with
+ * getrandom ran the kernel's ChaCha20 in plain C over every byte: a twentieth of a cached
+ * Kerberos accept in a perf profile of negring-bench (docs/benchmarks.md), where 32 bytes of it
+ * and the AES keystream cost a quarter as much. */
 static ng_status refill(struct pool *pool)
 {
     uint8_t key[AES256_KEY_SIZE], counter[AES_BLOCK_SIZE] = {0};

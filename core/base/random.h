@@ -5,7 +5,7 @@
  * from a per-thread pool refilled NG_RANDOM_POOL_SIZE bytes at a time, so a handshake costs a
  * fraction of a system call instead of one or two (getrandom was a tenth of an accept). A refill
  * is the AES-256-CTR keystream (nettle) under a 32-byte key fresh from getrandom, wiped once
- * used: the kernel's generator byte for byte cost four times as much. Each byte is handed out
+ * used: the kernel's generator over every byte cost four times as much. Each byte is handed out
  * once and wiped as it is taken. The pool lives on its own page marked
  * MADV_WIPEONFORK, so a child made by fork() or clone() without CLONE_VM finds it empty and
  * never hands out what its parent will; where such a page cannot be had, every request goes to
