@@ -1,88 +1,78 @@
 /* X.690 DER: definite-length, minimal encodings only (X.690 §10.1). */
 #include "der.h"
 
-/* X.690 §8.1.3: short form below 0x80, else 0x80|n followed by n big-endian octets. DER
- * forbids the indefinite form (§10.1) and requires the fewest octets. */
-static size_t read_length(struct ng_reader *r)
+/* X.690 §8.1.2 and §8.1.3: the identifier (one octet, low-tag-number form, not 0x00) and the
+ * length: short form below 0x80, else 0x80|n followed by n big-endian octets. DER forbids the
+ * indefinite form (§10.1) and requires the fewest octets. On success the reader is at the
+ * contents, which fit in what remains; on failure the reader is failed. Reads the octets in
+ * place after one bounds check each: this runs for every TLV of every token. */
+static bool read_header(struct ng_reader *r, uint8_t *tag, size_t *len)
 {
-    uint8_t first = ng_read_u8(r);
-    if (first < 0x80)
-        return first;
-    size_t n = first & 0x7f;
-    if (n == 0 || n > NG_DER_MAX_LEN_OCTETS) {
-        ng_reader_fail(r);
-        return 0;
+    if (r->failed || r->len < 2)
+        goto bad;
+    const uint8_t *p = r->ptr;
+    size_t header = 2, n = p[1] & 0x7f;
+    *tag = p[0];
+    *len = p[1];
+    if ((*tag & 0x1f) == 0x1f || *tag == 0x00)
+        goto bad;
+    if (p[1] & 0x80) {
+        if (n == 0 || n > NG_DER_MAX_LEN_OCTETS || n > r->len - 2)
+            goto bad;
+        uint32_t v = 0;
+        for (size_t i = 0; i < n; i++)
+            v = (v << 8) | p[2 + i];
+        /* Minimal: a leading zero octet, or long form for a length below 0x80, is not DER. */
+        if (v < 0x80 || (v >> (8 * (n - 1))) == 0)
+            goto bad;
+        *len = v;
+        header += n;
     }
-    uint32_t len = 0;
-    for (size_t i = 0; i < n; i++)
-        len = (len << 8) | ng_read_u8(r);
-    /* Minimal: a leading zero octet, or long form for a length below 0x80, is not DER. */
-    if (len < 0x80 || (len >> (8 * (n - 1))) == 0)
-        ng_reader_fail(r);
-    return len;
+    if (*len > r->len - header)
+        goto bad;
+    r->ptr += header;
+    r->len -= header;
+    return true;
+bad:
+    ng_reader_fail(r);
+    return false;
 }
 
 bool ng_der_read_tlv(struct ng_reader *r, struct ng_der_tlv *out)
 {
     const uint8_t *start = r->ptr;
-    *out = (struct ng_der_tlv){0};
-    uint8_t tag = ng_read_u8(r);
-    if ((tag & 0x1f) == 0x1f || tag == 0x00)
-        ng_reader_fail(r);
-    size_t len = read_length(r);
-    if (!r->failed && len > r->len)
-        ng_reader_fail(r);
-    if (r->failed)
+    uint8_t tag;
+    size_t len;
+    if (!read_header(r, &tag, &len)) {
+        *out = (struct ng_der_tlv){0};
         return false;
+    }
     out->tag = tag;
     out->value = ng_read_slice(r, len);
     out->whole = (struct ng_slice){start, (size_t)(r->ptr - start)};
     return true;
 }
 
-struct ng_reader ng_der_read_expect(struct ng_reader *r, uint8_t tag)
+struct ng_reader ng_der_read_expect_any(struct ng_reader *r, uint8_t tag)
 {
-    struct ng_der_tlv tlv;
-    if (ng_der_read_tlv(r, &tlv) && tlv.tag != tag)
+    uint8_t got;
+    size_t len;
+    if (!read_header(r, &got, &len) || got != tag) {
         ng_reader_fail(r);
-    if (r->failed)
         return (struct ng_reader){NULL, 0, true};
-    return ng_reader_of(tlv.value);
-}
-
-struct ng_slice ng_der_read_value(struct ng_reader *r, uint8_t tag)
-{
-    struct ng_reader sub = ng_der_read_expect(r, tag);
-    return sub.failed ? NG_SLICE_EMPTY : ng_read_rest(&sub);
-}
-
-bool ng_der_read_optional(struct ng_reader *r, uint8_t tag, struct ng_reader *field)
-{
-    if (!ng_der_peek_tag(r, tag)) {
-        *field = (struct ng_reader){NULL, 0, r->failed};
-        return false;
     }
-    *field = ng_der_read_expect(r, tag);
-    return !field->failed;
-}
-
-void ng_der_finish(struct ng_reader *parent, const struct ng_reader *child)
-{
-    if (!ng_reader_done(child))
-        ng_reader_fail(parent);
+    return ng_reader_of(ng_read_slice(r, len));
 }
 
 bool ng_der_oid_valid(struct ng_slice oid)
 {
-    struct ng_reader b = ng_reader_of(oid);
     bool at_start = true;
     if (oid.len == 0)
         return false;
-    while (b.len > 0) {
-        uint8_t c = ng_read_u8(&b);
-        if (at_start && c == 0x80) /* X.690 §8.19.2: no leading 0x80 in a subidentifier */
+    for (size_t i = 0; i < oid.len; i++) {
+        if (at_start && oid.ptr[i] == 0x80) /* X.690 §8.19.2: no leading 0x80 in a subidentifier */
             return false;
-        at_start = (c & 0x80) == 0;
+        at_start = (oid.ptr[i] & 0x80) == 0;
     }
     return at_start;
 }
@@ -164,29 +154,6 @@ struct ng_slice ng_der_read_general_string(struct ng_reader *r)
     return ng_der_read_value(r, NG_DER_GENERAL_STRING);
 }
 
-size_t ng_der_length_size(size_t content_len)
-{
-    if (content_len < 0x80)
-        return 1;
-    size_t n = 1;
-    for (size_t v = content_len; v != 0; v >>= 8)
-        n++;
-    return n;
-}
-
-size_t ng_der_tlv_size(size_t content_len)
-{
-    return ng_der_size_add(1 + ng_der_length_size(content_len), content_len);
-}
-
-size_t ng_der_uint_content_size(uint32_t v)
-{
-    size_t n = 1;
-    while (n < 5 && (uint64_t)v >= (uint64_t)1 << (8 * n - 1))
-        n++;
-    return n;
-}
-
 size_t ng_der_bit_string_flags_content_size(uint32_t flags)
 {
     unsigned bits = 0;
@@ -195,21 +162,24 @@ size_t ng_der_bit_string_flags_content_size(uint32_t flags)
     return 1 + (bits + 7) / 8;
 }
 
-void ng_der_write_header(struct ng_writer *w, uint8_t tag, size_t content_len)
+void ng_der_write_header_any(struct ng_writer *w, uint8_t tag, size_t content_len)
 {
     if ((uint64_t)content_len > UINT32_MAX) {
         w->error = NG_ERR_INVALID_PARAM;
         return;
     }
-    ng_write_u8(w, tag);
-    if (content_len < 0x80) {
-        ng_write_u8(w, (uint8_t)content_len);
+    size_t n = ng_der_length_size(content_len) - 1; /* 0 for the short form */
+    uint8_t *at = ng_writer_reserve(w, n == 0 ? 2 : 2 + n);
+    if (at == NULL)
+        return;
+    at[0] = tag;
+    if (n == 0) {
+        at[1] = (uint8_t)content_len;
         return;
     }
-    size_t n = ng_der_length_size(content_len) - 1;
-    ng_write_u8(w, (uint8_t)(0x80 | n));
-    for (size_t i = n; i > 0; i--)
-        ng_write_u8(w, (uint8_t)((uint64_t)content_len >> (8 * (i - 1))));
+    at[1] = (uint8_t)(0x80 | n);
+    for (size_t i = 0; i < n; i++)
+        at[2 + i] = (uint8_t)((uint64_t)content_len >> (8 * (n - 1 - i)));
 }
 
 void ng_der_write_tlv(struct ng_writer *w, uint8_t tag, struct ng_slice content)
@@ -226,9 +196,13 @@ void ng_der_write_oid(struct ng_writer *w, struct ng_slice oid)
 static void write_small_uint(struct ng_writer *w, uint8_t tag, uint32_t v)
 {
     size_t n = ng_der_uint_content_size(v);
-    ng_der_write_header(w, tag, n);
-    for (size_t i = n; i > 0; i--)
-        ng_write_u8(w, (uint8_t)((uint64_t)v >> (8 * (i - 1))));
+    uint8_t *at = ng_writer_reserve(w, 2 + n);
+    if (at == NULL)
+        return;
+    at[0] = tag;
+    at[1] = (uint8_t)n;
+    for (size_t i = 0; i < n; i++)
+        at[2 + i] = (uint8_t)((uint64_t)v >> (8 * (n - 1 - i)));
 }
 
 void ng_der_write_uint(struct ng_writer *w, uint32_t v)

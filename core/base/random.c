@@ -1,6 +1,8 @@
 #include "random.h"
 
 #include <errno.h>
+#include <nettle/aes.h>
+#include <nettle/ctr.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
@@ -71,15 +73,35 @@ static struct pool *own_pool(void)
     return thread_pool;
 }
 
+/* Fills the pool with the keystream of AES-256 in counter mode (nettle's, on AES-NI) under a key
+ * fresh from the kernel, used for this one refill and wiped: the pool is as unpredictable as
+ * that key (2 KiB is 128 blocks, far inside what AES as a pseudorandom permutation allows), and
+ * every refill, in a fork child too, starts from new kernel bytes. Filling all 2 KiB with
+ * getrandom ran the kernel's ChaCha20 in plain C over every byte: a twentieth of a cached
+ * Kerberos accept in a perf profile of negring-bench (docs/benchmarks.md), where 32 bytes of it
+ * and the AES keystream cost a quarter as much. */
+static ng_status refill(struct pool *pool)
+{
+    uint8_t key[AES256_KEY_SIZE], counter[AES_BLOCK_SIZE] = {0};
+    struct aes256_ctx aes;
+    NG_GUARD(kernel_random(key, sizeof key));
+    aes256_set_encrypt_key(&aes, key);
+    explicit_bzero(key, sizeof key);
+    memset(pool->bytes, 0, sizeof pool->bytes);
+    ctr_crypt(&aes, (nettle_cipher_func *)aes256_encrypt, AES_BLOCK_SIZE, counter,
+              sizeof pool->bytes, pool->bytes, pool->bytes);
+    explicit_bzero(&aes, sizeof aes);
+    pool->left = sizeof pool->bytes;
+    return NG_OK;
+}
+
 ng_status ng_random_bytes(uint8_t *buf, size_t len)
 {
     struct pool *pool = len <= NG_RANDOM_POOLED ? own_pool() : NULL;
     if (pool == NULL)
         return kernel_random(buf, len);
-    if (pool->left < len) {
-        NG_GUARD(kernel_random(pool->bytes, sizeof(pool->bytes)));
-        pool->left = sizeof(pool->bytes);
-    }
+    if (pool->left < len)
+        NG_GUARD(refill(pool));
     pool->left -= len;
     memcpy(buf, pool->bytes + pool->left, len);
     explicit_bzero(pool->bytes + pool->left, len);

@@ -1,10 +1,5 @@
 #include "reader.h"
 
-struct ng_slice ng_read_rest(struct ng_reader *r)
-{
-    return ng_read_slice(r, r->len);
-}
-
 struct ng_reader ng_read_sub(struct ng_reader *r, size_t n)
 {
     struct ng_slice s = ng_read_slice(r, n);

@@ -55,7 +55,11 @@ static inline uint8_t ng_read_u8(struct ng_reader *r)
     return s.len ? s.ptr[0] : 0;
 }
 
-struct ng_slice ng_read_rest(struct ng_reader *r);
+static inline struct ng_slice ng_read_rest(struct ng_reader *r)
+{
+    return ng_read_slice(r, r->len);
+}
+
 /* A sub-reader over the next n bytes; the parent moves past them. */
 struct ng_reader ng_read_sub(struct ng_reader *r, size_t n);
 void ng_read_skip(struct ng_reader *r, size_t n);

@@ -74,6 +74,14 @@ uint8_t *ng_writer_make_room(struct ng_writer *w, size_t n)
     return at;
 }
 
+void ng_writer_expect(struct ng_writer *w, size_t n)
+{
+    if (!w->growable || w->error != NG_OK || n <= w->cap - w->len)
+        return;
+    if (n > SIZE_MAX - w->len || !grow(w, w->len + n))
+        w->error = NG_ERR_NOMEM;
+}
+
 void ng_write_bytes(struct ng_writer *w, const void *data, size_t n)
 {
     uint8_t *at = ng_writer_reserve(w, n);

@@ -40,6 +40,11 @@ static inline uint8_t *ng_writer_reserve(struct ng_writer *w, size_t n)
     return ng_writer_make_room(w, n);
 }
 
+/* Makes room for n more bytes without writing them, for an encoder that knows its size before
+ * it writes: a growable buffer grows once instead of doubling along the way. A fixed writer is
+ * left as it is (its writes report what does not fit). */
+void ng_writer_expect(struct ng_writer *w, size_t n);
+
 static inline void ng_write_u8(struct ng_writer *w, uint8_t v)
 {
     uint8_t *at = ng_writer_reserve(w, 1);

@@ -5,7 +5,6 @@
 
 #include "constant_time.h"
 #include "env_setting.h"
-#include "replay_cache.h"
 
 /* 2^22 slots (32 MiB reserved) keep the accepted window whole up to about 7,000
  * accepts/s with the default 300 s skew (slots >= 2 x rate x skew: replay_cache.h). */
@@ -75,28 +74,65 @@ static struct ng_slice owner_of(krb5_const_principal client, uint8_t *buf, size_
     return ng_slice_of(buf, len);
 }
 
+/* The authenticator ciphertext is unique per AP-REQ; seen again while ctime is within the skew
+ * it is a replay. Its expiry is a function of the authenticator alone, as the cache's watermark
+ * requires of every attempt with one key. The client is the key's owner: an account flooding
+ * the cache evicts its own entries. */
+void ng_krb5_replay_locate(const struct ng_context *ctx, const struct ng_krb5_ap_req *req,
+                           krb5_const_principal client, atomic_uint *class_memo,
+                           struct ng_krb5_replay *out)
+{
+    out->rc = NULL;
+    out->status = NG_OK;
+    if (ctx->req_flags & ASC_REQ_ALLOW_CONTEXT_REPLAY)
+        return;
+    out->status = get_replay_cache(&out->rc);
+    if (out->status != NG_OK) {
+        out->rc = NULL;
+        return;
+    }
+    /* The process has one replay cache, made once: a class kept from an earlier accept is the
+     * class in this one. Any thread may write it; each writes the same value. */
+    unsigned kept = class_memo ? atomic_load_explicit(class_memo, memory_order_relaxed) : 0;
+    unsigned cls = kept - 1;
+    if (kept == 0) {
+        uint8_t owner[256];
+        cls = ng_replay_cache_owner_class(out->rc, owner_of(client, owner, sizeof owner));
+        if (class_memo != NULL)
+            atomic_store_explicit(class_memo, cls + 1, memory_order_relaxed);
+    }
+    ng_replay_cache_locate_in_class(out->rc, req->authenticator_cipher, cls, &out->key);
+}
+
+/* NG_ERR_TIME_SKEW from the cache: under overload it can no longer vouch for an authenticator
+ * this old (KRB_AP_ERR_SKEW is what Windows answers for an authenticator outside its window).
+ * The cache is per process: an authenticator first accepted under a smaller skew is held only
+ * for that skew, so credentials with a larger one could take it again after that (skews rarely
+ * differ). */
+ng_status ng_krb5_check_located_replay(const struct ng_context *ctx,
+                                       const struct ng_krb5_replay *located, int64_t ctime,
+                                       int64_t now)
+{
+    int64_t skew = ctx->creds->clock_skew;
+    if (ctime > now + skew || ctime < now - skew)
+        return NG_ERR_TIME_SKEW;
+    NG_GUARD(located->status);
+    if (located->rc == NULL)
+        return NG_OK; /* context replay allowed */
+    ng_status status =
+        ng_replay_cache_check_and_insert_located(located->rc, &located->key, now, ctime + skew);
+    return status == NG_ERR_FULL ? NG_ERR_NOMEM : status;
+}
+
 ng_status ng_krb5_check_replay(const struct ng_context *ctx, const struct ng_krb5_ap_req *req,
                                krb5_const_principal client, int64_t ctime, int64_t now)
 {
     int64_t skew = ctx->creds->clock_skew;
     if (ctime > now + skew || ctime < now - skew)
-        return NG_ERR_TIME_SKEW;
-    if (ctx->req_flags & ASC_REQ_ALLOW_CONTEXT_REPLAY)
-        return NG_OK;
-    struct ng_replay_cache *rc;
-    NG_GUARD(get_replay_cache(&rc));
-    /* The authenticator ciphertext is unique per AP-REQ; seen again while ctime is within the
-     * skew it is a replay. Its expiry is a function of the authenticator alone, as the cache's
-     * watermark requires of every attempt with one key. NG_ERR_TIME_SKEW from the cache: under
-     * overload it can no longer vouch for an authenticator this old (KRB_AP_ERR_SKEW is what
-     * Windows answers for an authenticator outside its window). The cache is per process: an
-     * authenticator first accepted under a smaller skew is held only for that skew, so
-     * credentials with a larger one could take it again after that (skews rarely differ).
-     * The client is the key's owner: an account flooding the cache evicts its own entries. */
-    uint8_t owner[256];
-    ng_status status = ng_replay_cache_check_and_insert(
-        rc, req->authenticator_cipher, owner_of(client, owner, sizeof owner), now, ctime + skew);
-    return status == NG_ERR_FULL ? NG_ERR_NOMEM : status;
+        return NG_ERR_TIME_SKEW; /* before the cache is made or hashed into */
+    struct ng_krb5_replay located;
+    ng_krb5_replay_locate(ctx, req, client, NULL, &located);
+    return ng_krb5_check_located_replay(ctx, &located, ctime, now);
 }
 
 ULONG ng_krb5_accept_ret_flags(ULONG req, uint32_t gss_flags, bool mutual)

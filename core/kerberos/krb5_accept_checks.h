@@ -6,9 +6,11 @@
 #define NEGRING_CORE_KRB5_ACCEPT_CHECKS_H
 
 #include <krb5/krb5.h>
+#include <stdatomic.h>
 
 #include "krb5_ap_req.h"
 #include "krb5_gss_checksum.h"
+#include "replay_cache.h"
 #include "security_context.h"
 
 /* The authenticator's checksum (present, its type and contents) must be a GSS checksum whose
@@ -25,6 +27,23 @@ ng_status ng_krb5_check_gss_checksum(const struct ng_context *ctx, bool present,
  * slots. `client`: the ticket's client, whose flood of authenticators evicts its own. */
 ng_status ng_krb5_check_replay(const struct ng_context *ctx, const struct ng_krb5_ap_req *req,
                                krb5_const_principal client, int64_t ctime, int64_t now);
+
+/* ng_krb5_check_replay in two steps, for the cached path: the authenticator is located in the
+ * replay cache (ng_replay_cache_locate: its memory starts loading) before it is decrypted, and
+ * checked after, with the same outcomes (a replay cache that could not be made is the check's
+ * failure, after the skew's). `class_memo`, when not NULL, keeps the client's owner class
+ * between accepts (a ticket entry's replay_class, ticket_cache.h): it must belong to `client`. */
+struct ng_krb5_replay {
+    ng_status status;           /* NG_OK, or why there is no replay cache to check */
+    struct ng_replay_cache *rc; /* the process's; NULL when context replay is allowed */
+    struct ng_replay_key key;
+};
+void ng_krb5_replay_locate(const struct ng_context *ctx, const struct ng_krb5_ap_req *req,
+                           krb5_const_principal client, atomic_uint *class_memo,
+                           struct ng_krb5_replay *out);
+ng_status ng_krb5_check_located_replay(const struct ng_context *ctx,
+                                       const struct ng_krb5_replay *located, int64_t ctime,
+                                       int64_t now);
 
 /* Makes the process's replay cache now, if not yet made, and backs all its memory
  * (SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD), so that the first accepts run as fast as later ones.

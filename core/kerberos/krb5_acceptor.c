@@ -183,10 +183,12 @@ ng_status ng_krb5_accept(struct ng_context *ctx, struct ng_slice token, struct n
     NG_GUARD(ng_krb5_state_get(ctx, &st));
     NG_GUARD(ng_krb5_thread_context(&kctx));
     NG_GUARD(ng_krb5_unframe(token, NG_KRB5_TOK_AP_REQ, &ap_req));
-    NG_GUARD(ng_krb5_ap_req_parse(ap_req, &req));
+    NG_GUARD(ng_krb5_ap_req_parse_outer(ap_req, &req));
     bool handled;
     ng_status status = ng_krb5_cached_accept(ctx, st, kctx, ng_keystore_tickets(ks), &req, bindings,
                                              out, &handled);
+    if (!handled) /* the ticket is not one the cache knows: what is inside it is read now */
+        NG_GUARD(ng_krb5_ap_req_parse_ticket(&req));
     if (!handled)
         status = ng_krb5_first_use_accept(ctx, st, kctx, ks, &req, bindings, out, &handled);
     if (!handled) {

@@ -30,11 +30,27 @@ ng_status ng_krb5_enc_ap_rep_part_write(struct ng_writer *w, struct ng_slice cti
     return ng_writer_status(w);
 }
 
-ng_status ng_krb5_ap_rep_write(struct ng_writer *w, uint32_t etype, struct ng_slice cipher)
+/* The EncryptedData's contents and the AP-REP SEQUENCE's, for a cipher of cipher_len octets. */
+static size_t enc_part_content_size(uint32_t etype, size_t cipher_len)
 {
-    size_t enc = ng_krb5_explicit_uint_size(etype) + ng_krb5_explicit_tlv_size(cipher.len);
-    size_t seq = ng_krb5_explicit_uint_size(PVNO) + ng_krb5_explicit_uint_size(MSG_TYPE_AP_REP) +
-                 ng_der_tlv_size(ng_der_tlv_size(enc));
+    return ng_krb5_explicit_uint_size(etype) + ng_krb5_explicit_tlv_size(cipher_len);
+}
+
+static size_t ap_rep_content_size(uint32_t etype, size_t cipher_len)
+{
+    return ng_krb5_explicit_uint_size(PVNO) + ng_krb5_explicit_uint_size(MSG_TYPE_AP_REP) +
+           ng_der_tlv_size(ng_der_tlv_size(enc_part_content_size(etype, cipher_len)));
+}
+
+size_t ng_krb5_ap_rep_size(uint32_t etype, size_t cipher_len)
+{
+    return ng_der_tlv_size(ng_der_tlv_size(ap_rep_content_size(etype, cipher_len)));
+}
+
+void ng_krb5_ap_rep_write_header(struct ng_writer *w, uint32_t etype, size_t cipher_len)
+{
+    size_t enc = enc_part_content_size(etype, cipher_len);
+    size_t seq = ap_rep_content_size(etype, cipher_len);
     ng_der_write_header(w, NG_DER_APPLICATION(APP_AP_REP), ng_der_tlv_size(seq));
     ng_der_write_header(w, NG_DER_SEQUENCE, seq);
     ng_krb5_write_explicit_uint(w, 0, PVNO);
@@ -42,6 +58,6 @@ ng_status ng_krb5_ap_rep_write(struct ng_writer *w, uint32_t etype, struct ng_sl
     ng_der_write_header(w, NG_DER_CONTEXT(2), ng_der_tlv_size(enc));
     ng_der_write_header(w, NG_DER_SEQUENCE, enc);
     ng_krb5_write_explicit_uint(w, 0, etype);
-    ng_krb5_write_explicit_tlv(w, 2, NG_DER_OCTET_STRING, cipher);
-    return ng_writer_status(w);
+    ng_der_write_header(w, NG_DER_CONTEXT(2), ng_der_tlv_size(cipher_len));
+    ng_der_write_header(w, NG_DER_OCTET_STRING, cipher_len);
 }

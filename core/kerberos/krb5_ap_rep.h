@@ -1,5 +1,5 @@
 /* RFC 4120 §5.5.2 KRB_AP_REP and its EncAPRepPart, encoded with the size-first DER writer.
- * The caller encrypts the EncAPRepPart (key usage 12) with libkrb5 in between. */
+ * The caller encrypts the EncAPRepPart (key usage 12) in between. */
 #ifndef NEGRING_CORE_KRB5_AP_REP_H
 #define NEGRING_CORE_KRB5_AP_REP_H
 
@@ -18,7 +18,11 @@ ng_status ng_krb5_enc_ap_rep_part_write(struct ng_writer *w, struct ng_slice cti
                                         struct ng_slice subkey, uint32_t seq_number);
 
 /*  AP-REP ::= [APPLICATION 15] SEQUENCE { pvno [0] 5, msg-type [1] 15,
- *      enc-part [2] EncryptedData { etype [0], cipher [2] } }  (no kvno: a session key) */
-ng_status ng_krb5_ap_rep_write(struct ng_writer *w, uint32_t etype, struct ng_slice cipher);
+ *      enc-part [2] EncryptedData { etype [0], cipher [2] } }  (no kvno: a session key)
+ * Written up to its cipher, whose cipher_len octets the caller writes next: the EncAPRepPart is
+ * encrypted straight into the output, not copied there. ng_krb5_ap_rep_size: the whole
+ * AP-REP's octets, the cipher's included. */
+size_t ng_krb5_ap_rep_size(uint32_t etype, size_t cipher_len);
+void ng_krb5_ap_rep_write_header(struct ng_writer *w, uint32_t etype, size_t cipher_len);
 
 #endif

@@ -39,28 +39,31 @@ static void read_encrypted_data(struct ng_reader *r, int32_t *etype, bool *has_k
 }
 
 /* Ticket ::= [APPLICATION 1] SEQUENCE { tkt-vno [0], realm [1], sname [2], enc-part [3] } */
-static void read_ticket(struct ng_reader *r, struct ng_krb5_ap_req *out)
+ng_status ng_krb5_ap_req_parse_ticket(struct ng_krb5_ap_req *req)
 {
-    struct ng_reader app = ng_der_read_expect(r, NG_DER_APPLICATION(1));
+    struct ng_reader r = ng_reader_of(req->ticket);
+    struct ng_reader app = ng_der_read_expect(&r, NG_DER_APPLICATION(1));
     struct ng_reader seq = ng_der_read_expect(&app, NG_DER_SEQUENCE);
     if (ng_krb5_read_explicit_int32(&seq, 0) != PROTOCOL_VERSION)
         seq.failed = true;
     struct ng_reader realm = ng_der_read_expect(&seq, NG_DER_CONTEXT(1));
-    out->server.realm = ng_der_read_general_string(&realm);
+    req->server.realm = ng_der_read_general_string(&realm);
     ng_der_finish(&seq, &realm);
     struct ng_reader sname = ng_der_read_expect(&seq, NG_DER_CONTEXT(2));
-    ng_krb5_read_principal_name(&sname, &out->server);
+    ng_krb5_read_principal_name(&sname, &req->server);
     ng_der_finish(&seq, &sname);
     struct ng_reader enc = ng_der_read_expect(&seq, NG_DER_CONTEXT(3));
-    read_encrypted_data(&enc, &out->ticket_etype, &out->ticket_has_kvno, &out->ticket_kvno,
-                        &out->ticket_cipher);
+    read_encrypted_data(&enc, &req->ticket_etype, &req->ticket_has_kvno, &req->ticket_kvno,
+                        &req->ticket_cipher);
     ng_der_finish(&seq, &enc);
     ng_der_finish(&app, &seq);
-    ng_der_finish(r, &app);
+    ng_der_finish(&r, &app);
+    return ng_reader_done(&r) ? NG_OK : NG_ERR_INVALID_TOKEN;
 }
 
-ng_status ng_krb5_ap_req_parse(struct ng_slice msg, struct ng_krb5_ap_req *out)
+ng_status ng_krb5_ap_req_parse_outer(struct ng_slice msg, struct ng_krb5_ap_req *out)
 {
+    *out = (struct ng_krb5_ap_req){0};
     struct ng_reader whole = ng_reader_of(msg);
     struct ng_reader app = ng_der_read_expect(&whole, NG_DER_APPLICATION(14));
     struct ng_reader seq = ng_der_read_expect(&app, NG_DER_SEQUENCE);
@@ -71,8 +74,7 @@ ng_status ng_krb5_ap_req_parse(struct ng_slice msg, struct ng_krb5_ap_req *out)
     out->ap_options = ng_der_read_bit_string_flags(&options);
     ng_der_finish(&seq, &options);
     struct ng_reader ticket = ng_der_read_expect(&seq, NG_DER_CONTEXT(3));
-    out->ticket = ng_slice_of(ticket.ptr, ticket.len);
-    read_ticket(&ticket, out);
+    out->ticket = ng_read_rest(&ticket);
     ng_der_finish(&seq, &ticket);
     struct ng_reader auth = ng_der_read_expect(&seq, NG_DER_CONTEXT(4));
     bool auth_has_kvno;
@@ -85,4 +87,10 @@ ng_status ng_krb5_ap_req_parse(struct ng_slice msg, struct ng_krb5_ap_req *out)
     if (whole.failed || whole.len != 0 || out->authenticator_cipher.len == 0)
         return NG_ERR_INVALID_TOKEN;
     return NG_OK;
+}
+
+ng_status ng_krb5_ap_req_parse(struct ng_slice msg, struct ng_krb5_ap_req *out)
+{
+    NG_GUARD(ng_krb5_ap_req_parse_outer(msg, out));
+    return ng_krb5_ap_req_parse_ticket(out);
 }

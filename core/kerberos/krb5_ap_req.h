@@ -27,4 +27,13 @@ struct ng_krb5_ap_req {
 /* Slices point into `msg`. NG_ERR_INVALID_TOKEN for anything malformed. */
 ng_status ng_krb5_ap_req_parse(struct ng_slice msg, struct ng_krb5_ap_req *out);
 
+/* The two halves of ng_krb5_ap_req_parse, for the acceptor: the AP-REQ around the ticket (the
+ * options, the Ticket TLV as one slice, the authenticator) and then what is inside the ticket
+ * (server, etype, kvno, cipher). A ticket found in the ticket cache is byte for byte one that
+ * parsed and was accepted before, so the cached path reads only the first half. Each is
+ * NG_ERR_INVALID_TOKEN for anything malformed in its part; the fields of the other half are left
+ * zero by ng_krb5_ap_req_parse_outer. */
+ng_status ng_krb5_ap_req_parse_outer(struct ng_slice msg, struct ng_krb5_ap_req *out);
+ng_status ng_krb5_ap_req_parse_ticket(struct ng_krb5_ap_req *req);
+
 #endif

@@ -14,10 +14,10 @@
 #include "random.h"
 
 enum {
-    MAX_AUTHENTICATOR = 4096, /* longer authenticators take the libkrb5 path */
-    MAX_KEY = 32,             /* AES-256 */
-    MAX_AP_REP = 512,
-    SEQ_MASK = 0x3fffffff, /* initial sequence numbers below 2^30, as MIT makes them */
+    MAX_AUTHENTICATOR = 4096,  /* longer authenticators take the libkrb5 path */
+    MAX_KEY = 32,              /* AES-256 */
+    MAX_ENC_AP_REP_PART = 512, /* ours is under a hundred octets */
+    SEQ_MASK = 0x3fffffff,     /* initial sequence numbers below 2^30, as MIT makes them */
 };
 
 void ng_krb5_cached_accept_prepare(krb5_context kctx)
@@ -114,35 +114,37 @@ static ng_status make_subkey(krb5_enctype enctype, struct acceptor_subkey *k)
     return NG_OK;
 }
 
+/* The framed AP-REP, its EncAPRepPart encrypted straight into `out`. */
 static ng_status write_ap_rep(const struct ng_ticket_keys *keys, krb5_enctype etype,
                               const struct ng_krb5_authenticator *a,
                               const struct acceptor_subkey *sub, struct ng_writer *out)
 {
-    uint8_t part_buf[MAX_AP_REP], cipher[MAX_AP_REP], rep[MAX_AP_REP], confounder[16];
+    uint8_t part_buf[MAX_ENC_AP_REP_PART], confounder[16];
     const struct ng_krb5_aes_keys *k = &keys->ap_rep;
-    struct ng_writer part = ng_writer_fixed(part_buf, sizeof(part_buf) - ng_krb5_aes_overhead(k));
+    struct ng_writer part = ng_writer_fixed(part_buf, sizeof(part_buf));
     ng_status status =
         ng_krb5_enc_ap_rep_part_write(&part, a->ctime_der, a->cusec, (uint32_t)sub->block.enctype,
                                       ng_slice_of(sub->bytes, sub->block.length), sub->seq_number);
     if (status == NG_OK)
         status = ng_random_bytes(confounder, sizeof confounder);
-    if (status == NG_OK)
-        ng_krb5_aes_encrypt(k, confounder, ng_writer_slice(&part), cipher);
-    struct ng_writer msg = ng_writer_fixed(rep, sizeof(rep));
-    if (status == NG_OK)
-        status = ng_krb5_ap_rep_write(&msg, (uint32_t)etype,
-                                      ng_slice_of(cipher, part.len + ng_krb5_aes_overhead(k)));
+    if (status == NG_OK) {
+        size_t cipher_len = part.len + ng_krb5_aes_overhead(k);
+        ng_krb5_frame_header(out, NG_KRB5_TOK_AP_REP,
+                             ng_krb5_ap_rep_size((uint32_t)etype, cipher_len));
+        ng_krb5_ap_rep_write_header(out, (uint32_t)etype, cipher_len);
+        uint8_t *cipher = ng_writer_reserve(out, cipher_len); /* NULL: the error is set */
+        if (cipher != NULL)
+            ng_krb5_aes_encrypt(k, confounder, ng_writer_slice(&part), cipher);
+        status = ng_writer_status(out);
+    }
     explicit_bzero(part_buf, sizeof(part_buf));
-    if (status != NG_OK)
-        return status;
-    ng_krb5_frame(out, NG_KRB5_TOK_AP_REP, ng_writer_slice(&msg));
-    return ng_writer_status(out);
+    return status;
 }
 
 /* ---- the accept ----------------------------------------------------------------------------- */
 
 static ng_status complete(struct ng_context *ctx, struct ng_krb5_state *st,
-                          const struct ng_ticket_entry *e, const struct ng_krb5_authenticator *a,
+                          struct ng_ticket_entry *e, const struct ng_krb5_authenticator *a,
                           const struct ng_gss_checksum *gss, bool mutual,
                           const struct acceptor_subkey *sub)
 {
@@ -167,10 +169,10 @@ static ng_status complete(struct ng_context *ctx, struct ng_krb5_state *st,
     ctx->server_name = ng_strdup(e->server_name);
     if (ctx->client_name == NULL || ctx->server_name == NULL)
         return NG_ERR_NOMEM;
-    if (e->pac != NULL) {
-        st->pac = ng_memdup(e->pac, e->pac_len);
-        if (st->pac == NULL)
-            return NG_ERR_NOMEM;
+    if (e->pac != NULL) { /* shared with the entry, which the state now holds (krb5_state.h) */
+        ng_ticket_entry_hold(e);
+        st->pac_entry = e;
+        st->pac = e->pac;
         st->pac_len = e->pac_len;
     }
     ctx->ret_flags = ng_krb5_accept_ret_flags(ctx->req_flags, gss->flags, mutual);
@@ -191,7 +193,7 @@ static bool verify_authenticator(const struct ng_krb5_accept_config *c,
 }
 
 ng_status ng_krb5_accept_ticket_entry(struct ng_context *ctx, struct ng_krb5_state *st,
-                                      krb5_context kctx, const struct ng_ticket_entry *e,
+                                      krb5_context kctx, struct ng_ticket_entry *e,
                                       const struct ng_krb5_ap_req *req, struct ng_slice bindings,
                                       struct ng_writer *out, bool *handled)
 {
@@ -207,6 +209,9 @@ ng_status ng_krb5_accept_ticket_entry(struct ng_context *ctx, struct ng_krb5_sta
     *handled = false;
     if (c == NULL || e->keys == NULL || (req->ap_options & NG_AP_OPTS_USE_SESSION_KEY))
         return NG_OK;
+    /* Before the decryption, so the replay cache's words are in the CPU's cache by the check. */
+    struct ng_krb5_replay replay;
+    ng_krb5_replay_locate(ctx, req, e->client, &e->replay_class, &replay);
     if (!verify_authenticator(c, e, req, now, plain_buf, &a, &negotiated))
         goto cleanup; /* not handled */
     status = ng_krb5_check_gss_checksum(ctx, a.has_checksum, a.checksum_type, a.checksum, bindings,
@@ -217,7 +222,7 @@ ng_status ng_krb5_accept_ticket_entry(struct ng_context *ctx, struct ng_krb5_sta
         goto cleanup; /* left to krb5_mk_rep */
     *handled = true;
     if (status == NG_OK)
-        status = ng_krb5_check_replay(ctx, req, e->client, a.ctime, now);
+        status = ng_krb5_check_located_replay(ctx, &replay, a.ctime, now);
     if (status == NG_OK && mutual)
         status = write_ap_rep(e->keys, e->session.enctype, &a, &sub, out);
     if (status == NG_OK)

@@ -28,7 +28,7 @@ ng_status ng_krb5_cached_accept(struct ng_context *ctx, struct ng_krb5_state *st
 /* The same accept for a ticket entry in hand (the first use of a ticket, krb5_first_use.h, makes
  * one before the cache holds it). */
 ng_status ng_krb5_accept_ticket_entry(struct ng_context *ctx, struct ng_krb5_state *st,
-                                      krb5_context kctx, const struct ng_ticket_entry *e,
+                                      krb5_context kctx, struct ng_ticket_entry *e,
                                       const struct ng_krb5_ap_req *req, struct ng_slice bindings,
                                       struct ng_writer *out, bool *handled);
 

@@ -4,6 +4,7 @@
 #include "krb5_delegation.h"
 #include "krb5_message.h"
 #include "krb5_thread.h"
+#include "ticket_cache.h"
 
 ng_status ng_krb5_state_get(struct ng_context *ctx, struct ng_krb5_state **out)
 {
@@ -26,7 +27,10 @@ void ng_krb5_state_free(void *state)
         krb5_auth_con_free(kctx, st->initiator_auth); /* any thread's context may free it */
     ng_krb5_delegation_destroy(st->delegated_ccache);
     ng_free(st->delegated_ccache);
-    ng_free(st->pac);
+    if (st->pac_entry != NULL)
+        ng_ticket_entry_release(st->pac_entry);
+    else
+        ng_free(st->pac);
     ng_krb5_msg_keys_free(&st->session);
     ng_free_secret(st, sizeof(*st));
 }

@@ -6,6 +6,8 @@
 
 #include "krb5_session.h"
 
+struct ng_ticket_entry; /* ticket_cache.h */
+
 struct ng_krb5_state {
     struct ng_krb5_session session;
     bool established;                 /* the Kerberos exchange is complete */
@@ -13,6 +15,10 @@ struct ng_krb5_state {
     char *delegated_ccache;           /* acceptor with ASC_REQ_DELEGATE: forwarded tickets */
     uint8_t *pac;                     /* acceptor: the ticket's verified PAC, or NULL */
     size_t pac_len;
+    /* When not NULL, `pac` is this cached ticket's, read-only and shared: the state holds a
+     * reference to the entry instead of a copy (a cached accept copied a kilobyte each time).
+     * Otherwise the state owns `pac`. */
+    struct ng_ticket_entry *pac_entry;
 };
 
 /* The context's Kerberos state, made on first use (ng_context_set_mech has made Kerberos the

@@ -1,5 +1,6 @@
 #include "krb5_token.h"
 
+#include "der.h"
 #include "gss_framing.h"
 #include "mech_oid.h"
 #include "reader.h"
@@ -19,9 +20,17 @@ ng_status ng_krb5_unframe(struct ng_slice token, enum ng_krb5_tok_id expected,
     return ng_reader_status(&r);
 }
 
+void ng_krb5_frame_header(struct ng_writer *out, enum ng_krb5_tok_id tok_id, size_t message_len)
+{
+    struct ng_slice oid = ng_mech_oid(NG_MECH_KRB5);
+    size_t inner_len = ng_der_size_add(2, message_len);
+    ng_writer_expect(out, ng_gss_frame_size(oid.len, inner_len));
+    ng_gss_frame_write_header(out, oid, inner_len);
+    ng_write_be16(out, (uint16_t)tok_id);
+}
+
 void ng_krb5_frame(struct ng_writer *out, enum ng_krb5_tok_id tok_id, struct ng_slice message)
 {
-    const uint8_t id[2] = {(uint8_t)(tok_id >> 8), (uint8_t)(tok_id & 0xff)};
-    struct ng_slice parts[2] = {ng_slice_of(id, 2), message};
-    ng_gss_frame_write(out, ng_mech_oid(NG_MECH_KRB5), parts, 2);
+    ng_krb5_frame_header(out, tok_id, message.len);
+    ng_write_slice(out, message);
 }

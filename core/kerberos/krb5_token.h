@@ -20,5 +20,7 @@ enum ng_krb5_tok_id {
 ng_status ng_krb5_unframe(struct ng_slice token, enum ng_krb5_tok_id expected,
                           struct ng_slice *message);
 void ng_krb5_frame(struct ng_writer *out, enum ng_krb5_tok_id tok_id, struct ng_slice message);
+/* The frame up to its message, whose message_len octets the caller writes next. */
+void ng_krb5_frame_header(struct ng_writer *out, enum ng_krb5_tok_id tok_id, size_t message_len);
 
 #endif

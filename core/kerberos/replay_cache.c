@@ -161,38 +161,56 @@ static _Atomic uint64_t *word_at(struct ng_replay_cache *rc, const struct probe 
     return &rc->words[(p->start + i) & rc->mask];
 }
 
-static void probe_init(const struct ng_replay_cache *rc, struct ng_slice key, struct ng_slice owner,
-                       int64_t now, int64_t expires_at, struct probe *p)
+void ng_replay_cache_locate(const struct ng_replay_cache *rc, struct ng_slice key_material,
+                            struct ng_slice owner, struct ng_replay_key *key)
+{
+    ng_replay_cache_locate_in_class(rc, key_material, owner_class(rc, owner), key);
+}
+
+void ng_replay_cache_locate_in_class(const struct ng_replay_cache *rc, struct ng_slice key_material,
+                                     unsigned cls, struct ng_replay_key *key)
 {
     struct hmac_sha256_ctx ctx = rc->mac;
     uint8_t digest[SHA256_DIGEST_SIZE];
     uint64_t fp, start;
-    int64_t now_tick = tick_floor(now);
-    int64_t end_tick = tick_floor(expires_at) + 1; /* both within ±2^62: no overflow */
-    int64_t life = end_tick - now_tick;
 
-    if (key.len > 0)
-        hmac_sha256_update(&ctx, key.len, key.ptr);
+    if (key_material.len > 0)
+        hmac_sha256_update(&ctx, key_material.len, key_material.ptr);
     hmac_sha256_digest(&ctx, sizeof digest, digest);
     memcpy(&fp, digest, sizeof fp);
     memcpy(&start, digest + 8, sizeof start);
     explicit_bzero(&ctx, sizeof ctx);
     explicit_bzero(digest, sizeof digest);
 
-    p->cls = owner_class(rc, owner);
+    key->cls = cls & (CLASSES - 1);
     fp &= ~UINT64_C(0) << KEY_SHIFT;
     if (fp == 0)
         fp = UINT64_C(1) << KEY_SHIFT;
-    fp |= (uint64_t)p->cls << FP_SHIFT;
+    key->fp = fp | (uint64_t)key->cls << FP_SHIFT;
+    key->start = start & rc->mask;
+    /* The window's words: a read now, so the check finds them in the cache. */
+    for (unsigned i = 0; i < rc->window; i += 64 / sizeof(uint64_t))
+        __builtin_prefetch((const void *)&rc->words[(key->start + i) & rc->mask], 1);
+    __builtin_prefetch((const void *)&rc->words[(key->start + rc->window - 1) & rc->mask], 1);
+}
+
+static void probe_init(const struct ng_replay_cache *rc, const struct ng_replay_key *key,
+                       int64_t now, int64_t expires_at, struct probe *p)
+{
+    int64_t now_tick = tick_floor(now);
+    int64_t end_tick = tick_floor(expires_at) + 1; /* both within ±2^62: no overflow */
+    int64_t life = end_tick - now_tick;
+
     if (life < 1)
         life = 1;
     if (life > MAX_LIFE)
         life = MAX_LIFE;
-    p->start = start & rc->mask;
-    p->fp = fp;
+    p->start = key->start & rc->mask;
+    p->fp = key->fp;
+    p->cls = key->cls;
     p->now_tick = now_tick;
     p->end_tick = end_tick;
-    p->pending = fp | PENDING | ((uint64_t)(now_tick + life) & EXP_MASK);
+    p->pending = p->fp | PENDING | ((uint64_t)(now_tick + life) & EXP_MASK);
 }
 
 /* The tick an evicted entry's class's watermark must reach: its expiry, or now if it has
@@ -392,13 +410,25 @@ void ng_replay_cache_destroy(struct ng_replay_cache *rc)
 ng_status ng_replay_cache_check_and_insert(struct ng_replay_cache *rc, struct ng_slice key_material,
                                            struct ng_slice owner, int64_t now, int64_t expires_at)
 {
-    struct probe p;
-    ng_status status;
+    struct ng_replay_key key;
 
     if (rc == NULL || (key_material.ptr == NULL && key_material.len != 0) ||
         (owner.ptr == NULL && owner.len != 0))
         return NG_ERR_INVALID_PARAM;
-    probe_init(rc, key_material, owner, now, expires_at, &p);
+    ng_replay_cache_locate(rc, key_material, owner, &key);
+    return ng_replay_cache_check_and_insert_located(rc, &key, now, expires_at);
+}
+
+ng_status ng_replay_cache_check_and_insert_located(struct ng_replay_cache *rc,
+                                                   const struct ng_replay_key *key, int64_t now,
+                                                   int64_t expires_at)
+{
+    struct probe p;
+    ng_status status;
+
+    if (rc == NULL || key == NULL || key->fp == 0 || key->cls >= CLASSES)
+        return NG_ERR_INVALID_PARAM;
+    probe_init(rc, key, now, expires_at, &p);
     if (is_stale(rc, &p))
         return NG_ERR_TIME_SKEW; /* early out; step (5) is what makes it safe */
     for (;;) {

@@ -41,8 +41,9 @@
  * call) by up to NG_REPLAY_CACHE_MAX_LIFETIME: an expired entry keeps its slot that long, and
  * is only taken over by eviction, which raises the watermark past it.
  *
- * Thread safety: ng_replay_cache_check_and_insert may be called from any number of threads at
- * once, with no lock. create/destroy must not race with anything. */
+ * Thread safety: ng_replay_cache_check_and_insert, and the locate and insert it is made of, may
+ * be called from any number of threads at once, with no lock. create/destroy must not race with
+ * anything. */
 #ifndef NEGRING_CORE_REPLAY_CACHE_H
 #define NEGRING_CORE_REPLAY_CACHE_H
 
@@ -84,6 +85,30 @@ void ng_replay_cache_destroy(struct ng_replay_cache *rc);
  * read during the call. */
 ng_status ng_replay_cache_check_and_insert(struct ng_replay_cache *rc, struct ng_slice key_material,
                                            struct ng_slice owner, int64_t now, int64_t expires_at);
+
+/* Where a key lives in the cache and the fingerprint that records it (the two keyed hashes of
+ * ng_replay_cache_check_and_insert), made before the call that inserts it. */
+struct ng_replay_key {
+    uint64_t start; /* first slot of the key's probe window */
+    uint64_t fp;    /* key hash and owner class, in place in the word */
+    unsigned cls;   /* owner class */
+};
+
+/* ng_replay_cache_check_and_insert in two steps, for a caller with other work to do in between:
+ * ng_replay_cache_locate hashes the key and its owner and starts loading the key's probe window
+ * into the CPU's cache, so that the check does not wait for memory (a probe window is a random
+ * place in tens of megabytes: one miss to DRAM, a twentieth of a cached Kerberos accept). The
+ * insert then has ng_replay_cache_check_and_insert's contract for the key and owner located.
+ * `key` holds no key material, only what the cache's own words hold. */
+void ng_replay_cache_locate(const struct ng_replay_cache *rc, struct ng_slice key_material,
+                            struct ng_slice owner, struct ng_replay_key *key);
+/* The same for an owner whose class `cls` the caller kept (ng_replay_cache_owner_class of the
+ * owner the key belongs to): a caller locating many keys of one owner hashes its name once. */
+void ng_replay_cache_locate_in_class(const struct ng_replay_cache *rc, struct ng_slice key_material,
+                                     unsigned cls, struct ng_replay_key *key);
+ng_status ng_replay_cache_check_and_insert_located(struct ng_replay_cache *rc,
+                                                   const struct ng_replay_key *key, int64_t now,
+                                                   int64_t expires_at);
 
 /* `owner`'s keys with expires_at before this many seconds are refused with NG_ERR_TIME_SKEW;
  * INT64_MIN until the first eviction from its class. It only rises. For tests and monitoring

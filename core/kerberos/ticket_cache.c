@@ -88,6 +88,11 @@ static ng_status derive_keys(struct ng_ticket_entry *e)
                               &e->keys->ap_rep);
 }
 
+void ng_ticket_entry_hold(struct ng_ticket_entry *e)
+{
+    atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed); /* the caller's keeps it alive */
+}
+
 void ng_ticket_entry_release(struct ng_ticket_entry *e)
 {
     if (e != NULL && atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1)

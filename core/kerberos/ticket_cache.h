@@ -65,6 +65,10 @@ struct ng_ticket_entry {
     size_t pac_len;
     int64_t auth_time, start_time, end_time; /* seconds since the Unix epoch */
     struct ng_ticket_keys *keys; /* AES session keys (krb5_aes.h); NULL for other enctypes */
+    /* The client's owner class in the process's replay cache plus one, 0 until an accept first
+     * needed it (krb5_accept_checks.c): a keyed hash of the client's name, the same for every
+     * accept of the ticket, so made once. Written by any thread, the same value by each. */
+    atomic_uint replay_class;
 };
 
 struct ng_ticket_cache;
@@ -99,6 +103,8 @@ ng_status ng_ticket_entry_new(krb5_context kctx, struct ng_slice ticket_der,
 void ng_ticket_cache_put(struct ng_ticket_cache *tc, struct ng_ticket_entry *e, int64_t now,
                          int64_t skew);
 
+/* Another reference on an entry the caller holds one on, dropped with ng_ticket_entry_release. */
+void ng_ticket_entry_hold(struct ng_ticket_entry *e);
 void ng_ticket_entry_release(struct ng_ticket_entry *e);
 
 /* Entries currently in the cache (a snapshot under concurrency). */

@@ -12,6 +12,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&req, 0, sizeof(req));
     ng_status st = ng_krb5_ap_req_parse(ng_slice_of(data, size), &req);
     FUZZ_CHECK(st == NG_OK || st == NG_ERR_INVALID_TOKEN);
+    /* The acceptor's two steps (the ticket's inside only on a ticket cache miss) answer as the
+     * whole parse does, and the ticket slice of the first lies in the input. */
+    struct ng_krb5_ap_req outer;
+    ng_status outer_st = ng_krb5_ap_req_parse_outer(ng_slice_of(data, size), &outer);
+    FUZZ_CHECK(outer_st == NG_OK || outer_st == NG_ERR_INVALID_TOKEN);
+    FUZZ_CHECK(outer_st != NG_OK || fuzz_inside(outer.ticket, data, size));
+    FUZZ_CHECK((outer_st == NG_OK ? ng_krb5_ap_req_parse_ticket(&outer) : outer_st) == st);
     if (st != NG_OK)
         return 0;
     FUZZ_CHECK(fuzz_inside(req.server.realm, data, size));

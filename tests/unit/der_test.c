@@ -139,6 +139,73 @@ static void test_read_expect_checks_the_tag(void)
     CHECK(r.failed);
 }
 
+/* What ng_der_read_expect must do, spelled with the general reader. */
+static struct ng_reader expect_by_read_tlv(struct ng_reader *r, uint8_t tag)
+{
+    struct ng_der_tlv tlv;
+    if (ng_der_read_tlv(r, &tlv) && tlv.tag != tag)
+        ng_reader_fail(r);
+    if (r->failed)
+        return (struct ng_reader){NULL, 0, true};
+    return ng_reader_of(tlv.value);
+}
+
+static bool same_reader(const struct ng_reader *a, const struct ng_reader *b)
+{
+    return a->failed == b->failed && (a->failed || (a->ptr == b->ptr && a->len == b->len));
+}
+
+/* The inline short-form fast path and the general path agree on every identifier and first
+ * length octet, for inputs ending anywhere around them, for valid and invalid expected tags,
+ * and on a reader a parser marked failed without emptying it. */
+static void test_read_expect_fast_path_agrees_with_read_tlv(void)
+{
+    static const uint8_t tags[] = {NG_DER_SEQUENCE, NG_DER_CONTEXT(1), 0x04, 0x1f, 0x3f, 0x00};
+    static const size_t lens[] = {0, 1, 2, 3, 4, 129, 131};
+    uint8_t buf[131];
+    size_t mismatches = 0;
+    memset(buf, 0x01, sizeof buf);
+    for (size_t t = 0; t < sizeof tags; t++)
+        for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++)
+            for (unsigned b0 = 0; b0 < 256; b0++)
+                for (unsigned b1 = 0; b1 < 256; b1++) {
+                    buf[0] = (uint8_t)b0;
+                    buf[1] = (uint8_t)b1;
+                    for (int failed = 0; failed < 2; failed++) {
+                        struct ng_reader fast = {buf, lens[l], failed}, slow = fast;
+                        struct ng_reader f = ng_der_read_expect(&fast, tags[t]);
+                        struct ng_reader s = expect_by_read_tlv(&slow, tags[t]);
+                        mismatches += !same_reader(&f, &s) || !same_reader(&fast, &slow);
+                    }
+                }
+    CHECK_EQ(mismatches, 0);
+}
+
+/* The same for the long forms the fast path takes (0x81 and 0x82) and those next to them, on
+ * every pair of length octets, for inputs that end before, at and after what they announce. */
+static void test_read_expect_long_form_fast_path_agrees_with_read_tlv(void)
+{
+    static const uint8_t forms[] = {0x80, 0x81, 0x82, 0x83};
+    static const size_t lens[] = {2, 3, 4, 0x83, 0x84, 0x104, 0x105, 0x10000};
+    static uint8_t buf[0x10000];
+    size_t mismatches = 0;
+    memset(buf, 0x01, sizeof buf);
+    buf[0] = NG_DER_SEQUENCE;
+    for (size_t f = 0; f < sizeof forms; f++)
+        for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++)
+            for (unsigned b2 = 0; b2 < 256; b2++)
+                for (unsigned b3 = 0; b3 < 256; b3++) {
+                    buf[1] = forms[f];
+                    buf[2] = (uint8_t)b2;
+                    buf[3] = (uint8_t)b3;
+                    struct ng_reader fast = {buf, lens[l], false}, slow = fast;
+                    struct ng_reader a = ng_der_read_expect(&fast, NG_DER_SEQUENCE);
+                    struct ng_reader b = expect_by_read_tlv(&slow, NG_DER_SEQUENCE);
+                    mismatches += !same_reader(&a, &b) || !same_reader(&fast, &slow);
+                }
+    CHECK_EQ(mismatches, 0);
+}
+
 static void test_finish_rejects_trailing_bytes_in_a_constructed_value(void)
 {
     static const uint8_t in[] = {0x30, 0x04, 0x02, 0x01, 0x05, 0x00};
@@ -403,6 +470,11 @@ static void test_fixed_writer_reports_needed_size(void)
     CHECK_EQ(w2.len, 203);
     CHECK_MEM(exact, "\x04\x81\xc8\x01", 4);
     free(exact);
+    /* The short form too: a header with one octet of room still counts both. */
+    struct ng_writer w3 = ng_writer_fixed(small, 1);
+    ng_der_write_tlv(&w3, NG_DER_OCTET_STRING, ng_slice_of(body, 5));
+    CHECK_EQ(ng_writer_status(&w3), NG_ERR_BUFFER_TOO_SMALL);
+    CHECK_EQ(w3.len, 7);
 }
 
 /* A spilling writer: output that fits stays in the caller's buffer (taken as a heap copy);
@@ -458,6 +530,8 @@ int main(void)
     RUN(test_rejects_high_tag_number_form_and_tag_zero);
     RUN(test_failure_is_sticky);
     RUN(test_read_expect_checks_the_tag);
+    RUN(test_read_expect_fast_path_agrees_with_read_tlv);
+    RUN(test_read_expect_long_form_fast_path_agrees_with_read_tlv);
     RUN(test_finish_rejects_trailing_bytes_in_a_constructed_value);
     RUN(test_read_optional_consumes_only_a_matching_tag);
     RUN(test_oid_validation);

@@ -277,6 +277,14 @@ static ng_status parse_with_kvno(const uint8_t *kvno, size_t kvno_len, struct ng
     wrap(&msg, NG_DER_APPLICATION(14), &body);
     REQUIRE(msg.error == NG_OK);
     ng_status st = ng_krb5_ap_req_parse(ng_writer_slice(&msg), req);
+    /* The acceptor's two steps (the ticket's inside read only on a ticket cache miss): the
+     * AP-REQ around the ticket parses whatever the kvno, and the ticket's step answers as the
+     * whole parse does. */
+    struct ng_krb5_ap_req outer;
+    CHECK_EQ(ng_krb5_ap_req_parse_outer(ng_writer_slice(&msg), &outer), NG_OK);
+    CHECK(ng_slice_eq(outer.ticket, req->ticket));
+    CHECK_EQ(ng_krb5_ap_req_parse_ticket(&outer), st);
+    CHECK_EQ(outer.ticket_kvno, req->ticket_kvno);
     ng_writer_free(&msg);
     return st;
 }

@@ -22,9 +22,11 @@
 #include "krb5_cached_accept.h"
 #include "krb5_credentials.h"
 #include "krb5_gss_checksum.h"
+#include "krb5_state.h"
 #include "krb5_token.h"
 #include "mech_oid.h"
 #include "realm.h"
+#include "security_context.h"
 #include "spnego.h"
 #include "ticket_cache.h"
 
@@ -297,6 +299,42 @@ static void test_reload_empties_the_cache(void)
     CHECK_EQ(ng_krb5_cached_accept_count(), before + 1);
 }
 
+/* A cached accept's context shares its ticket's PAC with the cache entry (krb5_state.h): the
+ * context outlives the entry leaving the cache (a key reload empties it) and still reads the
+ * PAC it was given (under ASan a dangling PAC is a use after free here). */
+static void test_context_keeps_its_pac_after_the_cache_drops_the_ticket(void)
+{
+    handshake_and_protect(); /* the ticket is cached (again) */
+    CHECK_EQ(cached_tickets(&warm), 1);
+    struct ng_gss_initiator c;
+    REQUIRE(ng_gss_initiator_init(&c, "HTTP@localhost", gss_mech_spnego, client_flags, NULL) == 0);
+    struct ng_accept_leg *leg = calloc(1, sizeof(*leg));
+    CtxtHandle handle;
+    int legs;
+    uint64_t before = ng_krb5_cached_accept_count();
+    CHECK_EQ(ng_handshake(&warm, &c, req_flags, NULL, 0, &handle, leg, &legs), SEC_E_OK);
+    CHECK_EQ(ng_krb5_cached_accept_count(), before + 1);
+    struct ng_context *ctx;
+    REQUIRE(ng_context_acquire(&handle, &ctx) == NG_OK);
+    const struct ng_krb5_state *st = ng_krb5_state_of(ctx);
+    REQUIRE(st->pac != NULL && st->pac_len > 0);
+    uint8_t *copy = malloc(st->pac_len);
+    REQUIRE(copy != NULL);
+    memcpy(copy, st->pac, st->pac_len);
+    ng_context_release(&handle);
+    CHECK_EQ(SetCredentialsAttributesA(&warm, SECPKG_CRED_ATTR_NEGRING_RELOAD_KEYS, NULL, 0),
+             SEC_E_OK);
+    CHECK_EQ(cached_tickets(&warm), 0);
+    REQUIRE(ng_context_acquire(&handle, &ctx) == NG_OK);
+    st = ng_krb5_state_of(ctx);
+    CHECK(st->pac != NULL && memcmp(st->pac, copy, st->pac_len) == 0);
+    ng_context_release(&handle);
+    CHECK_EQ(DeleteSecurityContext(&handle), SEC_E_OK);
+    free(copy);
+    ng_gss_initiator_free(&c);
+    free(leg);
+}
+
 static void test_delegation_left_to_libkrb5(void)
 {
     REQUIRE(ng_test_realm_kinit(&realm, realm.user, realm.password, realm.ccache, "-f") == 0);
@@ -335,6 +373,7 @@ int main(void)
     RUN(test_clock_skew);
     RUN(test_wrong_service);
     RUN(test_reload_empties_the_cache);
+    RUN(test_context_keeps_its_pac_after_the_cache_drops_the_ticket);
     RUN(test_delegation_left_to_libkrb5);
     FreeCredentialsHandle(&warm);
     ng_test_realm_stop(&realm);

@@ -82,6 +82,40 @@ static void test_fork_child_does_not_repeat_the_parent(void)
     close(fds[1]);
 }
 
+/* A child's draws after fork(), from a pool its parent's page no longer fills. */
+static void draws_of_a_fork_child(uint64_t v[4])
+{
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        uint64_t mine[4];
+        for (int i = 0; i < 4; i++)
+            mine[i] = draw();
+        _exit(write(fds[1], mine, sizeof(mine)) == sizeof(mine) ? 0 : 1);
+    }
+    CHECK_EQ(read(fds[0], v, 4 * sizeof(v[0])), 4 * sizeof(v[0]));
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+/* Two children refill from the same starting image: each refill's key comes from the kernel, so
+ * their pools differ (a fixed or derived key would hand both the same values). */
+static void test_refills_are_keyed_by_the_kernel(void)
+{
+    (void)draw();
+    uint64_t a[4] = {0}, b[4] = {0};
+    draws_of_a_fork_child(a);
+    draws_of_a_fork_child(b);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            CHECK(a[i] != b[j]);
+}
+
 static void test_large_requests_are_filled(void)
 {
     uint8_t big[3 * NG_RANDOM_POOL_SIZE] = {0};
@@ -122,6 +156,7 @@ int main(void)
 {
     RUN(test_no_repeats_across_refills_and_threads);
     RUN(test_fork_child_does_not_repeat_the_parent);
+    RUN(test_refills_are_keyed_by_the_kernel);
     RUN(test_large_requests_are_filled);
     RUN(test_thread_pools_are_released);
     return check_report();

@@ -294,6 +294,31 @@ static void empty_and_invalid_parameters(void)
     ng_replay_cache_destroy(rc);
 }
 
+/* The two-step insert (locate early, insert later) is the one-step insert: each sees the
+ * other's keys as replays, and a key located for another owner is another key. */
+static void located_insert_is_check_and_insert(void)
+{
+    struct ng_replay_cache *rc = new_cache(10);
+    struct key k = key_of(3);
+    struct ng_slice material = ng_slice_of(k.bytes, sizeof k.bytes);
+    struct ng_replay_key located, other_owner;
+    ng_replay_cache_locate(rc, material, ALICE, &located);
+    ng_replay_cache_locate(rc, material, ng_slice_of("bob@R", 5), &other_owner);
+    CHECK_EQ(ng_replay_cache_check_and_insert_located(rc, &located, 1000, 1300), NG_OK);
+    CHECK_EQ(insert(rc, 3, 1000, 1300), NG_ERR_REPLAY);
+    CHECK_EQ(ng_replay_cache_check_and_insert_located(rc, &located, 1001, 1301), NG_ERR_REPLAY);
+    CHECK_EQ(ng_replay_cache_check_and_insert_located(rc, &other_owner, 1000, 1300), NG_OK);
+    CHECK_EQ(insert(rc, 4, 1000, 1300), NG_OK);
+    ng_replay_cache_locate(rc, ng_slice_of(key_of(4).bytes, sizeof k.bytes), ALICE, &located);
+    CHECK_EQ(ng_replay_cache_check_and_insert_located(rc, &located, 1000, 1300), NG_ERR_REPLAY);
+    CHECK_EQ(located.cls, ng_replay_cache_owner_class(rc, ALICE));
+    struct ng_replay_key zero = {0};
+    CHECK_EQ(ng_replay_cache_check_and_insert_located(rc, &zero, 1000, 1300), NG_ERR_INVALID_PARAM);
+    CHECK_EQ(ng_replay_cache_check_and_insert_located(NULL, &located, 1000, 1300),
+             NG_ERR_INVALID_PARAM);
+    ng_replay_cache_destroy(rc);
+}
+
 static void allocation_failure_is_nomem(void)
 {
     struct ng_replay_cache *rc = NULL;
@@ -319,6 +344,7 @@ int main(void)
     RUN(extreme_times_clamped);
     RUN(clock_wraps);
     RUN(empty_and_invalid_parameters);
+    RUN(located_insert_is_check_and_insert);
     RUN(allocation_failure_is_nomem);
     return check_report();
 }
