@@ -20,15 +20,6 @@ uint8_t ng_peek_u8(struct ng_reader *r)
     return r->ptr[0];
 }
 
-static uint64_t read_le(struct ng_reader *r, size_t n)
-{
-    struct ng_slice s = ng_read_slice(r, n);
-    uint64_t v = 0;
-    for (size_t i = s.len; i > 0; i--)
-        v = (v << 8) | s.ptr[i - 1];
-    return v;
-}
-
 static uint64_t read_be(struct ng_reader *r, size_t n)
 {
     struct ng_slice s = ng_read_slice(r, n);
@@ -38,18 +29,6 @@ static uint64_t read_be(struct ng_reader *r, size_t n)
     return v;
 }
 
-uint16_t ng_read_le16(struct ng_reader *r)
-{
-    return (uint16_t)read_le(r, 2);
-}
-uint32_t ng_read_le32(struct ng_reader *r)
-{
-    return (uint32_t)read_le(r, 4);
-}
-uint64_t ng_read_le64(struct ng_reader *r)
-{
-    return read_le(r, 8);
-}
 uint16_t ng_read_be16(struct ng_reader *r)
 {
     return (uint16_t)read_be(r, 2);

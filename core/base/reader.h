@@ -63,9 +63,28 @@ static inline struct ng_slice ng_read_rest(struct ng_reader *r)
 /* A sub-reader over the next n bytes; the parent moves past them. */
 struct ng_reader ng_read_sub(struct ng_reader *r, size_t n);
 void ng_read_skip(struct ng_reader *r, size_t n);
-uint16_t ng_read_le16(struct ng_reader *r);
-uint32_t ng_read_le32(struct ng_reader *r);
-uint64_t ng_read_le64(struct ng_reader *r);
+/* A little-endian integer of n (constant) bytes; 0 after a failure. Inline, as the reads above:
+ * an NTLM message is mostly 16- and 32-bit fields, and the compiler makes each one load. */
+static inline uint64_t ng_read_le(struct ng_reader *r, size_t n)
+{
+    struct ng_slice s = ng_read_slice(r, n);
+    uint64_t v = 0;
+    for (size_t i = s.len; i > 0; i--)
+        v = (v << 8) | s.ptr[i - 1];
+    return v;
+}
+static inline uint16_t ng_read_le16(struct ng_reader *r)
+{
+    return (uint16_t)ng_read_le(r, 2);
+}
+static inline uint32_t ng_read_le32(struct ng_reader *r)
+{
+    return (uint32_t)ng_read_le(r, 4);
+}
+static inline uint64_t ng_read_le64(struct ng_reader *r)
+{
+    return ng_read_le(r, 8);
+}
 uint16_t ng_read_be16(struct ng_reader *r);
 uint32_t ng_read_be32(struct ng_reader *r);
 uint64_t ng_read_be64(struct ng_reader *r);

@@ -94,13 +94,6 @@ void ng_write_slice(struct ng_writer *w, struct ng_slice s)
     ng_write_bytes(w, s.ptr, s.len);
 }
 
-static void write_le(struct ng_writer *w, uint64_t v, size_t n)
-{
-    uint8_t *at = ng_writer_reserve(w, n);
-    for (size_t i = 0; at != NULL && i < n; i++)
-        at[i] = (uint8_t)(v >> (8 * i));
-}
-
 static void write_be(struct ng_writer *w, uint64_t v, size_t n)
 {
     uint8_t *at = ng_writer_reserve(w, n);
@@ -108,18 +101,6 @@ static void write_be(struct ng_writer *w, uint64_t v, size_t n)
         at[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
 }
 
-void ng_write_le16(struct ng_writer *w, uint16_t v)
-{
-    write_le(w, v, 2);
-}
-void ng_write_le32(struct ng_writer *w, uint32_t v)
-{
-    write_le(w, v, 4);
-}
-void ng_write_le64(struct ng_writer *w, uint64_t v)
-{
-    write_le(w, v, 8);
-}
 void ng_write_be16(struct ng_writer *w, uint16_t v)
 {
     write_be(w, v, 2);

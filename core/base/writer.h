@@ -54,9 +54,26 @@ static inline void ng_write_u8(struct ng_writer *w, uint8_t v)
 
 void ng_write_bytes(struct ng_writer *w, const void *data, size_t n);
 void ng_write_slice(struct ng_writer *w, struct ng_slice s);
-void ng_write_le16(struct ng_writer *w, uint16_t v);
-void ng_write_le32(struct ng_writer *w, uint32_t v);
-void ng_write_le64(struct ng_writer *w, uint64_t v);
+/* A little-endian integer of n (constant) bytes. Inline, as ng_write_u8: the compiler makes
+ * each one store (NTLM's messages are mostly 16- and 32-bit fields). */
+static inline void ng_write_le(struct ng_writer *w, uint64_t v, size_t n)
+{
+    uint8_t *at = ng_writer_reserve(w, n);
+    for (size_t i = 0; at != NULL && i < n; i++)
+        at[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void ng_write_le16(struct ng_writer *w, uint16_t v)
+{
+    ng_write_le(w, v, 2);
+}
+static inline void ng_write_le32(struct ng_writer *w, uint32_t v)
+{
+    ng_write_le(w, v, 4);
+}
+static inline void ng_write_le64(struct ng_writer *w, uint64_t v)
+{
+    ng_write_le(w, v, 8);
+}
 void ng_write_be16(struct ng_writer *w, uint16_t v);
 void ng_write_be32(struct ng_writer *w, uint32_t v);
 void ng_write_be64(struct ng_writer *w, uint64_t v);

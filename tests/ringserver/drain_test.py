@@ -77,7 +77,7 @@ def exited():
     try:
         with open("/proc/%d/stat" % pid) as f:
             return f.read().split(") ")[1][0] == "Z"
-    except FileNotFoundError:  # it exited (and was reaped) between the two looks
+    except (FileNotFoundError, ProcessLookupError):  # reaped between the looks, or mid-read
         return True
 
 

@@ -1,6 +1,5 @@
 /* core/base/der.c: X.690 DER reading (strict lengths, tags, small integers, OIDs, flag bit strings)
  * and size-first writing. */
-#include "alloc.h"
 #include "check.h"
 #include "der.h"
 
@@ -477,38 +476,6 @@ static void test_fixed_writer_reports_needed_size(void)
     CHECK_EQ(w3.len, 7);
 }
 
-/* A spilling writer: output that fits stays in the caller's buffer (taken as a heap copy);
- * output that does not moves whole to the heap, the caller's buffer left as it was. */
-static void test_spilling_writer_moves_to_the_heap_only_when_full(void)
-{
-    uint8_t room[8], body[100];
-    for (size_t i = 0; i < sizeof(body); i++)
-        body[i] = (uint8_t)i;
-    struct ng_writer w = ng_writer_spilling(room, sizeof(room));
-    ng_write_bytes(&w, body, 6);
-    CHECK(w.buf == room && !w.owned && ng_writer_status(&w) == NG_OK);
-    size_t len = 0;
-    uint8_t *taken = ng_writer_take(&w, &len);
-    REQUIRE(taken != NULL && taken != room);
-    CHECK(len == 6 && memcmp(taken, body, 6) == 0);
-    ng_free(taken);
-
-    w = ng_writer_spilling(room, sizeof(room));
-    ng_write_bytes(&w, body, 6);
-    ng_write_bytes(&w, body + 6, sizeof(body) - 6);
-    REQUIRE(ng_writer_status(&w) == NG_OK);
-    CHECK(w.buf != room && w.owned && w.len == sizeof(body));
-    CHECK(memcmp(w.buf, body, sizeof(body)) == 0);
-    CHECK(memcmp(room, body, 6) == 0); /* what was written there before the move */
-    taken = ng_writer_take(&w, &len);
-    CHECK(len == sizeof(body) && memcmp(taken, body, sizeof(body)) == 0);
-    ng_free(taken);
-    w = ng_writer_spilling(room, sizeof(room));
-    ng_write_bytes(&w, body, sizeof(body));
-    ng_writer_free(&w); /* frees the heap buffer, never the caller's */
-    CHECK(w.buf == NULL && w.len == 0);
-}
-
 static void test_header_refuses_lengths_past_four_octets(void)
 {
     if (SIZE_MAX <= UINT32_MAX)
@@ -546,7 +513,6 @@ int main(void)
     RUN(test_header_exact_bytes);
     RUN(test_write_read_round_trip_across_length_forms);
     RUN(test_fixed_writer_reports_needed_size);
-    RUN(test_spilling_writer_moves_to_the_heap_only_when_full);
     RUN(test_header_refuses_lengths_past_four_octets);
     return check_report();
 }
