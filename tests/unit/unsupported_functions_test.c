@@ -12,6 +12,7 @@ static void test_valid_handle_is_unsupported_bad_handle_is_invalid(void)
 
     REQUIRE(creds != NULL);
     atomic_init(&creds->refs, 1);
+    ng_credentials_ref(creds); /* the context takes a reference */
     REQUIRE(ng_context_new(NG_ROLE_ACCEPTOR, NG_PKG_NEGOTIATE, creds, &ctx) == NG_OK);
     REQUIRE(ng_context_publish(ctx, &h) == NG_OK);
     CtxtHandle *handles[] = {&h, &bad};
