@@ -78,8 +78,8 @@ static struct pool *own_pool(void)
  * that key (2 KiB is 128 blocks, far inside what AES as a pseudorandom permutation allows), and
  * every refill, in a fork child too, starts from new kernel bytes. Filling all 2 KiB with
  * getrandom ran the kernel's ChaCha20 in plain C over every byte: a twentieth of a cached
- * Kerberos accept in a perf profile of negring-bench (docs/benchmarks.md), where 32 bytes of it
- * and the AES keystream cost a quarter as much. */
+ * Kerberos accept in a perf profile of negring-bench (docs/benchmarks.md); 32 bytes of it and
+ * the AES-NI keystream are a small part of that. */
 static ng_status refill(struct pool *pool)
 {
     uint8_t key[AES256_KEY_SIZE], counter[AES_BLOCK_SIZE] = {0};
