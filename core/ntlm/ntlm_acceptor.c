@@ -186,18 +186,6 @@ static ng_status refuse_legacy(struct ng_context *ctx, const struct ng_ntlm_auth
     return NG_ERR_POLICY;
 }
 
-/* Equal up to ASCII case, byte for byte: names that uppercase alike in NTOWFv2 whatever the
- * locale (strcasecmp may fold more in some locales). */
-static bool same_ascii_case(const char *a, const char *b)
-{
-    for (; *a != '\0' && *b != '\0'; a++, b++) {
-        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
-        if (x != y && !((x | 0x20) == (y | 0x20) && (x | 0x20) >= 'a' && (x | 0x20) <= 'z'))
-            return false;
-    }
-    return *a == *b;
-}
-
 /* The account to check, and its ResponseKeyNT as a keyed HMAC state (secret). */
 struct account {
     const struct ng_user_entry *entry; /* the account, or the stand-in of an unknown user */
@@ -223,11 +211,11 @@ static ng_status find_account(const struct ng_ntlm_credentials *nc, const struct
      * for a real account and cannot tell which names exist. */
     out->entry = m.checked;
     out->exists = m.entry != NULL;
-    /* The snapshot's precomputed key serves when the client spelled the names as it did; the
-     * rule does not look at whether the user exists (the stand-in has a key too), so neither
-     * does the time taken. */
-    if (m.response_key != NULL && strcmp(n->domain.str, m.domain_spelling) == 0 &&
-        (m.entry == NULL || same_ascii_case(n->user.str, m.entry->user))) {
+    /* The snapshot's precomputed key serves when the client spelled the domain as it did (a
+     * user found differs from its entry in ASCII case at most, which NTOWFv2's uppercasing
+     * takes away); the rule does not look at whether the user exists (the stand-in has a key
+     * too), so neither does the time taken. */
+    if (m.response_key != NULL && strcmp(n->domain.str, m.domain_spelling) == 0) {
         out->response_key = *m.response_key;
         return NG_OK;
     }

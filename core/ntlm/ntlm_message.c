@@ -206,30 +206,38 @@ static bool ascii_units(struct ng_slice field)
     return true;
 }
 
+/* The length of the field's UTF-8 when it is that of an OEM or ASCII string, whose bytes (the
+ * low ones for UTF-16LE) are its UTF-8 with no conversion: the usual name. SIZE_MAX when the
+ * field needs converting or checking further. */
+static size_t plain_length(struct ng_slice field, bool unicode)
+{
+    if (!unicode)
+        return memchr(field.ptr ? (const void *)field.ptr : "", 0, field.len) ? SIZE_MAX
+                                                                              : field.len;
+    return field.len % 2 == 0 && ascii_units(field) ? field.len / 2 : SIZE_MAX;
+}
+
+/* The plain string's `len` bytes and a terminator into `out`. */
+static void copy_plain(struct ng_slice field, bool unicode, size_t len, char *out)
+{
+    for (size_t i = 0; i < len; i++)
+        out[i] = (char)field.ptr[unicode ? 2 * i : i];
+    out[len] = '\0';
+}
+
 ng_status ng_ntlm_string_to_utf8(struct ng_slice field, bool unicode, char **out)
 {
     *out = NULL;
-    if (!unicode) {
-        if (memchr(field.ptr ? (const void *)field.ptr : "", 0, field.len) != NULL)
-            return NG_ERR_INVALID_TOKEN;
-        *out = ng_alloc(field.len + 1);
-        if (*out == NULL)
+    size_t len = plain_length(field, unicode);
+    if (len != SIZE_MAX) {
+        if ((*out = ng_alloc(len + 1)) == NULL)
             return NG_ERR_NOMEM;
-        if (field.len > 0)
-            memcpy(*out, field.ptr, field.len);
+        copy_plain(field, unicode, len, *out);
         return NG_OK;
     }
-    if (field.len % 2 != 0)
-        return NG_ERR_INVALID_TOKEN;
+    if (!unicode || field.len % 2 != 0)
+        return NG_ERR_INVALID_TOKEN; /* an OEM string with a NUL; odd UTF-16 */
     size_t units = field.len / 2;
-    if (ascii_units(field)) { /* the usual name: its UTF-8 is its low bytes, no conversion */
-        *out = ng_alloc(units + 1);
-        if (*out == NULL)
-            return NG_ERR_NOMEM;
-        for (size_t i = 0; i < units; i++)
-            (*out)[i] = (char)field.ptr[2 * i];
-        return NG_OK;
-    }
     SEC_WCHAR *wide = ng_alloc((units + 1) * sizeof(SEC_WCHAR)); /* aligned copy */
     if (wide == NULL)
         return NG_ERR_NOMEM;
@@ -246,18 +254,9 @@ ng_status ng_ntlm_string_to_utf8(struct ng_slice field, bool unicode, char **out
 ng_status ng_ntlm_name_decode(struct ng_slice field, bool unicode, struct ng_ntlm_name *out)
 {
     out->str = out->inline_buf;
-    size_t len = unicode ? field.len / 2 : field.len;
-    bool fits = len < sizeof(out->inline_buf);
-    if (fits && unicode && field.len % 2 == 0 && ascii_units(field)) {
-        for (size_t i = 0; i < len; i++)
-            out->inline_buf[i] = (char)field.ptr[2 * i];
-        out->inline_buf[len] = '\0';
-        return NG_OK;
-    }
-    if (fits && !unicode && memchr(field.ptr ? (const void *)field.ptr : "", 0, len) == NULL) {
-        if (len > 0)
-            memcpy(out->inline_buf, field.ptr, len);
-        out->inline_buf[len] = '\0';
+    size_t len = plain_length(field, unicode);
+    if (len < sizeof(out->inline_buf)) {
+        copy_plain(field, unicode, len, out->inline_buf);
         return NG_OK;
     }
     return ng_ntlm_string_to_utf8(field, unicode, &out->str);

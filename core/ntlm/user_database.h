@@ -51,7 +51,9 @@ void ng_user_db_free_chain(struct ng_user_db *db);
  * domain is spelled as the snapshot's first account of that domain spells it (the spelling
  * clients usually send); a client spelling it otherwise needs its own NTOWFv2. */
 struct ng_user_match {
-    const struct ng_user_entry *entry; /* the account, disabled or not; NULL when unknown */
+    /* The account, disabled or not, its names equal to the ones looked up but for ASCII case
+     * (never folded further, whatever the locale); NULL when unknown. */
+    const struct ng_user_entry *entry;
     /* What to check the logon against: `entry`, or for an unknown user the snapshot's
      * disabled stand-in (a random NT hash made at load, so no proof can match it), so checking
      * an unknown user costs what checking a real one does. NULL when the domain is not served. */
