@@ -14,6 +14,12 @@
 #       sides for comparison; medians of REPS repetitions (default 5).
 #   scripts/bench.sh micro [GOOGLE-BENCHMARK FLAGS...]
 #       every micro-benchmark (SPNEGO, Kerberos accept, handle table, replay cache 1..N threads).
+#   scripts/bench.sh against REV [PAIRS] [FILTER]
+#       this tree against revision REV (built in a clone under $TMPDIR), the two run
+#       alternately PAIRS times (default 5), pinned to the last CPU: CPU time per iteration of
+#       the micro-benchmarks FILTER selects (default the NTLM accepts and their crypto floor),
+#       medians of 3, and this tree's time over REV's per pair. A shared machine's speed
+#       drifts by more than a change does; the ratio within a pair is what holds.
 #   scripts/bench.sh instructions
 #       instructions per accepted context (Kerberos cached and first use, NTLM, NTLM in
 #       Negotiate), counted by callgrind: repeatable where time on a shared machine is not, for
@@ -90,6 +96,66 @@ ntlm() {
     "load average before the run: \($load)"' "$json"
 }
 
+# negring-bench of revision $1, built once in a clone of this repository under $TMPDIR.
+build_revision() {
+  local sha src
+  sha=$(git -C "$root" rev-parse --verify "$1^{commit}")
+  src=${TMPDIR:-/tmp}/negring-bench-$sha
+  if [ ! -d "$src/.git" ]; then
+    git clone --quiet --no-checkout "$root" "$src"
+    git -C "$src" checkout --quiet --detach "$sha"
+  fi
+  cmake -S "$src" -B "$src/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$src/build" -j"$(nproc)" --target negring-bench >/dev/null
+  echo "$src/build/bench/micro/negring-bench"
+}
+
+against() {
+  local rev=${1:?usage: scripts/bench.sh against REV [PAIRS] [FILTER]} pairs=${2:-5}
+  local filter=${3:-'^ntlm_(accept|floor)/'} old new results load pin=()
+  build_bench
+  old=$(build_revision "$rev")
+  new=$build/bench/micro/negring-bench
+  command -v taskset >/dev/null && pin=(taskset -c "$(($(nproc) - 1))")
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  results=$(mktemp)
+  trap 'rm -f "$results"' RETURN
+  for pair in $(seq "$pairs"); do
+    for side in old new; do
+      local bin=$old
+      [ "$side" = new ] && bin=$new
+      "${pin[@]}" "$bin" --benchmark_filter="$filter" --benchmark_min_time=1 \
+        --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+        --benchmark_format=json 2>/dev/null |
+        jq -c --arg side "$side" --argjson pair "$pair" --arg at "$(date -u +%H:%MZ)" '
+          .benchmarks[] | select(.aggregate_name == "median")
+          | {pair: $pair, at: $at, side: $side, name: .run_name, cpu: .cpu_time}' >>"$results"
+    done
+  done
+  # One row per benchmark and pair; a benchmark REV does not have shows this tree's time only.
+  jq -rs --arg cmd "scripts/bench.sh against $rev $pairs '$filter'" --arg machine "$(machine)" \
+    --arg rev "$(git -C "$root" rev-parse --short "$rev")" --arg load "$load" \
+    --arg head "$(git -C "$root" rev-parse --short HEAD)" '
+    def us(t): (t / 10 | round / 100);
+    def median: sort | if length % 2 == 1 then .[length / 2 | floor]
+                       else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+    def ratio(o; n): (n / o * 100 | round / 100);
+    group_by(.name) | map({name: .[0].name, runs: (group_by(.pair) | map({
+        at: .[0].at, old: (map(select(.side == "old"))[0].cpu),
+        new: (map(select(.side == "new"))[0].cpu)}))}) as $rows |
+    "| benchmark | pair, time | \($rev) µs (CPU) | \($head) (this tree) µs (CPU) | this tree / \($rev) |",
+    "|---|---|---|---|---|",
+    ($rows[] | .name as $name | .runs | to_entries[] |
+      "| \($name) | \(.key + 1), \(.value.at) | \(if .value.old then us(.value.old) else "-" end) | \(us(.value.new)) | \(if .value.old then ratio(.value.old; .value.new) else "-" end) |"),
+    "",
+    ($rows[] | select(.runs[0].old) |
+      "median ratio \(.name): \([.runs[] | .new / .old] | median * 100 | round / 100)"),
+    "",
+    "command: \($cmd)",
+    "machine: \($machine)",
+    "load average before the run: \($load)"' "$results"
+}
+
 instructions() {
   build_bench
   local out filter
@@ -111,9 +177,10 @@ instructions() {
 }
 
 case "${1:-}" in
+  against) shift; against "$@" ;;
   inprocess) shift; inprocess "$@" ;;
   instructions) shift; instructions ;;
   ntlm) shift; ntlm "$@" ;;
   micro) shift; build_bench; "$build/bench/micro/negring-bench" "$@" ;;
-  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -42,11 +42,6 @@ void *ng_realloc(void *ptr, size_t size)
     return realloc(ptr, size ? size : 1);
 }
 
-void ng_free(void *ptr)
-{
-    free(ptr);
-}
-
 void ng_free_secret(void *ptr, size_t size)
 {
     if (ptr == NULL)

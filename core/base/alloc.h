@@ -4,10 +4,16 @@
 #define NEGRING_CORE_ALLOC_H
 
 #include <stddef.h>
+#include <stdlib.h>
 
 void *ng_alloc(size_t size); /* zeroed; NULL on failure */
 void *ng_realloc(void *ptr, size_t size);
-void ng_free(void *ptr);
+/* Inline, and nothing for NULL: freeing a context passes most of its optional fields empty. */
+static inline void ng_free(void *ptr)
+{
+    if (ptr != NULL)
+        free(ptr);
+}
 /* Wipes `size` bytes before freeing: for keys, passwords and decrypted tickets. */
 void ng_free_secret(void *ptr, size_t size);
 char *ng_strdup(const char *s);

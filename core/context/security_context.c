@@ -46,6 +46,16 @@ static void free_mech_state(struct ng_context *ctx)
     ctx->mech_state = NULL;
 }
 
+static void free_names(struct ng_context *ctx)
+{
+    if (!ctx->names_in_room) {
+        ng_free(ctx->client_name);
+        ng_free(ctx->server_name);
+    }
+    ctx->client_name = ctx->server_name = NULL;
+    ctx->names_in_room = false;
+}
+
 void ng_context_free(struct ng_context *ctx)
 {
     if (ctx == NULL)
@@ -53,14 +63,32 @@ void ng_context_free(struct ng_context *ctx)
     free_mech_state(ctx);
     if (ctx->spnego.mech_types != ctx->spnego.mech_types_room)
         ng_free(ctx->spnego.mech_types);
-    ng_free(ctx->client_name);
-    ng_free(ctx->server_name);
+    free_names(ctx);
     ng_free(ctx->target_name);
     ng_free(ctx->failure_user);
     ng_free(ctx->failure_detail);
     ng_access_token_free(atomic_load(&ctx->access_token));
     ng_credentials_unref(ctx->creds);
     ng_free_secret(ctx, sizeof(*ctx));
+}
+
+ng_status ng_context_set_names(struct ng_context *ctx, const char *client, const char *server)
+{
+    free_names(ctx);
+    size_t client_len = strlen(client) + 1, server_len = strlen(server) + 1;
+    if (client_len + server_len <= sizeof(ctx->names_room)) {
+        ctx->client_name = memcpy(ctx->names_room, client, client_len);
+        ctx->server_name = memcpy(ctx->names_room + client_len, server, server_len);
+        ctx->names_in_room = true;
+        return NG_OK;
+    }
+    ctx->client_name = ng_memdup(client, client_len);
+    ctx->server_name = ng_memdup(server, server_len);
+    if (ctx->client_name == NULL || ctx->server_name == NULL) {
+        free_names(ctx); /* neither name rather than half */
+        return NG_ERR_NOMEM;
+    }
+    return NG_OK;
 }
 
 ng_status ng_spnego_keep_mech_types(struct ng_spnego_state *s, struct ng_slice der)

@@ -50,6 +50,10 @@ static inline struct ng_slice ng_spnego_mech_types(const struct ng_spnego_state 
 /* Keeps a copy of `der` as the MechTypeList, in the context when it fits (no allocation). */
 ng_status ng_spnego_keep_mech_types(struct ng_spnego_state *s, struct ng_slice der);
 
+/* Room in the context for both names of a logon ("DOMAIN\\user" or "user@REALM", and the
+ * service's "HTTP/host@REALM"), so the common case allocates nothing. */
+enum { NG_CONTEXT_NAMES_ROOM = 128 };
+
 struct ng_context {
     atomic_int users; /* -1 while a leg changes the context; else the readers inside */
     enum ng_ctx_role role;
@@ -63,12 +67,14 @@ struct ng_context {
     ULONG ret_flags;               /* ASC_RET_* / ISC_RET_* established */
     struct ng_spnego_state spnego;
     int64_t start_time, end_time; /* Unix seconds; INT64_MAX: does not expire by itself */
-    char *client_name;            /* "user@REALM", "DOMAIN\user"; owned */
-    char *server_name;            /* "HTTP/host@REALM"; owned */
+    char *client_name;            /* "user@REALM", "DOMAIN\user"; owned, or in names_room */
+    char *server_name;            /* "HTTP/host@REALM"; owned, or in names_room */
     char *target_name;            /* initiator: the SPN asked for; owned */
     _Atomic(struct ng_access_token *) access_token; /* SECPKG_ATTR_ACCESS_TOKEN, made once */
     char *failure_user;   /* why a leg failed (ng_context_note_*); owned, NULL: not known */
     char *failure_detail; /* owned, NULL: nothing noted */
+    bool names_in_room;   /* both names are in names_room (ng_context_set_names) */
+    char names_room[NG_CONTEXT_NAMES_ROOM];
 };
 
 /* A new context (not yet in the table) that takes over the caller's reference to `creds` (NULL
@@ -78,6 +84,10 @@ ng_status ng_context_new(enum ng_ctx_role role, enum ng_package_id package,
                          struct ng_credentials *creds, struct ng_context **out);
 /* Frees an unpublished context. */
 void ng_context_free(struct ng_context *ctx);
+
+/* Copies the client's and the service's names into the context (replacing any set before):
+ * into its room when both fit, else each into its own allocation. NG_ERR_NOMEM leaves none. */
+ng_status ng_context_set_names(struct ng_context *ctx, const char *client, const char *server);
 
 /* The mechanism becomes `ops` under `oid`; the state of a mechanism chosen before (a fall-back)
  * is freed. */

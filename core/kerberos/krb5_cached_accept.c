@@ -165,10 +165,7 @@ static ng_status complete(struct ng_context *ctx, struct ng_krb5_state *st,
     ctx->start_time = e->start_time;
     ctx->end_time = e->end_time;
     s->gss_flags = gss->flags;
-    ctx->client_name = ng_strdup(e->client_name);
-    ctx->server_name = ng_strdup(e->server_name);
-    if (ctx->client_name == NULL || ctx->server_name == NULL)
-        return NG_ERR_NOMEM;
+    NG_GUARD(ng_context_set_names(ctx, e->client_name, e->server_name));
     if (e->pac != NULL) { /* shared with the entry, which the state now holds (krb5_state.h) */
         ng_ticket_entry_hold(e);
         st->pac_entry = e;

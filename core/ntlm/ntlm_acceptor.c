@@ -339,18 +339,17 @@ static ULONG accept_ret_flags(uint32_t flags)
 
 static ng_status set_names(struct ng_context *ctx, const struct ng_user_entry *e)
 {
-    size_t domain = strlen(e->domain), user = strlen(e->user);
-    ctx->client_name = ng_alloc(domain + user + 2); /* zeroed: the terminator is there */
-    if (ctx->client_name == NULL)
-        return NG_ERR_NOMEM;
-    memcpy(ctx->client_name, e->domain, domain);
-    ctx->client_name[domain] = '\\';
-    memcpy(ctx->client_name + domain + 1, e->user, user);
+    size_t domain = strnlen(e->domain, sizeof(e->domain) - 1);
+    size_t user = strnlen(e->user, sizeof(e->user) - 1);
+    char client[sizeof(e->domain) + sizeof(e->user)]; /* DOMAIN\user and the terminator */
+    memcpy(client, e->domain, domain);
+    client[domain] = '\\';
+    memcpy(client + domain + 1, e->user, user);
+    client[domain + 1 + user] = '\0';
     const char *server = ctx->creds->acceptor_principal
                              ? ctx->creds->acceptor_principal
                              : ng_ntlm_credentials_of(ctx->creds)->dns_computer;
-    ctx->server_name = ng_strdup(server ? server : "");
-    return ctx->server_name ? NG_OK : NG_ERR_NOMEM;
+    return ng_context_set_names(ctx, client, server ? server : "");
 }
 
 static void establish(struct ng_context *ctx, struct ng_ntlm_state *st, const uint8_t exported[16])

@@ -307,6 +307,46 @@ static void test_allocation_failure(void)
     CHECK_EQ(ng_context_delete(&h), NG_OK);
 }
 
+/* ng_context_set_names: short names live in the context, long ones in allocations of their
+ * own; either replaces the other, and the names read back whole through the API. */
+static void test_names_in_the_context_or_allocated(void)
+{
+    char long_server[200];
+    memset(long_server, 'w', sizeof(long_server) - 1);
+    long_server[sizeof(long_server) - 1] = '\0';
+    struct ng_context *ctx = NULL;
+    ng_credentials_ref(creds);
+    REQUIRE(ng_context_new(NG_ROLE_ACCEPTOR, NG_PKG_NTLM, creds, &ctx) == NG_OK);
+
+    CHECK_EQ(ng_context_set_names(ctx, "EXAMPLE\\alice", "HTTP/web"), NG_OK);
+    CHECK(ctx->names_in_room && ctx->client_name == ctx->names_room);
+    CHECK(strcmp(ctx->client_name, "EXAMPLE\\alice") == 0);
+    CHECK(strcmp(ctx->server_name, "HTTP/web") == 0);
+
+    CHECK_EQ(ng_context_set_names(ctx, "EXAMPLE\\bob", long_server), NG_OK);
+    CHECK(!ctx->names_in_room && ctx->client_name != ctx->names_room);
+    CHECK(strcmp(ctx->client_name, "EXAMPLE\\bob") == 0);
+    CHECK(strcmp(ctx->server_name, long_server) == 0);
+
+    ng_alloc_fail_after(2); /* the server's copy fails: neither name is kept */
+    CHECK_EQ(ng_context_set_names(ctx, "EXAMPLE\\carol", long_server), NG_ERR_NOMEM);
+    ng_alloc_fail_after(0);
+    CHECK(ctx->client_name == NULL && ctx->server_name == NULL);
+
+    CHECK_EQ(ng_context_set_names(ctx, "EXAMPLE\\dave", "HTTP/web"), NG_OK);
+    CHECK(ctx->names_in_room && strcmp(ctx->server_name, "HTTP/web") == 0);
+    ctx->state = NG_CTX_COMPLETE;
+    CtxtHandle h;
+    REQUIRE(ng_context_publish(ctx, &h) == NG_OK);
+    SecPkgContext_NativeNamesA names;
+    CHECK_EQ(QueryContextAttributesA(&h, SECPKG_ATTR_NATIVE_NAMES, &names), SEC_E_OK);
+    CHECK(names.sClientName != NULL && strcmp(names.sClientName, "EXAMPLE\\dave") == 0);
+    CHECK(names.sServerName != NULL && strcmp(names.sServerName, "HTTP/web") == 0);
+    FreeContextBuffer(names.sClientName);
+    FreeContextBuffer(names.sServerName);
+    CHECK_EQ(ng_context_delete(&h), NG_OK);
+}
+
 int main(void)
 {
     creds = ng_alloc(sizeof(*creds));
@@ -323,6 +363,7 @@ int main(void)
     RUN(test_bad_arguments);
     RUN(test_post_handshake_attributes);
     RUN(test_allocation_failure);
+    RUN(test_names_in_the_context_or_allocated);
     ng_credentials_unref(creds);
     return check_report();
 }
