@@ -17,7 +17,8 @@ ng_status ng_ntlm_state_new(struct ng_ntlm_state **out)
 
 void ng_ntlm_state_drop_messages(struct ng_ntlm_state *st)
 {
-    ng_free(st->messages);
+    if (st->messages != st->messages_room)
+        ng_free(st->messages);
     st->messages = NULL;
     st->negotiate_len = st->challenge_len = 0;
 }
@@ -42,7 +43,8 @@ ng_status ng_ntlm_state_keep(struct ng_ntlm_state *st, struct ng_slice negotiate
                              struct ng_slice challenge)
 {
     ng_ntlm_state_drop_messages(st);
-    st->messages = ng_alloc(negotiate.len + challenge.len + 1); /* never a 0-byte allocation */
+    size_t len = negotiate.len + challenge.len;
+    st->messages = len <= sizeof(st->messages_room) ? st->messages_room : ng_alloc(len);
     if (st->messages == NULL)
         return NG_ERR_NOMEM;
     if (negotiate.len > 0)

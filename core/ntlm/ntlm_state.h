@@ -13,9 +13,14 @@
 #include "security_context.h"
 #include "writer.h"
 
+/* Room in the state for the messages the MIC covers: a NEGOTIATE and a CHALLENGE naming a host
+ * and its DNS domain take about 300 bytes. */
+enum { NG_NTLM_MESSAGES_ROOM = 512 };
+
 struct ng_ntlm_state {
     /* Copies of the NEGOTIATE_MESSAGE and (acceptor) the CHALLENGE_MESSAGE after it, in the
-     * MIC's order, in one allocation; dropped once established. */
+     * MIC's order: in messages_room, or in an allocation when larger; dropped once
+     * established. */
     uint8_t *messages;
     size_t negotiate_len, challenge_len;
     uint8_t server_challenge[8];
@@ -28,6 +33,7 @@ struct ng_ntlm_state {
     enum ng_ntlm_challenge_kind challenge_kind;
     struct ng_ntlm_session session;
     atomic_flag busy; /* per-message calls serialise on the RC4 streams and counters */
+    uint8_t messages_room[NG_NTLM_MESSAGES_ROOM];
 };
 
 ng_status ng_ntlm_state_new(struct ng_ntlm_state **out);

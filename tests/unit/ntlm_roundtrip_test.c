@@ -44,7 +44,8 @@ static void write_db(const char *alice_password)
     REQUIRE(rename(tmp, db_path) == 0);
 }
 
-static CredHandle server_cred(const char *package, const char *principal, ULONG options)
+static CredHandle server_cred_of_host(const char *package, const char *principal, ULONG options,
+                                      const char *dns_domain, const char *dns_computer)
 {
     NEGRING_ACCEPTOR_AUTH_DATA2 data = {NEGRING_ACCEPTOR_AUTH_DATA_VERSION_2,
                                         "FILE:/nonexistent/keytab",
@@ -53,13 +54,18 @@ static CredHandle server_cred(const char *package, const char *principal, ULONG 
                                         db_path,
                                         NULL,
                                         "SERVER",
-                                        "example.test",
-                                        "server.example.test",
+                                        dns_domain,
+                                        dns_computer,
                                         options};
     CredHandle h;
     REQUIRE(AcquireCredentialsHandleA((LPSTR)principal, (LPSTR)package, SECPKG_CRED_INBOUND, NULL,
                                       &data, NULL, NULL, &h, NULL) == SEC_E_OK);
     return h;
+}
+
+static CredHandle server_cred(const char *package, const char *principal, ULONG options)
+{
+    return server_cred_of_host(package, principal, options, "example.test", "server.example.test");
 }
 
 static SECURITY_STATUS client_cred(const char *package, const char *user, const char *domain,
@@ -779,6 +785,34 @@ static void test_challenge_names_the_domain_and_host(void)
     FreeCredentialsHandle(&s);
 }
 
+/* Host names long enough that the NEGOTIATE and CHALLENGE outgrow the state's room for the
+ * copies the MIC covers: they are kept in an allocation instead, and both packages still log
+ * in with the MIC (and, through Negotiate, the mechListMICs) verified. */
+static void test_long_host_names_outgrow_the_messages_room(void)
+{
+    char domain[201], computer[sizeof(domain) + 7];
+    memset(domain, 'd', sizeof(domain) - 1);
+    domain[sizeof(domain) - 1] = '\0';
+    snprintf(computer, sizeof(computer), "server.%s", domain);
+    static const char *packages[] = {"NTLM", "Negotiate"};
+    for (size_t p = 0; p < 2; p++) {
+        CredHandle c, s = server_cred_of_host(packages[p], OURS, 0, domain, computer);
+        static uint8_t out[TOKEN_MAX];
+        struct ng_ntlm_challenge ch = challenge_for(&s, NG_NTLMSSP_NEGOTIATE_UNICODE, out);
+        CHECK(ch.target_info.len > NG_NTLM_MESSAGES_ROOM);
+        REQUIRE(client_cred(packages[p], "alice", "EXAMPLE", "Secret1", &c) == SEC_E_OK);
+        struct run r = {0};
+        handshake(&r, &c, &s, OURS, NULL);
+        CHECK_EQ(r.cs, SEC_E_OK);
+        CHECK_EQ(r.ss, SEC_E_OK);
+        check_names_and_sizes(&r.s, "EXAMPLE\\alice", "NTLM");
+        check_sspi_messages(&r.c, &r.s);
+        finish(&r);
+        FreeCredentialsHandle(&c);
+        FreeCredentialsHandle(&s);
+    }
+}
+
 /* Every allocation of an NTLM handshake failing in turn: a clean SEC_E_INSUFFICIENT_MEMORY from
  * whichever side hit it, never a crash, a leak (ASan) or a wrong success. */
 static void test_allocation_failures_fail_cleanly(void)
@@ -836,6 +870,7 @@ int main(void)
     RUN(test_channel_bindings);
     RUN(test_target_name_check);
     RUN(test_reload_keeps_handshakes_in_flight);
+    RUN(test_long_host_names_outgrow_the_messages_room);
     RUN(test_allocation_failures_fail_cleanly);
 
     unlink(db_path);
