@@ -38,6 +38,7 @@ foreach(unit handle_table replay_cache)
                  ${CMAKE_SOURCE_DIR}/core/kerberos/replay_cache.c
                  ${CMAKE_SOURCE_DIR}/core/base/alloc.c
                  ${CMAKE_SOURCE_DIR}/core/base/status.c
+                 ${CMAKE_SOURCE_DIR}/core/base/table_pages.c
                  ${CMAKE_SOURCE_DIR}/core/base/random.c)
   target_include_directories(${unit}_tsan PRIVATE ${NEGRING_CORE_INCLUDE_DIRS} ${CMAKE_SOURCE_DIR}/tests)
   negring_tsan_flags(${unit}_tsan)

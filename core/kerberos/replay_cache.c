@@ -44,14 +44,13 @@
 
 #include "alloc.h"
 #include "random.h"
+#include "table_pages.h"
 
 #include <nettle/hmac.h>
 #include <nettle/sha2.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #define TICK      NG_REPLAY_CACHE_GRANULARITY
 #define EXP_BITS  22
@@ -74,7 +73,7 @@ struct ng_replay_cache {
     /* Per owner class, an absolute tick: the class's keys whose expiry tick is not after it
      * are refused. Only rise. Apart from the fields below, which only creation writes. */
     _Atomic int64_t *watermarks;
-    _Atomic uint64_t *words; /* mmap'd, 2^capacity_log2 words */
+    _Atomic uint64_t *words; /* table_pages.h, 2^capacity_log2 words */
     atomic_flag committed;   /* ng_replay_cache_commit has run */
     size_t map_len;
     uint64_t mask;
@@ -333,24 +332,6 @@ static bool is_stale(struct ng_replay_cache *rc, const struct probe *p)
     return p->end_tick <= atomic_load(&rc->watermarks[p->cls]);
 }
 
-/* Backs every page now, in huge pages where the kernel gives them: a busy process touches every
- * page anyway (replay_cache.h), and faulting them in one by one under the first accepts made a
- * fresh process's accepts a fifth slower than a warm one's (a first use of a ticket more still).
- * Huge pages also spare the TLB a miss on nearly every probe of the random slots. */
-static void back_pages(void *map, size_t len)
-{
-    (void)madvise(map, len, MADV_HUGEPAGE);
-    if (madvise(map, len, MADV_POPULATE_WRITE) == 0)
-        return;
-    /* Kernels before 5.14: one write per page (the words are zero, so writing zero changes
-     * nothing but the mapping). */
-    long page = sysconf(_SC_PAGESIZE);
-    _Atomic uint64_t *words = map;
-    size_t step = page > 0 ? (size_t)page / sizeof(*words) : 512;
-    for (size_t i = 0; i < len / sizeof(*words); i += step)
-        atomic_store_explicit(&words[i], 0, memory_order_relaxed);
-}
-
 ng_status ng_replay_cache_create(struct ng_replay_cache **out, unsigned capacity_log2)
 {
     ng_status status;
@@ -370,11 +351,9 @@ ng_status ng_replay_cache_create(struct ng_replay_cache **out, unsigned capacity
     for (unsigned i = 0; i < CLASSES; i++)
         atomic_init(&rc->watermarks[i], INT64_MIN);
     rc->map_len = sizeof(uint64_t) << capacity_log2;
-    /* NORESERVE: untouched pages stay unbacked until ng_replay_cache_commit; zero pages are
-     * empty words. */
-    map = mmap(NULL, rc->map_len, PROT_READ | PROT_WRITE,
-               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (map == MAP_FAILED)
+    /* Zero words are empty; the pages are backed by ng_replay_cache_commit. */
+    map = ng_table_pages_map(rc->map_len, false);
+    if (map == NULL)
         NG_FAIL_CLEANUP(NG_ERR_NOMEM);
     rc->words = map;
     rc->mask = (UINT64_C(1) << capacity_log2) - 1;
@@ -394,15 +373,14 @@ cleanup:
 void ng_replay_cache_commit(struct ng_replay_cache *rc)
 {
     if (!atomic_flag_test_and_set(&rc->committed))
-        back_pages((void *)rc->words, rc->map_len);
+        ng_table_pages_back((void *)rc->words, rc->map_len);
 }
 
 void ng_replay_cache_destroy(struct ng_replay_cache *rc)
 {
     if (rc == NULL)
         return;
-    if (rc->words != NULL)
-        munmap((void *)rc->words, rc->map_len);
+    ng_table_pages_unmap((void *)rc->words, rc->map_len);
     ng_free((void *)rc->watermarks);
     ng_free_secret(rc, sizeof *rc); /* wipes the HMAC key */
 }

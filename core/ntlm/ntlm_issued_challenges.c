@@ -16,11 +16,11 @@
 
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "alloc.h"
 #include "env_setting.h"
 #include "random.h"
+#include "table_pages.h"
 
 /* 2^17 slots (1 MiB) hold ~65k handshakes in progress at half load. A full window makes the
  * acceptor draw a new challenge (a new window) up to ISSUE_ATTEMPTS times in all. */
@@ -29,7 +29,7 @@ enum { SET_LOG2 = 17, SET_MIN_LOG2 = 4, SET_MAX_LOG2 = 24, ISSUE_ATTEMPTS = 4 };
 _Static_assert((1u << SET_MIN_LOG2) >= NG_NTLM_CHALLENGE_WINDOW, "a window fits any table");
 
 struct challenge_set {
-    _Atomic uint64_t *slots; /* mmap'd, mask + 1 slots */
+    _Atomic uint64_t *slots; /* table_pages.h, mask + 1 slots */
     size_t map_len;
     uint64_t mask;
 };
@@ -38,8 +38,7 @@ static _Atomic(struct challenge_set *) the_set;
 
 static void set_destroy(struct challenge_set *s)
 {
-    if (s->slots != NULL)
-        munmap((void *)s->slots, s->map_len);
+    ng_table_pages_unmap((void *)s->slots, s->map_len);
     ng_free(s);
 }
 
@@ -52,12 +51,9 @@ static ng_status set_create(struct challenge_set **out)
         ng_env_log2("NEGRING_NTLM_CHALLENGE_SET_LOG2", SET_MIN_LOG2, SET_MAX_LOG2, SET_LOG2);
     s->map_len = sizeof(uint64_t) << log2;
     s->mask = (UINT64_C(1) << log2) - 1;
-    /* Zero pages are free slots. Populated now: a challenge lands on a random page, so left to
-     * fault in, the table's pages would cost the first few thousand handshakes a page fault
-     * each (a fresh process at steady-state speed). */
-    void *map = mmap(NULL, s->map_len, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (map == MAP_FAILED) {
+    /* Zero words are free slots; backed now, as a challenge lands on a random page. */
+    void *map = ng_table_pages_map(s->map_len, true);
+    if (map == NULL) {
         ng_free(s);
         return NG_ERR_NOMEM;
     }

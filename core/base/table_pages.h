@@ -1,0 +1,20 @@
+/* Zeroed anonymous memory for the tables an accept probes at a random place (the replay
+ * cache, NTLM's issued-challenge set). Left to fault in, such a table's pages would cost its
+ * first accepts a page fault each, two when the first touch is a read (the kernel's zero page,
+ * then a copy on the write); backed, a fresh process's first accepts run at steady-state speed.
+ * Huge pages where the kernel gives them (madvise mode) also spare the TLB a miss on nearly
+ * every probe. */
+#ifndef NEGRING_CORE_TABLE_PAGES_H
+#define NEGRING_CORE_TABLE_PAGES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* `len` zeroed bytes, page-aligned; backed now when `back_now`, else left unreserved until
+ * ng_table_pages_back. NULL when the kernel refuses the mapping. */
+void *ng_table_pages_map(size_t len, bool back_now);
+/* Backs every page of a mapping from ng_table_pages_map (its contents unchanged). */
+void ng_table_pages_back(void *pages, size_t len);
+void ng_table_pages_unmap(void *pages, size_t len);
+
+#endif
