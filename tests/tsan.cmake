@@ -62,6 +62,7 @@ add_executable(ticket_cache_tsan
                ${CMAKE_SOURCE_DIR}/core/base/writer.c
                ${CMAKE_SOURCE_DIR}/core/base/alloc.c
                ${CMAKE_SOURCE_DIR}/core/base/status.c
+               ${CMAKE_SOURCE_DIR}/core/base/table_pages.c
                ${CMAKE_SOURCE_DIR}/core/base/random.c)
 target_include_directories(ticket_cache_tsan PRIVATE ${NEGRING_CORE_INCLUDE_DIRS}
                            ${CMAKE_SOURCE_DIR}/tests)

@@ -8,6 +8,7 @@
 #include "krb5_cached_accept.h"
 #include "krb5_session.h"
 #include "krb5_thread.h"
+#include "ticket_cache.h"
 
 static void destroy_memory_ccache(const char *name)
 {
@@ -217,5 +218,9 @@ ng_status ng_krb5_prepare_thread(const struct ng_credentials *creds)
     krb5_context kctx;
     NG_GUARD(ng_krb5_thread_context(&kctx));
     ng_krb5_cached_accept_prepare(kctx);
-    return ng_krb5_can_accept(creds) ? ng_krb5_replay_cache_prepare() : NG_OK;
+    const struct ng_keystore *keys = ng_krb5_acceptor_keys(creds);
+    if (keys == NULL)
+        return NG_OK;
+    ng_ticket_cache_back(ng_keystore_tickets(keys));
+    return ng_krb5_replay_cache_prepare();
 }

@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "krb5_session.h"
 #include "random.h"
+#include "table_pages.h"
 
 /* Slot word: bits 0..47 the entry pointer (x86-64 and AArch64 user addresses fit), bits 48..63
  * the number of readers pinning the slot right now. An entry is 16-byte aligned (malloc's
@@ -19,8 +20,9 @@
 
 struct ng_ticket_cache {
     uint64_t seed;
-    uint64_t mask; /* slots - 1 */
-    _Atomic uint64_t slots[];
+    uint64_t mask;           /* slots - 1 */
+    _Atomic uint64_t *slots; /* table_pages.h: backed by ng_ticket_cache_back */
+    atomic_flag backed;
 };
 
 static atomic_uint_fast64_t next_entry_id = 1;
@@ -42,22 +44,37 @@ static bool may_hold(uint64_t word, uint64_t hash)
     return (word & PTR_MASK) != 0 && (word & TAG_MASK) == tag_of(hash);
 }
 
+static void free_cache(struct ng_ticket_cache *tc)
+{
+    ng_table_pages_unmap((void *)tc->slots, ((size_t)tc->mask + 1) * sizeof(tc->slots[0]));
+    ng_free(tc);
+}
+
 ng_status ng_ticket_cache_create(unsigned slots_log2, struct ng_ticket_cache **out)
 {
     if (slots_log2 < NG_TICKET_CACHE_MIN_LOG2 || slots_log2 > NG_TICKET_CACHE_MAX_LOG2)
         return NG_ERR_INVALID_PARAM;
     size_t slots = (size_t)1 << slots_log2;
-    struct ng_ticket_cache *tc = ng_alloc(sizeof(*tc) + slots * sizeof(tc->slots[0]));
+    struct ng_ticket_cache *tc = ng_alloc(sizeof(*tc));
     if (tc == NULL)
         return NG_ERR_NOMEM;
     tc->mask = slots - 1;
-    ng_status status = ng_random_bytes((uint8_t *)&tc->seed, sizeof(tc->seed));
+    tc->slots = ng_table_pages_map(slots * sizeof(tc->slots[0]), false);
+    ng_status status = tc->slots == NULL ? NG_ERR_NOMEM : NG_OK;
+    if (status == NG_OK)
+        status = ng_random_bytes((uint8_t *)&tc->seed, sizeof(tc->seed));
     if (status != NG_OK) {
-        ng_free(tc);
+        free_cache(tc);
         return status;
     }
     *out = tc;
     return NG_OK;
+}
+
+void ng_ticket_cache_back(struct ng_ticket_cache *tc)
+{
+    if (!atomic_flag_test_and_set(&tc->backed))
+        ng_table_pages_back((void *)tc->slots, ((size_t)tc->mask + 1) * sizeof(tc->slots[0]));
 }
 
 static void entry_free(struct ng_ticket_entry *e)
@@ -129,7 +146,7 @@ void ng_ticket_cache_destroy(struct ng_ticket_cache *tc)
     if (tc == NULL)
         return;
     ng_ticket_cache_clear(tc);
-    ng_free(tc);
+    free_cache(tc);
 }
 
 static uint64_t ticket_hash(const struct ng_ticket_cache *tc, struct ng_slice ticket)
