@@ -1,7 +1,5 @@
 #include "table_pages.h"
 
-#include <stdatomic.h>
-#include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -20,16 +18,21 @@ void *ng_table_pages_map(size_t len, bool back_now)
 void ng_table_pages_back(void *pages, size_t len)
 {
     (void)madvise(pages, len, MADV_HUGEPAGE); /* before the pages exist, or it comes too late */
-    if (madvise(pages, len, MADV_POPULATE_WRITE) == 0)
+    if (madvise(pages, len, MADV_POPULATE_WRITE) != 0) /* kernels before 5.14 */
+        ng_pages_touch(pages, len);
+}
+
+void ng_pages_touch(_Atomic uint64_t *words, size_t len)
+{
+    size_t count = len / sizeof(*words);
+    if (count == 0)
         return;
-    /* Kernels before 5.14: one write per page. The table may be in use already (a replay cache
-     * backed by its first accepting thread), so the write is an atomic add of zero: it changes
-     * nothing but the mapping. */
     long page = sysconf(_SC_PAGESIZE);
-    size_t step = page > 0 ? (size_t)page / sizeof(uint64_t) : 512;
-    _Atomic uint64_t *words = pages;
-    for (size_t i = 0; i < len / sizeof(uint64_t); i += step)
+    size_t step = page > 0 ? (size_t)page / sizeof(*words) : 512;
+    /* A word every page from the first, and the last, which may sit on one more page. */
+    for (size_t i = 0; i < count; i += step)
         atomic_fetch_add_explicit(&words[i], 0, memory_order_relaxed);
+    atomic_fetch_add_explicit(&words[count - 1], 0, memory_order_relaxed);
 }
 
 void ng_table_pages_unmap(void *pages, size_t len)

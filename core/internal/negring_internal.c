@@ -2,10 +2,14 @@
 
 #include <string.h>
 
+#include "credentials.h"
 #include "handle_table.h"
+#include "keystore.h"
+#include "krb5_credentials.h"
 #include "ntlm_crypto.h"
 #include "replay_cache.h"
 #include "spnego.h"
+#include "ticket_cache.h"
 #include "user_database.h"
 
 _Static_assert(NEGRING_ACCOUNT_LINE_MAX == NG_USER_DB_MAX_LINE, "one line limit");
@@ -99,6 +103,18 @@ int negring_replay_check_and_insert(struct negring_replay_cache *c, const uint8_
 {
     return result(ng_replay_cache_check_and_insert(
         (struct ng_replay_cache *)c, ng_slice_of(key, 16), NG_SLICE_EMPTY, now, expires_at));
+}
+
+int negring_forget_tickets(const CredHandle *cred)
+{
+    struct ng_credentials *creds;
+    if (ng_credentials_from_handle(cred, &creds) != NG_OK)
+        return -1;
+    const struct ng_keystore *keys = ng_krb5_acceptor_keys(creds);
+    if (keys != NULL)
+        ng_ticket_cache_clear(ng_keystore_tickets(keys));
+    ng_credentials_unref(creds);
+    return keys != NULL ? 0 : -1;
 }
 
 static const enum ng_mech offered[] = {NG_MECH_KRB5, NG_MECH_KRB5_MS, NG_MECH_NTLM};

@@ -1,12 +1,13 @@
 /* What negring's own programs use of the core beyond the SSPI API (include/negring/): the NTLM
- * account file's lines and NT hash for tools/negring-user, and the core's lock-free tables and
- * SPNEGO codec for the micro-benchmarks in bench/micro. Not installed and not for embedders:
- * no ABI promise. Each function wraps a core module (negring_internal.c) without copying its
- * logic. Integer results: 0 on success, -1 on failure. Thread safety is the wrapped module's,
- * stated beside each group. */
+ * account file's lines and NT hash for tools/negring-user, and the core's lock-free tables,
+ * the acceptor's ticket cache and the SPNEGO codec for the micro-benchmarks in bench/micro. Not
+ * installed and not for embedders: no ABI promise. Each function wraps a core module
+ * (negring_internal.c) without copying its logic. Integer results: 0 on success, -1 on failure.
+ * Thread safety is the wrapped module's, stated beside each group. */
 #ifndef NEGRING_INTERNAL_H
 #define NEGRING_INTERNAL_H
 
+#include <negring/sspi.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +54,13 @@ int negring_replay_cache_create(struct negring_replay_cache **out, unsigned log2
  * already (a replay) or could not be recorded. */
 int negring_replay_check_and_insert(struct negring_replay_cache *c, const uint8_t key[16],
                                     int64_t now, int64_t expires_at);
+
+/* ---- Acceptor credentials' ticket cache (any thread, beside accepts) ------------------ */
+
+/* Empties the Kerberos ticket cache of the credentials' current keys, as a key reload would but
+ * keeping the keys and the cache's table: each ticket's next accept is its first use in a warm
+ * server. -1 for a handle of no credentials, or of credentials with no Kerberos keys. */
+int negring_forget_tickets(const CredHandle *cred);
 
 /* ---- The SPNEGO codec (RFC 4178): pure functions -------------------------------------- */
 

@@ -74,10 +74,10 @@ struct ng_ticket_entry {
 struct ng_ticket_cache;
 
 /* A cache of 2^slots_log2 entries (NG_TICKET_CACHE_MIN_LOG2..MAX_LOG2); its slot words, 8 bytes
- * each, are mapped now (backed as they are touched, or by ng_ticket_cache_back), the entries
+ * each, are allocated now (backed as they are touched, or by ng_ticket_cache_back), the entries
  * made as tickets come. */
 ng_status ng_ticket_cache_create(unsigned slots_log2, struct ng_ticket_cache **out);
-/* Backs every slot page now (table_pages.h; SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD), so a fresh
+/* Backs every slot page now (ng_pages_touch; SECPKG_CRED_ATTR_NEGRING_PREPARE_THREAD), so a fresh
  * process's first accepts take no page fault on the cache. Not done at creation: a key reload
  * makes a new cache and keeps the old one until the credentials go, and only the caches in use
  * should hold memory. Idempotent; may run beside lookups and inserts. */

@@ -3,11 +3,14 @@
  * after its end time plus the clock skew, the cache stays within its bound and evicts the entry
  * that expires first, an entry outlives a clear while someone holds it, and retiring a keystore (a
  * key reload) empties its cache, its size is what NEGRING_TICKET_CACHE_LOG2 says within its
- * bounds, and a cache backed as preparing a thread backs it takes its inserts without a page
- * fault. Entries are made from real krb5 structures the way the accept
- * path makes them after krb5_rd_req. */
+ * bounds, a cache backed as preparing a thread backs it takes its inserts without a page
+ * fault, and negring_forget_tickets empties a credential's cache and keeps its keys. Entries are
+ * made from real krb5 structures the way the accept path makes them after krb5_rd_req. */
 #include "check.h"
+#include "credentials.h"
 #include "keystore.h"
+#include "krb5_credentials.h"
+#include "negring_internal.h"
 #include "ticket_cache.h"
 
 #include <stdatomic.h>
@@ -281,6 +284,39 @@ static void test_reload_drops_cached_tickets(void)
     rmdir(dir);
 }
 
+/* negring_forget_tickets (the benchmarks' way to a ticket's first use in a warm server): the
+ * credentials' cache is emptied and their keys kept; a handle without Kerberos keys is -1. */
+static void test_forget_tickets_keeps_the_keys(void)
+{
+    char dir[] = "/tmp/ticket_cache_test.XXXXXX", name[160], path[128];
+    REQUIRE(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/service.keytab", dir);
+    snprintf(name, sizeof(name), "FILE:%s", path);
+    write_keytab(name);
+    NEGRING_ACCEPTOR_AUTH_DATA data = {NEGRING_ACCEPTOR_AUTH_DATA_VERSION, name, 0, NULL};
+    CredHandle h;
+    REQUIRE(AcquireCredentialsHandleA(NULL, "Kerberos", SECPKG_CRED_INBOUND, NULL, &data, NULL,
+                                      NULL, &h, NULL) == SEC_E_OK);
+    struct ng_credentials *creds;
+    REQUIRE(ng_credentials_from_handle(&h, &creds) == NG_OK);
+    const struct ng_keystore *keys = ng_krb5_acceptor_keys(creds);
+    REQUIRE(keys != NULL);
+    uint8_t der[128];
+    ticket_bytes(der, sizeof(der), 9);
+    struct ng_ticket_entry *e = new_entry(der, sizeof(der), 0x99, NOW + 3600);
+    ng_ticket_cache_put(ng_keystore_tickets(keys), e, NOW, SKEW);
+    ng_ticket_entry_release(e);
+    CHECK_EQ(ng_ticket_cache_count(ng_keystore_tickets(keys)), 1);
+    CHECK_EQ(negring_forget_tickets(&h), 0);
+    CHECK_EQ(ng_ticket_cache_count(ng_keystore_tickets(keys)), 0);
+    CHECK(ng_krb5_acceptor_keys(creds) == keys);
+    ng_credentials_unref(creds);
+    CHECK_EQ(FreeCredentialsHandle(&h), SEC_E_OK);
+    CHECK_EQ(negring_forget_tickets(&h), -1); /* freed */
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_size_is_bounded_and_set_by_environment(void)
 {
     struct ng_ticket_cache *tc = NULL;
@@ -346,13 +382,23 @@ static long faults_inserting(struct ng_ticket_cache *tc, struct ng_ticket_entry 
     return taken;
 }
 
-/* A cache left to fault in takes two faults on each of its 32 pages as inserts land (the read of
- * the window maps the zero page, the write copies it); one backed by ng_ticket_cache_back, as
- * preparing a thread does, takes none, but for a sanitizer's first look at its shadow of the
- * slots (128 KiB of slots, 16 KiB of ASan shadow: 4 pages). */
+/* Whether an address sanitizer watches the process: its first look at its shadow of fresh
+ * memory faults too, so page faults do not tell what the cache did. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* A cache left to fault in takes faults as inserts land on its pages (the read of a window maps
+ * the zero page, the write copies it); one backed by ng_ticket_cache_back, as preparing a thread
+ * does, takes none. 2^23 slots (64 MiB), beyond the allocator's largest mmap threshold, so both
+ * caches start unbacked whatever was allocated before. */
 static void test_backed_cache_takes_no_page_fault(void)
 {
-    enum { LOG2 = 14, PAGES = 32, ENTRIES = 1000, SHADOW_PAGES = 4 };
+    enum { LOG2 = 23, ENTRIES = 1000 };
     static struct ng_ticket_entry *lazy_entries[ENTRIES], *backed_entries[ENTRIES];
     make_entries(lazy_entries, ENTRIES, 1000);
     make_entries(backed_entries, ENTRIES, 5000);
@@ -361,8 +407,15 @@ static void test_backed_cache_takes_no_page_fault(void)
     REQUIRE(ng_ticket_cache_create(LOG2, &backed) == NG_OK);
     ng_ticket_cache_back(backed);
     ng_ticket_cache_back(backed); /* the second time does nothing */
-    CHECK(faults_inserting(lazy, lazy_entries, ENTRIES) >= PAGES);
-    CHECK(faults_inserting(backed, backed_entries, ENTRIES) <= SHADOW_PAGES);
+    long lazy_faults = faults_inserting(lazy, lazy_entries, ENTRIES);
+    long backed_faults = faults_inserting(backed, backed_entries, ENTRIES);
+#ifndef UNDER_ASAN
+    CHECK(lazy_faults >= ENTRIES / 2); /* 1,000 inserts over 16,384 pages */
+    CHECK_EQ(backed_faults, 0);
+#else
+    (void)lazy_faults;
+    (void)backed_faults;
+#endif
     CHECK_EQ(ng_ticket_cache_count(lazy), ENTRIES);
     CHECK_EQ(ng_ticket_cache_count(backed), ENTRIES);
     ng_ticket_cache_destroy(lazy);
@@ -381,6 +434,7 @@ int main(void)
     RUN(test_reload_drops_cached_tickets);
     RUN(test_size_is_bounded_and_set_by_environment);
     RUN(test_backed_cache_takes_no_page_fault);
+    RUN(test_forget_tickets_keeps_the_keys);
     krb5_free_context(kctx);
     return check_report();
 }
