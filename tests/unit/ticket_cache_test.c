@@ -253,23 +253,47 @@ static void write_keytab(const char *name)
     krb5_kt_close(kctx, kt);
 }
 
+/* Caches a ticket of `len` bytes made from `seed` (into `der`); the cache holds the only
+ * reference. */
+static void cache_one(struct ng_ticket_cache *tc, uint8_t *der, size_t len, uint32_t seed)
+{
+    ticket_bytes(der, len, seed);
+    struct ng_ticket_entry *e = new_entry(der, len, 0x66, NOW + 3600);
+    ng_ticket_cache_put(tc, e, NOW, SKEW);
+    ng_ticket_entry_release(e);
+}
+
+/* A keytab of one service key in a fresh directory, removed by keytab_dir_remove. */
+struct keytab_dir {
+    char dir[32], path[128], name[160];
+};
+
+static void keytab_dir_make(struct keytab_dir *k)
+{
+    snprintf(k->dir, sizeof(k->dir), "/tmp/ticket_cache_test.XXXXXX");
+    REQUIRE(mkdtemp(k->dir) != NULL);
+    snprintf(k->path, sizeof(k->path), "%s/service.keytab", k->dir);
+    snprintf(k->name, sizeof(k->name), "FILE:%s", k->path);
+    write_keytab(k->name);
+}
+
+static void keytab_dir_remove(const struct keytab_dir *k)
+{
+    unlink(k->path);
+    rmdir(k->dir);
+}
+
 static void test_reload_drops_cached_tickets(void)
 {
-    char dir[] = "/tmp/ticket_cache_test.XXXXXX", name[160], path[128];
-    REQUIRE(mkdtemp(dir) != NULL);
-    snprintf(path, sizeof(path), "%s/service.keytab", dir);
-    snprintf(name, sizeof(name), "FILE:%s", path);
-    write_keytab(name);
+    struct keytab_dir k;
+    keytab_dir_make(&k);
     struct ng_keystore *first = NULL, *second = NULL;
     _Atomic(struct ng_keystore *) retired = NULL;
-    REQUIRE(ng_keystore_load(kctx, name, NULL, &first) == NG_OK);
-    REQUIRE(ng_keystore_load(kctx, name, NULL, &second) == NG_OK);
+    REQUIRE(ng_keystore_load(kctx, k.name, NULL, &first) == NG_OK);
+    REQUIRE(ng_keystore_load(kctx, k.name, NULL, &second) == NG_OK);
     CHECK(ng_keystore_tickets(first) != ng_keystore_tickets(second));
     uint8_t der[256];
-    ticket_bytes(der, sizeof(der), 6);
-    struct ng_ticket_entry *e = new_entry(der, sizeof(der), 0x66, NOW + 3600);
-    ng_ticket_cache_put(ng_keystore_tickets(first), e, NOW, SKEW);
-    ng_ticket_entry_release(e);
+    cache_one(ng_keystore_tickets(first), der, sizeof(der), 6);
     CHECK_EQ(ng_ticket_cache_count(ng_keystore_tickets(first)), 1);
     /* what credentials_reload.c does: the fresh keystore replaces `first`, which retires */
     ng_keystore_retire(&retired, first);
@@ -280,20 +304,16 @@ static void test_reload_drops_cached_tickets(void)
                               SKEW) == NULL);
     ng_keystore_free_chain(atomic_load(&retired));
     ng_keystore_free(second);
-    unlink(path);
-    rmdir(dir);
+    keytab_dir_remove(&k);
 }
 
 /* negring_forget_tickets (the benchmarks' way to a ticket's first use in a warm server): the
  * credentials' cache is emptied and their keys kept; a handle without Kerberos keys is -1. */
 static void test_forget_tickets_keeps_the_keys(void)
 {
-    char dir[] = "/tmp/ticket_cache_test.XXXXXX", name[160], path[128];
-    REQUIRE(mkdtemp(dir) != NULL);
-    snprintf(path, sizeof(path), "%s/service.keytab", dir);
-    snprintf(name, sizeof(name), "FILE:%s", path);
-    write_keytab(name);
-    NEGRING_ACCEPTOR_AUTH_DATA data = {NEGRING_ACCEPTOR_AUTH_DATA_VERSION, name, 0, NULL};
+    struct keytab_dir k;
+    keytab_dir_make(&k);
+    NEGRING_ACCEPTOR_AUTH_DATA data = {NEGRING_ACCEPTOR_AUTH_DATA_VERSION, k.name, 0, NULL};
     CredHandle h;
     REQUIRE(AcquireCredentialsHandleA(NULL, "Kerberos", SECPKG_CRED_INBOUND, NULL, &data, NULL,
                                       NULL, &h, NULL) == SEC_E_OK);
@@ -302,10 +322,7 @@ static void test_forget_tickets_keeps_the_keys(void)
     const struct ng_keystore *keys = ng_krb5_acceptor_keys(creds);
     REQUIRE(keys != NULL);
     uint8_t der[128];
-    ticket_bytes(der, sizeof(der), 9);
-    struct ng_ticket_entry *e = new_entry(der, sizeof(der), 0x99, NOW + 3600);
-    ng_ticket_cache_put(ng_keystore_tickets(keys), e, NOW, SKEW);
-    ng_ticket_entry_release(e);
+    cache_one(ng_keystore_tickets(keys), der, sizeof(der), 9);
     CHECK_EQ(ng_ticket_cache_count(ng_keystore_tickets(keys)), 1);
     CHECK_EQ(negring_forget_tickets(&h), 0);
     CHECK_EQ(ng_ticket_cache_count(ng_keystore_tickets(keys)), 0);
@@ -313,8 +330,7 @@ static void test_forget_tickets_keeps_the_keys(void)
     ng_credentials_unref(creds);
     CHECK_EQ(FreeCredentialsHandle(&h), SEC_E_OK);
     CHECK_EQ(negring_forget_tickets(&h), -1); /* freed */
-    unlink(path);
-    rmdir(dir);
+    keytab_dir_remove(&k);
 }
 
 static void test_size_is_bounded_and_set_by_environment(void)
@@ -323,11 +339,8 @@ static void test_size_is_bounded_and_set_by_environment(void)
     CHECK_EQ(ng_ticket_cache_create(NG_TICKET_CACHE_MIN_LOG2 - 1, &tc), NG_ERR_INVALID_PARAM);
     CHECK_EQ(ng_ticket_cache_create(NG_TICKET_CACHE_MAX_LOG2 + 1, &tc), NG_ERR_INVALID_PARAM);
     CHECK(tc == NULL);
-    char dir[] = "/tmp/ticket_cache_test.XXXXXX", name[160], path[128];
-    REQUIRE(mkdtemp(dir) != NULL);
-    snprintf(path, sizeof(path), "%s/service.keytab", dir);
-    snprintf(name, sizeof(name), "FILE:%s", path);
-    write_keytab(name);
+    struct keytab_dir k;
+    keytab_dir_make(&k);
     /* a keystore's cache: NEGRING_TICKET_CACHE_LOG2 when in range, else the default */
     static const struct {
         const char *env;
@@ -344,13 +357,12 @@ static void test_size_is_bounded_and_set_by_environment(void)
         else
             REQUIRE(unsetenv("NEGRING_TICKET_CACHE_LOG2") == 0);
         struct ng_keystore *ks = NULL;
-        REQUIRE(ng_keystore_load(kctx, name, NULL, &ks) == NG_OK);
+        REQUIRE(ng_keystore_load(kctx, k.name, NULL, &ks) == NG_OK);
         CHECK_EQ(ng_ticket_cache_capacity(ng_keystore_tickets(ks)), cases[i].capacity);
         ng_keystore_free(ks);
     }
     unsetenv("NEGRING_TICKET_CACHE_LOG2");
-    unlink(path);
-    rmdir(dir);
+    keytab_dir_remove(&k);
 }
 
 static long minor_faults(void)
