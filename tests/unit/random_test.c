@@ -53,35 +53,6 @@ static void test_no_repeats_across_refills_and_threads(void)
     CHECK_EQ(repeats, 0);
 }
 
-/* The child's first draws must differ from the parent's next ones, though both start from the
- * same memory image. */
-static void test_fork_child_does_not_repeat_the_parent(void)
-{
-    (void)draw(); /* the pool now holds this thread's next values */
-    int fds[2];
-    REQUIRE(pipe(fds) == 0);
-    pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-        uint64_t v[4];
-        for (int i = 0; i < 4; i++)
-            v[i] = draw();
-        _exit(write(fds[1], v, sizeof(v)) == sizeof(v) ? 0 : 1);
-    }
-    uint64_t child[4] = {0}, parent[4];
-    for (int i = 0; i < 4; i++)
-        parent[i] = draw();
-    CHECK_EQ(read(fds[0], child, sizeof(child)), sizeof(child));
-    int status = 0;
-    REQUIRE(waitpid(pid, &status, 0) == pid);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++)
-            CHECK(child[i] != parent[j]);
-    close(fds[0]);
-    close(fds[1]);
-}
-
 /* A child's draws after fork(), from a pool its parent's page no longer fills. */
 static void draws_of_a_fork_child(uint64_t v[4])
 {
@@ -101,6 +72,20 @@ static void draws_of_a_fork_child(uint64_t v[4])
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     close(fds[0]);
     close(fds[1]);
+}
+
+/* The child's first draws must differ from the parent's next ones, though both start from the
+ * same memory image. */
+static void test_fork_child_does_not_repeat_the_parent(void)
+{
+    (void)draw(); /* the pool now holds this thread's next values */
+    uint64_t child[4] = {0}, parent[4];
+    draws_of_a_fork_child(child);
+    for (int i = 0; i < 4; i++)
+        parent[i] = draw();
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            CHECK(child[i] != parent[j]);
 }
 
 /* Two children refill from the same starting image: each refill's key comes from the kernel, so
